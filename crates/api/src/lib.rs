@@ -1,0 +1,1 @@
+//! The typed contract between Vigil's UI and its desktop shell.

@@ -1,0 +1,1 @@
+//! Vigil's application core.
