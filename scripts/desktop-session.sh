@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Runs a command inside a private desktop session owned by this script:
+#   - a throwaway HOME and XDG_RUNTIME_DIR (nothing touches the user's real keyring or config),
+#   - a private D-Bus session bus with no service activation (nothing auto-starts),
+#   - gnome-keyring's Secret Service, unlocked,
+#   - Xvfb and the dunst notification server on it.
+# The command runs with DISPLAY unset, so a locked keyring can never pop up a prompt and hang;
+# programs that need the screen (the desktop app under test) find it in VIGIL_TEST_DISPLAY.
+# Everything started here is stopped on exit, whatever happens to the command.
+#
+# Usage: scripts/desktop-session.sh COMMAND [ARGS...]
+set -euo pipefail
+
+for tool in dbus-daemon dbus-send gnome-keyring-daemon Xvfb dunst; do
+  command -v "$tool" >/dev/null || { echo "desktop-session: '$tool' is missing: run 'make setup'" >&2; exit 2; }
+done
+
+root=$(mktemp -d /tmp/vigil-session.XXXXXX)
+pids=()
+cleanup() {
+  local status=$?
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
+  done
+  rm -rf "$root"
+  exit "$status"
+}
+trap cleanup EXIT INT TERM
+
+# Tools found through HOME (cargo, rustup, npm) keep working with the throwaway HOME.
+export CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}" RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}"
+export npm_config_cache="${npm_config_cache:-$HOME/.npm}"
+export HOME="$root/home" XDG_RUNTIME_DIR="$root/run"
+export XDG_CONFIG_HOME="$HOME/.config" XDG_DATA_HOME="$HOME/.local/share" XDG_CACHE_HOME="$HOME/.cache"
+mkdir -p "$HOME" "$XDG_CONFIG_HOME" "$XDG_DATA_HOME" "$XDG_CACHE_HOME"
+mkdir -m 700 "$XDG_RUNTIME_DIR"
+
+wait_for_name() { # wait until a D-Bus name has an owner, at most 10 s
+  for _ in $(seq 100); do
+    if dbus-send --session --dest=org.freedesktop.DBus --print-reply /org/freedesktop/DBus \
+        org.freedesktop.DBus.NameHasOwner "string:$1" 2>/dev/null | grep -q 'boolean true'; then
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "desktop-session: $1 did not appear on the bus" >&2
+  return 1
+}
+
+cat > "$root/bus.conf" <<CONF
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:path=$root/bus</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+CONF
+dbus-daemon --config-file="$root/bus.conf" --nofork --nopidfile --nosyslog 2>"$root/dbus.log" &
+pids+=($!)
+export DBUS_SESSION_BUS_ADDRESS="unix:path=$root/bus"
+for _ in $(seq 100); do [ -S "$root/bus" ] && break; sleep 0.05; done
+
+# The login keyring, created and unlocked with a throwaway password.
+printf 'vigil-session' | gnome-keyring-daemon --foreground --unlock --components=secrets \
+  >"$root/keyring.log" 2>&1 &
+pids+=($!)
+wait_for_name org.freedesktop.secrets
+
+exec 3>"$root/display"
+Xvfb -displayfd 3 -screen 0 1280x900x24 -nolisten tcp >"$root/xvfb.log" 2>&1 &
+pids+=($!)
+exec 3>&-
+for _ in $(seq 100); do [ -s "$root/display" ] && break; sleep 0.05; done
+display=":$(head -n1 "$root/display")"
+
+mkdir -p "$XDG_CONFIG_HOME/dunst"
+cat > "$XDG_CONFIG_HOME/dunst/dunstrc" <<CONF
+[global]
+    stack_duplicates = false
+    history_length = 100
+CONF
+DISPLAY="$display" dunst -config "$XDG_CONFIG_HOME/dunst/dunstrc" >"$root/dunst.log" 2>&1 &
+pids+=($!)
+wait_for_name org.freedesktop.Notifications
+
+export VIGIL_TEST_SESSION=1 VIGIL_TEST_DISPLAY="$display"
+unset DISPLAY WAYLAND_DISPLAY
+"$@"
