@@ -1,1 +1,247 @@
-fn main() {}
+//! `vigil`: Vigil's core without a window, for scripting, servers and the local devnet.
+//!
+//! Results go to stdout (alone, so they can be piped); guidance and errors go to stderr, and a
+//! failure exits non-zero. Secrets are read from stdin or a hidden prompt, never from arguments
+//! (which other users can see in the process list).
+
+use std::{
+    io::{self, BufRead, IsTerminal, Write},
+    process::ExitCode,
+};
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use vigil_signer::{Chain, Mnemonic, Password, WordCount};
+use vigil_wallet::{AccountConfig, Wallet};
+use zeroize::Zeroizing;
+
+#[derive(Parser)]
+#[command(name = "vigil", version, about = "Vigil: a self-custody wallet that simulates before it signs")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print the address of account INDEX for a mnemonic read from stdin.
+    Derive {
+        /// ethereum or solana.
+        #[arg(long)]
+        chain: Chain,
+        /// The account index (m/44'/60'/0'/0/INDEX or m/44'/501'/INDEX'/0').
+        #[arg(long, default_value_t = 0)]
+        index: u32,
+    },
+    /// Manage the encrypted vaults in the OS keychain.
+    Vault {
+        #[command(subcommand)]
+        command: VaultCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum VaultCommand {
+    /// Generate a new recovery phrase and store it encrypted in the keychain.
+    Create {
+        /// The vault's name.
+        #[arg(long, default_value = "default")]
+        name: String,
+        /// 12 or 24 words.
+        #[arg(long, default_value_t = 12)]
+        words: usize,
+        /// Read the password from the first line of stdin instead of prompting.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Import an existing recovery phrase (hidden prompt, or the first line of stdin).
+    Import {
+        /// The vault's name.
+        #[arg(long, default_value = "default")]
+        name: String,
+        /// Read the password from the line of stdin after the phrase instead of prompting.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Check the password and show the vault's accounts.
+    Unlock {
+        /// The vault's name.
+        #[arg(long, default_value = "default")]
+        name: String,
+        /// Read the password from stdin instead of prompting.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Change a vault's password (old then new, from prompts or two lines of stdin).
+    Passwd {
+        /// The vault's name.
+        #[arg(long, default_value = "default")]
+        name: String,
+        /// Read the old and new passwords from two lines of stdin.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List the vaults in the keychain and their accounts.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete a vault from the keychain. Without its recovery phrase, its funds are lost.
+    Delete {
+        /// The vault's name.
+        #[arg(long, default_value = "default")]
+        name: String,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    let mut stdin = StdinLines::default();
+    match cli.command {
+        Command::Derive { chain, index } => {
+            let phrase = stdin.secret_line("recovery phrase")?;
+            let seed = Mnemonic::parse(&phrase)?.to_seed("");
+            println!("{}", chain.address(&seed, &chain.account_path(index))?);
+        }
+        Command::Vault { command } => vault(command, &mut stdin)?,
+    }
+    Ok(())
+}
+
+fn vault(command: VaultCommand, stdin: &mut StdinLines) -> Result<()> {
+    let wallet = Wallet::from_env()?;
+    match command {
+        VaultCommand::Create { name, words, password_stdin } => {
+            let words = WordCount::try_from(words).context("--words must be 12 or 24")?;
+            let password = new_password(password_stdin, stdin)?;
+            let new = wallet.generate(words);
+            let accounts = wallet.import(&name, &new.mnemonic, "", &password)?;
+            eprintln!(
+                "Vault '{name}' created. Write these {} words down, in order, and keep them offline:\n\
+                 they are the only way to recover your funds if this computer is lost.",
+                new.mnemonic.word_count()
+            );
+            println!("{}", *new.mnemonic.phrase());
+            print_accounts(&accounts, true);
+        }
+        VaultCommand::Import { name, password_stdin } => {
+            let phrase = if password_stdin || !io::stdin().is_terminal() {
+                stdin.secret_line("recovery phrase")?
+            } else {
+                Zeroizing::new(rpassword::prompt_password("Recovery phrase: ")?)
+            };
+            let mnemonic = Mnemonic::parse(&phrase)?;
+            let password = new_password(password_stdin, stdin)?;
+            let accounts = wallet.import(&name, &mnemonic, "", &password)?;
+            eprintln!("Vault '{name}' imported.");
+            print_accounts(&accounts, false);
+        }
+        VaultCommand::Unlock { name, password_stdin } => {
+            let password = password_from(password_stdin, stdin, "Password: ")?;
+            let unlocked = wallet.unlock(&name, &password)?;
+            eprintln!("Vault '{}' unlocked.", unlocked.name());
+            let config = wallet.config()?;
+            print_accounts(&config.vault_accounts(&name).cloned().collect::<Vec<_>>(), false);
+        }
+        VaultCommand::Passwd { name, password_stdin } => {
+            let old = password_from(password_stdin, stdin, "Current password: ")?;
+            wallet.unlock(&name, &old)?;
+            let new = new_password(password_stdin, stdin)?;
+            wallet.change_password(&name, &old, &new)?;
+            eprintln!("Password of vault '{name}' changed.");
+        }
+        VaultCommand::List { json } => {
+            let vaults = wallet.vaults()?;
+            if json {
+                let list: Vec<_> = vaults
+                    .iter()
+                    .map(|(name, accounts)| serde_json::json!({ "name": name, "accounts": accounts }))
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&list)?);
+            } else if vaults.is_empty() {
+                eprintln!("No vaults. Create one with 'vigil vault create' or 'vigil vault import'.");
+            } else {
+                for (name, accounts) in &vaults {
+                    println!("{name}");
+                    for a in accounts {
+                        println!("  {:<8} {}  {}", a.chain, a.address, a.name);
+                    }
+                }
+            }
+        }
+        VaultCommand::Delete { name, yes } => {
+            if !yes {
+                if !io::stdin().is_terminal() {
+                    bail!("refusing to delete vault '{name}' without confirmation: pass --yes");
+                }
+                eprint!(
+                    "Delete vault '{name}'? Without its recovery phrase its funds are lost for good. Type the name to confirm: "
+                );
+                io::stderr().flush()?;
+                let mut answer = String::new();
+                io::stdin().read_line(&mut answer)?;
+                if answer.trim() != name {
+                    bail!("not deleted");
+                }
+            }
+            wallet.delete(&name)?;
+            eprintln!("Vault '{name}' deleted.");
+        }
+    }
+    Ok(())
+}
+
+fn print_accounts(accounts: &[AccountConfig], to_stderr: bool) {
+    for a in accounts {
+        let line = format!("{:<8} {}", a.chain, a.address);
+        if to_stderr { eprintln!("{line}") } else { println!("{line}") }
+    }
+}
+
+fn password_from(from_stdin: bool, stdin: &mut StdinLines, prompt: &str) -> Result<Password> {
+    if from_stdin {
+        return Ok(Password::new(stdin.secret_line("password")?.as_str()));
+    }
+    Ok(Password::new(rpassword::prompt_password(prompt).context("cannot prompt for the password: use --password-stdin")?))
+}
+
+fn new_password(from_stdin: bool, stdin: &mut StdinLines) -> Result<Password> {
+    if from_stdin {
+        return password_from(true, stdin, "");
+    }
+    let first = Zeroizing::new(rpassword::prompt_password("New password: ")?);
+    let again = Zeroizing::new(rpassword::prompt_password("Repeat it: ")?);
+    if first != again {
+        bail!("the two passwords differ");
+    }
+    Ok(Password::new(first.as_str()))
+}
+
+/// Secrets read line by line from stdin, zeroized after use.
+#[derive(Default)]
+struct StdinLines;
+
+impl StdinLines {
+    fn secret_line(&mut self, what: &str) -> Result<Zeroizing<String>> {
+        let mut line = Zeroizing::new(String::new());
+        let n = io::stdin().lock().read_line(&mut line)?;
+        if n == 0 {
+            bail!("expected the {what} on stdin, found end of input");
+        }
+        let trimmed = Zeroizing::new(line.trim_end_matches(['\r', '\n']).to_owned());
+        Ok(trimmed)
+    }
+}

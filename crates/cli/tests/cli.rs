@@ -1,0 +1,169 @@
+//! The `vigil` binary as a user runs it. The vault tests use the real Secret Service of the
+//! desktop-session harness, and every command runs in a new process, so a vault written by one
+//! is read back by another.
+
+use std::{
+    io::Write,
+    process::{Command, Output, Stdio},
+};
+
+const JUNK: &str = "test test test test test test test test test test test junk";
+
+struct Env {
+    home: tempfile::TempDir,
+    service: String,
+}
+
+impl Env {
+    fn new(test: &str) -> Self {
+        Self {
+            home: tempfile::tempdir().unwrap(),
+            service: format!("vigil-cli-test-{test}-{}", std::process::id()),
+        }
+    }
+
+    fn vigil(&self, args: &[&str], stdin: &str) -> Output {
+        self.vigil_with(args, stdin, &[])
+    }
+
+    fn vigil_with(&self, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Output {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_vigil"))
+            .args(args)
+            .env("VIGIL_HOME", self.home.path())
+            .env("VIGIL_KEYCHAIN_SERVICE", &self.service)
+            .envs(env.iter().copied())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    }
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn require_session() {
+    assert!(
+        std::env::var_os("VIGIL_TEST_SESSION").is_some(),
+        "vault tests need the private desktop session: run them with scripts/desktop-session.sh (make test does)"
+    );
+}
+
+#[test]
+fn derive_prints_the_address_alone() {
+    let env = Env::new("derive");
+    let o = env.vigil(&["derive", "--chain", "ethereum", "--index", "0"], JUNK);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266\n");
+    let o = env.vigil(&["derive", "--chain", "ethereum", "--index", "9"], &format!("{JUNK}\n"));
+    assert_eq!(stdout(&o), "0xa0Ee7A142d267C1f36714E4a8F75612F20a79720\n");
+    let speculos = "glory promote mansion idle axis finger extra february uncover one trip resource lawn turtle enact monster seven myth punch hobby comfort wild raise skin";
+    let o = env.vigil(&["derive", "--chain", "solana", "--index", "0"], speculos);
+    assert_eq!(stdout(&o), "EDUded8fGxKkRTWWjE9YFzCmrW54aXXabVKLn3NyvHqV\n");
+}
+
+#[test]
+fn derive_rejects_bad_input_with_the_specific_error() {
+    let env = Env::new("derive-bad");
+    let cases = [
+        (
+            "test test test test tset test test test test test test junk",
+            "word 5 is not in the BIP39 English word list",
+        ),
+        ("test test test", "has 3 words"),
+        ("test test test test test test test test test test test test", "fails its checksum"),
+        ("", "expected the recovery phrase on stdin"),
+    ];
+    for (input, message) in cases {
+        let o = env.vigil(&["derive", "--chain", "ethereum", "--index", "0"], input);
+        assert!(!o.status.success(), "{input}");
+        assert!(stdout(&o).is_empty());
+        assert!(stderr(&o).contains(message), "{input}: {}", stderr(&o));
+        assert!(!stderr(&o).contains("tset"), "the typed words must not be echoed");
+    }
+    let o = env.vigil(&["derive", "--chain", "bitcoin", "--index", "0"], JUNK);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("unknown chain 'bitcoin'"), "{}", stderr(&o));
+}
+
+#[test]
+fn vault_round_trip_across_processes() {
+    require_session();
+    let env = Env::new("vault");
+    let o = env.vigil(&["vault", "import", "--password-stdin"], &format!("{JUNK}\nhunter2hunter2\n"));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"));
+
+    // A new process reads the vault back from the keychain.
+    let o = env.vigil(&["vault", "unlock", "--password-stdin"], "hunter2hunter2\n");
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"));
+
+    let o = env.vigil(&["vault", "unlock", "--password-stdin"], "not the password\n");
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("wrong password for vault 'default'"), "{}", stderr(&o));
+
+    let o = env.vigil(&["vault", "import", "--password-stdin"], &format!("{JUNK}\nhunter2hunter2\n"));
+    assert!(stderr(&o).contains("already exists"), "{}", stderr(&o));
+
+    let o = env.vigil(&["vault", "passwd", "--password-stdin"], "hunter2hunter2\nnew password 1\n");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = env.vigil(&["vault", "unlock", "--password-stdin"], "new password 1\n");
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    let o = env.vigil(&["vault", "list", "--json"], "");
+    let list: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(list[0]["name"], "default");
+    assert_eq!(list[0]["accounts"][0]["address"], "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266");
+    let sol = env.vigil(&["derive", "--chain", "solana"], JUNK);
+    assert_eq!(list[0]["accounts"][1]["address"], stdout(&sol).trim());
+
+    // Nothing secret on disk.
+    let config = std::fs::read_to_string(env.home.path().join("config/config.toml")).unwrap();
+    assert!(!config.contains("junk") && !config.contains("hunter2"));
+
+    let o = env.vigil(&["vault", "delete"], "");
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("pass --yes"));
+    let o = env.vigil(&["vault", "delete", "--yes"], "");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = env.vigil(&["vault", "unlock", "--password-stdin"], "new password 1\n");
+    assert!(stderr(&o).contains("no vault named 'default'"), "{}", stderr(&o));
+}
+
+#[test]
+fn create_prints_the_words_once_and_they_restore_the_same_accounts() {
+    require_session();
+    let env = Env::new("create");
+    let args = ["vault", "create", "--words", "24", "--name", "fresh", "--password-stdin"];
+    let o = env.vigil(&args, "long password\n");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let phrase = stdout(&o);
+    assert_eq!(phrase.split_whitespace().count(), 24);
+    let o2 = env.vigil(&["derive", "--chain", "ethereum"], &phrase);
+    assert!(stderr(&o).contains(stdout(&o2).trim()), "the derived address is the vault's account");
+
+    let o = env.vigil(&["vault", "create", "--words", "13", "--password-stdin"], "long password\n");
+    assert!(stderr(&o).contains("--words must be 12 or 24"), "{}", stderr(&o));
+    let o = env.vigil(&["vault", "create", "--name", "x", "--password-stdin"], "short\n");
+    assert!(stderr(&o).contains("at least 8 characters"), "{}", stderr(&o));
+}
+
+#[test]
+fn no_keychain_is_a_clear_error() {
+    let env = Env::new("nokeychain");
+    let o = env.vigil_with(
+        &["vault", "list"],
+        "",
+        &[("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/vigil-bus")],
+    );
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("the OS keychain is not available"), "{}", stderr(&o));
+}

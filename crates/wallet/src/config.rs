@@ -1,0 +1,176 @@
+//! The config file: hand-editable TOML with no secrets in it.
+
+use std::{
+    fs, io,
+    path::{Path, PathBuf},
+};
+
+use serde::{Deserialize, Serialize};
+use vigil_signer::{Chain, DerivationPath};
+
+/// Where Vigil keeps its files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Paths {
+    /// Settings, accounts and alert rules (`config.toml`).
+    pub config_dir: PathBuf,
+    /// The database and other state.
+    pub data_dir: PathBuf,
+}
+
+impl Paths {
+    /// `$VIGIL_HOME/{config,data}` when `VIGIL_HOME` is set (tests, portable installs),
+    /// otherwise the platform's directories (`~/.config/vigil`, `~/.local/share/vigil`).
+    pub fn from_env() -> Result<Self, ConfigError> {
+        if let Some(home) = std::env::var_os("VIGIL_HOME") {
+            return Ok(Self::under(PathBuf::from(home)));
+        }
+        let dirs = directories::ProjectDirs::from("", "", "vigil").ok_or(ConfigError::NoHome)?;
+        Ok(Self { config_dir: dirs.config_dir().into(), data_dir: dirs.data_dir().into() })
+    }
+
+    /// Everything below one directory.
+    pub fn under(root: PathBuf) -> Self {
+        Self { config_dir: root.join("config"), data_dir: root.join("data") }
+    }
+
+    /// The config file.
+    pub fn config_file(&self) -> PathBuf {
+        self.config_dir.join("config.toml")
+    }
+}
+
+/// Errors reading or writing the config.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// No home directory to put the config in.
+    #[error("cannot find a home directory for Vigil's files: set HOME or VIGIL_HOME")]
+    NoHome,
+    /// The file could not be read or written.
+    #[error("cannot access {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What the OS said.
+        source: io::Error,
+    },
+    /// The file is not valid TOML for Vigil (unknown keys included).
+    #[error("{path} is not a valid Vigil config: {message}")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, with the line.
+        message: String,
+    },
+}
+
+/// How an account signs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
+pub enum SignerKind {
+    /// Keys derived from the named vault's mnemonic.
+    Software {
+        /// The vault.
+        vault: String,
+    },
+    /// A Ledger device.
+    Ledger,
+    /// Watch-only: no key at all.
+    Watch,
+}
+
+/// One account: where it lives and how it signs. No secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountConfig {
+    /// The name shown to the user.
+    pub name: String,
+    /// The chain family.
+    pub chain: Chain,
+    /// The address, as written on that chain (EIP-55 or base58).
+    pub address: String,
+    /// The derivation path, for accounts with a key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<DerivationPath>,
+    /// How it signs.
+    pub signer: SignerKind,
+}
+
+/// The whole config file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The accounts, in the order the user sees them.
+    #[serde(default, rename = "account")]
+    pub accounts: Vec<AccountConfig>,
+}
+
+impl Config {
+    /// Reads the config; a missing file is an empty config.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = match fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Self::default()),
+            Err(source) => return Err(ConfigError::Io { path: path.into(), source }),
+        };
+        toml::from_str(&text)
+            .map_err(|e| ConfigError::Invalid { path: path.into(), message: e.to_string() })
+    }
+
+    /// Writes the config atomically (a crash leaves the old file or the new one, never half).
+    pub fn save(&self, path: &Path) -> Result<(), ConfigError> {
+        let io_err = |source| ConfigError::Io { path: path.into(), source };
+        if let Some(dir) = path.parent() {
+            fs::create_dir_all(dir).map_err(io_err)?;
+        }
+        let text = toml::to_string_pretty(self)
+            .map_err(|e| ConfigError::Invalid { path: path.into(), message: e.to_string() })?;
+        let tmp = path.with_extension("toml.tmp");
+        fs::write(&tmp, text).map_err(io_err)?;
+        fs::rename(&tmp, path).map_err(io_err)
+    }
+
+    /// The accounts whose keys come from `vault`.
+    pub fn vault_accounts<'a>(&'a self, vault: &'a str) -> impl Iterator<Item = &'a AccountConfig> {
+        self.accounts
+            .iter()
+            .filter(move |a| matches!(&a.signer, SignerKind::Software { vault: v } if v == vault))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_reads_a_missing_file_as_empty() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c/config.toml");
+        assert_eq!(Config::load(&path).unwrap(), Config::default());
+        let config = Config {
+            accounts: vec![AccountConfig {
+                name: "Main".into(),
+                chain: Chain::Ethereum,
+                address: "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266".into(),
+                path: Some(DerivationPath::ethereum(0)),
+                signer: SignerKind::Software { vault: "default".into() },
+            }],
+        };
+        config.save(&path).unwrap();
+        let text = fs::read_to_string(&path).unwrap();
+        assert!(text.contains("path = \"m/44'/60'/0'/0/0\""), "{text}");
+        assert_eq!(Config::load(&path).unwrap(), config);
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_reported_with_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        fs::write(&path, "[[account]]\nname = \"x\"\nchain = \"ethereum\"\naddress = \"0x\"\nsigner = { kind = \"watch\" }\ncolour = \"red\"\n").unwrap();
+        let err = Config::load(&path).unwrap_err().to_string();
+        assert!(err.contains("config.toml") && err.contains("colour"), "{err}");
+        fs::write(&path, "[[account]]\nname = \"x\"\nchain = \"bitcoin\"\naddress = \"1\"\nsigner = { kind = \"watch\" }\n").unwrap();
+        let err = Config::load(&path).unwrap_err().to_string();
+        assert!(err.contains("bitcoin"), "{err}");
+    }
+}

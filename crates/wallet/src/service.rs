@@ -1,0 +1,201 @@
+//! The wallet service: vaults and accounts, as both the shell and the CLI use them.
+
+use vigil_signer::{
+    vault::{DEFAULT_SERVICE, OsKeychain},
+    Chain, DeriveError, Keychain, Mnemonic, MnemonicError, Password, UnlockedVault, Vault,
+    VaultError, WordCount,
+};
+
+use crate::config::{AccountConfig, Config, ConfigError, Paths, SignerKind};
+
+/// Errors from wallet operations; each says what the user can do.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum WalletError {
+    /// The recovery phrase is invalid.
+    #[error(transparent)]
+    Mnemonic(#[from] MnemonicError),
+    /// The vault or the keychain failed.
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+    /// The config could not be read or written.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// Key derivation failed.
+    #[error(transparent)]
+    Derive(#[from] DeriveError),
+}
+
+/// A freshly generated wallet, before the user has confirmed the words.
+#[derive(Debug)]
+pub struct NewWallet {
+    /// The generated mnemonic (zeroized on drop).
+    pub mnemonic: Mnemonic,
+}
+
+/// Vigil's core service over a keychain and a config directory.
+#[derive(Debug)]
+pub struct Wallet<K> {
+    vault: Vault<K>,
+    paths: Paths,
+}
+
+impl Wallet<OsKeychain> {
+    /// The user's wallet: vaults in the OS keychain, files where [`Paths::from_env`] says.
+    /// `VIGIL_KEYCHAIN_SERVICE` names another keychain service (for tests and side-by-side
+    /// installs).
+    pub fn from_env() -> Result<Self, WalletError> {
+        let service =
+            std::env::var("VIGIL_KEYCHAIN_SERVICE").unwrap_or_else(|_| DEFAULT_SERVICE.to_owned());
+        Ok(Self::new(Vault::new(OsKeychain::new(service)), Paths::from_env()?))
+    }
+}
+
+impl<K: Keychain> Wallet<K> {
+    /// The wallet whose vaults live in `vault` and whose files live at `paths`.
+    pub fn new(vault: Vault<K>, paths: Paths) -> Self {
+        Self { vault, paths }
+    }
+
+    /// Where the files are.
+    pub fn paths(&self) -> &Paths {
+        &self.paths
+    }
+
+    /// The config as it is on disk now.
+    pub fn config(&self) -> Result<Config, WalletError> {
+        Ok(Config::load(&self.paths.config_file())?)
+    }
+
+    /// Generates a new mnemonic; nothing is stored until [`Wallet::import`] is called with it.
+    pub fn generate(&self, words: WordCount) -> NewWallet {
+        NewWallet { mnemonic: Mnemonic::generate(words) }
+    }
+
+    /// Stores `mnemonic` as the vault `name` under `password`, adds its first Ethereum and
+    /// Solana accounts to the config, and returns them.
+    pub fn import(
+        &self,
+        name: &str,
+        mnemonic: &Mnemonic,
+        passphrase: &str,
+        password: &Password,
+    ) -> Result<Vec<AccountConfig>, WalletError> {
+        // Derive before storing, so a failure leaves nothing half-created.
+        let seed = mnemonic.to_seed(passphrase);
+        let accounts = [Chain::Ethereum, Chain::Solana]
+            .into_iter()
+            .map(|chain| {
+                let path = chain.account_path(0);
+                Ok(AccountConfig {
+                    name: format!("{} 1", if chain == Chain::Ethereum { "Ethereum" } else { "Solana" }),
+                    chain,
+                    address: chain.address(&seed, &path)?,
+                    path: Some(path),
+                    signer: SignerKind::Software { vault: name.to_owned() },
+                })
+            })
+            .collect::<Result<Vec<_>, WalletError>>()?;
+        let mut config = self.config()?;
+        self.vault.create(name, mnemonic, passphrase, password)?;
+        config.accounts.retain(|a| !matches!(&a.signer, SignerKind::Software { vault } if vault == name));
+        config.accounts.extend(accounts.iter().cloned());
+        if let Err(e) = config.save(&self.paths.config_file()) {
+            // Keep keychain and config consistent: undo the vault if the config cannot be written.
+            let _ = self.vault.delete(name);
+            return Err(e.into());
+        }
+        Ok(accounts)
+    }
+
+    /// Opens the vault `name`, checking the password.
+    pub fn unlock(&self, name: &str, password: &Password) -> Result<UnlockedVault, WalletError> {
+        Ok(self.vault.unlock(name, password)?)
+    }
+
+    /// Changes the password of the vault `name`.
+    pub fn change_password(
+        &self,
+        name: &str,
+        old: &Password,
+        new: &Password,
+    ) -> Result<(), WalletError> {
+        Ok(self.vault.change_password(name, old, new)?)
+    }
+
+    /// Deletes the vault `name` and its accounts from the config.
+    pub fn delete(&self, name: &str) -> Result<(), WalletError> {
+        self.vault.delete(name)?;
+        let mut config = self.config()?;
+        config.accounts.retain(|a| !matches!(&a.signer, SignerKind::Software { vault } if vault == name));
+        config.save(&self.paths.config_file())?;
+        Ok(())
+    }
+
+    /// The vaults in the keychain with their accounts from the config.
+    pub fn vaults(&self) -> Result<Vec<(String, Vec<AccountConfig>)>, WalletError> {
+        let config = self.config()?;
+        Ok(self
+            .vault
+            .list()?
+            .into_iter()
+            .map(|name| {
+                let accounts = config.vault_accounts(&name).cloned().collect();
+                (name, accounts)
+            })
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use vigil_signer::{KdfParams, vault::InMemoryKeychain};
+
+    use super::*;
+
+    const JUNK: &str = "test test test test test test test test test test test junk";
+
+    fn wallet(dir: &std::path::Path) -> Wallet<InMemoryKeychain> {
+        let vault = Vault::new(InMemoryKeychain::default()).with_kdf(KdfParams::INSECURE_FAST);
+        Wallet::new(vault, Paths::under(dir.into()))
+    }
+
+    #[test]
+    fn import_writes_accounts_without_secrets_and_delete_removes_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let w = wallet(dir.path());
+        let accounts = w
+            .import("default", &Mnemonic::parse(JUNK).unwrap(), "", &Password::new("password1"))
+            .unwrap();
+        assert_eq!(accounts[0].address, "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266");
+        assert_eq!(accounts[1].chain, Chain::Solana);
+        let text = std::fs::read_to_string(w.paths().config_file()).unwrap();
+        assert!(text.contains("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"));
+        assert!(!text.contains("junk") && !text.contains("password1"));
+        assert_eq!(w.vaults().unwrap(), vec![("default".to_owned(), accounts)]);
+
+        w.delete("default").unwrap();
+        assert!(w.config().unwrap().accounts.is_empty());
+        assert!(w.vaults().unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_failed_import_leaves_nothing_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let w = wallet(dir.path());
+        let m = Mnemonic::parse(JUNK).unwrap();
+        assert!(matches!(
+            w.import("default", &m, "", &Password::new("short")),
+            Err(WalletError::Vault(VaultError::PasswordTooShort))
+        ));
+        assert!(w.config().unwrap().accounts.is_empty());
+        // The config cannot be written (its temporary file's name is taken by a directory):
+        // the vault just created in the keychain is undone.
+        std::fs::create_dir_all(w.paths().config_file().with_extension("toml.tmp")).unwrap();
+        assert!(matches!(
+            w.import("default", &m, "", &Password::new("password1")),
+            Err(WalletError::Config(_))
+        ));
+        assert!(w.vaults().unwrap().is_empty());
+    }
+}
