@@ -1,0 +1,48 @@
+# Vigil's two commands:  `make run` (set up and start Vigil)  and  `make test` (set up and check everything).
+# Both install what is missing first (scripts/setup.sh, idempotent and quick when done).
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+# Builds are kept outside the checkout, so fresh clones (and CI) reuse them.
+export CARGO_TARGET_DIR ?= $(HOME)/.cache/vigil/target
+export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+export TRUNK_OFFLINE := true
+
+E2E_APP := $(CARGO_TARGET_DIR)/e2e/vigil-desktop
+export VIGIL_APP_BINARY := $(E2E_APP)
+export VIGIL_SCREENSHOT_DIR ?= $(CARGO_TARGET_DIR)/screenshots
+
+.PHONY: run test setup lint unit e2e-app deb dev
+
+## Set up and start Vigil.
+run: setup e2e-app
+	$(E2E_APP)
+
+## Set up and run every check and test: fmt, clippy, unit, integration and end-to-end.
+test: setup lint e2e-app
+	scripts/desktop-session.sh cargo nextest run --workspace --no-fail-fast
+	cargo test --workspace --doc
+
+setup:
+	scripts/setup.sh
+
+lint:
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy -p vigil-ui --target wasm32-unknown-unknown -- -D warnings
+
+## The app with its UI embedded (what the end-to-end tests drive), copied where
+## `cargo build` of the workspace cannot overwrite it with a dev-server build.
+e2e-app:
+	npx tauri build --debug --no-bundle
+	mkdir -p $(dir $(E2E_APP))
+	cp $(CARGO_TARGET_DIR)/debug/vigil-desktop $(E2E_APP)
+
+## The installable .deb (release build).
+deb: setup
+	npx tauri build --bundles deb
+	@ls -l $(CARGO_TARGET_DIR)/release/bundle/deb/*.deb
+
+## Hot-reloading development: trunk serve + the shell in dev mode.
+dev: setup
+	npx tauri dev

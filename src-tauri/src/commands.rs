@@ -1,0 +1,205 @@
+//! The commands the UI may call. Each converts IPC types, calls the wallet, maps errors.
+
+use std::sync::{Arc, Mutex};
+
+use rand_core::{OsRng, RngCore};
+use tauri::State;
+use vigil_api::{
+    Account, AppStatus, CommandError, ConfirmWalletRequest, ErrorKind, GenerateWalletRequest,
+    GeneratedWallet, Home, ImportWalletRequest,
+};
+use vigil_signer::{
+    KeychainError, Mnemonic, MnemonicError, Password, VaultError, WordCount, vault::OsKeychain,
+};
+use vigil_wallet::{Wallet, WalletError};
+
+/// The vault the desktop app keeps its wallet in.
+const VAULT: &str = "default";
+/// How many words the user types back to prove they wrote the phrase down.
+const WORDS_TO_CHECK: usize = 3;
+
+type CommandResult<T> = Result<T, CommandError>;
+
+/// A generated phrase waiting for the user to confirm it.
+struct Pending {
+    mnemonic: Mnemonic,
+    check_positions: Vec<usize>,
+}
+
+/// State shared by the commands.
+pub(crate) struct AppState {
+    wallet: Arc<Wallet<OsKeychain>>,
+    pending: Mutex<Option<Pending>>,
+}
+
+impl AppState {
+    pub(crate) fn new(wallet: Wallet<OsKeychain>) -> Self {
+        Self { wallet: Arc::new(wallet), pending: Mutex::new(None) }
+    }
+
+    fn pending(&self) -> std::sync::MutexGuard<'_, Option<Pending>> {
+        // The guarded value is replaced whole, never left half-written: recover from poison.
+        self.pending.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+fn error(e: WalletError) -> CommandError {
+    let kind = match &e {
+        WalletError::Mnemonic(_) => ErrorKind::InvalidInput,
+        WalletError::Vault(VaultError::WrongPassword(_)) => ErrorKind::WrongPassword,
+        WalletError::Vault(
+            VaultError::PasswordTooShort | VaultError::InvalidName(_) | VaultError::AlreadyExists(_),
+        ) => ErrorKind::InvalidInput,
+        WalletError::Vault(VaultError::Keychain(KeychainError::NotFound(_))) => ErrorKind::Internal,
+        WalletError::Vault(VaultError::Keychain(_)) => ErrorKind::Keychain,
+        _ => ErrorKind::Internal,
+    };
+    CommandError { kind, message: e.to_string() }
+}
+
+fn invalid(message: impl Into<String>) -> CommandError {
+    CommandError { kind: ErrorKind::InvalidInput, message: message.into() }
+}
+
+/// Runs blocking wallet work (Argon2, D-Bus) off the main thread.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> CommandResult<T> + Send + 'static,
+) -> CommandResult<T> {
+    tauri::async_runtime::spawn_blocking(f).await.map_err(|e| CommandError {
+        kind: ErrorKind::Internal,
+        message: format!("background task failed: {e}"),
+    })?
+}
+
+fn home_of(wallet: &Wallet<OsKeychain>) -> CommandResult<Home> {
+    let config = wallet.config().map_err(error)?;
+    Ok(Home {
+        accounts: config
+            .accounts
+            .into_iter()
+            .map(|a| Account {
+                name: a.name,
+                chain: a.chain.to_string(),
+                address: a.address,
+                path: a.path.map(|p| p.to_string()),
+            })
+            .collect(),
+    })
+}
+
+/// Whether a wallet exists yet.
+#[tauri::command]
+pub(crate) async fn app_status(state: State<'_, AppState>) -> CommandResult<AppStatus> {
+    let wallet = state.wallet.clone();
+    let has_wallet = blocking(move || Ok(!wallet.config().map_err(error)?.accounts.is_empty())).await?;
+    Ok(AppStatus { has_wallet })
+}
+
+/// Generates a phrase to write down and picks the words to ask back.
+#[tauri::command]
+pub(crate) async fn generate_wallet(
+    state: State<'_, AppState>,
+    request: GenerateWalletRequest,
+) -> CommandResult<GeneratedWallet> {
+    let words = WordCount::try_from(usize::from(request.words))
+        .map_err(|_| invalid("a new wallet has 12 or 24 words"))?;
+    let mnemonic = state.wallet.generate(words).mnemonic;
+    let check_positions = pick_positions(mnemonic.word_count(), WORDS_TO_CHECK);
+    let shown = GeneratedWallet {
+        words: mnemonic.words().into_iter().map(str::to_owned).collect(),
+        check_positions: check_positions.clone(),
+    };
+    *state.pending() = Some(Pending { mnemonic, check_positions });
+    Ok(shown)
+}
+
+/// `count` distinct 1-based positions in `1..=n`, in increasing order.
+fn pick_positions(n: usize, count: usize) -> Vec<usize> {
+    let mut picked = Vec::with_capacity(count);
+    while picked.len() < count.min(n) {
+        // Modulo bias over u32 for n <= 24 is below 1e-8: irrelevant for a typing check.
+        let p = (OsRng.next_u32() as usize % n) + 1;
+        if !picked.contains(&p) {
+            picked.push(p);
+        }
+    }
+    picked.sort_unstable();
+    picked
+}
+
+/// Checks the words typed back, then stores the generated phrase under the password.
+#[tauri::command]
+pub(crate) async fn confirm_wallet(
+    state: State<'_, AppState>,
+    request: ConfirmWalletRequest,
+) -> CommandResult<Home> {
+    let mnemonic = {
+        let pending = state.pending();
+        let pending = pending
+            .as_ref()
+            .ok_or_else(|| invalid("no new wallet is waiting for confirmation: start again"))?;
+        let words = pending.mnemonic.words();
+        if request.answers.len() != pending.check_positions.len() {
+            return Err(invalid("answer every word that is asked"));
+        }
+        for (answer, &position) in request.answers.iter().zip(&pending.check_positions) {
+            if answer.trim().to_lowercase() != words[position - 1] {
+                return Err(invalid(format!(
+                    "word {position} does not match what was shown: check what you wrote down"
+                )));
+            }
+        }
+        pending.mnemonic.clone()
+    };
+    let wallet = state.wallet.clone();
+    let password = Password::new(request.password);
+    let home = blocking(move || {
+        wallet.import(VAULT, &mnemonic, "", &password).map_err(error)?;
+        home_of(&wallet)
+    })
+    .await?;
+    *state.pending() = None;
+    Ok(home)
+}
+
+/// Imports an existing phrase under the password.
+#[tauri::command]
+pub(crate) async fn import_wallet(
+    state: State<'_, AppState>,
+    request: ImportWalletRequest,
+) -> CommandResult<Home> {
+    // The typed phrase is wiped from memory once parsed.
+    let phrase = zeroize::Zeroizing::new(request.mnemonic);
+    let mnemonic = Mnemonic::parse(&phrase)
+        .map_err(|e: MnemonicError| error(WalletError::Mnemonic(e)))?;
+    let wallet = state.wallet.clone();
+    let password = Password::new(request.password);
+    blocking(move || {
+        wallet.import(VAULT, &mnemonic, "", &password).map_err(error)?;
+        home_of(&wallet)
+    })
+    .await
+}
+
+/// The accounts.
+#[tauri::command]
+pub(crate) async fn home(state: State<'_, AppState>) -> CommandResult<Home> {
+    let wallet = state.wallet.clone();
+    blocking(move || home_of(&wallet)).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_are_distinct_sorted_and_in_range() {
+        for _ in 0..200 {
+            let p = pick_positions(12, 3);
+            assert_eq!(p.len(), 3);
+            assert!(p.windows(2).all(|w| w[0] < w[1]), "{p:?}");
+            assert!(p.iter().all(|&i| (1..=12).contains(&i)));
+        }
+        assert_eq!(pick_positions(2, 3), vec![1, 2]);
+    }
+}

@@ -1,0 +1,1 @@
+//! End-to-end tests of the desktop app live in `e2e.rs`; this package has no library code.

@@ -1,0 +1,198 @@
+//! Support for Vigil's end-to-end tests: starts tauri-driver (with WebKitWebDriver) on
+//! loopback, launches the real app built with its UI embedded, and saves screenshots.
+//!
+//! The app runs in the private desktop session of `scripts/desktop-session.sh`: its keychain,
+//! its Xvfb display (`VIGIL_TEST_DISPLAY`), and a throwaway `VIGIL_HOME` per test.
+
+use std::{
+    net::TcpListener,
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use fantoccini::{Client, ClientBuilder, Locator, elements::Element};
+
+/// How long any one UI step may take before the test fails (Argon2 and WebKit are slow on
+/// two busy cores, so this is generous; every wait is still bounded).
+pub(crate) const STEP_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The app under test: `VIGIL_APP_BINARY`, or the binary `make e2e-app` puts in the target dir.
+pub(crate) fn app_binary() -> PathBuf {
+    if let Some(p) = std::env::var_os("VIGIL_APP_BINARY") {
+        return p.into();
+    }
+    let target = Path::new(env!("CARGO_TARGET_TMPDIR")).parent().map(Path::to_path_buf);
+    target.unwrap_or_default().join("e2e").join("vigil-desktop")
+}
+
+/// Where screenshots go: `VIGIL_SCREENSHOT_DIR`, or `<target>/screenshots`.
+pub(crate) fn screenshot_dir() -> PathBuf {
+    std::env::var_os("VIGIL_SCREENSHOT_DIR").map(PathBuf::from).unwrap_or_else(|| {
+        Path::new(env!("CARGO_TARGET_TMPDIR")).parent().unwrap_or(Path::new(".")).join("screenshots")
+    })
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("no free loopback port: {e}"))
+}
+
+/// A running app with its WebDriver session; everything is stopped on drop.
+pub(crate) struct App {
+    /// The WebDriver client.
+    pub(crate) client: Client,
+    driver: Child,
+    home: PathBuf,
+}
+
+/// A private place for one test's app: its own config directory and keychain service.
+pub(crate) struct Profile {
+    dir: tempfile::TempDir,
+    service: String,
+}
+
+impl Profile {
+    /// A fresh profile named after the test.
+    pub(crate) fn new(test: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("no temp dir: {e}"));
+        Self { dir, service: format!("vigil-e2e-{test}-{}", std::process::id()) }
+    }
+
+    /// Launches the app on this profile.
+    pub(crate) async fn launch(&self) -> App {
+        App::launch(self.dir.path(), &self.service).await
+    }
+}
+
+impl App {
+    async fn launch(home: &Path, service: &str) -> App {
+        let display = std::env::var("VIGIL_TEST_DISPLAY").unwrap_or_else(|_| {
+            panic!(
+                "end-to-end tests need the private desktop session: run them with \
+                 scripts/desktop-session.sh (make test does)"
+            )
+        });
+        let app = app_binary();
+        assert!(
+            app.exists(),
+            "{} is missing: build the app with its UI embedded first (make e2e-app)",
+            app.display()
+        );
+        let (port, native_port) = (free_port(), free_port());
+        let driver = Command::new("tauri-driver")
+            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .args(["--native-driver", "/usr/bin/WebKitWebDriver"])
+            .env("DISPLAY", &display)
+            .env("VIGIL_HOME", home)
+            .env("VIGIL_KEYCHAIN_SERVICE", service)
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start tauri-driver ({e}): run 'make setup'"));
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), "wry".into());
+        caps.insert(
+            "tauri:options".into(),
+            serde_json::json!({ "application": app.to_string_lossy() }),
+        );
+        let url = format!("http://127.0.0.1:{port}");
+        let started = Instant::now();
+        let client = loop {
+            let mut builder = ClientBuilder::rustls().unwrap_or_else(|e| panic!("tls: {e}"));
+            match builder.capabilities(caps.clone()).connect(&url).await {
+                Ok(c) => break c,
+                Err(e) if started.elapsed() > STEP_TIMEOUT => {
+                    panic!("WebDriver session did not start in {STEP_TIMEOUT:?}: {e}")
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+            }
+        };
+        App { client, driver, home: home.to_path_buf() }
+    }
+
+    /// The app's config directory.
+    pub(crate) fn home(&self) -> &Path {
+        &self.home
+    }
+
+    /// Waits for the element matching `css`.
+    pub(crate) async fn find(&self, css: &str) -> Element {
+        self.client
+            .wait()
+            .at_most(STEP_TIMEOUT)
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("'{css}' did not appear: {e}"))
+    }
+
+    /// Clicks the element matching `css`.
+    pub(crate) async fn click(&self, css: &str) {
+        self.find(css).await.click().await.unwrap_or_else(|e| panic!("cannot click '{css}': {e}"));
+    }
+
+    /// Types `text` into the element matching `css`.
+    pub(crate) async fn type_into(&self, css: &str, text: &str) {
+        self.find(css)
+            .await
+            .send_keys(text)
+            .await
+            .unwrap_or_else(|e| panic!("cannot type into '{css}': {e}"));
+    }
+
+    /// The text of the element matching `css`.
+    pub(crate) async fn text(&self, css: &str) -> String {
+        self.find(css).await.text().await.unwrap_or_else(|e| panic!("no text in '{css}': {e}"))
+    }
+
+    /// Waits until the element matching `css` contains `needle`, and returns its text.
+    pub(crate) async fn wait_for_text(&self, css: &str, needle: &str) -> String {
+        let started = Instant::now();
+        loop {
+            let text = self.text(css).await;
+            if text.contains(needle) {
+                return text;
+            }
+            assert!(started.elapsed() < STEP_TIMEOUT, "'{css}' never contained '{needle}': {text}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Saves a screenshot of the window as `<screenshot dir>/<name>.png`.
+    pub(crate) async fn screenshot(&self, name: &str) {
+        // WebKit paints asynchronously: wait for two animation frames so the picture shows the
+        // state the test just asserted, not a frame from before it.
+        self.client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];\
+                 requestAnimationFrame(() => requestAnimationFrame(() => done()));",
+                vec![],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("waiting for a frame: {e}"));
+        let png = self.client.screenshot().await.unwrap_or_else(|e| panic!("screenshot: {e}"));
+        assert!(png.starts_with(b"\x89PNG"), "the screenshot is not a PNG");
+        let dir = screenshot_dir();
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+        std::fs::write(dir.join(format!("{name}.png")), png)
+            .unwrap_or_else(|e| panic!("cannot save screenshot {name}: {e}"));
+    }
+
+    /// Ends the session (closing the app) and stops the driver.
+    pub(crate) async fn quit(mut self) {
+        let client = self.client.clone();
+        let _ = client.close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        // On a failed test the session is not closed politely; the driver takes the app down.
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}

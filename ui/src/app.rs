@@ -1,0 +1,300 @@
+//! The screens: onboarding (create or import a wallet) and home (the accounts).
+
+use leptos::{prelude::*, task::spawn_local};
+use vigil_api::{
+    AppStatus, ConfirmWalletRequest, GenerateWalletRequest, GeneratedWallet, Home,
+    ImportWalletRequest, commands,
+};
+
+use crate::ipc::{NoArgs, Request, call};
+
+const MIN_PASSWORD_LEN: usize = 8;
+
+#[derive(Clone)]
+enum Screen {
+    Loading,
+    Welcome,
+    ShowWords(GeneratedWallet),
+    ConfirmWords(GeneratedWallet),
+    Import,
+    Home(Home),
+    Fatal(String),
+}
+
+/// The whole app.
+#[component]
+pub(crate) fn App() -> impl IntoView {
+    let screen = RwSignal::new(Screen::Loading);
+    spawn_local(async move {
+        let next = match call::<_, AppStatus>(commands::APP_STATUS, &NoArgs {}).await {
+            Ok(AppStatus { has_wallet: false }) => Screen::Welcome,
+            Ok(AppStatus { has_wallet: true }) => match call(commands::HOME, &NoArgs {}).await {
+                Ok(home) => Screen::Home(home),
+                Err(e) => Screen::Fatal(e.message),
+            },
+            Err(e) => Screen::Fatal(e.message),
+        };
+        screen.set(next);
+    });
+    view! {
+        <div class="app">
+            <header class="topbar">
+                <span class="logo" aria-hidden="true"></span>
+                <span class="brand">"Vigil"</span>
+                <span class="network">"Local devnet"</span>
+            </header>
+            <main class="content">
+                {move || match screen.get() {
+                    Screen::Loading => view! { <p class="muted" id="loading">"Loading…"</p> }.into_any(),
+                    Screen::Welcome => welcome(screen).into_any(),
+                    Screen::ShowWords(g) => show_words(screen, g).into_any(),
+                    Screen::ConfirmWords(g) => confirm_words(screen, g).into_any(),
+                    Screen::Import => import(screen).into_any(),
+                    Screen::Home(h) => home(h).into_any(),
+                    Screen::Fatal(message) => view! {
+                        <section class="card"><h1>"Vigil cannot start"</h1>
+                        <p class="error" id="error">{message}</p></section>
+                    }.into_any(),
+                }}
+            </main>
+        </div>
+    }
+}
+
+fn error_box(error: RwSignal<Option<String>>) -> impl IntoView {
+    move || error.get().map(|e| view! { <p class="error" id="error" role="alert">{e}</p> })
+}
+
+fn welcome(screen: RwSignal<Screen>) -> impl IntoView {
+    let error = RwSignal::new(None);
+    let busy = RwSignal::new(false);
+    let create = move |_| {
+        busy.set(true);
+        spawn_local(async move {
+            let request = GenerateWalletRequest { words: 12 };
+            match call(commands::GENERATE_WALLET, &Request { request: &request }).await {
+                Ok(generated) => screen.set(Screen::ShowWords(generated)),
+                Err(e) => {
+                    error.set(Some(e.message));
+                    busy.set(false);
+                }
+            }
+        });
+    };
+    view! {
+        <section class="card welcome">
+            <h1>"A wallet that shows you everything before you sign"</h1>
+            <p class="muted">
+                "Your recovery phrase is encrypted with your password and kept in your system keychain. \
+                 Nothing leaves this computer."
+            </p>
+            <div class="actions">
+                <button id="create-wallet" class="primary" on:click=create disabled=move || busy.get()>
+                    "Create a new wallet"
+                </button>
+                <button id="import-wallet" on:click=move |_| screen.set(Screen::Import)>
+                    "Import a recovery phrase"
+                </button>
+            </div>
+            {error_box(error)}
+        </section>
+    }
+}
+
+fn show_words(screen: RwSignal<Screen>, generated: GeneratedWallet) -> impl IntoView {
+    let written = RwSignal::new(false);
+    let words = generated
+        .words
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            view! {
+                <li><span class="n">{i + 1}</span>
+                <span class="word" id=format!("word-{}", i + 1)>{w.clone()}</span></li>
+            }
+        })
+        .collect_view();
+    let next = generated.clone();
+    view! {
+        <section class="card">
+            <h1>"Write down your recovery phrase"</h1>
+            <p class="muted">
+                "These " {generated.words.len()} " words, in this order, are the only way to recover \
+                 your funds. Write them on paper; never type them into a website or share a photo."
+            </p>
+            <ol class="words" id="words">{words}</ol>
+            <label class="check">
+                <input type="checkbox" id="written-down"
+                    on:change=move |ev| written.set(event_target_checked(&ev)) />
+                "I have written the words down, in order"
+            </label>
+            <div class="actions">
+                <button id="words-written" class="primary" disabled=move || !written.get()
+                    on:click=move |_| screen.set(Screen::ConfirmWords(next.clone()))>
+                    "Continue"
+                </button>
+                <button on:click=move |_| screen.set(Screen::Welcome)>"Cancel"</button>
+            </div>
+        </section>
+    }
+}
+
+/// Password and repeat fields with their early checks; returns the signals.
+fn password_fields(password: RwSignal<String>, repeat: RwSignal<String>) -> impl IntoView {
+    view! {
+        <label for="password">"Password (at least " {MIN_PASSWORD_LEN} " characters)"</label>
+        <input type="password" id="password" autocomplete="new-password"
+            prop:value=move || password.get() on:input=move |ev| password.set(event_target_value(&ev)) />
+        <label for="password-repeat">"Repeat the password"</label>
+        <input type="password" id="password-repeat" autocomplete="new-password"
+            prop:value=move || repeat.get() on:input=move |ev| repeat.set(event_target_value(&ev)) />
+    }
+}
+
+fn check_passwords(password: &str, repeat: &str) -> Result<(), String> {
+    if password.chars().count() < MIN_PASSWORD_LEN {
+        return Err(format!("The password must have at least {MIN_PASSWORD_LEN} characters."));
+    }
+    if password != repeat {
+        return Err("The two passwords differ.".into());
+    }
+    Ok(())
+}
+
+fn confirm_words(screen: RwSignal<Screen>, generated: GeneratedWallet) -> impl IntoView {
+    let answers: Vec<(usize, RwSignal<String>)> =
+        generated.check_positions.iter().map(|&p| (p, RwSignal::new(String::new()))).collect();
+    let password = RwSignal::new(String::new());
+    let repeat = RwSignal::new(String::new());
+    let error = RwSignal::new(None);
+    let busy = RwSignal::new(false);
+    let inputs = answers
+        .iter()
+        .map(|&(p, value)| {
+            view! {
+                <label for=format!("check-word-{p}")>"Word #" {p}</label>
+                <input type="text" id=format!("check-word-{p}") autocomplete="off" spellcheck="false"
+                    prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev)) />
+            }
+        })
+        .collect_view();
+    let submit = move |_| {
+        if let Err(e) = check_passwords(&password.get_untracked(), &repeat.get_untracked()) {
+            error.set(Some(e));
+            return;
+        }
+        let request = ConfirmWalletRequest {
+            answers: answers.iter().map(|(_, v)| v.get_untracked()).collect(),
+            password: password.get_untracked(),
+        };
+        busy.set(true);
+        error.set(None);
+        spawn_local(async move {
+            match call(commands::CONFIRM_WALLET, &Request { request: &request }).await {
+                Ok(home) => screen.set(Screen::Home(home)),
+                Err(e) => {
+                    error.set(Some(e.message));
+                    busy.set(false);
+                }
+            }
+        });
+    };
+    view! {
+        <section class="card">
+            <h1>"Confirm your recovery phrase"</h1>
+            <p class="muted">"Type the words asked for, then choose the password that unlocks this wallet."</p>
+            <div class="form">{inputs}{password_fields(password, repeat)}</div>
+            <div class="actions">
+                <button id="confirm-create" class="primary" on:click=submit disabled=move || busy.get()>
+                    {move || if busy.get() { "Encrypting…" } else { "Create wallet" }}
+                </button>
+                <button on:click=move |_| screen.set(Screen::ShowWords(generated.clone()))>"Back to the words"</button>
+            </div>
+            {error_box(error)}
+        </section>
+    }
+}
+
+fn import(screen: RwSignal<Screen>) -> impl IntoView {
+    let phrase = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let repeat = RwSignal::new(String::new());
+    let error = RwSignal::new(None);
+    let busy = RwSignal::new(false);
+    let submit = move |_| {
+        if let Err(e) = check_passwords(&password.get_untracked(), &repeat.get_untracked()) {
+            error.set(Some(e));
+            return;
+        }
+        let request =
+            ImportWalletRequest { mnemonic: phrase.get_untracked(), password: password.get_untracked() };
+        busy.set(true);
+        error.set(None);
+        spawn_local(async move {
+            match call(commands::IMPORT_WALLET, &Request { request: &request }).await {
+                Ok(home) => screen.set(Screen::Home(home)),
+                Err(e) => {
+                    error.set(Some(e.message));
+                    busy.set(false);
+                }
+            }
+        });
+    };
+    view! {
+        <section class="card">
+            <h1>"Import a recovery phrase"</h1>
+            <p class="muted">"Enter your 12 or 24 words, separated by spaces."</p>
+            <div class="form">
+                <label for="mnemonic">"Recovery phrase"</label>
+                <textarea id="mnemonic" rows="3" autocomplete="off" spellcheck="false"
+                    prop:value=move || phrase.get() on:input=move |ev| phrase.set(event_target_value(&ev))></textarea>
+                {password_fields(password, repeat)}
+            </div>
+            <div class="actions">
+                <button id="import-confirm" class="primary" on:click=submit disabled=move || busy.get()>
+                    {move || if busy.get() { "Encrypting…" } else { "Import" }}
+                </button>
+                <button on:click=move |_| screen.set(Screen::Welcome)>"Cancel"</button>
+            </div>
+            {error_box(error)}
+        </section>
+    }
+}
+
+fn home(home: Home) -> impl IntoView {
+    let accounts = home
+        .accounts
+        .into_iter()
+        .map(|a| {
+            let address = a.address.clone();
+            let copied = RwSignal::new(false);
+            let copy = move |_| {
+                if let Some(window) = web_sys::window() {
+                    let _ = window.navigator().clipboard().write_text(&address);
+                    copied.set(true);
+                }
+            };
+            view! {
+                <li class="account" data-chain=a.chain.clone()>
+                    <div class="account-head">
+                        <span class=format!("chain chain-{}", a.chain)>{a.chain.clone()}</span>
+                        <span class="account-name">{a.name}</span>
+                    </div>
+                    <code class="address">{a.address}</code>
+                    <div class="account-foot">
+                        <span class="muted path">{a.path.unwrap_or_default()}</span>
+                        <button class="small" on:click=copy>
+                            {move || if copied.get() { "Copied" } else { "Copy address" }}
+                        </button>
+                    </div>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="home">
+            <h1>"Your accounts"</h1>
+            <ul class="accounts" id="accounts">{accounts}</ul>
+        </section>
+    }
+}
