@@ -21,7 +21,6 @@ run: setup e2e-app
 ## Set up and run every check and test: fmt, clippy, unit, integration and end-to-end.
 test: setup lint e2e-app
 	scripts/desktop-session.sh cargo nextest run --workspace --no-fail-fast
-	cargo test --workspace --doc
 
 setup:
 	scripts/setup.sh

@@ -1,5 +1,8 @@
 //! The real Vigil app (WebKitGTK) driven over WebDriver, in the private desktop session.
 
+// Test helpers panic on failure by design.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use support::Profile;
@@ -29,7 +32,8 @@ async fn create_a_wallet_and_confirm_its_words() {
 
     // Asked words, by the positions the shell chose; first get one wrong.
     app.find("[id^='check-word-']").await;
-    let inputs = app.client.find_all(fantoccini::Locator::Css("[id^='check-word-']")).await.unwrap();
+    let inputs =
+        app.client.find_all(fantoccini::Locator::Css("[id^='check-word-']")).await.unwrap();
     assert_eq!(inputs.len(), 3);
     let mut positions = Vec::new();
     for input in &inputs {

@@ -6,6 +6,7 @@
 
 use std::{
     net::TcpListener,
+    os::unix::process::CommandExt,
     path::{Path, PathBuf},
     process::{Child, Command, Stdio},
     time::{Duration, Instant},
@@ -29,7 +30,10 @@ pub(crate) fn app_binary() -> PathBuf {
 /// Where screenshots go: `VIGIL_SCREENSHOT_DIR`, or `<target>/screenshots`.
 pub(crate) fn screenshot_dir() -> PathBuf {
     std::env::var_os("VIGIL_SCREENSHOT_DIR").map(PathBuf::from).unwrap_or_else(|| {
-        Path::new(env!("CARGO_TARGET_TMPDIR")).parent().unwrap_or(Path::new(".")).join("screenshots")
+        Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .parent()
+            .unwrap_or(Path::new("."))
+            .join("screenshots")
     })
 }
 
@@ -89,7 +93,9 @@ impl App {
             .env("VIGIL_HOME", home)
             .env("VIGIL_KEYCHAIN_SERVICE", service)
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::null())
+            // Its own process group, so WebKitWebDriver and the app go down with it.
+            .process_group(0)
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start tauri-driver ({e}): run 'make setup'"));
         let mut caps = serde_json::Map::new();
@@ -181,18 +187,33 @@ impl App {
     }
 
     /// Ends the session (closing the app) and stops the driver.
-    pub(crate) async fn quit(mut self) {
-        let client = self.client.clone();
-        let _ = client.close().await;
-        let _ = self.driver.kill();
+    pub(crate) async fn quit(self) {
+        let _ = self.client.clone().close().await;
+        // Drop stops the driver's process group.
+    }
+
+    /// Stops tauri-driver, WebKitWebDriver and the app: TERM to the group, KILL after 5 s.
+    fn stop_driver(&mut self) {
+        let group = format!("-{}", self.driver.id());
+        let signal = |sig: &str| {
+            let _ = Command::new("kill").args([sig, "--", &group]).stderr(Stdio::null()).status();
+        };
+        signal("-TERM");
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.driver.try_wait() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        signal("-KILL");
         let _ = self.driver.wait();
     }
 }
 
 impl Drop for App {
     fn drop(&mut self) {
-        // On a failed test the session is not closed politely; the driver takes the app down.
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
+        // Also on a failed test, where the session was never closed politely.
+        self.stop_driver();
     }
 }

@@ -48,7 +48,9 @@ fn error(e: WalletError) -> CommandError {
         WalletError::Mnemonic(_) => ErrorKind::InvalidInput,
         WalletError::Vault(VaultError::WrongPassword(_)) => ErrorKind::WrongPassword,
         WalletError::Vault(
-            VaultError::PasswordTooShort | VaultError::InvalidName(_) | VaultError::AlreadyExists(_),
+            VaultError::PasswordTooShort
+            | VaultError::InvalidName(_)
+            | VaultError::AlreadyExists(_),
         ) => ErrorKind::InvalidInput,
         WalletError::Vault(VaultError::Keychain(KeychainError::NotFound(_))) => ErrorKind::Internal,
         WalletError::Vault(VaultError::Keychain(_)) => ErrorKind::Keychain,
@@ -91,7 +93,8 @@ fn home_of(wallet: &Wallet<OsKeychain>) -> CommandResult<Home> {
 #[tauri::command]
 pub(crate) async fn app_status(state: State<'_, AppState>) -> CommandResult<AppStatus> {
     let wallet = state.wallet.clone();
-    let has_wallet = blocking(move || Ok(!wallet.config().map_err(error)?.accounts.is_empty())).await?;
+    let has_wallet =
+        blocking(move || Ok(!wallet.config().map_err(error)?.accounts.is_empty())).await?;
     Ok(AppStatus { has_wallet })
 }
 
@@ -170,8 +173,8 @@ pub(crate) async fn import_wallet(
 ) -> CommandResult<Home> {
     // The typed phrase is wiped from memory once parsed.
     let phrase = zeroize::Zeroizing::new(request.mnemonic);
-    let mnemonic = Mnemonic::parse(&phrase)
-        .map_err(|e: MnemonicError| error(WalletError::Mnemonic(e)))?;
+    let mnemonic =
+        Mnemonic::parse(&phrase).map_err(|e: MnemonicError| error(WalletError::Mnemonic(e)))?;
     let wallet = state.wallet.clone();
     let password = Password::new(request.password);
     blocking(move || {

@@ -226,8 +226,10 @@ fn import(screen: RwSignal<Screen>) -> impl IntoView {
             error.set(Some(e));
             return;
         }
-        let request =
-            ImportWalletRequest { mnemonic: phrase.get_untracked(), password: password.get_untracked() };
+        let request = ImportWalletRequest {
+            mnemonic: phrase.get_untracked(),
+            password: password.get_untracked(),
+        };
         busy.set(true);
         error.set(None);
         spawn_local(async move {

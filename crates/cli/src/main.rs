@@ -16,7 +16,11 @@ use vigil_wallet::{AccountConfig, Wallet};
 use zeroize::Zeroizing;
 
 #[derive(Parser)]
-#[command(name = "vigil", version, about = "Vigil: a self-custody wallet that simulates before it signs")]
+#[command(
+    name = "vigil",
+    version,
+    about = "Vigil: a self-custody wallet that simulates before it signs"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -109,24 +113,23 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<()> {
-    let mut stdin = StdinLines::default();
     match cli.command {
         Command::Derive { chain, index } => {
-            let phrase = stdin.secret_line("recovery phrase")?;
+            let phrase = secret_line("recovery phrase")?;
             let seed = Mnemonic::parse(&phrase)?.to_seed("");
             println!("{}", chain.address(&seed, &chain.account_path(index))?);
         }
-        Command::Vault { command } => vault(command, &mut stdin)?,
+        Command::Vault { command } => vault(command)?,
     }
     Ok(())
 }
 
-fn vault(command: VaultCommand, stdin: &mut StdinLines) -> Result<()> {
+fn vault(command: VaultCommand) -> Result<()> {
     let wallet = Wallet::from_env()?;
     match command {
         VaultCommand::Create { name, words, password_stdin } => {
             let words = WordCount::try_from(words).context("--words must be 12 or 24")?;
-            let password = new_password(password_stdin, stdin)?;
+            let password = new_password(password_stdin)?;
             let new = wallet.generate(words);
             let accounts = wallet.import(&name, &new.mnemonic, "", &password)?;
             eprintln!(
@@ -139,27 +142,27 @@ fn vault(command: VaultCommand, stdin: &mut StdinLines) -> Result<()> {
         }
         VaultCommand::Import { name, password_stdin } => {
             let phrase = if password_stdin || !io::stdin().is_terminal() {
-                stdin.secret_line("recovery phrase")?
+                secret_line("recovery phrase")?
             } else {
                 Zeroizing::new(rpassword::prompt_password("Recovery phrase: ")?)
             };
             let mnemonic = Mnemonic::parse(&phrase)?;
-            let password = new_password(password_stdin, stdin)?;
+            let password = new_password(password_stdin)?;
             let accounts = wallet.import(&name, &mnemonic, "", &password)?;
             eprintln!("Vault '{name}' imported.");
             print_accounts(&accounts, false);
         }
         VaultCommand::Unlock { name, password_stdin } => {
-            let password = password_from(password_stdin, stdin, "Password: ")?;
+            let password = password_from(password_stdin, "Password: ")?;
             let unlocked = wallet.unlock(&name, &password)?;
             eprintln!("Vault '{}' unlocked.", unlocked.name());
             let config = wallet.config()?;
             print_accounts(&config.vault_accounts(&name).cloned().collect::<Vec<_>>(), false);
         }
         VaultCommand::Passwd { name, password_stdin } => {
-            let old = password_from(password_stdin, stdin, "Current password: ")?;
+            let old = password_from(password_stdin, "Current password: ")?;
             wallet.unlock(&name, &old)?;
-            let new = new_password(password_stdin, stdin)?;
+            let new = new_password(password_stdin)?;
             wallet.change_password(&name, &old, &new)?;
             eprintln!("Password of vault '{name}' changed.");
         }
@@ -172,7 +175,9 @@ fn vault(command: VaultCommand, stdin: &mut StdinLines) -> Result<()> {
                     .collect();
                 println!("{}", serde_json::to_string_pretty(&list)?);
             } else if vaults.is_empty() {
-                eprintln!("No vaults. Create one with 'vigil vault create' or 'vigil vault import'.");
+                eprintln!(
+                    "No vaults. Create one with 'vigil vault create' or 'vigil vault import'."
+                );
             } else {
                 for (name, accounts) in &vaults {
                     println!("{name}");
@@ -211,16 +216,19 @@ fn print_accounts(accounts: &[AccountConfig], to_stderr: bool) {
     }
 }
 
-fn password_from(from_stdin: bool, stdin: &mut StdinLines, prompt: &str) -> Result<Password> {
+fn password_from(from_stdin: bool, prompt: &str) -> Result<Password> {
     if from_stdin {
-        return Ok(Password::new(stdin.secret_line("password")?.as_str()));
+        return Ok(Password::new(secret_line("password")?.as_str()));
     }
-    Ok(Password::new(rpassword::prompt_password(prompt).context("cannot prompt for the password: use --password-stdin")?))
+    Ok(Password::new(
+        rpassword::prompt_password(prompt)
+            .context("cannot prompt for the password: use --password-stdin")?,
+    ))
 }
 
-fn new_password(from_stdin: bool, stdin: &mut StdinLines) -> Result<Password> {
+fn new_password(from_stdin: bool) -> Result<Password> {
     if from_stdin {
-        return password_from(true, stdin, "");
+        return password_from(true, "");
     }
     let first = Zeroizing::new(rpassword::prompt_password("New password: ")?);
     let again = Zeroizing::new(rpassword::prompt_password("Repeat it: ")?);
@@ -230,18 +238,11 @@ fn new_password(from_stdin: bool, stdin: &mut StdinLines) -> Result<Password> {
     Ok(Password::new(first.as_str()))
 }
 
-/// Secrets read line by line from stdin, zeroized after use.
-#[derive(Default)]
-struct StdinLines;
-
-impl StdinLines {
-    fn secret_line(&mut self, what: &str) -> Result<Zeroizing<String>> {
-        let mut line = Zeroizing::new(String::new());
-        let n = io::stdin().lock().read_line(&mut line)?;
-        if n == 0 {
-            bail!("expected the {what} on stdin, found end of input");
-        }
-        let trimmed = Zeroizing::new(line.trim_end_matches(['\r', '\n']).to_owned());
-        Ok(trimmed)
+/// Reads one line of stdin as a secret (zeroized after use), without its line ending.
+fn secret_line(what: &str) -> Result<Zeroizing<String>> {
+    let mut line = Zeroizing::new(String::new());
+    if io::stdin().lock().read_line(&mut line)? == 0 {
+        bail!("expected the {what} on stdin, found end of input");
     }
+    Ok(Zeroizing::new(line.trim_end_matches(['\r', '\n']).to_owned()))
 }

@@ -2,6 +2,9 @@
 //! desktop-session harness, and every command runs in a new process, so a vault written by one
 //! is read back by another.
 
+// Test helpers panic on failure by design.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::{
     io::Write,
     process::{Command, Output, Stdio},
@@ -97,7 +100,8 @@ fn derive_rejects_bad_input_with_the_specific_error() {
 fn vault_round_trip_across_processes() {
     require_session();
     let env = Env::new("vault");
-    let o = env.vigil(&["vault", "import", "--password-stdin"], &format!("{JUNK}\nhunter2hunter2\n"));
+    let o =
+        env.vigil(&["vault", "import", "--password-stdin"], &format!("{JUNK}\nhunter2hunter2\n"));
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"));
 
@@ -110,7 +114,8 @@ fn vault_round_trip_across_processes() {
     assert!(!o.status.success());
     assert!(stderr(&o).contains("wrong password for vault 'default'"), "{}", stderr(&o));
 
-    let o = env.vigil(&["vault", "import", "--password-stdin"], &format!("{JUNK}\nhunter2hunter2\n"));
+    let o =
+        env.vigil(&["vault", "import", "--password-stdin"], &format!("{JUNK}\nhunter2hunter2\n"));
     assert!(stderr(&o).contains("already exists"), "{}", stderr(&o));
 
     let o = env.vigil(&["vault", "passwd", "--password-stdin"], "hunter2hunter2\nnew password 1\n");

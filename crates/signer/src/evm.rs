@@ -34,8 +34,7 @@ pub fn parse_evm_address(input: &str) -> Result<Address, AddressError> {
     if hex_part.len() != 40 || !hex_part.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(AddressError::Malformed(s.to_owned()));
     }
-    let address: Address =
-        hex_part.parse().map_err(|_| AddressError::Malformed(s.to_owned()))?;
+    let address: Address = hex_part.parse().map_err(|_| AddressError::Malformed(s.to_owned()))?;
     let has_lower = hex_part.bytes().any(|b| b.is_ascii_lowercase());
     let has_upper = hex_part.bytes().any(|b| b.is_ascii_uppercase());
     if has_lower && has_upper && address.to_checksum(None)[2..] != *hex_part {
@@ -112,8 +111,11 @@ pub fn bip32_derive(
     seed: &[u8],
     path: &DerivationPath,
 ) -> Result<coins_bip32::xkeys::XPriv, DeriveError> {
-    let root = coins_bip32::xkeys::XPriv::root_from_seed(seed, Some(coins_bip32::primitives::Hint::Legacy))
-        .map_err(|e| DeriveError::Bip32(e.to_string()))?;
+    let root = coins_bip32::xkeys::XPriv::root_from_seed(
+        seed,
+        Some(coins_bip32::primitives::Hint::Legacy),
+    )
+    .map_err(|e| DeriveError::Bip32(e.to_string()))?;
     root.derive_path(path.to_string().as_str()).map_err(|e| DeriveError::Bip32(e.to_string()))
 }
 

@@ -62,7 +62,9 @@ impl Chain {
     /// Derives the address of the key at `path` from `seed`, as the user would type it.
     pub fn address(self, seed: &Seed, path: &DerivationPath) -> Result<String, DeriveError> {
         Ok(match self {
-            Chain::Ethereum => SoftwareEvmSigner::from_seed(seed, path)?.address().to_checksum(None),
+            Chain::Ethereum => {
+                SoftwareEvmSigner::from_seed(seed, path)?.address().to_checksum(None)
+            }
             Chain::Solana => SoftwareSolanaSigner::from_seed(seed, path)?.pubkey().to_string(),
         })
     }

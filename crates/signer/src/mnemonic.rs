@@ -105,7 +105,9 @@ impl Mnemonic {
             .map(Self)
             .map_err(|e| match e {
                 bip39::Error::BadWordCount(found) => MnemonicError::WrongWordCount { found },
-                bip39::Error::UnknownWord(index) => MnemonicError::UnknownWord { position: index + 1 },
+                bip39::Error::UnknownWord(index) => {
+                    MnemonicError::UnknownWord { position: index + 1 }
+                }
                 _ => MnemonicError::BadChecksum,
             })
     }
@@ -189,8 +191,9 @@ mod tests {
 
     #[test]
     fn forgives_case_and_spacing() {
-        let m = Mnemonic::parse("  Test test\ttest test test test test test test test test JUNK \n")
-            .unwrap();
+        let m =
+            Mnemonic::parse("  Test test\ttest test test test test test test test test JUNK \n")
+                .unwrap();
         assert_eq!(*m.phrase(), JUNK);
     }
 
@@ -218,8 +221,9 @@ mod tests {
         let m = Mnemonic::parse(JUNK).unwrap();
         let dbg = format!("{m:?} {:?}", m.to_seed(""));
         assert!(!dbg.contains("test") && !dbg.contains("junk"), "{dbg}");
-        let err = Mnemonic::parse("test test test test secretword test test test test test test junk")
-            .unwrap_err();
+        let err =
+            Mnemonic::parse("test test test test secretword test test test test test test junk")
+                .unwrap_err();
         assert!(!err.to_string().contains("secretword"));
         assert!(!format!("{err:?}").contains("secretword"));
     }

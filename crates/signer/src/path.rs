@@ -13,7 +13,9 @@ pub enum PathError {
     #[error("a derivation path starts with 'm', as in m/44'/60'/0'/0/0")]
     MissingRoot,
     /// A step is not a number below 2^31, optionally followed by `'` or `h`.
-    #[error("step {position} of the path ('{step}') is not a number below 2^31 with an optional ' or h")]
+    #[error(
+        "step {position} of the path ('{step}') is not a number below 2^31 with an optional ' or h"
+    )]
     BadStep {
         /// 1-based position of the step after `m`.
         position: usize,

@@ -33,7 +33,9 @@ pub enum KeychainError {
     )]
     Unavailable(String),
     /// The keychain exists but is locked.
-    #[error("the OS keychain is locked: unlock your login keyring (for example by logging in again) and retry")]
+    #[error(
+        "the OS keychain is locked: unlock your login keyring (for example by logging in again) and retry"
+    )]
     Locked,
     /// No item for this vault.
     #[error("no vault named '{0}' in the OS keychain")]
@@ -206,7 +208,10 @@ impl Keychain for InMemoryKeychain {
         self.items().get(vault).cloned().ok_or_else(|| KeychainError::NotFound(vault.to_owned()))
     }
     fn delete(&self, vault: &str) -> Result<(), KeychainError> {
-        self.items().remove(vault).map(drop).ok_or_else(|| KeychainError::NotFound(vault.to_owned()))
+        self.items()
+            .remove(vault)
+            .map(drop)
+            .ok_or_else(|| KeychainError::NotFound(vault.to_owned()))
     }
     fn list(&self) -> Result<Vec<String>, KeychainError> {
         Ok(self.items().keys().cloned().collect())
@@ -286,7 +291,11 @@ impl KdfParams {
     /// Cheap parameters for tests of other layers. Never use for a real vault.
     pub const INSECURE_FAST: Self = Self { m_cost_kib: 64, t_cost: 1, p_cost: 1 };
 
-    fn derive_key(&self, password: &Password, salt: &[u8]) -> Result<Zeroizing<[u8; 32]>, VaultError> {
+    fn derive_key(
+        &self,
+        password: &Password,
+        salt: &[u8],
+    ) -> Result<Zeroizing<[u8; 32]>, VaultError> {
         let params = Params::new(self.m_cost_kib, self.t_cost, self.p_cost, Some(32))
             .map_err(|e| VaultError::Kdf(e.to_string()))?;
         let mut key = Zeroizing::new([0u8; 32]);
@@ -399,10 +408,8 @@ impl<K: Keychain> Vault<K> {
         check_name(name)?;
         let blob = self.keychain.load(name)?;
         let secret = open(name, &blob, password)?;
-        let mnemonic = Mnemonic::parse(&secret.mnemonic).map_err(|e| VaultError::Corrupt {
-            name: name.to_owned(),
-            reason: e.to_string(),
-        })?;
+        let mnemonic = Mnemonic::parse(&secret.mnemonic)
+            .map_err(|e| VaultError::Corrupt { name: name.to_owned(), reason: e.to_string() })?;
         Ok(UnlockedVault { name: name.to_owned(), mnemonic, passphrase: secret.passphrase })
     }
 
@@ -431,15 +438,19 @@ impl<K: Keychain> Vault<K> {
         Ok(self.keychain.list()?)
     }
 
-    fn seal(&self, name: &str, secret: &VaultSecret, password: &Password) -> Result<String, VaultError> {
+    fn seal(
+        &self,
+        name: &str,
+        secret: &VaultSecret,
+        password: &Password,
+    ) -> Result<String, VaultError> {
         let mut salt = [0u8; 16];
         let mut nonce = [0u8; 24];
         OsRng.fill_bytes(&mut salt);
         OsRng.fill_bytes(&mut nonce);
         let key = self.kdf.derive_key(password, &salt)?;
-        let plaintext = Zeroizing::new(
-            serde_json::to_vec(secret).map_err(|e| VaultError::Kdf(e.to_string()))?,
-        );
+        let plaintext =
+            Zeroizing::new(serde_json::to_vec(secret).map_err(|e| VaultError::Kdf(e.to_string()))?);
         let cipher = XChaCha20Poly1305::new((&*key).into());
         let ciphertext = cipher
             .encrypt(XNonce::from_slice(&nonce), Payload { msg: &plaintext, aad: &aad(name) })
@@ -518,8 +529,12 @@ mod tests {
             v.unlock("main", &Password::new("wrong horse")),
             Err(VaultError::WrongPassword(n)) if n == "main"
         ));
-        v.change_password("main", &Password::new("correct horse"), &Password::new("battery staple"))
-            .unwrap();
+        v.change_password(
+            "main",
+            &Password::new("correct horse"),
+            &Password::new("battery staple"),
+        )
+        .unwrap();
         assert!(matches!(
             v.unlock("main", &Password::new("correct horse")),
             Err(VaultError::WrongPassword(_))
@@ -566,8 +581,13 @@ mod tests {
     #[test]
     fn keychain_holds_only_ciphertext() {
         let v = vault();
-        v.create("c", &Mnemonic::parse(JUNK).unwrap(), "pass-phrase", &Password::new("hunter2hunter2"))
-            .unwrap();
+        v.create(
+            "c",
+            &Mnemonic::parse(JUNK).unwrap(),
+            "pass-phrase",
+            &Password::new("hunter2hunter2"),
+        )
+        .unwrap();
         let blob = v.keychain().load("c").unwrap();
         for secret in ["test", "junk", "pass-phrase", "hunter2"] {
             assert!(!blob.contains(secret), "{secret} in {blob}");

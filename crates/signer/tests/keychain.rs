@@ -3,6 +3,9 @@
 //! Run inside `scripts/desktop-session.sh` (as `make test` does): it provides a private D-Bus
 //! session with an unlocked login keyring, so nothing here touches a real user's keychain.
 
+// Test helpers panic on failure by design.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::{collections::HashMap, time::Duration};
 
 use dbus::{
@@ -57,19 +60,23 @@ fn vault_lifecycle_with_real_parameters() {
         vault.unlock("main", &new_pw),
         Err(VaultError::Keychain(KeychainError::NotFound(name))) if name == "main"
     ));
-    assert!(matches!(
-        vault.delete("main"),
-        Err(VaultError::Keychain(KeychainError::NotFound(_)))
-    ));
+    assert!(matches!(vault.delete("main"), Err(VaultError::Keychain(KeychainError::NotFound(_)))));
 }
 
 /// Creates a keychain collection with gnome-keyring's prompt-free internal interface, returning
 /// its object path. (The public CreateCollection call would open a password prompt.)
 fn create_collection(conn: &Connection, label: &str, password: &str) -> dbus::Path<'static> {
-    let service =
-        conn.with_proxy("org.freedesktop.secrets", "/org/freedesktop/secrets", Duration::from_secs(5));
+    let service = conn.with_proxy(
+        "org.freedesktop.secrets",
+        "/org/freedesktop/secrets",
+        Duration::from_secs(5),
+    );
     let (_, session): (Variant<Box<dyn RefArg>>, dbus::Path<'static>) = service
-        .method_call("org.freedesktop.Secret.Service", "OpenSession", ("plain", Variant(String::new())))
+        .method_call(
+            "org.freedesktop.Secret.Service",
+            "OpenSession",
+            ("plain", Variant(String::new())),
+        )
         .unwrap();
     let mut props: PropMap = HashMap::new();
     props.insert(
@@ -88,8 +95,11 @@ fn create_collection(conn: &Connection, label: &str, password: &str) -> dbus::Pa
 }
 
 fn lock(conn: &Connection, collection: &dbus::Path<'static>) {
-    let service =
-        conn.with_proxy("org.freedesktop.secrets", "/org/freedesktop/secrets", Duration::from_secs(5));
+    let service = conn.with_proxy(
+        "org.freedesktop.secrets",
+        "/org/freedesktop/secrets",
+        Duration::from_secs(5),
+    );
     let (_locked, _prompt): (Vec<dbus::Path<'static>>, dbus::Path<'static>) = service
         .method_call("org.freedesktop.Secret.Service", "Lock", (vec![collection.clone()],))
         .unwrap();

@@ -1,5 +1,8 @@
 //! The signer against published test vectors and well-known wallets.
 
+// Test helpers panic on failure by design.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use alloy::{
     consensus::{TxEip1559, TxLegacy, TypedTransaction},
     dyn_abi::TypedData,
@@ -229,8 +232,12 @@ async fn eip712_mail_example() {
     assert_eq!(signer.address(), address!("CD2a3d9F938E13CD947Ec05AbC7FE734Df8DD826"));
     let sig = signer.sign_typed_data(&data).await.unwrap();
     let want = Signature::new(
-        U256::from_be_bytes(b256!("4355c47d63924e8a72e509b65029052eb6c299d53a04e167c5775fd466751c9d").0),
-        U256::from_be_bytes(b256!("07299936d304c153f6443dfa05f40ff007d72911b6f72307f996231605b91562").0),
+        U256::from_be_bytes(
+            b256!("4355c47d63924e8a72e509b65029052eb6c299d53a04e167c5775fd466751c9d").0,
+        ),
+        U256::from_be_bytes(
+            b256!("07299936d304c153f6443dfa05f40ff007d72911b6f72307f996231605b91562").0,
+        ),
         true, // v = 28
     );
     assert_eq!(sig, want);
@@ -238,14 +245,16 @@ async fn eip712_mail_example() {
 
 #[tokio::test]
 async fn solana_signatures_verify_and_are_deterministic() {
-    let signer = SoftwareSolanaSigner::from_seed(&seed(SPECULOS), &DerivationPath::solana(0)).unwrap();
+    let signer =
+        SoftwareSolanaSigner::from_seed(&seed(SPECULOS), &DerivationPath::solana(0)).unwrap();
     assert_eq!(signer.pubkey().to_string(), "EDUded8fGxKkRTWWjE9YFzCmrW54aXXabVKLn3NyvHqV");
     let message = b"\x01\x00\x01\x03 a transaction message";
     let sig = signer.sign_message(message).await.unwrap();
     assert!(signer.pubkey().verify(message, &sig));
     assert!(!signer.pubkey().verify(b"another message", &sig));
     assert_eq!(signer.sign_message(message).await.unwrap(), sig);
-    let other = SoftwareSolanaSigner::from_seed(&seed(SPECULOS), &DerivationPath::solana(1)).unwrap();
+    let other =
+        SoftwareSolanaSigner::from_seed(&seed(SPECULOS), &DerivationPath::solana(1)).unwrap();
     assert_ne!(other.pubkey(), signer.pubkey());
     assert!(!other.pubkey().verify(message, &sig));
 }

@@ -1,9 +1,9 @@
 //! The wallet service: vaults and accounts, as both the shell and the CLI use them.
 
 use vigil_signer::{
-    vault::{DEFAULT_SERVICE, OsKeychain},
     Chain, DeriveError, Keychain, Mnemonic, MnemonicError, Password, UnlockedVault, Vault,
     VaultError, WordCount,
+    vault::{DEFAULT_SERVICE, OsKeychain},
 };
 
 use crate::config::{AccountConfig, Config, ConfigError, Paths, SignerKind};
@@ -88,7 +88,10 @@ impl<K: Keychain> Wallet<K> {
             .map(|chain| {
                 let path = chain.account_path(0);
                 Ok(AccountConfig {
-                    name: format!("{} 1", if chain == Chain::Ethereum { "Ethereum" } else { "Solana" }),
+                    name: format!(
+                        "{} 1",
+                        if chain == Chain::Ethereum { "Ethereum" } else { "Solana" }
+                    ),
                     chain,
                     address: chain.address(&seed, &path)?,
                     path: Some(path),
@@ -98,7 +101,9 @@ impl<K: Keychain> Wallet<K> {
             .collect::<Result<Vec<_>, WalletError>>()?;
         let mut config = self.config()?;
         self.vault.create(name, mnemonic, passphrase, password)?;
-        config.accounts.retain(|a| !matches!(&a.signer, SignerKind::Software { vault } if vault == name));
+        config
+            .accounts
+            .retain(|a| !matches!(&a.signer, SignerKind::Software { vault } if vault == name));
         config.accounts.extend(accounts.iter().cloned());
         if let Err(e) = config.save(&self.paths.config_file()) {
             // Keep keychain and config consistent: undo the vault if the config cannot be written.
@@ -127,7 +132,9 @@ impl<K: Keychain> Wallet<K> {
     pub fn delete(&self, name: &str) -> Result<(), WalletError> {
         self.vault.delete(name)?;
         let mut config = self.config()?;
-        config.accounts.retain(|a| !matches!(&a.signer, SignerKind::Software { vault } if vault == name));
+        config
+            .accounts
+            .retain(|a| !matches!(&a.signer, SignerKind::Software { vault } if vault == name));
         config.save(&self.paths.config_file())?;
         Ok(())
     }
