@@ -42,6 +42,58 @@ enum Command {
         #[command(subcommand)]
         command: VaultCommand,
     },
+    /// Run the local devnet: a private Ethereum node with the real Uniswap and Aave contracts.
+    Devnet {
+        #[command(subcommand)]
+        command: DevnetCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum DevnetCommand {
+    /// Start the devnet in the background (or find it running) and print its RPC URL and manifest.
+    Up {
+        /// The port to listen on (127.0.0.1 only).
+        #[arg(long, default_value_t = vigil_devnet::DEFAULT_PORT)]
+        port: u16,
+        /// Print the status and manifest as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run the devnet in the foreground until Ctrl-C (state saved then), printing its RPC URL.
+    Run {
+        /// The port to listen on (127.0.0.1 only); 0 picks a free one.
+        #[arg(long, default_value_t = vigil_devnet::DEFAULT_PORT)]
+        port: u16,
+    },
+    /// Save the devnet's state and stop it.
+    Down,
+    /// Forget all changes: restart from the freshly deployed snapshot.
+    Reset {
+        /// The port to listen on (127.0.0.1 only).
+        #[arg(long, default_value_t = vigil_devnet::DEFAULT_PORT)]
+        port: u16,
+        /// Print the status and manifest as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Whether the devnet is running, and where.
+    Status {
+        /// Print the status and manifest as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Set a token's oracle price in USD, and trade the Uniswap pools toward it.
+    Price {
+        /// WETH, USDC, DAI or WBTC.
+        symbol: String,
+        /// The new price in US dollars.
+        #[arg(allow_negative_numbers = true)]
+        usd: String,
+        /// Move only the oracle, not the pools.
+        #[arg(long)]
+        oracle_only: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -120,6 +172,10 @@ fn run(cli: Cli) -> Result<()> {
             println!("{}", chain.address(&seed, &chain.account_path(index))?);
         }
         Command::Vault { command } => vault(command)?,
+        Command::Devnet { command } => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
+            .block_on(devnet(command))?,
     }
     Ok(())
 }
@@ -204,6 +260,69 @@ fn vault(command: VaultCommand) -> Result<()> {
             }
             wallet.delete(&name)?;
             eprintln!("Vault '{name}' deleted.");
+        }
+    }
+    Ok(())
+}
+
+async fn devnet(command: DevnetCommand) -> Result<()> {
+    use vigil_devnet::{DevnetOptions, daemon};
+    let paths = vigil_wallet::Paths::from_env()?;
+    let options = |port| DevnetOptions { port, ..DevnetOptions::app(&paths.data_dir) };
+    let report = |status: daemon::Status, json: bool| -> Result<()> {
+        if json {
+            println!("{}", serde_json::to_string_pretty(&status)?);
+        } else {
+            println!("{}", status.rpc_url);
+            eprintln!(
+                "Devnet running: chain {} at block {}, pid {}.",
+                status.chain_id, status.block, status.pid
+            );
+            for (symbol, token) in &status.manifest.tokens {
+                eprintln!("  {symbol:<5} {}", token.address);
+            }
+            eprintln!("  Aave V3 pool {}", status.manifest.aave_v3.pool);
+            eprintln!("Sample Aave position: {}", status.manifest.sample_position);
+        }
+        Ok(())
+    };
+    match command {
+        DevnetCommand::Up { port, json } => report(daemon::up(&options(port)).await?, json)?,
+        DevnetCommand::Reset { port, json } => report(daemon::reset(&options(port)).await?, json)?,
+        DevnetCommand::Status { json } => {
+            report(daemon::status(&options(vigil_devnet::DEFAULT_PORT)).await?, json)?
+        }
+        DevnetCommand::Run { port } => {
+            let devnet = vigil_devnet::Devnet::start(options(port)).await?;
+            println!("{}", devnet.url());
+            eprintln!(
+                "Devnet running (chain {}); Ctrl-C saves its state and stops it.",
+                vigil_devnet::CHAIN_ID
+            );
+            tokio::signal::ctrl_c().await?;
+            devnet.stop().await?;
+            eprintln!("Devnet stopped; its state is saved.");
+        }
+        DevnetCommand::Down => {
+            if daemon::down(&options(vigil_devnet::DEFAULT_PORT)).await? {
+                eprintln!("Devnet stopped; its state is saved for the next 'vigil devnet up'.");
+            } else {
+                eprintln!("The devnet was not running.");
+            }
+        }
+        DevnetCommand::Price { symbol, usd, oracle_only } => {
+            let price: f64 = usd
+                .trim_start_matches('$')
+                .replace(',', "")
+                .parse()
+                .map_err(|_| vigil_devnet::DevnetError::InvalidPrice(usd.clone()))?;
+            let (provider, manifest) = daemon::connect(&options(vigil_devnet::DEFAULT_PORT))?;
+            vigil_devnet::set_price(&provider, &manifest, &symbol, price, !oracle_only).await?;
+            eprintln!(
+                "{} is now ${price} on the oracle{}.",
+                symbol.to_uppercase(),
+                if oracle_only { "" } else { " and in the pools" }
+            );
         }
     }
     Ok(())

@@ -1,0 +1,168 @@
+//! `vigil devnet` as a user runs it, against real anvil with the real protocol bytecode.
+
+// Test helpers panic on failure by design.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::{
+    io::{BufRead, BufReader},
+    net::{TcpListener, TcpStream},
+    process::{Command, Output, Stdio},
+    time::{Duration, Instant},
+};
+
+struct Env {
+    home: tempfile::TempDir,
+    port: u16,
+}
+
+impl Env {
+    fn new() -> Self {
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        Self { home: tempfile::tempdir().unwrap(), port }
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_vigil"));
+        c.args(args).env("VIGIL_HOME", self.home.path()).stdin(Stdio::null());
+        c
+    }
+
+    fn vigil(&self, args: &[&str]) -> Output {
+        let port = self.port.to_string();
+        let mut args = args.to_vec();
+        if matches!(args.get(1), Some(&("up" | "reset"))) {
+            args.extend(["--port", &port]);
+        }
+        self.command(&args).output().unwrap()
+    }
+}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        let _ = self.vigil(&["devnet", "down"]);
+    }
+}
+
+fn out(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+fn err(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn port_open(port: u16) -> bool {
+    TcpStream::connect(("127.0.0.1", port)).is_ok()
+}
+
+#[test]
+fn up_status_price_down_up_reset() {
+    let env = Env::new();
+    let o = env.vigil(&["devnet", "up", "--json"]);
+    assert!(o.status.success(), "{}", err(&o));
+    let status: serde_json::Value = serde_json::from_str(&out(&o)).unwrap();
+    assert_eq!(status["chain_id"], 31337);
+    assert_eq!(status["rpc_url"], format!("http://127.0.0.1:{}", env.port));
+    for symbol in ["WETH", "USDC", "DAI", "WBTC"] {
+        assert!(status["manifest"]["tokens"][symbol]["address"].is_string(), "{symbol}");
+    }
+    assert_eq!(status["manifest"]["multicall3"], "0xca11bde05977b3631167028862be2a173976ca11");
+    let manifest =
+        std::fs::read_to_string(env.home.path().join("data/devnet/manifest.json")).unwrap();
+    assert!(manifest.contains("aave_v3"));
+
+    // Up again finds it running; status agrees.
+    let o = env.vigil(&["devnet", "up"]);
+    assert_eq!(out(&o).trim(), status["rpc_url"].as_str().unwrap());
+    let o = env.vigil(&["devnet", "status", "--json"]);
+    let again: serde_json::Value = serde_json::from_str(&out(&o)).unwrap();
+    assert_eq!(again["pid"], status["pid"]);
+
+    // Moving the price is a state change that survives down/up and is undone by reset.
+    let o = env.vigil(&["devnet", "price", "WETH", "1500"]);
+    assert!(o.status.success(), "{}", err(&o));
+    let block_after_price = block(&env);
+    let o = env.vigil(&["devnet", "down"]);
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(!port_open(env.port), "anvil still listening after down");
+    let o = env.vigil(&["devnet", "status"]);
+    assert!(err(&o).contains("not running"), "{}", err(&o));
+
+    let started = Instant::now();
+    let o = env.vigil(&["devnet", "up"]);
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(started.elapsed() < Duration::from_secs(5), "warm up took {:?}", started.elapsed());
+    assert!(block(&env) >= block_after_price, "the chain resumed where it stopped");
+
+    let o = env.vigil(&["devnet", "reset", "--json"]);
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(block(&env) < block_after_price, "reset went back to the pristine snapshot");
+}
+
+fn block(env: &Env) -> u64 {
+    let o = env.vigil(&["devnet", "status", "--json"]);
+    let s: serde_json::Value = serde_json::from_str(&out(&o)).unwrap();
+    s["block"].as_u64().unwrap()
+}
+
+#[test]
+fn bad_input_is_refused_with_a_clear_error() {
+    let env = Env::new();
+    let o = env.vigil(&["devnet", "price", "WETH", "1500"]);
+    assert!(
+        err(&o).contains("the devnet is not running: start it with 'vigil devnet up'"),
+        "{}",
+        err(&o)
+    );
+    assert!(env.vigil(&["devnet", "up"]).status.success());
+    for (args, message) in [
+        (vec!["devnet", "price", "PEPE", "1"], "unknown token 'PEPE'"),
+        (vec!["devnet", "price", "WETH", "-3"], "invalid price -3"),
+        (vec!["devnet", "price", "WETH", "0"], "invalid price 0"),
+        (vec!["devnet", "price", "WETH", "cheap"], "invalid price cheap"),
+    ] {
+        let o = env.vigil(&args);
+        assert!(!o.status.success(), "{args:?}");
+        assert!(err(&o).contains(message), "{args:?}: {}", err(&o));
+    }
+
+    // Another devnet on the same port.
+    let other = Env::new();
+    let o = other.command(&["devnet", "up", "--port", &env.port.to_string()]).output().unwrap();
+    assert!(!o.status.success());
+    assert!(err(&o).contains(&format!("port {} is already in use", env.port)), "{}", err(&o));
+
+    // anvil not installed.
+    let o = other
+        .command(&["devnet", "up", "--port", &other.port.to_string()])
+        .env("VIGIL_ANVIL", "/nonexistent/anvil")
+        .output()
+        .unwrap();
+    assert!(
+        err(&o).contains("anvil is not installed") && err(&o).contains("make setup"),
+        "{}",
+        err(&o)
+    );
+}
+
+#[test]
+fn a_foreground_devnet_dies_with_its_process() {
+    let env = Env::new();
+    let mut child = env
+        .command(&["devnet", "run", "--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let port: u16 = line.trim().rsplit(':').next().unwrap().parse().unwrap();
+    assert!(port_open(port));
+    // SIGKILL: no chance to clean up; the watchdog must still take anvil down.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while port_open(port) {
+        assert!(Instant::now() < deadline, "anvil outlived the process that started it");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}

@@ -1,0 +1,212 @@
+//! Solidity bindings for the contracts the devnet deploys and drives. Only the functions used
+//! are declared; the bytecode comes from the protocols' npm artifacts at run time.
+
+#![allow(missing_docs, clippy::too_many_arguments)]
+
+use alloy::sol;
+
+sol! {
+    #[sol(rpc)]
+    contract MintableERC20 {
+        constructor(string name, string symbol, uint8 decimals);
+        function mint(address account, uint256 value) external returns (bool);
+    }
+
+    #[sol(rpc)]
+    interface IERC20 {
+        function approve(address spender, uint256 amount) external returns (bool);
+        function balanceOf(address owner) external view returns (uint256);
+        function transfer(address to, uint256 amount) external returns (bool);
+        function decimals() external view returns (uint8);
+        function symbol() external view returns (string);
+    }
+
+    #[sol(rpc)]
+    interface IWETH9 {
+        function deposit() external payable;
+        function withdraw(uint256 amount) external;
+    }
+
+    #[sol(rpc)]
+    contract UniswapV2Factory {
+        constructor(address feeToSetter);
+        function createPair(address tokenA, address tokenB) external returns (address pair);
+        function getPair(address tokenA, address tokenB) external view returns (address pair);
+    }
+
+    #[sol(rpc)]
+    contract UniswapV2Router02 {
+        constructor(address factory, address weth);
+        function addLiquidity(address tokenA, address tokenB, uint256 amountADesired, uint256 amountBDesired,
+            uint256 amountAMin, uint256 amountBMin, address to, uint256 deadline)
+            external returns (uint256 amountA, uint256 amountB, uint256 liquidity);
+        function getAmountsOut(uint256 amountIn, address[] path) external view returns (uint256[] amounts);
+        function getAmountsIn(uint256 amountOut, address[] path) external view returns (uint256[] amounts);
+        function swapExactTokensForTokens(uint256 amountIn, uint256 amountOutMin, address[] path, address to,
+            uint256 deadline) external returns (uint256[] amounts);
+    }
+
+    #[sol(rpc)]
+    interface IUniswapV2Pair {
+        function getReserves() external view returns (uint112 reserve0, uint112 reserve1, uint32 blockTimestampLast);
+        function token0() external view returns (address);
+    }
+
+    #[sol(rpc)]
+    contract UniswapV3Factory {
+        function getPool(address tokenA, address tokenB, uint24 fee) external view returns (address pool);
+    }
+
+    #[sol(rpc)]
+    contract SwapRouter {
+        constructor(address factory, address weth9);
+        struct ExactInputSingleParams {
+            address tokenIn;
+            address tokenOut;
+            uint24 fee;
+            address recipient;
+            uint256 deadline;
+            uint256 amountIn;
+            uint256 amountOutMinimum;
+            uint160 sqrtPriceLimitX96;
+        }
+        function exactInputSingle(ExactInputSingleParams params) external payable returns (uint256 amountOut);
+    }
+
+    #[sol(rpc)]
+    contract QuoterV2 {
+        constructor(address factory, address weth9);
+        struct QuoteExactInputSingleParams {
+            address tokenIn;
+            address tokenOut;
+            uint256 amountIn;
+            uint24 fee;
+            uint160 sqrtPriceLimitX96;
+        }
+        function quoteExactInputSingle(QuoteExactInputSingleParams params) external
+            returns (uint256 amountOut, uint160 sqrtPriceX96After, uint32 initializedTicksCrossed, uint256 gasEstimate);
+    }
+
+    #[sol(rpc)]
+    contract NonfungiblePositionManager {
+        constructor(address factory, address weth9, address tokenDescriptor);
+        struct MintParams {
+            address token0;
+            address token1;
+            uint24 fee;
+            int24 tickLower;
+            int24 tickUpper;
+            uint256 amount0Desired;
+            uint256 amount1Desired;
+            uint256 amount0Min;
+            uint256 amount1Min;
+            address recipient;
+            uint256 deadline;
+        }
+        function createAndInitializePoolIfNecessary(address token0, address token1, uint24 fee, uint160 sqrtPriceX96)
+            external payable returns (address pool);
+        function mint(MintParams params) external payable
+            returns (uint256 tokenId, uint128 liquidity, uint256 amount0, uint256 amount1);
+    }
+
+    #[sol(rpc)]
+    interface IUniswapV3Pool {
+        function slot0() external view returns (uint160 sqrtPriceX96, int24 tick, uint16 observationIndex,
+            uint16 observationCardinality, uint16 observationCardinalityNext, uint8 feeProtocol, bool unlocked);
+        function liquidity() external view returns (uint128);
+        function token0() external view returns (address);
+    }
+
+    #[sol(rpc)]
+    contract PoolAddressesProvider {
+        constructor(string marketId, address owner);
+        function setACLAdmin(address newAclAdmin) external;
+        function setACLManager(address newAclManager) external;
+        function setPoolImpl(address newPoolImpl) external;
+        function setPoolConfiguratorImpl(address newPoolConfiguratorImpl) external;
+        function setPriceOracle(address newPriceOracle) external;
+        function setPoolDataProvider(address newDataProvider) external;
+        function getPool() external view returns (address);
+        function getPoolConfigurator() external view returns (address);
+    }
+
+    #[sol(rpc)]
+    contract ACLManager {
+        constructor(address provider);
+        function addPoolAdmin(address admin) external;
+        function addRiskAdmin(address admin) external;
+    }
+
+    #[sol(rpc)]
+    contract AavePool {
+        constructor(address provider);
+        function supply(address asset, uint256 amount, address onBehalfOf, uint16 referralCode) external;
+        function borrow(address asset, uint256 amount, uint256 interestRateMode, uint16 referralCode, address onBehalfOf) external;
+        function liquidationCall(address collateralAsset, address debtAsset, address user, uint256 debtToCover, bool receiveAToken) external;
+        function getReservesList() external view returns (address[]);
+        function getUserAccountData(address user) external view returns (uint256 totalCollateralBase,
+            uint256 totalDebtBase, uint256 availableBorrowsBase, uint256 currentLiquidationThreshold,
+            uint256 ltv, uint256 healthFactor);
+    }
+
+    #[sol(rpc)]
+    contract PoolConfigurator {
+        struct InitReserveInput {
+            address aTokenImpl;
+            address stableDebtTokenImpl;
+            address variableDebtTokenImpl;
+            uint8 underlyingAssetDecimals;
+            address interestRateStrategyAddress;
+            address underlyingAsset;
+            address treasury;
+            address incentivesController;
+            string aTokenName;
+            string aTokenSymbol;
+            string variableDebtTokenName;
+            string variableDebtTokenSymbol;
+            string stableDebtTokenName;
+            string stableDebtTokenSymbol;
+            bytes params;
+        }
+        function initReserves(InitReserveInput[] input) external;
+        function configureReserveAsCollateral(address asset, uint256 ltv, uint256 liquidationThreshold, uint256 liquidationBonus) external;
+        function setReserveBorrowing(address asset, bool enabled) external;
+    }
+
+    #[sol(rpc)]
+    contract MockAggregator {
+        constructor(int256 initialAnswer);
+        function latestAnswer() external view returns (int256);
+    }
+
+    #[sol(rpc)]
+    contract AaveOracle {
+        constructor(address provider, address[] assets, address[] sources, address fallbackOracle,
+            address baseCurrency, uint256 baseCurrencyUnit);
+        function getAssetPrice(address asset) external view returns (uint256);
+    }
+
+    #[sol(rpc)]
+    contract AaveProtocolDataProvider {
+        constructor(address addressesProvider);
+        function getReserveConfigurationData(address asset) external view returns (uint256 decimals,
+            uint256 ltv, uint256 liquidationThreshold, uint256 liquidationBonus, uint256 reserveFactor,
+            bool usageAsCollateralEnabled, bool borrowingEnabled, bool stableBorrowRateEnabled,
+            bool isActive, bool isFrozen);
+    }
+
+    #[sol(rpc)]
+    contract ATokenImpl { constructor(address pool); }
+    #[sol(rpc)]
+    contract StableDebtTokenImpl { constructor(address pool); }
+    #[sol(rpc)]
+    contract VariableDebtTokenImpl { constructor(address pool); }
+
+    #[sol(rpc)]
+    contract DefaultReserveInterestRateStrategy {
+        constructor(address provider, uint256 optimalUsageRatio, uint256 baseVariableBorrowRate,
+            uint256 variableRateSlope1, uint256 variableRateSlope2, uint256 stableRateSlope1,
+            uint256 stableRateSlope2, uint256 baseStableRateOffset, uint256 stableRateExcessOffset,
+            uint256 optimalStableToTotalDebtRatio);
+    }
+}

@@ -1,0 +1,111 @@
+//! The manifest: every address the devnet deployed, its chain id and demo accounts.
+
+use std::collections::BTreeMap;
+
+use alloy::primitives::Address;
+use serde::{Deserialize, Serialize};
+
+/// Bumped whenever the deployment changes, so that old snapshots are redeployed, not trusted.
+pub const DEPLOYMENT_VERSION: &str = concat!("vigil-devnet/", env!("CARGO_PKG_VERSION"), "/1");
+
+/// A token on the devnet.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Token {
+    /// The ERC-20 contract.
+    pub address: Address,
+    /// Decimals.
+    pub decimals: u8,
+    /// The Chainlink-style aggregator behind the Aave oracle's price for it (8 decimals, USD).
+    pub aggregator: Address,
+}
+
+/// A Uniswap V3 pool.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct V3Pool {
+    /// `TOKEN0/TOKEN1` in the pool's own order.
+    pub pair: String,
+    /// The fee tier in hundredths of a basis point (500 = 0.05%).
+    pub fee: u32,
+    /// The pool contract.
+    pub address: Address,
+}
+
+/// Uniswap V2 contracts and pairs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UniswapV2 {
+    /// UniswapV2Factory.
+    pub factory: Address,
+    /// UniswapV2Router02.
+    pub router: Address,
+    /// Pairs by `A/B` as deployed.
+    pub pairs: BTreeMap<String, Address>,
+}
+
+/// Uniswap V3 contracts and pools.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UniswapV3 {
+    /// UniswapV3Factory.
+    pub factory: Address,
+    /// SwapRouter.
+    pub swap_router: Address,
+    /// QuoterV2.
+    pub quoter_v2: Address,
+    /// NonfungiblePositionManager.
+    pub position_manager: Address,
+    /// The pools.
+    pub pools: Vec<V3Pool>,
+}
+
+/// The Aave V3 market.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AaveV3 {
+    /// PoolAddressesProvider.
+    pub addresses_provider: Address,
+    /// The Pool (proxy).
+    pub pool: Address,
+    /// The PoolConfigurator (proxy).
+    pub pool_configurator: Address,
+    /// AaveOracle.
+    pub oracle: Address,
+    /// AaveProtocolDataProvider.
+    pub data_provider: Address,
+    /// ACLManager.
+    pub acl_manager: Address,
+}
+
+/// Everything about a deployed devnet.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// [`DEPLOYMENT_VERSION`] of the code that deployed it.
+    pub version: String,
+    /// The chain id.
+    pub chain_id: u64,
+    /// The account that deployed and owns everything, and provides liquidity.
+    pub deployer: Address,
+    /// Funded accounts of the "test … junk" mnemonic (indices 0..n).
+    pub demo_accounts: Vec<Address>,
+    /// The account that holds the sample Aave position.
+    pub sample_position: Address,
+    /// WETH9.
+    pub weth: Address,
+    /// Tokens by symbol (WETH included).
+    pub tokens: BTreeMap<String, Token>,
+    /// Multicall3, at its canonical address.
+    pub multicall3: Address,
+    /// Uniswap V2.
+    pub uniswap_v2: UniswapV2,
+    /// Uniswap V3.
+    pub uniswap_v3: UniswapV3,
+    /// Aave V3.
+    pub aave_v3: AaveV3,
+}
+
+impl Manifest {
+    /// The token with this symbol (case-insensitive).
+    pub fn token(&self, symbol: &str) -> Option<(&str, &Token)> {
+        self.tokens
+            .iter()
+            .find(|(s, _)| s.eq_ignore_ascii_case(symbol))
+            .map(|(s, t)| (s.as_str(), t))
+    }
+}
