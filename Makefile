@@ -14,8 +14,9 @@ export VIGIL_SCREENSHOT_DIR ?= $(CARGO_TARGET_DIR)/screenshots
 
 .PHONY: run test setup lint unit e2e-app deb dev
 
-## Set up and start Vigil.
+## Set up, start the local devnet (in the background; `vigil devnet down` stops it), start Vigil.
 run: setup e2e-app
+	cargo run --quiet -p vigil-cli -- devnet up
 	$(E2E_APP)
 
 ## Set up and run every check and test: fmt, clippy, unit, integration and end-to-end.
