@@ -364,3 +364,30 @@ async fn a_taken_port_is_a_clear_error() {
     let err = Devnet::start(opts).await.unwrap_err();
     assert!(matches!(err, DevnetError::PortInUse(p) if p == port), "{err}");
 }
+
+#[tokio::test]
+async fn a_snapshot_from_another_version_is_redeployed() {
+    let dir = tempfile::tempdir().unwrap();
+    let shared = options(None);
+    // Make sure the shared snapshot exists, then copy it and mark it as an older deployment.
+    drop(start().await);
+    for file in ["manifest.json", "pristine.state"] {
+        std::fs::copy(shared.snapshot_dir.join(file), dir.path().join(file)).unwrap();
+    }
+    let manifest_path = dir.path().join("manifest.json");
+    let text = std::fs::read_to_string(&manifest_path).unwrap();
+    let old = text.replace(vigil_devnet::DEPLOYMENT_VERSION, "vigil-devnet/0.0.0/0");
+    assert_ne!(old, text);
+    std::fs::write(&manifest_path, old).unwrap();
+
+    let opts = DevnetOptions { snapshot_dir: dir.path().to_owned(), state_file: None, port: 0 };
+    let devnet = Devnet::start(opts).await.unwrap();
+    assert_eq!(devnet.manifest().version, vigil_devnet::DEPLOYMENT_VERSION);
+    let saved = std::fs::read_to_string(&manifest_path).unwrap();
+    assert!(
+        saved.contains(vigil_devnet::DEPLOYMENT_VERSION),
+        "the new deployment replaced the old"
+    );
+    let code = devnet.provider().get_code_at(devnet.manifest().aave_v3.pool).await.unwrap();
+    assert!(!code.is_empty());
+}
