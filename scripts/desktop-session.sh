@@ -17,17 +17,23 @@ done
 
 root=$(mktemp -d /tmp/vigil-session.XXXXXX)
 pids=()
+session=""
 cleanup() {
   local status=$?
+  trap - EXIT INT TERM
+  # Whatever the command left running in its session (e.g. a detached devnet), then our services.
+  if [ -n "$session" ]; then pkill -KILL -s "$session" 2>/dev/null || true; fi
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do
     for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null || true
+    if kill -0 "$pid" 2>/dev/null; then kill -9 "$pid" 2>/dev/null || true; fi
   done
   rm -rf "$root"
   exit "$status"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 # Tools found through HOME (cargo, rustup, npm) keep working with the throwaway HOME.
 export CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}" RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}"
@@ -79,6 +85,7 @@ Xvfb -displayfd 3 -screen 0 1280x900x24 -nolisten tcp >"$root/xvfb.log" 2>&1 &
 pids+=($!)
 exec 3>&-
 for _ in $(seq 100); do [ -s "$root/display" ] && break; sleep 0.05; done
+[ -s "$root/display" ] || { echo "desktop-session: Xvfb did not start: $(cat "$root/xvfb.log")" >&2; exit 1; }
 display=":$(head -n1 "$root/display")"
 
 mkdir -p "$XDG_CONFIG_HOME/dunst"
@@ -93,4 +100,7 @@ wait_for_name org.freedesktop.Notifications
 
 export VIGIL_TEST_SESSION=1 VIGIL_TEST_DISPLAY="$display"
 unset DISPLAY WAYLAND_DISPLAY
-"$@"
+# The command runs in a session of its own, so that cleanup can find everything it started.
+setsid "$@" &
+session=$!
+wait "$session"

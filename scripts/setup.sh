@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
 # Installs whatever Vigil needs to build, run and test that is missing, and nothing else.
-# Idempotent: a second run checks and returns in seconds. Needs Debian or Ubuntu with rustup.
+# Idempotent: a second run checks and returns in seconds. Needs Debian 12+ or Ubuntu 24.04+
+# on x86_64 (anvil's npm package is built for it), with rustup.
 set -euo pipefail
+if [ "$(uname -m)" != x86_64 ]; then
+  echo "setup: Vigil's build and devnet support x86_64 Linux only (this is $(uname -m))" >&2
+  exit 1
+fi
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$repo"
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
@@ -13,7 +18,7 @@ apt_packages=(
   build-essential pkg-config curl wget file libssl-dev libwebkit2gtk-4.1-dev libxdo-dev
   libayatana-appindicator3-dev librsvg2-dev libdbus-1-dev libudev-dev
   dbus-daemon dbus-bin gnome-keyring libsecret-tools xvfb xauth dunst libnotify-bin
-  webkit2gtk-driver
+  webkit2gtk-driver procps util-linux
 )
 command -v node >/dev/null && command -v npm >/dev/null || apt_packages+=(nodejs npm)
 missing=()

@@ -1,7 +1,14 @@
 //! Declares Vigil's commands to Tauri so that capabilities can grant them one by one.
 
 fn main() {
-    let commands = &["app_status", "generate_wallet", "confirm_wallet", "import_wallet", "home"];
+    let commands = &[
+        "app_status",
+        "generate_wallet",
+        "confirm_wallet",
+        "import_wallet",
+        "cancel_wallet",
+        "home",
+    ];
     let attributes = tauri_build::Attributes::new()
         .app_manifest(tauri_build::AppManifest::new().commands(commands));
     if let Err(e) = tauri_build::try_build(attributes) {

@@ -136,33 +136,51 @@ pub(crate) async fn confirm_wallet(
     state: State<'_, AppState>,
     request: ConfirmWalletRequest,
 ) -> CommandResult<Home> {
-    let mnemonic = {
-        let pending = state.pending();
-        let pending = pending
-            .as_ref()
-            .ok_or_else(|| invalid("no new wallet is waiting for confirmation: start again"))?;
-        let words = pending.mnemonic.words();
-        if request.answers.len() != pending.check_positions.len() {
-            return Err(invalid("answer every word that is asked"));
-        }
-        for (answer, &position) in request.answers.iter().zip(&pending.check_positions) {
-            if answer.trim().to_lowercase() != words[position - 1] {
-                return Err(invalid(format!(
-                    "word {position} does not match what was shown: check what you wrote down"
-                )));
-            }
-        }
-        pending.mnemonic.clone()
-    };
-    let wallet = state.wallet.clone();
+    let answers = zeroize::Zeroizing::new(request.answers);
     let password = Password::new(request.password);
-    let home = blocking(move || {
+    // Taken out while it is being stored, so a concurrent generate cannot be overwritten by
+    // this confirmation; put back on any failure so the user can correct and retry.
+    let pending = state
+        .pending()
+        .take()
+        .ok_or_else(|| invalid("no new wallet is waiting for confirmation: start again"))?;
+    if let Err(e) = check_answers(&pending, &answers) {
+        state.pending().get_or_insert(pending);
+        return Err(e);
+    }
+    let wallet = state.wallet.clone();
+    let mnemonic = pending.mnemonic.clone();
+    let stored = blocking(move || {
         wallet.import(VAULT, &mnemonic, "", &password).map_err(error)?;
         home_of(&wallet)
     })
-    .await?;
-    *state.pending() = None;
-    Ok(home)
+    .await;
+    if stored.is_err() {
+        state.pending().get_or_insert(pending);
+    }
+    stored
+}
+
+fn check_answers(pending: &Pending, answers: &[String]) -> CommandResult<()> {
+    let words = pending.mnemonic.words();
+    if answers.len() != pending.check_positions.len() {
+        return Err(invalid("answer every word that is asked"));
+    }
+    for (answer, &position) in answers.iter().zip(&pending.check_positions) {
+        if answer.trim().to_lowercase() != words[position - 1] {
+            return Err(invalid(format!(
+                "word {position} does not match what was shown: check what you wrote down"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Forgets a generated phrase the user walked away from.
+#[tauri::command]
+pub(crate) async fn cancel_wallet(state: State<'_, AppState>) -> CommandResult<()> {
+    state.pending().take();
+    Ok(())
 }
 
 /// Imports an existing phrase under the password.
@@ -177,6 +195,8 @@ pub(crate) async fn import_wallet(
         Mnemonic::parse(&phrase).map_err(|e: MnemonicError| error(WalletError::Mnemonic(e)))?;
     let wallet = state.wallet.clone();
     let password = Password::new(request.password);
+    // An unconfirmed generated phrase is abandoned by importing another one.
+    state.pending().take();
     blocking(move || {
         wallet.import(VAULT, &mnemonic, "", &password).map_err(error)?;
         home_of(&wallet)
@@ -204,5 +224,25 @@ mod tests {
             assert!(p.iter().all(|&i| (1..=12).contains(&i)));
         }
         assert_eq!(pick_positions(2, 3), vec![1, 2]);
+    }
+
+    #[test]
+    fn the_ui_checks_the_same_password_length_as_the_vault() {
+        assert_eq!(vigil_api::MIN_PASSWORD_LEN, vigil_signer::vault::MIN_PASSWORD_LEN);
+    }
+
+    #[test]
+    fn answers_are_checked_by_position_and_forgiving_of_case() {
+        let pending = Pending {
+            mnemonic: Mnemonic::parse(
+                "test test test test test test test test test test test junk",
+            )
+            .unwrap(),
+            check_positions: vec![2, 12],
+        };
+        assert!(check_answers(&pending, &[" Test".into(), "JUNK ".into()]).is_ok());
+        let err = check_answers(&pending, &["test".into(), "test".into()]).unwrap_err();
+        assert!(err.message.contains("word 12 does not match"), "{}", err.message);
+        assert!(check_answers(&pending, &["test".into()]).is_err());
     }
 }

@@ -24,6 +24,7 @@ fn main() {
             commands::generate_wallet,
             commands::confirm_wallet,
             commands::import_wallet,
+            commands::cancel_wallet,
             commands::home,
         ])
         .run(tauri::generate_context!());

@@ -3,12 +3,10 @@
 use leptos::{prelude::*, task::spawn_local};
 use vigil_api::{
     AppStatus, ConfirmWalletRequest, GenerateWalletRequest, GeneratedWallet, Home,
-    ImportWalletRequest, commands,
+    ImportWalletRequest, MIN_PASSWORD_LEN, commands,
 };
 
 use crate::ipc::{NoArgs, Request, call};
-
-const MIN_PASSWORD_LEN: usize = 8;
 
 #[derive(Clone)]
 enum Screen {
@@ -133,10 +131,19 @@ fn show_words(screen: RwSignal<Screen>, generated: GeneratedWallet) -> impl Into
                     on:click=move |_| screen.set(Screen::ConfirmWords(next.clone()))>
                     "Continue"
                 </button>
-                <button on:click=move |_| screen.set(Screen::Welcome)>"Cancel"</button>
+                <button on:click=move |_| cancel_new_wallet(screen)>"Cancel"</button>
             </div>
         </section>
     }
+}
+
+/// Tells the shell to forget the generated phrase, then goes back to the start.
+fn cancel_new_wallet(screen: RwSignal<Screen>) {
+    spawn_local(async move {
+        // Nothing to show if it fails: the shell forgets the phrase on exit anyway.
+        let _ = call::<_, ()>(commands::CANCEL_WALLET, &NoArgs {}).await;
+        screen.set(Screen::Welcome);
+    });
 }
 
 /// Password and repeat fields with their early checks; returns the signals.

@@ -17,6 +17,8 @@ pub mod commands {
     pub const CONFIRM_WALLET: &str = "confirm_wallet";
     /// [`crate::ImportWalletRequest`] -> [`crate::Home`].
     pub const IMPORT_WALLET: &str = "import_wallet";
+    /// No arguments: forget a generated phrase that was not confirmed.
+    pub const CANCEL_WALLET: &str = "cancel_wallet";
     /// No arguments -> [`crate::Home`].
     pub const HOME: &str = "home";
 }
@@ -35,8 +37,22 @@ pub struct GenerateWalletRequest {
     pub words: u8,
 }
 
+/// The shortest vault password the shell accepts (the UI checks it early, the vault enforces it).
+pub const MIN_PASSWORD_LEN: usize = 8;
+
+/// Implements `Debug` without the secret fields.
+macro_rules! redacted_debug {
+    ($ty:ident) => {
+        impl std::fmt::Debug for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(concat!(stringify!($ty), " { [redacted] }"))
+            }
+        }
+    };
+}
+
 /// A new recovery phrase to write down; the shell keeps it until it is confirmed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GeneratedWallet {
     /// The words, in order.
     pub words: Vec<String>,
@@ -44,8 +60,10 @@ pub struct GeneratedWallet {
     pub check_positions: Vec<usize>,
 }
 
+redacted_debug!(GeneratedWallet);
+
 /// The words typed back at the asked positions, and the new password.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Serialize, Deserialize)]
 pub struct ConfirmWalletRequest {
     /// The words, in the order of `check_positions`.
     pub answers: Vec<String>,
@@ -53,14 +71,18 @@ pub struct ConfirmWalletRequest {
     pub password: String,
 }
 
+redacted_debug!(ConfirmWalletRequest);
+
 /// An existing recovery phrase and the new password.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Serialize, Deserialize)]
 pub struct ImportWalletRequest {
     /// The recovery phrase.
     pub mnemonic: String,
     /// The vault password.
     pub password: String,
 }
+
+redacted_debug!(ImportWalletRequest);
 
 /// One account as shown in the UI.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -114,6 +136,16 @@ impl std::fmt::Display for CommandError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn requests_with_secrets_never_print_them() {
+        let r = ImportWalletRequest { mnemonic: "test junk".into(), password: "hunter2".into() };
+        let c = ConfirmWalletRequest { answers: vec!["junk".into()], password: "hunter2".into() };
+        let g = GeneratedWallet { words: vec!["junk".into()], check_positions: vec![1] };
+        let printed = format!("{r:?} {c:?} {g:?}");
+        assert!(!printed.contains("junk") && !printed.contains("hunter2"), "{printed}");
+        assert!(printed.contains("ImportWalletRequest"));
+    }
 
     #[test]
     fn errors_serialize_in_the_shape_the_ui_reads() {

@@ -33,8 +33,8 @@ enum Command {
         /// ethereum or solana.
         #[arg(long)]
         chain: Chain,
-        /// The account index (m/44'/60'/0'/0/INDEX or m/44'/501'/INDEX'/0').
-        #[arg(long, default_value_t = 0)]
+        /// The account index (m/44'/60'/0'/0/INDEX or m/44'/501'/INDEX'/0'), below 2^31.
+        #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..0x8000_0000))]
         index: u32,
     },
     /// Manage the encrypted vaults in the OS keychain.
@@ -54,7 +54,7 @@ enum DevnetCommand {
     /// Start the devnet in the background (or find it running) and print its RPC URL and manifest.
     Up {
         /// The port to listen on (127.0.0.1 only).
-        #[arg(long, default_value_t = vigil_devnet::DEFAULT_PORT)]
+        #[arg(long, default_value_t = vigil_devnet::DEFAULT_PORT, value_parser = clap::value_parser!(u16).range(1..))]
         port: u16,
         /// Print the status and manifest as JSON.
         #[arg(long)]
@@ -71,7 +71,7 @@ enum DevnetCommand {
     /// Forget all changes: restart from the freshly deployed snapshot.
     Reset {
         /// The port to listen on (127.0.0.1 only).
-        #[arg(long, default_value_t = vigil_devnet::DEFAULT_PORT)]
+        #[arg(long, default_value_t = vigil_devnet::DEFAULT_PORT, value_parser = clap::value_parser!(u16).range(1..))]
         port: u16,
         /// Print the status and manifest as JSON.
         #[arg(long)]
@@ -193,14 +193,21 @@ fn vault(command: VaultCommand) -> Result<()> {
                  they are the only way to recover your funds if this computer is lost.",
                 new.mnemonic.word_count()
             );
-            println!("{}", *new.mnemonic.phrase());
+            // A vault whose words were never shown must not exist: undo it if printing fails.
+            let shown = writeln!(io::stdout().lock(), "{}", *new.mnemonic.phrase())
+                .and_then(|()| io::stdout().flush());
+            if let Err(e) = shown {
+                let _ = wallet.delete(&name);
+                bail!("could not print the recovery phrase ({e}); the vault was not kept");
+            }
             print_accounts(&accounts, true);
         }
         VaultCommand::Import { name, password_stdin } => {
-            let phrase = if password_stdin || !io::stdin().is_terminal() {
-                secret_line("recovery phrase")?
-            } else {
+            // Typed at a terminal, the phrase is never echoed.
+            let phrase = if io::stdin().is_terminal() {
                 Zeroizing::new(rpassword::prompt_password("Recovery phrase: ")?)
+            } else {
+                secret_line("recovery phrase")?
             };
             let mnemonic = Mnemonic::parse(&phrase)?;
             let password = new_password(password_stdin)?;
@@ -311,9 +318,9 @@ async fn devnet(command: DevnetCommand) -> Result<()> {
             }
         }
         DevnetCommand::Price { symbol, usd, oracle_only } => {
+            // Only '.' as the decimal separator: "1,5" is refused rather than read as 15.
             let price: f64 = usd
                 .trim_start_matches('$')
-                .replace(',', "")
                 .parse()
                 .map_err(|_| vigil_devnet::DevnetError::InvalidPrice(usd.clone()))?;
             let (provider, manifest) = daemon::connect(&options(vigil_devnet::DEFAULT_PORT))?;

@@ -91,6 +91,8 @@ fn derive_rejects_bad_input_with_the_specific_error() {
         assert!(stderr(&o).contains(message), "{input}: {}", stderr(&o));
         assert!(!stderr(&o).contains("tset"), "the typed words must not be echoed");
     }
+    let o = env.vigil(&["derive", "--chain", "ethereum", "--index", "2147483648"], JUNK);
+    assert!(!o.status.success(), "an index of 2^31 would silently wrap to a hardened index");
     let o = env.vigil(&["derive", "--chain", "bitcoin", "--index", "0"], JUNK);
     assert!(!o.status.success());
     assert!(stderr(&o).contains("unknown chain 'bitcoin'"), "{}", stderr(&o));
@@ -153,7 +155,10 @@ fn create_prints_the_words_once_and_they_restore_the_same_accounts() {
     let phrase = stdout(&o);
     assert_eq!(phrase.split_whitespace().count(), 24);
     let o2 = env.vigil(&["derive", "--chain", "ethereum"], &phrase);
-    assert!(stderr(&o).contains(stdout(&o2).trim()), "the derived address is the vault's account");
+    assert!(o2.status.success(), "{}", stderr(&o2));
+    let address = stdout(&o2);
+    assert!(address.starts_with("0x") && address.trim().len() == 42, "{address}");
+    assert!(stderr(&o).contains(address.trim()), "the derived address is the vault's account");
 
     let o = env.vigil(&["vault", "create", "--words", "13", "--password-stdin"], "long password\n");
     assert!(stderr(&o).contains("--words must be 12 or 24"), "{}", stderr(&o));

@@ -119,6 +119,7 @@ fn bad_input_is_refused_with_a_clear_error() {
         (vec!["devnet", "price", "WETH", "-3"], "invalid price -3"),
         (vec!["devnet", "price", "WETH", "0"], "invalid price 0"),
         (vec!["devnet", "price", "WETH", "cheap"], "invalid price cheap"),
+        (vec!["devnet", "price", "WETH", "1,5"], "invalid price 1,5"),
     ] {
         let o = env.vigil(&args);
         assert!(!o.status.success(), "{args:?}");

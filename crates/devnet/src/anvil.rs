@@ -40,17 +40,41 @@ pub fn anvil_binary() -> Result<PathBuf, DevnetError> {
     on_path.ok_or(DevnetError::AnvilMissing { looked_in: packaged })
 }
 
+/// anvil's arguments: loopback only, the devnet's chain id, ten funded dev accounts.
+fn anvil_args(port: u16, chain_id: u64) -> [String; 10] {
+    [
+        "--host".into(),
+        "127.0.0.1".into(),
+        "--port".into(),
+        port.to_string(),
+        "--chain-id".into(),
+        chain_id.to_string(),
+        "--accounts".into(),
+        "10".into(),
+        "--balance".into(),
+        "10000".into(),
+    ]
+}
+
+/// The error for an anvil that exited before listening, from what it printed.
+fn exited(port: u16, output: &str) -> DevnetError {
+    if output.contains("in use") || output.contains("AddrInUse") {
+        DevnetError::PortInUse(port)
+    } else {
+        DevnetError::AnvilStart(format!("anvil exited: {}", output.trim()))
+    }
+}
+
 /// Starts anvil detached from this process (its own session, output to `log`), for a devnet
 /// that outlives the command that started it. Returns its process id once it answers on `port`.
-pub(crate) fn spawn_detached(port: u16, chain_id: u64, log: &Path) -> Result<u32, DevnetError> {
+pub(crate) fn spawn_detached(port: u16, chain_id: u64, log: &Path) -> Result<Child, DevnetError> {
     use std::os::unix::process::CommandExt;
     let anvil = anvil_binary()?;
     let out = std::fs::File::create(log)
         .map_err(|e| DevnetError::AnvilStart(format!("cannot write {}: {e}", log.display())))?;
     let err = out.try_clone().map_err(|e| DevnetError::AnvilStart(e.to_string()))?;
     let mut child = Command::new(&anvil)
-        .args(["--host", "127.0.0.1", "--port", &port.to_string()])
-        .args(["--chain-id", &chain_id.to_string(), "--accounts", "10", "--balance", "10000"])
+        .args(anvil_args(port, chain_id))
         .stdin(Stdio::null())
         .stdout(out)
         .stderr(err)
@@ -61,17 +85,14 @@ pub(crate) fn spawn_detached(port: u16, chain_id: u64, log: &Path) -> Result<u32
     loop {
         let text = std::fs::read_to_string(log).unwrap_or_default();
         if text.contains("Listening on") {
-            return Ok(child.id());
+            return Ok(child);
         }
         if let Ok(Some(_)) = child.try_wait() {
-            return Err(if text.contains("in use") || text.contains("AddrInUse") {
-                DevnetError::PortInUse(port)
-            } else {
-                DevnetError::AnvilStart(format!("anvil exited: {}", text.trim()))
-            });
+            return Err(exited(port, &text));
         }
         if std::time::Instant::now() > deadline {
             let _ = child.kill();
+            let _ = child.wait();
             return Err(DevnetError::AnvilStart(format!(
                 "anvil did not start listening within {START_TIMEOUT:?}"
             )));
@@ -102,13 +123,15 @@ impl AnvilProcess {
             .arg("-c")
             .arg(concat!(
                 r#"anvil="$1"; shift; exec 3<&0; "$anvil" "$@" </dev/null 2>&1 & pid=$!; "#,
-                r#"( while read -r _ <&3; do :; done; kill $pid 2>/dev/null ) >/dev/null 2>&1 & "#,
-                r#"exec 3<&-; wait $pid"#
+                // The watchdog: TERM when the pipe closes, KILL if anvil ignores it.
+                r#"( while read -r _ <&3; do :; done; kill $pid 2>/dev/null; sleep 2; "#,
+                r#"kill -9 $pid 2>/dev/null ) >/dev/null 2>&1 & wd=$!; "#,
+                // When anvil exits by itself, the watchdog goes too (no stale pid to signal).
+                r#"exec 3<&-; wait $pid; status=$?; kill $wd 2>/dev/null; exit $status"#
             ))
             .arg("vigil-anvil")
             .arg(&anvil)
-            .args(["--host", "127.0.0.1", "--port", &port.to_string()])
-            .args(["--chain-id", &chain_id.to_string(), "--accounts", "10", "--balance", "10000"])
+            .args(anvil_args(port, chain_id))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null());
@@ -168,11 +191,7 @@ impl AnvilProcess {
             Ok(Ok(port)) => Ok(port),
             Ok(Err(output)) => {
                 let _ = self.child.wait();
-                if output.contains("in use") || output.contains("AddrInUse") {
-                    Err(DevnetError::PortInUse(asked))
-                } else {
-                    Err(DevnetError::AnvilStart(format!("anvil exited: {output}")))
-                }
+                Err(exited(asked, &output))
             }
             Err(_) => Err(DevnetError::AnvilStart(format!(
                 "anvil did not start listening within {START_TIMEOUT:?}"
@@ -190,10 +209,10 @@ impl AnvilProcess {
         format!("http://127.0.0.1:{}", self.port)
     }
 
-    /// Stops anvil and waits for it (bounded).
+    /// Stops anvil and waits for it (bounded: the watchdog escalates to KILL after 2 s).
     pub fn stop(&mut self) {
         self.watchdog.take();
-        for _ in 0..100 {
+        for _ in 0..250 {
             if matches!(self.child.try_wait(), Ok(Some(_))) {
                 return;
             }

@@ -89,8 +89,11 @@ impl Artifact {
             }
         }
         let mut cleaned = hex_code.as_bytes().to_vec();
-        for (_, refs) in &links {
+        for (lib, refs) in &links {
             for r in refs {
+                if r.length != 20 {
+                    return Err(bad(format!("link reference to {lib} is not 20 bytes long")));
+                }
                 let range = r.start * 2..(r.start + r.length) * 2;
                 cleaned
                     .get_mut(range)

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::{
     CHAIN_ID, DevnetError, DevnetOptions, Manifest, anvil::spawn_detached, bring_up, provider,
-    state_err, write_atomic,
+    read_manifest, state_err, write_atomic,
 };
 
 /// What `up` and `status` report.
@@ -36,8 +36,15 @@ fn running(options: &DevnetOptions) -> Option<(u32, u16)> {
     let mut parts = text.split_whitespace();
     let pid: u32 = parts.next()?.parse().ok()?;
     let port: u16 = parts.next()?.parse().ok()?;
+    // A recycled pid must not be mistaken for ours: the command line must be our anvil's.
     let cmdline = fs::read(format!("/proc/{pid}/cmdline")).ok()?;
-    String::from_utf8_lossy(&cmdline).contains("anvil").then_some((pid, port))
+    let args: Vec<&[u8]> = cmdline.split(|&b| b == 0).collect();
+    let ours = args.first().is_some_and(|a| a.ends_with(b"anvil"))
+        && args.windows(2).any(|w| w[0] == b"--port" && w[1] == port.to_string().as_bytes())
+        && args
+            .windows(2)
+            .any(|w| w[0] == b"--chain-id" && w[1] == CHAIN_ID.to_string().as_bytes());
+    ours.then_some((pid, port))
 }
 
 fn url(port: u16) -> String {
@@ -45,9 +52,12 @@ fn url(port: u16) -> String {
 }
 
 fn manifest(options: &DevnetOptions) -> Result<Manifest, DevnetError> {
-    let path = options.snapshot_dir.join("manifest.json");
-    let text = fs::read(&path).map_err(|e| state_err(&path, e))?;
-    serde_json::from_slice(&text).map_err(|e| state_err(&path, e))
+    read_manifest(options).ok_or_else(|| {
+        state_err(
+            &options.manifest_file(),
+            "missing or from another version: run 'vigil devnet reset'",
+        )
+    })
 }
 
 async fn status_of(pid: u32, port: u16, options: &DevnetOptions) -> Result<Status, DevnetError> {
@@ -63,17 +73,22 @@ pub async fn up(options: &DevnetOptions) -> Result<Status, DevnetError> {
         return status_of(pid, port, options).await;
     }
     fs::create_dir_all(&options.snapshot_dir).map_err(|e| state_err(&options.snapshot_dir, e))?;
-    let pid = spawn_detached(options.port, CHAIN_ID, &options.snapshot_dir.join("anvil.log"))?;
+    let mut child =
+        spawn_detached(options.port, CHAIN_ID, &options.snapshot_dir.join("anvil.log"))?;
+    let pid = child.id();
+    // Recorded at once, so that an interrupted first deployment can still be stopped by `down`.
     let brought_up = async {
+        write_atomic(&pid_file(options), format!("{pid} {}\n", options.port).as_bytes())?;
         let p = provider(&url(options.port))?;
         bring_up(&p, options).await?;
-        write_atomic(&pid_file(options), format!("{pid} {}\n", options.port).as_bytes())?;
         status_of(pid, options.port, options).await
     }
     .await;
     if brought_up.is_err() {
         // Never leave a half-deployed chain running as if it were ready.
-        kill(pid);
+        let _ = child.kill();
+        let _ = child.wait();
+        let _ = fs::remove_file(pid_file(options));
     }
     brought_up
 }
@@ -85,19 +100,23 @@ pub async fn down(options: &DevnetOptions) -> Result<bool, DevnetError> {
         return Ok(false);
     };
     let p: DynProvider = provider(&url(port))?;
-    if let Some(state_file) = &options.state_file {
-        let state = p.anvil_dump_state().await.map_err(|e| DevnetError::Rpc(e.to_string()))?;
-        write_atomic(state_file, &state)?;
-    }
-    kill(pid);
+    let saved = match &options.state_file {
+        Some(state_file) => match p.anvil_dump_state().await {
+            Ok(state) => write_atomic(state_file, &state),
+            Err(e) => Err(DevnetError::Rpc(format!("could not save the devnet state: {e}"))),
+        },
+        None => Ok(()),
+    };
+    // Stopped whether or not the state could be saved; the save error is still reported.
+    kill(pid)?;
     let _ = fs::remove_file(pid_file(options));
-    Ok(true)
+    saved.map(|()| true)
 }
 
 /// Stops the devnet without saving, forgets its state and starts it from the pristine snapshot.
 pub async fn reset(options: &DevnetOptions) -> Result<Status, DevnetError> {
     if let Some((pid, _)) = running(options) {
-        kill(pid);
+        kill(pid)?;
         let _ = fs::remove_file(pid_file(options));
     }
     if let Some(state_file) = &options.state_file {
@@ -118,14 +137,23 @@ pub fn connect(options: &DevnetOptions) -> Result<(DynProvider, Manifest), Devne
     Ok((provider(&url(port))?, manifest(options)?))
 }
 
-/// Stops a process: TERM, then KILL after 5 s.
-fn kill(pid: u32) {
-    let _ = Command::new("kill").arg(pid.to_string()).status();
+/// Stops a process that is not our child: TERM, then KILL after 5 s.
+fn kill(pid: u32) -> Result<(), DevnetError> {
+    let gone = || !PathBuf::from(format!("/proc/{pid}")).exists();
+    let signal = |args: &[&str]| {
+        Command::new("kill").args(args).status().map_err(|e| {
+            DevnetError::AnvilStart(format!(
+                "cannot run 'kill' to stop anvil ({e}): install procps"
+            ))
+        })
+    };
+    signal(&[&pid.to_string()])?;
     for _ in 0..100 {
-        if !PathBuf::from(format!("/proc/{pid}")).exists() {
-            return;
+        if gone() {
+            return Ok(());
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+    signal(&["-9", &pid.to_string()])?;
+    Ok(())
 }

@@ -112,7 +112,7 @@ impl DevnetOptions {
         Self { state_file: Some(dir.join("current.state")), snapshot_dir: dir, port: DEFAULT_PORT }
     }
 
-    fn manifest_file(&self) -> PathBuf {
+    pub(crate) fn manifest_file(&self) -> PathBuf {
         self.snapshot_dir.join("manifest.json")
     }
 
@@ -178,7 +178,7 @@ pub async fn bring_up(
     Ok(manifest)
 }
 
-fn read_manifest(options: &DevnetOptions) -> Option<Manifest> {
+pub(crate) fn read_manifest(options: &DevnetOptions) -> Option<Manifest> {
     let text = fs::read(options.manifest_file()).ok()?;
     let manifest: Manifest = serde_json::from_slice(&text).ok()?;
     (manifest.version == DEPLOYMENT_VERSION && manifest.chain_id == CHAIN_ID).then_some(manifest)
@@ -202,14 +202,24 @@ async fn verify(provider: &DynProvider, manifest: &Manifest) -> bool {
     true
 }
 
-fn state_err(path: &Path, e: impl std::fmt::Display) -> DevnetError {
+pub(crate) fn state_err(path: &Path, e: impl std::fmt::Display) -> DevnetError {
     DevnetError::State { path: path.to_owned(), reason: e.to_string() }
 }
 
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), DevnetError> {
-    let tmp = path.with_extension("tmp");
-    fs::write(&tmp, bytes).map_err(|e| state_err(&tmp, e))?;
-    fs::rename(&tmp, path).map_err(|e| state_err(path, e))
+/// Writes through a uniquely named, synced temporary file and a rename: readers see the old
+/// file or the new one, never a partial one.
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), DevnetError> {
+    let tmp = path.with_extension(format!("{}.tmp", std::process::id()));
+    let write = || -> std::io::Result<()> {
+        let mut file = fs::File::create(&tmp)?;
+        std::io::Write::write_all(&mut file, bytes)?;
+        file.sync_all()?;
+        fs::rename(&tmp, path)
+    };
+    write().map_err(|e| {
+        let _ = fs::remove_file(&tmp);
+        state_err(path, e)
+    })
 }
 
 /// A devnet owned by this process: anvil stops when it drops (or when this process dies).
@@ -312,7 +322,21 @@ pub async fn oracle_price(provider: &DynProvider, token: &Token) -> Result<f64, 
         .call()
         .await
         .map_err(deploy::rpc)?;
-    Ok(answer.to_string().parse::<f64>().unwrap_or(0.0) / 1e8)
+    match answer.to_string().parse::<f64>() {
+        Ok(v) if v > 0.0 && v.is_finite() => Ok(v / 1e8),
+        _ => Err(DevnetError::Rpc(format!("the aggregator of {} answers {answer}", token.address))),
+    }
+}
+
+/// The price of `t0` in units of `t1`, in base units (what Uniswap pools hold).
+async fn raw_price(provider: &DynProvider, t0: &Token, t1: &Token) -> Result<f64, DevnetError> {
+    Ok(oracle_price(provider, t0).await? / oracle_price(provider, t1).await?
+        * 10f64.powi(i32::from(t1.decimals) - i32::from(t0.decimals)))
+}
+
+/// The manifest's token with this exact symbol, or a clear error.
+fn token<'m>(m: &'m Manifest, symbol: &str) -> Result<&'m Token, DevnetError> {
+    m.tokens.get(symbol).ok_or_else(|| DevnetError::UnknownToken(symbol.to_owned()))
 }
 
 async fn move_pools_to_oracle(
@@ -339,8 +363,7 @@ async fn move_pools_to_oracle(
             _ => continue,
         };
         let (r0, r1) = (f64::from(reserves.reserve0), f64::from(reserves.reserve1));
-        let target = oracle_price(&d.provider, t0).await? / oracle_price(&d.provider, t1).await?
-            * 10f64.powi(i32::from(t1.decimals) - i32::from(t0.decimals));
+        let target = raw_price(&d.provider, t0, t1).await?;
         let k = r0 * r1;
         let new_r0 = (k / target).sqrt();
         let (token_in, token_out, amount_in) = if new_r0 > r0 {
@@ -348,7 +371,7 @@ async fn move_pools_to_oracle(
         } else {
             (t1, t0, ((k * target).sqrt() - r1) / 0.997)
         };
-        if amount_in < 1.0 {
+        if !amount_in.is_finite() || amount_in < 1.0 {
             continue;
         }
         let amount = U256::from(amount_in as u128);
@@ -373,10 +396,9 @@ async fn move_pools_to_oracle(
         if !pool.pair.split('/').any(|s| s == symbol) {
             continue;
         }
-        let names: Vec<&str> = pool.pair.split('/').collect();
-        let (t0, t1) = (&m.tokens[names[0]], &m.tokens[names[1]]);
-        let target = oracle_price(&d.provider, t0).await? / oracle_price(&d.provider, t1).await?
-            * 10f64.powi(i32::from(t1.decimals) - i32::from(t0.decimals));
+        let Some((a, b)) = pool.pair.split_once('/') else { continue };
+        let (t0, t1) = (token(m, a)?, token(m, b)?);
+        let target = raw_price(&d.provider, t0, t1).await?;
         let limit = sqrt_price_x96(target)?;
         let current = IUniswapV3Pool::new(pool.address, &d.provider)
             .slot0()

@@ -95,9 +95,14 @@ impl Mnemonic {
 
     /// Parses and validates a phrase typed by a person: case and extra spaces are forgiven.
     pub fn parse(phrase: &str) -> Result<Self, MnemonicError> {
-        let normalized = Zeroizing::new(
-            phrase.split_whitespace().map(str::to_lowercase).collect::<Vec<_>>().join(" "),
-        );
+        // Every intermediate copy of the words is zeroized: sized up front, then wiped on drop.
+        let mut normalized = Zeroizing::new(String::with_capacity(phrase.len()));
+        for word in phrase.split_whitespace() {
+            if !normalized.is_empty() {
+                normalized.push(' ');
+            }
+            normalized.extend(word.chars().flat_map(char::to_lowercase));
+        }
         if normalized.is_empty() {
             return Err(MnemonicError::Empty);
         }
@@ -114,7 +119,15 @@ impl Mnemonic {
 
     /// The phrase, words separated by single spaces. Zeroized when the returned value drops.
     pub fn phrase(&self) -> Zeroizing<String> {
-        Zeroizing::new(self.0.to_string())
+        // Sized up front so the buffer never reallocates (which would leave copies behind).
+        let mut phrase = Zeroizing::new(String::with_capacity(24 * 9));
+        for (i, word) in self.0.words().enumerate() {
+            if i > 0 {
+                phrase.push(' ');
+            }
+            phrase.push_str(word);
+        }
+        phrase
     }
 
     /// The words one by one, for showing them to be written down.

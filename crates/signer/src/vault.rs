@@ -22,6 +22,8 @@ pub const DEFAULT_SERVICE: &str = "vigil";
 /// The shortest password accepted for a new vault.
 pub const MIN_PASSWORD_LEN: usize = 8;
 const FORMAT_VERSION: u32 = 1;
+/// The most memory an item may ask Argon2id for (1 GiB).
+const MAX_KDF_MEMORY_KIB: u32 = 1024 * 1024;
 
 /// Errors from the OS keychain, each with what the user can do about it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -166,8 +168,13 @@ impl Keychain for OsKeychain {
     fn list(&self) -> Result<Vec<String>, KeychainError> {
         let ss = Self::secret_service()?;
         let failed = |e: dbus_secret_service::Error| KeychainError::Failed(e.to_string());
+        // keyring tags each item with its collection ("target"); list only this one's.
+        let target = self.collection.as_deref().unwrap_or("default");
         let found = ss
-            .search_items(std::collections::HashMap::from([("service", self.service.as_str())]))
+            .search_items(std::collections::HashMap::from([
+                ("service", self.service.as_str()),
+                ("target", target),
+            ]))
             .map_err(failed)?;
         let mut names = Vec::new();
         for item in found.unlocked.iter().chain(found.locked.iter()) {
@@ -420,6 +427,7 @@ impl<K: Keychain> Vault<K> {
         old: &Password,
         new: &Password,
     ) -> Result<(), VaultError> {
+        check_name(name)?;
         new.check_new()?;
         let blob = self.keychain.load(name)?;
         let secret = open(name, &blob, old)?;
@@ -482,8 +490,16 @@ fn open(name: &str, blob: &str, password: &Password) -> Result<VaultSecret, Vaul
             sealed.version
         )));
     }
-    if sealed.nonce.len() != 24 {
-        return Err(corrupt("nonce is not 24 bytes".into()));
+    if sealed.nonce.len() != 24 || sealed.salt.len() != 16 {
+        return Err(corrupt("nonce or salt has the wrong length".into()));
+    }
+    // The item is not trusted: absurd costs would exhaust memory instead of failing cleanly.
+    let k = sealed.kdf;
+    if !(8..=MAX_KDF_MEMORY_KIB).contains(&k.m_cost_kib)
+        || !(1..=16).contains(&k.t_cost)
+        || !(1..=8).contains(&k.p_cost)
+    {
+        return Err(corrupt(format!("implausible key derivation parameters {k:?}")));
     }
     let key = sealed.kdf.derive_key(password, &sealed.salt)?;
     let cipher = XChaCha20Poly1305::new((&*key).into());
@@ -496,7 +512,8 @@ fn open(name: &str, blob: &str, password: &Password) -> Result<VaultSecret, Vaul
             // AEAD cannot tell a wrong key from tampering; a wrong password is by far the likelier.
             .map_err(|_| VaultError::WrongPassword(name.to_owned()))?,
     );
-    serde_json::from_slice(&plaintext).map_err(|e| corrupt(format!("unreadable contents ({e})")))
+    // serde's message could quote the decrypted contents: report only that they are unreadable.
+    serde_json::from_slice(&plaintext).map_err(|_| corrupt("unreadable contents".into()))
 }
 
 fn check_name(name: &str) -> Result<(), VaultError> {
@@ -591,9 +608,18 @@ mod tests {
         let blob = v.keychain().load("c").unwrap();
         for secret in ["test", "junk", "pass-phrase", "hunter2"] {
             assert!(!blob.contains(secret), "{secret} in {blob}");
+            assert!(!blob.contains(&hex::encode(secret)), "hex of {secret} in {blob}");
         }
         let sealed: SealedVault = serde_json::from_str(&blob).unwrap();
         assert_eq!(sealed.kdf, KdfParams::INSECURE_FAST);
+        // The ciphertext is the sealed plaintext plus the 16-byte tag, and not the plaintext.
+        let plain = serde_json::to_vec(&VaultSecret {
+            mnemonic: Zeroizing::new(JUNK.into()),
+            passphrase: Zeroizing::new("pass-phrase".into()),
+        })
+        .unwrap();
+        assert_eq!(sealed.ciphertext.len(), plain.len() + 16);
+        assert!(!sealed.ciphertext.windows(4).any(|w| w == b"junk"));
     }
 
     #[test]
@@ -612,6 +638,11 @@ mod tests {
         v.keychain().store("b", &future).unwrap();
         let err = v.unlock("b", &pw).unwrap_err();
         assert!(err.to_string().contains("version 9"), "{err}");
+        // An item asking for 4 TB of Argon2 memory is refused, not attempted.
+        let greedy = blob.replace("\"m_cost_kib\":64", "\"m_cost_kib\":4000000000");
+        assert_ne!(greedy, blob);
+        v.keychain().store("a", &greedy).unwrap();
+        assert!(matches!(v.unlock("a", &pw), Err(VaultError::Corrupt { .. })));
     }
 
     #[test]

@@ -96,6 +96,13 @@ pub struct AccountConfig {
     pub signer: SignerKind,
 }
 
+impl AccountConfig {
+    /// Whether this account's key is derived from `vault`.
+    pub fn signs_with(&self, vault: &str) -> bool {
+        matches!(&self.signer, SignerKind::Software { vault: v } if v == vault)
+    }
+}
+
 /// The whole config file.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -125,16 +132,29 @@ impl Config {
         }
         let text = toml::to_string_pretty(self)
             .map_err(|e| ConfigError::Invalid { path: path.into(), message: e.to_string() })?;
-        let tmp = path.with_extension("toml.tmp");
-        fs::write(&tmp, text).map_err(io_err)?;
-        fs::rename(&tmp, path).map_err(io_err)
+        // A unique temporary name (two writers never share one), flushed to disk before the
+        // rename, so a crash leaves the old file or the new one, never an empty one.
+        let tmp = path.with_extension(format!("toml.{}.tmp", std::process::id()));
+        let write = || -> io::Result<()> {
+            let mut file = fs::File::create(&tmp)?;
+            io::Write::write_all(&mut file, text.as_bytes())?;
+            file.sync_all()?;
+            fs::rename(&tmp, path)
+        };
+        write().map_err(|source| {
+            let _ = fs::remove_file(&tmp);
+            ConfigError::Io { path: path.into(), source }
+        })
     }
 
     /// The accounts whose keys come from `vault`.
     pub fn vault_accounts<'a>(&'a self, vault: &'a str) -> impl Iterator<Item = &'a AccountConfig> {
-        self.accounts
-            .iter()
-            .filter(move |a| matches!(&a.signer, SignerKind::Software { vault: v } if v == vault))
+        self.accounts.iter().filter(move |a| a.signs_with(vault))
+    }
+
+    /// Removes the accounts whose keys come from `vault`.
+    pub fn remove_vault_accounts(&mut self, vault: &str) {
+        self.accounts.retain(|a| !a.signs_with(vault));
     }
 }
 

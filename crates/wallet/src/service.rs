@@ -198,7 +198,8 @@ mod tests {
         assert!(w.config().unwrap().accounts.is_empty());
         // The config cannot be written (its temporary file's name is taken by a directory):
         // the vault just created in the keychain is undone.
-        std::fs::create_dir_all(w.paths().config_file().with_extension("toml.tmp")).unwrap();
+        let tmp = format!("toml.{}.tmp", std::process::id());
+        std::fs::create_dir_all(w.paths().config_file().with_extension(tmp)).unwrap();
         assert!(matches!(
             w.import("default", &m, "", &Password::new("password1")),
             Err(WalletError::Config(_))
