@@ -31,6 +31,11 @@ pub const DEMO_ACCOUNTS: [Address; 5] = [
     address!("15d34AAf54267DB7D7c367839AAf71A00a2C6A65"),
 ];
 
+/// Every devnet transaction's gas limit. Estimating is not only a wasted round trip: a
+/// Uniswap V3 swap costs more when it lands in a block with a new timestamp (the pool writes
+/// an oracle observation), so an estimate made in the previous block can run out of gas.
+const GAS_LIMIT: u64 = 15_000_000;
+
 /// A token to deploy: symbol, decimals, USD price, Aave LTV / liquidation threshold / bonus (bps).
 struct TokenSpec {
     symbol: &'static str,
@@ -127,6 +132,7 @@ impl Deployer<'_> {
             .from(from)
             .to(to)
             .value(value)
+            .gas_limit(GAS_LIMIT)
             .input(Bytes::from(call.abi_encode()).into());
         let pending = self
             .provider
@@ -137,7 +143,10 @@ impl Deployer<'_> {
     }
 
     async fn deploy_code(&self, code: Bytes, what: &str) -> Result<Address, DevnetError> {
-        let tx = TransactionRequest::default().from(DEPLOYER).with_deploy_code(code);
+        let tx = TransactionRequest::default()
+            .from(DEPLOYER)
+            .gas_limit(GAS_LIMIT)
+            .with_deploy_code(code);
         let pending = self
             .provider
             .send_transaction(tx)

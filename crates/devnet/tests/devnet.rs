@@ -197,7 +197,12 @@ async fn pools_hold_liquidity_and_quotes_match_pool_state() {
 
 async fn send(devnet: &Devnet, from: Address, to: Address, call: impl alloy::sol_types::SolCall) {
     use alloy::{network::TransactionBuilder, rpc::types::TransactionRequest};
-    let tx = TransactionRequest::default().from(from).to(to).with_input(call.abi_encode());
+    // A fixed gas limit: an estimate can fall short when the next block has a new timestamp.
+    let tx = TransactionRequest::default()
+        .from(from)
+        .to(to)
+        .with_gas_limit(5_000_000)
+        .with_input(call.abi_encode());
     let pending = devnet.provider().send_transaction(tx).await.unwrap();
     let hash = *pending.tx_hash();
     for _ in 0..2000 {
@@ -210,9 +215,12 @@ async fn send(devnet: &Devnet, from: Address, to: Address, call: impl alloy::sol
     panic!("no receipt");
 }
 
-/// Aave's health factor from its own inputs: collateral × liquidation threshold / debt (1e18).
+/// Aave's health factor, with its rounding: `percentMul(collateral, threshold).wadDiv(debt)`,
+/// both rounding half up (Aave's PercentageMath and WadRayMath).
 fn health_factor(collateral_base: U256, threshold_bps: U256, debt_base: U256) -> U256 {
-    collateral_base * threshold_bps * U256::from(10u64).pow(U256::from(14)) / debt_base
+    let weighted = (collateral_base * threshold_bps + U256::from(5000)) / U256::from(10_000);
+    let wad = U256::from(10u64).pow(U256::from(18));
+    (weighted * wad + debt_base / U256::from(2)) / debt_base
 }
 
 #[tokio::test]
