@@ -1,9 +1,15 @@
 //! Everything in Vigil that talks to chains and protocols, and never holds a key.
 //!
-//! Job: RPC clients with fail-over, Multicall3 batching, token metadata and balances,
-//! protocol adapters (AMMs, lending, Solana transfers and staking), the simulation that turns
-//! a plan into a preview, risk checks, and broadcasting of transactions that were signed
-//! elsewhere. Boundaries: no key material ever enters this crate; signing belongs to
-//! `vigil-signer`, and joining the two belongs to `vigil-wallet`.
-//!
-//! The adapters arrive with the EVM and Solana issues; this crate is the place they live.
+//! Job: RPC clients with fail-over ([`ChainClient`]), Multicall3 batching ([`multicall`]),
+//! networks and their protocol addresses ([`Network`]); the protocol adapters, the simulation
+//! that turns a plan into a preview, risk checks and broadcasting of transactions signed
+//! elsewhere build on these. Boundaries: no key material ever enters this crate; signing
+//! belongs to `vigil-signer`, and joining the two belongs to `vigil-wallet`.
+
+pub mod abi;
+mod client;
+pub mod multicall;
+mod network;
+
+pub use client::{ChainClient, ClientError, EndpointFailure};
+pub use network::{Network, ProtocolAddresses};

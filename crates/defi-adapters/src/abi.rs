@@ -1,0 +1,38 @@
+//! Solidity bindings for the contracts the adapters read and call.
+
+#![allow(missing_docs)]
+
+use alloy::sol;
+
+sol! {
+    #[sol(rpc)]
+    interface IERC20 {
+        function name() external view returns (string);
+        function symbol() external view returns (string);
+        function decimals() external view returns (uint8);
+        function balanceOf(address owner) external view returns (uint256);
+        function allowance(address owner, address spender) external view returns (uint256);
+        function approve(address spender, uint256 amount) external returns (bool);
+    }
+
+    /// Tokens such as MKR return their name and symbol as bytes32.
+    interface IERC20Bytes32 {
+        function name() external view returns (bytes32);
+        function symbol() external view returns (bytes32);
+    }
+
+    #[sol(rpc)]
+    interface IMulticall3 {
+        struct Call3 {
+            address target;
+            bool allowFailure;
+            bytes callData;
+        }
+        struct Result {
+            bool success;
+            bytes returnData;
+        }
+        function aggregate3(Call3[] calls) external payable returns (Result[] returnData);
+        function getEthBalance(address addr) external view returns (uint256 balance);
+    }
+}

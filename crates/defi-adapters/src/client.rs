@@ -1,0 +1,250 @@
+//! An RPC client over several endpoints of one chain, with fail-over and chain-id checks.
+
+use std::{
+    fmt,
+    future::Future,
+    sync::atomic::{AtomicU64, AtomicUsize, Ordering},
+    time::Duration,
+};
+
+use alloy::{
+    providers::{DynProvider, Provider, ProviderBuilder},
+    rpc::client::RpcClient,
+    transports::{RpcError, TransportErrorKind},
+};
+use url::Url;
+
+use crate::Network;
+
+/// How long one request to one endpoint may take.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// How many rounds over all endpoints a request may make before giving up.
+const ROUNDS: u32 = 2;
+
+/// Why an endpoint could not be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndpointFailure {
+    /// The endpoint.
+    pub url: Url,
+    /// What happened.
+    pub reason: String,
+}
+
+impl fmt::Display for EndpointFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", redact(&self.url), self.reason)
+    }
+}
+
+/// Errors from the chain client.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ClientError {
+    /// The network has no RPC URL.
+    #[error("network '{0}' has no RPC URL: add one in the settings")]
+    NoEndpoints(String),
+    /// An endpoint serves another chain: a misconfiguration that could sign for the wrong chain.
+    #[error(
+        "{} serves chain {got}, not chain {expected} ({network}): fix the RPC URL in the settings",
+        redact(url)
+    )]
+    WrongChain {
+        /// The network being connected.
+        network: String,
+        /// The endpoint.
+        url: Url,
+        /// The chain id the network expects.
+        expected: u64,
+        /// The chain id the endpoint reported.
+        got: u64,
+    },
+    /// No endpoint answered.
+    #[error("no RPC endpoint of {network} answered: {}. Check your connection or the RPC URLs", list(.failures))]
+    Unreachable {
+        /// The network.
+        network: String,
+        /// What each endpoint did.
+        failures: Vec<EndpointFailure>,
+    },
+    /// The node answered with an error (a revert, an invalid request): not retried.
+    #[error("the node refused the request: {0}")]
+    Rpc(String),
+}
+
+fn list(failures: &[EndpointFailure]) -> String {
+    failures.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+}
+
+/// An URL as shown in messages: API keys in paths and queries are hidden.
+fn redact(url: &Url) -> String {
+    let mut shown = format!("{}://{}", url.scheme(), url.host_str().unwrap_or("?"));
+    if let Some(port) = url.port() {
+        shown.push_str(&format!(":{port}"));
+    }
+    if url.path().len() > 1 || url.query().is_some() {
+        shown.push_str("/…");
+    }
+    shown
+}
+
+struct Endpoint {
+    url: Url,
+    provider: DynProvider,
+}
+
+/// An RPC client for one chain over one or more endpoints. Requests go to the endpoint that
+/// last answered; connection errors, timeouts, HTTP 429 and server errors move on to the next,
+/// within a bounded number of rounds.
+pub struct ChainClient {
+    network: String,
+    chain_id: u64,
+    endpoints: Vec<Endpoint>,
+    active: AtomicUsize,
+    requests: AtomicU64,
+}
+
+impl fmt::Debug for ChainClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ChainClient")
+            .field("network", &self.network)
+            .field("chain_id", &self.chain_id)
+            .field("endpoints", &self.endpoints.iter().map(|e| redact(&e.url)).collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+/// Whether trying another endpoint may help.
+fn is_transient(e: &RpcError<TransportErrorKind>) -> bool {
+    match e {
+        RpcError::Transport(kind) => match kind {
+            TransportErrorKind::HttpError(h) => h.status == 429 || h.status >= 500,
+            TransportErrorKind::HttpErrorWithRetryAfter { error, .. } => error.status >= 400,
+            TransportErrorKind::NonRetryable(_) => false,
+            // Connection refused, reset, timeouts, DNS: all surface as custom transport errors.
+            _ => true,
+        },
+        // A proxy's HTML error page instead of JSON.
+        RpcError::DeserError { .. } | RpcError::NullResp => true,
+        RpcError::ErrorResp(payload) => payload.code == 429 || payload.code == -32005,
+        _ => false,
+    }
+}
+
+impl ChainClient {
+    /// Connects to `network`: every endpoint's chain id is checked; an endpoint on another
+    /// chain is refused, unreachable ones are kept for later fail-over as long as one answers.
+    pub async fn connect(network: &Network) -> Result<Self, ClientError> {
+        if network.rpc_urls.is_empty() {
+            return Err(ClientError::NoEndpoints(network.name.clone()));
+        }
+        let http = reqwest::Client::builder()
+            .timeout(REQUEST_TIMEOUT)
+            .connect_timeout(Duration::from_secs(3))
+            .build()
+            .map_err(|e| ClientError::Rpc(format!("cannot build the HTTP client: {e}")))?;
+        let endpoints: Vec<Endpoint> = network
+            .rpc_urls
+            .iter()
+            .map(|url| Endpoint {
+                url: url.clone(),
+                provider: ProviderBuilder::new()
+                    .disable_recommended_fillers()
+                    .connect_client(RpcClient::new_http_with_client(http.clone(), url.clone()))
+                    .erased(),
+            })
+            .collect();
+        let mut failures = Vec::new();
+        let mut first_good = None;
+        for (i, e) in endpoints.iter().enumerate() {
+            match e.provider.get_chain_id().await {
+                Ok(id) if id == network.chain_id => {
+                    first_good.get_or_insert(i);
+                }
+                Ok(got) => {
+                    return Err(ClientError::WrongChain {
+                        network: network.name.clone(),
+                        url: e.url.clone(),
+                        expected: network.chain_id,
+                        got,
+                    });
+                }
+                Err(err) => {
+                    failures.push(EndpointFailure { url: e.url.clone(), reason: err.to_string() })
+                }
+            }
+        }
+        let active = first_good.ok_or_else(|| ClientError::Unreachable {
+            network: network.name.clone(),
+            failures: failures.clone(),
+        })?;
+        for f in &failures {
+            tracing::warn!("{} endpoint {f}", network.name);
+        }
+        Ok(Self {
+            network: network.name.clone(),
+            chain_id: network.chain_id,
+            endpoints,
+            active: AtomicUsize::new(active),
+            requests: AtomicU64::new(0),
+        })
+    }
+
+    /// The chain id every endpoint was checked against.
+    pub fn chain_id(&self) -> u64 {
+        self.chain_id
+    }
+
+    /// How many RPC requests were sent so far (for round-trip budgets and benchmarks).
+    pub fn requests(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
+
+    /// Runs `request` against the active endpoint, failing over on transient errors.
+    pub async fn request<T, F, Fut>(&self, request: F) -> Result<T, ClientError>
+    where
+        F: Fn(DynProvider) -> Fut,
+        Fut: Future<Output = Result<T, RpcError<TransportErrorKind>>>,
+    {
+        let n = self.endpoints.len();
+        let start = self.active.load(Ordering::Relaxed);
+        let mut failures = Vec::new();
+        for attempt in 0..(n * ROUNDS as usize) {
+            let i = (start + attempt) % n;
+            let endpoint = &self.endpoints[i];
+            self.requests.fetch_add(1, Ordering::Relaxed);
+            match request(endpoint.provider.clone()).await {
+                Ok(value) => {
+                    if i != start {
+                        tracing::info!("{}: now using {}", self.network, redact(&endpoint.url));
+                    }
+                    self.active.store(i, Ordering::Relaxed);
+                    return Ok(value);
+                }
+                Err(e) if is_transient(&e) => {
+                    failures
+                        .push(EndpointFailure { url: endpoint.url.clone(), reason: e.to_string() });
+                    if attempt + 1 >= n {
+                        // A full round failed: back off before the next one.
+                        tokio::time::sleep(Duration::from_millis(200 * (attempt / n + 1) as u64))
+                            .await;
+                    }
+                }
+                Err(e) => return Err(ClientError::Rpc(e.to_string())),
+            }
+        }
+        Err(ClientError::Unreachable { network: self.network.clone(), failures })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_in_messages_hide_api_keys() {
+        let u = Url::parse("https://eth-mainnet.example.com/v2/SECRETKEY?apikey=x").unwrap();
+        assert_eq!(redact(&u), "https://eth-mainnet.example.com/…");
+        let local = Url::parse("http://127.0.0.1:8545").unwrap();
+        assert_eq!(redact(&local), "http://127.0.0.1:8545");
+    }
+}

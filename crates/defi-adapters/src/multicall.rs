@@ -1,0 +1,168 @@
+//! Multicall3 batching: many reads in one `eth_call`, one round trip.
+
+use alloy::{
+    primitives::{Address, Bytes, U256},
+    sol_types::SolCall,
+};
+
+use crate::{
+    ChainClient, ClientError,
+    abi::{IERC20, IERC20Bytes32, IMulticall3},
+};
+
+/// A token's metadata.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenMetadata {
+    /// The contract.
+    pub address: Address,
+    /// Its name.
+    pub name: String,
+    /// Its symbol.
+    pub symbol: String,
+    /// Its decimals.
+    pub decimals: u8,
+}
+
+/// Runs `calls` in one `aggregate3` call; each result is its return data, or `None` if it
+/// reverted (failures are allowed, so one bad token does not fail the batch).
+pub async fn aggregate(
+    client: &ChainClient,
+    multicall3: Address,
+    calls: Vec<(Address, Bytes)>,
+) -> Result<Vec<Option<Bytes>>, ClientError> {
+    if calls.is_empty() {
+        return Ok(Vec::new());
+    }
+    let calls: Vec<IMulticall3::Call3> = calls
+        .into_iter()
+        .map(|(target, call_data)| IMulticall3::Call3 {
+            target,
+            allowFailure: true,
+            callData: call_data,
+        })
+        .collect();
+    let results = client
+        .request(|p| {
+            let calls = calls.clone();
+            async move {
+                IMulticall3::new(multicall3, p)
+                    .aggregate3(calls)
+                    .call()
+                    .await
+                    .map_err(contract_error)
+            }
+        })
+        .await?;
+    Ok(results.into_iter().map(|r| r.success.then_some(r.returnData)).collect())
+}
+
+/// Maps a contract-call error to the transport error the fail-over logic classifies.
+fn contract_error(
+    e: alloy::contract::Error,
+) -> alloy::transports::RpcError<alloy::transports::TransportErrorKind> {
+    match e {
+        alloy::contract::Error::TransportError(t) => t,
+        other => alloy::transports::TransportErrorKind::custom_str(&other.to_string()),
+    }
+}
+
+fn decode_string(data: Option<&Bytes>) -> Option<String> {
+    let data = data?;
+    if let Ok(s) = IERC20::symbolCall::abi_decode_returns(data) {
+        return Some(s);
+    }
+    // bytes32 names (MKR and other early tokens).
+    let raw = IERC20Bytes32::symbolCall::abi_decode_returns(data).ok()?;
+    let text: Vec<u8> = raw.0.iter().copied().take_while(|&b| b != 0).collect();
+    String::from_utf8(text).ok()
+}
+
+/// Name, symbol and decimals of each token, in one round trip. A contract that does not answer
+/// like an ERC-20 gives `None`.
+pub async fn token_metadata(
+    client: &ChainClient,
+    multicall3: Address,
+    tokens: &[Address],
+) -> Result<Vec<Option<TokenMetadata>>, ClientError> {
+    let calls = tokens
+        .iter()
+        .flat_map(|&t| {
+            [
+                (t, IERC20::nameCall {}.abi_encode().into()),
+                (t, IERC20::symbolCall {}.abi_encode().into()),
+                (t, IERC20::decimalsCall {}.abi_encode().into()),
+            ]
+        })
+        .collect();
+    let results = aggregate(client, multicall3, calls).await?;
+    Ok(tokens
+        .iter()
+        .zip(results.chunks(3))
+        .map(|(&address, r)| {
+            let decimals = IERC20::decimalsCall::abi_decode_returns(r[2].as_ref()?).ok()?;
+            Some(TokenMetadata {
+                address,
+                name: decode_string(r[0].as_ref())?,
+                symbol: decode_string(r[1].as_ref())?,
+                decimals,
+            })
+        })
+        .collect())
+}
+
+/// What a balance is of: the native coin or an ERC-20 token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Asset {
+    /// ETH (or the chain's native coin).
+    Native,
+    /// An ERC-20 token.
+    Token(Address),
+}
+
+/// Balances of every asset for every account, in one round trip: `result[account][asset]`.
+pub async fn balances(
+    client: &ChainClient,
+    multicall3: Address,
+    assets: &[Asset],
+    accounts: &[Address],
+) -> Result<Vec<Vec<Option<U256>>>, ClientError> {
+    let calls = accounts
+        .iter()
+        .flat_map(|&owner| {
+            assets.iter().map(move |asset| match *asset {
+                Asset::Native => {
+                    (multicall3, IMulticall3::getEthBalanceCall { addr: owner }.abi_encode().into())
+                }
+                Asset::Token(t) => (t, IERC20::balanceOfCall { owner }.abi_encode().into()),
+            })
+        })
+        .collect();
+    let results = aggregate(client, multicall3, calls).await?;
+    Ok(results
+        .chunks(assets.len().max(1))
+        .map(|row| {
+            row.iter()
+                .map(|r| r.as_ref().and_then(|d| IERC20::balanceOfCall::abi_decode_returns(d).ok()))
+                .collect()
+        })
+        .collect())
+}
+
+/// Allowances `(token, owner, spender)`, in one round trip.
+pub async fn allowances(
+    client: &ChainClient,
+    multicall3: Address,
+    queries: &[(Address, Address, Address)],
+) -> Result<Vec<Option<U256>>, ClientError> {
+    let calls = queries
+        .iter()
+        .map(|&(token, owner, spender)| {
+            (token, IERC20::allowanceCall { owner, spender }.abi_encode().into())
+        })
+        .collect();
+    let results = aggregate(client, multicall3, calls).await?;
+    Ok(results
+        .iter()
+        .map(|r| r.as_ref().and_then(|d| IERC20::allowanceCall::abi_decode_returns(d).ok()))
+        .collect())
+}

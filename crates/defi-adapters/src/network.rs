@@ -1,0 +1,226 @@
+//! Networks: chain id, RPC URLs and the protocol contracts Vigil uses on each.
+
+use alloy::primitives::{Address, address};
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+/// The protocol contracts Vigil uses on a network (absent where a protocol is not deployed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProtocolAddresses {
+    /// Wrapped native token.
+    pub weth: Address,
+    /// Multicall3.
+    pub multicall3: Address,
+    /// Uniswap V2 Router02.
+    pub uniswap_v2_router: Option<Address>,
+    /// Uniswap V2 factory.
+    pub uniswap_v2_factory: Option<Address>,
+    /// Uniswap V3 factory.
+    pub uniswap_v3_factory: Option<Address>,
+    /// Uniswap V3 QuoterV2.
+    pub uniswap_v3_quoter_v2: Option<Address>,
+    /// Uniswap V3 SwapRouter.
+    pub uniswap_v3_swap_router: Option<Address>,
+    /// Aave V3 PoolAddressesProvider.
+    pub aave_v3_addresses_provider: Option<Address>,
+    /// Aave V3 Pool.
+    pub aave_v3_pool: Option<Address>,
+}
+
+/// A network Vigil can connect to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Network {
+    /// Short name used on the command line and in config (`ethereum`, `devnet`, …).
+    pub name: String,
+    /// EIP-155 chain id; every RPC endpoint must report it.
+    pub chain_id: u64,
+    /// RPC endpoints, tried in order with fail-over.
+    pub rpc_urls: Vec<Url>,
+    /// Block explorer, for links.
+    pub explorer: Option<Url>,
+    /// The native token's symbol.
+    pub native_symbol: String,
+    /// Protocol contracts.
+    pub protocols: ProtocolAddresses,
+}
+
+/// Multicall3's address on every chain that has it.
+const MULTICALL3: Address = address!("cA11bde05977b3631167028862bE2a173976CA11");
+
+fn url(s: &str) -> Url {
+    // Invariant: only called with the literal URLs below, which are valid.
+    #[allow(clippy::expect_used)]
+    Url::parse(s).expect("built-in URLs are valid")
+}
+
+impl Network {
+    /// The local devnet described by its manifest, at `rpc_url`.
+    pub fn devnet(manifest: &vigil_devnet::Manifest, rpc_url: Url) -> Self {
+        Self {
+            name: "devnet".into(),
+            chain_id: manifest.chain_id,
+            rpc_urls: vec![rpc_url],
+            explorer: None,
+            native_symbol: "ETH".into(),
+            protocols: ProtocolAddresses {
+                weth: manifest.weth,
+                multicall3: manifest.multicall3,
+                uniswap_v2_router: Some(manifest.uniswap_v2.router),
+                uniswap_v2_factory: Some(manifest.uniswap_v2.factory),
+                uniswap_v3_factory: Some(manifest.uniswap_v3.factory),
+                uniswap_v3_quoter_v2: Some(manifest.uniswap_v3.quoter_v2),
+                uniswap_v3_swap_router: Some(manifest.uniswap_v3.swap_router),
+                aave_v3_addresses_provider: Some(manifest.aave_v3.addresses_provider),
+                aave_v3_pool: Some(manifest.aave_v3.pool),
+            },
+        }
+    }
+
+    /// The built-in public networks, with public RPC endpoints the user can replace.
+    pub fn builtin() -> Vec<Self> {
+        // Uniswap V3 uses the same factory, QuoterV2 and SwapRouter addresses on Ethereum,
+        // Arbitrum, Optimism and Polygon; Base has its own deployment.
+        let v3_factory = address!("1F98431c8aD98523631AE4a59f267346ea31F984");
+        let v3_quoter = address!("61fFE014bA17989E743c5F6cB21bF9697530B21e");
+        let v3_router = address!("E592427A0AEce92De3Edee1F18E0157C05861564");
+        let net = |name: &str, chain_id, rpc: &str, explorer: &str, native: &str, protocols| Self {
+            name: name.into(),
+            chain_id,
+            rpc_urls: vec![url(rpc)],
+            explorer: Some(url(explorer)),
+            native_symbol: native.into(),
+            protocols,
+        };
+        vec![
+            net(
+                "ethereum",
+                1,
+                "https://ethereum-rpc.publicnode.com",
+                "https://etherscan.io",
+                "ETH",
+                ProtocolAddresses {
+                    weth: address!("C02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2"),
+                    multicall3: MULTICALL3,
+                    uniswap_v2_router: Some(address!("7a250d5630B4cF539739dF2C5dAcb4c659F2488D")),
+                    uniswap_v2_factory: Some(address!("5C69bEe701ef814a2B6a3EDD4B1652CB9cc5aA6f")),
+                    uniswap_v3_factory: Some(v3_factory),
+                    uniswap_v3_quoter_v2: Some(v3_quoter),
+                    uniswap_v3_swap_router: Some(v3_router),
+                    aave_v3_addresses_provider: Some(address!(
+                        "2f39d218133AFaB8F2B819B1066c7E434Ad94E9e"
+                    )),
+                    aave_v3_pool: Some(address!("87870Bca3F3fD6335C3F4ce8392D69350B4fA4E2")),
+                },
+            ),
+            net(
+                "arbitrum",
+                42161,
+                "https://arbitrum-one-rpc.publicnode.com",
+                "https://arbiscan.io",
+                "ETH",
+                ProtocolAddresses {
+                    weth: address!("82aF49447D8a07e3bd95BD0d56f35241523fBab1"),
+                    multicall3: MULTICALL3,
+                    uniswap_v2_router: None,
+                    uniswap_v2_factory: None,
+                    uniswap_v3_factory: Some(v3_factory),
+                    uniswap_v3_quoter_v2: Some(v3_quoter),
+                    uniswap_v3_swap_router: Some(v3_router),
+                    aave_v3_addresses_provider: Some(address!(
+                        "a97684ead0e402dC232d5A977953DF7ECBaB3CDb"
+                    )),
+                    aave_v3_pool: Some(address!("794a61358D6845594F94dc1DB02A252b5b4814aD")),
+                },
+            ),
+            net(
+                "optimism",
+                10,
+                "https://optimism-rpc.publicnode.com",
+                "https://optimistic.etherscan.io",
+                "ETH",
+                ProtocolAddresses {
+                    weth: address!("4200000000000000000000000000000000000006"),
+                    multicall3: MULTICALL3,
+                    uniswap_v2_router: None,
+                    uniswap_v2_factory: None,
+                    uniswap_v3_factory: Some(v3_factory),
+                    uniswap_v3_quoter_v2: Some(v3_quoter),
+                    uniswap_v3_swap_router: Some(v3_router),
+                    aave_v3_addresses_provider: Some(address!(
+                        "a97684ead0e402dC232d5A977953DF7ECBaB3CDb"
+                    )),
+                    aave_v3_pool: Some(address!("794a61358D6845594F94dc1DB02A252b5b4814aD")),
+                },
+            ),
+            net(
+                "base",
+                8453,
+                "https://base-rpc.publicnode.com",
+                "https://basescan.org",
+                "ETH",
+                ProtocolAddresses {
+                    weth: address!("4200000000000000000000000000000000000006"),
+                    multicall3: MULTICALL3,
+                    uniswap_v2_router: Some(address!("4752ba5DBc23f44D87826276BF6Fd6b1C372aD24")),
+                    uniswap_v2_factory: Some(address!("8909Dc15e40173Ff4699343b6eB8132c65e18eC6")),
+                    uniswap_v3_factory: Some(address!("33128a8fC17869897dcE68Ed026d694621f6FDfD")),
+                    uniswap_v3_quoter_v2: Some(address!(
+                        "3d4e44Eb1374240CE5F1B871ab261CD16335B76a"
+                    )),
+                    // SwapRouter02: its ExactInputSingleParams has no deadline field.
+                    uniswap_v3_swap_router: Some(address!(
+                        "2626664c2603336E57B271c5C0b26F421741e481"
+                    )),
+                    aave_v3_addresses_provider: Some(address!(
+                        "e20fCBdBfFC4Dd138cE8b2E6FBb6CB49777ad64D"
+                    )),
+                    aave_v3_pool: Some(address!("A238Dd80C259a72e81d7e4664a9801593F98d1c5")),
+                },
+            ),
+            net(
+                "polygon",
+                137,
+                "https://polygon-bor-rpc.publicnode.com",
+                "https://polygonscan.com",
+                "POL",
+                ProtocolAddresses {
+                    weth: address!("0d500B1d8E8eF31E21C99d1Db9A6444d3ADf1270"),
+                    multicall3: MULTICALL3,
+                    uniswap_v2_router: None,
+                    uniswap_v2_factory: None,
+                    uniswap_v3_factory: Some(v3_factory),
+                    uniswap_v3_quoter_v2: Some(v3_quoter),
+                    uniswap_v3_swap_router: Some(v3_router),
+                    aave_v3_addresses_provider: Some(address!(
+                        "a97684ead0e402dC232d5A977953DF7ECBaB3CDb"
+                    )),
+                    aave_v3_pool: Some(address!("794a61358D6845594F94dc1DB02A252b5b4814aD")),
+                },
+            ),
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_networks_have_distinct_names_and_chain_ids() {
+        let nets = Network::builtin();
+        let names: Vec<_> = nets.iter().map(|n| (n.name.as_str(), n.chain_id)).collect();
+        assert_eq!(
+            names,
+            [
+                ("ethereum", 1),
+                ("arbitrum", 42161),
+                ("optimism", 10),
+                ("base", 8453),
+                ("polygon", 137)
+            ]
+        );
+        assert!(
+            nets.iter().all(|n| n.protocols.multicall3 == MULTICALL3 && !n.rpc_urls.is_empty())
+        );
+    }
+}
