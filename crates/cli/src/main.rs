@@ -42,6 +42,18 @@ enum Command {
         #[command(subcommand)]
         command: VaultCommand,
     },
+    /// Show what accounts hold: the native coin and the network's known tokens.
+    Balances {
+        /// An address to show (repeatable); default: the wallet's Ethereum accounts.
+        #[arg(long = "account")]
+        accounts: Vec<String>,
+        /// devnet (the default), ethereum, arbitrum, optimism, base or polygon.
+        #[arg(long, default_value = "devnet")]
+        network: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Run the local devnet: a private Ethereum node with the real Uniswap and Aave contracts.
     Devnet {
         #[command(subcommand)]
@@ -172,6 +184,12 @@ fn run(cli: Cli) -> Result<()> {
             println!("{}", chain.address(&seed, &chain.account_path(index))?);
         }
         Command::Vault { command } => vault(command)?,
+        Command::Balances { accounts, network, json } => {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?
+                .block_on(balances(accounts, &network, json))?
+        }
         Command::Devnet { command } => tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?
@@ -267,6 +285,40 @@ fn vault(command: VaultCommand) -> Result<()> {
             }
             wallet.delete(&name)?;
             eprintln!("Vault '{name}' deleted.");
+        }
+    }
+    Ok(())
+}
+
+async fn balances(accounts: Vec<String>, network: &str, json: bool) -> Result<()> {
+    use vigil_wallet::portfolio;
+    let paths = vigil_wallet::Paths::from_env()?;
+    let accounts: Vec<_> = if accounts.is_empty() {
+        let config = vigil_wallet::Config::load(&paths.config_file())?;
+        let evm: Vec<_> = config
+            .accounts
+            .iter()
+            .filter(|a| a.chain == Chain::Ethereum)
+            .map(|a| vigil_signer::parse_evm_address(&a.address))
+            .collect::<Result<_, _>>()?;
+        if evm.is_empty() {
+            bail!("no Ethereum accounts: import a wallet ('vigil vault import') or pass --account");
+        }
+        evm
+    } else {
+        accounts.iter().map(|a| vigil_signer::parse_evm_address(a)).collect::<Result<_, _>>()?
+    };
+    let network = portfolio::network(network, &paths)?;
+    let client = vigil_defi_adapters::ChainClient::connect(&network).await?;
+    let table = portfolio::balances(&client, &network, &accounts).await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&table)?);
+        return Ok(());
+    }
+    for account in &table {
+        println!("{} on {}", account.account, network.name);
+        for h in &account.holdings {
+            println!("  {:>28} {}", h.amount, h.symbol);
         }
     }
     Ok(())

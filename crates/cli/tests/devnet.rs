@@ -167,3 +167,31 @@ fn a_foreground_devnet_dies_with_its_process() {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+#[test]
+fn balances_of_demo_accounts_on_the_devnet() {
+    let env = Env::new();
+    // The CLI's devnet is the app's: on the port `up` was given, found through its pid file.
+    let o = env.vigil(&["devnet", "up"]);
+    assert!(o.status.success(), "{}", err(&o));
+    let demo = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+    let o = env.vigil(&["balances", "--account", demo, "--json"]);
+    assert!(o.status.success(), "{}", err(&o));
+    let table: serde_json::Value = serde_json::from_str(&out(&o)).unwrap();
+    let holdings = table[0]["holdings"].as_array().unwrap();
+    let find = |s: &str| holdings.iter().find(|h| h["symbol"] == s).unwrap()["amount"].clone();
+    assert_eq!(find("USDC"), "10000");
+    assert_eq!(find("DAI"), "10000");
+    assert_eq!(find("WBTC"), "1");
+    assert_eq!(find("WETH"), "10");
+    // 10,000 ETH less the 10 wrapped and a little gas.
+    let eth: f64 = find("ETH").as_str().unwrap().parse().unwrap();
+    assert!((9989.0..9990.0).contains(&eth), "{eth}");
+
+    let o = env.vigil(&["balances", "--account", "0x70997970c51812dc3a010c7d01b50e0d17dc79C8"]);
+    assert!(err(&o).contains("wrong EIP-55 checksum"), "{}", err(&o));
+    let o = env.vigil(&["balances", "--account", demo, "--network", "goerli"]);
+    assert!(err(&o).contains("unknown network 'goerli'"), "{}", err(&o));
+    let o = env.vigil(&["balances"]);
+    assert!(err(&o).contains("no Ethereum accounts"), "{}", err(&o));
+}

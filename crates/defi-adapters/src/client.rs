@@ -45,14 +45,13 @@ pub enum ClientError {
     NoEndpoints(String),
     /// An endpoint serves another chain: a misconfiguration that could sign for the wrong chain.
     #[error(
-        "{} serves chain {got}, not chain {expected} ({network}): fix the RPC URL in the settings",
-        redact(url)
+        "{url} serves chain {got}, not chain {expected} ({network}): fix the RPC URL in the settings"
     )]
     WrongChain {
         /// The network being connected.
         network: String,
-        /// The endpoint.
-        url: Url,
+        /// The endpoint, with any API key hidden.
+        url: String,
         /// The chain id the network expects.
         expected: u64,
         /// The chain id the endpoint reported.
@@ -163,7 +162,7 @@ impl ChainClient {
                 Ok(got) => {
                     return Err(ClientError::WrongChain {
                         network: network.name.clone(),
-                        url: e.url.clone(),
+                        url: redact(&e.url),
                         expected: network.chain_id,
                         got,
                     });

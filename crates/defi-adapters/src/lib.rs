@@ -12,4 +12,4 @@ pub mod multicall;
 mod network;
 
 pub use client::{ChainClient, ClientError, EndpointFailure};
-pub use network::{Network, ProtocolAddresses};
+pub use network::{KnownToken, Network, ProtocolAddresses};

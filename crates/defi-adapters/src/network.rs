@@ -27,6 +27,23 @@ pub struct ProtocolAddresses {
     pub aave_v3_pool: Option<Address>,
 }
 
+/// A token Vigil shows by default on a network.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KnownToken {
+    /// Its symbol.
+    pub symbol: String,
+    /// The contract.
+    pub address: Address,
+    /// Its decimals.
+    pub decimals: u8,
+}
+
+impl KnownToken {
+    fn new(symbol: &str, address: Address, decimals: u8) -> Self {
+        Self { symbol: symbol.into(), address, decimals }
+    }
+}
+
 /// A network Vigil can connect to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Network {
@@ -42,6 +59,8 @@ pub struct Network {
     pub native_symbol: String,
     /// Protocol contracts.
     pub protocols: ProtocolAddresses,
+    /// Tokens shown by default.
+    pub tokens: Vec<KnownToken>,
 }
 
 /// Multicall3's address on every chain that has it.
@@ -62,6 +81,11 @@ impl Network {
             rpc_urls: vec![rpc_url],
             explorer: None,
             native_symbol: "ETH".into(),
+            tokens: manifest
+                .tokens
+                .iter()
+                .map(|(symbol, t)| KnownToken::new(symbol, t.address, t.decimals))
+                .collect(),
             protocols: ProtocolAddresses {
                 weth: manifest.weth,
                 multicall3: manifest.multicall3,
@@ -83,15 +107,24 @@ impl Network {
         let v3_factory = address!("1F98431c8aD98523631AE4a59f267346ea31F984");
         let v3_quoter = address!("61fFE014bA17989E743c5F6cB21bF9697530B21e");
         let v3_router = address!("E592427A0AEce92De3Edee1F18E0157C05861564");
-        let net = |name: &str, chain_id, rpc: &str, explorer: &str, native: &str, protocols| Self {
-            name: name.into(),
-            chain_id,
-            rpc_urls: vec![url(rpc)],
-            explorer: Some(url(explorer)),
-            native_symbol: native.into(),
-            protocols,
+        let net = |name: &str,
+                   chain_id,
+                   rpc: &str,
+                   explorer: &str,
+                   native: &str,
+                   protocols: ProtocolAddresses| {
+            let wrapped = if native == "ETH" { "WETH".to_owned() } else { format!("W{native}") };
+            Self {
+                name: name.into(),
+                chain_id,
+                rpc_urls: vec![url(rpc)],
+                explorer: Some(url(explorer)),
+                native_symbol: native.into(),
+                tokens: vec![KnownToken::new(&wrapped, protocols.weth, 18)],
+                protocols,
+            }
         };
-        vec![
+        let mut networks = vec![
             net(
                 "ethereum",
                 1,
@@ -197,7 +230,19 @@ impl Network {
                     aave_v3_pool: Some(address!("794a61358D6845594F94dc1DB02A252b5b4814aD")),
                 },
             ),
-        ]
+        ];
+        networks[0].tokens.extend([
+            KnownToken::new("USDC", address!("A0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48"), 6),
+            KnownToken::new("USDT", address!("dAC17F958D2ee523a2206206994597C13D831ec7"), 6),
+            KnownToken::new("DAI", address!("6B175474E89094C44Da98b954EedeAC495271d0F"), 18),
+            KnownToken::new("WBTC", address!("2260FAC5E5542a773Aa44fBCfeDf7C193bc2C599"), 8),
+        ]);
+        networks
+    }
+
+    /// The built-in network called `name`.
+    pub fn named(name: &str) -> Option<Self> {
+        Self::builtin().into_iter().find(|n| n.name.eq_ignore_ascii_case(name))
     }
 }
 

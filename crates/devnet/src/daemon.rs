@@ -131,6 +131,12 @@ pub async fn status(options: &DevnetOptions) -> Result<Status, DevnetError> {
     status_of(pid, port, options).await
 }
 
+/// The running devnet's manifest and RPC URL.
+pub fn connect_info(options: &DevnetOptions) -> Result<(Manifest, String), DevnetError> {
+    let (_, port) = running(options).ok_or(DevnetError::NotRunning)?;
+    Ok((manifest(options)?, url(port)))
+}
+
 /// A provider and manifest for the running devnet.
 pub fn connect(options: &DevnetOptions) -> Result<(DynProvider, Manifest), DevnetError> {
     let (_, port) = running(options).ok_or(DevnetError::NotRunning)?;

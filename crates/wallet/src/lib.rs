@@ -7,6 +7,7 @@
 //! `vigil-defi-adapters`; presentation belongs to the shell, the UI and the CLI.
 
 pub mod config;
+pub mod portfolio;
 mod service;
 
 pub use config::{AccountConfig, Config, ConfigError, Paths, SignerKind};
