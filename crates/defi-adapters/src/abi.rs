@@ -22,6 +22,20 @@ sol! {
     }
 
     #[sol(rpc)]
+    interface IUniswapV2Router02 {
+        function getAmountsOut(uint256 amountIn, address[] path) external view returns (uint256[] amounts);
+        function getAmountsIn(uint256 amountOut, address[] path) external view returns (uint256[] amounts);
+    }
+
+    #[sol(rpc)]
+    interface IQuoterV2 {
+        function quoteExactInput(bytes path, uint256 amountIn) external returns (uint256 amountOut,
+            uint160[] sqrtPriceX96AfterList, uint32[] initializedTicksCrossedList, uint256 gasEstimate);
+        function quoteExactOutput(bytes path, uint256 amountOut) external returns (uint256 amountIn,
+            uint160[] sqrtPriceX96AfterList, uint32[] initializedTicksCrossedList, uint256 gasEstimate);
+    }
+
+    #[sol(rpc)]
     interface IMulticall3 {
         struct Call3 {
             address target;

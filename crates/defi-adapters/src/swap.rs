@@ -1,0 +1,362 @@
+//! Swap routing: every candidate route quoted in one batched round trip, the best output net
+//! of gas chosen, the runner-up kept for the preview.
+
+use alloy::{
+    primitives::{Address, Bytes, U256},
+    sol_types::SolCall,
+};
+use serde::Serialize;
+
+use crate::{
+    ChainClient, ClientError, Network,
+    abi::{IQuoterV2, IUniswapV2Router02},
+    multicall,
+};
+
+/// Uniswap V3 fee tiers, in hundredths of a basis point.
+pub const V3_FEE_TIERS: [u32; 3] = [500, 3000, 10_000];
+/// Gas a Uniswap V2 swap costs per hop, roughly (the router reports none).
+const V2_GAS_PER_HOP: u64 = 90_000;
+/// Gas overhead of any swap transaction.
+const SWAP_BASE_GAS: u64 = 30_000;
+
+/// Which side of the swap is fixed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SwapKind {
+    /// Spend exactly this much; receive as much as possible.
+    ExactIn,
+    /// Receive exactly this much; spend as little as possible.
+    ExactOut,
+}
+
+/// One hop's venue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "protocol", rename_all = "snake_case")]
+pub enum Venue {
+    /// A Uniswap V2 route through these tokens.
+    UniswapV2 {
+        /// The token path, input first.
+        path: Vec<Address>,
+    },
+    /// A Uniswap V3 route: tokens and the fee tier of each hop.
+    UniswapV3 {
+        /// The token path, input first.
+        path: Vec<Address>,
+        /// The fee of each hop.
+        fees: Vec<u32>,
+    },
+}
+
+impl Venue {
+    /// A short description: "Uniswap V3 0.05%", "Uniswap V2 via WETH".
+    pub fn describe(&self, weth: Address) -> String {
+        let via =
+            |path: &[Address]| if path.len() > 2 && path[1] == weth { " via WETH" } else { "" };
+        match self {
+            Venue::UniswapV2 { path } => format!("Uniswap V2{}", via(path)),
+            Venue::UniswapV3 { path, fees } => {
+                let fees: Vec<String> =
+                    fees.iter().map(|f| format!("{}%", f64::from(*f) / 10_000.0)).collect();
+                format!("Uniswap V3 {}{}", fees.join(" + "), via(path))
+            }
+        }
+    }
+}
+
+/// A quoted route.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Quote {
+    /// Where it trades.
+    pub venue: Venue,
+    /// What is spent, in base units of the input token.
+    pub amount_in: U256,
+    /// What is received, in base units of the output token.
+    pub amount_out: U256,
+    /// Estimated gas of the swap.
+    pub gas: u64,
+    /// The gas cost expressed in the token that is compared (output for exact-in, input for
+    /// exact-out), when a WETH price for it could be quoted.
+    pub gas_in_token: Option<U256>,
+}
+
+impl Quote {
+    /// The value compared between routes: output minus gas (exact-in), or input plus gas
+    /// (exact-out); gas counts as zero when it could not be priced.
+    fn net(&self, kind: SwapKind) -> (bool, U256) {
+        let gas = self.gas_in_token.unwrap_or_default();
+        match kind {
+            SwapKind::ExactIn => (true, self.amount_out.saturating_sub(gas)),
+            SwapKind::ExactOut => (false, self.amount_in.saturating_add(gas)),
+        }
+    }
+}
+
+/// The routing result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Routes {
+    /// Exact-in or exact-out.
+    pub kind: SwapKind,
+    /// Every route that quoted, best first.
+    pub quotes: Vec<Quote>,
+    /// The gas price used to compare them (wei).
+    pub gas_price: u128,
+}
+
+impl Routes {
+    /// The chosen route.
+    pub fn best(&self) -> Option<&Quote> {
+        self.quotes.first()
+    }
+
+    /// The second best, shown beside the chosen one.
+    pub fn runner_up(&self) -> Option<&Quote> {
+        self.quotes.get(1)
+    }
+}
+
+/// Errors from routing.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SwapError {
+    /// The network has no DEX Vigil can route through.
+    #[error("{0} has no Uniswap deployment Vigil knows")]
+    NoVenues(String),
+    /// Same token on both sides.
+    #[error("the input and output tokens are the same")]
+    SameToken,
+    /// Zero amount.
+    #[error("the amount must be more than zero")]
+    ZeroAmount,
+    /// No route returned a quote (no pool, or not enough liquidity).
+    #[error("no route between these tokens has enough liquidity for this amount")]
+    NoRoute,
+    /// The chain could not be read.
+    #[error(transparent)]
+    Client(#[from] ClientError),
+}
+
+/// Uniswap V3's packed path: token (20 bytes), fee (3 bytes), token, … For exact-out the path
+/// is reversed (output first), as the quoter expects.
+fn v3_path(tokens: &[Address], fees: &[u32], reversed: bool) -> Bytes {
+    let mut out = Vec::with_capacity(tokens.len() * 23);
+    let hops: Vec<(Address, u32, Address)> =
+        tokens.windows(2).zip(fees).map(|(w, &f)| (w[0], f, w[1])).collect();
+    let ordered: Vec<(Address, u32, Address)> =
+        if reversed { hops.iter().rev().map(|&(a, f, b)| (b, f, a)).collect() } else { hops };
+    for (i, (a, fee, b)) in ordered.iter().enumerate() {
+        if i == 0 {
+            out.extend_from_slice(a.as_slice());
+        }
+        out.extend_from_slice(&fee.to_be_bytes()[1..]);
+        out.extend_from_slice(b.as_slice());
+    }
+    out.into()
+}
+
+/// Every candidate venue between two tokens on `network`.
+pub fn candidates(network: &Network, token_in: Address, token_out: Address) -> Vec<Venue> {
+    let p = &network.protocols;
+    let weth = p.weth;
+    let mut venues = Vec::new();
+    let two_hop = token_in != weth && token_out != weth;
+    if p.uniswap_v2_router.is_some() {
+        venues.push(Venue::UniswapV2 { path: vec![token_in, token_out] });
+        if two_hop {
+            venues.push(Venue::UniswapV2 { path: vec![token_in, weth, token_out] });
+        }
+    }
+    if p.uniswap_v3_quoter_v2.is_some() {
+        for fee in V3_FEE_TIERS {
+            venues.push(Venue::UniswapV3 { path: vec![token_in, token_out], fees: vec![fee] });
+        }
+        if two_hop {
+            for a in V3_FEE_TIERS {
+                for b in V3_FEE_TIERS {
+                    venues.push(Venue::UniswapV3 {
+                        path: vec![token_in, weth, token_out],
+                        fees: vec![a, b],
+                    });
+                }
+            }
+        }
+    }
+    venues
+}
+
+fn quote_call(
+    network: &Network,
+    venue: &Venue,
+    kind: SwapKind,
+    amount: U256,
+) -> Option<(Address, Bytes)> {
+    let p = &network.protocols;
+    Some(match (venue, kind) {
+        (Venue::UniswapV2 { path }, SwapKind::ExactIn) => (
+            p.uniswap_v2_router?,
+            IUniswapV2Router02::getAmountsOutCall { amountIn: amount, path: path.clone() }
+                .abi_encode()
+                .into(),
+        ),
+        (Venue::UniswapV2 { path }, SwapKind::ExactOut) => (
+            p.uniswap_v2_router?,
+            IUniswapV2Router02::getAmountsInCall { amountOut: amount, path: path.clone() }
+                .abi_encode()
+                .into(),
+        ),
+        (Venue::UniswapV3 { path, fees }, SwapKind::ExactIn) => (
+            p.uniswap_v3_quoter_v2?,
+            IQuoterV2::quoteExactInputCall { path: v3_path(path, fees, false), amountIn: amount }
+                .abi_encode()
+                .into(),
+        ),
+        (Venue::UniswapV3 { path, fees }, SwapKind::ExactOut) => (
+            p.uniswap_v3_quoter_v2?,
+            IQuoterV2::quoteExactOutputCall { path: v3_path(path, fees, true), amountOut: amount }
+                .abi_encode()
+                .into(),
+        ),
+    })
+}
+
+/// (amount in, amount out, gas) from a quote's return data.
+fn decode_quote(
+    venue: &Venue,
+    kind: SwapKind,
+    amount: U256,
+    data: &Bytes,
+) -> Option<(U256, U256, u64)> {
+    match venue {
+        Venue::UniswapV2 { path } => {
+            let amounts = match kind {
+                SwapKind::ExactIn => {
+                    IUniswapV2Router02::getAmountsOutCall::abi_decode_returns(data).ok()?
+                }
+                SwapKind::ExactOut => {
+                    IUniswapV2Router02::getAmountsInCall::abi_decode_returns(data).ok()?
+                }
+            };
+            let gas = SWAP_BASE_GAS + V2_GAS_PER_HOP * (path.len() as u64 - 1);
+            Some((*amounts.first()?, *amounts.last()?, gas))
+        }
+        Venue::UniswapV3 { .. } => match kind {
+            SwapKind::ExactIn => {
+                let r = IQuoterV2::quoteExactInputCall::abi_decode_returns(data).ok()?;
+                Some((amount, r.amountOut, SWAP_BASE_GAS + r.gasEstimate.saturating_to::<u64>()))
+            }
+            SwapKind::ExactOut => {
+                let r = IQuoterV2::quoteExactOutputCall::abi_decode_returns(data).ok()?;
+                Some((r.amountIn, amount, SWAP_BASE_GAS + r.gasEstimate.saturating_to::<u64>()))
+            }
+        },
+    }
+}
+
+/// Quotes every candidate route in one Multicall3 round trip (plus one for the gas price) and
+/// orders them by output net of gas (exact-in) or input plus gas (exact-out).
+pub async fn route(
+    client: &ChainClient,
+    network: &Network,
+    token_in: Address,
+    token_out: Address,
+    amount: U256,
+    kind: SwapKind,
+) -> Result<Routes, SwapError> {
+    if token_in == token_out {
+        return Err(SwapError::SameToken);
+    }
+    if amount.is_zero() {
+        return Err(SwapError::ZeroAmount);
+    }
+    let venues = candidates(network, token_in, token_out);
+    if venues.is_empty() {
+        return Err(SwapError::NoVenues(network.name.clone()));
+    }
+    // Gas is priced in the compared token by quoting 1 WETH into it in the same batch.
+    let compared = match kind {
+        SwapKind::ExactIn => token_out,
+        SwapKind::ExactOut => token_in,
+    };
+    let one_eth = U256::from(10u64).pow(U256::from(18));
+    let weth = network.protocols.weth;
+    let price_venues: Vec<Venue> =
+        if compared == weth { Vec::new() } else { candidates(network, weth, compared) };
+    let mut calls = Vec::new();
+    for v in &venues {
+        calls.extend(quote_call(network, v, kind, amount));
+    }
+    for v in &price_venues {
+        calls.extend(quote_call(network, v, SwapKind::ExactIn, one_eth));
+    }
+    let (results, gas_price) = tokio::try_join!(
+        multicall::aggregate(client, network.protocols.multicall3, calls),
+        client.request(|p| async move { alloy::providers::Provider::get_gas_price(&p).await }),
+    )?;
+    let (route_results, price_results) = results.split_at(venues.len());
+    let tokens_per_eth = if compared == weth {
+        Some(one_eth)
+    } else {
+        price_venues
+            .iter()
+            .zip(price_results)
+            .filter_map(|(v, r)| decode_quote(v, SwapKind::ExactIn, one_eth, r.as_ref()?))
+            .map(|(_, out, _)| out)
+            .max()
+    };
+    let mut quotes: Vec<Quote> = venues
+        .into_iter()
+        .zip(route_results)
+        .filter_map(|(venue, r)| {
+            let (amount_in, amount_out, gas) = decode_quote(&venue, kind, amount, r.as_ref()?)?;
+            let gas_wei = U256::from(gas) * U256::from(gas_price);
+            let gas_in_token = tokens_per_eth.map(|p| gas_wei * p / one_eth);
+            Some(Quote { venue, amount_in, amount_out, gas, gas_in_token })
+        })
+        .filter(|q| !q.amount_out.is_zero() && !q.amount_in.is_zero())
+        .collect();
+    quotes.sort_by(|a, b| {
+        let ((more_is_better, x), (_, y)) = (a.net(kind), b.net(kind));
+        if more_is_better { y.cmp(&x) } else { x.cmp(&y) }
+    });
+    if quotes.is_empty() {
+        return Err(SwapError::NoRoute);
+    }
+    Ok(Routes { kind, quotes, gas_price })
+}
+
+#[cfg(test)]
+mod tests {
+    use alloy::primitives::address;
+
+    use super::*;
+
+    #[test]
+    fn v3_paths_are_packed_and_reversed_for_exact_out() {
+        let (a, b, c) =
+            (Address::repeat_byte(0xaa), Address::repeat_byte(0xbb), Address::repeat_byte(0xcc));
+        let forward = v3_path(&[a, b, c], &[500, 3000], false);
+        assert_eq!(forward.len(), 20 + 3 + 20 + 3 + 20);
+        assert_eq!(&forward[..20], a.as_slice());
+        assert_eq!(&forward[20..23], &[0x00, 0x01, 0xf4]);
+        assert_eq!(&forward[43..46], &[0x00, 0x0b, 0xb8]);
+        let reversed = v3_path(&[a, b, c], &[500, 3000], true);
+        assert_eq!(&reversed[..20], c.as_slice());
+        assert_eq!(&reversed[20..23], &[0x00, 0x0b, 0xb8]);
+        assert_eq!(&reversed[43..46], &[0x00, 0x01, 0xf4]);
+        assert_eq!(&reversed[46..], a.as_slice());
+    }
+
+    #[test]
+    fn venues_are_described_for_people() {
+        let weth = address!("C02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2");
+        let (x, y) = (Address::repeat_byte(1), Address::repeat_byte(2));
+        assert_eq!(
+            Venue::UniswapV2 { path: vec![x, weth, y] }.describe(weth),
+            "Uniswap V2 via WETH"
+        );
+        assert_eq!(
+            Venue::UniswapV3 { path: vec![x, y], fees: vec![500] }.describe(weth),
+            "Uniswap V3 0.05%"
+        );
+    }
+}

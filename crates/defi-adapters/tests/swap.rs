@@ -1,0 +1,232 @@
+//! Swap routing against the devnet's real Uniswap V2 and V3 contracts.
+
+// Test helpers panic on failure by design.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::PathBuf;
+
+use alloy::{
+    network::TransactionBuilder,
+    primitives::{Address, U256, Uint},
+    providers::Provider,
+    rpc::types::TransactionRequest,
+    sol_types::SolCall,
+};
+use vigil_defi_adapters::{
+    ChainClient, Network,
+    abi::{IQuoterV2, IUniswapV2Router02},
+    swap::{self, SwapError, SwapKind, Venue},
+};
+use vigil_devnet::{DEMO_ACCOUNTS, Devnet, DevnetOptions, contracts, units};
+
+async fn setup() -> (Devnet, Network, ChainClient) {
+    let devnet = Devnet::start(DevnetOptions {
+        snapshot_dir: PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("devnet-snapshot"),
+        state_file: None,
+        port: 0,
+    })
+    .await
+    .unwrap();
+    let network = Network::devnet(devnet.manifest(), devnet.url().parse().unwrap());
+    let client = ChainClient::connect(&network).await.unwrap();
+    (devnet, network, client)
+}
+
+/// What the contract itself returns for this venue, by a direct eth_call.
+async fn contract_quote(
+    devnet: &Devnet,
+    network: &Network,
+    venue: &Venue,
+    kind: SwapKind,
+    amount: U256,
+) -> Option<(U256, U256)> {
+    let p = devnet.provider();
+    match venue {
+        Venue::UniswapV2 { path } => {
+            let router = IUniswapV2Router02::new(network.protocols.uniswap_v2_router.unwrap(), p);
+            let amounts = match kind {
+                SwapKind::ExactIn => {
+                    router.getAmountsOut(amount, path.clone()).call().await.ok()?
+                }
+                SwapKind::ExactOut => {
+                    router.getAmountsIn(amount, path.clone()).call().await.ok()?
+                }
+            };
+            Some((amounts[0], *amounts.last().unwrap()))
+        }
+        Venue::UniswapV3 { path, fees } => {
+            // Single-hop only in this check (the devnet's V3 pools are all WETH/USDC).
+            if path.len() != 2 {
+                return None;
+            }
+            let quoter =
+                contracts::QuoterV2::new(network.protocols.uniswap_v3_quoter_v2.unwrap(), p);
+            match kind {
+                SwapKind::ExactIn => {
+                    let r = quoter
+                        .quoteExactInputSingle(contracts::QuoterV2::QuoteExactInputSingleParams {
+                            tokenIn: path[0],
+                            tokenOut: path[1],
+                            amountIn: amount,
+                            fee: Uint::from(fees[0]),
+                            sqrtPriceLimitX96: Uint::ZERO,
+                        })
+                        .call()
+                        .await
+                        .ok()?;
+                    Some((amount, r.amountOut))
+                }
+                SwapKind::ExactOut => {
+                    let mut packed = path[1].to_vec();
+                    packed.extend_from_slice(&fees[0].to_be_bytes()[1..]);
+                    packed.extend_from_slice(path[0].as_slice());
+                    let call =
+                        IQuoterV2::quoteExactOutputCall { path: packed.into(), amountOut: amount };
+                    let tx = TransactionRequest::default()
+                        .to(network.protocols.uniswap_v3_quoter_v2.unwrap())
+                        .with_input(call.abi_encode());
+                    let out = p.call(tx).await.ok()?;
+                    let r = IQuoterV2::quoteExactOutputCall::abi_decode_returns(&out).ok()?;
+                    Some((r.amountIn, amount))
+                }
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_quote_equals_the_contract_and_the_best_route_wins() {
+    let (devnet, network, client) = setup().await;
+    let m = devnet.manifest();
+    let (weth, usdc, dai) = (m.weth, m.tokens["USDC"].address, m.tokens["DAI"].address);
+
+    for (token_in, token_out, amount, kind) in [
+        (weth, usdc, units(1.0, 18), SwapKind::ExactIn),
+        (usdc, weth, units(1.0, 18), SwapKind::ExactOut),
+        (dai, usdc, units(500.0, 18), SwapKind::ExactIn),
+    ] {
+        let before = client.requests();
+        let routes =
+            swap::route(&client, &network, token_in, token_out, amount, kind).await.unwrap();
+        assert_eq!(client.requests() - before, 2, "one multicall and one gas price");
+        assert!(routes.quotes.len() >= 2, "{routes:?}");
+        for q in &routes.quotes {
+            if let Some((amount_in, amount_out)) =
+                contract_quote(&devnet, &network, &q.venue, kind, amount).await
+            {
+                assert_eq!((q.amount_in, q.amount_out), (amount_in, amount_out), "{:?}", q.venue);
+            }
+        }
+        // Sorted: best net of gas first.
+        for pair in routes.quotes.windows(2) {
+            let gas = |q: &swap::Quote| q.gas_in_token.unwrap_or_default();
+            match kind {
+                SwapKind::ExactIn => assert!(
+                    pair[0].amount_out - gas(&pair[0]) >= pair[1].amount_out - gas(&pair[1])
+                ),
+                SwapKind::ExactOut => {
+                    assert!(pair[0].amount_in + gas(&pair[0]) <= pair[1].amount_in + gas(&pair[1]))
+                }
+            }
+        }
+    }
+
+    // The devnet's V3 0.05% pool prices WETH at $2004, above V2 ($2000) and V3 0.3% ($1996):
+    // selling WETH routes there; buying WETH with an exact output routes to the 0.3% pool.
+    let sell = swap::route(&client, &network, weth, usdc, units(1.0, 18), SwapKind::ExactIn)
+        .await
+        .unwrap();
+    assert_eq!(
+        sell.best().unwrap().venue,
+        Venue::UniswapV3 { path: vec![weth, usdc], fees: vec![500] }
+    );
+    assert!(sell.runner_up().is_some());
+    let buy = swap::route(&client, &network, usdc, weth, units(1.0, 18), SwapKind::ExactOut)
+        .await
+        .unwrap();
+    assert_eq!(
+        buy.best().unwrap().venue,
+        Venue::UniswapV3 { path: vec![usdc, weth], fees: vec![3000] }
+    );
+    // Stablecoins route directly through the deep V2 pair, not through WETH.
+    let stable = swap::route(&client, &network, dai, usdc, units(500.0, 18), SwapKind::ExactIn)
+        .await
+        .unwrap();
+    assert_eq!(stable.best().unwrap().venue, Venue::UniswapV2 { path: vec![dai, usdc] });
+}
+
+#[tokio::test]
+async fn the_best_quote_is_what_a_real_swap_receives() {
+    let (devnet, network, client) = setup().await;
+    let m = devnet.manifest();
+    let (weth, usdc) = (m.weth, m.tokens["USDC"].address);
+    let amount = units(2.0, 18);
+    let routes =
+        swap::route(&client, &network, weth, usdc, amount, SwapKind::ExactIn).await.unwrap();
+    let best = routes.best().unwrap();
+    let Venue::UniswapV3 { fees, .. } = &best.venue else { panic!("expected V3: {best:?}") };
+
+    let trader = DEMO_ACCOUNTS[4];
+    let p = devnet.provider();
+    let send = |to: Address, data: Vec<u8>| {
+        let tx = TransactionRequest::default()
+            .from(trader)
+            .to(to)
+            .with_gas_limit(1_000_000)
+            .with_input(data);
+        async move {
+            let hash = *p.send_transaction(tx).await.unwrap().tx_hash();
+            for _ in 0..2000 {
+                if let Some(r) = p.get_transaction_receipt(hash).await.unwrap() {
+                    assert!(r.status());
+                    return;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+            panic!("no receipt");
+        }
+    };
+    let router = m.uniswap_v3.swap_router;
+    send(weth, contracts::IERC20::approveCall { spender: router, amount }.abi_encode()).await;
+    let before = contracts::IERC20::new(usdc, p).balanceOf(trader).call().await.unwrap();
+    send(
+        router,
+        contracts::SwapRouter::exactInputSingleCall {
+            params: contracts::SwapRouter::ExactInputSingleParams {
+                tokenIn: weth,
+                tokenOut: usdc,
+                fee: Uint::from(fees[0]),
+                recipient: trader,
+                deadline: U256::MAX,
+                amountIn: amount,
+                amountOutMinimum: best.amount_out,
+                sqrtPriceLimitX96: Uint::ZERO,
+            },
+        }
+        .abi_encode(),
+    )
+    .await;
+    let received = contracts::IERC20::new(usdc, p).balanceOf(trader).call().await.unwrap() - before;
+    assert_eq!(received, best.amount_out);
+}
+
+#[tokio::test]
+async fn impossible_requests_are_clear_errors() {
+    let (devnet, network, client) = setup().await;
+    let m = devnet.manifest();
+    let (weth, usdc) = (m.weth, m.tokens["USDC"].address);
+    let err = swap::route(&client, &network, weth, weth, units(1.0, 18), SwapKind::ExactIn)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, SwapError::SameToken));
+    let err = swap::route(&client, &network, weth, usdc, U256::ZERO, SwapKind::ExactIn)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, SwapError::ZeroAmount));
+    // More WETH out than every pool holds.
+    let err =
+        swap::route(&client, &network, usdc, weth, units(1_000_000.0, 18), SwapKind::ExactOut)
+            .await
+            .unwrap_err();
+    assert!(matches!(err, SwapError::NoRoute), "{err}");
+}
