@@ -158,6 +158,39 @@ fn password_fields(password: RwSignal<String>, repeat: RwSignal<String>) -> impl
     }
 }
 
+/// The state shared by the two forms that end in a new wallet (confirm and import).
+#[derive(Clone, Copy)]
+struct WalletForm {
+    screen: RwSignal<Screen>,
+    password: RwSignal<String>,
+    repeat: RwSignal<String>,
+    error: RwSignal<Option<String>>,
+    busy: RwSignal<bool>,
+}
+
+impl WalletForm {
+    /// Checks the passwords, sends `request` to `command`, and shows the accounts or the error.
+    fn submit<R: serde::Serialize + 'static>(self, command: &'static str, request: R) {
+        if let Err(e) =
+            check_passwords(&self.password.get_untracked(), &self.repeat.get_untracked())
+        {
+            self.error.set(Some(e));
+            return;
+        }
+        self.busy.set(true);
+        self.error.set(None);
+        spawn_local(async move {
+            match call(command, &Request { request: &request }).await {
+                Ok(home) => self.screen.set(Screen::Home(home)),
+                Err(e) => {
+                    self.error.set(Some(e.message));
+                    self.busy.set(false);
+                }
+            }
+        });
+    }
+}
+
 fn check_passwords(password: &str, repeat: &str) -> Result<(), String> {
     if password.chars().count() < MIN_PASSWORD_LEN {
         return Err(format!("The password must have at least {MIN_PASSWORD_LEN} characters."));
@@ -185,26 +218,13 @@ fn confirm_words(screen: RwSignal<Screen>, generated: GeneratedWallet) -> impl I
             }
         })
         .collect_view();
+    let form = WalletForm { screen, password, repeat, error, busy };
     let submit = move |_| {
-        if let Err(e) = check_passwords(&password.get_untracked(), &repeat.get_untracked()) {
-            error.set(Some(e));
-            return;
-        }
         let request = ConfirmWalletRequest {
             answers: answers.iter().map(|(_, v)| v.get_untracked()).collect(),
             password: password.get_untracked(),
         };
-        busy.set(true);
-        error.set(None);
-        spawn_local(async move {
-            match call(commands::CONFIRM_WALLET, &Request { request: &request }).await {
-                Ok(home) => screen.set(Screen::Home(home)),
-                Err(e) => {
-                    error.set(Some(e.message));
-                    busy.set(false);
-                }
-            }
-        });
+        form.submit(commands::CONFIRM_WALLET, request);
     };
     view! {
         <section class="card">
@@ -228,26 +248,13 @@ fn import(screen: RwSignal<Screen>) -> impl IntoView {
     let repeat = RwSignal::new(String::new());
     let error = RwSignal::new(None);
     let busy = RwSignal::new(false);
+    let form = WalletForm { screen, password, repeat, error, busy };
     let submit = move |_| {
-        if let Err(e) = check_passwords(&password.get_untracked(), &repeat.get_untracked()) {
-            error.set(Some(e));
-            return;
-        }
         let request = ImportWalletRequest {
             mnemonic: phrase.get_untracked(),
             password: password.get_untracked(),
         };
-        busy.set(true);
-        error.set(None);
-        spawn_local(async move {
-            match call(commands::IMPORT_WALLET, &Request { request: &request }).await {
-                Ok(home) => screen.set(Screen::Home(home)),
-                Err(e) => {
-                    error.set(Some(e.message));
-                    busy.set(false);
-                }
-            }
-        });
+        form.submit(commands::IMPORT_WALLET, request);
     };
     view! {
         <section class="card">

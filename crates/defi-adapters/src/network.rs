@@ -124,6 +124,18 @@ impl Network {
                 protocols,
             }
         };
+        // Arbitrum, Optimism and Polygon share the Uniswap V3 and Aave V3 addresses.
+        let standard = |weth| ProtocolAddresses {
+            weth,
+            multicall3: MULTICALL3,
+            uniswap_v2_router: None,
+            uniswap_v2_factory: None,
+            uniswap_v3_factory: Some(v3_factory),
+            uniswap_v3_quoter_v2: Some(v3_quoter),
+            uniswap_v3_swap_router: Some(v3_router),
+            aave_v3_addresses_provider: Some(address!("a97684ead0e402dC232d5A977953DF7ECBaB3CDb")),
+            aave_v3_pool: Some(address!("794a61358D6845594F94dc1DB02A252b5b4814aD")),
+        };
         let mut networks = vec![
             net(
                 "ethereum",
@@ -151,19 +163,7 @@ impl Network {
                 "https://arbitrum-one-rpc.publicnode.com",
                 "https://arbiscan.io",
                 "ETH",
-                ProtocolAddresses {
-                    weth: address!("82aF49447D8a07e3bd95BD0d56f35241523fBab1"),
-                    multicall3: MULTICALL3,
-                    uniswap_v2_router: None,
-                    uniswap_v2_factory: None,
-                    uniswap_v3_factory: Some(v3_factory),
-                    uniswap_v3_quoter_v2: Some(v3_quoter),
-                    uniswap_v3_swap_router: Some(v3_router),
-                    aave_v3_addresses_provider: Some(address!(
-                        "a97684ead0e402dC232d5A977953DF7ECBaB3CDb"
-                    )),
-                    aave_v3_pool: Some(address!("794a61358D6845594F94dc1DB02A252b5b4814aD")),
-                },
+                standard(address!("82aF49447D8a07e3bd95BD0d56f35241523fBab1")),
             ),
             net(
                 "optimism",
@@ -171,19 +171,7 @@ impl Network {
                 "https://optimism-rpc.publicnode.com",
                 "https://optimistic.etherscan.io",
                 "ETH",
-                ProtocolAddresses {
-                    weth: address!("4200000000000000000000000000000000000006"),
-                    multicall3: MULTICALL3,
-                    uniswap_v2_router: None,
-                    uniswap_v2_factory: None,
-                    uniswap_v3_factory: Some(v3_factory),
-                    uniswap_v3_quoter_v2: Some(v3_quoter),
-                    uniswap_v3_swap_router: Some(v3_router),
-                    aave_v3_addresses_provider: Some(address!(
-                        "a97684ead0e402dC232d5A977953DF7ECBaB3CDb"
-                    )),
-                    aave_v3_pool: Some(address!("794a61358D6845594F94dc1DB02A252b5b4814aD")),
-                },
+                standard(address!("4200000000000000000000000000000000000006")),
             ),
             net(
                 "base",
@@ -216,19 +204,7 @@ impl Network {
                 "https://polygon-bor-rpc.publicnode.com",
                 "https://polygonscan.com",
                 "POL",
-                ProtocolAddresses {
-                    weth: address!("0d500B1d8E8eF31E21C99d1Db9A6444d3ADf1270"),
-                    multicall3: MULTICALL3,
-                    uniswap_v2_router: None,
-                    uniswap_v2_factory: None,
-                    uniswap_v3_factory: Some(v3_factory),
-                    uniswap_v3_quoter_v2: Some(v3_quoter),
-                    uniswap_v3_swap_router: Some(v3_router),
-                    aave_v3_addresses_provider: Some(address!(
-                        "a97684ead0e402dC232d5A977953DF7ECBaB3CDb"
-                    )),
-                    aave_v3_pool: Some(address!("794a61358D6845594F94dc1DB02A252b5b4814aD")),
-                },
+                standard(address!("0d500B1d8E8eF31E21C99d1Db9A6444d3ADf1270")),
             ),
         ];
         networks[0].tokens.extend([
