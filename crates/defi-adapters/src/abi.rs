@@ -35,6 +35,12 @@ sol! {
             uint160[] sqrtPriceX96AfterList, uint32[] initializedTicksCrossedList, uint256 gasEstimate);
     }
 
+    event Transfer(address indexed from, address indexed to, uint256 value);
+    event Approval(address indexed owner, address indexed spender, uint256 value);
+    /// WETH9's wrap and unwrap events.
+    event Deposit(address indexed dst, uint256 wad);
+    event Withdrawal(address indexed src, uint256 wad);
+
     #[sol(rpc)]
     interface IMulticall3 {
         struct Call3 {

@@ -10,6 +10,7 @@ pub mod abi;
 mod client;
 pub mod multicall;
 mod network;
+pub mod simulate;
 pub mod swap;
 
 pub use client::{ChainClient, ClientError, EndpointFailure};
