@@ -25,6 +25,31 @@ sol! {
     interface IUniswapV2Router02 {
         function getAmountsOut(uint256 amountIn, address[] path) external view returns (uint256[] amounts);
         function getAmountsIn(uint256 amountOut, address[] path) external view returns (uint256[] amounts);
+        function swapExactTokensForTokens(uint256 amountIn, uint256 amountOutMin, address[] path,
+            address to, uint256 deadline) external returns (uint256[] amounts);
+        function swapTokensForExactTokens(uint256 amountOut, uint256 amountInMax, address[] path,
+            address to, uint256 deadline) external returns (uint256[] amounts);
+    }
+
+    /// Uniswap V3's original SwapRouter (with a deadline in its parameters).
+    #[sol(rpc)]
+    interface IV3SwapRouter {
+        struct ExactInputParams {
+            bytes path;
+            address recipient;
+            uint256 deadline;
+            uint256 amountIn;
+            uint256 amountOutMinimum;
+        }
+        struct ExactOutputParams {
+            bytes path;
+            address recipient;
+            uint256 deadline;
+            uint256 amountOut;
+            uint256 amountInMaximum;
+        }
+        function exactInput(ExactInputParams params) external payable returns (uint256 amountOut);
+        function exactOutput(ExactOutputParams params) external payable returns (uint256 amountIn);
     }
 
     #[sol(rpc)]

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use alloy::{
     primitives::{Address, I256, U256, address},
     rpc::types::{
-        Log, TransactionRequest,
+        BlockOverrides, Log, TransactionRequest,
         simulate::{SimBlock, SimulatePayload},
     },
     sol_types::SolEvent,
@@ -136,8 +136,19 @@ impl Simulation {
 pub async fn simulate(client: &ChainClient, plan: &Plan) -> Result<Simulation, ClientError> {
     let calls: Vec<TransactionRequest> =
         plan.steps.iter().map(|s| s.request.clone().from(plan.from)).collect();
+    // The block is stamped with the wall clock, as the real one will be: on an idle chain the
+    // latest block can be old, and a deadline check would pass in simulation but fail for real.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default();
+    let overrides = BlockOverrides { time: Some(now), ..Default::default() };
     let payload = SimulatePayload {
-        block_state_calls: vec![SimBlock { block_overrides: None, state_overrides: None, calls }],
+        block_state_calls: vec![SimBlock {
+            block_overrides: Some(overrides),
+            state_overrides: None,
+            calls,
+        }],
         trace_transfers: true,
         validation: false,
         return_full_transactions: false,

@@ -9,8 +9,9 @@ use serde::Serialize;
 
 use crate::{
     ChainClient, ClientError, Network,
-    abi::{IQuoterV2, IUniswapV2Router02},
+    abi::{IERC20, IQuoterV2, IUniswapV2Router02, IV3SwapRouter},
     multicall,
+    simulate::{Plan, Step},
 };
 
 /// Uniswap V3 fee tiers, in hundredths of a basis point.
@@ -324,6 +325,111 @@ pub async fn route(
     Ok(Routes { kind, quotes, gas_price })
 }
 
+/// Slippage tolerance above which sandwich bots profit: a warning in the preview.
+pub const DEFAULT_SLIPPAGE_BPS: u32 = 50;
+
+/// What the user asked for, beyond the route.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SwapParams {
+    /// The account that pays and receives.
+    pub account: Address,
+    /// Slippage tolerance in basis points (50 = 0.5%).
+    pub slippage_bps: u32,
+    /// Unix time after which the swap must revert.
+    pub deadline: u64,
+    /// Approve an unlimited amount instead of exactly what this swap needs.
+    pub unlimited_approval: bool,
+    /// The token's current allowance to the router (no approval step if it suffices).
+    pub current_allowance: U256,
+}
+
+/// The limits slippage puts on a quote: (most that may be spent, least that must arrive).
+pub fn limits(quote: &Quote, kind: SwapKind, slippage_bps: u32) -> (U256, U256) {
+    let bps = U256::from(10_000u32);
+    let slip = U256::from(slippage_bps.min(10_000));
+    match kind {
+        SwapKind::ExactIn => (quote.amount_in, quote.amount_out * (bps - slip) / bps),
+        // Rounded up, so the tolerance is never tighter than asked.
+        SwapKind::ExactOut => ((quote.amount_in * (bps + slip)).div_ceil(bps), quote.amount_out),
+    }
+}
+
+/// The transactions of a swap along `quote`: the approval if the allowance is short, then the
+/// swap with the slippage limits and deadline.
+pub fn plan(network: &Network, quote: &Quote, kind: SwapKind, params: &SwapParams) -> Option<Plan> {
+    let (max_in, min_out) = limits(quote, kind, params.slippage_bps);
+    let deadline = U256::from(params.deadline);
+    let to = params.account;
+    let (router, input): (Address, Vec<u8>) = match &quote.venue {
+        Venue::UniswapV2 { path } => (
+            network.protocols.uniswap_v2_router?,
+            match kind {
+                SwapKind::ExactIn => IUniswapV2Router02::swapExactTokensForTokensCall {
+                    amountIn: quote.amount_in,
+                    amountOutMin: min_out,
+                    path: path.clone(),
+                    to,
+                    deadline,
+                }
+                .abi_encode(),
+                SwapKind::ExactOut => IUniswapV2Router02::swapTokensForExactTokensCall {
+                    amountOut: quote.amount_out,
+                    amountInMax: max_in,
+                    path: path.clone(),
+                    to,
+                    deadline,
+                }
+                .abi_encode(),
+            },
+        ),
+        Venue::UniswapV3 { path, fees } => (
+            network.protocols.uniswap_v3_swap_router?,
+            match kind {
+                SwapKind::ExactIn => IV3SwapRouter::exactInputCall {
+                    params: IV3SwapRouter::ExactInputParams {
+                        path: v3_path(path, fees, false),
+                        recipient: to,
+                        deadline,
+                        amountIn: quote.amount_in,
+                        amountOutMinimum: min_out,
+                    },
+                }
+                .abi_encode(),
+                SwapKind::ExactOut => IV3SwapRouter::exactOutputCall {
+                    params: IV3SwapRouter::ExactOutputParams {
+                        path: v3_path(path, fees, true),
+                        recipient: to,
+                        deadline,
+                        amountOut: quote.amount_out,
+                        amountInMaximum: max_in,
+                    },
+                }
+                .abi_encode(),
+            },
+        ),
+    };
+    let token_in = match &quote.venue {
+        Venue::UniswapV2 { path } | Venue::UniswapV3 { path, .. } => *path.first()?,
+    };
+    let mut steps = Vec::new();
+    if params.current_allowance < max_in {
+        let amount = if params.unlimited_approval { U256::MAX } else { max_in };
+        steps.push(Step {
+            label: "Approve the router to spend the input token".into(),
+            request: alloy::rpc::types::TransactionRequest::default().to(token_in).input(
+                Bytes::from(IERC20::approveCall { spender: router, amount }.abi_encode()).into(),
+            ),
+        });
+    }
+    steps.push(Step {
+        label: format!("Swap on {}", quote.venue.describe(network.protocols.weth)),
+        request: alloy::rpc::types::TransactionRequest::default()
+            .to(router)
+            .input(Bytes::from(input).into()),
+    });
+    Some(Plan { from: params.account, steps })
+}
+
 #[cfg(test)]
 mod tests {
     use alloy::primitives::address;
@@ -344,6 +450,26 @@ mod tests {
         assert_eq!(&reversed[20..23], &[0x00, 0x0b, 0xb8]);
         assert_eq!(&reversed[43..46], &[0x00, 0x01, 0xf4]);
         assert_eq!(&reversed[46..], a.as_slice());
+    }
+
+    #[test]
+    fn slippage_limits_round_in_the_users_favour() {
+        let q = |amount_in: u64, amount_out: u64| Quote {
+            venue: Venue::UniswapV2 { path: vec![] },
+            amount_in: U256::from(amount_in),
+            amount_out: U256::from(amount_out),
+            gas: 0,
+            gas_in_token: None,
+        };
+        assert_eq!(
+            limits(&q(100, 10_000), SwapKind::ExactIn, 50),
+            (U256::from(100), U256::from(9_950))
+        );
+        assert_eq!(
+            limits(&q(10_001, 100), SwapKind::ExactOut, 50),
+            (U256::from(10_052), U256::from(100))
+        );
+        assert_eq!(limits(&q(100, 999), SwapKind::ExactIn, 0).1, U256::from(999));
     }
 
     #[test]

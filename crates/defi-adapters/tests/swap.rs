@@ -15,6 +15,7 @@ use alloy::{
 use vigil_defi_adapters::{
     ChainClient, Network,
     abi::{IQuoterV2, IUniswapV2Router02},
+    multicall::Asset,
     swap::{self, SwapError, SwapKind, Venue},
 };
 use vigil_devnet::{DEMO_ACCOUNTS, Devnet, DevnetOptions, contracts, units};
@@ -229,4 +230,106 @@ async fn impossible_requests_are_clear_errors() {
             .await
             .unwrap_err();
     assert!(matches!(err, SwapError::NoRoute), "{err}");
+}
+
+/// Executes a plan with anvil's unlocked account.
+async fn execute(devnet: &Devnet, plan: &vigil_defi_adapters::simulate::Plan) {
+    let p = devnet.provider();
+    for s in &plan.steps {
+        let tx = s.request.clone().from(plan.from).with_gas_limit(2_000_000);
+        let hash = *p.send_transaction(tx).await.unwrap().tx_hash();
+        loop {
+            if let Some(r) = p.get_transaction_receipt(hash).await.unwrap() {
+                assert!(r.status(), "{} reverted", s.label);
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn planned_swaps_execute_exactly_as_simulated_within_slippage() {
+    use alloy::primitives::I256;
+    use vigil_defi_adapters::simulate::{self, AssetId};
+    let (devnet, network, client) = setup().await;
+    let m = devnet.manifest();
+    let (weth, usdc, dai) = (m.weth, m.tokens["USDC"].address, m.tokens["DAI"].address);
+    let user = DEMO_ACCOUNTS[1];
+    // Deadlines come from the wall clock, as in the app: anvil stamps new blocks with it, while
+    // the latest block of a loaded snapshot may be much older.
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+
+    for (token_in, token_out, amount, kind) in [
+        (weth, usdc, units(1.0, 18), SwapKind::ExactIn),
+        (usdc, weth, units(0.5, 18), SwapKind::ExactOut),
+        (dai, usdc, units(250.0, 18), SwapKind::ExactIn),
+    ] {
+        let routes =
+            swap::route(&client, &network, token_in, token_out, amount, kind).await.unwrap();
+        let best = routes.best().unwrap();
+        let params = swap::SwapParams {
+            account: user,
+            slippage_bps: swap::DEFAULT_SLIPPAGE_BPS,
+            deadline: now + 600,
+            unlimited_approval: false,
+            current_allowance: U256::ZERO,
+        };
+        let plan = swap::plan(&network, best, kind, &params).unwrap();
+        assert_eq!(plan.steps.len(), 2, "approve, then swap");
+        let sim = simulate::simulate(&client, &plan).await.unwrap();
+        assert!(sim.success(), "{:?}", sim.revert_reason());
+        let (max_in, min_out) = swap::limits(best, kind, params.slippage_bps);
+        assert_eq!(sim.approvals[0].amount, max_in, "exactly what the swap may spend");
+
+        let before = vigil_defi_adapters::multicall::balances(
+            &client,
+            network.protocols.multicall3,
+            &[Asset::Token(token_in), Asset::Token(token_out)],
+            &[user],
+        )
+        .await
+        .unwrap();
+        execute(&devnet, &plan).await;
+        let after = vigil_defi_adapters::multicall::balances(
+            &client,
+            network.protocols.multicall3,
+            &[Asset::Token(token_in), Asset::Token(token_out)],
+            &[user],
+        )
+        .await
+        .unwrap();
+        let delta = |i: usize| {
+            I256::try_from(after[0][i].unwrap()).unwrap()
+                - I256::try_from(before[0][i].unwrap()).unwrap()
+        };
+        assert_eq!(
+            delta(0),
+            sim.change(user, AssetId::Token(token_in)),
+            "{kind:?} spent as simulated"
+        );
+        assert_eq!(
+            delta(1),
+            sim.change(user, AssetId::Token(token_out)),
+            "{kind:?} received as simulated"
+        );
+        assert!(delta(1) >= I256::try_from(min_out).unwrap());
+        assert!(-delta(0) <= I256::try_from(max_in).unwrap());
+    }
+
+    // Past its deadline the swap reverts in simulation, with the router's reason, and nothing is sent.
+    let routes = swap::route(&client, &network, dai, usdc, units(10.0, 18), SwapKind::ExactIn)
+        .await
+        .unwrap();
+    let params = swap::SwapParams {
+        account: user,
+        slippage_bps: 50,
+        deadline: now - 1,
+        unlimited_approval: true,
+        current_allowance: U256::ZERO,
+    };
+    let plan = swap::plan(&network, routes.best().unwrap(), SwapKind::ExactIn, &params).unwrap();
+    let sim = simulate::simulate(&client, &plan).await.unwrap();
+    assert_eq!(sim.revert_reason(), Some("revert: UniswapV2Router: EXPIRED"));
+    assert_eq!(sim.approvals[0].amount, U256::MAX, "unlimited only when asked");
 }
