@@ -79,6 +79,21 @@ pub struct Quote {
     /// The gas cost expressed in the token that is compared (output for exact-in, input for
     /// exact-out), when a WETH price for it could be quoted.
     pub gas_in_token: Option<U256>,
+    /// How much worse this trade's rate is than the pool's marginal rate (from a probe 1/1000
+    /// the size, quoted in the same batch), in basis points.
+    pub price_impact_bps: Option<u32>,
+}
+
+fn to_f64(v: U256) -> f64 {
+    v.to_string().parse().unwrap_or(f64::NAN)
+}
+
+/// Price impact in bps from the trade's amounts and a small probe's.
+fn price_impact_bps(trade: (U256, U256), probe: (U256, U256)) -> Option<u32> {
+    let rate = to_f64(trade.1) / to_f64(trade.0);
+    let marginal = to_f64(probe.1) / to_f64(probe.0);
+    let impact = (1.0 - rate / marginal) * 10_000.0;
+    impact.is_finite().then(|| impact.clamp(0.0, 10_000.0).round() as u32)
 }
 
 impl Quote {
@@ -282,9 +297,13 @@ pub async fn route(
     let weth = network.protocols.weth;
     let price_venues: Vec<Venue> =
         if compared == weth { Vec::new() } else { candidates(network, weth, compared) };
+    let probe = (amount / U256::from(1000)).max(U256::from(1));
     let mut calls = Vec::new();
     for v in &venues {
         calls.extend(quote_call(network, v, kind, amount));
+    }
+    for v in &venues {
+        calls.extend(quote_call(network, v, kind, probe));
     }
     for v in &price_venues {
         calls.extend(quote_call(network, v, SwapKind::ExactIn, one_eth));
@@ -293,7 +312,8 @@ pub async fn route(
         multicall::aggregate(client, network.protocols.multicall3, calls),
         client.request(|p| async move { alloy::providers::Provider::get_gas_price(&p).await }),
     )?;
-    let (route_results, price_results) = results.split_at(venues.len());
+    let (route_results, rest) = results.split_at(venues.len());
+    let (probe_results, price_results) = rest.split_at(venues.len());
     let tokens_per_eth = if compared == weth {
         Some(one_eth)
     } else {
@@ -306,12 +326,16 @@ pub async fn route(
     };
     let mut quotes: Vec<Quote> = venues
         .into_iter()
-        .zip(route_results)
-        .filter_map(|(venue, r)| {
+        .zip(route_results.iter().zip(probe_results))
+        .filter_map(|(venue, (r, probe_result))| {
             let (amount_in, amount_out, gas) = decode_quote(&venue, kind, amount, r.as_ref()?)?;
             let gas_wei = U256::from(gas) * U256::from(gas_price);
             let gas_in_token = tokens_per_eth.map(|p| gas_wei * p / one_eth);
-            Some(Quote { venue, amount_in, amount_out, gas, gas_in_token })
+            let price_impact_bps = probe_result
+                .as_ref()
+                .and_then(|d| decode_quote(&venue, kind, probe, d))
+                .and_then(|(i, o, _)| price_impact_bps((amount_in, amount_out), (i, o)));
+            Some(Quote { venue, amount_in, amount_out, gas, gas_in_token, price_impact_bps })
         })
         .filter(|q| !q.amount_out.is_zero() && !q.amount_in.is_zero())
         .collect();
@@ -460,6 +484,7 @@ mod tests {
             amount_out: U256::from(amount_out),
             gas: 0,
             gas_in_token: None,
+            price_impact_bps: None,
         };
         assert_eq!(
             limits(&q(100, 10_000), SwapKind::ExactIn, 50),
@@ -470,6 +495,16 @@ mod tests {
             (U256::from(10_052), U256::from(100))
         );
         assert_eq!(limits(&q(100, 999), SwapKind::ExactIn, 0).1, U256::from(999));
+    }
+
+    #[test]
+    fn price_impact_compares_the_trade_rate_with_the_probe_rate() {
+        let u = |v: u64| U256::from(v);
+        assert_eq!(price_impact_bps((u(1000), u(1980)), (u(1), u(2))), Some(100));
+        assert_eq!(price_impact_bps((u(1000), u(2000)), (u(1), u(2))), Some(0));
+        // A better rate than the probe (rounding in the probe) is no impact, not negative.
+        assert_eq!(price_impact_bps((u(1000), u(2100)), (u(1), u(2))), Some(0));
+        assert_eq!(price_impact_bps((u(0), u(0)), (u(1), u(2))), None);
     }
 
     #[test]

@@ -333,3 +333,27 @@ async fn planned_swaps_execute_exactly_as_simulated_within_slippage() {
     assert_eq!(sim.revert_reason(), Some("revert: UniswapV2Router: EXPIRED"));
     assert_eq!(sim.approvals[0].amount, U256::MAX, "unlimited only when asked");
 }
+
+#[tokio::test]
+async fn price_impact_grows_with_the_trade_and_thin_pools_show_it() {
+    let (devnet, network, client) = setup().await;
+    let m = devnet.manifest();
+    let (weth, usdc) = (m.weth, m.tokens["USDC"].address);
+    let small = swap::route(&client, &network, weth, usdc, units(1.0, 18), SwapKind::ExactIn)
+        .await
+        .unwrap();
+    let big = swap::route(&client, &network, weth, usdc, units(100.0, 18), SwapKind::ExactIn)
+        .await
+        .unwrap();
+    let impact = |r: &swap::Routes| r.best().unwrap().price_impact_bps.unwrap();
+    assert!(impact(&small) < 10, "1 WETH barely moves deep pools: {} bps", impact(&small));
+    // 100 WETH into the V2 pair alone (500 WETH deep) moves it by about 100/600 ≈ 17%.
+    let v2 = big
+        .quotes
+        .iter()
+        .find(|q| matches!(q.venue, Venue::UniswapV2 { ref path } if path.len() == 2))
+        .unwrap();
+    let v2_impact = v2.price_impact_bps.unwrap();
+    assert!((1500..1800).contains(&v2_impact), "{v2_impact} bps");
+    assert!(impact(&big) > impact(&small));
+}
