@@ -60,6 +60,11 @@ sol! {
             uint160[] sqrtPriceX96AfterList, uint32[] initializedTicksCrossedList, uint256 gasEstimate);
     }
 
+    #[sol(rpc)]
+    interface IAaveOracle {
+        function getAssetPrice(address asset) external view returns (uint256);
+    }
+
     event Transfer(address indexed from, address indexed to, uint256 value);
     event Approval(address indexed owner, address indexed spender, uint256 value);
     /// WETH9's wrap and unwrap events.

@@ -10,6 +10,7 @@ pub mod abi;
 mod client;
 pub mod multicall;
 mod network;
+pub mod preview;
 pub mod simulate;
 pub mod swap;
 

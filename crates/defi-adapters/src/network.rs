@@ -25,6 +25,8 @@ pub struct ProtocolAddresses {
     pub aave_v3_addresses_provider: Option<Address>,
     /// Aave V3 Pool.
     pub aave_v3_pool: Option<Address>,
+    /// Aave V3's price oracle (USD with 8 decimals), the reference price for risk checks.
+    pub aave_v3_oracle: Option<Address>,
 }
 
 /// A token Vigil shows by default on a network.
@@ -96,6 +98,7 @@ impl Network {
                 uniswap_v3_swap_router: Some(manifest.uniswap_v3.swap_router),
                 aave_v3_addresses_provider: Some(manifest.aave_v3.addresses_provider),
                 aave_v3_pool: Some(manifest.aave_v3.pool),
+                aave_v3_oracle: Some(manifest.aave_v3.oracle),
             },
         }
     }
@@ -135,6 +138,7 @@ impl Network {
             uniswap_v3_swap_router: Some(v3_router),
             aave_v3_addresses_provider: Some(address!("a97684ead0e402dC232d5A977953DF7ECBaB3CDb")),
             aave_v3_pool: Some(address!("794a61358D6845594F94dc1DB02A252b5b4814aD")),
+            aave_v3_oracle: Some(address!("b56c2F0B653B2e0b10C9b928C8580Ac5Df02C7C7")),
         };
         let mut networks = vec![
             net(
@@ -155,6 +159,7 @@ impl Network {
                         "2f39d218133AFaB8F2B819B1066c7E434Ad94E9e"
                     )),
                     aave_v3_pool: Some(address!("87870Bca3F3fD6335C3F4ce8392D69350B4fA4E2")),
+                    aave_v3_oracle: Some(address!("54586bE62E3c3580375aE3723C145253060Ca0C2")),
                 },
             ),
             net(
@@ -196,6 +201,7 @@ impl Network {
                         "e20fCBdBfFC4Dd138cE8b2E6FBb6CB49777ad64D"
                     )),
                     aave_v3_pool: Some(address!("A238Dd80C259a72e81d7e4664a9801593F98d1c5")),
+                    aave_v3_oracle: Some(address!("2Cc0Fc26eD4563A5ce5e8bdcfe1A2878676Ae156")),
                 },
             ),
             net(

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::{
     ChainClient, ClientError, Network,
-    abi::{IERC20, IQuoterV2, IUniswapV2Router02, IV3SwapRouter},
+    abi::{IAaveOracle, IERC20, IQuoterV2, IUniswapV2Router02, IV3SwapRouter},
     multicall,
     simulate::{Plan, Step},
 };
@@ -117,7 +117,23 @@ pub struct Routes {
     pub quotes: Vec<Quote>,
     /// The gas price used to compare them (wei).
     pub gas_price: u128,
+    /// USD prices from the lending market's oracle, read in the same batch (`None` where the
+    /// network has no oracle or it does not price the token).
+    pub oracle_usd: OraclePrices,
 }
+
+/// Reference prices in USD.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct OraclePrices {
+    /// The input token.
+    pub token_in: Option<f64>,
+    /// The output token.
+    pub token_out: Option<f64>,
+    /// The native coin (priced as its wrapped token).
+    pub native: Option<f64>,
+}
+
+impl Eq for OraclePrices {}
 
 impl Routes {
     /// The chosen route.
@@ -278,6 +294,20 @@ pub async fn route(
     amount: U256,
     kind: SwapKind,
 ) -> Result<Routes, SwapError> {
+    Ok(route_with(client, network, token_in, token_out, amount, kind, Vec::new()).await?.0)
+}
+
+/// [`route`], with `extra` reads carried in the same batch (allowances, balances, metadata);
+/// their results come back in order.
+pub async fn route_with(
+    client: &ChainClient,
+    network: &Network,
+    token_in: Address,
+    token_out: Address,
+    amount: U256,
+    kind: SwapKind,
+    extra: Vec<(Address, Bytes)>,
+) -> Result<(Routes, Vec<Option<Bytes>>), SwapError> {
     if token_in == token_out {
         return Err(SwapError::SameToken);
     }
@@ -308,12 +338,31 @@ pub async fn route(
     for v in &price_venues {
         calls.extend(quote_call(network, v, SwapKind::ExactIn, one_eth));
     }
+    let oracle_assets = [token_in, token_out, weth];
+    let oracle_calls = match network.protocols.aave_v3_oracle {
+        Some(oracle) => oracle_assets
+            .iter()
+            .map(|&asset| (oracle, IAaveOracle::getAssetPriceCall { asset }.abi_encode().into()))
+            .collect(),
+        None => Vec::new(),
+    };
+    let n_oracle = oracle_calls.len();
+    calls.extend(oracle_calls);
+    calls.extend(extra);
     let (results, gas_price) = tokio::try_join!(
         multicall::aggregate(client, network.protocols.multicall3, calls),
         client.request(|p| async move { alloy::providers::Provider::get_gas_price(&p).await }),
     )?;
     let (route_results, rest) = results.split_at(venues.len());
-    let (probe_results, price_results) = rest.split_at(venues.len());
+    let (probe_results, rest) = rest.split_at(venues.len());
+    let (price_results, rest) = rest.split_at(price_venues.len());
+    let (oracle_results, extra_results) = rest.split_at(n_oracle);
+    let usd = |i: usize| {
+        let data = oracle_results.get(i)?.as_ref()?;
+        let v = IAaveOracle::getAssetPriceCall::abi_decode_returns(data).ok()?;
+        (!v.is_zero()).then(|| to_f64(v) / 1e8)
+    };
+    let oracle_usd = OraclePrices { token_in: usd(0), token_out: usd(1), native: usd(2) };
     let tokens_per_eth = if compared == weth {
         Some(one_eth)
     } else {
@@ -346,7 +395,7 @@ pub async fn route(
     if quotes.is_empty() {
         return Err(SwapError::NoRoute);
     }
-    Ok(Routes { kind, quotes, gas_price })
+    Ok((Routes { kind, quotes, gas_price, oracle_usd }, extra_results.to_vec()))
 }
 
 /// Slippage tolerance above which sandwich bots profit: a warning in the preview.

@@ -1,0 +1,471 @@
+//! Previews: what an action will do, what it costs, and what could go wrong, before signing.
+
+use alloy::{
+    primitives::{Address, Bytes, I256, U256, utils::format_units},
+    sol_types::SolCall,
+};
+use serde::Serialize;
+
+use crate::{
+    ChainClient, Network,
+    abi::IERC20,
+    simulate::{self, AssetId, Plan, Simulation, StepOutcome},
+    swap::{self, Quote, SwapError, SwapKind, SwapParams},
+};
+
+/// How serious a finding is. A danger blocks signing unless the user explicitly overrides it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth knowing.
+    Info,
+    /// Read before signing.
+    Warning,
+    /// Needs an explicit override to sign.
+    Danger,
+}
+
+/// One risk finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// How serious.
+    pub severity: Severity,
+    /// A stable identifier (`price_impact`, `simulation_reverts`, …).
+    pub code: &'static str,
+    /// What it means for the user.
+    pub message: String,
+}
+
+impl Finding {
+    fn new(severity: Severity, code: &'static str, message: String) -> Self {
+        Self { severity, code, message }
+    }
+}
+
+/// What a swap preview's risk checks look at.
+#[derive(Debug, Clone)]
+pub struct SwapRisk<'a> {
+    /// The simulation of the whole plan.
+    pub simulation: &'a Simulation,
+    /// The chosen quote.
+    pub quote: &'a Quote,
+    /// Slippage tolerance, bps.
+    pub slippage_bps: u32,
+    /// Whether the approval is unlimited.
+    pub unlimited_approval: bool,
+    /// The quote's price of the input token divided by the oracle's, minus one, in bps.
+    pub oracle_deviation_bps: Option<i64>,
+}
+
+/// The risk findings of a swap, most serious first.
+pub fn assess_swap(r: &SwapRisk<'_>) -> Vec<Finding> {
+    use Severity::*;
+    let mut out = Vec::new();
+    if let Some(reason) = r.simulation.revert_reason() {
+        out.push(Finding::new(
+            Danger,
+            "simulation_reverts",
+            format!("The transaction would fail ({reason}); nothing would be swapped and the fee is lost."),
+        ));
+    }
+    if let Some(bps) = r.quote.price_impact_bps {
+        let pct = f64::from(bps) / 100.0;
+        if bps > 500 {
+            out.push(Finding::new(Danger, "price_impact", format!("Price impact {pct:.2}%: this trade moves the pool's price a lot; split it or trade a smaller amount.")));
+        } else if bps > 100 {
+            out.push(Finding::new(
+                Warning,
+                "price_impact",
+                format!(
+                    "Price impact {pct:.2}%: you get a noticeably worse rate than the market price."
+                ),
+            ));
+        }
+    }
+    if r.slippage_bps > 200 {
+        out.push(Finding::new(Warning, "high_slippage", format!("Slippage tolerance {:.2}%: bots can sandwich the trade and take up to that much; 0.5% is usual.", f64::from(r.slippage_bps) / 100.0)));
+    }
+    if let Some(dev) = r.oracle_deviation_bps {
+        let pct = dev.unsigned_abs() as f64 / 100.0;
+        if dev.unsigned_abs() > 1000 {
+            out.push(Finding::new(Danger, "oracle_deviation", format!("The quoted price is {pct:.1}% away from the lending market's oracle price: the pool may be manipulated or stale.")));
+        } else if dev.unsigned_abs() > 200 {
+            out.push(Finding::new(
+                Warning,
+                "oracle_deviation",
+                format!(
+                    "The quoted price is {pct:.1}% away from the lending market's oracle price."
+                ),
+            ));
+        }
+    }
+    if r.unlimited_approval {
+        out.push(Finding::new(Warning, "unlimited_approval", "Unlimited approval: the router can spend all of this token, now and later, until you revoke it.".into()));
+    }
+    out.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    out
+}
+
+/// What to swap.
+#[derive(Debug, Clone)]
+pub struct SwapRequest {
+    /// The account that pays and receives.
+    pub account: Address,
+    /// The token sold.
+    pub token_in: Address,
+    /// The token bought.
+    pub token_out: Address,
+    /// The fixed side's amount in base units.
+    pub amount: U256,
+    /// Which side is fixed.
+    pub kind: SwapKind,
+    /// Slippage tolerance, bps.
+    pub slippage_bps: u32,
+    /// Seconds from now until the swap expires.
+    pub deadline_secs: u64,
+    /// Approve an unlimited amount.
+    pub unlimited_approval: bool,
+}
+
+/// An amount change as the user reads it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Change {
+    /// The symbol.
+    pub symbol: String,
+    /// The token; `None` for the native coin.
+    pub token: Option<Address>,
+    /// Signed amount in whole units ("-1000", "+998.31").
+    pub amount: String,
+    /// Signed amount in base units.
+    pub raw: String,
+}
+
+/// A swap, fully previewed.
+#[derive(Debug, Clone, Serialize)]
+pub struct SwapPreview {
+    /// The network.
+    pub network: String,
+    /// The account.
+    pub account: Address,
+    /// Exact-in or exact-out.
+    pub kind: SwapKind,
+    /// The chosen route, described.
+    pub route: String,
+    /// The runner-up, described, with its output (or input).
+    pub runner_up: Option<String>,
+    /// The chosen quote.
+    pub quote: Quote,
+    /// The most that may be spent (slippage included), whole units.
+    pub max_in: String,
+    /// The least that must arrive, whole units.
+    pub min_out: String,
+    /// Balance changes of the account.
+    pub changes: Vec<Change>,
+    /// Approvals granted: (token symbol, spender, amount or "unlimited").
+    pub approvals: Vec<(String, Address, String)>,
+    /// Each step's simulated outcome.
+    pub steps: Vec<StepOutcome>,
+    /// Gas of all steps.
+    pub gas: u64,
+    /// The network fee in the native coin, whole units.
+    pub fee_native: String,
+    /// The network fee in USD, when an oracle prices the native coin.
+    pub fee_usd: Option<f64>,
+    /// Risk findings, most serious first.
+    pub findings: Vec<Finding>,
+    /// The unsigned transactions, in order.
+    #[serde(skip)]
+    pub plan: Plan,
+}
+
+impl SwapPreview {
+    /// Whether a danger finding blocks signing without an explicit override.
+    pub fn needs_override(&self) -> bool {
+        self.findings.iter().any(|f| f.severity == Severity::Danger)
+    }
+}
+
+/// Errors before anything is signed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PreviewError {
+    /// Routing failed.
+    #[error(transparent)]
+    Swap(#[from] SwapError),
+    /// The account cannot pay.
+    #[error("insufficient {symbol}: the swap may spend {need} but the account holds {have}")]
+    InsufficientBalance {
+        /// The token.
+        symbol: String,
+        /// Needed, whole units.
+        need: String,
+        /// Held, whole units.
+        have: String,
+    },
+    /// The chain could not be read.
+    #[error(transparent)]
+    Client(#[from] crate::ClientError),
+}
+
+fn whole(v: U256, decimals: u8) -> String {
+    let s = format_units(v, decimals).unwrap_or_default();
+    if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_owned() } else { s }
+}
+
+fn signed_whole(v: I256, decimals: u8) -> String {
+    let sign = if v.is_negative() { "-" } else { "+" };
+    format!("{sign}{}", whole(v.unsigned_abs(), decimals))
+}
+
+/// Routes, plans, simulates and assesses a swap in at most three RPC requests: one Multicall3
+/// batch (quotes, probes, oracle prices, allowances, balance, metadata), the gas price (in
+/// parallel), and one `eth_simulateV1`.
+pub async fn preview_swap(
+    client: &ChainClient,
+    network: &Network,
+    req: &SwapRequest,
+) -> Result<SwapPreview, PreviewError> {
+    let p = &network.protocols;
+    let routers = [p.uniswap_v2_router, p.uniswap_v3_swap_router];
+    let mut extra: Vec<(Address, Bytes)> = routers
+        .iter()
+        .map(|r| {
+            let spender = r.unwrap_or_default();
+            (
+                req.token_in,
+                IERC20::allowanceCall { owner: req.account, spender }.abi_encode().into(),
+            )
+        })
+        .collect();
+    extra.push((req.token_in, IERC20::balanceOfCall { owner: req.account }.abi_encode().into()));
+    for t in [req.token_in, req.token_out] {
+        extra.push((t, IERC20::symbolCall {}.abi_encode().into()));
+        extra.push((t, IERC20::decimalsCall {}.abi_encode().into()));
+    }
+    let (routes, extra) =
+        swap::route_with(client, network, req.token_in, req.token_out, req.amount, req.kind, extra)
+            .await?;
+    let decode_u256 = |i: usize| {
+        extra
+            .get(i)
+            .and_then(|d| d.as_ref())
+            .and_then(|d| IERC20::balanceOfCall::abi_decode_returns(d).ok())
+    };
+    let meta = |i: usize, address: Address| {
+        let symbol = extra
+            .get(i)
+            .and_then(|d| d.as_ref())
+            .and_then(|d| IERC20::symbolCall::abi_decode_returns(d).ok())
+            .unwrap_or_else(|| address.to_string());
+        let decimals = extra
+            .get(i + 1)
+            .and_then(|d| d.as_ref())
+            .and_then(|d| IERC20::decimalsCall::abi_decode_returns(d).ok())
+            .unwrap_or(18);
+        (symbol, decimals)
+    };
+    let (sym_in, dec_in) = meta(3, req.token_in);
+    let (sym_out, dec_out) = meta(5, req.token_out);
+    // Invariant: route_with returns an error when no route quoted.
+    let best = routes.best().cloned().ok_or(SwapError::NoRoute)?;
+    let (max_in, min_out) = swap::limits(&best, req.kind, req.slippage_bps);
+    let balance = decode_u256(2).unwrap_or_default();
+    if balance < max_in {
+        return Err(PreviewError::InsufficientBalance {
+            symbol: sym_in,
+            need: whole(max_in, dec_in),
+            have: whole(balance, dec_in),
+        });
+    }
+    let router_index = match best.venue {
+        swap::Venue::UniswapV2 { .. } => 0,
+        swap::Venue::UniswapV3 { .. } => 1,
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default();
+    let params = SwapParams {
+        account: req.account,
+        slippage_bps: req.slippage_bps,
+        deadline: now + req.deadline_secs,
+        unlimited_approval: req.unlimited_approval,
+        current_allowance: decode_u256(router_index).unwrap_or_default(),
+    };
+    let plan = swap::plan(network, &best, req.kind, &params)
+        .ok_or(SwapError::NoVenues(network.name.clone()))?;
+    let simulation = simulate::simulate(client, &plan).await?;
+
+    let oracle_deviation_bps = match (routes.oracle_usd.token_in, routes.oracle_usd.token_out) {
+        (Some(pin), Some(pout)) => {
+            let amount_in = best.amount_in.to_string().parse::<f64>().unwrap_or(f64::NAN)
+                / 10f64.powi(i32::from(dec_in));
+            let amount_out = best.amount_out.to_string().parse::<f64>().unwrap_or(f64::NAN)
+                / 10f64.powi(i32::from(dec_out));
+            let quoted = amount_out / amount_in; // out per in
+            let oracle = pin / pout;
+            let dev = (quoted / oracle - 1.0) * 10_000.0;
+            dev.is_finite().then_some(dev.round() as i64)
+        }
+        _ => None,
+    };
+    let findings = assess_swap(&SwapRisk {
+        simulation: &simulation,
+        quote: &best,
+        slippage_bps: req.slippage_bps,
+        unlimited_approval: req.unlimited_approval
+            && simulation.approvals.iter().any(|a| a.amount == U256::MAX),
+        oracle_deviation_bps,
+    });
+    let symbol_of = |asset: AssetId| match asset {
+        AssetId::Native => (network.native_symbol.clone(), 18u8, None),
+        AssetId::Token(t) if t == req.token_in => (sym_in.clone(), dec_in, Some(t)),
+        AssetId::Token(t) if t == req.token_out => (sym_out.clone(), dec_out, Some(t)),
+        AssetId::Token(t) => network
+            .tokens
+            .iter()
+            .find(|k| k.address == t)
+            .map(|k| (k.symbol.clone(), k.decimals, Some(t)))
+            .unwrap_or((t.to_string(), 18, Some(t))),
+    };
+    let changes = simulation
+        .changes
+        .iter()
+        .filter(|c| c.account == req.account)
+        .map(|c| {
+            let (symbol, decimals, token) = symbol_of(c.asset);
+            Change {
+                symbol,
+                token,
+                amount: signed_whole(c.delta, decimals),
+                raw: c.delta.to_string(),
+            }
+        })
+        .collect();
+    let approvals = simulation
+        .approvals
+        .iter()
+        .map(|a| {
+            let (symbol, decimals, _) = symbol_of(AssetId::Token(a.token));
+            let amount =
+                if a.amount == U256::MAX { "unlimited".into() } else { whole(a.amount, decimals) };
+            (symbol, a.spender, amount)
+        })
+        .collect();
+    let fee_wei = U256::from(simulation.gas_used) * U256::from(routes.gas_price);
+    let fee_native = whole(fee_wei, 18);
+    let fee_usd = routes
+        .oracle_usd
+        .native
+        .map(|usd| fee_wei.to_string().parse::<f64>().unwrap_or(0.0) / 1e18 * usd);
+    let describe = |q: &Quote| {
+        let amount = match req.kind {
+            SwapKind::ExactIn => format!("{} {sym_out}", whole(q.amount_out, dec_out)),
+            SwapKind::ExactOut => format!("{} {sym_in}", whole(q.amount_in, dec_in)),
+        };
+        format!("{} ({amount})", q.venue.describe(p.weth))
+    };
+    Ok(SwapPreview {
+        network: network.name.clone(),
+        account: req.account,
+        kind: req.kind,
+        route: describe(&best),
+        runner_up: routes.runner_up().map(describe),
+        max_in: format!("{} {sym_in}", whole(max_in, dec_in)),
+        min_out: format!("{} {sym_out}", whole(min_out, dec_out)),
+        quote: best,
+        changes,
+        approvals,
+        steps: simulation.steps.clone(),
+        gas: simulation.gas_used,
+        fee_native,
+        fee_usd,
+        findings,
+        plan,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{simulate::Simulation, swap::Venue};
+
+    fn quote(impact: Option<u32>) -> Quote {
+        Quote {
+            venue: Venue::UniswapV2 { path: vec![] },
+            amount_in: U256::from(1),
+            amount_out: U256::from(1),
+            gas: 0,
+            gas_in_token: None,
+            price_impact_bps: impact,
+        }
+    }
+
+    fn ok_sim() -> Simulation {
+        Simulation { steps: vec![], changes: vec![], approvals: vec![], gas_used: 0 }
+    }
+
+    fn codes(r: &SwapRisk<'_>) -> Vec<(Severity, &'static str)> {
+        assess_swap(r).into_iter().map(|f| (f.severity, f.code)).collect()
+    }
+
+    #[test]
+    fn thresholds_of_each_check() {
+        let sim = ok_sim();
+        let q = |i| quote(Some(i));
+        let base = |q: &'static Quote| SwapRisk {
+            simulation: &sim,
+            quote: q,
+            slippage_bps: 50,
+            unlimited_approval: false,
+            oracle_deviation_bps: Some(0),
+        };
+        let (q50, q150, q600) =
+            (Box::leak(Box::new(q(50))), Box::leak(Box::new(q(150))), Box::leak(Box::new(q(600))));
+        assert!(codes(&base(q50)).is_empty());
+        assert_eq!(codes(&base(q150)), [(Severity::Warning, "price_impact")]);
+        assert_eq!(codes(&base(q600)), [(Severity::Danger, "price_impact")]);
+        assert_eq!(
+            codes(&SwapRisk { slippage_bps: 300, ..base(q50) }),
+            [(Severity::Warning, "high_slippage")]
+        );
+        assert_eq!(
+            codes(&SwapRisk { oracle_deviation_bps: Some(-300), ..base(q50) }),
+            [(Severity::Warning, "oracle_deviation")]
+        );
+        assert_eq!(
+            codes(&SwapRisk { oracle_deviation_bps: Some(1500), ..base(q50) }),
+            [(Severity::Danger, "oracle_deviation")]
+        );
+        assert_eq!(
+            codes(&SwapRisk { unlimited_approval: true, ..base(q50) }),
+            [(Severity::Warning, "unlimited_approval")]
+        );
+        // Most serious first.
+        let mixed = codes(&SwapRisk { unlimited_approval: true, ..base(q600) });
+        assert_eq!(mixed[0], (Severity::Danger, "price_impact"));
+    }
+
+    #[test]
+    fn a_revert_is_a_danger_with_its_reason() {
+        let sim = Simulation {
+            steps: vec![StepOutcome {
+                label: "Swap".into(),
+                success: false,
+                gas_used: 0,
+                revert_reason: Some("revert: EXPIRED".into()),
+            }],
+            ..ok_sim()
+        };
+        let q = quote(None);
+        let f = assess_swap(&SwapRisk {
+            simulation: &sim,
+            quote: &q,
+            slippage_bps: 50,
+            unlimited_approval: false,
+            oracle_deviation_bps: None,
+        });
+        assert_eq!(f[0].severity, Severity::Danger);
+        assert!(f[0].message.contains("revert: EXPIRED"), "{}", f[0].message);
+    }
+}

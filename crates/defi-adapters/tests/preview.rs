@@ -1,0 +1,151 @@
+//! Swap previews on the devnet: three RPC requests, exact changes, and the risk findings.
+
+// Test helpers panic on failure by design.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::PathBuf;
+
+use alloy::primitives::{Address, U256};
+use vigil_defi_adapters::{
+    ChainClient, Network,
+    preview::{self, PreviewError, Severity, SwapRequest},
+    swap::SwapKind,
+};
+use vigil_devnet::{DEMO_ACCOUNTS, Devnet, DevnetOptions, units};
+
+async fn setup() -> (Devnet, Network, ChainClient) {
+    let devnet = Devnet::start(DevnetOptions {
+        snapshot_dir: PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("devnet-snapshot"),
+        state_file: None,
+        port: 0,
+    })
+    .await
+    .unwrap();
+    let network = Network::devnet(devnet.manifest(), devnet.url().parse().unwrap());
+    let client = ChainClient::connect(&network).await.unwrap();
+    (devnet, network, client)
+}
+
+fn request(account: Address, token_in: Address, token_out: Address, amount: U256) -> SwapRequest {
+    SwapRequest {
+        account,
+        token_in,
+        token_out,
+        amount,
+        kind: SwapKind::ExactIn,
+        slippage_bps: 50,
+        deadline_secs: 600,
+        unlimited_approval: false,
+    }
+}
+
+#[tokio::test]
+async fn a_clean_swap_previews_in_three_requests_with_changes_fee_and_no_findings() {
+    let (devnet, network, client) = setup().await;
+    let m = devnet.manifest();
+    let (weth, usdc) = (m.weth, m.tokens["USDC"].address);
+    let before = client.requests();
+    let p = preview::preview_swap(
+        &client,
+        &network,
+        &request(DEMO_ACCOUNTS[1], weth, usdc, units(1.0, 18)),
+    )
+    .await
+    .unwrap();
+    assert_eq!(client.requests() - before, 3, "multicall, gas price, simulation");
+    assert!(p.route.starts_with("Uniswap V3 0.05%"), "{}", p.route);
+    assert!(p.runner_up.is_some());
+    assert!(p.findings.is_empty(), "{:?}", p.findings);
+    assert!(!p.needs_override());
+    let weth_change = p.changes.iter().find(|c| c.symbol == "WETH").unwrap();
+    assert_eq!(weth_change.amount, "-1");
+    let usdc_change = p.changes.iter().find(|c| c.symbol == "USDC").unwrap();
+    assert_eq!(
+        usdc_change.raw,
+        p.quote.amount_out.to_string(),
+        "the simulated receipt is the quote"
+    );
+    assert_eq!(p.approvals, vec![("WETH".to_owned(), m.uniswap_v3.swap_router, "1".to_owned())]);
+    assert!(p.gas > 50_000);
+    // The fee in USD uses the oracle's ETH price ($2000).
+    let fee_eth: f64 = p.fee_native.parse().unwrap();
+    assert!((p.fee_usd.unwrap() - fee_eth * 2000.0).abs() < 1e-6);
+    assert_eq!(p.plan.steps.len(), 2);
+}
+
+#[tokio::test]
+async fn risk_findings_fire_on_built_cases() {
+    let (devnet, network, client) = setup().await;
+    let m = devnet.manifest();
+    let (weth, usdc, wbtc) = (m.weth, m.tokens["USDC"].address, m.tokens["WBTC"].address);
+    let whale = vigil_devnet::DEPLOYER;
+
+    // A big trade through the thin WBTC/WETH pair (20 WBTC deep).
+    let p = preview::preview_swap(&client, &network, &request(whale, weth, wbtc, units(300.0, 18)))
+        .await
+        .unwrap();
+    assert!(
+        p.findings.iter().any(|f| f.code == "price_impact" && f.severity == Severity::Danger),
+        "{:?}",
+        p.findings
+    );
+    assert!(p.needs_override());
+
+    // Unlimited approval and a wide slippage tolerance.
+    let mut r = request(DEMO_ACCOUNTS[2], usdc, weth, units(100.0, 6));
+    r.unlimited_approval = true;
+    r.slippage_bps = 300;
+    let p = preview::preview_swap(&client, &network, &r).await.unwrap();
+    let codes: Vec<_> = p.findings.iter().map(|f| (f.severity, f.code)).collect();
+    assert!(codes.contains(&(Severity::Warning, "unlimited_approval")), "{codes:?}");
+    assert!(codes.contains(&(Severity::Warning, "high_slippage")), "{codes:?}");
+    assert_eq!(p.approvals[0].2, "unlimited");
+
+    // The oracle moved away from the pools (oracle only): the quote no longer matches it.
+    devnet.set_price("WETH", 1500.0, false).await.unwrap();
+    let p = preview::preview_swap(
+        &client,
+        &network,
+        &request(DEMO_ACCOUNTS[1], weth, usdc, units(1.0, 18)),
+    )
+    .await
+    .unwrap();
+    assert!(
+        p.findings.iter().any(|f| f.code == "oracle_deviation" && f.severity == Severity::Danger),
+        "{:?}",
+        p.findings
+    );
+    devnet.set_price("WETH", 1960.0, false).await.unwrap();
+    let p = preview::preview_swap(
+        &client,
+        &network,
+        &request(DEMO_ACCOUNTS[1], weth, usdc, units(1.0, 18)),
+    )
+    .await
+    .unwrap();
+    assert!(
+        p.findings.iter().any(|f| f.code == "oracle_deviation" && f.severity == Severity::Warning),
+        "{:?}",
+        p.findings
+    );
+}
+
+#[tokio::test]
+async fn insufficient_balance_is_refused_before_signing() {
+    let (devnet, network, client) = setup().await;
+    let m = devnet.manifest();
+    let (weth, usdc) = (m.weth, m.tokens["USDC"].address);
+    // Demo accounts hold 10,000 USDC.
+    let err = preview::preview_swap(
+        &client,
+        &network,
+        &request(DEMO_ACCOUNTS[1], usdc, weth, units(20_000.0, 6)),
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, PreviewError::InsufficientBalance { .. }), "{err}");
+    assert_eq!(
+        err.to_string(),
+        "insufficient USDC: the swap may spend 20000 but the account holds 10000"
+    );
+}
