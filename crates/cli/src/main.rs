@@ -54,6 +54,39 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Swap tokens on Uniswap (V2 or V3, the best route), previewed before anything is signed.
+    Swap {
+        /// The token sold: a symbol of the network (WETH, USDC, …) or an address.
+        #[arg(long)]
+        from: String,
+        /// The token bought.
+        #[arg(long)]
+        to: String,
+        /// How much to sell (or, with --exact-out, to buy), in whole units: 1.5, 1000.
+        #[arg(long, allow_negative_numbers = true)]
+        amount: String,
+        /// --amount is what to receive, not what to spend.
+        #[arg(long)]
+        exact_out: bool,
+        /// Slippage tolerance in percent.
+        #[arg(long, default_value = "0.5")]
+        slippage: String,
+        /// Approve an unlimited amount instead of exactly this swap's.
+        #[arg(long)]
+        unlimited_approval: bool,
+        /// The account that swaps; default: the wallet's first Ethereum account.
+        #[arg(long)]
+        account: Option<String>,
+        /// devnet (the default), ethereum, arbitrum, optimism, base or polygon.
+        #[arg(long, default_value = "devnet")]
+        network: String,
+        /// Stop after the preview.
+        #[arg(long)]
+        preview_only: bool,
+        /// Print the preview as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Run the local devnet: a private Ethereum node with the real Uniswap and Aave contracts.
     Devnet {
         #[command(subcommand)]
@@ -190,6 +223,27 @@ fn run(cli: Cli) -> Result<()> {
                 .build()?
                 .block_on(balances(accounts, &network, json))?
         }
+        Command::Swap {
+            from,
+            to,
+            amount,
+            exact_out,
+            slippage,
+            unlimited_approval,
+            account,
+            network,
+            preview_only,
+            json,
+        } => {
+            let args =
+                SwapArgs { from, to, amount, exact_out, slippage, unlimited_approval, account };
+            tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(swap(
+                args,
+                &network,
+                preview_only,
+                json,
+            ))?
+        }
         Command::Devnet { command } => tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?
@@ -288,6 +342,140 @@ fn vault(command: VaultCommand) -> Result<()> {
         }
     }
     Ok(())
+}
+
+struct SwapArgs {
+    from: String,
+    to: String,
+    amount: String,
+    exact_out: bool,
+    slippage: String,
+    unlimited_approval: bool,
+    account: Option<String>,
+}
+
+/// The account to act for: `--account`, or the wallet's first Ethereum account.
+fn acting_account(
+    account: Option<&str>,
+    paths: &vigil_wallet::Paths,
+) -> Result<alloy::primitives::Address> {
+    if let Some(a) = account {
+        return Ok(vigil_signer::parse_evm_address(a)?);
+    }
+    let config = vigil_wallet::Config::load(&paths.config_file())?;
+    let first = config.accounts.iter().find(|a| a.chain == Chain::Ethereum).ok_or_else(|| {
+        anyhow::anyhow!(
+            "no Ethereum accounts: import a wallet ('vigil vault import') or pass --account"
+        )
+    })?;
+    Ok(vigil_signer::parse_evm_address(&first.address)?)
+}
+
+async fn swap(args: SwapArgs, network: &str, preview_only: bool, json: bool) -> Result<()> {
+    use vigil_defi_adapters::{amount::parse_amount, preview, swap::SwapKind};
+    let paths = vigil_wallet::Paths::from_env()?;
+    let account = acting_account(args.account.as_deref(), &paths)?;
+    let network = vigil_wallet::portfolio::network(network, &paths)?;
+    let client = vigil_defi_adapters::ChainClient::connect(&network).await?;
+    let slippage: f64 =
+        args.slippage.parse().ok().filter(|p: &f64| (0.0..=50.0).contains(p)).ok_or_else(|| {
+            anyhow::anyhow!("--slippage must be a percentage from 0 to 50, like 0.5")
+        })?;
+    let token = |s: &str| -> Result<(alloy::primitives::Address, String, u8)> {
+        if let Some(t) = network.token(s) {
+            return Ok((t.address, t.symbol.clone(), t.decimals));
+        }
+        if s.eq_ignore_ascii_case(&network.native_symbol) {
+            bail!("swapping native {s} directly is not supported yet: wrap it to W{s} first");
+        }
+        let address = vigil_signer::parse_evm_address(s).map_err(|_| {
+            let known: Vec<_> = network.tokens.iter().map(|t| t.symbol.as_str()).collect();
+            anyhow::anyhow!(
+                "unknown token '{s}' on {}: use {} or a token address",
+                network.name,
+                known.join(", ")
+            )
+        })?;
+        Ok((address, s.to_owned(), 18))
+    };
+    let (token_in, sym_in, dec_in) = token(&args.from)?;
+    let (token_out, sym_out, dec_out) = token(&args.to)?;
+    let kind = if args.exact_out { SwapKind::ExactOut } else { SwapKind::ExactIn };
+    let amount = match kind {
+        SwapKind::ExactIn => {
+            let decimals = token_decimals(&client, &network, token_in, &sym_in, dec_in).await?;
+            parse_amount(&args.amount, &sym_in, decimals)?
+        }
+        SwapKind::ExactOut => {
+            let decimals = token_decimals(&client, &network, token_out, &sym_out, dec_out).await?;
+            parse_amount(&args.amount, &sym_out, decimals)?
+        }
+    };
+    let request = preview::SwapRequest {
+        account,
+        token_in,
+        token_out,
+        amount,
+        kind,
+        slippage_bps: (slippage * 100.0).round() as u32,
+        deadline_secs: 20 * 60,
+        unlimited_approval: args.unlimited_approval,
+    };
+    let p = preview::preview_swap(&client, &network, &request).await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&p)?);
+    } else {
+        println!("Swap on {} for {}", p.network, p.account);
+        println!("  route       {}", p.route);
+        if let Some(r) = &p.runner_up {
+            println!("  runner-up   {r}");
+        }
+        for c in &p.changes {
+            println!("  {:>24} {}", c.amount, c.symbol);
+        }
+        println!("  spend at most {}, receive at least {}", p.max_in, p.min_out);
+        for (symbol, spender, amount) in &p.approvals {
+            println!("  approves    {amount} {symbol} to {spender}");
+        }
+        let usd = p.fee_usd.map(|u| format!(" (${u:.2})")).unwrap_or_default();
+        println!("  network fee {} {}{usd}, {} gas", p.fee_native, network.native_symbol, p.gas);
+        if let Some(bps) = p.quote.price_impact_bps {
+            println!("  price impact {:.2}%", f64::from(bps) / 100.0);
+        }
+        for f in &p.findings {
+            println!("  [{:?}] {}", f.severity, f.message);
+        }
+    }
+    if preview_only {
+        return Ok(());
+    }
+    bail!(
+        "signing and sending swaps from the command line is not available yet; this preview is what it would do (use --preview-only to silence this)"
+    )
+}
+
+/// A token's decimals: known for the network's tokens, read from the chain for the others.
+async fn token_decimals(
+    client: &vigil_defi_adapters::ChainClient,
+    network: &vigil_defi_adapters::Network,
+    address: alloy::primitives::Address,
+    symbol: &str,
+    known: u8,
+) -> Result<u8> {
+    if network.tokens.iter().any(|t| t.address == address) {
+        return Ok(known);
+    }
+    let meta = vigil_defi_adapters::multicall::token_metadata(
+        client,
+        network.protocols.multicall3,
+        &[address],
+    )
+    .await?;
+    meta.into_iter()
+        .flatten()
+        .next()
+        .map(|m| m.decimals)
+        .ok_or_else(|| anyhow::anyhow!("{symbol} is not an ERC-20 token contract"))
 }
 
 async fn balances(accounts: Vec<String>, network: &str, json: bool) -> Result<()> {

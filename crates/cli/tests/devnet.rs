@@ -195,3 +195,48 @@ fn balances_of_demo_accounts_on_the_devnet() {
     let o = env.vigil(&["balances"]);
     assert!(err(&o).contains("no Ethereum accounts"), "{}", err(&o));
 }
+
+#[test]
+fn swap_preview_and_bad_input() {
+    let env = Env::new();
+    assert!(env.vigil(&["devnet", "up"]).status.success());
+    let demo = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+    let swap = |extra: &[&str]| {
+        let mut args = vec!["swap", "--account", demo, "--preview-only"];
+        args.extend_from_slice(extra);
+        env.vigil(&args)
+    };
+    let o = swap(&["--from", "WETH", "--to", "usdc", "--amount", "1", "--json"]);
+    assert!(o.status.success(), "{}", err(&o));
+    let p: serde_json::Value = serde_json::from_str(&out(&o)).unwrap();
+    assert!(p["route"].as_str().unwrap().starts_with("Uniswap V3 0.05%"), "{}", p["route"]);
+    assert_eq!(
+        p["changes"].as_array().unwrap().iter().find(|c| c["symbol"] == "WETH").unwrap()["amount"],
+        "-1"
+    );
+    assert_eq!(p["findings"].as_array().unwrap().len(), 0);
+    // Human output names the route, the limits and the fee.
+    let o = swap(&["--from", "USDC", "--to", "DAI", "--amount", "250.5"]);
+    let text = out(&o);
+    assert!(text.contains("route       Uniswap V2") && text.contains("network fee"), "{text}");
+
+    for (args, message) in [
+        (vec!["--from", "PEPE", "--to", "USDC", "--amount", "1"], "unknown token 'PEPE' on devnet"),
+        (vec!["--from", "WETH", "--to", "USDC", "--amount", "0"], "more than zero"),
+        (vec!["--from", "WETH", "--to", "USDC", "--amount", "-1"], "must be positive"),
+        (
+            vec!["--from", "USDC", "--to", "WETH", "--amount", "1.0000001"],
+            "more decimals than USDC allows (6)",
+        ),
+        (vec!["--from", "USDC", "--to", "WETH", "--amount", "50000"], "insufficient USDC"),
+        (vec!["--from", "WETH", "--to", "WETH", "--amount", "1"], "the same"),
+        (
+            vec!["--from", "WETH", "--to", "USDC", "--amount", "1", "--slippage", "80"],
+            "--slippage must be",
+        ),
+    ] {
+        let o = swap(&args);
+        assert!(!o.status.success(), "{args:?}");
+        assert!(err(&o).contains(message), "{args:?}: {}", err(&o));
+    }
+}

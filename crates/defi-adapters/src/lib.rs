@@ -7,6 +7,7 @@
 //! belongs to `vigil-signer`, and joining the two belongs to `vigil-wallet`.
 
 pub mod abi;
+pub mod amount;
 mod client;
 pub mod multicall;
 mod network;

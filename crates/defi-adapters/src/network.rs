@@ -222,6 +222,11 @@ impl Network {
         networks
     }
 
+    /// The known token with this symbol (case-insensitive).
+    pub fn token(&self, symbol: &str) -> Option<&KnownToken> {
+        self.tokens.iter().find(|t| t.symbol.eq_ignore_ascii_case(symbol))
+    }
+
     /// The built-in network called `name`.
     pub fn named(name: &str) -> Option<Self> {
         Self::builtin().into_iter().find(|n| n.name.eq_ignore_ascii_case(name))
