@@ -13,6 +13,7 @@ pub mod multicall;
 mod network;
 pub mod preview;
 pub mod simulate;
+pub mod submit;
 pub mod swap;
 
 pub use client::{ChainClient, ClientError, EndpointFailure};

@@ -7,6 +7,7 @@
 //! `vigil-defi-adapters`; presentation belongs to the shell, the UI and the CLI.
 
 pub mod config;
+pub mod execute;
 pub mod portfolio;
 mod service;
 

@@ -1,0 +1,139 @@
+//! Signing and sending a previewed plan: the last steps of action -> plan -> simulate ->
+//! preview -> confirm -> sign -> submit -> track.
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex as StdMutex, OnceLock},
+    time::Duration,
+};
+
+use alloy::{
+    consensus::{TxEip1559, TypedTransaction},
+    eips::Encodable2718,
+    primitives::{Address, B256, TxKind},
+    rpc::types::TransactionReceipt,
+};
+use vigil_defi_adapters::{
+    ChainClient, ClientError,
+    simulate::{Plan, Simulation},
+    submit::{self, SubmitError},
+};
+use vigil_signer::{EvmSigner, SignerError};
+
+/// How long to wait for each transaction's receipt before reporting it as still pending.
+const RECEIPT_TIMEOUT: Duration = Duration::from_secs(180);
+
+/// Progress of a plan's transactions, for the UI's event stream and the CLI.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TxEvent {
+    /// Step `step` was signed and broadcast.
+    Sent {
+        /// The step's index.
+        step: usize,
+        /// Its hash.
+        hash: B256,
+    },
+    /// Step `step` was mined successfully.
+    Confirmed {
+        /// The step's index.
+        step: usize,
+        /// Its hash.
+        hash: B256,
+        /// The block.
+        block: u64,
+    },
+}
+
+/// Why a plan was not (fully) executed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ExecuteError {
+    /// The simulation failed: nothing is signed.
+    #[error("not sent: the simulation says it would fail ({0})")]
+    WouldFail(String),
+    /// The signer is for another account than the plan.
+    #[error("the signer is for {signer}, but the plan is for {plan}")]
+    WrongAccount {
+        /// The plan's account.
+        plan: Address,
+        /// The signer's.
+        signer: Address,
+    },
+    /// Signing failed or was refused.
+    #[error(transparent)]
+    Signer(#[from] SignerError),
+    /// Reading the chain failed.
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    /// Sending or tracking failed.
+    #[error(transparent)]
+    Submit(#[from] SubmitError),
+    /// A step reverted on chain (state changed since the simulation); later steps were not sent.
+    #[error("'{label}' reverted on chain in transaction {hash}; the steps after it were not sent")]
+    Reverted {
+        /// The step.
+        label: String,
+        /// Its transaction.
+        hash: B256,
+    },
+}
+
+/// One lock per account: two plans never take the same nonce.
+fn account_lock(account: Address) -> Arc<tokio::sync::Mutex<()>> {
+    static LOCKS: OnceLock<StdMutex<HashMap<Address, Arc<tokio::sync::Mutex<()>>>>> =
+        OnceLock::new();
+    let locks = LOCKS.get_or_init(Default::default);
+    // The map is only ever inserted into: a poisoned lock still holds a valid map.
+    let mut map = locks.lock().unwrap_or_else(|p| p.into_inner());
+    map.entry(account).or_default().clone()
+}
+
+/// Signs and sends every step of a simulated plan in order, waiting for each receipt.
+pub async fn execute(
+    client: &ChainClient,
+    plan: &Plan,
+    simulation: &Simulation,
+    signer: &dyn EvmSigner,
+    on_event: &mut (dyn FnMut(TxEvent) + Send),
+) -> Result<Vec<TransactionReceipt>, ExecuteError> {
+    if let Some(reason) = simulation.revert_reason() {
+        return Err(ExecuteError::WouldFail(reason.to_owned()));
+    }
+    if signer.address() != plan.from {
+        return Err(ExecuteError::WrongAccount { plan: plan.from, signer: signer.address() });
+    }
+    let lock = account_lock(plan.from);
+    let _guard = lock.lock().await;
+    let (nonce, fees) =
+        tokio::try_join!(submit::pending_nonce(client, plan.from), submit::suggest_fees(client))?;
+    let mut receipts = Vec::with_capacity(plan.steps.len());
+    for (i, (step, outcome)) in plan.steps.iter().zip(&simulation.steps).enumerate() {
+        let r = &step.request;
+        let tx = TxEip1559 {
+            chain_id: client.chain_id(),
+            nonce: nonce + i as u64,
+            // The simulated gas plus a margin for state that moves before it is mined.
+            gas_limit: outcome.gas_used * 13 / 10 + 20_000,
+            max_fee_per_gas: fees.max_fee_per_gas,
+            max_priority_fee_per_gas: fees.max_priority_fee_per_gas,
+            to: r.to.unwrap_or(TxKind::Create),
+            value: r.value.unwrap_or_default(),
+            access_list: Default::default(),
+            input: r.input.input().cloned().unwrap_or_default(),
+        };
+        let envelope = signer.sign_envelope(TypedTransaction::Eip1559(tx)).await?;
+        let hash = submit::broadcast(client, envelope.encoded_2718().into()).await?;
+        on_event(TxEvent::Sent { step: i, hash });
+        let receipt = submit::wait_for_receipt(client, hash, RECEIPT_TIMEOUT).await?;
+        if !receipt.status() {
+            return Err(ExecuteError::Reverted { label: step.label.clone(), hash });
+        }
+        on_event(TxEvent::Confirmed {
+            step: i,
+            hash,
+            block: receipt.block_number.unwrap_or_default(),
+        });
+        receipts.push(receipt);
+    }
+    Ok(receipts)
+}

@@ -1,0 +1,164 @@
+//! The whole pipeline on the devnet, signed by the software signer: preview, sign, send,
+//! track; the actual balance changes equal the previewed ones.
+
+// Test helpers panic on failure by design.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::PathBuf;
+
+use alloy::primitives::I256;
+use vigil_defi_adapters::{
+    ChainClient, Network,
+    multicall::{self, Asset},
+    preview::{self, SwapRequest},
+    simulate,
+    swap::SwapKind,
+};
+use vigil_devnet::{Devnet, DevnetOptions, units};
+use vigil_signer::{DerivationPath, EvmSigner, Mnemonic, SoftwareEvmSigner};
+use vigil_wallet::execute::{self, ExecuteError, TxEvent};
+
+const JUNK: &str = "test test test test test test test test test test test junk";
+
+async fn setup() -> (Devnet, Network, ChainClient) {
+    let devnet = Devnet::start(DevnetOptions {
+        snapshot_dir: PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("devnet-snapshot"),
+        state_file: None,
+        port: 0,
+    })
+    .await
+    .unwrap();
+    let network = Network::devnet(devnet.manifest(), devnet.url().parse().unwrap());
+    let client = ChainClient::connect(&network).await.unwrap();
+    (devnet, network, client)
+}
+
+fn signer(index: u32) -> SoftwareEvmSigner {
+    let seed = Mnemonic::parse(JUNK).unwrap().to_seed("");
+    SoftwareEvmSigner::from_seed(&seed, &DerivationPath::ethereum(index)).unwrap()
+}
+
+#[tokio::test]
+async fn swaps_signed_by_the_software_signer_change_balances_exactly_as_previewed() {
+    let (devnet, network, client) = setup().await;
+    let m = devnet.manifest();
+    let signer = signer(1);
+    let account = signer.address();
+    for (token_in, token_out, amount, kind) in [
+        (m.weth, m.tokens["USDC"].address, units(1.0, 18), SwapKind::ExactIn),
+        (m.tokens["USDC"].address, m.tokens["DAI"].address, units(500.0, 18), SwapKind::ExactOut),
+    ] {
+        let request = SwapRequest {
+            account,
+            token_in,
+            token_out,
+            amount,
+            kind,
+            slippage_bps: 50,
+            deadline_secs: 600,
+            unlimited_approval: false,
+        };
+        let preview = preview::preview_swap(&client, &network, &request).await.unwrap();
+        let simulation = simulate::simulate(&client, &preview.plan).await.unwrap();
+        let assets = [Asset::Token(token_in), Asset::Token(token_out)];
+        let before =
+            multicall::balances(&client, network.protocols.multicall3, &assets, &[account])
+                .await
+                .unwrap();
+        let mut events = Vec::new();
+        let receipts =
+            execute::execute(&client, &preview.plan, &simulation, &signer, &mut |e| events.push(e))
+                .await
+                .unwrap();
+        assert_eq!(receipts.len(), preview.plan.steps.len());
+        assert!(matches!(events.last(), Some(TxEvent::Confirmed { .. })), "{events:?}");
+        let after = multicall::balances(&client, network.protocols.multicall3, &assets, &[account])
+            .await
+            .unwrap();
+        for (i, asset) in assets.iter().enumerate() {
+            let actual = I256::try_from(after[0][i].unwrap()).unwrap()
+                - I256::try_from(before[0][i].unwrap()).unwrap();
+            let Asset::Token(t) = asset else { unreachable!() };
+            let previewed = preview.changes.iter().find(|c| c.token == Some(*t)).unwrap();
+            assert_eq!(
+                actual.to_string(),
+                previewed.raw,
+                "{kind:?}: {} changed as previewed",
+                previewed.symbol
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn concurrent_plans_of_one_account_never_share_a_nonce() {
+    let (devnet, network, client) = setup().await;
+    let m = devnet.manifest();
+    let signer = signer(2);
+    let request = |amount| SwapRequest {
+        account: signer.address(),
+        token_in: m.tokens["DAI"].address,
+        token_out: m.tokens["USDC"].address,
+        amount,
+        kind: SwapKind::ExactIn,
+        slippage_bps: 100,
+        deadline_secs: 600,
+        unlimited_approval: true,
+    };
+    let a = preview::preview_swap(&client, &network, &request(units(10.0, 18))).await.unwrap();
+    let b = preview::preview_swap(&client, &network, &request(units(20.0, 18))).await.unwrap();
+    let (sim_a, sim_b) = (
+        simulate::simulate(&client, &a.plan).await.unwrap(),
+        simulate::simulate(&client, &b.plan).await.unwrap(),
+    );
+    let (mut quiet_a, mut quiet_b) = (|_| {}, |_| {});
+    let (ra, rb) = tokio::join!(
+        execute::execute(&client, &a.plan, &sim_a, &signer, &mut quiet_a),
+        execute::execute(&client, &b.plan, &sim_b, &signer, &mut quiet_b),
+    );
+    let (ra, rb) = (ra.unwrap(), rb.unwrap());
+    let hashes: std::collections::HashSet<_> =
+        ra.iter().chain(&rb).map(|r| r.transaction_hash).collect();
+    assert_eq!(
+        hashes.len(),
+        ra.len() + rb.len(),
+        "every transaction was mined, none replaced another"
+    );
+}
+
+#[tokio::test]
+async fn nothing_is_signed_for_a_failing_simulation_or_the_wrong_signer() {
+    let (devnet, network, client) = setup().await;
+    let m = devnet.manifest();
+    let signer = signer(3);
+    let request = SwapRequest {
+        account: signer.address(),
+        token_in: m.weth,
+        token_out: m.tokens["USDC"].address,
+        amount: units(1.0, 18),
+        kind: SwapKind::ExactIn,
+        slippage_bps: 50,
+        deadline_secs: 600,
+        unlimited_approval: false,
+    };
+    let preview = preview::preview_swap(&client, &network, &request).await.unwrap();
+    let simulation = simulate::simulate(&client, &preview.plan).await.unwrap();
+    let nonce =
+        vigil_defi_adapters::submit::pending_nonce(&client, signer.address()).await.unwrap();
+    let err = execute::execute(&client, &preview.plan, &simulation, &self::signer(4), &mut |_| {})
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ExecuteError::WrongAccount { .. }), "{err}");
+
+    let mut failing = simulation.clone();
+    failing.steps[1].success = false;
+    failing.steps[1].revert_reason = Some("revert: Too little received".into());
+    let err =
+        execute::execute(&client, &preview.plan, &failing, &signer, &mut |_| {}).await.unwrap_err();
+    assert!(err.to_string().contains("Too little received"), "{err}");
+    assert_eq!(
+        vigil_defi_adapters::submit::pending_nonce(&client, signer.address()).await.unwrap(),
+        nonce,
+        "nothing was sent"
+    );
+}
