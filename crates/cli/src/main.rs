@@ -83,6 +83,15 @@ enum Command {
         /// Stop after the preview.
         #[arg(long)]
         preview_only: bool,
+        /// Sign without asking for confirmation.
+        #[arg(long)]
+        yes: bool,
+        /// Sign even when the preview has a danger finding.
+        #[arg(long)]
+        accept_risk: bool,
+        /// Read the vault password from stdin instead of prompting.
+        #[arg(long)]
+        password_stdin: bool,
         /// Print the preview as JSON.
         #[arg(long)]
         json: bool,
@@ -233,10 +242,23 @@ fn run(cli: Cli) -> Result<()> {
             account,
             network,
             preview_only,
+            yes,
+            accept_risk,
+            password_stdin,
             json,
         } => {
-            let args =
-                SwapArgs { from, to, amount, exact_out, slippage, unlimited_approval, account };
+            let args = SwapArgs {
+                from,
+                to,
+                amount,
+                exact_out,
+                slippage,
+                unlimited_approval,
+                account,
+                yes,
+                accept_risk,
+                password_stdin,
+            };
             tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(swap(
                 args,
                 &network,
@@ -352,6 +374,9 @@ struct SwapArgs {
     slippage: String,
     unlimited_approval: bool,
     account: Option<String>,
+    yes: bool,
+    accept_risk: bool,
+    password_stdin: bool,
 }
 
 /// The account to act for: `--account`, or the wallet's first Ethereum account.
@@ -449,9 +474,42 @@ async fn swap(args: SwapArgs, network: &str, preview_only: bool, json: bool) -> 
     if preview_only {
         return Ok(());
     }
-    bail!(
-        "signing and sending swaps from the command line is not available yet; this preview is what it would do (use --preview-only to silence this)"
-    )
+    if p.needs_override() && !args.accept_risk {
+        bail!(
+            "not signed: the preview has a danger finding; re-run with --accept-risk to sign anyway"
+        );
+    }
+    if !args.yes {
+        if !io::stdin().is_terminal() {
+            bail!("not signed: pass --yes to sign without a confirmation prompt");
+        }
+        eprint!("Sign and send? [y/N] ");
+        io::stderr().flush()?;
+        let mut answer = String::new();
+        io::stdin().read_line(&mut answer)?;
+        if !answer.trim().eq_ignore_ascii_case("y") {
+            bail!("not signed");
+        }
+    }
+    let password = password_from(args.password_stdin, "Vault password: ")?;
+    let wallet = Wallet::from_env()?;
+    let signer = wallet.evm_signer(&account.to_checksum(None), &password)?;
+    let mut report = |e: vigil_wallet::execute::TxEvent| match e {
+        vigil_wallet::execute::TxEvent::Sent { step, hash } => {
+            eprintln!("sent    {} ({hash})", p.plan.steps[step].label)
+        }
+        vigil_wallet::execute::TxEvent::Confirmed { step, block, .. } => {
+            eprintln!("mined   {} in block {block}", p.plan.steps[step].label)
+        }
+    };
+    let receipts =
+        vigil_wallet::execute::execute(&client, &p.plan, &p.simulation, &signer, &mut report)
+            .await?;
+    for r in &receipts {
+        // With --json, stdout holds the preview alone.
+        if json { eprintln!("{}", r.transaction_hash) } else { println!("{}", r.transaction_hash) }
+    }
+    Ok(())
 }
 
 /// A token's decimals: known for the network's tokens, read from the chain for the others.

@@ -240,3 +240,69 @@ fn swap_preview_and_bad_input() {
         assert!(err(&o).contains(message), "{args:?}: {}", err(&o));
     }
 }
+
+#[test]
+fn swap_signed_with_the_vault_and_sent() {
+    assert!(
+        std::env::var_os("VIGIL_TEST_SESSION").is_some(),
+        "this test needs the private desktop session's keychain: run it with scripts/desktop-session.sh (make test does)"
+    );
+    let env = Env::new();
+    let service = format!("vigil-cli-swap-{}", std::process::id());
+    let run = |args: &[&str], stdin: &str| {
+        use std::io::Write;
+        let mut child = env
+            .command(args)
+            .env("VIGIL_KEYCHAIN_SERVICE", &service)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let junk = "test test test test test test test test test test test junk";
+    let o = run(&["vault", "import", "--password-stdin"], &format!("{junk}\nhunter2hunter2\n"));
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(env.vigil(&["devnet", "up"]).status.success());
+
+    let weth = |env: &Env| {
+        let o = env.command(&["balances", "--json"]).output().unwrap();
+        let t: serde_json::Value = serde_json::from_str(&out(&o)).unwrap();
+        let h = t[0]["holdings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|h| h["symbol"] == "WETH")
+            .unwrap()
+            .clone();
+        h["amount"].as_str().unwrap().parse::<f64>().unwrap()
+    };
+    let before = weth(&env);
+    let swap = ["swap", "--from", "WETH", "--to", "USDC", "--amount", "0.5", "--password-stdin"];
+
+    // Not confirmed (no terminal, no --yes): nothing is signed.
+    let o = run(&swap, "hunter2hunter2\n");
+    assert!(err(&o).contains("pass --yes"), "{}", err(&o));
+    // A wrong password signs nothing.
+    let mut with_yes = swap.to_vec();
+    with_yes.push("--yes");
+    let o = run(&with_yes, "wrong password\n");
+    assert!(err(&o).contains("wrong password"), "{}", err(&o));
+    assert_eq!(weth(&env), before);
+
+    let o = run(&with_yes, "hunter2hunter2\n");
+    assert!(o.status.success(), "{}", err(&o));
+    let hashes = out(&o).lines().filter(|l| l.starts_with("0x") && l.len() == 66).count();
+    assert_eq!(hashes, 2, "approve and swap hashes: {}", out(&o));
+    assert!(err(&o).contains("mined   Swap on Uniswap V3"), "{}", err(&o));
+    assert_eq!(before - weth(&env), 0.5);
+
+    // A danger finding (the oracle moved away from the pools) needs --accept-risk.
+    assert!(env.vigil(&["devnet", "price", "WETH", "1500", "--oracle-only"]).status.success());
+    let o = run(&with_yes, "hunter2hunter2\n");
+    assert!(err(&o).contains("--accept-risk"), "{}", err(&o));
+    assert!(out(&o).contains("oracle price"), "the finding is shown: {}", out(&o));
+    assert_eq!(before - weth(&env), 0.5, "nothing more was swapped");
+}

@@ -176,6 +176,9 @@ pub struct SwapPreview {
     /// The unsigned transactions, in order.
     #[serde(skip)]
     pub plan: Plan,
+    /// The simulation the preview shows (what signing is checked against).
+    #[serde(skip)]
+    pub simulation: Simulation,
 }
 
 impl SwapPreview {
@@ -382,6 +385,7 @@ pub async fn preview_swap(
         fee_usd,
         findings,
         plan,
+        simulation,
     })
 }
 

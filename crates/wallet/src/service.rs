@@ -24,6 +24,12 @@ pub enum WalletError {
     /// Key derivation failed.
     #[error(transparent)]
     Derive(#[from] DeriveError),
+    /// No account with this address in the wallet.
+    #[error("{0} is not one of this wallet's Ethereum accounts")]
+    NoSuchAccount(String),
+    /// The account signs elsewhere (Ledger) or not at all (watch-only).
+    #[error("{0} is not a software account of this wallet: it cannot be signed for here")]
+    NotSoftwareAccount(String),
 }
 
 /// A freshly generated wallet, before the user has confirmed the words.
@@ -101,9 +107,7 @@ impl<K: Keychain> Wallet<K> {
             .collect::<Result<Vec<_>, WalletError>>()?;
         let mut config = self.config()?;
         self.vault.create(name, mnemonic, passphrase, password)?;
-        config
-            .accounts
-            .retain(|a| !matches!(&a.signer, SignerKind::Software { vault } if vault == name));
+        config.remove_vault_accounts(name);
         config.accounts.extend(accounts.iter().cloned());
         if let Err(e) = config.save(&self.paths.config_file()) {
             // Keep keychain and config consistent: undo the vault if the config cannot be written.
@@ -118,6 +122,26 @@ impl<K: Keychain> Wallet<K> {
         Ok(self.vault.unlock(name, password)?)
     }
 
+    /// The software signer of the Ethereum account `address`, unlocking its vault with
+    /// `password`. The key lives only as long as the returned signer.
+    pub fn evm_signer(
+        &self,
+        address: &str,
+        password: &Password,
+    ) -> Result<vigil_signer::SoftwareEvmSigner, WalletError> {
+        let config = self.config()?;
+        let account = config
+            .accounts
+            .iter()
+            .find(|a| a.chain == Chain::Ethereum && a.address.eq_ignore_ascii_case(address))
+            .ok_or_else(|| WalletError::NoSuchAccount(address.to_owned()))?;
+        let (SignerKind::Software { vault }, Some(path)) = (&account.signer, &account.path) else {
+            return Err(WalletError::NotSoftwareAccount(address.to_owned()));
+        };
+        let unlocked = self.vault.unlock(vault, password)?;
+        Ok(vigil_signer::SoftwareEvmSigner::from_seed(&unlocked.seed(), path)?)
+    }
+
     /// Changes the password of the vault `name`.
     pub fn change_password(
         &self,
@@ -130,11 +154,10 @@ impl<K: Keychain> Wallet<K> {
 
     /// Deletes the vault `name` and its accounts from the config.
     pub fn delete(&self, name: &str) -> Result<(), WalletError> {
-        self.vault.delete(name)?;
+        // Read the config first: if it is broken, fail before anything irreversible happens.
         let mut config = self.config()?;
-        config
-            .accounts
-            .retain(|a| !matches!(&a.signer, SignerKind::Software { vault } if vault == name));
+        self.vault.delete(name)?;
+        config.remove_vault_accounts(name);
         config.save(&self.paths.config_file())?;
         Ok(())
     }
@@ -184,6 +207,38 @@ mod tests {
         w.delete("default").unwrap();
         assert!(w.config().unwrap().accounts.is_empty());
         assert!(w.vaults().unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_broken_config_stops_delete_before_the_vault_is_gone() {
+        let dir = tempfile::tempdir().unwrap();
+        let w = wallet(dir.path());
+        w.import("default", &Mnemonic::parse(JUNK).unwrap(), "", &Password::new("password1"))
+            .unwrap();
+        std::fs::write(w.paths().config_file(), "not = [valid").unwrap();
+        assert!(matches!(w.delete("default"), Err(WalletError::Config(_))));
+        assert!(w.unlock("default", &Password::new("password1")).is_ok(), "the vault survived");
+    }
+
+    #[test]
+    fn signers_come_only_for_the_wallets_software_accounts() {
+        let dir = tempfile::tempdir().unwrap();
+        let w = wallet(dir.path());
+        let pw = Password::new("password1");
+        w.import("default", &Mnemonic::parse(JUNK).unwrap(), "", &pw).unwrap();
+        let signer = w.evm_signer("0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266", &pw).unwrap();
+        assert_eq!(
+            vigil_signer::EvmSigner::address(&signer).to_checksum(None),
+            "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
+        );
+        assert!(matches!(
+            w.evm_signer("0x70997970C51812dc3A010C7d01b50e0d17dc79C8", &pw),
+            Err(WalletError::NoSuchAccount(_))
+        ));
+        assert!(matches!(
+            w.evm_signer("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266", &Password::new("nope")),
+            Err(WalletError::Vault(VaultError::WrongPassword(_)))
+        ));
     }
 
     #[test]
