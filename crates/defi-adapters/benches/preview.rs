@@ -1,0 +1,77 @@
+//! Quote, route, simulate and preview of a token->token swap on the devnet: p50 and p95, and
+//! RPC requests per preview (targets: p50 under 50 ms, at most 3 round trips).
+//! Run: `cargo bench -p vigil-defi-adapters --bench preview`.
+
+use std::time::{Duration, Instant};
+
+use vigil_defi_adapters::{
+    ChainClient, Network,
+    preview::{self, SwapRequest},
+    swap::{self, SwapKind},
+};
+use vigil_devnet::{DEMO_ACCOUNTS, Devnet, DevnetOptions, units};
+
+fn report(name: &str, mut times: Vec<Duration>, requests: f64) {
+    times.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    let p = |q: f64| times[((times.len() as f64 - 1.0) * q).round() as usize];
+    println!(
+        "{name:<40} p50 {:>7.2} ms   p95 {:>7.2} ms   {requests:.0} requests   ({} runs)",
+        ms(p(0.5)),
+        ms(p(0.95)),
+        times.len()
+    );
+}
+
+#[tokio::main]
+async fn main() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let devnet =
+        Devnet::start(DevnetOptions { snapshot_dir: dir.path().into(), state_file: None, port: 0 })
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    let network =
+        Network::devnet(devnet.manifest(), devnet.url().parse().unwrap_or_else(|e| panic!("{e}")));
+    let client = ChainClient::connect(&network).await.unwrap_or_else(|e| panic!("{e}"));
+    let m = devnet.manifest();
+    let (usdc, dai) = (m.tokens["USDC"].address, m.tokens["DAI"].address);
+    let runs = 100;
+
+    let mut route_times = Vec::new();
+    let before = client.requests();
+    for _ in 0..runs {
+        let t = Instant::now();
+        swap::route(&client, &network, usdc, dai, units(1000.0, 6), SwapKind::ExactIn)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        route_times.push(t.elapsed());
+    }
+    report(
+        "quote + route (USDC -> DAI)",
+        route_times,
+        (client.requests() - before) as f64 / runs as f64,
+    );
+
+    let request = SwapRequest {
+        account: DEMO_ACCOUNTS[1],
+        token_in: usdc,
+        token_out: dai,
+        amount: units(1000.0, 6),
+        kind: SwapKind::ExactIn,
+        slippage_bps: 50,
+        deadline_secs: 600,
+        unlimited_approval: false,
+    };
+    let mut preview_times = Vec::new();
+    let before = client.requests();
+    for _ in 0..runs {
+        let t = Instant::now();
+        preview::preview_swap(&client, &network, &request).await.unwrap_or_else(|e| panic!("{e}"));
+        preview_times.push(t.elapsed());
+    }
+    report(
+        "full preview (route + plan + simulate)",
+        preview_times,
+        (client.requests() - before) as f64 / runs as f64,
+    );
+}
