@@ -406,18 +406,21 @@ async fn swap(args: SwapArgs, network: &str, preview_only: bool, json: bool) -> 
         args.slippage.parse().ok().filter(|p: &f64| (0.0..=50.0).contains(p)).ok_or_else(|| {
             anyhow::anyhow!("--slippage must be a percentage from 0 to 50, like 0.5")
         })?;
+    // The native coin is routed as its wrapped token; the router wraps and unwraps it.
+    let native = |s: &str| s.eq_ignore_ascii_case(&network.native_symbol);
     let token = |s: &str| -> Result<(alloy::primitives::Address, String, u8)> {
+        if native(s) {
+            return Ok((network.protocols.weth, network.native_symbol.clone(), 18));
+        }
         if let Some(t) = network.token(s) {
             return Ok((t.address, t.symbol.clone(), t.decimals));
-        }
-        if s.eq_ignore_ascii_case(&network.native_symbol) {
-            bail!("swapping native {s} directly is not supported yet: wrap it to W{s} first");
         }
         let address = vigil_signer::parse_evm_address(s).map_err(|_| {
             let known: Vec<_> = network.tokens.iter().map(|t| t.symbol.as_str()).collect();
             anyhow::anyhow!(
-                "unknown token '{s}' on {}: use {} or a token address",
+                "unknown token '{s}' on {}: use {}, {} or a token address",
                 network.name,
+                network.native_symbol,
                 known.join(", ")
             )
         })?;
@@ -445,6 +448,8 @@ async fn swap(args: SwapArgs, network: &str, preview_only: bool, json: bool) -> 
         slippage_bps: (slippage * 100.0).round() as u32,
         deadline_secs: 20 * 60,
         unlimited_approval: args.unlimited_approval,
+        native_in: native(&args.from),
+        native_out: native(&args.to),
     };
     let p = preview::preview_swap(&client, &network, &request).await?;
     if json {

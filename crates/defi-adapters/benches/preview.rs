@@ -61,6 +61,8 @@ async fn main() {
         slippage_bps: 50,
         deadline_secs: 600,
         unlimited_approval: false,
+        native_in: false,
+        native_out: false,
     };
     let mut preview_times = Vec::new();
     let before = client.requests();

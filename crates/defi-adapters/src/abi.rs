@@ -29,6 +29,14 @@ sol! {
             address to, uint256 deadline) external returns (uint256[] amounts);
         function swapTokensForExactTokens(uint256 amountOut, uint256 amountInMax, address[] path,
             address to, uint256 deadline) external returns (uint256[] amounts);
+        function swapExactETHForTokens(uint256 amountOutMin, address[] path, address to, uint256 deadline)
+            external payable returns (uint256[] amounts);
+        function swapETHForExactTokens(uint256 amountOut, address[] path, address to, uint256 deadline)
+            external payable returns (uint256[] amounts);
+        function swapExactTokensForETH(uint256 amountIn, uint256 amountOutMin, address[] path, address to,
+            uint256 deadline) external returns (uint256[] amounts);
+        function swapTokensForExactETH(uint256 amountOut, uint256 amountInMax, address[] path, address to,
+            uint256 deadline) external returns (uint256[] amounts);
     }
 
     /// Uniswap V3's original SwapRouter (with a deadline in its parameters).
@@ -50,6 +58,9 @@ sol! {
         }
         function exactInput(ExactInputParams params) external payable returns (uint256 amountOut);
         function exactOutput(ExactOutputParams params) external payable returns (uint256 amountIn);
+        function multicall(bytes[] data) external payable returns (bytes[] results);
+        function unwrapWETH9(uint256 amountMinimum, address recipient) external payable;
+        function refundETH() external payable;
     }
 
     #[sol(rpc)]

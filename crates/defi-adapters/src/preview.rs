@@ -125,6 +125,10 @@ pub struct SwapRequest {
     pub deadline_secs: u64,
     /// Approve an unlimited amount.
     pub unlimited_approval: bool,
+    /// Pay in the native coin (`token_in` is then the wrapped native token).
+    pub native_in: bool,
+    /// Receive the native coin (`token_out` is then the wrapped native token).
+    pub native_out: bool,
 }
 
 /// An amount change as the user reads it.
@@ -240,7 +244,12 @@ pub async fn preview_swap(
             )
         })
         .collect();
-    extra.push((req.token_in, IERC20::balanceOfCall { owner: req.account }.abi_encode().into()));
+    extra.push(if req.native_in {
+        let call = crate::abi::IMulticall3::getEthBalanceCall { addr: req.account };
+        (p.multicall3, call.abi_encode().into())
+    } else {
+        (req.token_in, IERC20::balanceOfCall { owner: req.account }.abi_encode().into())
+    });
     for t in [req.token_in, req.token_out] {
         extra.push((t, IERC20::symbolCall {}.abi_encode().into()));
         extra.push((t, IERC20::decimalsCall {}.abi_encode().into()));
@@ -267,8 +276,9 @@ pub async fn preview_swap(
             .unwrap_or(18);
         (symbol, decimals)
     };
-    let (sym_in, dec_in) = meta(3, req.token_in);
-    let (sym_out, dec_out) = meta(5, req.token_out);
+    let native = || (network.native_symbol.clone(), 18u8);
+    let (sym_in, dec_in) = if req.native_in { native() } else { meta(3, req.token_in) };
+    let (sym_out, dec_out) = if req.native_out { native() } else { meta(5, req.token_out) };
     // Invariant: route_with returns an error when no route quoted.
     let best = routes.best().cloned().ok_or(SwapError::NoRoute)?;
     let (max_in, min_out) = swap::limits(&best, req.kind, req.slippage_bps);
@@ -294,6 +304,8 @@ pub async fn preview_swap(
         deadline: now + req.deadline_secs,
         unlimited_approval: req.unlimited_approval,
         current_allowance: decode_u256(router_index).unwrap_or_default(),
+        native_in: req.native_in,
+        native_out: req.native_out,
     };
     let plan = swap::plan(network, &best, req.kind, &params)
         .ok_or(SwapError::NoVenues(network.name.clone()))?;
@@ -322,8 +334,12 @@ pub async fn preview_swap(
     });
     let symbol_of = |asset: AssetId| match asset {
         AssetId::Native => (network.native_symbol.clone(), 18u8, None),
-        AssetId::Token(t) if t == req.token_in => (sym_in.clone(), dec_in, Some(t)),
-        AssetId::Token(t) if t == req.token_out => (sym_out.clone(), dec_out, Some(t)),
+        AssetId::Token(t) if t == req.token_in && !req.native_in => {
+            (sym_in.clone(), dec_in, Some(t))
+        }
+        AssetId::Token(t) if t == req.token_out && !req.native_out => {
+            (sym_out.clone(), dec_out, Some(t))
+        }
         AssetId::Token(t) => network
             .tokens
             .iter()

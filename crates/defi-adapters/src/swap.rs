@@ -414,6 +414,10 @@ pub struct SwapParams {
     pub unlimited_approval: bool,
     /// The token's current allowance to the router (no approval step if it suffices).
     pub current_allowance: U256,
+    /// Pay in the native coin: the router wraps it (the route starts at WETH).
+    pub native_in: bool,
+    /// Receive the native coin: the router unwraps it (the route ends at WETH).
+    pub native_out: bool,
 }
 
 /// The limits slippage puts on a quote: (most that may be spent, least that must arrive).
@@ -433,35 +437,81 @@ pub fn plan(network: &Network, quote: &Quote, kind: SwapKind, params: &SwapParam
     let (max_in, min_out) = limits(quote, kind, params.slippage_bps);
     let deadline = U256::from(params.deadline);
     let to = params.account;
+    let (native_in, native_out) = (params.native_in, params.native_out);
+    // What the swap transaction carries in native coin.
+    let value = match (native_in, kind) {
+        (false, _) => U256::ZERO,
+        (true, SwapKind::ExactIn) => quote.amount_in,
+        (true, SwapKind::ExactOut) => max_in,
+    };
     let (router, input): (Address, Vec<u8>) = match &quote.venue {
-        Venue::UniswapV2 { path } => (
-            network.protocols.uniswap_v2_router?,
-            match kind {
-                SwapKind::ExactIn => IUniswapV2Router02::swapExactTokensForTokensCall {
-                    amountIn: quote.amount_in,
+        Venue::UniswapV2 { path } => {
+            let (path, amount_in, amount_out) = (path.clone(), quote.amount_in, quote.amount_out);
+            let input = match (kind, native_in, native_out) {
+                (SwapKind::ExactIn, true, _) => IUniswapV2Router02::swapExactETHForTokensCall {
                     amountOutMin: min_out,
-                    path: path.clone(),
+                    path,
                     to,
                     deadline,
                 }
                 .abi_encode(),
-                SwapKind::ExactOut => IUniswapV2Router02::swapTokensForExactTokensCall {
-                    amountOut: quote.amount_out,
-                    amountInMax: max_in,
-                    path: path.clone(),
+                (SwapKind::ExactOut, true, _) => IUniswapV2Router02::swapETHForExactTokensCall {
+                    amountOut: amount_out,
+                    path,
                     to,
                     deadline,
                 }
                 .abi_encode(),
-            },
-        ),
-        Venue::UniswapV3 { path, fees } => (
-            network.protocols.uniswap_v3_swap_router?,
-            match kind {
+                (SwapKind::ExactIn, false, true) => IUniswapV2Router02::swapExactTokensForETHCall {
+                    amountIn: amount_in,
+                    amountOutMin: min_out,
+                    path,
+                    to,
+                    deadline,
+                }
+                .abi_encode(),
+                (SwapKind::ExactOut, false, true) => {
+                    IUniswapV2Router02::swapTokensForExactETHCall {
+                        amountOut: amount_out,
+                        amountInMax: max_in,
+                        path,
+                        to,
+                        deadline,
+                    }
+                    .abi_encode()
+                }
+                (SwapKind::ExactIn, false, false) => {
+                    IUniswapV2Router02::swapExactTokensForTokensCall {
+                        amountIn: amount_in,
+                        amountOutMin: min_out,
+                        path,
+                        to,
+                        deadline,
+                    }
+                    .abi_encode()
+                }
+                (SwapKind::ExactOut, false, false) => {
+                    IUniswapV2Router02::swapTokensForExactTokensCall {
+                        amountOut: amount_out,
+                        amountInMax: max_in,
+                        path,
+                        to,
+                        deadline,
+                    }
+                    .abi_encode()
+                }
+            };
+            (network.protocols.uniswap_v2_router?, input)
+        }
+        Venue::UniswapV3 { path, fees } => {
+            let router = network.protocols.uniswap_v3_swap_router?;
+            // Native out: the router receives WETH and unwraps it to the user in the same call.
+            let recipient = if native_out { router } else { to };
+            let swap = match kind {
                 SwapKind::ExactIn => IV3SwapRouter::exactInputCall {
                     params: IV3SwapRouter::ExactInputParams {
                         path: v3_path(path, fees, false),
-                        recipient: to,
+                        recipient,
                         deadline,
                         amountIn: quote.amount_in,
                         amountOutMinimum: min_out,
@@ -471,21 +521,40 @@ pub fn plan(network: &Network, quote: &Quote, kind: SwapKind, params: &SwapParam
                 SwapKind::ExactOut => IV3SwapRouter::exactOutputCall {
                     params: IV3SwapRouter::ExactOutputParams {
                         path: v3_path(path, fees, true),
-                        recipient: to,
+                        recipient,
                         deadline,
                         amountOut: quote.amount_out,
                         amountInMaximum: max_in,
                     },
                 }
                 .abi_encode(),
-            },
-        ),
+            };
+            let mut calls = vec![Bytes::from(swap)];
+            if native_out {
+                let least = if kind == SwapKind::ExactIn { min_out } else { quote.amount_out };
+                calls.push(
+                    IV3SwapRouter::unwrapWETH9Call { amountMinimum: least, recipient: to }
+                        .abi_encode()
+                        .into(),
+                );
+            }
+            if native_in && kind == SwapKind::ExactOut {
+                // The unspent part of the maximum comes back.
+                calls.push(IV3SwapRouter::refundETHCall {}.abi_encode().into());
+            }
+            let input = if calls.len() == 1 {
+                calls.remove(0).to_vec()
+            } else {
+                IV3SwapRouter::multicallCall { data: calls }.abi_encode()
+            };
+            (router, input)
+        }
     };
     let token_in = match &quote.venue {
         Venue::UniswapV2 { path } | Venue::UniswapV3 { path, .. } => *path.first()?,
     };
     let mut steps = Vec::new();
-    if params.current_allowance < max_in {
+    if !native_in && params.current_allowance < max_in {
         let amount = if params.unlimited_approval { U256::MAX } else { max_in };
         steps.push(Step {
             label: "Approve the router to spend the input token".into(),
@@ -498,6 +567,7 @@ pub fn plan(network: &Network, quote: &Quote, kind: SwapKind, params: &SwapParam
         label: format!("Swap on {}", quote.venue.describe(network.protocols.weth)),
         request: alloy::rpc::types::TransactionRequest::default()
             .to(router)
+            .value(value)
             .input(Bytes::from(input).into()),
     });
     Some(Plan { from: params.account, steps })

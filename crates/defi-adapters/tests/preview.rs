@@ -36,6 +36,8 @@ fn request(account: Address, token_in: Address, token_out: Address, amount: U256
         slippage_bps: 50,
         deadline_secs: 600,
         unlimited_approval: false,
+        native_in: false,
+        native_out: false,
     }
 }
 

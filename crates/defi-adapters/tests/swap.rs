@@ -274,6 +274,8 @@ async fn planned_swaps_execute_exactly_as_simulated_within_slippage() {
             deadline: now + 600,
             unlimited_approval: false,
             current_allowance: U256::ZERO,
+            native_in: false,
+            native_out: false,
         };
         let plan = swap::plan(&network, best, kind, &params).unwrap();
         assert_eq!(plan.steps.len(), 2, "approve, then swap");
@@ -327,6 +329,8 @@ async fn planned_swaps_execute_exactly_as_simulated_within_slippage() {
         deadline: now - 1,
         unlimited_approval: true,
         current_allowance: U256::ZERO,
+        native_in: false,
+        native_out: false,
     };
     let plan = swap::plan(&network, routes.best().unwrap(), SwapKind::ExactIn, &params).unwrap();
     let sim = simulate::simulate(&client, &plan).await.unwrap();

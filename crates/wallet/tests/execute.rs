@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 
-use alloy::primitives::I256;
+use alloy::{primitives::I256, providers::Provider};
 use vigil_defi_adapters::{
     ChainClient, Network,
     multicall::{self, Asset},
@@ -57,6 +57,8 @@ async fn swaps_signed_by_the_software_signer_change_balances_exactly_as_previewe
             slippage_bps: 50,
             deadline_secs: 600,
             unlimited_approval: false,
+            native_in: false,
+            native_out: false,
         };
         let preview = preview::preview_swap(&client, &network, &request).await.unwrap();
         let simulation = simulate::simulate(&client, &preview.plan).await.unwrap();
@@ -104,6 +106,8 @@ async fn concurrent_plans_of_one_account_never_share_a_nonce() {
         slippage_bps: 100,
         deadline_secs: 600,
         unlimited_approval: true,
+        native_in: false,
+        native_out: false,
     };
     let a = preview::preview_swap(&client, &network, &request(units(10.0, 18))).await.unwrap();
     let b = preview::preview_swap(&client, &network, &request(units(20.0, 18))).await.unwrap();
@@ -140,6 +144,8 @@ async fn nothing_is_signed_for_a_failing_simulation_or_the_wrong_signer() {
         slippage_bps: 50,
         deadline_secs: 600,
         unlimited_approval: false,
+        native_in: false,
+        native_out: false,
     };
     let preview = preview::preview_swap(&client, &network, &request).await.unwrap();
     let simulation = simulate::simulate(&client, &preview.plan).await.unwrap();
@@ -161,4 +167,88 @@ async fn nothing_is_signed_for_a_failing_simulation_or_the_wrong_signer() {
         nonce,
         "nothing was sent"
     );
+}
+
+#[tokio::test]
+async fn native_eth_in_and_out_through_the_routers_wrapping() {
+    let (devnet, network, client) = setup().await;
+    let m = devnet.manifest();
+    let signer = signer(5);
+    let account = signer.address();
+    let (usdc, dai) = (m.tokens["USDC"].address, m.tokens["DAI"].address);
+    let p = devnet.provider();
+    // (token in, token out, amount, kind, native in, native out)
+    for (token_in, token_out, amount, kind, native_in, native_out) in [
+        (m.weth, usdc, units(1.0, 18), SwapKind::ExactIn, true, false),
+        (usdc, m.weth, units(500.0, 6), SwapKind::ExactIn, false, true),
+        (m.weth, dai, units(300.0, 18), SwapKind::ExactOut, true, false),
+        (dai, m.weth, units(0.1, 18), SwapKind::ExactOut, false, true),
+    ] {
+        let request = SwapRequest {
+            account,
+            token_in,
+            token_out,
+            amount,
+            kind,
+            slippage_bps: 50,
+            deadline_secs: 600,
+            unlimited_approval: false,
+            native_in,
+            native_out,
+        };
+        let preview = preview::preview_swap(&client, &network, &request).await.unwrap();
+        assert!(preview.findings.is_empty(), "{:?}", preview.findings);
+        let eth_change = preview.changes.iter().find(|c| c.symbol == "ETH").expect("ETH changes");
+        assert!(
+            preview.changes.iter().all(|c| c.symbol != "WETH"),
+            "no WETH left over: {:?}",
+            preview.changes
+        );
+        if native_in {
+            assert!(preview.approvals.is_empty(), "paying in ETH needs no approval");
+        }
+        let other = if native_in { token_out } else { token_in };
+        let eth_before = p.get_balance(account).await.unwrap();
+        let token_before = multicall::balances(
+            &client,
+            network.protocols.multicall3,
+            &[Asset::Token(other)],
+            &[account],
+        )
+        .await
+        .unwrap()[0][0]
+            .unwrap();
+        let receipts =
+            execute::execute(&client, &preview.plan, &preview.simulation, &signer, &mut |_| {})
+                .await
+                .unwrap();
+        let fees: alloy::primitives::U256 = receipts
+            .iter()
+            .map(|r| {
+                alloy::primitives::U256::from(r.gas_used)
+                    * alloy::primitives::U256::from(r.effective_gas_price)
+            })
+            .sum();
+        let eth_after = p.get_balance(account).await.unwrap();
+        let token_after = multicall::balances(
+            &client,
+            network.protocols.multicall3,
+            &[Asset::Token(other)],
+            &[account],
+        )
+        .await
+        .unwrap()[0][0]
+            .unwrap();
+        let eth_actual = I256::try_from(eth_after).unwrap() - I256::try_from(eth_before).unwrap()
+            + I256::try_from(fees).unwrap();
+        assert_eq!(
+            eth_actual.to_string(),
+            eth_change.raw,
+            "{kind:?} in={native_in}: ETH moved as previewed, fees aside"
+        );
+        let token_change = preview.changes.iter().find(|c| c.token == Some(other)).unwrap();
+        let token_actual =
+            I256::try_from(token_after).unwrap() - I256::try_from(token_before).unwrap();
+        assert_eq!(token_actual.to_string(), token_change.raw);
+    }
 }
