@@ -5,11 +5,10 @@
 use std::time::{Duration, Instant};
 
 use vigil_defi_adapters::{
-    ChainClient, Network,
     preview::{self, SwapRequest},
     swap::{self, SwapKind},
 };
-use vigil_devnet::{DEMO_ACCOUNTS, Devnet, DevnetOptions, units};
+use vigil_devnet::{DEMO_ACCOUNTS, units};
 
 fn report(name: &str, mut times: Vec<Duration>, requests: f64) {
     times.sort();
@@ -26,13 +25,8 @@ fn report(name: &str, mut times: Vec<Duration>, requests: f64) {
 #[tokio::main]
 async fn main() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let devnet =
-        Devnet::start(DevnetOptions { snapshot_dir: dir.path().into(), state_file: None, port: 0 })
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-    let network =
-        Network::devnet(devnet.manifest(), devnet.url().parse().unwrap_or_else(|e| panic!("{e}")));
-    let client = ChainClient::connect(&network).await.unwrap_or_else(|e| panic!("{e}"));
+    let (devnet, network, client) =
+        vigil_defi_adapters::testing::devnet(dir.path()).await.unwrap_or_else(|e| panic!("{e}"));
     let m = devnet.manifest();
     let (usdc, dai) = (m.tokens["USDC"].address, m.tokens["DAI"].address);
     let runs = 100;

@@ -15,6 +15,7 @@ pub mod preview;
 pub mod simulate;
 pub mod submit;
 pub mod swap;
+pub mod testing;
 
 pub use client::{ChainClient, ClientError, EndpointFailure};
 pub use network::{KnownToken, Network, ProtocolAddresses};

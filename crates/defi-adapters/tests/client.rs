@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::{
-    path::PathBuf,
+    path::Path,
     sync::{
         Arc,
         atomic::{AtomicU32, Ordering},
@@ -24,13 +24,7 @@ use vigil_defi_adapters::{
 use vigil_devnet::{AnvilProcess, DEMO_ACCOUNTS, Devnet, DevnetOptions};
 
 async fn devnet() -> Devnet {
-    Devnet::start(DevnetOptions {
-        snapshot_dir: PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("devnet-snapshot"),
-        state_file: None,
-        port: 0,
-    })
-    .await
-    .unwrap()
+    Devnet::start(DevnetOptions::shared(Path::new(env!("CARGO_TARGET_TMPDIR")))).await.unwrap()
 }
 
 fn network(devnet: &Devnet, urls: Vec<Url>) -> Network {

@@ -3,7 +3,7 @@
 // Test helpers panic on failure by design.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::PathBuf;
+use std::path::Path;
 
 use alloy::primitives::{Address, U256};
 use vigil_defi_adapters::{
@@ -11,19 +11,10 @@ use vigil_defi_adapters::{
     preview::{self, PreviewError, Severity, SwapRequest},
     swap::SwapKind,
 };
-use vigil_devnet::{DEMO_ACCOUNTS, Devnet, DevnetOptions, units};
+use vigil_devnet::{DEMO_ACCOUNTS, Devnet, units};
 
 async fn setup() -> (Devnet, Network, ChainClient) {
-    let devnet = Devnet::start(DevnetOptions {
-        snapshot_dir: PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("devnet-snapshot"),
-        state_file: None,
-        port: 0,
-    })
-    .await
-    .unwrap();
-    let network = Network::devnet(devnet.manifest(), devnet.url().parse().unwrap());
-    let client = ChainClient::connect(&network).await.unwrap();
-    (devnet, network, client)
+    vigil_defi_adapters::testing::devnet(Path::new(env!("CARGO_TARGET_TMPDIR"))).await.unwrap()
 }
 
 fn request(account: Address, token_in: Address, token_out: Address, amount: U256) -> SwapRequest {

@@ -3,7 +3,7 @@
 // Test helpers panic on failure by design.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::PathBuf;
+use std::path::Path;
 
 use alloy::{
     network::TransactionBuilder,
@@ -18,19 +18,10 @@ use vigil_defi_adapters::{
     multicall::{self, Asset},
     simulate::{self, AssetId, Plan, Step},
 };
-use vigil_devnet::{DEMO_ACCOUNTS, Devnet, DevnetOptions, contracts::IWETH9, units};
+use vigil_devnet::{DEMO_ACCOUNTS, Devnet, contracts::IWETH9, units};
 
 async fn setup() -> (Devnet, Network, ChainClient) {
-    let devnet = Devnet::start(DevnetOptions {
-        snapshot_dir: PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("devnet-snapshot"),
-        state_file: None,
-        port: 0,
-    })
-    .await
-    .unwrap();
-    let network = Network::devnet(devnet.manifest(), devnet.url().parse().unwrap());
-    let client = ChainClient::connect(&network).await.unwrap();
-    (devnet, network, client)
+    vigil_defi_adapters::testing::devnet(Path::new(env!("CARGO_TARGET_TMPDIR"))).await.unwrap()
 }
 
 fn step(label: &str, to: Address, value: U256, call: impl SolCall) -> Step {
@@ -42,17 +33,9 @@ fn step(label: &str, to: Address, value: U256, call: impl SolCall) -> Step {
 
 /// Executes the plan for real (anvil's unlocked account signs) and returns the gas spent in wei.
 async fn execute(devnet: &Devnet, plan: &Plan) -> U256 {
-    let p = devnet.provider();
     let mut fees = U256::ZERO;
     for s in &plan.steps {
-        let tx = s.request.clone().from(plan.from).with_gas_limit(2_000_000);
-        let hash = *p.send_transaction(tx).await.unwrap().tx_hash();
-        let receipt = loop {
-            if let Some(r) = p.get_transaction_receipt(hash).await.unwrap() {
-                break r;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-        };
+        let receipt = devnet.send_unlocked(s.request.clone().from(plan.from)).await.unwrap();
         assert!(receipt.status(), "{} reverted", s.label);
         fees += U256::from(receipt.gas_used) * U256::from(receipt.effective_gas_price);
     }

@@ -3,7 +3,7 @@
 // Test helpers panic on failure by design.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::PathBuf;
+use std::path::Path;
 
 use alloy::{
     network::TransactionBuilder,
@@ -18,19 +18,10 @@ use vigil_defi_adapters::{
     multicall::Asset,
     swap::{self, SwapError, SwapKind, Venue},
 };
-use vigil_devnet::{DEMO_ACCOUNTS, Devnet, DevnetOptions, contracts, units};
+use vigil_devnet::{DEMO_ACCOUNTS, Devnet, contracts, units};
 
 async fn setup() -> (Devnet, Network, ChainClient) {
-    let devnet = Devnet::start(DevnetOptions {
-        snapshot_dir: PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("devnet-snapshot"),
-        state_file: None,
-        port: 0,
-    })
-    .await
-    .unwrap();
-    let network = Network::devnet(devnet.manifest(), devnet.url().parse().unwrap());
-    let client = ChainClient::connect(&network).await.unwrap();
-    (devnet, network, client)
+    vigil_defi_adapters::testing::devnet(Path::new(env!("CARGO_TARGET_TMPDIR"))).await.unwrap()
 }
 
 /// What the contract itself returns for this venue, by a direct eth_call.
@@ -234,17 +225,9 @@ async fn impossible_requests_are_clear_errors() {
 
 /// Executes a plan with anvil's unlocked account.
 async fn execute(devnet: &Devnet, plan: &vigil_defi_adapters::simulate::Plan) {
-    let p = devnet.provider();
     for s in &plan.steps {
-        let tx = s.request.clone().from(plan.from).with_gas_limit(2_000_000);
-        let hash = *p.send_transaction(tx).await.unwrap().tx_hash();
-        loop {
-            if let Some(r) = p.get_transaction_receipt(hash).await.unwrap() {
-                assert!(r.status(), "{} reverted", s.label);
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-        }
+        let receipt = devnet.send_unlocked(s.request.clone().from(plan.from)).await.unwrap();
+        assert!(receipt.status(), "{} reverted", s.label);
     }
 }
 

@@ -106,6 +106,12 @@ pub struct DevnetOptions {
 }
 
 impl DevnetOptions {
+    /// A devnet for tests: a free port, no saved state, the pristine snapshot shared by every
+    /// test under `dir` (the first one to start deploys it).
+    pub fn shared(dir: &Path) -> Self {
+        Self { snapshot_dir: dir.join("devnet-snapshot"), state_file: None, port: 0 }
+    }
+
     /// The app's devnet under `data_dir`: fixed port, state kept between runs.
     pub fn app(data_dir: &Path) -> Self {
         let dir = data_dir.join("devnet");
@@ -256,6 +262,26 @@ impl Devnet {
     /// A provider connected to it.
     pub fn provider(&self) -> &DynProvider {
         &self.provider
+    }
+
+    /// Sends `tx` from one of anvil's unlocked dev accounts (its `from`) and waits for the
+    /// receipt, whatever its status. For tests and demos: real users sign with their own keys.
+    pub async fn send_unlocked(
+        &self,
+        tx: alloy::rpc::types::TransactionRequest,
+    ) -> Result<alloy::rpc::types::TransactionReceipt, DevnetError> {
+        use alloy::network::TransactionBuilder;
+        let tx = if tx.gas.is_none() { tx.with_gas_limit(5_000_000) } else { tx };
+        let hash = *self.provider.send_transaction(tx).await.map_err(deploy::rpc)?.tx_hash();
+        for _ in 0..5000 {
+            if let Some(r) =
+                self.provider.get_transaction_receipt(hash).await.map_err(deploy::rpc)?
+            {
+                return Ok(r);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+        }
+        Err(DevnetError::Rpc(format!("no receipt for {hash} after 10 s")))
     }
 
     /// Saves the current state, so the next start resumes from it.

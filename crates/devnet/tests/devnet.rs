@@ -3,7 +3,7 @@
 // Test helpers panic on failure by design.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use alloy::{
     primitives::{Address, U256, Uint},
@@ -16,11 +16,7 @@ use vigil_devnet::{
 
 /// The pristine snapshot is shared by every test binary run (the first test deploys it).
 fn options(state_file: Option<PathBuf>) -> DevnetOptions {
-    DevnetOptions {
-        snapshot_dir: PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("devnet-snapshot"),
-        state_file,
-        port: 0,
-    }
+    DevnetOptions { state_file, ..DevnetOptions::shared(Path::new(env!("CARGO_TARGET_TMPDIR"))) }
 }
 
 async fn start() -> Devnet {
@@ -197,22 +193,8 @@ async fn pools_hold_liquidity_and_quotes_match_pool_state() {
 
 async fn send(devnet: &Devnet, from: Address, to: Address, call: impl alloy::sol_types::SolCall) {
     use alloy::{network::TransactionBuilder, rpc::types::TransactionRequest};
-    // A fixed gas limit: an estimate can fall short when the next block has a new timestamp.
-    let tx = TransactionRequest::default()
-        .from(from)
-        .to(to)
-        .with_gas_limit(5_000_000)
-        .with_input(call.abi_encode());
-    let pending = devnet.provider().send_transaction(tx).await.unwrap();
-    let hash = *pending.tx_hash();
-    for _ in 0..2000 {
-        if let Some(r) = devnet.provider().get_transaction_receipt(hash).await.unwrap() {
-            assert!(r.status(), "transaction reverted");
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    }
-    panic!("no receipt");
+    let tx = TransactionRequest::default().from(from).to(to).with_input(call.abi_encode());
+    assert!(devnet.send_unlocked(tx).await.unwrap().status(), "transaction reverted");
 }
 
 /// Aave's health factor, with its rounding: `percentMul(collateral, threshold).wadDiv(debt)`,

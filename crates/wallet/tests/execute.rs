@@ -4,7 +4,7 @@
 // Test helpers panic on failure by design.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::PathBuf;
+use std::path::Path;
 
 use alloy::{primitives::I256, providers::Provider};
 use vigil_defi_adapters::{
@@ -14,23 +14,14 @@ use vigil_defi_adapters::{
     simulate,
     swap::SwapKind,
 };
-use vigil_devnet::{Devnet, DevnetOptions, units};
+use vigil_devnet::{Devnet, units};
 use vigil_signer::{DerivationPath, EvmSigner, Mnemonic, SoftwareEvmSigner};
 use vigil_wallet::execute::{self, ExecuteError, TxEvent};
 
 const JUNK: &str = "test test test test test test test test test test test junk";
 
 async fn setup() -> (Devnet, Network, ChainClient) {
-    let devnet = Devnet::start(DevnetOptions {
-        snapshot_dir: PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("devnet-snapshot"),
-        state_file: None,
-        port: 0,
-    })
-    .await
-    .unwrap();
-    let network = Network::devnet(devnet.manifest(), devnet.url().parse().unwrap());
-    let client = ChainClient::connect(&network).await.unwrap();
-    (devnet, network, client)
+    vigil_defi_adapters::testing::devnet(Path::new(env!("CARGO_TARGET_TMPDIR"))).await.unwrap()
 }
 
 fn signer(index: u32) -> SoftwareEvmSigner {
