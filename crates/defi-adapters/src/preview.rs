@@ -2,6 +2,7 @@
 
 use alloy::{
     primitives::{Address, Bytes, I256, U256, utils::format_units},
+    providers::Provider,
     sol_types::SolCall,
 };
 use serde::Serialize;
@@ -209,6 +210,9 @@ pub enum PreviewError {
         /// Held, whole units.
         have: String,
     },
+    /// A token address has no contract code: probably a wallet address typed by mistake.
+    #[error("{0} has no contract code: it is not a token (is it a wallet address?)")]
+    NotAContract(Address),
     /// The chain could not be read.
     #[error(transparent)]
     Client(#[from] crate::ClientError),
@@ -233,6 +237,17 @@ pub async fn preview_swap(
     req: &SwapRequest,
 ) -> Result<SwapPreview, PreviewError> {
     let p = &network.protocols;
+    // Tokens the network does not list were typed by the user: make sure they are contracts
+    // (one request each, only for such tokens).
+    for (token, native) in [(req.token_in, req.native_in), (req.token_out, req.native_out)] {
+        if native || token == p.weth || network.tokens.iter().any(|t| t.address == token) {
+            continue;
+        }
+        let code = client.request(|c| async move { c.get_code_at(token).await }).await?;
+        if code.is_empty() {
+            return Err(PreviewError::NotAContract(token));
+        }
+    }
     let routers = [p.uniswap_v2_router, p.uniswap_v3_swap_router];
     let mut extra: Vec<(Address, Bytes)> = routers
         .iter()

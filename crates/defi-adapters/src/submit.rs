@@ -83,3 +83,25 @@ pub async fn wait_for_receipt(
         interval = (interval * 2).min(Duration::from_secs(2));
     }
 }
+
+/// Waits until the block holding a transaction has `confirmations` blocks on top of it (counting
+/// its own), so a reorganisation is unlikely to undo it. Bounded by `timeout`.
+pub async fn wait_for_confirmations(
+    client: &ChainClient,
+    hash: B256,
+    mined_in: u64,
+    confirmations: u64,
+    timeout: Duration,
+) -> Result<(), SubmitError> {
+    let started = std::time::Instant::now();
+    loop {
+        let latest = client.request(|p| async move { p.get_block_number().await }).await?;
+        if latest + 1 >= mined_in + confirmations.max(1) {
+            return Ok(());
+        }
+        if started.elapsed() > timeout {
+            return Err(SubmitError::Timeout(hash, timeout));
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}

@@ -33,7 +33,7 @@ pub enum TxEvent {
         /// Its hash.
         hash: B256,
     },
-    /// Step `step` was mined successfully.
+    /// Step `step` was mined successfully and is final.
     Confirmed {
         /// The step's index.
         step: usize,
@@ -88,7 +88,14 @@ fn account_lock(account: Address) -> Arc<tokio::sync::Mutex<()>> {
     map.entry(account).or_default().clone()
 }
 
-/// Signs and sends every step of a simulated plan in order, waiting for each receipt.
+/// How many blocks (the transaction's own included) must hold a transaction before it counts
+/// as final: 1 on the local devnet, where nothing reorganises, more on public chains.
+pub fn confirmations_for(chain_id: u64) -> u64 {
+    if chain_id == vigil_devnet::CHAIN_ID { 1 } else { 3 }
+}
+
+/// Signs and sends every step of a simulated plan in order, waiting for each to be final
+/// ([`confirmations_for`] the client's chain) before sending the next.
 pub async fn execute(
     client: &ChainClient,
     plan: &Plan,
@@ -96,6 +103,7 @@ pub async fn execute(
     signer: &dyn EvmSigner,
     on_event: &mut (dyn FnMut(TxEvent) + Send),
 ) -> Result<Vec<TransactionReceipt>, ExecuteError> {
+    let confirmations = confirmations_for(client.chain_id());
     if let Some(reason) = simulation.revert_reason() {
         return Err(ExecuteError::WouldFail(reason.to_owned()));
     }
@@ -128,11 +136,9 @@ pub async fn execute(
         if !receipt.status() {
             return Err(ExecuteError::Reverted { label: step.label.clone(), hash });
         }
-        on_event(TxEvent::Confirmed {
-            step: i,
-            hash,
-            block: receipt.block_number.unwrap_or_default(),
-        });
+        let block = receipt.block_number.unwrap_or_default();
+        submit::wait_for_confirmations(client, hash, block, confirmations, RECEIPT_TIMEOUT).await?;
+        on_event(TxEvent::Confirmed { step: i, hash, block });
         receipts.push(receipt);
     }
     Ok(receipts)
