@@ -110,6 +110,34 @@ pub struct Config {
     /// The accounts, in the order the user sees them.
     #[serde(default, rename = "account")]
     pub accounts: Vec<AccountConfig>,
+    /// Networks added by the user, or built-in ones with the user's own RPC URLs.
+    #[serde(default, rename = "network", skip_serializing_if = "Vec::is_empty")]
+    pub networks: Vec<NetworkConfig>,
+}
+
+/// A network in the config file:
+///
+/// ```toml
+/// [[network]]
+/// name = "ethereum"               # a built-in name keeps its protocol addresses
+/// chain_id = 1
+/// rpc_urls = ["https://my-node.example/rpc", "https://ethereum-rpc.publicnode.com"]
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkConfig {
+    /// The name used with `--network`.
+    pub name: String,
+    /// Its chain id; every RPC URL must serve it.
+    pub chain_id: u64,
+    /// RPC endpoints, in order of preference.
+    pub rpc_urls: Vec<url::Url>,
+    /// Block explorer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub explorer: Option<url::Url>,
+    /// The native coin's symbol (default ETH).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub native_symbol: Option<String>,
 }
 
 impl Config {
@@ -168,6 +196,7 @@ mod tests {
         let path = dir.path().join("c/config.toml");
         assert_eq!(Config::load(&path).unwrap(), Config::default());
         let config = Config {
+            networks: vec![],
             accounts: vec![AccountConfig {
                 name: "Main".into(),
                 chain: Chain::Ethereum,

@@ -11,5 +11,5 @@ pub mod execute;
 pub mod portfolio;
 mod service;
 
-pub use config::{AccountConfig, Config, ConfigError, Paths, SignerKind};
+pub use config::{AccountConfig, Config, ConfigError, NetworkConfig, Paths, SignerKind};
 pub use service::{NewWallet, Wallet, WalletError};

@@ -28,10 +28,52 @@ pub enum PortfolioError {
     /// The chain could not be read.
     #[error(transparent)]
     Client(#[from] ClientError),
+    /// The config file is invalid.
+    #[error(transparent)]
+    Config(#[from] crate::ConfigError),
 }
 
-/// The network called `name` (`devnet`, the default, or a built-in public network).
+/// The network called `name`: `devnet` (the default), a network of the config file, or a
+/// built-in public network. A config entry with a built-in's chain id keeps that network's
+/// protocol addresses and tokens, with the user's RPC URLs.
 pub fn network(name: &str, paths: &Paths) -> Result<Network, PortfolioError> {
+    let config = crate::Config::load(&paths.config_file())?;
+    if let Some(n) = config.networks.iter().find(|n| n.name.eq_ignore_ascii_case(name)) {
+        if n.rpc_urls.is_empty() {
+            return Err(PortfolioError::Client(ClientError::NoEndpoints(n.name.clone())));
+        }
+        let base = Network::builtin().into_iter().find(|b| b.chain_id == n.chain_id);
+        return Ok(match base {
+            Some(b) => Network {
+                name: n.name.clone(),
+                rpc_urls: n.rpc_urls.clone(),
+                explorer: n.explorer.clone().or(b.explorer.clone()),
+                native_symbol: n.native_symbol.clone().unwrap_or(b.native_symbol.clone()),
+                ..b
+            },
+            // An unknown chain: balances of the native coin only, no protocols.
+            None => Network {
+                name: n.name.clone(),
+                chain_id: n.chain_id,
+                rpc_urls: n.rpc_urls.clone(),
+                explorer: n.explorer.clone(),
+                native_symbol: n.native_symbol.clone().unwrap_or_else(|| "ETH".into()),
+                protocols: vigil_defi_adapters::ProtocolAddresses {
+                    weth: Address::ZERO,
+                    multicall3: vigil_devnet::MULTICALL3,
+                    uniswap_v2_router: None,
+                    uniswap_v2_factory: None,
+                    uniswap_v3_factory: None,
+                    uniswap_v3_quoter_v2: None,
+                    uniswap_v3_swap_router: None,
+                    aave_v3_addresses_provider: None,
+                    aave_v3_pool: None,
+                    aave_v3_oracle: None,
+                },
+                tokens: vec![],
+            },
+        });
+    }
     if name.eq_ignore_ascii_case("devnet") {
         let status = daemon::connect_info(&DevnetOptions::app(&paths.data_dir))?;
         let url = status.1.parse().map_err(|_| {
@@ -42,6 +84,7 @@ pub fn network(name: &str, paths: &Paths) -> Result<Network, PortfolioError> {
     Network::named(name).ok_or_else(|| PortfolioError::UnknownNetwork {
         name: name.to_owned(),
         known: std::iter::once("devnet".to_owned())
+            .chain(config.networks.iter().map(|n| n.name.clone()))
             .chain(Network::builtin().into_iter().map(|n| n.name))
             .collect::<Vec<_>>()
             .join(", "),
@@ -121,6 +164,39 @@ mod tests {
         assert_eq!(trim("1.500".into()), "1.5");
         assert_eq!(trim("100".into()), "100");
         assert_eq!(trim("0.000000000000000001".into()), "0.000000000000000001");
+    }
+
+    #[test]
+    fn config_networks_override_rpc_urls_and_keep_protocols() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Paths::under(dir.path().into());
+        std::fs::create_dir_all(&paths.config_dir).unwrap();
+        std::fs::write(
+            paths.config_file(),
+            r#"
+[[network]]
+name = "ethereum"
+chain_id = 1
+rpc_urls = ["http://127.0.0.1:9/a", "https://backup.example/rpc"]
+
+[[network]]
+name = "mychain"
+chain_id = 777
+rpc_urls = ["http://127.0.0.1:9/"]
+native_symbol = "MYC"
+"#,
+        )
+        .unwrap();
+        let eth = network("Ethereum", &paths).unwrap();
+        assert_eq!(eth.rpc_urls.len(), 2);
+        assert_eq!(eth.rpc_urls[0].as_str(), "http://127.0.0.1:9/a");
+        assert!(eth.protocols.uniswap_v3_quoter_v2.is_some(), "protocols come from the built-in");
+        assert!(eth.token("USDC").is_some());
+        let mine = network("mychain", &paths).unwrap();
+        assert_eq!((mine.chain_id, mine.native_symbol.as_str()), (777, "MYC"));
+        assert!(mine.protocols.uniswap_v2_router.is_none() && mine.tokens.is_empty());
+        let err = network("nope", &paths).unwrap_err().to_string();
+        assert!(err.contains("mychain"), "config networks are listed: {err}");
     }
 
     #[test]
