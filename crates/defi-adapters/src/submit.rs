@@ -19,6 +19,14 @@ pub struct Fees {
     pub max_priority_fee_per_gas: u128,
 }
 
+impl Fees {
+    /// What a transaction is expected to pay per gas: the next base fee plus the tip (the cap
+    /// only bounds it).
+    pub fn expected_per_gas(&self) -> u128 {
+        (self.max_fee_per_gas - self.max_priority_fee_per_gas) / 2 + self.max_priority_fee_per_gas
+    }
+}
+
 /// Errors while sending.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

@@ -115,7 +115,8 @@ pub struct Routes {
     pub kind: SwapKind,
     /// Every route that quoted, best first.
     pub quotes: Vec<Quote>,
-    /// The gas price used to compare them (wei).
+    /// The expected price per gas (next base fee plus tip, wei) used to compare them and to
+    /// price the fee in the preview.
     pub gas_price: u128,
     /// USD prices from the lending market's oracle, read in the same batch (`None` where the
     /// network has no oracle or it does not price the token).
@@ -351,8 +352,10 @@ pub async fn route_with(
     calls.extend(extra);
     let (results, gas_price) = tokio::try_join!(
         multicall::aggregate(client, network.protocols.multicall3, calls),
-        client.request(|p| async move { alloy::providers::Provider::get_gas_price(&p).await }),
+        // The same fee estimate the submission uses, so preview and reality agree.
+        crate::submit::suggest_fees(client),
     )?;
+    let gas_price = gas_price.expected_per_gas();
     let (route_results, rest) = results.split_at(venues.len());
     let (probe_results, rest) = rest.split_at(venues.len());
     let (price_results, rest) = rest.split_at(price_venues.len());
