@@ -13,6 +13,7 @@ sol! {
         function balanceOf(address owner) external view returns (uint256);
         function allowance(address owner, address spender) external view returns (uint256);
         function approve(address spender, uint256 amount) external returns (bool);
+        function transfer(address to, uint256 amount) external returns (bool);
     }
 
     /// Tokens such as MKR return their name and symbol as bytes32.

@@ -339,7 +339,8 @@ pub async fn preview_swap(
         }
         _ => None,
     };
-    let findings = assess_swap(&SwapRisk {
+    let plan_findings = assess_plan(client, network, &plan, &simulation, &[]).await?;
+    let mut findings = assess_swap(&SwapRisk {
         simulation: &simulation,
         quote: &best,
         slippage_bps: req.slippage_bps,
@@ -347,6 +348,8 @@ pub async fn preview_swap(
             && simulation.approvals.iter().any(|a| a.amount == U256::MAX),
         oracle_deviation_bps,
     });
+    findings.extend(plan_findings);
+    findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
     let symbol_of = |asset: AssetId| match asset {
         AssetId::Native => (network.native_symbol.clone(), 18u8, None),
         AssetId::Token(t) if t == req.token_in && !req.native_in => {
@@ -420,6 +423,120 @@ pub async fn preview_swap(
     })
 }
 
+/// Contracts the network configuration vouches for: its protocols and listed tokens.
+fn known_contracts(network: &Network) -> Vec<Address> {
+    let p = &network.protocols;
+    let mut known: Vec<Address> = [
+        Some(p.weth),
+        Some(p.multicall3),
+        p.uniswap_v2_router,
+        p.uniswap_v2_factory,
+        p.uniswap_v3_factory,
+        p.uniswap_v3_quoter_v2,
+        p.uniswap_v3_swap_router,
+        p.aave_v3_addresses_provider,
+        p.aave_v3_pool,
+        p.aave_v3_oracle,
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    known.extend(network.tokens.iter().map(|t| t.address));
+    known
+}
+
+/// Risk checks of any plan, beyond what a swap's quote shows: calls and approvals to
+/// addresses with no code, tokens sent to the token contract itself, funds going to someone
+/// other than the account, and contracts the account has not used before (`used_before`,
+/// from the wallet's history). Code is read only for addresses the network does not vouch for.
+pub async fn assess_plan(
+    client: &ChainClient,
+    network: &Network,
+    plan: &Plan,
+    simulation: &Simulation,
+    used_before: &[Address],
+) -> Result<Vec<Finding>, crate::ClientError> {
+    use Severity::*;
+    let vouched = known_contracts(network);
+    // Whatever emitted an event during the simulation is a contract: no need to ask the node.
+    let mut known = vouched.clone();
+    known.extend(simulation.contracts.iter().copied());
+    let account = plan.from;
+    let calls: Vec<Address> = plan
+        .steps
+        .iter()
+        .filter(|s| s.request.input.input().is_some_and(|i| !i.is_empty()))
+        .filter_map(|s| s.request.to.and_then(|t| t.to().copied()))
+        .collect();
+    let spenders: Vec<Address> = simulation.approvals.iter().map(|a| a.spender).collect();
+    let receivers: Vec<Address> = simulation
+        .changes
+        .iter()
+        .filter(|c| c.account != account && c.delta.is_positive())
+        .map(|c| c.account)
+        .collect();
+    let mut to_check: Vec<Address> = calls
+        .iter()
+        .chain(&spenders)
+        .chain(&receivers)
+        .copied()
+        .filter(|a| !known.contains(a))
+        .collect();
+    to_check.sort();
+    to_check.dedup();
+    let mut has_code = std::collections::HashMap::new();
+    for a in to_check {
+        let code = client.request(|p| async move { p.get_code_at(a).await }).await?;
+        has_code.insert(a, !code.is_empty());
+    }
+    let is_contract = |a: &Address| known.contains(a) || has_code.get(a).copied().unwrap_or(false);
+
+    let mut out = Vec::new();
+    for target in &calls {
+        if !is_contract(target) {
+            out.push(Finding::new(Danger, "no_code", format!("The plan calls {target}, which has no contract code: a wallet address where a contract is expected.")));
+        } else if !vouched.contains(target) && !used_before.contains(target) {
+            out.push(Finding::new(
+                Info,
+                "first_interaction",
+                format!("You have not used the contract {target} before."),
+            ));
+        }
+    }
+    for a in &simulation.approvals {
+        if a.spender == a.token {
+            out.push(Finding::new(Danger, "approve_token_itself", format!("The plan approves the token contract {} to spend itself: no legitimate app asks for this.", a.token)));
+        } else if !is_contract(&a.spender) {
+            out.push(Finding::new(
+                Danger,
+                "approve_no_code",
+                format!(
+                    "The plan lets {}, a wallet address rather than a contract, spend your tokens.",
+                    a.spender
+                ),
+            ));
+        }
+    }
+    for c in simulation.changes.iter().filter(|c| c.account != account && c.delta.is_positive()) {
+        match c.asset {
+            AssetId::Token(token) if c.account == token => out.push(Finding::new(
+                Danger,
+                "transfer_to_token",
+                format!("The plan sends tokens to the token contract {token} itself: they would be lost."),
+            )),
+            _ if !is_contract(&c.account) => out.push(Finding::new(
+                Warning,
+                "foreign_recipient",
+                format!("Funds go to {}, which is not your account.", c.account),
+            )),
+            _ => {}
+        }
+    }
+    out.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    out.dedup();
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -437,7 +554,13 @@ mod tests {
     }
 
     fn ok_sim() -> Simulation {
-        Simulation { steps: vec![], changes: vec![], approvals: vec![], gas_used: 0 }
+        Simulation {
+            steps: vec![],
+            changes: vec![],
+            approvals: vec![],
+            gas_used: 0,
+            contracts: vec![],
+        }
     }
 
     fn codes(r: &SwapRisk<'_>) -> Vec<(Severity, &'static str)> {

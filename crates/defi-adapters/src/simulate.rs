@@ -106,6 +106,10 @@ pub struct Simulation {
     pub approvals: Vec<ApprovalChange>,
     /// Total gas.
     pub gas_used: u64,
+    /// Addresses that emitted events while the plan ran: contracts, by construction (a wallet
+    /// address cannot emit an event).
+    #[serde(skip)]
+    pub contracts: Vec<Address>,
 }
 
 impl Simulation {
@@ -163,6 +167,7 @@ pub async fn simulate(client: &ChainClient, plan: &Plan) -> Result<Simulation, C
     let mut deltas: BTreeMap<(Address, AssetId), I256> = BTreeMap::new();
     let mut approvals = Vec::new();
     let mut steps = Vec::new();
+    let mut contracts: Vec<Address> = Vec::new();
     for (step, result) in plan.steps.iter().zip(&results) {
         steps.push(StepOutcome {
             label: step.label.clone(),
@@ -177,6 +182,9 @@ pub async fn simulate(client: &ChainClient, plan: &Plan) -> Result<Simulation, C
         if result.status {
             for log in &result.logs {
                 apply_log(log, &mut deltas, &mut approvals);
+                if log.address() != NATIVE_PSEUDO_TOKEN {
+                    contracts.push(log.address());
+                }
             }
         }
     }
@@ -186,7 +194,9 @@ pub async fn simulate(client: &ChainClient, plan: &Plan) -> Result<Simulation, C
         .filter(|(_, d)| !d.is_zero())
         .map(|((account, asset), delta)| BalanceChange { account, asset, delta })
         .collect();
-    Ok(Simulation { steps, changes, approvals, gas_used })
+    contracts.sort();
+    contracts.dedup();
+    Ok(Simulation { steps, changes, approvals, gas_used, contracts })
 }
 
 fn signed(v: U256) -> I256 {

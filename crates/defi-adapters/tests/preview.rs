@@ -142,3 +142,73 @@ async fn insufficient_balance_is_refused_before_signing() {
         "insufficient USDC: the swap may spend 20000 but the account holds 10000"
     );
 }
+
+/// A one-step plan calling `to` with `call`.
+fn one_step(
+    from: Address,
+    to: Address,
+    call: impl alloy::sol_types::SolCall,
+) -> vigil_defi_adapters::simulate::Plan {
+    use alloy::{network::TransactionBuilder, rpc::types::TransactionRequest};
+    vigil_defi_adapters::simulate::Plan {
+        from,
+        steps: vec![vigil_defi_adapters::simulate::Step {
+            label: "step".into(),
+            request: TransactionRequest::default().to(to).with_input(call.abi_encode()),
+        }],
+    }
+}
+
+#[tokio::test]
+async fn plan_checks_catch_wallet_addresses_token_sinks_and_foreign_recipients() {
+    use vigil_defi_adapters::{abi::IERC20, simulate};
+    let (devnet, network, client) = setup().await;
+    let m = devnet.manifest();
+    let usdc = m.tokens["USDC"].address;
+    let user = DEMO_ACCOUNTS[1];
+    let stranger = DEMO_ACCOUNTS[4];
+    let codes = |plan: &simulate::Plan, used: Vec<Address>| {
+        let (client, network) = (&client, &network);
+        let plan = plan.clone();
+        async move {
+            let sim = simulate::simulate(client, &plan).await.unwrap();
+            preview::assess_plan(client, network, &plan, &sim, &used)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|f| (f.severity, f.code))
+                .collect::<Vec<_>>()
+        }
+    };
+    let transfer = |to| IERC20::transferCall { to, amount: units(10.0, 6) };
+
+    // Tokens sent to the token contract itself are lost.
+    let c = codes(&one_step(user, usdc, transfer(usdc)), vec![]).await;
+    assert!(c.contains(&(Severity::Danger, "transfer_to_token")), "{c:?}");
+    // An approval to a wallet address.
+    let c = codes(
+        &one_step(user, usdc, IERC20::approveCall { spender: stranger, amount: units(5.0, 6) }),
+        vec![],
+    )
+    .await;
+    assert!(c.contains(&(Severity::Danger, "approve_no_code")), "{c:?}");
+    // Funds to someone else.
+    let c = codes(&one_step(user, usdc, transfer(stranger)), vec![]).await;
+    assert_eq!(c, [(Severity::Warning, "foreign_recipient")]);
+    // A call to a wallet address where a contract is expected.
+    let c = codes(
+        &one_step(user, stranger, IERC20::approveCall { spender: usdc, amount: U256::from(1) }),
+        vec![],
+    )
+    .await;
+    assert!(c.contains(&(Severity::Danger, "no_code")), "{c:?}");
+    // A contract the network does not vouch for and the account has not used: info, once.
+    // (A Uniswap V2 pair is a token contract the network's list does not name.)
+    let unknown = m.uniswap_v2.pairs["USDC/DAI"];
+    let call = IERC20::approveCall { spender: m.uniswap_v2.router, amount: U256::from(1) };
+    assert_eq!(
+        codes(&one_step(user, unknown, call.clone()), vec![]).await,
+        [(Severity::Info, "first_interaction")]
+    );
+    assert!(codes(&one_step(user, unknown, call), vec![unknown]).await.is_empty());
+}
