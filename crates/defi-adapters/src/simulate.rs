@@ -135,9 +135,177 @@ impl Simulation {
     }
 }
 
-/// Runs the whole plan in one `eth_simulateV1` call (one round trip), in order, on the latest
-/// block, tracing native and token transfers.
+/// Whether an error says the node does not have a method.
+fn method_missing(e: &ClientError) -> bool {
+    let ClientError::Rpc(message) = e else { return false };
+    let m = message.to_lowercase();
+    m.contains("-32601")
+        || m.contains("method not found")
+        || m.contains("not supported")
+        || m.contains("does not exist")
+        || m.contains("not available")
+}
+
+/// Runs the whole plan, in order, on the latest block, tracing native and token transfers:
+/// in one `eth_simulateV1` call where the node has it, otherwise step by step with
+/// `debug_traceCall` ([`simulate_by_tracing`]).
 pub async fn simulate(client: &ChainClient, plan: &Plan) -> Result<Simulation, ClientError> {
+    match simulate_v1(client, plan).await {
+        Err(e) if method_missing(&e) => {
+            tracing::info!("the node has no eth_simulateV1 ({e}); simulating with debug_traceCall");
+            simulate_by_tracing(client, plan).await
+        }
+        result => result,
+    }
+}
+
+fn wall_clock() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
+}
+
+/// The fallback for nodes without `eth_simulateV1`: each step is traced with `debug_traceCall`
+/// (call tracer with logs) on the state the previous steps left, which is carried forward as
+/// state overrides from the prestate tracer's diff. Two requests per step.
+pub async fn simulate_by_tracing(
+    client: &ChainClient,
+    plan: &Plan,
+) -> Result<Simulation, ClientError> {
+    use alloy::{
+        eips::BlockId,
+        providers::ext::DebugApi,
+        rpc::types::{
+            state::StateOverride,
+            trace::geth::{
+                CallConfig, CallFrame, GethDebugTracingCallOptions, GethDebugTracingOptions,
+                GethTrace, PreStateConfig, PreStateFrame,
+            },
+        },
+    };
+    let time = BlockOverrides { time: Some(wall_clock()), ..Default::default() };
+    let mut overrides = StateOverride::default();
+    let mut deltas: BTreeMap<(Address, AssetId), I256> = BTreeMap::new();
+    let mut approvals = Vec::new();
+    let mut contracts = Vec::new();
+    let mut steps = Vec::new();
+    for step in &plan.steps {
+        let tx = step.request.clone().from(plan.from);
+        let call_tracer = GethDebugTracingOptions::call_tracer(CallConfig {
+            only_top_call: Some(false),
+            with_log: Some(true),
+        });
+        let options = GethDebugTracingCallOptions::new(call_tracer)
+            .with_state_overrides(overrides.clone())
+            .with_block_overrides(time.clone());
+        let trace = client
+            .request(|p| {
+                let (tx, options) = (tx.clone(), options.clone());
+                async move { p.debug_trace_call(tx, BlockId::latest(), options).await }
+            })
+            .await?;
+        let GethTrace::CallTracer(frame) = trace else {
+            return Err(ClientError::Rpc("the node returned another trace than asked".into()));
+        };
+        let success = frame.error.is_none();
+        steps.push(StepOutcome {
+            label: step.label.clone(),
+            success,
+            gas_used: frame.gas_used.saturating_to(),
+            // Decoded the same way as eth_simulateV1's return data, so both paths agree.
+            revert_reason: (!success).then(|| {
+                frame
+                    .output
+                    .as_ref()
+                    .and_then(|o| alloy::sol_types::decode_revert_reason(o))
+                    .or_else(|| frame.revert_reason.clone())
+                    .or_else(|| frame.error.clone())
+                    .unwrap_or_else(|| "reverted without a reason".into())
+            }),
+        });
+        if !success {
+            continue;
+        }
+        // Transfers and events of every call that did not revert, depth first.
+        fn walk(frame: &CallFrame, visit: &mut dyn FnMut(&CallFrame)) {
+            if frame.error.is_some() {
+                return;
+            }
+            visit(frame);
+            for child in &frame.calls {
+                walk(child, visit);
+            }
+        }
+        walk(&frame, &mut |f| {
+            if let (Some(value), Some(to)) = (f.value, f.to)
+                && !value.is_zero()
+                && f.typ != "DELEGATECALL"
+            {
+                *deltas.entry((f.from, AssetId::Native)).or_insert(I256::ZERO) -= signed(value);
+                *deltas.entry((to, AssetId::Native)).or_insert(I256::ZERO) += signed(value);
+            }
+            for l in &f.logs {
+                let log = Log { inner: l.clone().into_log(), ..Default::default() };
+                apply_log(&log, &mut deltas, &mut approvals);
+                contracts.push(log.address());
+            }
+        });
+        // Carry the step's state changes into the next step.
+        let prestate = GethDebugTracingOptions::prestate_tracer(PreStateConfig {
+            diff_mode: Some(true),
+            ..Default::default()
+        });
+        let options = GethDebugTracingCallOptions::new(prestate)
+            .with_state_overrides(overrides.clone())
+            .with_block_overrides(time.clone());
+        let trace = client
+            .request(|p| {
+                let (tx, options) = (tx.clone(), options.clone());
+                async move { p.debug_trace_call(tx, BlockId::latest(), options).await }
+            })
+            .await?;
+        let GethTrace::PreStateTracer(PreStateFrame::Diff(diff)) = trace else {
+            return Err(ClientError::Rpc("the node returned no prestate diff".into()));
+        };
+        for (address, pre) in &diff.pre {
+            let post = diff.post.get(address);
+            let entry = overrides.entry(*address).or_default();
+            // Slots present before and absent after were cleared to zero.
+            let diff_slots = entry.state_diff.get_or_insert_with(Default::default);
+            for slot in pre.storage.keys() {
+                if post.is_none_or(|p| !p.storage.contains_key(slot)) {
+                    diff_slots.insert(*slot, alloy::primitives::B256::ZERO);
+                }
+            }
+        }
+        for (address, post) in diff.post {
+            let entry = overrides.entry(address).or_default();
+            if let Some(b) = post.balance {
+                entry.balance = Some(b);
+            }
+            if let Some(n) = post.nonce {
+                entry.nonce = Some(n);
+            }
+            if let Some(c) = post.code {
+                entry.code = Some(c);
+            }
+            entry.state_diff.get_or_insert_with(Default::default).extend(post.storage);
+        }
+    }
+    let gas_used = steps.iter().map(|s| s.gas_used).sum();
+    contracts.sort();
+    contracts.dedup();
+    let changes = deltas
+        .into_iter()
+        .filter(|(_, d)| !d.is_zero())
+        .map(|((account, asset), delta)| BalanceChange { account, asset, delta })
+        .collect();
+    Ok(Simulation { steps, changes, approvals, gas_used, contracts })
+}
+
+/// [`simulate`] through `eth_simulateV1` only.
+pub async fn simulate_v1(client: &ChainClient, plan: &Plan) -> Result<Simulation, ClientError> {
     let calls: Vec<TransactionRequest> =
         plan.steps.iter().map(|s| s.request.clone().from(plan.from)).collect();
     // The block is stamped with the wall clock, as the real one will be: on an idle chain the
