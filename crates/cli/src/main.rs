@@ -218,6 +218,11 @@ fn main() -> ExitCode {
     }
 }
 
+/// Runs the async part of a command on a single-threaded runtime.
+fn block_on<T>(future: impl std::future::Future<Output = Result<T>>) -> Result<T> {
+    tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(future)
+}
+
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Derive { chain, index } => {
@@ -227,10 +232,7 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Vault { command } => vault(command)?,
         Command::Balances { accounts, network, json } => {
-            tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()?
-                .block_on(balances(accounts, &network, json))?
+            block_on(balances(accounts, &network, json))?
         }
         Command::Swap {
             from,
@@ -259,17 +261,9 @@ fn run(cli: Cli) -> Result<()> {
                 accept_risk,
                 password_stdin,
             };
-            tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(swap(
-                args,
-                &network,
-                preview_only,
-                json,
-            ))?
+            block_on(swap(args, &network, preview_only, json))?
         }
-        Command::Devnet { command } => tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?
-            .block_on(devnet(command))?,
+        Command::Devnet { command } => block_on(devnet(command))?,
     }
     Ok(())
 }

@@ -185,6 +185,17 @@ pub async fn simulate_by_tracing(
         },
     };
     let time = BlockOverrides { time: Some(wall_clock()), ..Default::default() };
+    // One traced call of `tx` with `tracer`, on the latest state plus `overrides`.
+    let trace =
+        |tx: TransactionRequest, tracer: GethDebugTracingOptions, overrides: &StateOverride| {
+            let options = GethDebugTracingCallOptions::new(tracer)
+                .with_state_overrides(overrides.clone())
+                .with_block_overrides(time.clone());
+            client.request(move |p| {
+                let (tx, options) = (tx.clone(), options.clone());
+                async move { p.debug_trace_call(tx, BlockId::latest(), options).await }
+            })
+        };
     let mut overrides = StateOverride::default();
     let mut deltas: BTreeMap<(Address, AssetId), I256> = BTreeMap::new();
     let mut approvals = Vec::new();
@@ -196,16 +207,7 @@ pub async fn simulate_by_tracing(
             only_top_call: Some(false),
             with_log: Some(true),
         });
-        let options = GethDebugTracingCallOptions::new(call_tracer)
-            .with_state_overrides(overrides.clone())
-            .with_block_overrides(time.clone());
-        let trace = client
-            .request(|p| {
-                let (tx, options) = (tx.clone(), options.clone());
-                async move { p.debug_trace_call(tx, BlockId::latest(), options).await }
-            })
-            .await?;
-        let GethTrace::CallTracer(frame) = trace else {
+        let GethTrace::CallTracer(frame) = trace(tx.clone(), call_tracer, &overrides).await? else {
             return Err(ClientError::Rpc("the node returned another trace than asked".into()));
         };
         let success = frame.error.is_none();
@@ -256,16 +258,9 @@ pub async fn simulate_by_tracing(
             diff_mode: Some(true),
             ..Default::default()
         });
-        let options = GethDebugTracingCallOptions::new(prestate)
-            .with_state_overrides(overrides.clone())
-            .with_block_overrides(time.clone());
-        let trace = client
-            .request(|p| {
-                let (tx, options) = (tx.clone(), options.clone());
-                async move { p.debug_trace_call(tx, BlockId::latest(), options).await }
-            })
-            .await?;
-        let GethTrace::PreStateTracer(PreStateFrame::Diff(diff)) = trace else {
+        let GethTrace::PreStateTracer(PreStateFrame::Diff(diff)) =
+            trace(tx.clone(), prestate, &overrides).await?
+        else {
             return Err(ClientError::Rpc("the node returned no prestate diff".into()));
         };
         for (address, pre) in &diff.pre {
