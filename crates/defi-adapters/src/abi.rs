@@ -75,6 +75,65 @@ sol! {
     #[sol(rpc)]
     interface IAaveOracle {
         function getAssetPrice(address asset) external view returns (uint256);
+        function BASE_CURRENCY_UNIT() external view returns (uint256);
+    }
+
+    /// Aave V3's Pool, as of V3.0/V3.1 (later versions keep these signatures; `getReserveData`
+    /// returns the same layout as `ReserveDataLegacy`).
+    interface IAavePool {
+        struct ReserveConfigurationMap {
+            uint256 data;
+        }
+        struct UserConfigurationMap {
+            uint256 data;
+        }
+        struct ReserveData {
+            ReserveConfigurationMap configuration;
+            uint128 liquidityIndex;
+            uint128 currentLiquidityRate;
+            uint128 variableBorrowIndex;
+            uint128 currentVariableBorrowRate;
+            uint128 currentStableBorrowRate;
+            uint40 lastUpdateTimestamp;
+            uint16 id;
+            address aTokenAddress;
+            address stableDebtTokenAddress;
+            address variableDebtTokenAddress;
+            address interestRateStrategyAddress;
+            uint128 accruedToTreasury;
+            uint128 unbacked;
+            uint128 isolationModeTotalDebt;
+        }
+        struct EModeCategory {
+            uint16 ltv;
+            uint16 liquidationThreshold;
+            uint16 liquidationBonus;
+            address priceSource;
+            string label;
+        }
+        function getReservesList() external view returns (address[]);
+        function getReserveData(address asset) external view returns (ReserveData);
+        function getReserveNormalizedIncome(address asset) external view returns (uint256);
+        function getReserveNormalizedVariableDebt(address asset) external view returns (uint256);
+        function getUserConfiguration(address user) external view returns (UserConfigurationMap);
+        function getUserEMode(address user) external view returns (uint256);
+        function getEModeCategoryData(uint8 id) external view returns (EModeCategory);
+        function getUserAccountData(address user) external view returns (uint256 totalCollateralBase,
+            uint256 totalDebtBase, uint256 availableBorrowsBase, uint256 currentLiquidationThreshold,
+            uint256 ltv, uint256 healthFactor);
+        function supply(address asset, uint256 amount, address onBehalfOf, uint16 referralCode) external;
+        function withdraw(address asset, uint256 amount, address to) external returns (uint256);
+        function borrow(address asset, uint256 amount, uint256 interestRateMode, uint16 referralCode,
+            address onBehalfOf) external;
+        function repay(address asset, uint256 amount, uint256 interestRateMode, address onBehalfOf)
+            external returns (uint256);
+        function setUserUseReserveAsCollateral(address asset, bool useAsCollateral) external;
+    }
+
+    /// Aave's aTokens and variable debt tokens: balances before the index is applied.
+    interface IScaledBalanceToken {
+        function scaledBalanceOf(address user) external view returns (uint256);
+        function scaledTotalSupply() external view returns (uint256);
     }
 
     event Transfer(address indexed from, address indexed to, uint256 value);

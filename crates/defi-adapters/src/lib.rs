@@ -6,6 +6,7 @@
 //! elsewhere build on these. Boundaries: no key material ever enters this crate; signing
 //! belongs to `vigil-signer`, and joining the two belongs to `vigil-wallet`.
 
+pub mod aave;
 pub mod abi;
 pub mod amount;
 mod client;

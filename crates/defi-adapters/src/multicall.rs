@@ -66,7 +66,8 @@ fn contract_error(
     }
 }
 
-fn decode_string(data: Option<&Bytes>) -> Option<String> {
+/// A `name()` or `symbol()` result, as `string` or as the `bytes32` of early tokens.
+pub(crate) fn decode_symbol(data: Option<&Bytes>) -> Option<String> {
     let data = data?;
     if let Ok(s) = IERC20::symbolCall::abi_decode_returns(data) {
         return Some(s);
@@ -102,8 +103,8 @@ pub async fn token_metadata(
             let decimals = IERC20::decimalsCall::abi_decode_returns(r[2].as_ref()?).ok()?;
             Some(TokenMetadata {
                 address,
-                name: decode_string(r[0].as_ref())?,
-                symbol: decode_string(r[1].as_ref())?,
+                name: decode_symbol(r[0].as_ref())?,
+                symbol: decode_symbol(r[1].as_ref())?,
                 decimals,
             })
         })

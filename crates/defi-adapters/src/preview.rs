@@ -218,7 +218,8 @@ pub enum PreviewError {
     Client(#[from] crate::ClientError),
 }
 
-fn whole(v: U256, decimals: u8) -> String {
+/// An amount in whole units, trailing zeros trimmed ("1000", "0.5").
+pub(crate) fn whole(v: U256, decimals: u8) -> String {
     let s = format_units(v, decimals).unwrap_or_default();
     if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_owned() } else { s }
 }
@@ -226,6 +227,73 @@ fn whole(v: U256, decimals: u8) -> String {
 fn signed_whole(v: I256, decimals: u8) -> String {
     let sign = if v.is_negative() { "-" } else { "+" };
     format!("{sign}{}", whole(v.unsigned_abs(), decimals))
+}
+
+/// How a simulated asset is shown: symbol, decimals, and the token (`None` for the native coin).
+pub(crate) type AssetLabel = (String, u8, Option<Address>);
+
+/// The label of `asset` from the network's own list; an unlisted token shows its address.
+pub(crate) fn listed_label(network: &Network, asset: AssetId) -> AssetLabel {
+    match asset {
+        AssetId::Native => (network.native_symbol.clone(), 18, None),
+        AssetId::Token(t) => network
+            .tokens
+            .iter()
+            .find(|k| k.address == t)
+            .map(|k| (k.symbol.clone(), k.decimals, Some(t)))
+            .unwrap_or((t.to_string(), 18, Some(t))),
+    }
+}
+
+/// The account's net balance changes in a simulation, as the user reads them.
+pub(crate) fn account_changes(
+    simulation: &Simulation,
+    account: Address,
+    label: &dyn Fn(AssetId) -> AssetLabel,
+) -> Vec<Change> {
+    simulation
+        .changes
+        .iter()
+        .filter(|c| c.account == account)
+        .map(|c| {
+            let (symbol, decimals, token) = label(c.asset);
+            Change {
+                symbol,
+                token,
+                amount: signed_whole(c.delta, decimals),
+                raw: c.delta.to_string(),
+            }
+        })
+        .collect()
+}
+
+/// The approvals a simulation grants: (token symbol, spender, amount or "unlimited").
+pub(crate) fn approvals_granted(
+    simulation: &Simulation,
+    label: &dyn Fn(AssetId) -> AssetLabel,
+) -> Vec<(String, Address, String)> {
+    simulation
+        .approvals
+        .iter()
+        .map(|a| {
+            let (symbol, decimals, _) = label(AssetId::Token(a.token));
+            let amount =
+                if a.amount == U256::MAX { "unlimited".into() } else { whole(a.amount, decimals) };
+            (symbol, a.spender, amount)
+        })
+        .collect()
+}
+
+/// The network fee of `gas` at `gas_price` wei: in the native coin, and in USD when the
+/// native coin's USD price is known.
+pub(crate) fn network_fee(
+    gas: u64,
+    gas_price: u128,
+    native_usd: Option<f64>,
+) -> (String, Option<f64>) {
+    let fee_wei = U256::from(gas) * U256::from(gas_price);
+    let usd = native_usd.map(|usd| fee_wei.to_string().parse::<f64>().unwrap_or(0.0) / 1e18 * usd);
+    (whole(fee_wei, 18), usd)
 }
 
 /// Routes, plans, simulates and assesses a swap in at most three RPC requests: one Multicall3
@@ -351,50 +419,18 @@ pub async fn preview_swap(
     findings.extend(plan_findings);
     findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
     let symbol_of = |asset: AssetId| match asset {
-        AssetId::Native => (network.native_symbol.clone(), 18u8, None),
         AssetId::Token(t) if t == req.token_in && !req.native_in => {
             (sym_in.clone(), dec_in, Some(t))
         }
         AssetId::Token(t) if t == req.token_out && !req.native_out => {
             (sym_out.clone(), dec_out, Some(t))
         }
-        AssetId::Token(t) => network
-            .tokens
-            .iter()
-            .find(|k| k.address == t)
-            .map(|k| (k.symbol.clone(), k.decimals, Some(t)))
-            .unwrap_or((t.to_string(), 18, Some(t))),
+        other => listed_label(network, other),
     };
-    let changes = simulation
-        .changes
-        .iter()
-        .filter(|c| c.account == req.account)
-        .map(|c| {
-            let (symbol, decimals, token) = symbol_of(c.asset);
-            Change {
-                symbol,
-                token,
-                amount: signed_whole(c.delta, decimals),
-                raw: c.delta.to_string(),
-            }
-        })
-        .collect();
-    let approvals = simulation
-        .approvals
-        .iter()
-        .map(|a| {
-            let (symbol, decimals, _) = symbol_of(AssetId::Token(a.token));
-            let amount =
-                if a.amount == U256::MAX { "unlimited".into() } else { whole(a.amount, decimals) };
-            (symbol, a.spender, amount)
-        })
-        .collect();
-    let fee_wei = U256::from(simulation.gas_used) * U256::from(routes.gas_price);
-    let fee_native = whole(fee_wei, 18);
-    let fee_usd = routes
-        .oracle_usd
-        .native
-        .map(|usd| fee_wei.to_string().parse::<f64>().unwrap_or(0.0) / 1e18 * usd);
+    let changes = account_changes(&simulation, req.account, &symbol_of);
+    let approvals = approvals_granted(&simulation, &symbol_of);
+    let (fee_native, fee_usd) =
+        network_fee(simulation.gas_used, routes.gas_price, routes.oracle_usd.native);
     let describe = |q: &Quote| {
         let amount = match req.kind {
             SwapKind::ExactIn => format!("{} {sym_out}", whole(q.amount_out, dec_out)),

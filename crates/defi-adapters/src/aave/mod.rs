@@ -1,0 +1,180 @@
+//! Aave V3 lending: the market, an account's position and health factor, and the actions
+//! (supply, withdraw, borrow, repay, collateral switches) as previewed plans.
+//!
+//! The health factor is computed locally with the pool's own formula and rounding
+//! ([`AccountState::account_data`]), so an action's effect is projected exactly before it is
+//! simulated; the simulation then proves the plan goes through. An action that would leave the
+//! health factor below [`DANGER_HEALTH_FACTOR`] is a danger finding, and one that would leave
+//! it below 1 is refused ([`LendError::WouldBeLiquidatable`]).
+
+mod action;
+mod errors;
+mod market;
+pub mod math;
+mod position;
+
+use alloy::primitives::U256;
+use serde::Serializer;
+
+pub use action::{
+    LendAction, LendAmount, LendPreview, LendRequest, LiquidationPriceChange, preview,
+};
+pub use market::{Market, Reserve, ReserveConfig, fetch_market};
+pub use position::{
+    AccountData, AccountState, EMode, Position, PositionAsset, STRESS_FALLS, StressPoint,
+    StressRow, UserReserve, fetch_account, health_factor_f64,
+};
+
+/// Below this health factor an action is a danger finding, blocked without an explicit
+/// override: a 10% fall in collateral prices would make the position liquidatable.
+pub const DANGER_HEALTH_FACTOR: f64 = 1.10;
+/// Below this health factor an action is a warning.
+pub const WARNING_HEALTH_FACTOR: f64 = 1.5;
+
+/// Errors of the lending adapter, all before anything is signed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LendError {
+    /// The network has no Aave V3 market configured.
+    #[error(
+        "there is no Aave V3 market on {0}; lending needs a network with its pool and oracle configured"
+    )]
+    NoMarket(String),
+    /// The asset is not a reserve of the market.
+    #[error("{asset} is not in the Aave market on {network}; it lists {listed}")]
+    UnknownAsset {
+        /// What the user asked for.
+        asset: String,
+        /// The network.
+        network: String,
+        /// The market's reserves.
+        listed: String,
+    },
+    /// A zero amount.
+    #[error("the amount must be more than zero")]
+    ZeroAmount,
+    /// The reserve does not accept this action now.
+    #[error("{symbol} is {state} on Aave: {action} is not possible now")]
+    ReserveUnavailable {
+        /// The asset.
+        symbol: String,
+        /// "paused", "frozen" or "inactive".
+        state: &'static str,
+        /// The action.
+        action: &'static str,
+    },
+    /// Borrowing is disabled for the asset.
+    #[error("borrowing {0} is not enabled on this market")]
+    BorrowingDisabled(String),
+    /// The wallet holds too little.
+    #[error("not enough {symbol}: {action} needs {need} but the account holds {have}")]
+    InsufficientBalance {
+        /// The asset.
+        symbol: String,
+        /// The action.
+        action: &'static str,
+        /// Needed, whole units.
+        need: String,
+        /// Held, whole units.
+        have: String,
+    },
+    /// Nothing of the asset is supplied.
+    #[error("nothing of {0} is supplied by this account")]
+    NothingSupplied(String),
+    /// More than supplied.
+    #[error(
+        "only {supplied} {symbol} is supplied; withdraw at most that, or --amount max for all of it"
+    )]
+    WithdrawTooMuch {
+        /// The asset.
+        symbol: String,
+        /// Supplied, whole units.
+        supplied: String,
+    },
+    /// No debt in the asset.
+    #[error("this account owes no {0}")]
+    NoDebt(String),
+    /// More than the debt.
+    #[error(
+        "the account owes {owed} {symbol}; repay at most that, or --amount max to repay all of it with interest"
+    )]
+    RepayTooMuch {
+        /// The asset.
+        symbol: String,
+        /// Owed, whole units.
+        owed: String,
+    },
+    /// No collateral to borrow against.
+    #[error(
+        "the account has no collateral: supply an asset and use it as collateral before borrowing"
+    )]
+    NoCollateral,
+    /// The asset cannot be collateral.
+    #[error("{0} cannot be used as collateral on this market (its liquidation threshold is 0)")]
+    CannotBeCollateral(String),
+    /// The collateral switch is already in the asked state.
+    #[error("{symbol} is already {state} as collateral")]
+    CollateralUnchanged {
+        /// The asset.
+        symbol: String,
+        /// "enabled" or "disabled".
+        state: &'static str,
+    },
+    /// The circuit breaker: the action would leave the position liquidatable.
+    #[error(
+        "refused: {action} would leave the health factor at {health_factor:.3}, below 1.0, where the position can be liquidated at once. {hint}"
+    )]
+    WouldBeLiquidatable {
+        /// The action, described.
+        action: String,
+        /// The projected health factor.
+        health_factor: f64,
+        /// What would be safe instead.
+        hint: String,
+    },
+    /// A reply could not be decoded.
+    #[error("unexpected answer from the Aave contracts: {0}")]
+    Decode(String),
+    /// The chain could not be read.
+    #[error(transparent)]
+    Client(#[from] crate::ClientError),
+}
+
+/// An amount in whole units, trailing zeros trimmed.
+pub(crate) fn whole(v: U256, decimals: u8) -> String {
+    crate::preview::whole(v, decimals)
+}
+
+/// Serializes a `U256` as a decimal string (JSON numbers lose precision beyond 2^53).
+pub(crate) fn decimal<S: Serializer>(v: &U256, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&v.to_string())
+}
+
+/// A revert reason with Aave's numeric error code explained: `revert: 36` becomes
+/// `revert: 36 COLLATERAL_CANNOT_COVER_NEW_BORROW (there is not enough collateral to cover a
+/// new borrow)`. Other reasons are returned unchanged.
+pub fn explain_revert(reason: &str) -> String {
+    let code = reason.rsplit([' ', ':']).next().unwrap_or_default();
+    match errors::ERRORS.iter().find(|(c, _, _)| *c == code) {
+        Some((_, name, meaning)) => format!("{reason} {name} ({meaning})"),
+        None => reason.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aave_error_codes_are_explained() {
+        assert_eq!(
+            explain_revert("revert: 36"),
+            "revert: 36 COLLATERAL_CANNOT_COVER_NEW_BORROW (there is not enough collateral to cover a new borrow)"
+        );
+        assert!(
+            explain_revert("revert: 35").contains("HEALTH_FACTOR_LOWER_THAN_LIQUIDATION_THRESHOLD")
+        );
+        assert_eq!(explain_revert("revert: EXPIRED"), "revert: EXPIRED");
+        assert_eq!(explain_revert("out of gas"), "out of gas");
+    }
+}

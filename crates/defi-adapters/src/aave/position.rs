@@ -1,0 +1,539 @@
+//! An account's Aave position: read in one round trip, its health factor computed locally with
+//! the pool's own formula and rounding, liquidation prices, distance to liquidation and a
+//! stress table.
+
+use alloy::{
+    primitives::{Address, Bytes, U256},
+    sol_types::SolCall,
+};
+use serde::Serialize;
+
+use super::{
+    LendError,
+    market::{self, Market, Reserve},
+    math::{percent_mul, ray_mul, to_f64, wad_div},
+};
+use crate::{
+    ChainClient, Network,
+    abi::{IAavePool, IERC20, IScaledBalanceToken},
+    multicall,
+};
+
+/// Falls of each collateral asset's price the stress table applies, in percent.
+pub const STRESS_FALLS: [u8; 4] = [10, 20, 30, 50];
+
+/// An account's holdings in one reserve, as the pool stores them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserReserve {
+    /// aToken balance before the supply index is applied.
+    pub scaled_supply: U256,
+    /// Variable debt before the borrow index is applied.
+    pub scaled_variable_debt: U256,
+    /// Stable-rate debt (markets before V3.2).
+    pub stable_debt: U256,
+    /// Whether the supply counts as collateral.
+    pub collateral: bool,
+    /// Whether the account borrows this asset.
+    pub borrowing: bool,
+    /// The underlying token in the wallet.
+    pub wallet: U256,
+    /// What the pool may take from the wallet.
+    pub allowance: U256,
+}
+
+/// The account's efficiency-mode category and its parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EMode {
+    /// The category.
+    pub category: u8,
+    /// Its LTV, bps.
+    pub ltv_bps: u16,
+    /// Its liquidation threshold, bps.
+    pub liquidation_threshold_bps: u16,
+    /// Its price, when the category has its own price source (else zero).
+    pub price: U256,
+}
+
+/// The pool's own `getUserAccountData`, read in the same call as everything else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct AccountData {
+    /// Collateral value, base currency.
+    pub total_collateral_base: U256,
+    /// Debt value, base currency.
+    pub total_debt_base: U256,
+    /// What may still be borrowed, base currency.
+    pub available_borrows_base: U256,
+    /// Weighted average liquidation threshold, bps.
+    pub liquidation_threshold_bps: U256,
+    /// Weighted average LTV, bps.
+    pub ltv_bps: U256,
+    /// Health factor, wad (`U256::MAX` without debt).
+    pub health_factor: U256,
+}
+
+/// An account's state in a market at one block: enough to compute its health factor and to
+/// project any action's effect on it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccountState {
+    /// The account.
+    pub account: Address,
+    /// The market, refreshed at the same block.
+    pub market: Market,
+    /// The account's holdings, one per market reserve, in the same order.
+    pub reserves: Vec<UserReserve>,
+    /// The account's efficiency mode, if any.
+    pub emode: Option<EMode>,
+    /// What the pool itself reports for the account at that block.
+    pub chain: AccountData,
+}
+
+/// A health factor as a number; `None` without debt (infinite).
+pub fn health_factor_f64(wad: U256) -> Option<f64> {
+    (wad != U256::MAX).then(|| to_f64(wad, 18))
+}
+
+/// The per-reserve reads for an account, after the market's own.
+const PER_RESERVE_USER: usize = 5;
+
+/// Reads the account's position, and the market refreshed at the same block, in one Multicall3
+/// round trip (two when the account uses an efficiency mode with its own price source).
+pub async fn fetch_account(
+    client: &ChainClient,
+    network: &Network,
+    market: &Market,
+    account: Address,
+) -> Result<AccountState, LendError> {
+    let (pool, oracle) = (market.pool, market.oracle);
+    let mut categories: Vec<u8> =
+        market.reserves.iter().map(|r| r.config.emode_category).filter(|&c| c != 0).collect();
+    categories.sort_unstable();
+    categories.dedup();
+    let mut calls: Vec<(Address, Bytes)> = vec![
+        (pool, IAavePool::getUserConfigurationCall { user: account }.abi_encode().into()),
+        (pool, IAavePool::getUserEModeCall { user: account }.abi_encode().into()),
+        (pool, IAavePool::getUserAccountDataCall { user: account }.abi_encode().into()),
+    ];
+    for &id in &categories {
+        calls.push((pool, IAavePool::getEModeCategoryDataCall { id }.abi_encode().into()));
+    }
+    let head = calls.len();
+    for r in &market.reserves {
+        calls.extend(market::reserve_calls(pool, oracle, r.asset));
+        let scaled = IScaledBalanceToken::scaledBalanceOfCall { user: account }.abi_encode();
+        calls.push((r.a_token, scaled.clone().into()));
+        calls.push((r.variable_debt_token, scaled.into()));
+        calls.push((
+            r.stable_debt_token,
+            IERC20::balanceOfCall { owner: account }.abi_encode().into(),
+        ));
+        calls.push((r.asset, IERC20::balanceOfCall { owner: account }.abi_encode().into()));
+        calls.push((
+            r.asset,
+            IERC20::allowanceCall { owner: account, spender: pool }.abi_encode().into(),
+        ));
+    }
+    let results = multicall::aggregate(client, network.protocols.multicall3, calls).await?;
+    let missing = |what: &str| LendError::Decode(format!("{what} of {account}"));
+    let user_config = market::decode::<IAavePool::getUserConfigurationCall>(results.first())
+        .ok_or_else(|| missing("the user configuration"))?
+        .data;
+    let emode_id = market::decode::<IAavePool::getUserEModeCall>(results.get(1))
+        .ok_or_else(|| missing("the efficiency mode"))?;
+    let chain = market::decode::<IAavePool::getUserAccountDataCall>(results.get(2))
+        .map(|d| AccountData {
+            total_collateral_base: d.totalCollateralBase,
+            total_debt_base: d.totalDebtBase,
+            available_borrows_base: d.availableBorrowsBase,
+            liquidation_threshold_bps: d.currentLiquidationThreshold,
+            ltv_bps: d.ltv,
+            health_factor: d.healthFactor,
+        })
+        .ok_or_else(|| missing("getUserAccountData"))?;
+    let emode = match u8::try_from(emode_id).unwrap_or(0) {
+        0 => None,
+        category => {
+            let i = categories.iter().position(|&c| c == category);
+            let data = i
+                .and_then(|i| {
+                    market::decode::<IAavePool::getEModeCategoryDataCall>(results.get(3 + i))
+                })
+                .ok_or_else(|| missing("the efficiency-mode category"))?;
+            let price = if data.priceSource.is_zero() {
+                U256::ZERO
+            } else {
+                let call = crate::abi::IAaveOracle::getAssetPriceCall { asset: data.priceSource };
+                let price = multicall::aggregate(
+                    client,
+                    network.protocols.multicall3,
+                    vec![(oracle, call.abi_encode().into())],
+                )
+                .await?;
+                market::decode::<crate::abi::IAaveOracle::getAssetPriceCall>(price.first())
+                    .ok_or_else(|| missing("the efficiency-mode price"))?
+            };
+            Some(EMode {
+                category,
+                ltv_bps: data.ltv,
+                liquidation_threshold_bps: data.liquidationThreshold,
+                price,
+            })
+        }
+    };
+    let mut refreshed = market.clone();
+    let mut reserves = Vec::with_capacity(market.reserves.len());
+    let stride = market::PER_RESERVE + PER_RESERVE_USER;
+    for (reserve, chunk) in refreshed.reserves.iter_mut().zip(results[head..].chunks(stride)) {
+        let (own, user) = chunk.split_at(market::PER_RESERVE.min(chunk.len()));
+        let symbol = std::mem::take(&mut reserve.symbol);
+        *reserve = market::decode_reserve(reserve.asset, own, market.base_unit)?;
+        reserve.symbol = symbol;
+        let u256 = |i: usize| {
+            market::decode::<IScaledBalanceToken::scaledBalanceOfCall>(user.get(i))
+                .ok_or_else(|| missing(&format!("balance {i} in {}", reserve.symbol)))
+        };
+        let id = usize::from(reserve.id);
+        let bit = |n: usize| (user_config >> n) & U256::from(1) == U256::from(1);
+        reserves.push(UserReserve {
+            scaled_supply: u256(0)?,
+            scaled_variable_debt: u256(1)?,
+            stable_debt: u256(2)?,
+            collateral: bit(2 * id + 1),
+            borrowing: bit(2 * id),
+            wallet: u256(3)?,
+            allowance: u256(4)?,
+        });
+    }
+    Ok(AccountState { account, market: refreshed, reserves, emode, chain })
+}
+
+impl AccountState {
+    /// The reserves with the account's holdings.
+    pub fn iter(&self) -> impl Iterator<Item = (usize, &Reserve, &UserReserve)> {
+        self.market.reserves.iter().zip(&self.reserves).enumerate().map(|(i, (r, u))| (i, r, u))
+    }
+
+    /// The index of `asset` in the market.
+    pub fn index(&self, asset: Address) -> Option<usize> {
+        self.market.reserves.iter().position(|r| r.asset == asset)
+    }
+
+    /// The aToken balance (supply with interest) in reserve `i`.
+    pub fn supplied(&self, i: usize) -> U256 {
+        match (self.market.reserves.get(i), self.reserves.get(i)) {
+            (Some(r), Some(u)) => ray_mul(u.scaled_supply, r.normalized_income),
+            _ => U256::ZERO,
+        }
+    }
+
+    /// The debt (with interest) in reserve `i`.
+    pub fn debt(&self, i: usize) -> U256 {
+        match (self.market.reserves.get(i), self.reserves.get(i)) {
+            (Some(r), Some(u)) => {
+                ray_mul(u.scaled_variable_debt, r.normalized_debt).saturating_add(u.stable_debt)
+            }
+            _ => U256::ZERO,
+        }
+    }
+
+    fn in_emode(&self, r: &Reserve) -> Option<EMode> {
+        self.emode.filter(|e| e.category == r.config.emode_category)
+    }
+
+    /// The liquidation threshold that applies to reserve `r` for this account, bps.
+    pub fn liquidation_threshold_bps(&self, r: &Reserve) -> u16 {
+        self.in_emode(r).map_or(r.config.liquidation_threshold_bps, |e| e.liquidation_threshold_bps)
+    }
+
+    fn price(&self, r: &Reserve) -> U256 {
+        match self.in_emode(r) {
+            Some(e) if !e.price.is_zero() => e.price,
+            _ => r.price,
+        }
+    }
+
+    /// The account data computed locally: Aave's `GenericLogic.calculateUserAccountData` and
+    /// `calculateAvailableBorrows`, with the same integer arithmetic and rounding.
+    pub fn account_data(&self) -> AccountData {
+        self.account_data_with(&|_, price| price)
+    }
+
+    /// [`Self::account_data`] with each reserve's price passed through `price_of(index, price)`.
+    pub fn account_data_with(&self, price_of: &dyn Fn(usize, U256) -> U256) -> AccountData {
+        let mut total_collateral = U256::ZERO;
+        let mut total_debt = U256::ZERO;
+        let mut weighted_ltv = U256::ZERO;
+        let mut weighted_threshold = U256::ZERO;
+        let mut used = false;
+        for (i, r, u) in self.iter() {
+            if !u.collateral && !u.borrowing {
+                continue;
+            }
+            used = true;
+            let price = price_of(i, self.price(r));
+            let unit = r.unit();
+            let emode = self.in_emode(r);
+            if r.config.liquidation_threshold_bps != 0 && u.collateral {
+                let value = self.supplied(i).saturating_mul(price) / unit;
+                total_collateral += value;
+                if r.config.ltv_bps != 0 {
+                    let ltv = emode.map_or(r.config.ltv_bps, |e| e.ltv_bps);
+                    weighted_ltv += value * U256::from(ltv);
+                }
+                weighted_threshold += value * U256::from(self.liquidation_threshold_bps(r));
+            }
+            if u.borrowing {
+                total_debt += self.debt(i).saturating_mul(price) / unit;
+            }
+        }
+        if !used {
+            return AccountData { health_factor: U256::MAX, ..Default::default() };
+        }
+        let (ltv, threshold) = if total_collateral.is_zero() {
+            (U256::ZERO, U256::ZERO)
+        } else {
+            (weighted_ltv / total_collateral, weighted_threshold / total_collateral)
+        };
+        let health_factor = if total_debt.is_zero() {
+            U256::MAX
+        } else {
+            wad_div(percent_mul(total_collateral, threshold.saturating_to()), total_debt)
+        };
+        let borrowable = percent_mul(total_collateral, ltv.saturating_to());
+        AccountData {
+            total_collateral_base: total_collateral,
+            total_debt_base: total_debt,
+            available_borrows_base: borrowable.saturating_sub(total_debt),
+            liquidation_threshold_bps: threshold,
+            ltv_bps: ltv,
+            health_factor,
+        }
+    }
+
+    /// Collateral weighted by its liquidation threshold and debt, in USD, with each reserve's
+    /// price multiplied by `factor(index)`: the two sides of the health factor.
+    fn sides(&self, factor: &dyn Fn(usize) -> f64) -> (f64, f64) {
+        let mut weighted = 0.0;
+        let mut debt = 0.0;
+        for (i, r, u) in self.iter() {
+            let price = self.market.usd(self.price(r)) * factor(i);
+            if u.collateral && r.can_be_collateral() {
+                let lt = f64::from(self.liquidation_threshold_bps(r)) / 10_000.0;
+                weighted += to_f64(self.supplied(i), r.config.decimals) * price * lt;
+            }
+            if u.borrowing {
+                debt += to_f64(self.debt(i), r.config.decimals) * price;
+            }
+        }
+        (weighted, debt)
+    }
+
+    fn is_collateral(&self, i: usize) -> bool {
+        match (self.market.reserves.get(i), self.reserves.get(i)) {
+            (Some(r), Some(u)) => {
+                u.collateral && r.can_be_collateral() && !u.scaled_supply.is_zero()
+            }
+            _ => false,
+        }
+    }
+
+    /// The USD price of collateral `i` at which the health factor reaches 1, other prices held
+    /// constant; `None` when no fall of that price alone can liquidate the account.
+    pub fn liquidation_price(&self, i: usize) -> Option<f64> {
+        if !self.is_collateral(i) {
+            return None;
+        }
+        let r = self.market.reserves.get(i)?;
+        let (weighted_others, debt_others) = self.sides(&|j| if j == i { 0.0 } else { 1.0 });
+        let lt = f64::from(self.liquidation_threshold_bps(r)) / 10_000.0;
+        let held = to_f64(self.supplied(i), r.config.decimals);
+        let owed = if self.reserves.get(i).is_some_and(|u| u.borrowing) {
+            to_f64(self.debt(i), r.config.decimals)
+        } else {
+            0.0
+        };
+        let numerator = debt_others - weighted_others;
+        let denominator = held * lt - owed;
+        (numerator > 0.0 && denominator > 0.0).then(|| numerator / denominator)
+    }
+
+    /// The fraction (0.25 is 25%) by which every collateral price may fall together before the
+    /// health factor reaches 1; `None` without debt or when no such fall liquidates.
+    pub fn distance_to_liquidation(&self) -> Option<f64> {
+        let (weighted, debt) = self.sides(&|_| 1.0);
+        if debt == 0.0 {
+            return None;
+        }
+        if weighted <= debt {
+            return Some(0.0);
+        }
+        // Debt in a collateral asset falls with it.
+        let (_, debt_outside) = self.sides(&|j| if self.is_collateral(j) { 0.0 } else { 1.0 });
+        let debt_in_collateral = debt - debt_outside;
+        let x = (weighted - debt) / (weighted - debt_in_collateral);
+        (weighted > debt_in_collateral && x <= 1.0).then_some(x)
+    }
+
+    /// The health factor with the prices of the reserves in `fallen` cut by `fall_pct` percent.
+    pub fn health_factor_after_fall(&self, fallen: &[usize], fall_pct: u8) -> U256 {
+        let keep = U256::from(100 - u64::from(fall_pct.min(100)));
+        self.account_data_with(&|i, price| {
+            if fallen.contains(&i) { price * keep / U256::from(100) } else { price }
+        })
+        .health_factor
+    }
+
+    /// The stress table: the health factor under falls of [`STRESS_FALLS`] of each collateral
+    /// asset alone, and of all collateral together.
+    pub fn stress(&self) -> Vec<StressRow> {
+        let collateral: Vec<usize> =
+            (0..self.reserves.len()).filter(|&i| self.is_collateral(i)).collect();
+        if collateral.is_empty() {
+            return Vec::new();
+        }
+        let row = |label: String, fallen: &[usize]| StressRow {
+            asset: label,
+            falls: STRESS_FALLS
+                .iter()
+                .map(|&fall_pct| StressPoint {
+                    fall_pct,
+                    health_factor: health_factor_f64(
+                        self.health_factor_after_fall(fallen, fall_pct),
+                    ),
+                })
+                .collect(),
+        };
+        let mut rows: Vec<StressRow> = collateral
+            .iter()
+            .filter_map(|&i| Some(row(self.market.reserves.get(i)?.symbol.clone(), &[i])))
+            .collect();
+        if collateral.len() > 1 {
+            rows.push(row("all collateral".into(), &collateral));
+        }
+        rows
+    }
+
+    /// The position as the user reads it.
+    pub fn position(&self) -> Position {
+        let data = self.account_data();
+        let m = &self.market;
+        let assets = self
+            .iter()
+            .filter(|(i, _, u)| {
+                !u.scaled_supply.is_zero() || !self.debt(*i).is_zero() || u.borrowing
+            })
+            .map(|(i, r, u)| {
+                let supplied = self.supplied(i);
+                let debt = self.debt(i);
+                let dec = r.config.decimals;
+                PositionAsset {
+                    symbol: r.symbol.clone(),
+                    asset: r.asset,
+                    supplied: super::whole(supplied, dec),
+                    supplied_usd: to_f64(supplied, dec) * r.price_usd,
+                    debt: super::whole(debt, dec),
+                    debt_usd: to_f64(debt, dec) * r.price_usd,
+                    collateral: u.collateral && r.can_be_collateral(),
+                    wallet: super::whole(u.wallet, dec),
+                    price_usd: r.price_usd,
+                    liquidation_price_usd: self.liquidation_price(i),
+                    supply_apy: r.supply_apy,
+                    borrow_apy: r.borrow_apy,
+                }
+            })
+            .collect();
+        Position {
+            network: m.network.clone(),
+            account: self.account,
+            health_factor: health_factor_f64(data.health_factor),
+            health_factor_wad: data.health_factor,
+            total_collateral_usd: m.usd(data.total_collateral_base),
+            total_debt_usd: m.usd(data.total_debt_base),
+            available_borrows_usd: m.usd(data.available_borrows_base),
+            ltv_bps: data.ltv_bps.saturating_to(),
+            liquidation_threshold_bps: data.liquidation_threshold_bps.saturating_to(),
+            emode_category: self.emode.map_or(0, |e| e.category),
+            distance_to_liquidation: self.distance_to_liquidation(),
+            assets,
+            stress: self.stress(),
+        }
+    }
+}
+
+/// One asset of a position.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PositionAsset {
+    /// Its symbol.
+    pub symbol: String,
+    /// The underlying token.
+    pub asset: Address,
+    /// Supplied, whole units, interest included.
+    pub supplied: String,
+    /// Supplied, USD.
+    pub supplied_usd: f64,
+    /// Owed, whole units, interest included.
+    pub debt: String,
+    /// Owed, USD.
+    pub debt_usd: f64,
+    /// Whether the supply counts as collateral.
+    pub collateral: bool,
+    /// Held in the wallet, whole units.
+    pub wallet: String,
+    /// The oracle price, USD.
+    pub price_usd: f64,
+    /// The price at which this collateral alone brings the health factor to 1.
+    pub liquidation_price_usd: Option<f64>,
+    /// Supply APY.
+    pub supply_apy: f64,
+    /// Variable borrow APY.
+    pub borrow_apy: f64,
+}
+
+/// The health factor under one scenario of the stress table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StressPoint {
+    /// The price fall, percent.
+    pub fall_pct: u8,
+    /// The health factor after it (`None`: no debt).
+    pub health_factor: Option<f64>,
+}
+
+/// One row of the stress table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StressRow {
+    /// The collateral asset whose price falls, or "all collateral".
+    pub asset: String,
+    /// The scenarios.
+    pub falls: Vec<StressPoint>,
+}
+
+/// An account's Aave position, as shown and as `vigil lend position --json` prints it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Position {
+    /// The network.
+    pub network: String,
+    /// The account.
+    pub account: Address,
+    /// The health factor (`None`: no debt, infinite).
+    pub health_factor: Option<f64>,
+    /// The health factor, wad, exactly as the pool computes it.
+    #[serde(serialize_with = "super::decimal")]
+    pub health_factor_wad: U256,
+    /// Collateral, USD.
+    pub total_collateral_usd: f64,
+    /// Debt, USD.
+    pub total_debt_usd: f64,
+    /// What may still be borrowed, USD.
+    pub available_borrows_usd: f64,
+    /// Weighted LTV, bps.
+    pub ltv_bps: u64,
+    /// Weighted liquidation threshold, bps.
+    pub liquidation_threshold_bps: u64,
+    /// The efficiency-mode category (0: none).
+    pub emode_category: u8,
+    /// The fall of the whole collateral basket that reaches a health factor of 1 (0.25: 25%).
+    pub distance_to_liquidation: Option<f64>,
+    /// The assets supplied or borrowed.
+    pub assets: Vec<PositionAsset>,
+    /// The health factor under price falls.
+    pub stress: Vec<StressRow>,
+}
