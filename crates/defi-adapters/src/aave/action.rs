@@ -239,7 +239,12 @@ fn safe_hint(state: &AccountState, i: usize, action: LendAction) -> String {
         / 10_000.0;
     let debt = state.market.usd(data.total_debt_base);
     let headroom_debt = (weighted / DANGER_HEALTH_FACTOR - debt).max(0.0);
-    let fmt = |v: f64| format!("{v:.prec$}", prec = if r.price_usd > 100.0 { 4 } else { 2 });
+    // Rounded down, so the amount shown is on the safe side.
+    let fmt = |v: f64| {
+        let scale = if r.price_usd > 100.0 { 1e4 } else { 1e2 };
+        let s = format!("{:.4}", (v * scale).floor() / scale);
+        s.trim_end_matches('0').trim_end_matches('.').to_owned()
+    };
     match action {
         LendAction::Borrow => format!(
             "Borrowing at most {} {} keeps it at {DANGER_HEALTH_FACTOR:.2} or above.",

@@ -6,7 +6,7 @@ use alloy::primitives::U256;
 /// 1e18.
 pub const WAD: U256 = U256::from_limbs([1_000_000_000_000_000_000, 0, 0, 0]);
 /// 1e27.
-pub const RAY: U256 = U256::from_limbs([0x9fd0_803c_e800_0000, 0x33b2_e3c, 0, 0]);
+pub const RAY: U256 = U256::from_limbs([0x9fd0_803c_e800_0000, 0x033b_2e3c, 0, 0]);
 /// 100.00% in basis points.
 pub const PERCENTAGE_FACTOR: u64 = 10_000;
 /// Seconds in Aave's year (365 days).

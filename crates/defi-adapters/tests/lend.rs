@@ -1,0 +1,379 @@
+//! The Aave adapter on the devnet's real Aave V3: the market in one round trip, the health
+//! factor computed locally equal to the pool's, liquidation prices that the oracle confirms,
+//! and previews that refuse or flag what would walk a user into liquidation.
+
+// Test helpers panic on failure by design.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+
+use alloy::{
+    primitives::{Address, U256},
+    providers::ext::AnvilApi,
+};
+use vigil_defi_adapters::{
+    ChainClient, Network,
+    aave::{self, AccountState, LendAction, LendAmount, LendError, LendRequest, Market},
+    preview::Severity,
+};
+use vigil_devnet::{DEMO_ACCOUNTS, Devnet, units};
+
+async fn setup() -> (Devnet, Network, ChainClient, Market) {
+    let (devnet, network, client) =
+        vigil_defi_adapters::testing::devnet(Path::new(env!("CARGO_TARGET_TMPDIR"))).await.unwrap();
+    let market = aave::fetch_market(&client, &network).await.unwrap();
+    (devnet, network, client, market)
+}
+
+fn request(
+    account: Address,
+    asset: Address,
+    action: LendAction,
+    amount: LendAmount,
+) -> LendRequest {
+    LendRequest { account, asset, action, amount }
+}
+
+/// Previews an action and sends its plan from the (unlocked) account.
+async fn act(
+    devnet: &Devnet,
+    client: &ChainClient,
+    network: &Network,
+    market: &Market,
+    req: LendRequest,
+) -> aave::LendPreview {
+    let p = aave::preview(client, network, market, &req).await.unwrap();
+    assert!(p.simulation.success(), "{:?}", p.simulation.steps);
+    for step in &p.plan.steps {
+        let receipt = devnet.send_unlocked(step.request.clone().from(req.account)).await.unwrap();
+        assert!(receipt.status(), "{}", step.label);
+    }
+    p
+}
+
+async fn account(
+    client: &ChainClient,
+    network: &Network,
+    market: &Market,
+    who: Address,
+) -> AccountState {
+    aave::fetch_account(client, network, market, who).await.unwrap()
+}
+
+/// The local computation equals the pool's getUserAccountData, read at the same block.
+fn assert_matches_chain(state: &AccountState) {
+    assert_eq!(state.account_data(), state.chain, "local vs pool for {}", state.account);
+}
+
+#[tokio::test]
+async fn the_market_is_read_in_one_round_trip_with_its_risk_parameters_and_prices() {
+    let (_devnet, network, client, _) = setup().await;
+    let before = client.requests();
+    let market = aave::fetch_market(&client, &network).await.unwrap();
+    assert_eq!(client.requests() - before, 1, "one Multicall3 batch");
+    let symbols: Vec<&str> = market.reserves.iter().map(|r| r.symbol.as_str()).collect();
+    assert_eq!(symbols, ["WETH", "USDC", "DAI", "WBTC"]);
+    let weth = market.find("weth").unwrap();
+    let c = weth.config;
+    assert_eq!(
+        (c.ltv_bps, c.liquidation_threshold_bps, c.liquidation_bonus_bps, c.decimals),
+        (8000, 8250, 10500, 18)
+    );
+    assert!(c.active && c.borrowing_enabled && !c.frozen && !c.paused);
+    assert_eq!(weth.price_usd, 2000.0);
+    let wbtc = market.find("WBTC").unwrap();
+    assert_eq!((wbtc.config.ltv_bps, wbtc.config.decimals, wbtc.price_usd), (7300, 8, 60_000.0));
+    // The sample position borrows USDC: its suppliers earn and its borrowers pay.
+    let usdc = market.find("USDC").unwrap();
+    assert!(usdc.borrow_apy > usdc.supply_apy && usdc.supply_apy > 0.0, "{usdc:?}");
+    assert_eq!(market.find("DAI").unwrap().supply_apy, 0.0, "nobody borrows DAI");
+    let unknown = market.find("UNI").unwrap_err().to_string();
+    assert!(unknown.contains("UNI is not in the Aave market on devnet"), "{unknown}");
+    assert!(unknown.contains("WETH, USDC, DAI, WBTC"), "{unknown}");
+}
+
+#[tokio::test]
+async fn the_local_health_factor_equals_the_pools_for_single_and_multi_collateral_positions_and_after_interest()
+ {
+    let (devnet, network, client, market) = setup().await;
+    let m = devnet.manifest();
+    let (weth, usdc, dai, wbtc) =
+        (m.weth, m.tokens["USDC"].address, m.tokens["DAI"].address, m.tokens["WBTC"].address);
+
+    // The sample position: 5 WETH, 6,000 USDC owed, health factor 1.375.
+    let sample = account(&client, &network, &market, DEMO_ACCOUNTS[0]).await;
+    assert_matches_chain(&sample);
+    let hf = aave::health_factor_f64(sample.account_data().health_factor).unwrap();
+    assert!((hf - 1.375).abs() < 1e-3, "{hf}");
+
+    // Three collaterals, two debts, one of them in a collateral asset.
+    let user = DEMO_ACCOUNTS[1];
+    for (asset, action, amount) in [
+        (weth, LendAction::Supply, units(4.0, 18)),
+        (wbtc, LendAction::Supply, units(0.5, 8)),
+        (dai, LendAction::Supply, units(3000.0, 18)),
+        (usdc, LendAction::Borrow, units(9000.0, 6)),
+        (dai, LendAction::Borrow, units(2500.0, 18)),
+    ] {
+        act(
+            &devnet,
+            &client,
+            &network,
+            &market,
+            request(user, asset, action, LendAmount::Exact(amount)),
+        )
+        .await;
+        assert_matches_chain(&account(&client, &network, &market, user).await);
+    }
+    let multi = account(&client, &network, &market, user).await;
+    assert_eq!(multi.position().assets.iter().filter(|a| a.collateral).count(), 3);
+
+    // A month of interest: both debts grow faster than the supplies, both sides still agree.
+    devnet.provider().anvil_increase_time(30 * 24 * 3600).await.unwrap();
+    devnet.provider().anvil_mine(Some(3), None).await.unwrap();
+    let later = account(&client, &network, &market, user).await;
+    assert_matches_chain(&later);
+    assert!(later.account_data().health_factor < multi.account_data().health_factor);
+    let usdc_index = later.index(usdc).unwrap();
+    assert!(later.debt(usdc_index) > units(9000.0, 6), "interest accrued");
+    assert_matches_chain(&account(&client, &network, &market, DEMO_ACCOUNTS[0]).await);
+
+    // No position at all: the pool's "infinite" health factor.
+    let empty = account(&client, &network, &market, DEMO_ACCOUNTS[4]).await;
+    assert_matches_chain(&empty);
+    assert_eq!(empty.position().health_factor, None);
+}
+
+#[tokio::test]
+async fn setting_the_oracle_to_a_computed_liquidation_price_brings_the_health_factor_to_one() {
+    let (devnet, network, client, market) = setup().await;
+    let m = devnet.manifest();
+    let user = DEMO_ACCOUNTS[2];
+    for (asset, action, amount) in [
+        (m.weth, LendAction::Supply, units(3.0, 18)),
+        (m.tokens["WBTC"].address, LendAction::Supply, units(0.2, 8)),
+        (m.tokens["USDC"].address, LendAction::Borrow, units(12_000.0, 6)),
+    ] {
+        act(
+            &devnet,
+            &client,
+            &network,
+            &market,
+            request(user, asset, action, LendAmount::Exact(amount)),
+        )
+        .await;
+    }
+    let state = account(&client, &network, &market, user).await;
+    let position = state.position();
+    let weth = position.assets.iter().find(|a| a.symbol == "WETH").unwrap();
+    let liquidation = weth.liquidation_price_usd.unwrap();
+    // 12,000 owed; WBTC backs 0.2 × 60,000 × 0.78 = 9,360; WETH must back the other 2,640.
+    assert!((liquidation - 2640.0 / (3.0 * 0.825)).abs() < 0.01, "{liquidation}");
+    devnet.set_price("WETH", liquidation, false).await.unwrap();
+    let at_liquidation = account(&client, &network, &market, user).await;
+    let hf = aave::health_factor_f64(at_liquidation.chain.health_factor).unwrap();
+    assert!((hf - 1.0).abs() < 0.001, "the pool says {hf} at the computed liquidation price");
+    devnet.set_price("WETH", 2000.0, false).await.unwrap();
+
+    // The basket: every collateral falling by the distance to liquidation reaches 1 too.
+    let distance = position.distance_to_liquidation.unwrap();
+    assert!(distance > 0.0 && distance < 1.0, "{distance}");
+    devnet.set_price("WETH", 2000.0 * (1.0 - distance), false).await.unwrap();
+    devnet.set_price("WBTC", 60_000.0 * (1.0 - distance), false).await.unwrap();
+    let basket = account(&client, &network, &market, user).await;
+    let hf = aave::health_factor_f64(basket.chain.health_factor).unwrap();
+    assert!(
+        (hf - 1.0).abs() < 0.001,
+        "the pool says {hf} after a {distance} fall of all collateral"
+    );
+}
+
+#[tokio::test]
+async fn the_stress_table_is_what_the_pool_reports_at_those_prices() {
+    let (devnet, network, client, market) = setup().await;
+    let state = account(&client, &network, &market, DEMO_ACCOUNTS[0]).await;
+    let position = state.position();
+    assert_eq!(position.stress.len(), 1, "one collateral, no basket row");
+    let row = &position.stress[0];
+    assert_eq!(row.asset, "WETH");
+    let falls: Vec<u8> = row.falls.iter().map(|p| p.fall_pct).collect();
+    assert_eq!(falls, aave::STRESS_FALLS);
+    let hf =
+        |fall: u8| row.falls.iter().find(|p| p.fall_pct == fall).unwrap().health_factor.unwrap();
+    assert!(hf(10) > 1.0 && hf(30) < 1.0 && hf(50) < hf(30), "{row:?}");
+    // Moving the real oracle gives exactly the table's figure.
+    devnet.set_price("WETH", 1600.0, false).await.unwrap();
+    let fallen = account(&client, &network, &market, DEMO_ACCOUNTS[0]).await;
+    assert_eq!(aave::health_factor_f64(fallen.chain.health_factor).unwrap(), hf(20));
+    let json = serde_json::to_value(&position).unwrap();
+    for key in ["health_factor", "distance_to_liquidation", "stress", "assets"] {
+        assert!(!json[key].is_null(), "{key} in {json}");
+    }
+    assert!(json["assets"][0]["liquidation_price_usd"].as_f64().unwrap() > 1000.0);
+}
+
+#[tokio::test]
+async fn previews_project_the_health_factor_and_take_three_requests() {
+    let (devnet, network, client, market) = setup().await;
+    let m = devnet.manifest();
+    let sample = DEMO_ACCOUNTS[0];
+    let before = client.requests();
+    let p = aave::preview(
+        &client,
+        &network,
+        &market,
+        &request(
+            sample,
+            m.tokens["USDC"].address,
+            LendAction::Borrow,
+            LendAmount::Exact(units(500.0, 6)),
+        ),
+    )
+    .await
+    .unwrap();
+    assert_eq!(client.requests() - before, 3, "position batch, fee history, simulation");
+    assert!(p.simulation.success());
+    let (hf_before, hf_after) = (p.health_factor_before.unwrap(), p.health_factor_after.unwrap());
+    // 5 × 2,000 × 0.825 / 6,500.
+    assert!((hf_after - 8250.0 / 6500.0).abs() < 1e-3 && hf_after < hf_before, "{hf_after}");
+    assert_eq!(p.changes.len(), 1, "only the wallet's USDC, not the debt token: {:?}", p.changes);
+    assert_eq!(p.changes[0].amount, "+500");
+    assert!(p.findings.iter().all(|f| f.severity < Severity::Danger), "{:?}", p.findings);
+    let weth_price = p.liquidation_prices.iter().find(|l| l.symbol == "WETH").unwrap();
+    assert!(
+        weth_price.after.unwrap() > weth_price.before.unwrap(),
+        "more debt, higher liquidation price"
+    );
+
+    // A supply of a token the pool may not yet spend approves it first.
+    let p = aave::preview(
+        &client,
+        &network,
+        &market,
+        &request(DEMO_ACCOUNTS[3], m.tokens["DAI"].address, LendAction::Supply, LendAmount::Max),
+    )
+    .await
+    .unwrap();
+    assert_eq!(p.plan.steps.len(), 2, "approve, supply");
+    assert_eq!(p.amount, "10000");
+    assert_eq!(p.approvals[0].2, "10000");
+    assert_eq!(p.changes[0].amount, "-10000");
+    assert_eq!(p.health_factor_after, None, "no debt");
+}
+
+#[tokio::test]
+async fn the_circuit_breaker_flags_below_1_10_refuses_below_1_and_reverts_are_decoded() {
+    let (devnet, network, client, market) = setup().await;
+    let m = devnet.manifest();
+    let (sample, usdc, weth) = (DEMO_ACCOUNTS[0], m.tokens["USDC"].address, m.weth);
+    let borrow = |amount: f64| {
+        request(sample, usdc, LendAction::Borrow, LendAmount::Exact(units(amount, 6)))
+    };
+
+    // 7,857 owed against 8,250 of weighted collateral: 1.05, within the LTV but dangerous.
+    let p = aave::preview(&client, &network, &market, &borrow(1857.0)).await.unwrap();
+    assert!(p.simulation.success());
+    assert!(p.needs_override());
+    let danger = p.findings.iter().find(|f| f.code == "health_factor_danger").unwrap();
+    assert!(danger.message.contains("below 1.10"), "{}", danger.message);
+    assert!(danger.message.contains("Borrowing at most"), "{}", danger.message);
+
+    // 8,100 owed: past the 80% LTV, still above 1: the pool refuses and says why.
+    let p = aave::preview(&client, &network, &market, &borrow(2100.0)).await.unwrap();
+    assert!(!p.simulation.success());
+    let revert = p.findings.iter().find(|f| f.code == "simulation_reverts").unwrap();
+    assert!(revert.message.contains("COLLATERAL_CANNOT_COVER_NEW_BORROW"), "{}", revert.message);
+    assert_eq!(revert.severity, Severity::Danger);
+
+    // 9,000 owed: liquidatable at once. Refused before anything is simulated.
+    let before = client.requests();
+    let err = aave::preview(&client, &network, &market, &borrow(3000.0)).await.unwrap_err();
+    assert!(matches!(err, LendError::WouldBeLiquidatable { .. }), "{err}");
+    assert!(err.to_string().contains("below 1.0"), "{err}");
+    assert_eq!(client.requests() - before, 2, "no simulation");
+
+    // Withdrawing collateral that backs the debt past the limit, or switching it off.
+    let err = aave::preview(
+        &client,
+        &network,
+        &market,
+        &request(sample, weth, LendAction::Withdraw, LendAmount::Exact(units(2.0, 18))),
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, LendError::WouldBeLiquidatable { .. }), "{err}");
+    // 8,250 weighted collateral − 1.10 × 6,000 owed leaves 1,650 = 1 WETH (less interest).
+    let safe: f64 = err
+        .to_string()
+        .split("Withdrawing at most ")
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((0.999..=1.0).contains(&safe), "{err}");
+    let err = aave::preview(
+        &client,
+        &network,
+        &market,
+        &request(sample, weth, LendAction::Collateral { enable: false }, LendAmount::Max),
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, LendError::WouldBeLiquidatable { .. }), "{err}");
+
+    // Repaying lowers nothing: no finding even from a weak position.
+    devnet.set_price("WETH", 1500.0, false).await.unwrap();
+    let p = aave::preview(
+        &client,
+        &network,
+        &market,
+        &request(sample, usdc, LendAction::Repay, LendAmount::Exact(units(100.0, 6))),
+    )
+    .await
+    .unwrap();
+    assert!(p.health_factor_before.unwrap() < 1.10);
+    assert!(p.health_factor_after.unwrap() > p.health_factor_before.unwrap());
+    assert!(!p.needs_override(), "{:?}", p.findings);
+}
+
+#[tokio::test]
+async fn bad_requests_get_specific_errors_before_signing() {
+    let (devnet, network, client, market) = setup().await;
+    let m = devnet.manifest();
+    let (sample, usdc, weth, dai) =
+        (DEMO_ACCOUNTS[0], m.tokens["USDC"].address, m.weth, m.tokens["DAI"].address);
+    let preview = |req: LendRequest| {
+        let (client, network, market) = (&client, &network, &market);
+        async move { aave::preview(client, network, market, &req).await.unwrap_err().to_string() }
+    };
+    let exact = LendAmount::Exact;
+    let not_a_reserve = m.uniswap_v2.router;
+    let e =
+        preview(request(sample, not_a_reserve, LendAction::Supply, exact(units(1.0, 18)))).await;
+    assert!(
+        e.contains("is not in the Aave market on devnet; it lists WETH, USDC, DAI, WBTC"),
+        "{e}"
+    );
+    let e = preview(request(sample, usdc, LendAction::Repay, exact(units(7000.0, 6)))).await;
+    assert!(e.starts_with("the account owes 6000") && e.contains("--amount max"), "{e}");
+    let e = preview(request(sample, weth, LendAction::Withdraw, exact(units(6.0, 18)))).await;
+    assert!(e.starts_with("only 5") && e.contains("WETH is supplied"), "{e}");
+    let e = preview(request(sample, weth, LendAction::Supply, exact(units(50.0, 18)))).await;
+    assert_eq!(e, "not enough WETH: supply needs 50 but the account holds 5");
+    let e = preview(request(sample, weth, LendAction::Supply, exact(U256::ZERO))).await;
+    assert_eq!(e, "the amount must be more than zero");
+    let e = preview(request(sample, dai, LendAction::Repay, LendAmount::Max)).await;
+    assert_eq!(e, "this account owes no DAI");
+    let e = preview(request(sample, dai, LendAction::Withdraw, LendAmount::Max)).await;
+    assert_eq!(e, "nothing of DAI is supplied by this account");
+    let e =
+        preview(request(DEMO_ACCOUNTS[3], usdc, LendAction::Borrow, exact(units(1.0, 6)))).await;
+    assert!(e.starts_with("the account has no collateral"), "{e}");
+    let e =
+        preview(request(sample, weth, LendAction::Collateral { enable: true }, LendAmount::Max))
+            .await;
+    assert_eq!(e, "WETH is already enabled as collateral");
+}
