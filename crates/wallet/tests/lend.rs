@@ -37,19 +37,25 @@ async fn wallet_balance(
     I256::try_from(b[0][0].unwrap()).unwrap()
 }
 
+/// The devnet, its market, and the signing account.
+struct Lender<'a> {
+    client: &'a ChainClient,
+    network: &'a Network,
+    market: &'a Market,
+    signer: &'a SoftwareEvmSigner,
+}
+
 /// Previews, executes, and checks the wallet change and the health factor against the pool.
 /// `tolerance` is how far the actual change may exceed the previewed one: zero except when
 /// repaying everything, where the debt keeps accruing interest until the block is mined.
 async fn run(
-    client: &ChainClient,
-    network: &Network,
-    market: &Market,
-    signer: &SoftwareEvmSigner,
+    l: &Lender<'_>,
     asset: Address,
     action: LendAction,
     amount: LendAmount,
     tolerance: u64,
 ) -> aave::LendPreview {
+    let Lender { client, network, market, signer } = *l;
     let account = signer.address();
     let req = LendRequest { account, asset, action, amount };
     let preview = aave::preview(client, network, market, &req).await.unwrap();
@@ -95,73 +101,28 @@ async fn each_lending_action_changes_balances_as_previewed_and_lands_on_the_proj
     let (weth, usdc, dai) = (m.weth, m.tokens["USDC"].address, m.tokens["DAI"].address);
     let signer = signer(1);
     let exact = LendAmount::Exact;
+    let l = Lender { client: &client, network: &network, market: &market, signer: &signer };
 
-    let p = run(
-        &client,
-        &network,
-        &market,
-        &signer,
-        weth,
-        LendAction::Supply,
-        exact(units(4.0, 18)),
-        0,
-    )
-    .await;
+    let p = run(&l, weth, LendAction::Supply, exact(units(4.0, 18)), 0).await;
     assert_eq!(p.plan.steps.len(), 2, "approve and supply");
     assert_eq!(p.supplied, ("0".into(), "4".into()));
-    run(&client, &network, &market, &signer, dai, LendAction::Supply, exact(units(2000.0, 18)), 0)
-        .await;
-    let p = run(
-        &client,
-        &network,
-        &market,
-        &signer,
-        usdc,
-        LendAction::Borrow,
-        exact(units(5000.0, 6)),
-        0,
-    )
-    .await;
+    run(&l, dai, LendAction::Supply, exact(units(2000.0, 18)), 0).await;
+    let p = run(&l, usdc, LendAction::Borrow, exact(units(5000.0, 6)), 0).await;
     assert!(p.health_factor_before.is_none() && p.health_factor_after.is_some());
-    run(&client, &network, &market, &signer, usdc, LendAction::Repay, exact(units(1000.0, 6)), 0)
-        .await;
+    run(&l, usdc, LendAction::Repay, exact(units(1000.0, 6)), 0).await;
     // DAI stops counting as collateral, then counts again.
-    run(
-        &client,
-        &network,
-        &market,
-        &signer,
-        dai,
-        LendAction::Collateral { enable: false },
-        LendAmount::Max,
-        0,
-    )
-    .await;
+    run(&l, dai, LendAction::Collateral { enable: false }, LendAmount::Max, 0).await;
     let state = aave::fetch_account(&client, &network, &market, signer.address()).await.unwrap();
     let dai_index = state.index(dai).unwrap();
     assert!(!state.reserves[dai_index].collateral);
-    run(
-        &client,
-        &network,
-        &market,
-        &signer,
-        dai,
-        LendAction::Collateral { enable: true },
-        LendAmount::Max,
-        0,
-    )
-    .await;
+    run(&l, dai, LendAction::Collateral { enable: true }, LendAmount::Max, 0).await;
     // Repaying everything: the approval covers the interest until the block; no debt is left.
-    let p =
-        run(&client, &network, &market, &signer, usdc, LendAction::Repay, LendAmount::Max, 1_000)
-            .await;
+    let p = run(&l, usdc, LendAction::Repay, LendAmount::Max, 1_000).await;
     assert_eq!(p.debt.1, "0");
     let state = aave::fetch_account(&client, &network, &market, signer.address()).await.unwrap();
     assert!(state.debt(state.index(usdc).unwrap()).is_zero(), "no dust of debt left");
     // Withdrawing everything, interest included.
-    let p =
-        run(&client, &network, &market, &signer, weth, LendAction::Withdraw, LendAmount::Max, 0)
-            .await;
+    let p = run(&l, weth, LendAction::Withdraw, LendAmount::Max, 0).await;
     assert_eq!(p.plan.steps.len(), 1);
     let state = aave::fetch_account(&client, &network, &market, signer.address()).await.unwrap();
     assert!(state.supplied(state.index(weth).unwrap()).is_zero());
