@@ -15,6 +15,8 @@ use vigil_signer::{Chain, Mnemonic, Password, WordCount};
 use vigil_wallet::{AccountConfig, Wallet};
 use zeroize::Zeroizing;
 
+mod lend;
+
 #[derive(Parser)]
 #[command(
     name = "vigil",
@@ -55,46 +57,11 @@ enum Command {
         json: bool,
     },
     /// Swap tokens on Uniswap (V2 or V3, the best route), previewed before anything is signed.
-    Swap {
-        /// The token sold: a symbol of the network (WETH, USDC, …) or an address.
-        #[arg(long)]
-        from: String,
-        /// The token bought.
-        #[arg(long)]
-        to: String,
-        /// How much to sell (or, with --exact-out, to buy), in whole units: 1.5, 1000.
-        #[arg(long, allow_negative_numbers = true)]
-        amount: String,
-        /// --amount is what to receive, not what to spend.
-        #[arg(long)]
-        exact_out: bool,
-        /// Slippage tolerance in percent.
-        #[arg(long, default_value = "0.5")]
-        slippage: String,
-        /// Approve an unlimited amount instead of exactly this swap's.
-        #[arg(long)]
-        unlimited_approval: bool,
-        /// The account that swaps; default: the wallet's first Ethereum account.
-        #[arg(long)]
-        account: Option<String>,
-        /// devnet (the default), ethereum, arbitrum, optimism, base or polygon.
-        #[arg(long, default_value = "devnet")]
-        network: String,
-        /// Stop after the preview.
-        #[arg(long)]
-        preview_only: bool,
-        /// Sign without asking for confirmation.
-        #[arg(long)]
-        yes: bool,
-        /// Sign even when the preview has a danger finding.
-        #[arg(long)]
-        accept_risk: bool,
-        /// Read the vault password from stdin instead of prompting.
-        #[arg(long)]
-        password_stdin: bool,
-        /// Print the preview as JSON.
-        #[arg(long)]
-        json: bool,
+    Swap(SwapArgs),
+    /// Lend and borrow on Aave V3: every action shows the health factor before and after.
+    Lend {
+        #[command(subcommand)]
+        command: lend::LendCommand,
     },
     /// Run the local devnet: a private Ethereum node with the real Uniswap and Aave contracts.
     Devnet {
@@ -234,35 +201,8 @@ fn run(cli: Cli) -> Result<()> {
         Command::Balances { accounts, network, json } => {
             block_on(balances(accounts, &network, json))?
         }
-        Command::Swap {
-            from,
-            to,
-            amount,
-            exact_out,
-            slippage,
-            unlimited_approval,
-            account,
-            network,
-            preview_only,
-            yes,
-            accept_risk,
-            password_stdin,
-            json,
-        } => {
-            let args = SwapArgs {
-                from,
-                to,
-                amount,
-                exact_out,
-                slippage,
-                unlimited_approval,
-                account,
-                yes,
-                accept_risk,
-                password_stdin,
-            };
-            block_on(swap(args, &network, preview_only, json))?
-        }
+        Command::Swap(args) => block_on(swap(args))?,
+        Command::Lend { command } => block_on(lend::run(command))?,
         Command::Devnet { command } => block_on(devnet(command))?,
     }
     Ok(())
@@ -360,17 +300,126 @@ fn vault(command: VaultCommand) -> Result<()> {
     Ok(())
 }
 
+#[derive(clap::Args)]
 struct SwapArgs {
+    /// The token sold: a symbol of the network (WETH, USDC, …) or an address.
+    #[arg(long)]
     from: String,
+    /// The token bought.
+    #[arg(long)]
     to: String,
+    /// How much to sell (or, with --exact-out, to buy), in whole units: 1.5, 1000.
+    #[arg(long, allow_negative_numbers = true)]
     amount: String,
+    /// --amount is what to receive, not what to spend.
+    #[arg(long)]
     exact_out: bool,
+    /// Slippage tolerance in percent.
+    #[arg(long, default_value = "0.5")]
     slippage: String,
+    /// Approve an unlimited amount instead of exactly this swap's.
+    #[arg(long)]
     unlimited_approval: bool,
+    #[command(flatten)]
+    sign: SignArgs,
+}
+
+/// Who acts, where, and how the preview turns into signed transactions.
+#[derive(clap::Args)]
+struct SignArgs {
+    /// The account that acts; default: the wallet's first Ethereum account.
+    #[arg(long)]
     account: Option<String>,
+    /// devnet (the default), ethereum, arbitrum, optimism, base or polygon.
+    #[arg(long, default_value = "devnet")]
+    network: String,
+    /// Stop after the preview.
+    #[arg(long)]
+    preview_only: bool,
+    /// Sign without asking for confirmation.
+    #[arg(long)]
     yes: bool,
+    /// Sign even when the preview has a danger finding.
+    #[arg(long)]
     accept_risk: bool,
+    /// Read the vault password from stdin instead of prompting.
+    #[arg(long)]
     password_stdin: bool,
+    /// Print the preview as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// After a preview: confirms (or not), unlocks the vault, signs and sends every step, and
+/// prints the transaction hashes.
+async fn confirm_and_execute(
+    client: &vigil_defi_adapters::ChainClient,
+    account: alloy::primitives::Address,
+    plan: &vigil_defi_adapters::simulate::Plan,
+    simulation: &vigil_defi_adapters::simulate::Simulation,
+    needs_override: bool,
+    args: &SignArgs,
+) -> Result<()> {
+    if args.preview_only {
+        return Ok(());
+    }
+    if let Some(reason) = simulation.revert_reason() {
+        bail!("not signed: the simulation says it would fail ({reason})");
+    }
+    if needs_override && !args.accept_risk {
+        bail!(
+            "not signed: the preview has a danger finding; re-run with --accept-risk to sign anyway"
+        );
+    }
+    if !args.yes {
+        if !io::stdin().is_terminal() {
+            bail!("not signed: pass --yes to sign without a confirmation prompt");
+        }
+        eprint!("Sign and send? [y/N] ");
+        io::stderr().flush()?;
+        let mut answer = String::new();
+        io::stdin().read_line(&mut answer)?;
+        if !answer.trim().eq_ignore_ascii_case("y") {
+            bail!("not signed");
+        }
+    }
+    let password = password_from(args.password_stdin, "Vault password: ")?;
+    let wallet = Wallet::from_env()?;
+    let signer = wallet.evm_signer(&account.to_checksum(None), &password)?;
+    let mut report = |e: vigil_wallet::execute::TxEvent| match e {
+        vigil_wallet::execute::TxEvent::Sent { step, hash } => {
+            eprintln!("sent    {} ({hash})", plan.steps[step].label)
+        }
+        vigil_wallet::execute::TxEvent::Confirmed { step, block, .. } => {
+            eprintln!("mined   {} in block {block}", plan.steps[step].label)
+        }
+    };
+    let receipts =
+        vigil_wallet::execute::execute(client, plan, simulation, &signer, &mut report).await?;
+    for r in &receipts {
+        // With --json, stdout holds the preview alone.
+        if args.json {
+            eprintln!("{}", r.transaction_hash)
+        } else {
+            println!("{}", r.transaction_hash)
+        }
+    }
+    Ok(())
+}
+
+/// Prints findings and the fee, the tail every preview shares.
+fn print_fee_and_findings(
+    fee_native: &str,
+    fee_usd: Option<f64>,
+    gas: u64,
+    native_symbol: &str,
+    findings: &[vigil_defi_adapters::preview::Finding],
+) {
+    let usd = fee_usd.map(|u| format!(" (${u:.2})")).unwrap_or_default();
+    println!("  network fee {fee_native} {native_symbol}{usd}, {gas} gas");
+    for f in findings {
+        println!("  [{:?}] {}", f.severity, f.message);
+    }
 }
 
 /// The account to act for: `--account`, or the wallet's first Ethereum account.
@@ -390,11 +439,11 @@ fn acting_account(
     Ok(vigil_signer::parse_evm_address(&first.address)?)
 }
 
-async fn swap(args: SwapArgs, network: &str, preview_only: bool, json: bool) -> Result<()> {
+async fn swap(args: SwapArgs) -> Result<()> {
     use vigil_defi_adapters::{amount::parse_amount, preview, swap::SwapKind};
     let paths = vigil_wallet::Paths::from_env()?;
-    let account = acting_account(args.account.as_deref(), &paths)?;
-    let network = vigil_wallet::portfolio::network(network, &paths)?;
+    let account = acting_account(args.sign.account.as_deref(), &paths)?;
+    let network = vigil_wallet::portfolio::network(&args.sign.network, &paths)?;
     let client = vigil_defi_adapters::ChainClient::connect(&network).await?;
     let slippage: f64 =
         args.slippage.parse().ok().filter(|p: &f64| (0.0..=50.0).contains(p)).ok_or_else(|| {
@@ -446,7 +495,7 @@ async fn swap(args: SwapArgs, network: &str, preview_only: bool, json: bool) -> 
         native_out: native(&args.to),
     };
     let p = preview::preview_swap(&client, &network, &request).await?;
-    if json {
+    if args.sign.json {
         println!("{}", serde_json::to_string_pretty(&p)?);
     } else {
         println!("Swap on {} for {}", p.network, p.account);
@@ -461,54 +510,19 @@ async fn swap(args: SwapArgs, network: &str, preview_only: bool, json: bool) -> 
         for (symbol, spender, amount) in &p.approvals {
             println!("  approves    {amount} {symbol} to {spender}");
         }
-        let usd = p.fee_usd.map(|u| format!(" (${u:.2})")).unwrap_or_default();
-        println!("  network fee {} {}{usd}, {} gas", p.fee_native, network.native_symbol, p.gas);
         if let Some(bps) = p.quote.price_impact_bps {
             println!("  price impact {:.2}%", f64::from(bps) / 100.0);
         }
-        for f in &p.findings {
-            println!("  [{:?}] {}", f.severity, f.message);
-        }
-    }
-    if preview_only {
-        return Ok(());
-    }
-    if p.needs_override() && !args.accept_risk {
-        bail!(
-            "not signed: the preview has a danger finding; re-run with --accept-risk to sign anyway"
+        print_fee_and_findings(
+            &p.fee_native,
+            p.fee_usd,
+            p.gas,
+            &network.native_symbol,
+            &p.findings,
         );
     }
-    if !args.yes {
-        if !io::stdin().is_terminal() {
-            bail!("not signed: pass --yes to sign without a confirmation prompt");
-        }
-        eprint!("Sign and send? [y/N] ");
-        io::stderr().flush()?;
-        let mut answer = String::new();
-        io::stdin().read_line(&mut answer)?;
-        if !answer.trim().eq_ignore_ascii_case("y") {
-            bail!("not signed");
-        }
-    }
-    let password = password_from(args.password_stdin, "Vault password: ")?;
-    let wallet = Wallet::from_env()?;
-    let signer = wallet.evm_signer(&account.to_checksum(None), &password)?;
-    let mut report = |e: vigil_wallet::execute::TxEvent| match e {
-        vigil_wallet::execute::TxEvent::Sent { step, hash } => {
-            eprintln!("sent    {} ({hash})", p.plan.steps[step].label)
-        }
-        vigil_wallet::execute::TxEvent::Confirmed { step, block, .. } => {
-            eprintln!("mined   {} in block {block}", p.plan.steps[step].label)
-        }
-    };
-    let receipts =
-        vigil_wallet::execute::execute(&client, &p.plan, &p.simulation, &signer, &mut report)
-            .await?;
-    for r in &receipts {
-        // With --json, stdout holds the preview alone.
-        if json { eprintln!("{}", r.transaction_hash) } else { println!("{}", r.transaction_hash) }
-    }
-    Ok(())
+    confirm_and_execute(&client, account, &p.plan, &p.simulation, p.needs_override(), &args.sign)
+        .await
 }
 
 /// A token's decimals: known for the network's tokens, read from the chain for the others.

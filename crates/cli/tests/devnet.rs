@@ -5,50 +5,14 @@
 
 use std::{
     io::{BufRead, BufReader},
-    net::{TcpListener, TcpStream},
-    process::{Command, Output, Stdio},
+    net::TcpStream,
+    process::Stdio,
     time::{Duration, Instant},
 };
 
-struct Env {
-    home: tempfile::TempDir,
-    port: u16,
-}
+mod support;
 
-impl Env {
-    fn new() -> Self {
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        Self { home: tempfile::tempdir().unwrap(), port }
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_vigil"));
-        c.args(args).env("VIGIL_HOME", self.home.path()).stdin(Stdio::null());
-        c
-    }
-
-    fn vigil(&self, args: &[&str]) -> Output {
-        let port = self.port.to_string();
-        let mut args = args.to_vec();
-        if matches!(args.get(1), Some(&("up" | "reset"))) {
-            args.extend(["--port", &port]);
-        }
-        self.command(&args).output().unwrap()
-    }
-}
-
-impl Drop for Env {
-    fn drop(&mut self) {
-        let _ = self.vigil(&["devnet", "down"]);
-    }
-}
-
-fn out(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-fn err(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use support::{Env, err, out};
 
 fn port_open(port: u16) -> bool {
     TcpStream::connect(("127.0.0.1", port)).is_ok()
@@ -56,7 +20,7 @@ fn port_open(port: u16) -> bool {
 
 #[test]
 fn up_status_price_down_up_reset() {
-    let env = Env::new();
+    let env = Env::new("cycle");
     let o = env.vigil(&["devnet", "up", "--json"]);
     assert!(o.status.success(), "{}", err(&o));
     let status: serde_json::Value = serde_json::from_str(&out(&o)).unwrap();
@@ -106,7 +70,7 @@ fn block(env: &Env) -> u64 {
 
 #[test]
 fn bad_input_is_refused_with_a_clear_error() {
-    let env = Env::new();
+    let env = Env::new("bad-input");
     let o = env.vigil(&["devnet", "price", "WETH", "1500"]);
     assert!(
         err(&o).contains("the devnet is not running: start it with 'vigil devnet up'"),
@@ -127,7 +91,7 @@ fn bad_input_is_refused_with_a_clear_error() {
     }
 
     // Another devnet on the same port.
-    let other = Env::new();
+    let other = Env::new("other-user");
     let o = other.command(&["devnet", "up", "--port", &env.port.to_string()]).output().unwrap();
     assert!(!o.status.success());
     assert!(err(&o).contains(&format!("port {} is already in use", env.port)), "{}", err(&o));
@@ -147,7 +111,7 @@ fn bad_input_is_refused_with_a_clear_error() {
 
 #[test]
 fn a_foreground_devnet_dies_with_its_process() {
-    let env = Env::new();
+    let env = Env::new("foreground");
     let mut child = env
         .command(&["devnet", "run", "--port", "0"])
         .stdout(Stdio::piped())
@@ -170,7 +134,7 @@ fn a_foreground_devnet_dies_with_its_process() {
 
 #[test]
 fn balances_of_demo_accounts_on_the_devnet() {
-    let env = Env::new();
+    let env = Env::new("balances");
     // The CLI's devnet is the app's: on the port `up` was given, found through its pid file.
     let o = env.vigil(&["devnet", "up"]);
     assert!(o.status.success(), "{}", err(&o));
@@ -198,7 +162,7 @@ fn balances_of_demo_accounts_on_the_devnet() {
 
 #[test]
 fn swap_preview_and_bad_input() {
-    let env = Env::new();
+    let env = Env::new("swap-preview");
     assert!(env.vigil(&["devnet", "up"]).status.success());
     let demo = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
     let swap = |extra: &[&str]| {
@@ -243,28 +207,9 @@ fn swap_preview_and_bad_input() {
 
 #[test]
 fn swap_signed_with_the_vault_and_sent() {
-    assert!(
-        std::env::var_os("VIGIL_TEST_SESSION").is_some(),
-        "this test needs the private desktop session's keychain: run it with scripts/desktop-session.sh (make test does)"
-    );
-    let env = Env::new();
-    let service = format!("vigil-cli-swap-{}", std::process::id());
-    let run = |args: &[&str], stdin: &str| {
-        use std::io::Write;
-        let mut child = env
-            .command(args)
-            .env("VIGIL_KEYCHAIN_SERVICE", &service)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-        child.wait_with_output().unwrap()
-    };
-    let junk = "test test test test test test test test test test test junk";
-    let o = run(&["vault", "import", "--password-stdin"], &format!("{junk}\nhunter2hunter2\n"));
-    assert!(o.status.success(), "{}", err(&o));
+    let env = Env::new("swap");
+    env.import_junk("hunter2hunter2");
+    let run = |args: &[&str], stdin: &str| env.vigil_stdin(args, stdin);
     assert!(env.vigil(&["devnet", "up"]).status.success());
 
     let weth = |env: &Env| {

@@ -375,7 +375,9 @@ pub async fn preview(
     let hf_after = health_factor_f64(after.health_factor);
     let lowers = after.health_factor < before.health_factor;
     let described = match action {
-        LendAction::Collateral { .. } => format!("{verb} {sym}"),
+        LendAction::Collateral { enable } => {
+            format!("{} {sym} as collateral", if enable { "enabling" } else { "disabling" })
+        }
         _ => format!("{verb} {} {sym}", whole(amount, dec)),
     };
     if lowers && hf_after.is_some_and(|h| h < 1.0) {
@@ -514,8 +516,6 @@ pub async fn preview(
             });
         }
     }
-    findings.extend(preview::assess_plan(client, network, &plan, &simulation, &[]).await?);
-    findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
 
     // What the user reads. aTokens and debt tokens move by the amount plus the interest since
     // the account's last action; they are shown as supplied and owed instead.
@@ -535,6 +535,9 @@ pub async fn preview(
     let mut visible = simulation.clone();
     visible.changes.retain(|c| !matches!(c.asset, AssetId::Token(t) if hidden.contains(&t)));
     let changes = preview::account_changes(&visible, req.account, &label);
+    // Burns of aTokens and debt tokens are not funds leaving to a stranger.
+    findings.extend(preview::assess_plan(client, network, &plan, &visible, &[]).await?);
+    findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
     let approvals = preview::approvals_granted(&simulation, &label);
     let native_usd = state.market.reserve(network.protocols.weth).map(|r| r.price_usd);
     let (fee_native, fee_usd) =

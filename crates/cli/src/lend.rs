@@ -1,0 +1,255 @@
+//! `vigil lend`: the Aave V3 market, the account's position, and previewed lending actions.
+
+use alloy::primitives::U256;
+use anyhow::{Result, bail};
+use clap::Subcommand;
+use vigil_defi_adapters::{
+    ChainClient,
+    aave::{self, LendAction, LendAmount, LendRequest},
+    amount::parse_amount,
+};
+
+use crate::{SignArgs, acting_account, confirm_and_execute, print_fee_and_findings};
+
+#[derive(Subcommand)]
+pub(crate) enum LendCommand {
+    /// The market: each reserve's LTV, liquidation threshold and bonus, caps, APYs and price.
+    Markets {
+        /// devnet (the default), ethereum, arbitrum, optimism, base or polygon.
+        #[arg(long, default_value = "devnet")]
+        network: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The account's position: health factor, liquidation prices, distance to liquidation and
+    /// the stress table.
+    Position {
+        /// The account; default: the wallet's first Ethereum account.
+        #[arg(long)]
+        account: Option<String>,
+        /// devnet (the default), ethereum, arbitrum, optimism, base or polygon.
+        #[arg(long, default_value = "devnet")]
+        network: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Supply an asset (approving the pool first when needed).
+    Supply(AmountArgs),
+    /// Withdraw a supplied asset.
+    Withdraw(AmountArgs),
+    /// Borrow an asset at the variable rate.
+    Borrow(AmountArgs),
+    /// Repay a debt; --amount max repays all of it, interest included.
+    Repay(AmountArgs),
+    /// Use a supplied asset as collateral, or stop using it.
+    Collateral(CollateralArgs),
+}
+
+#[derive(clap::Args)]
+pub(crate) struct AmountArgs {
+    /// The reserve: a symbol of the market (WETH, USDC, …) or its address.
+    #[arg(long)]
+    asset: String,
+    /// Whole units (1.5, 1000), or max: the wallet's balance to supply, everything supplied to
+    /// withdraw, all the collateral allows to borrow, the whole debt to repay.
+    #[arg(long, allow_negative_numbers = true)]
+    amount: String,
+    #[command(flatten)]
+    sign: SignArgs,
+}
+
+#[derive(clap::Args)]
+#[group(id = "switch", required = true, multiple = false, args = ["enable", "disable"])]
+pub(crate) struct CollateralArgs {
+    /// The reserve: a symbol of the market or its address.
+    #[arg(long)]
+    asset: String,
+    /// Use the asset as collateral.
+    #[arg(long)]
+    enable: bool,
+    /// Stop using the asset as collateral.
+    #[arg(long)]
+    disable: bool,
+    #[command(flatten)]
+    sign: SignArgs,
+}
+
+pub(crate) async fn run(command: LendCommand) -> Result<()> {
+    match command {
+        LendCommand::Markets { network, json } => markets(&network, json).await,
+        LendCommand::Position { account, network, json } => {
+            position(account.as_deref(), &network, json).await
+        }
+        LendCommand::Supply(a) => act(LendAction::Supply, &a.asset, Some(&a.amount), &a.sign).await,
+        LendCommand::Withdraw(a) => {
+            act(LendAction::Withdraw, &a.asset, Some(&a.amount), &a.sign).await
+        }
+        LendCommand::Borrow(a) => act(LendAction::Borrow, &a.asset, Some(&a.amount), &a.sign).await,
+        LendCommand::Repay(a) => act(LendAction::Repay, &a.asset, Some(&a.amount), &a.sign).await,
+        LendCommand::Collateral(c) => {
+            act(LendAction::Collateral { enable: c.enable && !c.disable }, &c.asset, None, &c.sign)
+                .await
+        }
+    }
+}
+
+async fn connect(
+    network: &str,
+) -> Result<(vigil_wallet::Paths, vigil_defi_adapters::Network, ChainClient, aave::Market)> {
+    let paths = vigil_wallet::Paths::from_env()?;
+    let network = vigil_wallet::portfolio::network(network, &paths)?;
+    let client = ChainClient::connect(&network).await?;
+    let market = aave::fetch_market(&client, &network).await?;
+    Ok((paths, network, client, market))
+}
+
+fn pct(v: f64) -> String {
+    format!("{:.2}%", v * 100.0)
+}
+
+fn hf(v: Option<f64>) -> String {
+    v.map_or_else(|| "∞ (no debt)".into(), |h| format!("{h:.3}"))
+}
+
+fn usd(v: Option<f64>) -> String {
+    v.map_or_else(|| "-".into(), |p| format!("${p:.2}"))
+}
+
+async fn markets(network: &str, json: bool) -> Result<()> {
+    let (_, _, _, market) = connect(network).await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&market)?);
+        return Ok(());
+    }
+    println!("Aave V3 on {} (pool {})", market.network, market.pool);
+    println!(
+        "  {:<6} {:>12} {:>6} {:>6} {:>6} {:>9} {:>9} {:>12} {:>12}  state",
+        "asset", "price", "LTV", "liq.", "bonus", "supply", "borrow", "supply cap", "borrow cap"
+    );
+    for r in &market.reserves {
+        let c = &r.config;
+        let bps = |b: u16| format!("{:.1}%", f64::from(b) / 100.0);
+        let cap = |c: u64| if c == 0 { "none".to_owned() } else { c.to_string() };
+        let state = match (c.active, c.paused, c.frozen) {
+            (false, _, _) => "inactive",
+            (_, true, _) => "paused",
+            (_, _, true) => "frozen",
+            _ if !c.borrowing_enabled => "supply only",
+            _ => "active",
+        };
+        println!(
+            "  {:<6} {:>12} {:>6} {:>6} {:>6} {:>9} {:>9} {:>12} {:>12}  {state}",
+            r.symbol,
+            format!("${:.2}", r.price_usd),
+            bps(c.ltv_bps),
+            bps(c.liquidation_threshold_bps),
+            bps(c.liquidation_bonus_bps.saturating_sub(10_000)),
+            pct(r.supply_apy),
+            pct(r.borrow_apy),
+            cap(c.supply_cap),
+            cap(c.borrow_cap),
+        );
+    }
+    Ok(())
+}
+
+async fn position(account: Option<&str>, network: &str, json: bool) -> Result<()> {
+    let (paths, network, client, market) = connect(network).await?;
+    let account = acting_account(account, &paths)?;
+    let state = aave::fetch_account(&client, &network, &market, account).await?;
+    let p = state.position();
+    if json {
+        println!("{}", serde_json::to_string_pretty(&p)?);
+        return Ok(());
+    }
+    println!("Aave V3 position of {} on {}", p.account, p.network);
+    println!("  health factor        {}", hf(p.health_factor));
+    println!(
+        "  collateral ${:.2}, debt ${:.2}, can borrow ${:.2} more",
+        p.total_collateral_usd, p.total_debt_usd, p.available_borrows_usd
+    );
+    if let Some(d) = p.distance_to_liquidation {
+        println!("  liquidated if all collateral falls {}", pct(d));
+    }
+    for a in &p.assets {
+        let role = if a.collateral { "collateral" } else { "" };
+        println!(
+            "  {:<6} supplied {:>14}  owed {:>14}  {role:<10} liquidation price {}",
+            a.symbol,
+            a.supplied,
+            a.debt,
+            usd(a.liquidation_price_usd)
+        );
+    }
+    if !p.stress.is_empty() {
+        let header: Vec<String> =
+            aave::STRESS_FALLS.iter().map(|f| format!("{:>8}", format!("-{f}%"))).collect();
+        println!("  stress test          {}", header.join(" "));
+        for row in &p.stress {
+            let cells: Vec<String> =
+                row.falls.iter().map(|pt| format!("{:>8}", hf(pt.health_factor))).collect();
+            println!("  {:<20} {}", row.asset, cells.join(" "));
+        }
+    }
+    Ok(())
+}
+
+async fn act(action: LendAction, asset: &str, amount: Option<&str>, args: &SignArgs) -> Result<()> {
+    let (paths, network, client, market) = connect(&args.network).await?;
+    let account = acting_account(args.account.as_deref(), &paths)?;
+    let reserve = market.find(asset)?;
+    let amount = match amount {
+        None => LendAmount::Max,
+        Some(a) if a.eq_ignore_ascii_case("max") => LendAmount::Max,
+        Some(a) => {
+            let v = parse_amount(a, &reserve.symbol, reserve.config.decimals)?;
+            if v == U256::ZERO {
+                bail!("--amount must be more than zero");
+            }
+            LendAmount::Exact(v)
+        }
+    };
+    let req = LendRequest { account, asset: reserve.asset, action, amount };
+    let p = aave::preview(&client, &network, &market, &req).await?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&p)?);
+    } else {
+        let label = p.plan.steps.last().map_or("", |s| s.label.as_str());
+        println!("{label} ({}, {})", p.network, p.account);
+        println!(
+            "  health factor   {} → {}",
+            hf(p.health_factor_before),
+            hf(p.health_factor_after)
+        );
+        for (what, (before, after)) in [("supplied", &p.supplied), ("owed", &p.debt)] {
+            if before != "0" || after != "0" {
+                println!("  {what:<15} {before} → {after} {}", p.symbol);
+            }
+        }
+        for l in &p.liquidation_prices {
+            println!(
+                "  {} liquidation price {} → {} (now ${:.2})",
+                l.symbol,
+                usd(l.before),
+                usd(l.after),
+                l.price_usd
+            );
+        }
+        for c in &p.changes {
+            println!("  {:>24} {} (wallet)", c.amount, c.symbol);
+        }
+        for (symbol, spender, amount) in &p.approvals {
+            println!("  approves    {amount} {symbol} to {spender}");
+        }
+        print_fee_and_findings(
+            &p.fee_native,
+            p.fee_usd,
+            p.gas,
+            &network.native_symbol,
+            &p.findings,
+        );
+    }
+    confirm_and_execute(&client, account, &p.plan, &p.simulation, p.needs_override(), args).await
+}

@@ -1,0 +1,97 @@
+//! What the `vigil` binary's tests share: a private home, a free devnet port, a keychain
+//! service of their own, and the output as text.
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::{
+    io::Write,
+    net::TcpListener,
+    process::{Command, Output, Stdio},
+};
+
+/// The anvil mnemonic.
+pub(crate) const JUNK: &str = "test test test test test test test test test test test junk";
+
+/// A user of `vigil`: their own `VIGIL_HOME`, devnet port and keychain service. The devnet,
+/// if started, is stopped on drop.
+pub(crate) struct Env {
+    pub(crate) home: tempfile::TempDir,
+    pub(crate) port: u16,
+    pub(crate) service: String,
+}
+
+impl Env {
+    pub(crate) fn new(test: &str) -> Self {
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        Self {
+            home: tempfile::tempdir().unwrap(),
+            port,
+            service: format!("vigil-cli-{test}-{}", std::process::id()),
+        }
+    }
+
+    /// `vigil ARGS` with this user's environment, stdin closed.
+    pub(crate) fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_vigil"));
+        c.args(args)
+            .env("VIGIL_HOME", self.home.path())
+            .env("VIGIL_KEYCHAIN_SERVICE", &self.service)
+            .stdin(Stdio::null());
+        c
+    }
+
+    /// Runs `vigil ARGS`; `devnet up` and `devnet reset` get this user's port.
+    pub(crate) fn vigil(&self, args: &[&str]) -> Output {
+        let port = self.port.to_string();
+        let mut args = args.to_vec();
+        if matches!(args.get(1), Some(&("up" | "reset"))) {
+            args.extend(["--port", &port]);
+        }
+        self.command(&args).output().unwrap()
+    }
+
+    /// Runs `vigil ARGS` with `stdin` written to its standard input.
+    pub(crate) fn vigil_stdin(&self, args: &[&str], stdin: &str) -> Output {
+        let mut child = self
+            .command(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    }
+
+    /// Imports the anvil mnemonic into a vault with `password` (needs the desktop session).
+    pub(crate) fn import_junk(&self, password: &str) {
+        require_session();
+        let o = self.vigil_stdin(
+            &["vault", "import", "--password-stdin"],
+            &format!("{JUNK}\n{password}\n"),
+        );
+        assert!(o.status.success(), "{}", err(&o));
+    }
+}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        let _ = self.vigil(&["devnet", "down"]);
+    }
+}
+
+pub(crate) fn out(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub(crate) fn err(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Fails with a clear message outside the private desktop session (whose keychain it needs).
+pub(crate) fn require_session() {
+    assert!(
+        std::env::var_os("VIGIL_TEST_SESSION").is_some(),
+        "this test needs the private desktop session's keychain: run it with scripts/desktop-session.sh (make test does)"
+    );
+}
