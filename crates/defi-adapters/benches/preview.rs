@@ -2,25 +2,14 @@
 //! RPC requests per preview (targets: p50 under 50 ms, at most 3 round trips).
 //! Run: `cargo bench -p vigil-defi-adapters --bench preview`.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use vigil_defi_adapters::{
     preview::{self, SwapRequest},
     swap::{self, SwapKind},
+    testing::report,
 };
 use vigil_devnet::{DEMO_ACCOUNTS, units};
-
-fn report(name: &str, mut times: Vec<Duration>, requests: f64) {
-    times.sort();
-    let ms = |d: Duration| d.as_secs_f64() * 1e3;
-    let p = |q: f64| times[((times.len() as f64 - 1.0) * q).round() as usize];
-    println!(
-        "{name:<40} p50 {:>7.2} ms   p95 {:>7.2} ms   {requests:.0} requests   ({} runs)",
-        ms(p(0.5)),
-        ms(p(0.95)),
-        times.len()
-    );
-}
 
 #[tokio::main]
 async fn main() {

@@ -30,3 +30,19 @@ pub async fn devnet(dir: &Path) -> Result<(Devnet, Network, ChainClient), SetupE
     let client = ChainClient::connect(&network).await?;
     Ok((devnet, network, client))
 }
+
+/// Prints a benchmark's p50 and p95 of `times` and its RPC requests per run.
+pub fn report(name: &str, mut times: Vec<std::time::Duration>, requests: f64) {
+    if times.is_empty() {
+        return;
+    }
+    times.sort();
+    let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
+    let p = |q: f64| times[((times.len() as f64 - 1.0) * q).round() as usize];
+    println!(
+        "{name:<40} p50 {:>7.3} ms   p95 {:>7.3} ms   {requests:.0} requests   ({} runs)",
+        ms(p(0.5)),
+        ms(p(0.95)),
+        times.len()
+    );
+}
