@@ -377,3 +377,44 @@ async fn bad_requests_get_specific_errors_before_signing() {
             .await;
     assert_eq!(e, "WETH is already enabled as collateral");
 }
+
+#[tokio::test]
+async fn frozen_paused_and_borrow_disabled_reserves_say_so_before_signing() {
+    use alloy::{rpc::types::TransactionRequest, sol_types::SolCall};
+    use vigil_devnet::{DEPLOYER, contracts::PoolConfigurator};
+    let (devnet, network, client, market) = setup().await;
+    let m = devnet.manifest();
+    let configurator = m.aave_v3.pool_configurator;
+    let admin = |input: Vec<u8>| {
+        let tx = TransactionRequest::default().from(DEPLOYER).to(configurator).input(input.into());
+        async { assert!(devnet.send_unlocked(tx).await.unwrap().status()) }
+    };
+    let (sample, weth, usdc, dai) =
+        (DEMO_ACCOUNTS[0], m.weth, m.tokens["USDC"].address, m.tokens["DAI"].address);
+    admin(PoolConfigurator::setReserveFreezeCall { asset: weth, freeze: true }.abi_encode()).await;
+    admin(PoolConfigurator::setReserveBorrowingCall { asset: dai, enabled: false }.abi_encode())
+        .await;
+    // The market is read again: the configuration changed.
+    let market_now = aave::fetch_market(&client, &network).await.unwrap();
+    assert!(market_now.find("WETH").unwrap().config.frozen);
+    let preview = |req: LendRequest| {
+        let (client, network, market) = (&client, &network, &market);
+        async move { aave::preview(client, network, market, &req).await }
+    };
+    let e = preview(request(sample, weth, LendAction::Supply, LendAmount::Exact(units(1.0, 18))))
+        .await
+        .unwrap_err();
+    assert_eq!(e.to_string(), "WETH is frozen on Aave: supply is not possible now");
+    // Frozen still lets the user get out: repaying works.
+    let p = preview(request(sample, usdc, LendAction::Repay, LendAmount::Exact(units(10.0, 6))))
+        .await
+        .unwrap();
+    assert!(p.simulation.success());
+    let e = preview(request(sample, dai, LendAction::Borrow, LendAmount::Exact(units(1.0, 18))))
+        .await
+        .unwrap_err();
+    assert_eq!(e.to_string(), "borrowing DAI is not enabled on this market");
+    admin(PoolConfigurator::setReservePauseCall { asset: usdc, paused: true }.abi_encode()).await;
+    let e = preview(request(sample, usdc, LendAction::Repay, LendAmount::Max)).await.unwrap_err();
+    assert_eq!(e.to_string(), "USDC is paused on Aave: repay is not possible now");
+}

@@ -171,6 +171,8 @@ sol! {
         function initReserves(InitReserveInput[] input) external;
         function configureReserveAsCollateral(address asset, uint256 ltv, uint256 liquidationThreshold, uint256 liquidationBonus) external;
         function setReserveBorrowing(address asset, bool enabled) external;
+        function setReserveFreeze(address asset, bool freeze) external;
+        function setReservePause(address asset, bool paused) external;
     }
 
     #[sol(rpc)]

@@ -110,7 +110,7 @@ pub enum LendError {
     )]
     NoCollateral,
     /// The asset cannot be collateral.
-    #[error("{0} cannot be used as collateral on this market (its liquidation threshold is 0)")]
+    #[error("{0} cannot be used as collateral on this market (its loan-to-value is 0)")]
     CannotBeCollateral(String),
     /// The collateral switch is already in the asked state.
     #[error("{symbol} is already {state} as collateral")]
