@@ -137,6 +137,16 @@ async fn the_local_health_factor_equals_the_pools_for_single_and_multi_collatera
     let usdc_index = later.index(usdc).unwrap();
     assert!(later.debt(usdc_index) > units(9000.0, 6), "interest accrued");
     assert_matches_chain(&account(&client, &network, &market, DEMO_ACCOUNTS[0]).await);
+    // The chain's clock is now a month ahead of the wall clock; previews still simulate.
+    let p = aave::preview(
+        &client,
+        &network,
+        &market,
+        &request(user, usdc, LendAction::Repay, LendAmount::Exact(units(100.0, 6))),
+    )
+    .await
+    .unwrap();
+    assert!(p.simulation.success(), "{:?}", p.simulation.steps);
 
     // No position at all: the pool's "infinite" health factor.
     let empty = account(&client, &network, &market, DEMO_ACCOUNTS[4]).await;
