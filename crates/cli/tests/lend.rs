@@ -34,6 +34,8 @@ fn markets_position_and_previews_without_a_vault() {
     let p = json(&env.vigil(&["lend", "position", "--account", SAMPLE, "--json"]));
     assert!((p["health_factor"].as_f64().unwrap() - 1.375).abs() < 1e-3, "{p}");
     assert_eq!(p["health_factor_wad"].as_str().unwrap().len(), 19, "{p}");
+    assert_eq!(p["matches_pool"], true, "Vigil's figure is the pool's: {p}");
+    assert_eq!(p["pool_health_factor"], p["health_factor"]);
     let distance = p["distance_to_liquidation"].as_f64().unwrap();
     assert!((distance - (1.0 - 1.0 / 1.375)).abs() < 1e-3, "{distance}");
     let weth = p["assets"].as_array().unwrap().iter().find(|a| a["symbol"] == "WETH").unwrap();

@@ -33,6 +33,7 @@ pub async fn aggregate(
     if calls.is_empty() {
         return Ok(Vec::new());
     }
+    let n = calls.len();
     let calls: Vec<IMulticall3::Call3> = calls
         .into_iter()
         .map(|(target, call_data)| IMulticall3::Call3 {
@@ -53,6 +54,13 @@ pub async fn aggregate(
             }
         })
         .await?;
+    // Callers index the results by call: a short answer must not shift them.
+    if results.len() != n {
+        return Err(ClientError::Rpc(format!(
+            "Multicall3 returned {} results for {n} calls",
+            results.len()
+        )));
+    }
     Ok(results.into_iter().map(|r| r.success.then_some(r.returnData)).collect())
 }
 

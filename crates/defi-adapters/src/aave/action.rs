@@ -184,7 +184,8 @@ fn project(
             u.wallet = u.wallet.saturating_sub(amount);
             // Aave's validateUseAsCollateral: a first supply becomes collateral when the
             // asset has an LTV and the account is not confined to an isolated asset.
-            if first && r.config.ltv_bps != 0 && !u.collateral {
+            // An isolated asset (with a debt ceiling) is never enabled automatically.
+            if first && r.config.ltv_bps != 0 && r.config.debt_ceiling == 0 && !u.collateral {
                 let collaterals: Vec<usize> = state
                     .iter()
                     .filter(|(_, _, s)| s.collateral && !s.scaled_supply.is_zero())
@@ -192,7 +193,7 @@ fn project(
                     .collect();
                 let isolated = collaterals.len() == 1
                     && state.market.reserves[collaterals[0]].config.debt_ceiling != 0;
-                u.collateral = collaterals.is_empty() || (!isolated && r.config.debt_ceiling == 0);
+                u.collateral = collaterals.is_empty() || !isolated;
             }
         }
         LendAction::Withdraw => {
@@ -213,9 +214,9 @@ fn project(
             u.wallet += amount;
         }
         LendAction::Repay => {
+            // A variable-rate repay leaves any stable-rate debt as it is.
             if max {
                 u.scaled_variable_debt = U256::ZERO;
-                u.stable_debt = U256::ZERO;
             } else {
                 u.scaled_variable_debt =
                     u.scaled_variable_debt.saturating_sub(ray_div(amount, r.normalized_debt));
@@ -306,7 +307,8 @@ pub async fn preview(
         return Err(unavailable("frozen"));
     }
     let supplied = state.supplied(i);
-    let debt = state.debt(i);
+    // Repaying at the variable rate pays variable-rate debt only.
+    let debt = state.variable_debt(i);
     let max = req.amount == LendAmount::Max;
     let before = state.account_data();
     // The amount as of now, and what the pool call is given (`U256::MAX` for "all of it").
@@ -319,7 +321,7 @@ pub async fn preview(
         (LendAction::Repay, LendAmount::Max) => (debt, U256::MAX),
         (LendAction::Borrow, LendAmount::Max) => {
             let base = before.available_borrows_base * U256::from(999) / U256::from(1000);
-            let a = base * r.unit() / r.price.max(U256::from(1));
+            let a = base * r.unit() / state.price(r).max(U256::from(1));
             (a, a)
         }
     };
@@ -344,13 +346,7 @@ pub async fn preview(
         LendAction::Borrow if before.total_collateral_base.is_zero() => {
             return Err(LendError::NoCollateral);
         }
-        LendAction::Borrow if amount.is_zero() => {
-            return Err(LendError::WouldBeLiquidatable {
-                action: format!("borrowing any {sym}"),
-                health_factor: health_factor_f64(before.health_factor).unwrap_or(f64::INFINITY),
-                hint: "The collateral allows no further borrowing.".into(),
-            });
-        }
+        LendAction::Borrow if amount.is_zero() => return Err(LendError::NothingToBorrow(sym)),
         LendAction::Repay if debt.is_zero() => return Err(LendError::NoDebt(sym)),
         LendAction::Repay if amount > debt => {
             return Err(LendError::RepayTooMuch { symbol: sym, owed: whole(debt, dec) });
@@ -537,6 +533,19 @@ pub async fn preview(
     let changes = preview::account_changes(&visible, req.account, &label);
     // Burns of aTokens and debt tokens are not funds leaving to a stranger.
     findings.extend(preview::assess_plan(client, network, &plan, &visible, &[]).await?);
+    if before != state.chain {
+        // Read at one block, the two must agree to the unit; if not, the market has rules the
+        // projection does not model, and the circuit breaker cannot be trusted.
+        findings.push(Finding {
+            severity: Severity::Danger,
+            code: "health_factor_unverified",
+            message: format!(
+                "Vigil's health factor ({}) differs from the pool's own ({}): this market has rules Vigil does not model (such as eMode on Aave V3.2 and later), so the figures after this action may be wrong.",
+                super::position::describe(before.health_factor),
+                super::position::describe(state.chain.health_factor),
+            ),
+        });
+    }
     findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
     let approvals = preview::approvals_granted(&simulation, &label);
     let native_usd = state.market.reserve(network.protocols.weth).map(|r| r.price_usd);
@@ -566,7 +575,7 @@ pub async fn preview(
         health_factor_after: hf_after,
         health_factor_after_wad: after.health_factor,
         supplied: (whole(supplied, dec), whole(projected.supplied(i), dec)),
-        debt: (whole(debt, dec), whole(projected.debt(i), dec)),
+        debt: (whole(state.debt(i), dec), whole(projected.debt(i), dec)),
         available_borrows_after_usd: state.market.usd(after.available_borrows_base),
         liquidation_prices,
         distance_to_liquidation_after: projected.distance_to_liquidation(),

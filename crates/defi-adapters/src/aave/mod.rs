@@ -104,6 +104,11 @@ pub enum LendError {
         /// Owed, whole units.
         owed: String,
     },
+    /// The collateral allows no more borrowing.
+    #[error(
+        "the collateral already backs all it can: nothing more of {0} can be borrowed; supply more collateral or repay first"
+    )]
+    NothingToBorrow(String),
     /// No collateral to borrow against.
     #[error(
         "the account has no collateral: supply an asset and use it as collateral before borrowing"

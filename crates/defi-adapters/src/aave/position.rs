@@ -92,6 +92,11 @@ pub fn health_factor_f64(wad: U256) -> Option<f64> {
     (wad != U256::MAX).then(|| to_f64(wad, 18))
 }
 
+/// A health factor for messages: "1.375", or "∞" without debt.
+pub(crate) fn describe(wad: U256) -> String {
+    health_factor_f64(wad).map_or_else(|| "∞".into(), |h| format!("{h:.4}"))
+}
+
 /// The per-reserve reads for an account, after the market's own.
 const PER_RESERVE_USER: usize = 5;
 
@@ -196,7 +201,8 @@ pub async fn fetch_account(
         reserves.push(UserReserve {
             scaled_supply: u256(0)?,
             scaled_variable_debt: u256(1)?,
-            stable_debt: u256(2)?,
+            // Reserves listed since V3.2 have no stable debt token.
+            stable_debt: if reserve.stable_debt_token.is_zero() { U256::ZERO } else { u256(2)? },
             collateral: bit(2 * id + 1),
             borrowing: bit(2 * id),
             wallet: u256(3)?,
@@ -225,6 +231,14 @@ impl AccountState {
         }
     }
 
+    /// The variable-rate debt (with interest) in reserve `i`: what a variable-rate repay pays.
+    pub fn variable_debt(&self, i: usize) -> U256 {
+        match (self.market.reserves.get(i), self.reserves.get(i)) {
+            (Some(r), Some(u)) => ray_mul(u.scaled_variable_debt, r.normalized_debt),
+            _ => U256::ZERO,
+        }
+    }
+
     /// The debt (with interest) in reserve `i`.
     pub fn debt(&self, i: usize) -> U256 {
         match (self.market.reserves.get(i), self.reserves.get(i)) {
@@ -244,7 +258,8 @@ impl AccountState {
         self.in_emode(r).map_or(r.config.liquidation_threshold_bps, |e| e.liquidation_threshold_bps)
     }
 
-    fn price(&self, r: &Reserve) -> U256 {
+    /// The price the pool uses for reserve `r` for this account (its eMode's, if it has one).
+    pub(crate) fn price(&self, r: &Reserve) -> U256 {
         match self.in_emode(r) {
             Some(e) if !e.price.is_zero() => e.price,
             _ => r.price,
@@ -353,6 +368,10 @@ impl AccountState {
         };
         let numerator = debt_others - weighted_others;
         let denominator = held * lt - owed;
+        if self.account_data().health_factor < super::math::WAD {
+            // Liquidatable already: at today's price.
+            return Some(r.price_usd);
+        }
         (numerator > 0.0 && denominator > 0.0).then(|| numerator / denominator)
     }
 
@@ -370,7 +389,8 @@ impl AccountState {
         let (_, debt_outside) = self.sides(&|j| if self.is_collateral(j) { 0.0 } else { 1.0 });
         let debt_in_collateral = debt - debt_outside;
         let x = (weighted - debt) / (weighted - debt_in_collateral);
-        (weighted > debt_in_collateral && x <= 1.0).then_some(x)
+        // x = 1 would mean debt entirely in collateral assets: the ratio then never changes.
+        (weighted > debt_in_collateral && x < 1.0).then_some(x)
     }
 
     /// The health factor with the prices of the reserves in `fallen` cut by `fall_pct` percent.
@@ -446,6 +466,8 @@ impl AccountState {
             account: self.account,
             health_factor: health_factor_f64(data.health_factor),
             health_factor_wad: data.health_factor,
+            pool_health_factor: health_factor_f64(self.chain.health_factor),
+            matches_pool: data == self.chain,
             total_collateral_usd: m.usd(data.total_collateral_base),
             total_debt_usd: m.usd(data.total_debt_base),
             available_borrows_usd: m.usd(data.available_borrows_base),
@@ -518,6 +540,11 @@ pub struct Position {
     /// The health factor, wad, exactly as the pool computes it.
     #[serde(serialize_with = "super::decimal")]
     pub health_factor_wad: U256,
+    /// The health factor the pool itself reports at the same block.
+    pub pool_health_factor: Option<f64>,
+    /// Whether Vigil's computation equals the pool's to the unit (if not, the market has rules
+    /// Vigil does not model, and its projections are not to be trusted).
+    pub matches_pool: bool,
     /// Collateral, USD.
     pub total_collateral_usd: f64,
     /// Debt, USD.
