@@ -9,7 +9,7 @@ use vigil_defi_adapters::{
     amount::parse_amount,
 };
 
-use crate::{SignArgs, acting_account, confirm_and_execute, print_fee_and_findings};
+use crate::{SignArgs, acting_account, confirm_and_execute, print_review};
 
 #[derive(Subcommand)]
 pub(crate) enum LendCommand {
@@ -216,7 +216,7 @@ async fn act(action: LendAction, asset: &str, amount: Option<&str>, args: &SignA
     if args.json {
         println!("{}", serde_json::to_string_pretty(&p)?);
     } else {
-        let label = p.plan.steps.last().map_or("", |s| s.label.as_str());
+        let label = p.review.plan.steps.last().map_or("", |s| s.label.as_str());
         println!("{label} ({}, {})", p.network, p.account);
         println!(
             "  health factor   {} → {}",
@@ -237,19 +237,7 @@ async fn act(action: LendAction, asset: &str, amount: Option<&str>, args: &SignA
                 l.price_usd
             );
         }
-        for c in &p.changes {
-            println!("  {:>24} {} (wallet)", c.amount, c.symbol);
-        }
-        for (symbol, spender, amount) in &p.approvals {
-            println!("  approves    {amount} {symbol} to {spender}");
-        }
-        print_fee_and_findings(
-            &p.fee_native,
-            p.fee_usd,
-            p.gas,
-            &network.native_symbol,
-            &p.findings,
-        );
+        print_review(&p.review, &network.native_symbol);
     }
-    confirm_and_execute(&client, account, &p.plan, &p.simulation, p.needs_override(), args).await
+    confirm_and_execute(&client, account, &p.review, args).await
 }

@@ -355,18 +355,17 @@ struct SignArgs {
 async fn confirm_and_execute(
     client: &vigil_defi_adapters::ChainClient,
     account: alloy::primitives::Address,
-    plan: &vigil_defi_adapters::simulate::Plan,
-    simulation: &vigil_defi_adapters::simulate::Simulation,
-    needs_override: bool,
+    review: &vigil_defi_adapters::preview::PlanReview,
     args: &SignArgs,
 ) -> Result<()> {
+    let (plan, simulation) = (&review.plan, &review.simulation);
     if args.preview_only {
         return Ok(());
     }
     if let Some(reason) = simulation.revert_reason() {
         bail!("not signed: the simulation says it would fail ({reason})");
     }
-    if needs_override && !args.accept_risk {
+    if review.needs_override() && !args.accept_risk {
         bail!(
             "not signed: the preview has a danger finding; re-run with --accept-risk to sign anyway"
         );
@@ -407,17 +406,17 @@ async fn confirm_and_execute(
     Ok(())
 }
 
-/// Prints findings and the fee, the tail every preview shares.
-fn print_fee_and_findings(
-    fee_native: &str,
-    fee_usd: Option<f64>,
-    gas: u64,
-    native_symbol: &str,
-    findings: &[vigil_defi_adapters::preview::Finding],
-) {
-    let usd = fee_usd.map(|u| format!(" (${u:.2})")).unwrap_or_default();
-    println!("  network fee {fee_native} {native_symbol}{usd}, {gas} gas");
-    for f in findings {
+/// Prints what every preview shares: wallet changes, approvals, the fee and the findings.
+fn print_review(review: &vigil_defi_adapters::preview::PlanReview, native_symbol: &str) {
+    for c in &review.changes {
+        println!("  {:>24} {}", c.amount, c.symbol);
+    }
+    for (symbol, spender, amount) in &review.approvals {
+        println!("  approves    {amount} {symbol} to {spender}");
+    }
+    let usd = review.fee_usd.map(|u| format!(" (${u:.2})")).unwrap_or_default();
+    println!("  network fee {} {native_symbol}{usd}, {} gas", review.fee_native, review.gas);
+    for f in &review.findings {
         println!("  [{:?}] {}", f.severity, f.message);
     }
 }
@@ -503,26 +502,13 @@ async fn swap(args: SwapArgs) -> Result<()> {
         if let Some(r) = &p.runner_up {
             println!("  runner-up   {r}");
         }
-        for c in &p.changes {
-            println!("  {:>24} {}", c.amount, c.symbol);
-        }
         println!("  spend at most {}, receive at least {}", p.max_in, p.min_out);
-        for (symbol, spender, amount) in &p.approvals {
-            println!("  approves    {amount} {symbol} to {spender}");
-        }
         if let Some(bps) = p.quote.price_impact_bps {
             println!("  price impact {:.2}%", f64::from(bps) / 100.0);
         }
-        print_fee_and_findings(
-            &p.fee_native,
-            p.fee_usd,
-            p.gas,
-            &network.native_symbol,
-            &p.findings,
-        );
+        print_review(&p.review, &network.native_symbol);
     }
-    confirm_and_execute(&client, account, &p.plan, &p.simulation, p.needs_override(), &args.sign)
-        .await
+    confirm_and_execute(&client, account, &p.review, &args.sign).await
 }
 
 /// A token's decimals: known for the network's tokens, read from the chain for the others.

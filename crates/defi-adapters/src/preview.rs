@@ -164,6 +164,15 @@ pub struct SwapPreview {
     pub max_in: String,
     /// The least that must arrive, whole units.
     pub min_out: String,
+    /// What the plan does, costs and risks.
+    #[serde(flatten)]
+    pub review: PlanReview,
+}
+
+/// What every plan's preview shows, whatever the action: the wallet's changes, approvals, each
+/// step's outcome, the fee and the findings, with the plan and simulation that signing uses.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanReview {
     /// Balance changes of the account.
     pub changes: Vec<Change>,
     /// Approvals granted: (token symbol, spender, amount or "unlimited").
@@ -186,10 +195,48 @@ pub struct SwapPreview {
     pub simulation: Simulation,
 }
 
-impl SwapPreview {
+impl PlanReview {
     /// Whether a danger finding blocks signing without an explicit override.
     pub fn needs_override(&self) -> bool {
         self.findings.iter().any(|f| f.severity == Severity::Danger)
+    }
+
+    /// The review of a simulated plan: the account's changes (leaving out the tokens in
+    /// `hidden`, which the action shows its own way), approvals, fee at `gas_price` and the
+    /// `findings`, sorted most serious first.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn new(
+        plan: Plan,
+        simulation: Simulation,
+        mut findings: Vec<Finding>,
+        label: &dyn Fn(AssetId) -> AssetLabel,
+        hidden: &[Address],
+        gas_price: u128,
+        native_usd: Option<f64>,
+    ) -> Self {
+        let changes = account_changes(&without_tokens(&simulation, hidden), plan.from, label);
+        let approvals = approvals_granted(&simulation, label);
+        let (fee_native, fee_usd) = network_fee(simulation.gas_used, gas_price, native_usd);
+        findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
+        findings.dedup();
+        Self {
+            changes,
+            approvals,
+            steps: simulation.steps.clone(),
+            gas: simulation.gas_used,
+            fee_native,
+            fee_usd,
+            findings,
+            plan,
+            simulation,
+        }
+    }
+}
+
+impl SwapPreview {
+    /// Whether a danger finding blocks signing without an explicit override.
+    pub fn needs_override(&self) -> bool {
+        self.review.needs_override()
     }
 }
 
@@ -243,6 +290,13 @@ pub(crate) fn listed_label(network: &Network, asset: AssetId) -> AssetLabel {
             .map(|k| (k.symbol.clone(), k.decimals, Some(t)))
             .unwrap_or((t.to_string(), 18, Some(t))),
     }
+}
+
+/// The simulation with the balance changes of the tokens in `hidden` left out.
+pub(crate) fn without_tokens(simulation: &Simulation, hidden: &[Address]) -> Simulation {
+    let mut visible = simulation.clone();
+    visible.changes.retain(|c| !matches!(c.asset, AssetId::Token(t) if hidden.contains(&t)));
+    visible
 }
 
 /// The account's net balance changes in a simulation, as the user reads them.
@@ -417,7 +471,6 @@ pub async fn preview_swap(
         oracle_deviation_bps,
     });
     findings.extend(plan_findings);
-    findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
     let symbol_of = |asset: AssetId| match asset {
         AssetId::Token(t) if t == req.token_in && !req.native_in => {
             (sym_in.clone(), dec_in, Some(t))
@@ -427,10 +480,15 @@ pub async fn preview_swap(
         }
         other => listed_label(network, other),
     };
-    let changes = account_changes(&simulation, req.account, &symbol_of);
-    let approvals = approvals_granted(&simulation, &symbol_of);
-    let (fee_native, fee_usd) =
-        network_fee(simulation.gas_used, routes.gas_price, routes.oracle_usd.native);
+    let review = PlanReview::new(
+        plan,
+        simulation,
+        findings,
+        &symbol_of,
+        &[],
+        routes.gas_price,
+        routes.oracle_usd.native,
+    );
     let describe = |q: &Quote| {
         let amount = match req.kind {
             SwapKind::ExactIn => format!("{} {sym_out}", whole(q.amount_out, dec_out)),
@@ -447,15 +505,7 @@ pub async fn preview_swap(
         max_in: format!("{} {sym_in}", whole(max_in, dec_in)),
         min_out: format!("{} {sym_out}", whole(min_out, dec_out)),
         quote: best,
-        changes,
-        approvals,
-        steps: simulation.steps.clone(),
-        gas: simulation.gas_used,
-        fee_native,
-        fee_usd,
-        findings,
-        plan,
-        simulation,
+        review,
     })
 }
 

@@ -43,8 +43,8 @@ async fn act(
     req: LendRequest,
 ) -> aave::LendPreview {
     let p = aave::preview(client, network, market, &req).await.unwrap();
-    assert!(p.simulation.success(), "{:?}", p.simulation.steps);
-    for step in &p.plan.steps {
+    assert!(p.review.simulation.success(), "{:?}", p.review.simulation.steps);
+    for step in &p.review.plan.steps {
         let receipt = devnet.send_unlocked(step.request.clone().from(req.account)).await.unwrap();
         assert!(receipt.status(), "{}", step.label);
     }
@@ -146,7 +146,7 @@ async fn the_local_health_factor_equals_the_pools_for_single_and_multi_collatera
     )
     .await
     .unwrap();
-    assert!(p.simulation.success(), "{:?}", p.simulation.steps);
+    assert!(p.review.simulation.success(), "{:?}", p.review.simulation.steps);
 
     // No position at all: the pool's "infinite" health factor.
     let empty = account(&client, &network, &market, DEMO_ACCOUNTS[4]).await;
@@ -242,13 +242,22 @@ async fn previews_project_the_health_factor_and_take_three_requests() {
     .await
     .unwrap();
     assert_eq!(client.requests() - before, 3, "position batch, fee history, simulation");
-    assert!(p.simulation.success());
+    assert!(p.review.simulation.success());
     let (hf_before, hf_after) = (p.health_factor_before.unwrap(), p.health_factor_after.unwrap());
     // 5 × 2,000 × 0.825 / 6,500.
     assert!((hf_after - 8250.0 / 6500.0).abs() < 1e-3 && hf_after < hf_before, "{hf_after}");
-    assert_eq!(p.changes.len(), 1, "only the wallet's USDC, not the debt token: {:?}", p.changes);
-    assert_eq!(p.changes[0].amount, "+500");
-    assert!(p.findings.iter().all(|f| f.severity < Severity::Danger), "{:?}", p.findings);
+    assert_eq!(
+        p.review.changes.len(),
+        1,
+        "only the wallet's USDC, not the debt token: {:?}",
+        p.review.changes
+    );
+    assert_eq!(p.review.changes[0].amount, "+500");
+    assert!(
+        p.review.findings.iter().all(|f| f.severity < Severity::Danger),
+        "{:?}",
+        p.review.findings
+    );
     let weth_price = p.liquidation_prices.iter().find(|l| l.symbol == "WETH").unwrap();
     assert!(
         weth_price.after.unwrap() > weth_price.before.unwrap(),
@@ -264,10 +273,10 @@ async fn previews_project_the_health_factor_and_take_three_requests() {
     )
     .await
     .unwrap();
-    assert_eq!(p.plan.steps.len(), 2, "approve, supply");
+    assert_eq!(p.review.plan.steps.len(), 2, "approve, supply");
     assert_eq!(p.amount, "10000");
-    assert_eq!(p.approvals[0].2, "10000");
-    assert_eq!(p.changes[0].amount, "-10000");
+    assert_eq!(p.review.approvals[0].2, "10000");
+    assert_eq!(p.review.changes[0].amount, "-10000");
     assert_eq!(p.health_factor_after, None, "no debt");
 }
 
@@ -282,16 +291,16 @@ async fn the_circuit_breaker_flags_below_1_10_refuses_below_1_and_reverts_are_de
 
     // 7,857 owed against 8,250 of weighted collateral: 1.05, within the LTV but dangerous.
     let p = aave::preview(&client, &network, &market, &borrow(1857.0)).await.unwrap();
-    assert!(p.simulation.success());
+    assert!(p.review.simulation.success());
     assert!(p.needs_override());
-    let danger = p.findings.iter().find(|f| f.code == "health_factor_danger").unwrap();
+    let danger = p.review.findings.iter().find(|f| f.code == "health_factor_danger").unwrap();
     assert!(danger.message.contains("below 1.10"), "{}", danger.message);
     assert!(danger.message.contains("Borrowing at most"), "{}", danger.message);
 
     // 8,100 owed: past the 80% LTV, still above 1: the pool refuses and says why.
     let p = aave::preview(&client, &network, &market, &borrow(2100.0)).await.unwrap();
-    assert!(!p.simulation.success());
-    let revert = p.findings.iter().find(|f| f.code == "simulation_reverts").unwrap();
+    assert!(!p.review.simulation.success());
+    let revert = p.review.findings.iter().find(|f| f.code == "simulation_reverts").unwrap();
     assert!(revert.message.contains("COLLATERAL_CANNOT_COVER_NEW_BORROW"), "{}", revert.message);
     assert_eq!(revert.severity, Severity::Danger);
 
@@ -346,7 +355,7 @@ async fn the_circuit_breaker_flags_below_1_10_refuses_below_1_and_reverts_are_de
     .unwrap();
     assert!(p.health_factor_before.unwrap() < 1.10);
     assert!(p.health_factor_after.unwrap() > p.health_factor_before.unwrap());
-    assert!(!p.needs_override(), "{:?}", p.findings);
+    assert!(!p.needs_override(), "{:?}", p.review.findings);
 }
 
 #[tokio::test]
@@ -419,7 +428,7 @@ async fn frozen_paused_and_borrow_disabled_reserves_say_so_before_signing() {
     let p = preview(request(sample, usdc, LendAction::Repay, LendAmount::Exact(units(10.0, 6))))
         .await
         .unwrap();
-    assert!(p.simulation.success());
+    assert!(p.review.simulation.success());
     let e = preview(request(sample, dai, LendAction::Borrow, LendAmount::Exact(units(1.0, 18))))
         .await
         .unwrap_err();

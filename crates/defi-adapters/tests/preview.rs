@@ -48,22 +48,25 @@ async fn a_clean_swap_previews_in_three_requests_with_changes_fee_and_no_finding
     assert_eq!(client.requests() - before, 3, "multicall, gas price, simulation");
     assert!(p.route.starts_with("Uniswap V3 0.05%"), "{}", p.route);
     assert!(p.runner_up.is_some());
-    assert!(p.findings.is_empty(), "{:?}", p.findings);
+    assert!(p.review.findings.is_empty(), "{:?}", p.review.findings);
     assert!(!p.needs_override());
-    let weth_change = p.changes.iter().find(|c| c.symbol == "WETH").unwrap();
+    let weth_change = p.review.changes.iter().find(|c| c.symbol == "WETH").unwrap();
     assert_eq!(weth_change.amount, "-1");
-    let usdc_change = p.changes.iter().find(|c| c.symbol == "USDC").unwrap();
+    let usdc_change = p.review.changes.iter().find(|c| c.symbol == "USDC").unwrap();
     assert_eq!(
         usdc_change.raw,
         p.quote.amount_out.to_string(),
         "the simulated receipt is the quote"
     );
-    assert_eq!(p.approvals, vec![("WETH".to_owned(), m.uniswap_v3.swap_router, "1".to_owned())]);
-    assert!(p.gas > 50_000);
+    assert_eq!(
+        p.review.approvals,
+        vec![("WETH".to_owned(), m.uniswap_v3.swap_router, "1".to_owned())]
+    );
+    assert!(p.review.gas > 50_000);
     // The fee in USD uses the oracle's ETH price ($2000).
-    let fee_eth: f64 = p.fee_native.parse().unwrap();
-    assert!((p.fee_usd.unwrap() - fee_eth * 2000.0).abs() < 1e-6);
-    assert_eq!(p.plan.steps.len(), 2);
+    let fee_eth: f64 = p.review.fee_native.parse().unwrap();
+    assert!((p.review.fee_usd.unwrap() - fee_eth * 2000.0).abs() < 1e-6);
+    assert_eq!(p.review.plan.steps.len(), 2);
 }
 
 #[tokio::test]
@@ -78,9 +81,12 @@ async fn risk_findings_fire_on_built_cases() {
         .await
         .unwrap();
     assert!(
-        p.findings.iter().any(|f| f.code == "price_impact" && f.severity == Severity::Danger),
+        p.review
+            .findings
+            .iter()
+            .any(|f| f.code == "price_impact" && f.severity == Severity::Danger),
         "{:?}",
-        p.findings
+        p.review.findings
     );
     assert!(p.needs_override());
 
@@ -89,10 +95,10 @@ async fn risk_findings_fire_on_built_cases() {
     r.unlimited_approval = true;
     r.slippage_bps = 300;
     let p = preview::preview_swap(&client, &network, &r).await.unwrap();
-    let codes: Vec<_> = p.findings.iter().map(|f| (f.severity, f.code)).collect();
+    let codes: Vec<_> = p.review.findings.iter().map(|f| (f.severity, f.code)).collect();
     assert!(codes.contains(&(Severity::Warning, "unlimited_approval")), "{codes:?}");
     assert!(codes.contains(&(Severity::Warning, "high_slippage")), "{codes:?}");
-    assert_eq!(p.approvals[0].2, "unlimited");
+    assert_eq!(p.review.approvals[0].2, "unlimited");
 
     // The oracle moved away from the pools (oracle only): the quote no longer matches it.
     devnet.set_price("WETH", 1500.0, false).await.unwrap();
@@ -104,9 +110,12 @@ async fn risk_findings_fire_on_built_cases() {
     .await
     .unwrap();
     assert!(
-        p.findings.iter().any(|f| f.code == "oracle_deviation" && f.severity == Severity::Danger),
+        p.review
+            .findings
+            .iter()
+            .any(|f| f.code == "oracle_deviation" && f.severity == Severity::Danger),
         "{:?}",
-        p.findings
+        p.review.findings
     );
     devnet.set_price("WETH", 1960.0, false).await.unwrap();
     let p = preview::preview_swap(
@@ -117,9 +126,12 @@ async fn risk_findings_fire_on_built_cases() {
     .await
     .unwrap();
     assert!(
-        p.findings.iter().any(|f| f.code == "oracle_deviation" && f.severity == Severity::Warning),
+        p.review
+            .findings
+            .iter()
+            .any(|f| f.code == "oracle_deviation" && f.severity == Severity::Warning),
         "{:?}",
-        p.findings
+        p.review.findings
     );
 }
 

@@ -52,7 +52,7 @@ async fn swaps_signed_by_the_software_signer_change_balances_exactly_as_previewe
             native_out: false,
         };
         let preview = preview::preview_swap(&client, &network, &request).await.unwrap();
-        let simulation = simulate::simulate(&client, &preview.plan).await.unwrap();
+        let simulation = simulate::simulate(&client, &preview.review.plan).await.unwrap();
         let assets = [Asset::Token(token_in), Asset::Token(token_out)];
         let before =
             multicall::balances(&client, network.protocols.multicall3, &assets, &[account])
@@ -60,10 +60,12 @@ async fn swaps_signed_by_the_software_signer_change_balances_exactly_as_previewe
                 .unwrap();
         let mut events = Vec::new();
         let receipts =
-            execute::execute(&client, &preview.plan, &simulation, &signer, &mut |e| events.push(e))
-                .await
-                .unwrap();
-        assert_eq!(receipts.len(), preview.plan.steps.len());
+            execute::execute(&client, &preview.review.plan, &simulation, &signer, &mut |e| {
+                events.push(e)
+            })
+            .await
+            .unwrap();
+        assert_eq!(receipts.len(), preview.review.plan.steps.len());
         assert!(matches!(events.last(), Some(TxEvent::Confirmed { .. })), "{events:?}");
         let after = multicall::balances(&client, network.protocols.multicall3, &assets, &[account])
             .await
@@ -72,7 +74,7 @@ async fn swaps_signed_by_the_software_signer_change_balances_exactly_as_previewe
             let actual = I256::try_from(after[0][i].unwrap()).unwrap()
                 - I256::try_from(before[0][i].unwrap()).unwrap();
             let Asset::Token(t) = asset else { unreachable!() };
-            let previewed = preview.changes.iter().find(|c| c.token == Some(*t)).unwrap();
+            let previewed = preview.review.changes.iter().find(|c| c.token == Some(*t)).unwrap();
             assert_eq!(
                 actual.to_string(),
                 previewed.raw,
@@ -103,13 +105,13 @@ async fn concurrent_plans_of_one_account_never_share_a_nonce() {
     let a = preview::preview_swap(&client, &network, &request(units(10.0, 18))).await.unwrap();
     let b = preview::preview_swap(&client, &network, &request(units(20.0, 18))).await.unwrap();
     let (sim_a, sim_b) = (
-        simulate::simulate(&client, &a.plan).await.unwrap(),
-        simulate::simulate(&client, &b.plan).await.unwrap(),
+        simulate::simulate(&client, &a.review.plan).await.unwrap(),
+        simulate::simulate(&client, &b.review.plan).await.unwrap(),
     );
     let (mut quiet_a, mut quiet_b) = (|_| {}, |_| {});
     let (ra, rb) = tokio::join!(
-        execute::execute(&client, &a.plan, &sim_a, &signer, &mut quiet_a),
-        execute::execute(&client, &b.plan, &sim_b, &signer, &mut quiet_b),
+        execute::execute(&client, &a.review.plan, &sim_a, &signer, &mut quiet_a),
+        execute::execute(&client, &b.review.plan, &sim_b, &signer, &mut quiet_b),
     );
     let (ra, rb) = (ra.unwrap(), rb.unwrap());
     let hashes: std::collections::HashSet<_> =
@@ -139,19 +141,21 @@ async fn nothing_is_signed_for_a_failing_simulation_or_the_wrong_signer() {
         native_out: false,
     };
     let preview = preview::preview_swap(&client, &network, &request).await.unwrap();
-    let simulation = simulate::simulate(&client, &preview.plan).await.unwrap();
+    let simulation = simulate::simulate(&client, &preview.review.plan).await.unwrap();
     let nonce =
         vigil_defi_adapters::submit::pending_nonce(&client, signer.address()).await.unwrap();
-    let err = execute::execute(&client, &preview.plan, &simulation, &self::signer(4), &mut |_| {})
-        .await
-        .unwrap_err();
+    let err =
+        execute::execute(&client, &preview.review.plan, &simulation, &self::signer(4), &mut |_| {})
+            .await
+            .unwrap_err();
     assert!(matches!(err, ExecuteError::WrongAccount { .. }), "{err}");
 
     let mut failing = simulation.clone();
     failing.steps[1].success = false;
     failing.steps[1].revert_reason = Some("revert: Too little received".into());
-    let err =
-        execute::execute(&client, &preview.plan, &failing, &signer, &mut |_| {}).await.unwrap_err();
+    let err = execute::execute(&client, &preview.review.plan, &failing, &signer, &mut |_| {})
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("Too little received"), "{err}");
     assert_eq!(
         vigil_defi_adapters::submit::pending_nonce(&client, signer.address()).await.unwrap(),
@@ -188,15 +192,16 @@ async fn native_eth_in_and_out_through_the_routers_wrapping() {
             native_out,
         };
         let preview = preview::preview_swap(&client, &network, &request).await.unwrap();
-        assert!(preview.findings.is_empty(), "{:?}", preview.findings);
-        let eth_change = preview.changes.iter().find(|c| c.symbol == "ETH").expect("ETH changes");
+        assert!(preview.review.findings.is_empty(), "{:?}", preview.review.findings);
+        let eth_change =
+            preview.review.changes.iter().find(|c| c.symbol == "ETH").expect("ETH changes");
         assert!(
-            preview.changes.iter().all(|c| c.symbol != "WETH"),
+            preview.review.changes.iter().all(|c| c.symbol != "WETH"),
             "no WETH left over: {:?}",
-            preview.changes
+            preview.review.changes
         );
         if native_in {
-            assert!(preview.approvals.is_empty(), "paying in ETH needs no approval");
+            assert!(preview.review.approvals.is_empty(), "paying in ETH needs no approval");
         }
         let other = if native_in { token_out } else { token_in };
         let eth_before = p.get_balance(account).await.unwrap();
@@ -209,10 +214,15 @@ async fn native_eth_in_and_out_through_the_routers_wrapping() {
         .await
         .unwrap()[0][0]
             .unwrap();
-        let receipts =
-            execute::execute(&client, &preview.plan, &preview.simulation, &signer, &mut |_| {})
-                .await
-                .unwrap();
+        let receipts = execute::execute(
+            &client,
+            &preview.review.plan,
+            &preview.review.simulation,
+            &signer,
+            &mut |_| {},
+        )
+        .await
+        .unwrap();
         let fees: alloy::primitives::U256 = receipts
             .iter()
             .map(|r| {
@@ -237,7 +247,7 @@ async fn native_eth_in_and_out_through_the_routers_wrapping() {
             eth_change.raw,
             "{kind:?} in={native_in}: ETH moved as previewed, fees aside"
         );
-        let token_change = preview.changes.iter().find(|c| c.token == Some(other)).unwrap();
+        let token_change = preview.review.changes.iter().find(|c| c.token == Some(other)).unwrap();
         let token_actual =
             I256::try_from(token_after).unwrap() - I256::try_from(token_before).unwrap();
         assert_eq!(token_actual.to_string(), token_change.raw);

@@ -59,13 +59,14 @@ async fn run(
     let account = signer.address();
     let req = LendRequest { account, asset, action, amount };
     let preview = aave::preview(client, network, market, &req).await.unwrap();
-    assert!(!preview.needs_override(), "{action:?}: {:?}", preview.findings);
+    assert!(!preview.needs_override(), "{action:?}: {:?}", preview.review.findings);
     let before = wallet_balance(client, network, account, asset).await;
-    execute::execute(client, &preview.plan, &preview.simulation, signer, &mut |_| {})
+    execute::execute(client, &preview.review.plan, &preview.review.simulation, signer, &mut |_| {})
         .await
         .unwrap();
     let actual = wallet_balance(client, network, account, asset).await - before;
     let previewed = preview
+        .review
         .changes
         .iter()
         .find(|c| c.token == Some(asset))
@@ -104,7 +105,7 @@ async fn each_lending_action_changes_balances_as_previewed_and_lands_on_the_proj
     let l = Lender { client: &client, network: &network, market: &market, signer: &signer };
 
     let p = run(&l, weth, LendAction::Supply, exact(units(4.0, 18)), 0).await;
-    assert_eq!(p.plan.steps.len(), 2, "approve and supply");
+    assert_eq!(p.review.plan.steps.len(), 2, "approve and supply");
     assert_eq!(p.supplied, ("0".into(), "4".into()));
     run(&l, dai, LendAction::Supply, exact(units(2000.0, 18)), 0).await;
     let p = run(&l, usdc, LendAction::Borrow, exact(units(5000.0, 6)), 0).await;
@@ -123,7 +124,7 @@ async fn each_lending_action_changes_balances_as_previewed_and_lands_on_the_proj
     assert!(state.debt(state.index(usdc).unwrap()).is_zero(), "no dust of debt left");
     // Withdrawing everything, interest included.
     let p = run(&l, weth, LendAction::Withdraw, LendAmount::Max, 0).await;
-    assert_eq!(p.plan.steps.len(), 1);
+    assert_eq!(p.review.plan.steps.len(), 1);
     let state = aave::fetch_account(&client, &network, &market, signer.address()).await.unwrap();
     assert!(state.supplied(state.index(weth).unwrap()).is_zero());
 }

@@ -17,8 +17,8 @@ use super::{
 use crate::{
     ChainClient, Network,
     abi::{IAavePool, IERC20},
-    preview::{self, Change, Finding, Severity},
-    simulate::{self, AssetId, Plan, Simulation, Step, StepOutcome},
+    preview::{self, Finding, PlanReview, Severity},
+    simulate::{self, AssetId, Plan, Step},
 };
 
 /// Aave's variable interest rate mode.
@@ -128,26 +128,10 @@ pub struct LendPreview {
     pub liquidation_prices: Vec<LiquidationPriceChange>,
     /// The fall of the whole collateral basket that liquidates, after.
     pub distance_to_liquidation_after: Option<f64>,
-    /// Wallet balance changes (aTokens and debt tokens are shown as supplied and debt).
-    pub changes: Vec<Change>,
-    /// Approvals granted: (token symbol, spender, amount).
-    pub approvals: Vec<(String, Address, String)>,
-    /// Each step's simulated outcome.
-    pub steps: Vec<StepOutcome>,
-    /// Gas of all steps.
-    pub gas: u64,
-    /// The network fee in the native coin.
-    pub fee_native: String,
-    /// The network fee in USD.
-    pub fee_usd: Option<f64>,
-    /// Risk findings, most serious first.
-    pub findings: Vec<Finding>,
-    /// The unsigned transactions, in order.
-    #[serde(skip)]
-    pub plan: Plan,
-    /// The simulation the preview shows.
-    #[serde(skip)]
-    pub simulation: Simulation,
+    /// What the plan does, costs and risks (aTokens and debt tokens are shown as supplied and
+    /// owed, not as wallet changes).
+    #[serde(flatten)]
+    pub review: PlanReview,
     /// The position after the action, projected.
     #[serde(skip)]
     pub projected: AccountState,
@@ -156,7 +140,7 @@ pub struct LendPreview {
 impl LendPreview {
     /// Whether a danger finding blocks signing without an explicit override.
     pub fn needs_override(&self) -> bool {
-        self.findings.iter().any(|f| f.severity == Severity::Danger)
+        self.review.needs_override()
     }
 }
 
@@ -528,10 +512,8 @@ pub async fn preview(
         },
         AssetId::Native => preview::listed_label(network, asset),
     };
-    let mut visible = simulation.clone();
-    visible.changes.retain(|c| !matches!(c.asset, AssetId::Token(t) if hidden.contains(&t)));
-    let changes = preview::account_changes(&visible, req.account, &label);
     // Burns of aTokens and debt tokens are not funds leaving to a stranger.
+    let visible = preview::without_tokens(&simulation, &hidden);
     findings.extend(preview::assess_plan(client, network, &plan, &visible, &[]).await?);
     if before != state.chain {
         // Read at one block, the two must agree to the unit; if not, the market has rules the
@@ -546,11 +528,16 @@ pub async fn preview(
             ),
         });
     }
-    findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
-    let approvals = preview::approvals_granted(&simulation, &label);
     let native_usd = state.market.reserve(network.protocols.weth).map(|r| r.price_usd);
-    let (fee_native, fee_usd) =
-        preview::network_fee(simulation.gas_used, fees.expected_per_gas(), native_usd);
+    let review = PlanReview::new(
+        plan,
+        simulation,
+        findings,
+        &label,
+        &hidden,
+        fees.expected_per_gas(),
+        native_usd,
+    );
     let liquidation_prices = state
         .iter()
         .filter(|(j, _, _)| {
@@ -579,15 +566,7 @@ pub async fn preview(
         available_borrows_after_usd: state.market.usd(after.available_borrows_base),
         liquidation_prices,
         distance_to_liquidation_after: projected.distance_to_liquidation(),
-        changes,
-        approvals,
-        steps: simulation.steps.clone(),
-        gas: simulation.gas_used,
-        fee_native,
-        fee_usd,
-        findings,
-        plan,
-        simulation,
+        review,
         projected,
     })
 }
