@@ -5,70 +5,21 @@
 // Test helpers panic on failure by design.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::{
-    io::Write,
-    process::{Command, Output, Stdio},
-};
+mod support;
 
-const JUNK: &str = "test test test test test test test test test test test junk";
-
-struct Env {
-    home: tempfile::TempDir,
-    service: String,
-}
-
-impl Env {
-    fn new(test: &str) -> Self {
-        Self {
-            home: tempfile::tempdir().unwrap(),
-            service: format!("vigil-cli-test-{test}-{}", std::process::id()),
-        }
-    }
-
-    fn vigil(&self, args: &[&str], stdin: &str) -> Output {
-        self.vigil_with(args, stdin, &[])
-    }
-
-    fn vigil_with(&self, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Output {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_vigil"))
-            .args(args)
-            .env("VIGIL_HOME", self.home.path())
-            .env("VIGIL_KEYCHAIN_SERVICE", &self.service)
-            .envs(env.iter().copied())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-        child.wait_with_output().unwrap()
-    }
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn require_session() {
-    assert!(
-        std::env::var_os("VIGIL_TEST_SESSION").is_some(),
-        "vault tests need the private desktop session: run them with scripts/desktop-session.sh (make test does)"
-    );
-}
+use support::{Env, JUNK, err as stderr, out as stdout, require_session};
 
 #[test]
 fn derive_prints_the_address_alone() {
     let env = Env::new("derive");
-    let o = env.vigil(&["derive", "--chain", "ethereum", "--index", "0"], JUNK);
+    let o = env.vigil_stdin(&["derive", "--chain", "ethereum", "--index", "0"], JUNK);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(stdout(&o), "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266\n");
-    let o = env.vigil(&["derive", "--chain", "ethereum", "--index", "9"], &format!("{JUNK}\n"));
+    let o =
+        env.vigil_stdin(&["derive", "--chain", "ethereum", "--index", "9"], &format!("{JUNK}\n"));
     assert_eq!(stdout(&o), "0xa0Ee7A142d267C1f36714E4a8F75612F20a79720\n");
     let speculos = "glory promote mansion idle axis finger extra february uncover one trip resource lawn turtle enact monster seven myth punch hobby comfort wild raise skin";
-    let o = env.vigil(&["derive", "--chain", "solana", "--index", "0"], speculos);
+    let o = env.vigil_stdin(&["derive", "--chain", "solana", "--index", "0"], speculos);
     assert_eq!(stdout(&o), "EDUded8fGxKkRTWWjE9YFzCmrW54aXXabVKLn3NyvHqV\n");
 }
 
@@ -85,15 +36,15 @@ fn derive_rejects_bad_input_with_the_specific_error() {
         ("", "expected the recovery phrase on stdin"),
     ];
     for (input, message) in cases {
-        let o = env.vigil(&["derive", "--chain", "ethereum", "--index", "0"], input);
+        let o = env.vigil_stdin(&["derive", "--chain", "ethereum", "--index", "0"], input);
         assert!(!o.status.success(), "{input}");
         assert!(stdout(&o).is_empty());
         assert!(stderr(&o).contains(message), "{input}: {}", stderr(&o));
         assert!(!stderr(&o).contains("tset"), "the typed words must not be echoed");
     }
-    let o = env.vigil(&["derive", "--chain", "ethereum", "--index", "2147483648"], JUNK);
+    let o = env.vigil_stdin(&["derive", "--chain", "ethereum", "--index", "2147483648"], JUNK);
     assert!(!o.status.success(), "an index of 2^31 would silently wrap to a hardened index");
-    let o = env.vigil(&["derive", "--chain", "bitcoin", "--index", "0"], JUNK);
+    let o = env.vigil_stdin(&["derive", "--chain", "bitcoin", "--index", "0"], JUNK);
     assert!(!o.status.success());
     assert!(stderr(&o).contains("unknown chain 'bitcoin'"), "{}", stderr(&o));
 }
@@ -102,46 +53,51 @@ fn derive_rejects_bad_input_with_the_specific_error() {
 fn vault_round_trip_across_processes() {
     require_session();
     let env = Env::new("vault");
-    let o =
-        env.vigil(&["vault", "import", "--password-stdin"], &format!("{JUNK}\nhunter2hunter2\n"));
+    let o = env.vigil_stdin(
+        &["vault", "import", "--password-stdin"],
+        &format!("{JUNK}\nhunter2hunter2\n"),
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"));
 
     // A new process reads the vault back from the keychain.
-    let o = env.vigil(&["vault", "unlock", "--password-stdin"], "hunter2hunter2\n");
+    let o = env.vigil_stdin(&["vault", "unlock", "--password-stdin"], "hunter2hunter2\n");
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"));
 
-    let o = env.vigil(&["vault", "unlock", "--password-stdin"], "not the password\n");
+    let o = env.vigil_stdin(&["vault", "unlock", "--password-stdin"], "not the password\n");
     assert!(!o.status.success());
     assert!(stderr(&o).contains("wrong password for vault 'default'"), "{}", stderr(&o));
 
-    let o =
-        env.vigil(&["vault", "import", "--password-stdin"], &format!("{JUNK}\nhunter2hunter2\n"));
+    let o = env.vigil_stdin(
+        &["vault", "import", "--password-stdin"],
+        &format!("{JUNK}\nhunter2hunter2\n"),
+    );
     assert!(stderr(&o).contains("already exists"), "{}", stderr(&o));
 
-    let o = env.vigil(&["vault", "passwd", "--password-stdin"], "hunter2hunter2\nnew password 1\n");
+    let o = env
+        .vigil_stdin(&["vault", "passwd", "--password-stdin"], "hunter2hunter2\nnew password 1\n");
     assert!(o.status.success(), "{}", stderr(&o));
-    let o = env.vigil(&["vault", "unlock", "--password-stdin"], "new password 1\n");
+    let o = env.vigil_stdin(&["vault", "unlock", "--password-stdin"], "new password 1\n");
     assert!(o.status.success(), "{}", stderr(&o));
 
-    let o = env.vigil(&["vault", "list", "--json"], "");
+    let o = env.vigil_stdin(&["vault", "list", "--json"], "");
     let list: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(list[0]["name"], "default");
     assert_eq!(list[0]["accounts"][0]["address"], "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266");
-    let sol = env.vigil(&["derive", "--chain", "solana"], JUNK);
+    let sol = env.vigil_stdin(&["derive", "--chain", "solana"], JUNK);
     assert_eq!(list[0]["accounts"][1]["address"], stdout(&sol).trim());
 
     // Nothing secret on disk.
     let config = std::fs::read_to_string(env.home.path().join("config/config.toml")).unwrap();
     assert!(!config.contains("junk") && !config.contains("hunter2"));
 
-    let o = env.vigil(&["vault", "delete"], "");
+    let o = env.vigil_stdin(&["vault", "delete"], "");
     assert!(!o.status.success());
     assert!(stderr(&o).contains("pass --yes"));
-    let o = env.vigil(&["vault", "delete", "--yes"], "");
+    let o = env.vigil_stdin(&["vault", "delete", "--yes"], "");
     assert!(o.status.success(), "{}", stderr(&o));
-    let o = env.vigil(&["vault", "unlock", "--password-stdin"], "new password 1\n");
+    let o = env.vigil_stdin(&["vault", "unlock", "--password-stdin"], "new password 1\n");
     assert!(stderr(&o).contains("no vault named 'default'"), "{}", stderr(&o));
 }
 
@@ -150,19 +106,20 @@ fn create_prints_the_words_once_and_they_restore_the_same_accounts() {
     require_session();
     let env = Env::new("create");
     let args = ["vault", "create", "--words", "24", "--name", "fresh", "--password-stdin"];
-    let o = env.vigil(&args, "long password\n");
+    let o = env.vigil_stdin(&args, "long password\n");
     assert!(o.status.success(), "{}", stderr(&o));
     let phrase = stdout(&o);
     assert_eq!(phrase.split_whitespace().count(), 24);
-    let o2 = env.vigil(&["derive", "--chain", "ethereum"], &phrase);
+    let o2 = env.vigil_stdin(&["derive", "--chain", "ethereum"], &phrase);
     assert!(o2.status.success(), "{}", stderr(&o2));
     let address = stdout(&o2);
     assert!(address.starts_with("0x") && address.trim().len() == 42, "{address}");
     assert!(stderr(&o).contains(address.trim()), "the derived address is the vault's account");
 
-    let o = env.vigil(&["vault", "create", "--words", "13", "--password-stdin"], "long password\n");
+    let o = env
+        .vigil_stdin(&["vault", "create", "--words", "13", "--password-stdin"], "long password\n");
     assert!(stderr(&o).contains("--words must be 12 or 24"), "{}", stderr(&o));
-    let o = env.vigil(&["vault", "create", "--name", "x", "--password-stdin"], "short\n");
+    let o = env.vigil_stdin(&["vault", "create", "--name", "x", "--password-stdin"], "short\n");
     assert!(stderr(&o).contains("at least 8 characters"), "{}", stderr(&o));
 }
 

@@ -52,8 +52,14 @@ impl Env {
 
     /// Runs `vigil ARGS` with `stdin` written to its standard input.
     pub(crate) fn vigil_stdin(&self, args: &[&str], stdin: &str) -> Output {
+        self.vigil_with(args, stdin, &[])
+    }
+
+    /// [`Self::vigil_stdin`] with extra environment variables.
+    pub(crate) fn vigil_with(&self, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Output {
         let mut child = self
             .command(args)
+            .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
