@@ -1,0 +1,236 @@
+//! Alert rules: a position's observation becomes a level, and a level becomes a notification
+//! only when it is crossed. Levels are sticky (hysteresis): one fired stays fired until the
+//! position recovers past its threshold plus a margin, so a health factor wobbling around a
+//! threshold alerts once. An escalation fires at once; anything else at most once per
+//! cool-down, and not while the user has snoozed the position.
+
+use serde::{Deserialize, Serialize};
+
+/// How bad a position is, in increasing order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    /// Nothing to say.
+    Ok,
+    /// Worth a look (health factor below 1.5, a liquidity position out of range).
+    Warning,
+    /// Act soon (health factor below 1.2, within 10% of liquidation).
+    Critical,
+    /// Anyone can liquidate it now (health factor below 1.0).
+    Liquidatable,
+}
+
+/// The thresholds of one position (defaults from [`Thresholds::default`]).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Thresholds {
+    /// Health factor below which a lending position is a warning.
+    pub warning: f64,
+    /// Below which it is critical.
+    pub critical: f64,
+    /// Below which it is liquidatable.
+    pub liquidatable: f64,
+    /// A fall of all collateral prices smaller than this (0.10: 10%) liquidates: critical.
+    pub min_distance: f64,
+    /// How far past a threshold a position must recover before that level fires again
+    /// (health factor units; for the distance, the same fraction).
+    pub rearm_margin: f64,
+    /// At most one notification per position in this many seconds, escalations aside.
+    pub cooldown_secs: u64,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Self {
+            warning: 1.5,
+            critical: 1.2,
+            liquidatable: 1.0,
+            min_distance: 0.10,
+            rearm_margin: 0.05,
+            cooldown_secs: 15 * 60,
+        }
+    }
+}
+
+/// What the monitor saw of a position at one block.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Observation {
+    /// A lending position.
+    Lending {
+        /// Health factor (`None`: no debt).
+        health_factor: Option<f64>,
+        /// The fall of all collateral that liquidates (`None`: none does).
+        distance: Option<f64>,
+    },
+    /// A concentrated-liquidity position.
+    Liquidity {
+        /// Whether the pool's price is inside the position's range.
+        in_range: bool,
+    },
+}
+
+impl Thresholds {
+    /// The level an observation is at, with each threshold raised by `margin` (zero for the
+    /// level now; the re-arm margin for whether a fired level still holds).
+    pub fn level(&self, obs: &Observation, margin: f64) -> Level {
+        match *obs {
+            Observation::Lending { health_factor, distance } => {
+                let by_hf = match health_factor {
+                    None => Level::Ok,
+                    Some(h) if h < self.liquidatable + margin => Level::Liquidatable,
+                    Some(h) if h < self.critical + margin => Level::Critical,
+                    Some(h) if h < self.warning + margin => Level::Warning,
+                    Some(_) => Level::Ok,
+                };
+                let by_distance = match distance {
+                    Some(d) if d < self.min_distance + margin => Level::Critical,
+                    _ => Level::Ok,
+                };
+                by_hf.max(by_distance)
+            }
+            Observation::Liquidity { in_range } => {
+                if in_range {
+                    Level::Ok
+                } else {
+                    Level::Warning
+                }
+            }
+        }
+    }
+}
+
+/// A position's alert state: what has fired, and when the user was last told. Persisted, so a
+/// restart neither repeats an alert nor forgets one.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct RuleState {
+    /// The highest level fired and not yet re-armed.
+    pub fired: Option<Level>,
+    /// When the last notification went out (unix seconds).
+    pub last_notified: Option<u64>,
+    /// The level of that notification.
+    pub last_level: Option<Level>,
+    /// No notifications below [`Level::Liquidatable`] until then (unix seconds).
+    pub snoozed_until: Option<u64>,
+}
+
+/// What to do about an observation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Notify at this level.
+    Notify(Level),
+    /// The level was crossed, but the cool-down or a snooze holds the notification back.
+    Suppressed(Level),
+    /// Nothing crossed.
+    Quiet,
+}
+
+/// Evaluates an observation at `now` against the state; returns the decision and the new state.
+pub fn evaluate(
+    thresholds: &Thresholds,
+    state: &RuleState,
+    obs: &Observation,
+    now: u64,
+) -> (Decision, RuleState) {
+    let mut next = *state;
+    let level = thresholds.level(obs, 0.0);
+    // A fired level holds until the position is past its threshold plus the margin.
+    let held = thresholds.level(obs, thresholds.rearm_margin);
+    let fired = state.fired.unwrap_or(Level::Ok).min(held);
+    next.fired = (fired > Level::Ok).then_some(fired);
+    if level <= fired {
+        return (Decision::Quiet, next);
+    }
+    next.fired = Some(level);
+    // Higher than anything told so far, or the cool-down has passed.
+    let may_notify = state.last_level.is_none_or(|l| level > l)
+        || state.last_notified.is_none_or(|t| now >= t + thresholds.cooldown_secs);
+    let snoozed = state.snoozed_until.is_some_and(|until| now < until);
+    let urgent = level == Level::Liquidatable && state.last_level != Some(Level::Liquidatable);
+    if (may_notify && !snoozed) || urgent {
+        next.last_notified = Some(now);
+        next.last_level = Some(level);
+        (Decision::Notify(level), next)
+    } else {
+        (Decision::Suppressed(level), next)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hf(h: f64) -> Observation {
+        Observation::Lending { health_factor: Some(h), distance: None }
+    }
+
+    /// Feeds health factors a minute apart; returns the decisions that notify.
+    fn run(values: &[f64]) -> Vec<(usize, Level)> {
+        let t = Thresholds::default();
+        let mut state = RuleState::default();
+        let mut out = Vec::new();
+        for (i, &v) in values.iter().enumerate() {
+            let (d, s) = evaluate(&t, &state, &hf(v), 1_000 + 60 * i as u64);
+            state = s;
+            if let Decision::Notify(l) = d {
+                out.push((i, l));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn each_crossing_fires_once_and_escalations_at_once() {
+        assert_eq!(
+            run(&[1.6, 1.45, 1.44, 1.3, 1.19, 1.1, 0.99, 0.95]),
+            [(1, Level::Warning), (4, Level::Critical), (6, Level::Liquidatable)]
+        );
+    }
+
+    #[test]
+    fn wobbling_around_a_threshold_alerts_once_until_recovered_past_the_margin() {
+        // 1.49 → 1.51 → 1.49: still within the 0.05 margin, no second alert.
+        assert_eq!(run(&[1.49, 1.51, 1.49, 1.53, 1.48]), [(0, Level::Warning)]);
+        // Recovered past 1.55 re-arms; the next crossing is within the cool-down, so held back.
+        assert_eq!(run(&[1.49, 1.6, 1.49]), [(0, Level::Warning)]);
+    }
+
+    #[test]
+    fn after_the_cool_down_a_re_armed_level_fires_again() {
+        let t = Thresholds::default();
+        let (d, s) = evaluate(&t, &RuleState::default(), &hf(1.4), 0);
+        assert_eq!(d, Decision::Notify(Level::Warning));
+        let (d, s) = evaluate(&t, &s, &hf(1.7), 60);
+        assert_eq!((d, s.fired), (Decision::Quiet, None), "recovered: re-armed");
+        let (d, s) = evaluate(&t, &s, &hf(1.4), 120);
+        assert_eq!(d, Decision::Suppressed(Level::Warning), "within the cool-down");
+        let (d, s2) = evaluate(&t, &s, &hf(1.7), 180);
+        assert_eq!(d, Decision::Quiet);
+        let (d, _) = evaluate(&t, &s2, &hf(1.4), t.cooldown_secs + 10);
+        assert_eq!(d, Decision::Notify(Level::Warning));
+    }
+
+    #[test]
+    fn snooze_holds_back_all_but_liquidation() {
+        let t = Thresholds::default();
+        let snoozed = RuleState { snoozed_until: Some(3_600), ..Default::default() };
+        let (d, s) = evaluate(&t, &snoozed, &hf(1.3), 10);
+        assert_eq!(d, Decision::Suppressed(Level::Warning));
+        let (d, s) = evaluate(&t, &s, &hf(1.1), 20);
+        assert_eq!(d, Decision::Suppressed(Level::Critical));
+        let (d, _) = evaluate(&t, &s, &hf(0.97), 30);
+        assert_eq!(d, Decision::Notify(Level::Liquidatable));
+    }
+
+    #[test]
+    fn distance_and_liquidity_rules() {
+        let t = Thresholds::default();
+        let near = Observation::Lending { health_factor: Some(1.3), distance: Some(0.08) };
+        assert_eq!(t.level(&near, 0.0), Level::Critical, "8% from liquidation");
+        assert_eq!(
+            t.level(&Observation::Lending { health_factor: None, distance: None }, 0.0),
+            Level::Ok
+        );
+        assert_eq!(t.level(&Observation::Liquidity { in_range: false }, 0.0), Level::Warning);
+        assert_eq!(t.level(&Observation::Liquidity { in_range: true }, 0.0), Level::Ok);
+    }
+}
