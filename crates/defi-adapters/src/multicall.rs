@@ -23,6 +23,29 @@ pub struct TokenMetadata {
     pub decimals: u8,
 }
 
+fn call3s(calls: Vec<(Address, Bytes)>) -> Vec<IMulticall3::Call3> {
+    calls
+        .into_iter()
+        .map(|(target, call_data)| IMulticall3::Call3 {
+            target,
+            allowFailure: true,
+            callData: call_data,
+        })
+        .collect()
+}
+
+/// Each call's return data, or `None` where it reverted; an answer of another length than
+/// `n` is an error (callers index the results by call: a short answer must not shift them).
+fn results(results: Vec<IMulticall3::Result>, n: usize) -> Result<Vec<Option<Bytes>>, ClientError> {
+    if results.len() != n {
+        return Err(ClientError::Rpc(format!(
+            "Multicall3 returned {} results for {n} calls",
+            results.len()
+        )));
+    }
+    Ok(results.into_iter().map(|r| r.success.then_some(r.returnData)).collect())
+}
+
 /// Runs `calls` in one `aggregate3` call; each result is its return data, or `None` if it
 /// reverted (failures are allowed, so one bad token does not fail the batch).
 pub async fn aggregate(
@@ -34,15 +57,8 @@ pub async fn aggregate(
         return Ok(Vec::new());
     }
     let n = calls.len();
-    let calls: Vec<IMulticall3::Call3> = calls
-        .into_iter()
-        .map(|(target, call_data)| IMulticall3::Call3 {
-            target,
-            allowFailure: true,
-            callData: call_data,
-        })
-        .collect();
-    let results = client
+    let calls = call3s(calls);
+    let answer = client
         .request(|p| {
             let calls = calls.clone();
             async move {
@@ -54,14 +70,56 @@ pub async fn aggregate(
             }
         })
         .await?;
-    // Callers index the results by call: a short answer must not shift them.
-    if results.len() != n {
-        return Err(ClientError::Rpc(format!(
-            "Multicall3 returned {} results for {n} calls",
-            results.len()
-        )));
+    results(answer, n)
+}
+
+/// Runs several `aggregate3` calls, all at `block`, in one JSON-RPC batch: one round trip for
+/// more reads than one call's gas cap allows.
+pub async fn aggregate_batch(
+    client: &ChainClient,
+    multicall3: Address,
+    batches: Vec<Vec<(Address, Bytes)>>,
+    block: alloy::eips::BlockId,
+) -> Result<Vec<Vec<Option<Bytes>>>, ClientError> {
+    let sizes: Vec<usize> = batches.iter().map(Vec::len).collect();
+    let requests: Vec<alloy::rpc::types::TransactionRequest> = batches
+        .into_iter()
+        .map(|calls| {
+            let input = IMulticall3::aggregate3Call { calls: call3s(calls) }.abi_encode();
+            alloy::rpc::types::TransactionRequest::default().to(multicall3).input(input.into())
+        })
+        .collect();
+    let answers: Vec<Bytes> = client
+        .request(|p| {
+            let requests = requests.clone();
+            async move {
+                let rpc = alloy::providers::Provider::client(&p);
+                let mut batch = alloy::rpc::client::BatchRequest::new(rpc);
+                let mut waiters = Vec::with_capacity(requests.len());
+                for tx in &requests {
+                    waiters.push(batch.add_call::<_, Bytes>("eth_call", &(tx, block))?);
+                }
+                batch.send().await?;
+                let mut out = Vec::with_capacity(waiters.len());
+                for w in waiters {
+                    out.push(w.await?);
+                }
+                Ok(out)
+            }
+        })
+        .await?;
+    if answers.len() != sizes.len() {
+        return Err(ClientError::Rpc("the batch came back short".into()));
     }
-    Ok(results.into_iter().map(|r| r.success.then_some(r.returnData)).collect())
+    answers
+        .iter()
+        .zip(sizes)
+        .map(|(data, n)| {
+            let decoded = IMulticall3::aggregate3Call::abi_decode_returns(data)
+                .map_err(|e| ClientError::Rpc(format!("Multicall3 answer: {e}")))?;
+            results(decoded, n)
+        })
+        .collect()
 }
 
 /// Maps a contract-call error to the transport error the fail-over logic classifies.

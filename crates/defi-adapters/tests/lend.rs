@@ -437,3 +437,39 @@ async fn frozen_paused_and_borrow_disabled_reserves_say_so_before_signing() {
     let e = preview(request(sample, usdc, LendAction::Repay, LendAmount::Max)).await.unwrap_err();
     assert_eq!(e.to_string(), "USDC is paused on Aave: repay is not possible now");
 }
+
+#[tokio::test]
+async fn many_accounts_are_read_in_one_round_trip_equal_to_reading_each() {
+    let (devnet, network, client, market) = setup().await;
+    let m = devnet.manifest();
+    // Two real positions among 250 addresses (three Multicall3 calls of accounts, one batch).
+    act(
+        &devnet,
+        &client,
+        &network,
+        &market,
+        request(DEMO_ACCOUNTS[1], m.weth, LendAction::Supply, LendAmount::Exact(units(1.0, 18))),
+    )
+    .await;
+    let mut accounts: Vec<Address> =
+        (1..=248u64).map(|i| Address::left_padding_from(&i.to_be_bytes())).collect();
+    accounts.insert(100, DEMO_ACCOUNTS[0]);
+    accounts.push(DEMO_ACCOUNTS[1]);
+    let before = client.requests();
+    let states =
+        aave::fetch_accounts(&client, &network, &market, &accounts, alloy::eips::BlockId::latest())
+            .await
+            .unwrap();
+    assert_eq!(client.requests() - before, 1, "one JSON-RPC batch");
+    assert_eq!(states.len(), accounts.len());
+    for state in &states {
+        assert_matches_chain(state);
+    }
+    for (i, who) in [(100, DEMO_ACCOUNTS[0]), (249, DEMO_ACCOUNTS[1])] {
+        assert_eq!(states[i].account, who);
+        let alone = account(&client, &network, &market, who).await;
+        assert_eq!(states[i].account_data(), alone.account_data());
+        assert_eq!(states[i].position().assets.len(), alone.position().assets.len());
+    }
+    assert_eq!(states[0].position().health_factor, None, "an empty address");
+}

@@ -97,47 +97,74 @@ pub(crate) fn describe(wad: U256) -> String {
     health_factor_f64(wad).map_or_else(|| "∞".into(), |h| format!("{h:.4}"))
 }
 
-/// The per-reserve reads for an account, after the market's own.
-const PER_RESERVE_USER: usize = 5;
+/// The market's own reads, refreshed with every position read so both are of one block.
+fn market_calls(market: &Market) -> Vec<(Address, Bytes)> {
+    market
+        .reserves
+        .iter()
+        .flat_map(|r| market::reserve_calls(market.pool, market.oracle, r.asset))
+        .collect()
+}
 
-/// Reads the account's position, and the market refreshed at the same block, in one Multicall3
-/// round trip (two when the account uses an efficiency mode with its own price source).
-pub async fn fetch_account(
-    client: &ChainClient,
-    network: &Network,
-    market: &Market,
-    account: Address,
-) -> Result<AccountState, LendError> {
-    let (pool, oracle) = (market.pool, market.oracle);
+/// The refreshed market from the results of [`market_calls`] (symbols kept).
+fn refreshed_market(market: &Market, results: &[Option<Bytes>]) -> Result<Market, LendError> {
+    let mut refreshed = market.clone();
+    for (reserve, own) in refreshed.reserves.iter_mut().zip(results.chunks(market::PER_RESERVE)) {
+        let symbol = std::mem::take(&mut reserve.symbol);
+        *reserve = market::decode_reserve(reserve.asset, own, market.base_unit)?;
+        reserve.symbol = symbol;
+    }
+    Ok(refreshed)
+}
+
+/// The efficiency-mode categories the market's reserves use.
+fn emode_categories(market: &Market) -> Vec<u8> {
     let mut categories: Vec<u8> =
         market.reserves.iter().map(|r| r.config.emode_category).filter(|&c| c != 0).collect();
     categories.sort_unstable();
     categories.dedup();
+    categories
+}
+
+/// An account's reads: configuration, efficiency mode, the pool's account data, the market's
+/// eMode categories, then per reserve the scaled supply, scaled variable debt and stable debt,
+/// and with `wallet` also the wallet balance and the pool's allowance.
+fn account_calls(market: &Market, account: Address, wallet: bool) -> Vec<(Address, Bytes)> {
+    let pool = market.pool;
     let mut calls: Vec<(Address, Bytes)> = vec![
         (pool, IAavePool::getUserConfigurationCall { user: account }.abi_encode().into()),
         (pool, IAavePool::getUserEModeCall { user: account }.abi_encode().into()),
         (pool, IAavePool::getUserAccountDataCall { user: account }.abi_encode().into()),
     ];
-    for &id in &categories {
+    for id in emode_categories(market) {
         calls.push((pool, IAavePool::getEModeCategoryDataCall { id }.abi_encode().into()));
     }
-    let head = calls.len();
+    let balance = IERC20::balanceOfCall { owner: account }.abi_encode();
+    let scaled = IScaledBalanceToken::scaledBalanceOfCall { user: account }.abi_encode();
     for r in &market.reserves {
-        calls.extend(market::reserve_calls(pool, oracle, r.asset));
-        let scaled = IScaledBalanceToken::scaledBalanceOfCall { user: account }.abi_encode();
         calls.push((r.a_token, scaled.clone().into()));
-        calls.push((r.variable_debt_token, scaled.into()));
-        calls.push((
-            r.stable_debt_token,
-            IERC20::balanceOfCall { owner: account }.abi_encode().into(),
-        ));
-        calls.push((r.asset, IERC20::balanceOfCall { owner: account }.abi_encode().into()));
-        calls.push((
-            r.asset,
-            IERC20::allowanceCall { owner: account, spender: pool }.abi_encode().into(),
-        ));
+        calls.push((r.variable_debt_token, scaled.clone().into()));
+        calls.push((r.stable_debt_token, balance.clone().into()));
+        if wallet {
+            calls.push((r.asset, balance.clone().into()));
+            calls.push((
+                r.asset,
+                IERC20::allowanceCall { owner: account, spender: pool }.abi_encode().into(),
+            ));
+        }
     }
-    let results = multicall::aggregate(client, network.protocols.multicall3, calls).await?;
+    calls
+}
+
+/// Decodes [`account_calls`]' results against the refreshed market.
+async fn decode_account(
+    client: &ChainClient,
+    network: &Network,
+    market: Market,
+    account: Address,
+    wallet: bool,
+    results: &[Option<Bytes>],
+) -> Result<AccountState, LendError> {
     let missing = |what: &str| LendError::Decode(format!("{what} of {account}"));
     let user_config = market::decode::<IAavePool::getUserConfigurationCall>(results.first())
         .ok_or_else(|| missing("the user configuration"))?
@@ -154,6 +181,7 @@ pub async fn fetch_account(
             health_factor: d.healthFactor,
         })
         .ok_or_else(|| missing("getUserAccountData"))?;
+    let categories = emode_categories(&market);
     let emode = match u8::try_from(emode_id).unwrap_or(0) {
         0 => None,
         category => {
@@ -170,7 +198,7 @@ pub async fn fetch_account(
                 let price = multicall::aggregate(
                     client,
                     network.protocols.multicall3,
-                    vec![(oracle, call.abi_encode().into())],
+                    vec![(market.oracle, call.abi_encode().into())],
                 )
                 .await?;
                 market::decode::<crate::abi::IAaveOracle::getAssetPriceCall>(price.first())
@@ -184,14 +212,14 @@ pub async fn fetch_account(
             })
         }
     };
-    let mut refreshed = market.clone();
+    let head = 3 + categories.len();
+    let stride = if wallet { 5 } else { 3 };
+    let per_reserve = results.get(head..).unwrap_or_default().chunks(stride);
+    if per_reserve.len() != market.reserves.len() {
+        return Err(missing("the balances"));
+    }
     let mut reserves = Vec::with_capacity(market.reserves.len());
-    let stride = market::PER_RESERVE + PER_RESERVE_USER;
-    for (reserve, chunk) in refreshed.reserves.iter_mut().zip(results[head..].chunks(stride)) {
-        let (own, user) = chunk.split_at(market::PER_RESERVE.min(chunk.len()));
-        let symbol = std::mem::take(&mut reserve.symbol);
-        *reserve = market::decode_reserve(reserve.asset, own, market.base_unit)?;
-        reserve.symbol = symbol;
+    for (reserve, user) in market.reserves.iter().zip(per_reserve) {
         let u256 = |i: usize| {
             market::decode::<IScaledBalanceToken::scaledBalanceOfCall>(user.get(i))
                 .ok_or_else(|| missing(&format!("balance {i} in {}", reserve.symbol)))
@@ -205,11 +233,66 @@ pub async fn fetch_account(
             stable_debt: if reserve.stable_debt_token.is_zero() { U256::ZERO } else { u256(2)? },
             collateral: bit(2 * id + 1),
             borrowing: bit(2 * id),
-            wallet: u256(3)?,
-            allowance: u256(4)?,
+            wallet: if wallet { u256(3)? } else { U256::ZERO },
+            allowance: if wallet { u256(4)? } else { U256::ZERO },
         });
     }
-    Ok(AccountState { account, market: refreshed, reserves, emode, chain })
+    Ok(AccountState { account, market, reserves, emode, chain })
+}
+
+/// Reads the account's position, its wallet balances and allowances, and the market refreshed
+/// at the same block, in one Multicall3 round trip (two when the account uses an efficiency
+/// mode with its own price source).
+pub async fn fetch_account(
+    client: &ChainClient,
+    network: &Network,
+    market: &Market,
+    account: Address,
+) -> Result<AccountState, LendError> {
+    let mut calls = market_calls(market);
+    let head = calls.len();
+    calls.extend(account_calls(market, account, true));
+    let results = multicall::aggregate(client, network.protocols.multicall3, calls).await?;
+    let (own, user) = results.split_at(head);
+    let refreshed = refreshed_market(market, own)?;
+    decode_account(client, network, refreshed, account, true, user).await
+}
+
+/// Accounts per `eth_call` in [`fetch_accounts`]: about 150k gas each, well under the gas cap
+/// nodes put on a call.
+pub const ACCOUNTS_PER_CALL: usize = 100;
+
+/// Reads many accounts' positions (without wallet balances) and the market, all at `block`,
+/// in one round trip: a JSON-RPC batch of Multicall3 calls, one for the market and one per
+/// [`ACCOUNTS_PER_CALL`] accounts. This is what the monitor runs on every block.
+pub async fn fetch_accounts(
+    client: &ChainClient,
+    network: &Network,
+    market: &Market,
+    accounts: &[Address],
+    block: alloy::eips::BlockId,
+) -> Result<Vec<AccountState>, LendError> {
+    let mut batches = vec![market_calls(market)];
+    for chunk in accounts.chunks(ACCOUNTS_PER_CALL) {
+        batches.push(chunk.iter().flat_map(|&a| account_calls(market, a, false)).collect());
+    }
+    let results =
+        multicall::aggregate_batch(client, network.protocols.multicall3, batches, block).await?;
+    let Some((own, per_chunk)) = results.split_first() else {
+        return Err(LendError::Decode("an empty answer to the position batch".into()));
+    };
+    let refreshed = refreshed_market(market, own)?;
+    let per_account = account_calls(market, Address::ZERO, false).len();
+    let mut out = Vec::with_capacity(accounts.len());
+    for (chunk, results) in accounts.chunks(ACCOUNTS_PER_CALL).zip(per_chunk) {
+        if results.len() != chunk.len() * per_account {
+            return Err(LendError::Decode("a short answer to the position batch".into()));
+        }
+        for (&account, r) in chunk.iter().zip(results.chunks(per_account)) {
+            out.push(decode_account(client, network, refreshed.clone(), account, false, r).await?);
+        }
+    }
+    Ok(out)
 }
 
 impl AccountState {
