@@ -70,4 +70,52 @@ async fn main() {
         times,
         (client.requests() - before) as f64 / runs as f64,
     );
+
+    // What the monitor does each block: 1,000 watched accounts, against one read per account.
+    let mut accounts: Vec<alloy::primitives::Address> = (1..=995u64)
+        .map(|i| alloy::primitives::Address::left_padding_from(&i.to_be_bytes()))
+        .collect();
+    accounts.extend(DEMO_ACCOUNTS);
+    let mut times = Vec::new();
+    let before = client.requests();
+    let rounds = 10;
+    for _ in 0..rounds {
+        let t = Instant::now();
+        // Every account's health factor; then the detail of those near a threshold.
+        let block = alloy::eips::BlockId::latest();
+        let health = aave::fetch_account_data(&client, &network, &market, &accounts, block)
+            .await
+            .unwrap_or_else(|e| fail(e));
+        let near: Vec<_> = accounts
+            .iter()
+            .zip(&health)
+            .filter(|(_, d)| aave::health_factor_f64(d.health_factor).is_some_and(|h| h < 1.6))
+            .map(|(a, _)| *a)
+            .collect();
+        let states = aave::fetch_accounts(&client, &network, &market, &near, block)
+            .await
+            .unwrap_or_else(|e| fail(e));
+        for s in &states {
+            std::hint::black_box(s.position());
+        }
+        times.push(t.elapsed());
+    }
+    report(
+        "1,000 accounts: health, then detail",
+        times,
+        (client.requests() - before) as f64 / rounds as f64,
+    );
+    let mut times = Vec::new();
+    let before = client.requests();
+    for _ in 0..3 {
+        let t = Instant::now();
+        for &a in &accounts {
+            let s = aave::fetch_account(&client, &network, &market, a)
+                .await
+                .unwrap_or_else(|e| fail(e));
+            std::hint::black_box(s.position());
+        }
+        times.push(t.elapsed());
+    }
+    report("1,000 accounts, one call each", times, (client.requests() - before) as f64 / 3.0);
 }

@@ -442,7 +442,7 @@ async fn frozen_paused_and_borrow_disabled_reserves_say_so_before_signing() {
 async fn many_accounts_are_read_in_one_round_trip_equal_to_reading_each() {
     let (devnet, network, client, market) = setup().await;
     let m = devnet.manifest();
-    // Two real positions among 250 addresses (three Multicall3 calls of accounts, one batch).
+    // Two real positions among 250 addresses (several Multicall3 calls, one JSON-RPC batch).
     act(
         &devnet,
         &client,
@@ -472,4 +472,18 @@ async fn many_accounts_are_read_in_one_round_trip_equal_to_reading_each() {
         assert_eq!(states[i].position().assets.len(), alone.position().assets.len());
     }
     assert_eq!(states[0].position().health_factor, None, "an empty address");
+    // The cheap first pass: the pool's figures for all, in one round trip too.
+    let before = client.requests();
+    let health = aave::fetch_account_data(
+        &client,
+        &network,
+        &market,
+        &accounts,
+        alloy::eips::BlockId::latest(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(client.requests() - before, 1);
+    let chain: Vec<_> = states.iter().map(|s| s.chain).collect();
+    assert_eq!(health, chain);
 }

@@ -71,6 +71,19 @@ pub struct AccountData {
     pub health_factor: U256,
 }
 
+impl From<IAavePool::getUserAccountDataReturn> for AccountData {
+    fn from(d: IAavePool::getUserAccountDataReturn) -> Self {
+        Self {
+            total_collateral_base: d.totalCollateralBase,
+            total_debt_base: d.totalDebtBase,
+            available_borrows_base: d.availableBorrowsBase,
+            liquidation_threshold_bps: d.currentLiquidationThreshold,
+            ltv_bps: d.ltv,
+            health_factor: d.healthFactor,
+        }
+    }
+}
+
 /// An account's state in a market at one block: enough to compute its health factor and to
 /// project any action's effect on it.
 #[derive(Debug, Clone, PartialEq)]
@@ -172,14 +185,7 @@ async fn decode_account(
     let emode_id = market::decode::<IAavePool::getUserEModeCall>(results.get(1))
         .ok_or_else(|| missing("the efficiency mode"))?;
     let chain = market::decode::<IAavePool::getUserAccountDataCall>(results.get(2))
-        .map(|d| AccountData {
-            total_collateral_base: d.totalCollateralBase,
-            total_debt_base: d.totalDebtBase,
-            available_borrows_base: d.availableBorrowsBase,
-            liquidation_threshold_bps: d.currentLiquidationThreshold,
-            ltv_bps: d.ltv,
-            health_factor: d.healthFactor,
-        })
+        .map(AccountData::from)
         .ok_or_else(|| missing("getUserAccountData"))?;
     let categories = emode_categories(&market);
     let emode = match u8::try_from(emode_id).unwrap_or(0) {
@@ -258,9 +264,50 @@ pub async fn fetch_account(
     decode_account(client, network, refreshed, account, true, user).await
 }
 
+/// Accounts per `eth_call` in [`fetch_account_data`]: `getUserAccountData` costs up to a few
+/// hundred thousand gas with many reserves, so 100 stay well under nodes' call gas caps.
+pub const HEALTH_PER_CALL: usize = 100;
+
+/// The pool's own account data (health factor, collateral, debt) for many accounts at
+/// `block`, in one round trip: a JSON-RPC batch of Multicall3 calls. The cheap first pass of
+/// the monitor; only accounts near a threshold need [`fetch_accounts`]' detail.
+pub async fn fetch_account_data(
+    client: &ChainClient,
+    network: &Network,
+    market: &Market,
+    accounts: &[Address],
+    block: alloy::eips::BlockId,
+) -> Result<Vec<AccountData>, LendError> {
+    let batches = accounts
+        .chunks(HEALTH_PER_CALL)
+        .map(|chunk| {
+            chunk
+                .iter()
+                .map(|&user| {
+                    let call = IAavePool::getUserAccountDataCall { user };
+                    (market.pool, Bytes::from(call.abi_encode()))
+                })
+                .collect()
+        })
+        .collect();
+    let results =
+        multicall::aggregate_batch(client, network.protocols.multicall3, batches, block).await?;
+    results
+        .iter()
+        .flatten()
+        .zip(accounts)
+        .map(|(r, account)| {
+            market::decode::<IAavePool::getUserAccountDataCall>(Some(r))
+                .map(AccountData::from)
+                .ok_or_else(|| LendError::Decode(format!("getUserAccountData of {account}")))
+        })
+        .collect()
+}
+
 /// Accounts per `eth_call` in [`fetch_accounts`]: about 150k gas each, well under the gas cap
-/// nodes put on a call.
-pub const ACCOUNTS_PER_CALL: usize = 100;
+/// nodes put on a call. The whole batch is a few kB per account: it is for the accounts near a
+/// threshold, not for every watched one.
+pub const ACCOUNTS_PER_CALL: usize = 50;
 
 /// Reads many accounts' positions (without wallet balances) and the market, all at `block`,
 /// in one round trip: a JSON-RPC batch of Multicall3 calls, one for the market and one per
