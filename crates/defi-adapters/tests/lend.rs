@@ -60,6 +60,29 @@ async fn account(
     aave::fetch_account(client, network, market, who).await.unwrap()
 }
 
+/// Opens a position step by step (exact amounts), checking after each step that the local
+/// computation still equals the pool's.
+async fn open_position(
+    devnet: &Devnet,
+    client: &ChainClient,
+    network: &Network,
+    market: &Market,
+    user: Address,
+    steps: &[(Address, LendAction, U256)],
+) {
+    for &(asset, action, amount) in steps {
+        act(
+            devnet,
+            client,
+            network,
+            market,
+            request(user, asset, action, LendAmount::Exact(amount)),
+        )
+        .await;
+        assert_matches_chain(&account(client, network, market, user).await);
+    }
+}
+
 /// The local computation equals the pool's getUserAccountData, read at the same block.
 fn assert_matches_chain(state: &AccountState) {
     assert_eq!(state.account_data(), state.chain, "local vs pool for {}", state.account);
@@ -108,23 +131,21 @@ async fn the_local_health_factor_equals_the_pools_for_single_and_multi_collatera
 
     // Three collaterals, two debts, one of them in a collateral asset.
     let user = DEMO_ACCOUNTS[1];
-    for (asset, action, amount) in [
-        (weth, LendAction::Supply, units(4.0, 18)),
-        (wbtc, LendAction::Supply, units(0.5, 8)),
-        (dai, LendAction::Supply, units(3000.0, 18)),
-        (usdc, LendAction::Borrow, units(9000.0, 6)),
-        (dai, LendAction::Borrow, units(2500.0, 18)),
-    ] {
-        act(
-            &devnet,
-            &client,
-            &network,
-            &market,
-            request(user, asset, action, LendAmount::Exact(amount)),
-        )
-        .await;
-        assert_matches_chain(&account(&client, &network, &market, user).await);
-    }
+    open_position(
+        &devnet,
+        &client,
+        &network,
+        &market,
+        user,
+        &[
+            (weth, LendAction::Supply, units(4.0, 18)),
+            (wbtc, LendAction::Supply, units(0.5, 8)),
+            (dai, LendAction::Supply, units(3000.0, 18)),
+            (usdc, LendAction::Borrow, units(9000.0, 6)),
+            (dai, LendAction::Borrow, units(2500.0, 18)),
+        ],
+    )
+    .await;
     let multi = account(&client, &network, &market, user).await;
     assert_eq!(multi.position().assets.iter().filter(|a| a.collateral).count(), 3);
 
@@ -159,20 +180,19 @@ async fn setting_the_oracle_to_a_computed_liquidation_price_brings_the_health_fa
     let (devnet, network, client, market) = setup().await;
     let m = devnet.manifest();
     let user = DEMO_ACCOUNTS[2];
-    for (asset, action, amount) in [
-        (m.weth, LendAction::Supply, units(3.0, 18)),
-        (m.tokens["WBTC"].address, LendAction::Supply, units(0.2, 8)),
-        (m.tokens["USDC"].address, LendAction::Borrow, units(12_000.0, 6)),
-    ] {
-        act(
-            &devnet,
-            &client,
-            &network,
-            &market,
-            request(user, asset, action, LendAmount::Exact(amount)),
-        )
-        .await;
-    }
+    open_position(
+        &devnet,
+        &client,
+        &network,
+        &market,
+        user,
+        &[
+            (m.weth, LendAction::Supply, units(3.0, 18)),
+            (m.tokens["WBTC"].address, LendAction::Supply, units(0.2, 8)),
+            (m.tokens["USDC"].address, LendAction::Borrow, units(12_000.0, 6)),
+        ],
+    )
+    .await;
     let state = account(&client, &network, &market, user).await;
     let position = state.position();
     let weth = position.assets.iter().find(|a| a.symbol == "WETH").unwrap();
@@ -443,12 +463,13 @@ async fn many_accounts_are_read_in_one_round_trip_equal_to_reading_each() {
     let (devnet, network, client, market) = setup().await;
     let m = devnet.manifest();
     // Two real positions among 250 addresses (several Multicall3 calls, one JSON-RPC batch).
-    act(
+    open_position(
         &devnet,
         &client,
         &network,
         &market,
-        request(DEMO_ACCOUNTS[1], m.weth, LendAction::Supply, LendAmount::Exact(units(1.0, 18))),
+        DEMO_ACCOUNTS[1],
+        &[(m.weth, LendAction::Supply, units(1.0, 18))],
     )
     .await;
     let mut accounts: Vec<Address> =
