@@ -155,5 +155,30 @@ sol! {
         }
         function aggregate3(Call3[] calls) external payable returns (Result[] returnData);
         function getEthBalance(address addr) external view returns (uint256 balance);
+        function getBlockNumber() external view returns (uint256 blockNumber);
+        function getCurrentBlockTimestamp() external view returns (uint256 timestamp);
+    }
+
+    /// Uniswap V3's position NFTs (ERC-721 enumerable).
+    #[sol(rpc)]
+    interface INonfungiblePositionManager {
+        function balanceOf(address owner) external view returns (uint256);
+        function tokenOfOwnerByIndex(address owner, uint256 index) external view returns (uint256);
+        function positions(uint256 tokenId) external view returns (uint96 nonce, address operator,
+            address token0, address token1, uint24 fee, int24 tickLower, int24 tickUpper,
+            uint128 liquidity, uint256 feeGrowthInside0LastX128, uint256 feeGrowthInside1LastX128,
+            uint128 tokensOwed0, uint128 tokensOwed1);
+    }
+
+    /// A Uniswap V3 pool's price and the factory that finds pools.
+    #[sol(rpc)]
+    interface IUniswapV3Pool {
+        function slot0() external view returns (uint160 sqrtPriceX96, int24 tick,
+            uint16 observationIndex, uint16 observationCardinality,
+            uint16 observationCardinalityNext, uint8 feeProtocol, bool unlocked);
+    }
+    #[sol(rpc)]
+    interface IUniswapV3Factory {
+        function getPool(address tokenA, address tokenB, uint24 fee) external view returns (address);
     }
 }

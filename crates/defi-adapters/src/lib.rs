@@ -10,6 +10,7 @@ pub mod aave;
 pub mod abi;
 pub mod amount;
 mod client;
+pub mod liquidity;
 pub mod multicall;
 mod network;
 pub mod preview;
@@ -19,4 +20,4 @@ pub mod swap;
 pub mod testing;
 
 pub use client::{ChainClient, ClientError, EndpointFailure};
-pub use network::{KnownToken, Network, ProtocolAddresses};
+pub use network::{KnownToken, Network, ProtocolAddresses, ws_of};

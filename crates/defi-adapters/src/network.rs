@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 /// The protocol contracts Vigil uses on a network (absent where a protocol is not deployed).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProtocolAddresses {
     /// Wrapped native token.
     pub weth: Address,
@@ -21,6 +21,8 @@ pub struct ProtocolAddresses {
     pub uniswap_v3_quoter_v2: Option<Address>,
     /// Uniswap V3 SwapRouter.
     pub uniswap_v3_swap_router: Option<Address>,
+    /// Uniswap V3 NonfungiblePositionManager (liquidity positions).
+    pub uniswap_v3_position_manager: Option<Address>,
     /// Aave V3 PoolAddressesProvider.
     pub aave_v3_addresses_provider: Option<Address>,
     /// Aave V3 Pool.
@@ -55,6 +57,8 @@ pub struct Network {
     pub chain_id: u64,
     /// RPC endpoints, tried in order with fail-over.
     pub rpc_urls: Vec<Url>,
+    /// A WebSocket endpoint for new-block subscriptions; without one the monitor polls.
+    pub ws_url: Option<Url>,
     /// Block explorer, for links.
     pub explorer: Option<Url>,
     /// The native token's symbol.
@@ -68,6 +72,18 @@ pub struct Network {
 /// Multicall3's address on every chain that has it.
 const MULTICALL3: Address = address!("cA11bde05977b3631167028862bE2a173976CA11");
 
+/// The WebSocket URL a node serves on the same address as its HTTP URL.
+pub fn ws_of(http: &Url) -> Option<Url> {
+    let scheme = match http.scheme() {
+        "http" => "ws",
+        "https" => "wss",
+        _ => return None,
+    };
+    let mut ws = http.clone();
+    ws.set_scheme(scheme).ok()?;
+    Some(ws)
+}
+
 fn url(s: &str) -> Url {
     // Invariant: only called with the literal URLs below, which are valid.
     #[allow(clippy::expect_used)]
@@ -80,6 +96,8 @@ impl Network {
         Self {
             name: "devnet".into(),
             chain_id: manifest.chain_id,
+            // anvil serves WebSocket on its HTTP port.
+            ws_url: ws_of(&rpc_url),
             rpc_urls: vec![rpc_url],
             explorer: None,
             native_symbol: "ETH".into(),
@@ -96,6 +114,7 @@ impl Network {
                 uniswap_v3_factory: Some(manifest.uniswap_v3.factory),
                 uniswap_v3_quoter_v2: Some(manifest.uniswap_v3.quoter_v2),
                 uniswap_v3_swap_router: Some(manifest.uniswap_v3.swap_router),
+                uniswap_v3_position_manager: Some(manifest.uniswap_v3.position_manager),
                 aave_v3_addresses_provider: Some(manifest.aave_v3.addresses_provider),
                 aave_v3_pool: Some(manifest.aave_v3.pool),
                 aave_v3_oracle: Some(manifest.aave_v3.oracle),
@@ -110,6 +129,7 @@ impl Network {
         let v3_factory = address!("1F98431c8aD98523631AE4a59f267346ea31F984");
         let v3_quoter = address!("61fFE014bA17989E743c5F6cB21bF9697530B21e");
         let v3_router = address!("E592427A0AEce92De3Edee1F18E0157C05861564");
+        let v3_positions = address!("C36442b4a4522E871399CD717aBDD847Ab11FE88");
         let net = |name: &str,
                    chain_id,
                    rpc: &str,
@@ -121,6 +141,8 @@ impl Network {
                 name: name.into(),
                 chain_id,
                 rpc_urls: vec![url(rpc)],
+                // Public nodes rarely offer WebSocket: the user adds one in the settings.
+                ws_url: None,
                 explorer: Some(url(explorer)),
                 native_symbol: native.into(),
                 tokens: vec![KnownToken::new(&wrapped, protocols.weth, 18)],
@@ -136,6 +158,7 @@ impl Network {
             uniswap_v3_factory: Some(v3_factory),
             uniswap_v3_quoter_v2: Some(v3_quoter),
             uniswap_v3_swap_router: Some(v3_router),
+            uniswap_v3_position_manager: Some(v3_positions),
             aave_v3_addresses_provider: Some(address!("a97684ead0e402dC232d5A977953DF7ECBaB3CDb")),
             aave_v3_pool: Some(address!("794a61358D6845594F94dc1DB02A252b5b4814aD")),
             aave_v3_oracle: Some(address!("b56c2F0B653B2e0b10C9b928C8580Ac5Df02C7C7")),
@@ -155,6 +178,7 @@ impl Network {
                     uniswap_v3_factory: Some(v3_factory),
                     uniswap_v3_quoter_v2: Some(v3_quoter),
                     uniswap_v3_swap_router: Some(v3_router),
+                    uniswap_v3_position_manager: Some(v3_positions),
                     aave_v3_addresses_provider: Some(address!(
                         "2f39d218133AFaB8F2B819B1066c7E434Ad94E9e"
                     )),
@@ -196,6 +220,9 @@ impl Network {
                     // SwapRouter02: its ExactInputSingleParams has no deadline field.
                     uniswap_v3_swap_router: Some(address!(
                         "2626664c2603336E57B271c5C0b26F421741e481"
+                    )),
+                    uniswap_v3_position_manager: Some(address!(
+                        "03a520b32C04BF3bEEf7BEb72E919cf822Ed34f1"
                     )),
                     aave_v3_addresses_provider: Some(address!(
                         "e20fCBdBfFC4Dd138cE8b2E6FBb6CB49777ad64D"

@@ -132,6 +132,9 @@ pub struct NetworkConfig {
     pub chain_id: u64,
     /// RPC endpoints, in order of preference.
     pub rpc_urls: Vec<url::Url>,
+    /// A WebSocket endpoint, for new blocks as they come (the monitor polls without one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ws_url: Option<url::Url>,
     /// Block explorer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub explorer: Option<url::Url>,

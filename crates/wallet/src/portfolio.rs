@@ -47,6 +47,7 @@ pub fn network(name: &str, paths: &Paths) -> Result<Network, PortfolioError> {
             Some(b) => Network {
                 name: n.name.clone(),
                 rpc_urls: n.rpc_urls.clone(),
+                ws_url: n.ws_url.clone(),
                 explorer: n.explorer.clone().or(b.explorer.clone()),
                 native_symbol: n.native_symbol.clone().unwrap_or(b.native_symbol.clone()),
                 ..b
@@ -56,19 +57,12 @@ pub fn network(name: &str, paths: &Paths) -> Result<Network, PortfolioError> {
                 name: n.name.clone(),
                 chain_id: n.chain_id,
                 rpc_urls: n.rpc_urls.clone(),
+                ws_url: n.ws_url.clone(),
                 explorer: n.explorer.clone(),
                 native_symbol: n.native_symbol.clone().unwrap_or_else(|| "ETH".into()),
                 protocols: vigil_defi_adapters::ProtocolAddresses {
-                    weth: Address::ZERO,
                     multicall3: vigil_devnet::MULTICALL3,
-                    uniswap_v2_router: None,
-                    uniswap_v2_factory: None,
-                    uniswap_v3_factory: None,
-                    uniswap_v3_quoter_v2: None,
-                    uniswap_v3_swap_router: None,
-                    aave_v3_addresses_provider: None,
-                    aave_v3_pool: None,
-                    aave_v3_oracle: None,
+                    ..Default::default()
                 },
                 tokens: vec![],
             },

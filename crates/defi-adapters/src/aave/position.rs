@@ -278,7 +278,16 @@ pub async fn fetch_account_data(
     accounts: &[Address],
     block: alloy::eips::BlockId,
 ) -> Result<Vec<AccountData>, LendError> {
-    let batches = accounts
+    let batches = account_data_calls(market, accounts);
+    let results =
+        multicall::aggregate_batch(client, network.protocols.multicall3, batches, block).await?;
+    decode_account_data(&results, accounts)
+}
+
+/// The Multicall3 batches of [`fetch_account_data`], [`HEALTH_PER_CALL`] accounts each, for a
+/// caller that sends them with calls of its own in one round trip.
+pub fn account_data_calls(market: &Market, accounts: &[Address]) -> Vec<Vec<(Address, Bytes)>> {
+    accounts
         .chunks(HEALTH_PER_CALL)
         .map(|chunk| {
             chunk
@@ -289,12 +298,24 @@ pub async fn fetch_account_data(
                 })
                 .collect()
         })
-        .collect();
-    let results =
-        multicall::aggregate_batch(client, network.protocols.multicall3, batches, block).await?;
-    results
-        .iter()
-        .flatten()
+        .collect()
+}
+
+/// Decodes the answers to [`account_data_calls`], in the order of `accounts`.
+pub fn decode_account_data(
+    results: &[Vec<Option<Bytes>>],
+    accounts: &[Address],
+) -> Result<Vec<AccountData>, LendError> {
+    let answers: Vec<&Option<Bytes>> = results.iter().flatten().collect();
+    if answers.len() != accounts.len() {
+        return Err(LendError::Decode(format!(
+            "{} account answers for {} accounts",
+            answers.len(),
+            accounts.len()
+        )));
+    }
+    answers
+        .into_iter()
         .zip(accounts)
         .map(|(r, account)| {
             market::decode::<IAavePool::getUserAccountDataCall>(Some(r))
