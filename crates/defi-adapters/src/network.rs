@@ -249,6 +249,12 @@ impl Network {
         networks
     }
 
+    /// Whether this is the local devnet, whose blocks come only on demand (an old latest block
+    /// is not a lagging node there).
+    pub fn is_devnet(&self) -> bool {
+        self.chain_id == vigil_devnet::CHAIN_ID
+    }
+
     /// The known token with this symbol (case-insensitive).
     pub fn token(&self, symbol: &str) -> Option<&KnownToken> {
         self.tokens.iter().find(|t| t.symbol.eq_ignore_ascii_case(symbol))

@@ -6,5 +6,15 @@
 //! state but never signs or submits anything, and it keeps alert state through an
 //! [`store::AlertStore`] that the wallet backs with its database rather than files of its own.
 
+pub mod alert;
+mod heads;
+pub mod monitor;
 pub mod rules;
+pub mod sink;
 pub mod store;
+
+pub use alert::{Alert, MonitorEvent, Subject, TxOutcome, UserAction};
+pub use monitor::{Monitor, MonitorError, MonitorOptions, TickReport, TrackedTx, Watch};
+pub use rules::{Level, Thresholds};
+pub use sink::{DesktopSink, LogSink, Sink, SinkError};
+pub use store::{AlertStore, MemoryStore, StoreError};

@@ -111,6 +111,10 @@ pub struct RuleState {
     pub last_level: Option<Level>,
     /// No notifications below [`Level::Liquidatable`] until then (unix seconds).
     pub snoozed_until: Option<u64>,
+    /// The last block the position was evaluated at (to tell the user what happened while
+    /// Vigil was not watching).
+    #[serde(default)]
+    pub last_block: Option<u64>,
 }
 
 /// What to do about an observation.

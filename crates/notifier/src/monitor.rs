@@ -1,0 +1,751 @@
+//! The monitor of one network: on every new block it reads every watched position at that
+//! block in one batched call, evaluates the rules, and delivers what crossed a threshold.
+//!
+//! Faults are part of the design. A lost subscription falls back to polling; a failed read
+//! leaves the data stale rather than guessed; after [`MonitorOptions::blind_after`] without
+//! fresh data a "monitor blind" alert fires, and clears when data returns. Blocks missed in
+//! between are not replayed: the latest state is what matters for a position, and crossings
+//! are judged against the persisted alert state, so nothing is missed or repeated.
+
+use std::{
+    collections::{BTreeMap, HashMap},
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use alloy::{
+    eips::{BlockId, BlockNumberOrTag},
+    primitives::{Address, B256, Bytes, U256},
+    sol_types::SolCall,
+};
+use serde::{Deserialize, Serialize};
+use tokio::sync::{broadcast, mpsc};
+use vigil_defi_adapters::{
+    ChainClient, ClientError, Network,
+    aave::{self, LendError, Market},
+    abi::IMulticall3,
+    liquidity::{self, LiquidityError, LiquidityPosition},
+    multicall,
+};
+
+use crate::{
+    alert::{Alert, MonitorEvent, Subject, TxOutcome, short, unix_now},
+    heads::{Head, Heads},
+    rules::{self, Decision, Level, Observation, Thresholds},
+    sink::Sink,
+    store::{AlertStore, StoreError},
+};
+
+/// Errors of one read.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum MonitorError {
+    /// The chain could not be read.
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    /// Aave positions could not be read.
+    #[error(transparent)]
+    Lending(#[from] LendError),
+    /// Liquidity positions could not be read.
+    #[error(transparent)]
+    Liquidity(#[from] LiquidityError),
+    /// The alert state could not be read or written.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The node answered something unexpected.
+    #[error("unexpected answer from the node: {0}")]
+    Decode(String),
+}
+
+/// How a monitor behaves.
+#[derive(Debug, Clone)]
+pub struct MonitorOptions {
+    /// Thresholds for every position without its own.
+    pub thresholds: Thresholds,
+    /// Thresholds of particular accounts' lending positions.
+    pub account_thresholds: HashMap<Address, Thresholds>,
+    /// Without a new block for this long, poll the latest (and this often without WebSocket).
+    pub poll_interval: Duration,
+    /// Without fresh data for this long, the "monitor blind" alert fires.
+    pub blind_after: Duration,
+    /// Data from a block older than this is stale: alerts from it say so, and it does not count
+    /// as fresh. `None` for chains that only make blocks on demand (the devnet).
+    pub stale_after: Option<Duration>,
+    /// Liquidity positions (which NFTs an owner holds) are re-read every this many blocks.
+    pub rediscover_every: u64,
+    /// A transaction unknown to the node for this long, with its nonce unused, is dropped.
+    pub drop_after: Duration,
+}
+
+impl MonitorOptions {
+    /// Defaults for `network`: blocks of real chains older than two minutes are stale.
+    pub fn for_network(network: &Network) -> Self {
+        let on_demand = network.is_devnet();
+        Self {
+            thresholds: Thresholds::default(),
+            account_thresholds: HashMap::new(),
+            poll_interval: if on_demand { Duration::from_secs(1) } else { Duration::from_secs(4) },
+            blind_after: Duration::from_secs(60),
+            stale_after: (!on_demand).then_some(Duration::from_secs(120)),
+            rediscover_every: 50,
+            drop_after: Duration::from_secs(30 * 60),
+        }
+    }
+}
+
+/// A transaction of the wallet's own, followed to its final state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrackedTx {
+    /// Its hash.
+    pub hash: B256,
+    /// Its sender.
+    pub from: Address,
+    /// Its nonce.
+    pub nonce: u64,
+    /// When it was sent (unix seconds).
+    pub sent_at: u64,
+}
+
+/// What to watch on one network.
+#[derive(Debug, Clone, Default)]
+pub struct Watch {
+    /// Accounts whose Aave V3 position is watched (the user's own and watch-only ones).
+    pub lending: Vec<Address>,
+    /// Accounts whose Uniswap V3 liquidity positions are watched.
+    pub liquidity: Vec<Address>,
+    /// Transactions to follow until they are final.
+    pub transactions: Vec<TrackedTx>,
+}
+
+/// What one read found.
+#[derive(Debug, Clone, Default)]
+pub struct TickReport {
+    /// The block read (`None`: the chain had not moved since the last read).
+    pub block: Option<u64>,
+    /// The alerts it raised.
+    pub alerts: Vec<Alert>,
+    /// The positions evaluated.
+    pub positions: usize,
+    /// The JSON-RPC requests it took.
+    pub requests: u64,
+}
+
+/// One position seen at one block.
+struct Seen {
+    key: String,
+    subject: Subject,
+    observation: Observation,
+    thresholds: Thresholds,
+    /// Extra words for the alert (the distance, the range).
+    detail: String,
+}
+
+/// The monitor of one network.
+pub struct Monitor {
+    network: Network,
+    client: Arc<ChainClient>,
+    watch: Watch,
+    options: MonitorOptions,
+    store: Arc<dyn AlertStore>,
+    sinks: Vec<Arc<dyn Sink>>,
+    events: broadcast::Sender<MonitorEvent>,
+    track_tx: mpsc::UnboundedSender<TrackedTx>,
+    new_txs: mpsc::UnboundedReceiver<TrackedTx>,
+    market: Option<Market>,
+    liquidity: Vec<LiquidityPosition>,
+    liquidity_read_at: Option<u64>,
+    last_block: Option<u64>,
+    last_fresh: Instant,
+    blind: bool,
+    started: bool,
+}
+
+impl std::fmt::Debug for Monitor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Monitor")
+            .field("network", &self.network.name)
+            .field("last_block", &self.last_block)
+            .field("blind", &self.blind)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Monitor {
+    /// A monitor of `network` (read through `client`) delivering to `sinks` and `events`.
+    pub fn new(
+        network: Network,
+        client: Arc<ChainClient>,
+        watch: Watch,
+        options: MonitorOptions,
+        store: Arc<dyn AlertStore>,
+        sinks: Vec<Arc<dyn Sink>>,
+        events: broadcast::Sender<MonitorEvent>,
+    ) -> Self {
+        let (track_tx, new_txs) = mpsc::unbounded_channel();
+        Self {
+            network,
+            client,
+            watch,
+            options,
+            store,
+            sinks,
+            events,
+            track_tx,
+            new_txs,
+            market: None,
+            liquidity: Vec::new(),
+            liquidity_read_at: None,
+            last_block: None,
+            last_fresh: Instant::now(),
+            blind: false,
+            started: false,
+        }
+    }
+
+    /// A handle that adds transactions to follow while the monitor runs.
+    pub fn tracker(&self) -> mpsc::UnboundedSender<TrackedTx> {
+        self.track_tx.clone()
+    }
+
+    /// Runs until `stop` completes: a read per new block (or per poll), the blind alert when
+    /// data stops, and new transactions to follow as they are sent.
+    pub async fn run(mut self, stop: impl std::future::Future<Output = ()>) {
+        let mut heads = Heads::new(self.network.ws_url.clone(), self.options.poll_interval);
+        tokio::pin!(stop);
+        tracing::info!(network = %self.network.name, "watching {} lending account(s), {} liquidity owner(s), {} transaction(s)",
+            self.watch.lending.len(), self.watch.liquidity.len(), self.watch.transactions.len());
+        loop {
+            let blind_at =
+                tokio::time::Instant::from_std(self.last_fresh + self.options.blind_after);
+            tokio::select! {
+                () = &mut stop => break,
+                () = tokio::time::sleep_until(blind_at), if !self.blind => self.go_blind().await,
+                Some(tx) = self.new_txs.recv() => self.watch.transactions.push(tx),
+                head = heads.next() => {
+                    let block = match head { Head::New(n) => Some(n), Head::Poll => None };
+                    if let Err(e) = self.tick(block).await {
+                        tracing::warn!(network = %self.network.name, subscribed = heads.subscribed(), "cannot read positions: {e}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// Reads every watched position at `block` (the latest if `None`), evaluates the rules and
+    /// delivers the alerts. One JSON-RPC batch for all positions, one more for the detail of
+    /// lending positions near a threshold, one for pending transactions.
+    pub async fn tick(&mut self, block: Option<u64>) -> Result<TickReport, MonitorError> {
+        let requests_before = self.client.requests();
+        let number = match block {
+            Some(n) => n,
+            None => {
+                self.client
+                    .request(
+                        |p| async move { alloy::providers::Provider::get_block_number(&p).await },
+                    )
+                    .await?
+            }
+        };
+        if self.last_block == Some(number) {
+            // A quiet chain: the state read last is still the latest.
+            self.fresh(number).await;
+            return Ok(TickReport {
+                requests: self.client.requests() - requests_before,
+                ..Default::default()
+            });
+        }
+        let at = BlockId::Number(BlockNumberOrTag::Number(number));
+        let (seen, block_time) = self.read_positions(number, at).await?;
+        let now = unix_now();
+        let age = now.saturating_sub(block_time);
+        let stale = self.options.stale_after.is_some_and(|s| age > s.as_secs());
+        let mut alerts = Vec::new();
+        for s in &seen {
+            if let Some(a) = self.evaluate(s, number, age, stale, now)? {
+                alerts.push(a);
+            }
+        }
+        alerts.extend(self.check_transactions(number, at, now).await?);
+        let worst = seen
+            .iter()
+            .filter_map(|s| match s.observation {
+                Observation::Lending { health_factor, .. } => health_factor,
+                Observation::Liquidity { .. } => None,
+            })
+            .min_by(f64::total_cmp);
+        self.deliver(&alerts).await;
+        let _ = self.events.send(MonitorEvent::Tick {
+            network: self.network.name.clone(),
+            block: number,
+            positions: seen.len(),
+            worst_health_factor: worst,
+        });
+        self.last_block = Some(number);
+        self.started = true;
+        if stale {
+            tracing::warn!(network = %self.network.name, "block {number} is {age} s old: the node may be behind");
+        } else {
+            self.fresh(number).await;
+        }
+        Ok(TickReport {
+            block: Some(number),
+            alerts,
+            positions: seen.len(),
+            requests: self.client.requests() - requests_before,
+        })
+    }
+
+    /// Every watched position at `number`, and that block's timestamp.
+    async fn read_positions(
+        &mut self,
+        number: u64,
+        at: BlockId,
+    ) -> Result<(Vec<Seen>, u64), MonitorError> {
+        let lending =
+            !self.watch.lending.is_empty() && self.network.protocols.aave_v3_pool.is_some();
+        if lending && self.market.is_none() {
+            self.market = Some(aave::fetch_market(&self.client, &self.network).await?);
+        }
+        let rediscover = self
+            .liquidity_read_at
+            .is_none_or(|b| number.abs_diff(b) >= self.options.rediscover_every);
+        if !self.watch.liquidity.is_empty() && rediscover {
+            self.liquidity =
+                liquidity::fetch_positions(&self.client, &self.network, &self.watch.liquidity, at)
+                    .await?;
+            self.liquidity_read_at = Some(number);
+        }
+        let pools: Vec<Address> = {
+            let mut p: Vec<Address> = self.liquidity.iter().map(|l| l.pool).collect();
+            p.sort();
+            p.dedup();
+            p
+        };
+        // One batch: the block's time and every pool's tick, then the accounts' health.
+        let mut first = vec![(
+            self.network.protocols.multicall3,
+            Bytes::from(IMulticall3::getCurrentBlockTimestampCall {}.abi_encode()),
+        )];
+        first.extend(liquidity::tick_calls(&pools));
+        let mut batches = vec![first];
+        if let (true, Some(market)) = (lending, &self.market) {
+            batches.extend(aave::account_data_calls(market, &self.watch.lending));
+        }
+        let results = multicall::aggregate_batch(
+            &self.client,
+            self.network.protocols.multicall3,
+            batches,
+            at,
+        )
+        .await?;
+        let Some((first, health)) = results.split_first() else {
+            return Err(MonitorError::Decode("an empty answer to the position batch".into()));
+        };
+        let block_time = first
+            .first()
+            .and_then(|a| a.as_ref())
+            .and_then(|d| IMulticall3::getCurrentBlockTimestampCall::abi_decode_returns(d).ok())
+            .map(|t: U256| t.saturating_to::<u64>())
+            .ok_or_else(|| MonitorError::Decode("the block's timestamp".into()))?;
+        let ticks = liquidity::decode_ticks(&first[1..], &pools)?;
+        let mut seen = Vec::new();
+        if let (true, Some(market)) = (lending, &self.market) {
+            let data = aave::decode_account_data(health, &self.watch.lending)?;
+            // Only accounts near a threshold need the detail (the distance to liquidation).
+            let near: Vec<Address> = self
+                .watch
+                .lending
+                .iter()
+                .zip(&data)
+                .filter(|(a, d)| {
+                    let t = self.thresholds_of(a);
+                    aave::health_factor_f64(d.health_factor)
+                        .is_some_and(|h| h < t.warning + t.rearm_margin)
+                })
+                .map(|(a, _)| *a)
+                .collect();
+            let detail: HashMap<Address, aave::AccountState> = if near.is_empty() {
+                HashMap::new()
+            } else {
+                aave::fetch_accounts(&self.client, &self.network, market, &near, at)
+                    .await?
+                    .into_iter()
+                    .map(|s| (s.account, s))
+                    .collect()
+            };
+            for (account, d) in self.watch.lending.iter().zip(&data) {
+                if d.total_collateral_base.is_zero() && d.total_debt_base.is_zero() {
+                    continue; // no position here
+                }
+                let health_factor = aave::health_factor_f64(d.health_factor);
+                let state = detail.get(account);
+                let distance = state.and_then(|s| s.distance_to_liquidation());
+                seen.push(Seen {
+                    key: format!("{}/aave/{account:#x}", self.network.name),
+                    subject: Subject::Lending { account: account.to_checksum(None) },
+                    observation: Observation::Lending { health_factor, distance },
+                    thresholds: self.thresholds_of(account),
+                    detail: state.map(lending_detail).unwrap_or_default(),
+                });
+            }
+        }
+        let tick_of: BTreeMap<Address, i32> = pools.iter().copied().zip(ticks).collect();
+        for p in &self.liquidity {
+            let Some(&tick) = tick_of.get(&p.pool) else { continue };
+            seen.push(Seen {
+                key: format!("{}/uniswap-v3/{}", self.network.name, p.token_id),
+                subject: Subject::Liquidity {
+                    owner: p.owner.to_checksum(None),
+                    token_id: p.token_id.to_string(),
+                    pool: p.pool.to_checksum(None),
+                },
+                observation: Observation::Liquidity { in_range: p.in_range(tick) },
+                thresholds: self.options.thresholds,
+                detail: format!(
+                    "The pool is at tick {tick}; the range is {} to {}.",
+                    p.tick_lower, p.tick_upper
+                ),
+            });
+        }
+        Ok((seen, block_time))
+    }
+
+    fn thresholds_of(&self, account: &Address) -> Thresholds {
+        self.options.account_thresholds.get(account).copied().unwrap_or(self.options.thresholds)
+    }
+
+    /// Runs the rules on one position; saves the state when it changed.
+    fn evaluate(
+        &self,
+        s: &Seen,
+        block: u64,
+        age: u64,
+        stale: bool,
+        now: u64,
+    ) -> Result<Option<Alert>, MonitorError> {
+        let state = self.store.load(&s.key)?;
+        let (decision, mut next) = rules::evaluate(&s.thresholds, &state, &s.observation, now);
+        next.last_block = Some(block);
+        let alert = match decision {
+            Decision::Notify(level) => {
+                let mut body = self.describe(s, level);
+                // A crossing found on the first read after a start happened while not watching.
+                if !self.started
+                    && let Some(b) = state.last_block
+                {
+                    body.push_str(&format!(
+                        " This happened while Vigil was not watching (last checked at block {b})."
+                    ));
+                }
+                if stale {
+                    body.push_str(&format!(" Careful: these figures come from block {block}, {age} s old; the node may be behind."));
+                }
+                Some(Alert {
+                    key: s.key.clone(),
+                    network: self.network.name.clone(),
+                    subject: s.subject.clone(),
+                    level,
+                    title: title(s, level),
+                    body,
+                    block: Some(block),
+                    data_age_secs: Some(age),
+                    stale,
+                    observation: Some(s.observation),
+                    at: now,
+                })
+            }
+            Decision::Suppressed(level) => {
+                tracing::debug!(key = %s.key, ?level, "held back by the cool-down or a snooze");
+                None
+            }
+            Decision::Quiet => None,
+        };
+        if next != state {
+            self.store.save(&s.key, &next)?;
+        }
+        Ok(alert)
+    }
+
+    fn describe(&self, s: &Seen, level: Level) -> String {
+        let t = &s.thresholds;
+        let mut body = match (&s.subject, s.observation) {
+            (Subject::Lending { account }, Observation::Lending { health_factor, .. }) => {
+                let hf = health_factor.map_or_else(|| "∞".to_owned(), |h| format!("{h:.3}"));
+                let (limit, advice) = match level {
+                    Level::Liquidatable => (
+                        t.liquidatable,
+                        "Anyone can liquidate it now: repay debt or add collateral at once.",
+                    ),
+                    Level::Critical => (t.critical, "Act soon: repay debt or add collateral."),
+                    _ => (t.warning, "Consider repaying debt or adding collateral."),
+                };
+                let below = if health_factor.is_some_and(|h| h < limit) {
+                    format!(", below {limit}")
+                } else {
+                    String::new()
+                };
+                format!(
+                    "Aave account {} on {}: health factor {hf}{below}. {advice}",
+                    short(account),
+                    self.network.name
+                )
+            }
+            (Subject::Liquidity { token_id, .. }, _) => format!(
+                "Uniswap V3 position #{token_id} on {} is out of range: it earns no fees and holds only one token.",
+                self.network.name
+            ),
+            _ => String::new(),
+        };
+        if !s.detail.is_empty() {
+            body.push(' ');
+            body.push_str(&s.detail);
+        }
+        body
+    }
+
+    /// Follows pending transactions: one JSON-RPC batch of receipt, lookup and sender nonce each.
+    async fn check_transactions(
+        &mut self,
+        number: u64,
+        at: BlockId,
+        now: u64,
+    ) -> Result<Vec<Alert>, MonitorError> {
+        if self.watch.transactions.is_empty() {
+            return Ok(Vec::new());
+        }
+        let txs = self.watch.transactions.clone();
+        let answers = self
+            .client
+            .request(|p| {
+                let txs = txs.clone();
+                async move {
+                    let rpc = alloy::providers::Provider::client(&p);
+                    let mut batch = alloy::rpc::client::BatchRequest::new(rpc);
+                    let mut waiters = Vec::new();
+                    for tx in &txs {
+                        let receipt = batch.add_call::<_, Option<serde_json::Value>>(
+                            "eth_getTransactionReceipt",
+                            &(tx.hash,),
+                        )?;
+                        let known = batch.add_call::<_, Option<serde_json::Value>>(
+                            "eth_getTransactionByHash",
+                            &(tx.hash,),
+                        )?;
+                        let nonce =
+                            batch.add_call::<_, U256>("eth_getTransactionCount", &(tx.from, at))?;
+                        waiters.push((receipt, known, nonce));
+                    }
+                    batch.send().await?;
+                    let mut out = Vec::new();
+                    for (r, k, n) in waiters {
+                        out.push((r.await?, k.await?, n.await?));
+                    }
+                    Ok(out)
+                }
+            })
+            .await?;
+        let mut alerts = Vec::new();
+        let mut pending = Vec::new();
+        for (tx, (receipt, known, nonce)) in txs.into_iter().zip(answers) {
+            let outcome = match receipt {
+                Some(r) => {
+                    let ok = r.get("status").and_then(|s| s.as_str()) == Some("0x1");
+                    Some((if ok { TxOutcome::Confirmed } else { TxOutcome::Failed }, block_of(&r)))
+                }
+                None if known.is_none() && nonce > U256::from(tx.nonce) => {
+                    Some((TxOutcome::Dropped, None))
+                }
+                None if known.is_none()
+                    && now.saturating_sub(tx.sent_at) > self.options.drop_after.as_secs() =>
+                {
+                    Some((TxOutcome::Dropped, None))
+                }
+                None => None,
+            };
+            let Some((outcome, included)) = outcome else {
+                pending.push(tx);
+                continue;
+            };
+            let hash = format!("{:#x}", tx.hash);
+            let (level, title, body) = match outcome {
+                TxOutcome::Confirmed => (
+                    Level::Ok,
+                    "Transaction confirmed".to_owned(),
+                    format!(
+                        "{} on {} succeeded in block {}.",
+                        short(&hash),
+                        self.network.name,
+                        included.unwrap_or(number)
+                    ),
+                ),
+                TxOutcome::Failed => (
+                    Level::Warning,
+                    "Transaction failed".to_owned(),
+                    format!(
+                        "{} on {} reverted in block {}: the fee was paid and nothing else changed. Preview it again to see why.",
+                        short(&hash),
+                        self.network.name,
+                        included.unwrap_or(number)
+                    ),
+                ),
+                TxOutcome::Dropped => (
+                    Level::Warning,
+                    "Transaction dropped".to_owned(),
+                    if nonce > U256::from(tx.nonce) {
+                        format!(
+                            "{} on {} will never be included: its nonce {} was used by another transaction.",
+                            short(&hash),
+                            self.network.name,
+                            tx.nonce
+                        )
+                    } else {
+                        format!(
+                            "{} on {} is unknown to the node after {} min: send it again if it is still wanted.",
+                            short(&hash),
+                            self.network.name,
+                            now.saturating_sub(tx.sent_at) / 60
+                        )
+                    },
+                ),
+            };
+            alerts.push(Alert {
+                key: format!("{}/tx/{hash}", self.network.name),
+                network: self.network.name.clone(),
+                subject: Subject::Transaction { hash, outcome },
+                level,
+                title,
+                body,
+                block: Some(included.unwrap_or(number)),
+                data_age_secs: None,
+                stale: false,
+                observation: None,
+                at: now,
+            });
+        }
+        self.watch.transactions = pending;
+        Ok(alerts)
+    }
+
+    /// Sends alerts to the event stream first (it never fails), then to every sink off the
+    /// async runtime; a failing sink is logged and does not stop the others.
+    async fn deliver(&self, alerts: &[Alert]) {
+        if alerts.is_empty() {
+            return;
+        }
+        for a in alerts {
+            let _ = self.events.send(MonitorEvent::Alert(a.clone()));
+        }
+        let sinks = self.sinks.clone();
+        let alerts = alerts.to_vec();
+        let delivered = tokio::task::spawn_blocking(move || {
+            for a in &alerts {
+                for s in &sinks {
+                    if let Err(e) = s.deliver(a) {
+                        tracing::error!(sink = s.name(), key = %a.key, "alert not delivered: {e}");
+                    }
+                }
+            }
+        })
+        .await;
+        if let Err(e) = delivered {
+            tracing::error!("alert delivery panicked: {e}");
+        }
+    }
+
+    async fn go_blind(&mut self) {
+        self.blind = true;
+        let secs = self.options.blind_after.as_secs();
+        let since = self
+            .last_block
+            .map_or_else(|| "no block read yet".to_owned(), |b| format!("last good block {b}"));
+        let alert = Alert {
+            key: format!("{}/monitor", self.network.name),
+            network: self.network.name.clone(),
+            subject: Subject::Monitor { blind: true },
+            level: Level::Critical,
+            title: format!("Vigil cannot see {}", self.network.name),
+            body: format!(
+                "No fresh data from {} for {secs} s ({since}): positions are not being watched. Check the connection or the RPC URLs in the settings.",
+                self.network.name
+            ),
+            block: self.last_block,
+            data_age_secs: None,
+            stale: true,
+            observation: None,
+            at: unix_now(),
+        };
+        self.deliver(&[alert]).await;
+    }
+
+    async fn fresh(&mut self, block: u64) {
+        let was_blind_for = self.last_fresh.elapsed();
+        self.last_fresh = Instant::now();
+        if !self.blind {
+            return;
+        }
+        self.blind = false;
+        let alert = Alert {
+            key: format!("{}/monitor", self.network.name),
+            network: self.network.name.clone(),
+            subject: Subject::Monitor { blind: false },
+            level: Level::Ok,
+            title: format!("Vigil sees {} again", self.network.name),
+            body: format!(
+                "Data is back at block {block} after {} s without it; every position was read again.",
+                was_blind_for.as_secs()
+            ),
+            block: Some(block),
+            data_age_secs: None,
+            stale: false,
+            observation: None,
+            at: unix_now(),
+        };
+        self.deliver(&[alert]).await;
+    }
+}
+
+fn block_of(receipt: &serde_json::Value) -> Option<u64> {
+    receipt
+        .get("blockNumber")
+        .and_then(|b| b.as_str())
+        .and_then(|b| u64::from_str_radix(b.trim_start_matches("0x"), 16).ok())
+}
+
+fn title(s: &Seen, level: Level) -> String {
+    match (&s.subject, s.observation) {
+        (Subject::Lending { .. }, Observation::Lending { health_factor, .. }) => {
+            let hf = health_factor.map_or_else(|| "∞".to_owned(), |h| format!("{h:.2}"));
+            match level {
+                Level::Liquidatable => {
+                    format!("Aave position can be liquidated (health factor {hf})")
+                }
+                Level::Critical => format!("Aave position critical (health factor {hf})"),
+                _ => format!("Aave position at risk (health factor {hf})"),
+            }
+        }
+        (Subject::Liquidity { token_id, .. }, _) => {
+            format!("Uniswap position #{token_id} out of range")
+        }
+        _ => String::new(),
+    }
+}
+
+/// The distance to liquidation and the liquidation price of the largest collateral.
+fn lending_detail(state: &aave::AccountState) -> String {
+    let mut out = Vec::new();
+    if let Some(d) = state.distance_to_liquidation() {
+        out.push(format!("A {:.1}% fall of all collateral prices liquidates it.", d * 100.0));
+    }
+    let position = state.position();
+    let largest = position
+        .assets
+        .iter()
+        .filter(|a| a.collateral)
+        .max_by(|a, b| a.supplied_usd.total_cmp(&b.supplied_usd));
+    if let Some(a) = largest
+        && let Some(price) = a.liquidation_price_usd
+    {
+        out.push(format!("{} liquidates at ${price:.2} (now ${:.2}).", a.symbol, a.price_usd));
+    }
+    out.join(" ")
+}
