@@ -88,11 +88,20 @@ for _ in $(seq 100); do [ -s "$root/display" ] && break; sleep 0.05; done
 [ -s "$root/display" ] || { echo "desktop-session: Xvfb did not start: $(cat "$root/xvfb.log")" >&2; exit 1; }
 display=":$(head -n1 "$root/display")"
 
+# dunst opens a notification's actions through dmenu; this stand-in answers with the first
+# line containing what a test wrote to VIGIL_TEST_MENU_PICK, so tests can pick "Snooze 1 h".
+export VIGIL_TEST_MENU_PICK="$root/menu-pick"
+cat > "$root/dmenu" <<'SH'
+#!/bin/sh
+grep -m1 -F -- "$(cat "$VIGIL_TEST_MENU_PICK" 2>/dev/null)"
+SH
+chmod +x "$root/dmenu"
 mkdir -p "$XDG_CONFIG_HOME/dunst"
 cat > "$XDG_CONFIG_HOME/dunst/dunstrc" <<CONF
 [global]
     stack_duplicates = false
     history_length = 100
+    dmenu = $root/dmenu
 CONF
 DISPLAY="$display" dunst -config "$XDG_CONFIG_HOME/dunst/dunstrc" >"$root/dunst.log" 2>&1 &
 pids+=($!)

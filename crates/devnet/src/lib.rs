@@ -301,7 +301,7 @@ impl Devnet {
     }
 
     /// Sets `symbol`'s oracle price in USD and, with `move_pools`, trades every Uniswap pool
-    /// that holds it toward the new price (arbitrage, as a real market would).
+    /// that holds it toward the new price (arbitrage, as a real market would); then mines a block.
     pub async fn set_price(
         &self,
         symbol: &str,
@@ -338,6 +338,9 @@ pub async fn set_price(
         let d = Deployer { provider: provider.clone(), node_modules: &nm };
         move_pools_to_oracle(&d, manifest, symbol).await?;
     }
+    // On a real chain a price update arrives in a block; mine one, so that block watchers see
+    // the change the way they would there.
+    provider.anvil_mine(Some(1), None).await.map_err(deploy::rpc)?;
     Ok(())
 }
 

@@ -12,6 +12,7 @@ pub mod monitor;
 pub mod rules;
 pub mod sink;
 pub mod store;
+pub mod testing;
 
 pub use alert::{Alert, MonitorEvent, Subject, TxOutcome, UserAction};
 pub use monitor::{Monitor, MonitorError, MonitorOptions, TickReport, TrackedTx, Watch};

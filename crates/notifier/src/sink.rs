@@ -5,15 +5,12 @@
 
 use std::{
     collections::HashMap,
-    sync::{
-        Arc, Mutex,
-        atomic::{AtomicBool, Ordering},
-    },
+    sync::{Arc, Mutex},
     thread,
     time::Duration,
 };
 
-use notify_rust::{Notification, Timeout, Urgency};
+use notify_rust::{Notification, NotificationResponse, Timeout, Urgency};
 use tokio::sync::broadcast;
 
 use crate::{
@@ -79,15 +76,21 @@ pub fn urgency(level: Level) -> Urgency {
 /// The action keys on a notification. "default" is what clicking the notification does.
 const OPEN: &str = "default";
 const SNOOZE: &str = "snooze";
+/// An actionable notification expires after this long (the snooze period), so the thread that
+/// waits for the user's choice ends even when nobody acts.
+const ACTION_WINDOW_MS: u32 = 3_600_000;
 
-/// Desktop notifications over D-Bus (notify-rust). One listener thread per sink receives the
-/// user's choices (`ActionInvoked`) for the notifications it sent, applies a snooze to the
-/// store, and puts every choice on the event stream; it waits on D-Bus in bounded slices and
-/// stops when the sink drops.
+/// Desktop notifications over D-Bus (notify-rust). Notification servers send the user's choice
+/// only to the connection that sent the notification, so each notification with actions keeps
+/// its connection in a thread that waits for the choice; the choice snoozes the position in the
+/// store when asked and goes on the event stream. Those waits are bounded: a position has at
+/// most one live notification (a newer alert closes the older one), and each expires after
+/// [`ACTION_WINDOW_MS`].
 pub struct DesktopSink {
-    sent: Arc<Mutex<HashMap<u32, String>>>,
-    stop: Arc<AtomicBool>,
-    listener: Option<thread::JoinHandle<()>>,
+    store: Arc<dyn AlertStore>,
+    events: broadcast::Sender<MonitorEvent>,
+    /// The live notification of each position key.
+    live: Arc<Mutex<HashMap<String, u32>>>,
 }
 
 impl std::fmt::Debug for DesktopSink {
@@ -97,31 +100,9 @@ impl std::fmt::Debug for DesktopSink {
 }
 
 impl DesktopSink {
-    /// Starts the sink and its action listener. Without a session bus the listener logs why
-    /// and the sink still tries each alert (and reports each failure).
-    pub fn start(store: Arc<dyn AlertStore>, events: broadcast::Sender<MonitorEvent>) -> Self {
-        let sent: Arc<Mutex<HashMap<u32, String>>> = Arc::default();
-        let stop = Arc::new(AtomicBool::new(false));
-        let (s, st) = (sent.clone(), stop.clone());
-        let listener = thread::Builder::new()
-            .name("vigil-notify-actions".into())
-            .spawn(move || {
-                if let Err(e) = listen(&s, &st, store.as_ref(), &events) {
-                    tracing::error!("desktop notification actions unavailable: {e}");
-                }
-            })
-            .map_err(|e| tracing::error!("cannot start the notification listener: {e}"))
-            .ok();
-        Self { sent, stop, listener }
-    }
-}
-
-impl Drop for DesktopSink {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(l) = self.listener.take() {
-            let _ = l.join();
-        }
+    /// A sink whose notifications' actions snooze in `store` and are reported on `events`.
+    pub fn new(store: Arc<dyn AlertStore>, events: broadcast::Sender<MonitorEvent>) -> Self {
+        Self { store, events, live: Arc::default() }
     }
 }
 
@@ -138,73 +119,89 @@ impl Sink for DesktopSink {
             .icon("dialog-warning")
             .urgency(urgency(alert.level));
         if alert.has_actions() {
-            n.action(OPEN, "Open position").action(SNOOZE, "Snooze 1 h");
-        }
-        if alert.level == Level::Ok {
+            n.action(OPEN, "Open position")
+                .action(SNOOZE, "Snooze 1 h")
+                .timeout(Timeout::Milliseconds(ACTION_WINDOW_MS));
+        } else if alert.level == Level::Ok {
             n.timeout(Timeout::Milliseconds(10_000));
         }
-        let handle = n.show().map_err(|e| SinkError::Desktop(e.to_string()))?;
-        if alert.has_actions() {
-            let mut sent = self.sent.lock().unwrap_or_else(|p| p.into_inner());
-            sent.insert(handle.id(), alert.key.clone());
+        if !alert.has_actions() {
+            n.show().map_err(|e| SinkError::Desktop(e.to_string()))?;
+            return Ok(());
         }
-        Ok(())
+        // The handle holds a connection that cannot leave its thread: show it from the thread
+        // that will wait on it, and hear back whether the server took it.
+        let (shown_tx, shown_rx) = std::sync::mpsc::sync_channel(1);
+        let (key, store, events, live) =
+            (alert.key.clone(), self.store.clone(), self.events.clone(), self.live.clone());
+        let waiter = thread::Builder::new().name("vigil-notification".into()).spawn(move || {
+            let handle = match n.show() {
+                Ok(h) => h,
+                Err(e) => {
+                    let _ = shown_tx.send(Err(e.to_string()));
+                    return;
+                }
+            };
+            let id = handle.id();
+            let previous = live.lock().unwrap_or_else(|p| p.into_inner()).insert(key.clone(), id);
+            let _ = shown_tx.send(Ok(()));
+            if let Some(old) = previous {
+                close(old);
+            }
+            let mut chosen = None;
+            let waited = handle.wait_for_response(|r: &NotificationResponse| {
+                chosen = match r {
+                    NotificationResponse::Default => Some(UserAction::Open),
+                    NotificationResponse::Action(a) if a == OPEN => Some(UserAction::Open),
+                    NotificationResponse::Action(a) if a == SNOOZE => Some(UserAction::Snooze),
+                    _ => None,
+                };
+            });
+            {
+                let mut live = live.lock().unwrap_or_else(|p| p.into_inner());
+                if live.get(&key) == Some(&id) {
+                    live.remove(&key);
+                }
+            }
+            if let Err(e) = waited {
+                tracing::warn!("lost the notification server while waiting on {key}: {e}");
+            }
+            if let Some(action) = chosen {
+                if action == UserAction::Snooze {
+                    snooze(store.as_ref(), &key, unix_now() + SNOOZE_SECS);
+                }
+                tracing::info!(target: "vigil::alert", key = %key, action = ?action, "notification action");
+                let _ = events.send(MonitorEvent::Action { key, action });
+            }
+        });
+        if let Err(e) = waiter {
+            return Err(SinkError::Desktop(format!("cannot start a thread: {e}")));
+        }
+        match shown_rx.recv_timeout(Duration::from_secs(5)) {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(SinkError::Desktop(e)),
+            Err(_) => Err(SinkError::Desktop("the server did not answer in 5 s".into())),
+        }
     }
 }
 
-/// Receives `ActionInvoked` and `NotificationClosed` until `stop`.
-fn listen(
-    sent: &Mutex<HashMap<u32, String>>,
-    stop: &AtomicBool,
-    store: &dyn AlertStore,
-    events: &broadcast::Sender<MonitorEvent>,
-) -> Result<(), dbus::Error> {
-    use dbus::{blocking::Connection, message::MatchRule};
-    let conn = Connection::new_session()?;
-    let chosen: Arc<Mutex<Vec<(u32, String)>>> = Arc::default();
-    let closed: Arc<Mutex<Vec<u32>>> = Arc::default();
-    let c = chosen.clone();
-    conn.add_match(
-        MatchRule::new_signal("org.freedesktop.Notifications", "ActionInvoked"),
-        move |(id, action): (u32, String), _, _| {
-            c.lock().unwrap_or_else(|p| p.into_inner()).push((id, action));
-            true
-        },
-    )?;
-    let c = closed.clone();
-    conn.add_match(
-        MatchRule::new_signal("org.freedesktop.Notifications", "NotificationClosed"),
-        move |(id, _reason): (u32, u32), _, _| {
-            c.lock().unwrap_or_else(|p| p.into_inner()).push(id);
-            true
-        },
-    )?;
-    while !stop.load(Ordering::Relaxed) {
-        conn.process(Duration::from_millis(200))?;
-        let actions: Vec<_> = chosen.lock().unwrap_or_else(|p| p.into_inner()).drain(..).collect();
-        for (id, action) in actions {
-            let key = sent.lock().unwrap_or_else(|p| p.into_inner()).get(&id).cloned();
-            let Some(key) = key else { continue };
-            let action = match action.as_str() {
-                OPEN => UserAction::Open,
-                SNOOZE => UserAction::Snooze,
-                _ => continue,
-            };
-            if action == UserAction::Snooze {
-                snooze(store, &key, unix_now() + SNOOZE_SECS);
-            }
-            tracing::info!(target: "vigil::alert", key = %key, action = ?action, "notification action");
-            let _ = events.send(MonitorEvent::Action { key, action });
-        }
-        let gone: Vec<_> = closed.lock().unwrap_or_else(|p| p.into_inner()).drain(..).collect();
-        if !gone.is_empty() {
-            let mut sent = sent.lock().unwrap_or_else(|p| p.into_inner());
-            for id in gone {
-                sent.remove(&id);
-            }
-        }
+/// Closes notification `id` (its waiting thread then ends with the close).
+fn close(id: u32) {
+    let closed = dbus::blocking::Connection::new_session().and_then(|c| {
+        c.with_proxy(
+            "org.freedesktop.Notifications",
+            "/org/freedesktop/Notifications",
+            Duration::from_secs(2),
+        )
+        .method_call::<(), _, _, _>(
+            "org.freedesktop.Notifications",
+            "CloseNotification",
+            (id,),
+        )
+    });
+    if let Err(e) = closed {
+        tracing::debug!("cannot close notification {id}: {e}");
     }
-    Ok(())
 }
 
 /// Snoozes `key` until `until` (unix seconds): no alert below liquidatable until then.

@@ -1,0 +1,510 @@
+//! The monitor against the devnet's real Aave V3 and Uniswap V3, delivering to the real
+//! notification server of the test session (dunst on a private bus): what the server received is
+//! read off the bus, not taken from our own sink.
+
+// Test helpers panic on failure by design.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::{
+    path::Path,
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use alloy::{
+    network::TransactionBuilder,
+    primitives::{Address, B256, U256},
+    providers::Provider,
+    rpc::types::TransactionRequest,
+    sol_types::SolCall,
+};
+use tokio::sync::{broadcast, oneshot};
+use vigil_defi_adapters::{ChainClient, Network};
+use vigil_devnet::{DEMO_ACCOUNTS, Devnet, DevnetOptions};
+use vigil_notifier::{
+    Alert, AlertStore, DesktopSink, Level, LogSink, MemoryStore, Monitor, MonitorEvent,
+    MonitorOptions, Sink, Subject, Thresholds, TrackedTx, TxOutcome, UserAction, Watch,
+    testing::{NotificationCapture, choose_action, close_all},
+};
+
+fn require_session() {
+    assert!(
+        std::env::var_os("VIGIL_TEST_SESSION").is_some(),
+        "run the tests in scripts/desktop-session.sh (make test does): they need its notification server"
+    );
+}
+
+fn dir() -> &'static Path {
+    Path::new(env!("CARGO_TARGET_TMPDIR"))
+}
+
+/// Options for tests: quick polls, no cool-down (so re-arming is visible at once).
+fn options(network: &Network) -> MonitorOptions {
+    MonitorOptions {
+        thresholds: Thresholds { cooldown_secs: 0, ..Thresholds::default() },
+        poll_interval: Duration::from_millis(250),
+        blind_after: Duration::from_secs(30),
+        ..MonitorOptions::for_network(network)
+    }
+}
+
+/// The sample position (5 WETH supplied, 6,000 USDC owed, threshold 82.5%) has a health factor
+/// of price / 1454.5: this is the WETH price that gives `hf`.
+fn weth_price_for(hf: f64) -> f64 {
+    hf * 6000.0 / (5.0 * 0.825)
+}
+
+struct Running {
+    stop: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+    events: broadcast::Receiver<MonitorEvent>,
+    tracker: tokio::sync::mpsc::UnboundedSender<TrackedTx>,
+}
+
+impl Running {
+    async fn stop(mut self) {
+        let _ = self.stop.take().unwrap().send(());
+        tokio::time::timeout(Duration::from_secs(10), self.task).await.unwrap().unwrap();
+    }
+
+    /// The alerts raised up to and including the read of `block` (or later).
+    async fn alerts_until(&mut self, block: u64) -> Vec<Alert> {
+        let mut alerts = Vec::new();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match tokio::time::timeout(left, self.events.recv()).await {
+                Ok(Ok(MonitorEvent::Alert(a))) => alerts.push(a),
+                Ok(Ok(MonitorEvent::Tick { block: b, .. })) if b >= block => return alerts,
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => panic!("event stream: {e}"),
+                Err(_) => panic!("no read of block {block} within 20 s; alerts so far {alerts:?}"),
+            }
+        }
+    }
+
+    /// The next event matching `f`, within `secs`.
+    async fn wait_event(&mut self, secs: u64, f: impl Fn(&MonitorEvent) -> bool) -> MonitorEvent {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match tokio::time::timeout(left, self.events.recv()).await {
+                Ok(Ok(e)) if f(&e) => return e,
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => panic!("event stream: {e}"),
+                Err(_) => panic!("no such event within {secs} s"),
+            }
+        }
+    }
+}
+
+async fn start(
+    network: &Network,
+    watch: Watch,
+    options: MonitorOptions,
+    store: Arc<dyn AlertStore>,
+    desktop: bool,
+) -> Running {
+    let client = Arc::new(ChainClient::connect(network).await.unwrap());
+    let (events_tx, events) = broadcast::channel(256);
+    let mut sinks: Vec<Arc<dyn Sink>> = vec![Arc::new(LogSink)];
+    if desktop {
+        sinks.push(Arc::new(DesktopSink::new(store.clone(), events_tx.clone())));
+    }
+    let monitor = Monitor::new(network.clone(), client, watch, options, store, sinks, events_tx);
+    let tracker = monitor.tracker();
+    let (stop_tx, stop_rx) = oneshot::channel();
+    let task = tokio::spawn(monitor.run(async move {
+        let _ = stop_rx.await;
+    }));
+    Running { stop: Some(stop_tx), task, events, tracker }
+}
+
+async fn set_weth(devnet: &Devnet, usd: f64) -> u64 {
+    devnet.set_price("WETH", usd, false).await.unwrap();
+    devnet.provider().get_block_number().await.unwrap()
+}
+
+fn levels(alerts: &[Alert]) -> Vec<Level> {
+    alerts.iter().map(|a| a.level).collect()
+}
+
+/// The sample position's account, and a demo account without a position (not news).
+fn sample_watch() -> Watch {
+    Watch { lending: vec![DEMO_ACCOUNTS[0], DEMO_ACCOUNTS[3]], ..Watch::default() }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn price_steps_fire_one_notification_per_crossing_with_the_right_urgency() {
+    require_session();
+    let (devnet, network, _client) = vigil_defi_adapters::testing::devnet(dir()).await.unwrap();
+    let capture = NotificationCapture::start().unwrap();
+    let first = set_weth(&devnet, weth_price_for(1.65)).await;
+    let store: Arc<dyn AlertStore> = Arc::new(MemoryStore::default());
+    let mut m = start(&network, sample_watch(), options(&network), store, true).await;
+    assert!(m.alerts_until(first).await.is_empty(), "a healthy position raises nothing");
+
+    // (health factor, the alert expected from that block)
+    let steps = [
+        (1.45, Some(Level::Warning)),
+        (1.40, None), // still a warning: no second alert
+        (1.52, None), // back above 1.5 but within the re-arm margin: nothing
+        (1.45, None), // so crossing again is not news
+        (1.15, Some(Level::Critical)),
+        (0.96, Some(Level::Liquidatable)),
+        (1.75, None), // recovered past every threshold plus the margin: re-armed
+        (1.45, Some(Level::Warning)),
+    ];
+    for (hf, expected) in steps {
+        let block = set_weth(&devnet, weth_price_for(hf)).await;
+        let alerts = m.alerts_until(block).await;
+        assert_eq!(
+            levels(&alerts),
+            expected.into_iter().collect::<Vec<_>>(),
+            "at health factor {hf}"
+        );
+        for a in &alerts {
+            let Some(vigil_notifier::rules::Observation::Lending {
+                health_factor: Some(h), ..
+            }) = a.observation
+            else {
+                panic!("{a:?}")
+            };
+            assert!((h - hf).abs() < 0.01, "observed {h}, set {hf}");
+            assert_eq!(a.block, Some(block));
+            assert!(a.key.ends_with(&format!("{:#x}", DEMO_ACCOUNTS[0])), "{}", a.key);
+        }
+    }
+    m.stop().await;
+
+    let got = capture.wait_for(4, Duration::from_secs(5));
+    // Nothing else trickles in afterwards.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(capture.notified().len(), 4, "{got:#?}");
+    let summary: Vec<(u8, &str)> =
+        got.iter().map(|n| (n.urgency.unwrap(), n.summary.as_str())).collect();
+    assert_eq!(
+        summary,
+        [
+            (1, "Aave position at risk (health factor 1.45)"),
+            (2, "Aave position critical (health factor 1.15)"),
+            (2, "Aave position can be liquidated (health factor 0.96)"),
+            (1, "Aave position at risk (health factor 1.45)"),
+        ]
+    );
+    for n in &got {
+        assert_eq!(n.app, "Vigil");
+        assert_eq!(n.actions, ["default", "Open position", "snooze", "Snooze 1 h"]);
+        assert!(n.body.contains("Aave account 0xf39F…2266 on devnet"), "{}", n.body);
+    }
+    assert!(got[1].body.contains("below 1.2") && got[1].body.contains("fall of all collateral"));
+    assert!(got[1].body.contains("WETH liquidates at $"), "{}", got[1].body);
+    assert!(got[2].body.contains("Anyone can liquidate it now"), "{}", got[2].body);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_restart_neither_repeats_nor_misses_a_crossing() {
+    require_session();
+    let (devnet, network, _client) = vigil_defi_adapters::testing::devnet(dir()).await.unwrap();
+    let capture = NotificationCapture::start().unwrap();
+    // One store across runs stands for the wallet's database (its SQLite store is tested there).
+    let store: Arc<dyn AlertStore> = Arc::new(MemoryStore::default());
+    let watch = sample_watch();
+
+    let block = set_weth(&devnet, weth_price_for(1.45)).await;
+    let mut m = start(&network, watch.clone(), options(&network), store.clone(), true).await;
+    assert_eq!(levels(&m.alerts_until(block).await), [Level::Warning]);
+    m.stop().await;
+
+    // Restarted with nothing new: the warning is not repeated.
+    let mut m = start(&network, watch.clone(), options(&network), store.clone(), true).await;
+    let block = devnet.provider().get_block_number().await.unwrap();
+    assert!(m.alerts_until(block).await.is_empty());
+    m.stop().await;
+
+    // Critical while stopped: reported on start, saying so.
+    let block = set_weth(&devnet, weth_price_for(1.15)).await;
+    let mut m = start(&network, watch, options(&network), store, true).await;
+    let alerts = m.alerts_until(block).await;
+    assert_eq!(levels(&alerts), [Level::Critical]);
+    assert!(alerts[0].body.contains("while Vigil was not watching"), "{}", alerts[0].body);
+    let block = set_weth(&devnet, weth_price_for(1.12)).await;
+    assert!(m.alerts_until(block).await.is_empty(), "same level, no repeat");
+    m.stop().await;
+
+    let got = capture.wait_for(2, Duration::from_secs(5));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(capture.notified().len(), 2, "{got:#?}");
+    assert_eq!(got.iter().map(|n| n.urgency).collect::<Vec<_>>(), [Some(1), Some(2)]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_killed_node_makes_the_monitor_blind_and_it_recovers_when_the_node_returns() {
+    require_session();
+    let tmp = tempfile::tempdir().unwrap();
+    let opts = DevnetOptions {
+        state_file: Some(tmp.path().join("state.json")),
+        ..DevnetOptions::shared(dir())
+    };
+    let devnet = Devnet::start(opts.clone()).await.unwrap();
+    let url: url::Url = devnet.url().parse().unwrap();
+    let network = Network::devnet(devnet.manifest(), url.clone());
+    let capture = NotificationCapture::start().unwrap();
+    let store: Arc<dyn AlertStore> = Arc::new(MemoryStore::default());
+    let options = MonitorOptions { blind_after: Duration::from_secs(2), ..options(&network) };
+    let mut m = start(&network, sample_watch(), options, store, true).await;
+    let block = set_weth(&devnet, weth_price_for(1.65)).await;
+    assert!(m.alerts_until(block).await.is_empty());
+
+    devnet.stop().await.unwrap();
+    let blind = m.wait_event(15, |e| matches!(e, MonitorEvent::Alert(_))).await;
+    let MonitorEvent::Alert(blind) = blind else { unreachable!() };
+    assert_eq!(blind.subject, Subject::Monitor { blind: true });
+    assert_eq!(blind.level, Level::Critical);
+
+    // The node comes back on the same port with its state.
+    let devnet = Devnet::start(DevnetOptions { port: url.port().unwrap(), ..opts }).await.unwrap();
+    let back = m.wait_event(20, |e| matches!(e, MonitorEvent::Alert(_))).await;
+    let MonitorEvent::Alert(back) = back else { unreachable!() };
+    assert_eq!(back.subject, Subject::Monitor { blind: false });
+    assert_eq!(back.level, Level::Ok);
+
+    // And it watches again: a crossing after the restart is caught.
+    let block = set_weth(&devnet, weth_price_for(1.45)).await;
+    assert_eq!(levels(&m.alerts_until(block).await), [Level::Warning]);
+    m.stop().await;
+
+    let got = capture.wait_for(3, Duration::from_secs(5));
+    let summary: Vec<(Option<u8>, &str)> =
+        got.iter().map(|n| (n.urgency, n.summary.as_str())).collect();
+    assert_eq!(
+        summary,
+        [
+            (Some(2), "Vigil cannot see devnet"),
+            (Some(0), "Vigil sees devnet again"),
+            (Some(1), "Aave position at risk (health factor 1.45)"),
+        ]
+    );
+    assert!(got[0].body.contains("No fresh data from devnet for 2 s"), "{}", got[0].body);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn open_and_snooze_chosen_in_the_notification_reach_the_app() {
+    require_session();
+    let (devnet, network, _client) = vigil_defi_adapters::testing::devnet(dir()).await.unwrap();
+    let capture = NotificationCapture::start().unwrap();
+    let store: Arc<dyn AlertStore> = Arc::new(MemoryStore::default());
+    close_all().unwrap();
+    let mut m = start(&network, sample_watch(), options(&network), store.clone(), true).await;
+    let key = format!("devnet/aave/{:#x}", DEMO_ACCOUNTS[0]);
+
+    let block = set_weth(&devnet, weth_price_for(1.45)).await;
+    assert_eq!(levels(&m.alerts_until(block).await), [Level::Warning]);
+    capture.wait_for(1, Duration::from_secs(5));
+    choose_action("Open").unwrap();
+    let open = m.wait_event(10, |e| matches!(e, MonitorEvent::Action { .. })).await;
+    assert_eq!(open, MonitorEvent::Action { key: key.clone(), action: UserAction::Open });
+
+    let block = set_weth(&devnet, weth_price_for(1.75)).await;
+    m.alerts_until(block).await;
+    let block = set_weth(&devnet, weth_price_for(1.45)).await;
+    assert_eq!(levels(&m.alerts_until(block).await), [Level::Warning]);
+    capture.wait_for(2, Duration::from_secs(5));
+    choose_action("Snooze").unwrap();
+    let snooze = m.wait_event(10, |e| matches!(e, MonitorEvent::Action { .. })).await;
+    assert_eq!(snooze, MonitorEvent::Action { key: key.clone(), action: UserAction::Snooze });
+    let until = store.load(&key).unwrap().snoozed_until.unwrap();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    assert!((3_590..=3_610).contains(&(until - now)), "snoozed for {} s", until - now);
+
+    // Snoozed: critical is held back, liquidatable still comes through.
+    let block = set_weth(&devnet, weth_price_for(1.15)).await;
+    assert!(m.alerts_until(block).await.is_empty(), "snoozed");
+    let block = set_weth(&devnet, weth_price_for(0.96)).await;
+    assert_eq!(levels(&m.alerts_until(block).await), [Level::Liquidatable]);
+    m.stop().await;
+    let got = capture.wait_for(3, Duration::from_secs(5));
+    assert_eq!(got.len(), 3, "{got:#?}");
+}
+
+/// Captures log output, for asserting what the log says.
+#[derive(Clone, Default)]
+struct LogBuffer(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogBuffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_a_notification_server_the_log_says_so_and_the_app_still_gets_the_alert() {
+    // No session bus at all (each test runs in its own process under nextest).
+    // SAFETY-free: set before any thread of this test reads the environment.
+    unsafe_env_free_bus();
+    let log = LogBuffer::default();
+    let writer = log.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .with_max_level(tracing::Level::INFO)
+        .finish();
+    // Global: the sinks run on a blocking thread.
+    tracing::subscriber::set_global_default(subscriber).unwrap();
+
+    let (devnet, network, _client) = vigil_defi_adapters::testing::devnet(dir()).await.unwrap();
+    let store: Arc<dyn AlertStore> = Arc::new(MemoryStore::default());
+    let client = Arc::new(ChainClient::connect(&network).await.unwrap());
+    let (events_tx, mut events) = broadcast::channel(16);
+    let sinks: Vec<Arc<dyn Sink>> =
+        vec![Arc::new(LogSink), Arc::new(DesktopSink::new(store.clone(), events_tx.clone()))];
+    let mut monitor = Monitor::new(
+        network.clone(),
+        client,
+        sample_watch(),
+        options(&network),
+        store,
+        sinks,
+        events_tx,
+    );
+    set_weth(&devnet, weth_price_for(1.45)).await;
+    let report = monitor.tick(None).await.unwrap();
+    assert_eq!(levels(&report.alerts), [Level::Warning]);
+    let MonitorEvent::Alert(a) = events.recv().await.unwrap() else { panic!("alert first") };
+    assert_eq!(a.level, Level::Warning);
+    let text = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        text.contains("sink=\"desktop\"")
+            && text.contains("no desktop notification server answered"),
+        "{text}"
+    );
+    assert!(text.contains("Aave position at risk (health factor 1.45)"), "the log line: {text}");
+}
+
+/// Points the session bus at nothing.
+fn unsafe_env_free_bus() {
+    let nowhere = tempfile::tempdir().unwrap().path().join("no-bus");
+    // The test owns its process (nextest), and no other thread is running yet.
+    #[allow(unsafe_code)]
+    unsafe {
+        std::env::set_var("DBUS_SESSION_BUS_ADDRESS", format!("unix:path={}", nowhere.display()));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn liquidity_out_of_range_and_transaction_outcomes() {
+    use vigil_devnet::contracts::{IERC20, IUniswapV3Pool, IWETH9, NonfungiblePositionManager};
+    let (devnet, network, _client) = vigil_defi_adapters::testing::devnet(dir()).await.unwrap();
+    let m = devnet.manifest().clone();
+    let lp = DEMO_ACCOUNTS[1];
+    let pool = m.uniswap_v3.pools.iter().find(|p| p.fee == 500).unwrap().address;
+    let tick =
+        IUniswapV3Pool::new(pool, devnet.provider()).slot0().call().await.unwrap().tick.as_i32();
+    let (weth, usdc) = (m.weth, m.tokens["USDC"].address);
+    let (t0, t1) = if weth < usdc { (weth, usdc) } else { (usdc, weth) };
+    let npm = m.uniswap_v3.position_manager;
+    for t in [t0, t1] {
+        let approve = IERC20::approveCall { spender: npm, amount: U256::MAX };
+        let tx = TransactionRequest::default().from(lp).to(t).with_input(approve.abi_encode());
+        assert!(devnet.send_unlocked(tx).await.unwrap().status());
+    }
+    // A narrow range around the current tick (spacing 10): any real move takes it out.
+    let lower = tick.div_euclid(10) * 10 - 10;
+    let mint = NonfungiblePositionManager::mintCall {
+        params: NonfungiblePositionManager::MintParams {
+            token0: t0,
+            token1: t1,
+            fee: alloy::primitives::Uint::from(500),
+            tickLower: alloy::primitives::aliases::I24::try_from(lower).unwrap(),
+            tickUpper: alloy::primitives::aliases::I24::try_from(lower + 30).unwrap(),
+            amount0Desired: U256::from(10u64).pow(U256::from(18)),
+            amount1Desired: U256::from(10u64).pow(U256::from(18)),
+            amount0Min: U256::ZERO,
+            amount1Min: U256::ZERO,
+            recipient: lp,
+            deadline: U256::MAX,
+        },
+    };
+    let tx = TransactionRequest::default().from(lp).to(npm).with_input(mint.abi_encode());
+    assert!(devnet.send_unlocked(tx).await.unwrap().status(), "mint");
+
+    // Transactions: one that succeeds, one that reverts, one whose nonce another one took.
+    let sender = DEMO_ACCOUNTS[2];
+    let ok = devnet
+        .send_unlocked(
+            TransactionRequest::default().from(sender).to(DEMO_ACCOUNTS[3]).value(U256::from(1)),
+        )
+        .await
+        .unwrap();
+    let too_much = IWETH9::withdrawCall { amount: U256::MAX };
+    let failed = devnet
+        .send_unlocked(
+            TransactionRequest::default()
+                .from(sender)
+                .to(weth)
+                .with_input(too_much.abi_encode())
+                .with_gas_limit(100_000),
+        )
+        .await
+        .unwrap();
+    assert!(!failed.status());
+    let nonce = devnet.provider().get_transaction_count(sender).await.unwrap();
+    let replaced = TrackedTx { hash: B256::repeat_byte(0xab), from: sender, nonce, sent_at: 0 };
+    let sent_at =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let tracked = |hash, nonce| TrackedTx { hash, from: sender, nonce, sent_at };
+    let watch = Watch {
+        liquidity: vec![lp],
+        transactions: vec![
+            tracked(ok.transaction_hash, nonce - 2),
+            tracked(failed.transaction_hash, nonce - 1),
+        ],
+        ..Watch::default()
+    };
+    let store: Arc<dyn AlertStore> = Arc::new(MemoryStore::default());
+    let mut run = start(&network, watch, options(&network), store, false).await;
+    let block = devnet.provider().get_block_number().await.unwrap();
+    let alerts = run.alerts_until(block).await;
+    let outcomes: Vec<_> = alerts
+        .iter()
+        .map(|a| match &a.subject {
+            Subject::Transaction { outcome, .. } => (*outcome, a.level),
+            other => panic!("only the transactions are news: {other:?}"),
+        })
+        .collect();
+    assert_eq!(outcomes, [(TxOutcome::Confirmed, Level::Ok), (TxOutcome::Failed, Level::Warning)]);
+
+    // A transaction sent while watching, then replaced by another with the same nonce.
+    run.tracker.send(replaced).unwrap();
+    let other = devnet
+        .send_unlocked(
+            TransactionRequest::default().from(sender).to(DEMO_ACCOUNTS[4]).value(U256::from(1)),
+        )
+        .await
+        .unwrap();
+    let alerts = run.alerts_until(other.block_number.unwrap()).await;
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert!(matches!(alerts[0].subject, Subject::Transaction { outcome: TxOutcome::Dropped, .. }));
+    assert!(
+        alerts[0].body.contains(&format!("its nonce {nonce} was used by another transaction")),
+        "{}",
+        alerts[0].body
+    );
+
+    // Arbitrage to a new WETH price moves the pool out of the narrow range: one alert.
+    devnet.set_price("WETH", 2300.0, true).await.unwrap();
+    let block = devnet.provider().get_block_number().await.unwrap();
+    let alerts = run.alerts_until(block).await;
+    assert_eq!(levels(&alerts), [Level::Warning], "{alerts:?}");
+    let Subject::Liquidity { owner, .. } = &alerts[0].subject else { panic!("{alerts:?}") };
+    assert_eq!(owner.parse::<Address>().unwrap(), lp);
+    assert!(alerts[0].title.contains("out of range"));
+    devnet.set_price("WETH", 2350.0, true).await.unwrap();
+    let block = devnet.provider().get_block_number().await.unwrap();
+    assert!(run.alerts_until(block).await.is_empty(), "still out of range: no repeat");
+    run.stop().await;
+}
