@@ -309,7 +309,8 @@ impl Monitor {
         let rediscover = self
             .liquidity_read_at
             .is_none_or(|b| number.abs_diff(b) >= self.options.rediscover_every);
-        if !self.watch.liquidity.is_empty() && rediscover {
+        let has_uniswap = self.network.protocols.uniswap_v3_position_manager.is_some();
+        if !self.watch.liquidity.is_empty() && has_uniswap && rediscover {
             self.liquidity =
                 liquidity::fetch_positions(&self.client, &self.network, &self.watch.liquidity, at)
                     .await?;

@@ -32,6 +32,9 @@ pub enum SinkError {
          Start one (the desktop's own, or dunst) to get desktop alerts"
     )]
     Desktop(String),
+    /// Another sink failed (its message says how).
+    #[error("{0}")]
+    Other(String),
 }
 
 /// A destination for alerts.

@@ -104,7 +104,7 @@ impl AccountConfig {
 }
 
 /// The whole config file.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// The accounts, in the order the user sees them.
@@ -113,6 +113,130 @@ pub struct Config {
     /// Networks added by the user, or built-in ones with the user's own RPC URLs.
     #[serde(default, rename = "network", skip_serializing_if = "Vec::is_empty")]
     pub networks: Vec<NetworkConfig>,
+    /// Alert rules.
+    #[serde(default, skip_serializing_if = "AlertConfig::is_default")]
+    pub alerts: AlertConfig,
+}
+
+/// Alert rules; every key is optional:
+///
+/// ```toml
+/// [alerts]
+/// networks = ["devnet", "ethereum"]  # watched by the app and `vigil watch` (default: devnet)
+/// warning = 1.5                      # health factor thresholds
+/// critical = 1.2
+/// liquidatable = 1.0
+/// min_distance = 0.10                # a 10% fall of all collateral liquidates: critical
+/// cooldown_secs = 900                # at most one alert per position per 15 min, escalations aside
+/// blind_after_secs = 60              # "monitor blind" after a minute without fresh data
+///
+/// [[alerts.position]]                # one account's own thresholds
+/// account = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
+/// warning = 1.8
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertConfig {
+    /// The networks to watch.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub networks: Vec<String>,
+    /// Thresholds for every position.
+    #[serde(flatten)]
+    pub levels: LevelConfig,
+    /// At most one alert per position in this many seconds, escalations aside.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cooldown_secs: Option<u64>,
+    /// Seconds without fresh data before the "monitor blind" alert.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blind_after_secs: Option<u64>,
+    /// Accounts with thresholds of their own.
+    #[serde(default, rename = "position", skip_serializing_if = "Vec::is_empty")]
+    pub positions: Vec<PositionAlertConfig>,
+}
+
+/// Health-factor thresholds, each optional (the default applies).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct LevelConfig {
+    /// Below this health factor: warning.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warning: Option<f64>,
+    /// Below this: critical.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub critical: Option<f64>,
+    /// Below this: liquidatable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub liquidatable: Option<f64>,
+    /// A fall of all collateral smaller than this fraction liquidates: critical.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_distance: Option<f64>,
+}
+
+/// One account's own thresholds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PositionAlertConfig {
+    /// The account (EIP-55 or lowercase hex).
+    pub account: String,
+    /// Its thresholds.
+    #[serde(flatten)]
+    pub levels: LevelConfig,
+}
+
+impl AlertConfig {
+    fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+
+    /// The thresholds for every position, checked: `liquidatable < critical < warning`.
+    pub fn thresholds(&self) -> Result<vigil_notifier::Thresholds, String> {
+        let mut t = self.levels.apply(vigil_notifier::Thresholds::default())?;
+        if let Some(c) = self.cooldown_secs {
+            t.cooldown_secs = c;
+        }
+        Ok(t)
+    }
+
+    /// The thresholds of each account that has its own.
+    pub fn per_account(
+        &self,
+    ) -> Result<Vec<(alloy::primitives::Address, vigil_notifier::Thresholds)>, String> {
+        let base = self.thresholds()?;
+        self.positions
+            .iter()
+            .map(|p| {
+                let account = p.account.parse().map_err(|_| {
+                    format!("alerts.position account '{}' is not an Ethereum address", p.account)
+                })?;
+                Ok((account, p.levels.apply(base)?))
+            })
+            .collect()
+    }
+}
+
+impl LevelConfig {
+    fn apply(
+        &self,
+        mut t: vigil_notifier::Thresholds,
+    ) -> Result<vigil_notifier::Thresholds, String> {
+        t.warning = self.warning.unwrap_or(t.warning);
+        t.critical = self.critical.unwrap_or(t.critical);
+        t.liquidatable = self.liquidatable.unwrap_or(t.liquidatable);
+        t.min_distance = self.min_distance.unwrap_or(t.min_distance);
+        let ordered = 0.0 < t.liquidatable && t.liquidatable < t.critical && t.critical < t.warning;
+        if !ordered || !t.warning.is_finite() {
+            return Err(format!(
+                "alert thresholds must satisfy 0 < liquidatable < critical < warning; got {} < {} < {}",
+                t.liquidatable, t.critical, t.warning
+            ));
+        }
+        if !(0.0..1.0).contains(&t.min_distance) {
+            return Err(format!(
+                "min_distance must be a fraction below 1 (0.10 is 10%), not {}",
+                t.min_distance
+            ));
+        }
+        Ok(t)
+    }
 }
 
 /// A network in the config file:
@@ -194,6 +318,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn alert_rules_parse_validate_and_report_unknown_keys() {
+        let c: Config = toml::from_str(
+            "[alerts]\nnetworks = [\"devnet\"]\nwarning = 1.8\ncooldown_secs = 60\n\n[[alerts.position]]\naccount = \"0x70997970C51812dc3A010C7d01b50e0d17dc79C8\"\ncritical = 1.3\n",
+        )
+        .unwrap();
+        let t = c.alerts.thresholds().unwrap();
+        assert_eq!((t.warning, t.critical, t.cooldown_secs), (1.8, 1.2, 60));
+        let per = c.alerts.per_account().unwrap();
+        assert_eq!((per[0].1.warning, per[0].1.critical), (1.8, 1.3));
+
+        let typo = toml::from_str::<Config>("[alerts]\nwarnig = 1.4\n").unwrap_err().to_string();
+        assert!(typo.contains("warnig"), "{typo}");
+        let typo =
+            toml::from_str::<Config>("[[alerts.position]]\naccount = \"0x1\"\ncritcal = 1\n");
+        assert!(typo.is_err(), "an unknown key in a position is reported");
+
+        let bad: Config = toml::from_str("[alerts]\ncritical = 1.6\n").unwrap();
+        let e = bad.alerts.thresholds().unwrap_err();
+        assert!(e.contains("liquidatable < critical < warning"), "{e}");
+    }
+
+    #[test]
     fn round_trips_and_reads_a_missing_file_as_empty() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("c/config.toml");
@@ -207,6 +353,7 @@ mod tests {
                 path: Some(DerivationPath::ethereum(0)),
                 signer: SignerKind::Software { vault: "default".into() },
             }],
+            alerts: AlertConfig::default(),
         };
         config.save(&path).unwrap();
         let text = fs::read_to_string(&path).unwrap();

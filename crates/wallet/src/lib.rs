@@ -7,9 +7,11 @@
 //! `vigil-defi-adapters`; presentation belongs to the shell, the UI and the CLI.
 
 pub mod config;
+pub mod db;
 pub mod execute;
 pub mod portfolio;
 mod service;
+pub mod watch;
 
 pub use config::{AccountConfig, Config, ConfigError, NetworkConfig, Paths, SignerKind};
 pub use service::{NewWallet, Wallet, WalletError};

@@ -1,0 +1,170 @@
+//! Watching positions: one notifier monitor per network, over the wallet's Ethereum accounts
+//! (software, Ledger and watch-only) plus any extra addresses, with the alert rules of the
+//! config and the alert state and history in the wallet's database. Used alike by the desktop
+//! app (in the background, with the window closed) and by `vigil watch`.
+
+use std::{sync::Arc, time::Duration};
+
+use alloy::primitives::Address;
+use tokio::{sync::broadcast, task::JoinHandle};
+use vigil_defi_adapters::ChainClient;
+use vigil_notifier::{
+    AlertStore, DesktopSink, LogSink, Monitor, MonitorEvent, MonitorOptions, Sink, Watch,
+};
+use vigil_signer::Chain;
+
+use crate::{
+    Config, Paths,
+    db::{Database, DbError, HistorySink},
+    portfolio::{self, PortfolioError},
+};
+
+/// Errors starting to watch.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum WatchError {
+    /// The config could not be read.
+    #[error(transparent)]
+    Config(#[from] crate::ConfigError),
+    /// The alert rules in the config are invalid.
+    #[error("invalid [alerts] in the config: {0}")]
+    Rules(String),
+    /// The database could not be opened.
+    #[error(transparent)]
+    Db(#[from] DbError),
+    /// A network could not be found or reached.
+    #[error("cannot watch {network}: {source}")]
+    Network {
+        /// The network.
+        network: String,
+        /// Why.
+        source: PortfolioError,
+    },
+    /// Nothing to watch.
+    #[error(
+        "no Ethereum account to watch: import a wallet (vigil vault import) or pass --account ADDRESS"
+    )]
+    NothingToWatch,
+}
+
+/// What to watch beyond the config.
+#[derive(Debug, Clone, Default)]
+pub struct WatchRequest {
+    /// Networks; empty: the config's `[alerts] networks`, or the devnet.
+    pub networks: Vec<String>,
+    /// Watch-only addresses besides the wallet's accounts.
+    pub extra_accounts: Vec<Address>,
+    /// Whether alerts go to the desktop's notification server.
+    pub desktop: bool,
+}
+
+/// The running monitors. Dropping it stops them.
+#[derive(Debug)]
+pub struct Watching {
+    events: broadcast::Sender<MonitorEvent>,
+    stop: tokio::sync::watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+    db: Arc<Database>,
+    networks: Vec<String>,
+}
+
+impl Watching {
+    /// Every alert, action and block read from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<MonitorEvent> {
+        self.events.subscribe()
+    }
+
+    /// The database the alerts are recorded in.
+    pub fn database(&self) -> &Arc<Database> {
+        &self.db
+    }
+
+    /// The networks being watched.
+    pub fn networks(&self) -> &[String] {
+        &self.networks
+    }
+
+    /// Stops every monitor and waits (at most 10 s) for them to finish.
+    pub async fn stop(mut self) {
+        let _ = self.stop.send(true);
+        for t in self.tasks.drain(..) {
+            let _ = tokio::time::timeout(Duration::from_secs(10), t).await;
+        }
+    }
+}
+
+impl Drop for Watching {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+/// The wallet's Ethereum accounts (every signer kind), then `extra`, without repeats.
+fn accounts(config: &Config, extra: &[Address]) -> Vec<Address> {
+    let mut out: Vec<Address> = config
+        .accounts
+        .iter()
+        .filter(|a| a.chain == Chain::Ethereum)
+        .filter_map(|a| a.address.parse().ok())
+        .collect();
+    for a in extra {
+        if !out.contains(a) {
+            out.push(*a);
+        }
+    }
+    out
+}
+
+/// Starts a monitor per network.
+pub async fn start(paths: &Paths, request: WatchRequest) -> Result<Watching, WatchError> {
+    let config = Config::load(&paths.config_file())?;
+    let thresholds = config.alerts.thresholds().map_err(WatchError::Rules)?;
+    let per_account = config.alerts.per_account().map_err(WatchError::Rules)?;
+    let accounts = accounts(&config, &request.extra_accounts);
+    if accounts.is_empty() {
+        return Err(WatchError::NothingToWatch);
+    }
+    let networks = if !request.networks.is_empty() {
+        request.networks.clone()
+    } else if !config.alerts.networks.is_empty() {
+        config.alerts.networks.clone()
+    } else {
+        vec!["devnet".to_owned()]
+    };
+    let db = Arc::new(Database::open(&Database::file(&paths.data_dir))?);
+    let store: Arc<dyn AlertStore> = db.clone();
+    let (events, _) = broadcast::channel(1024);
+    let mut sinks: Vec<Arc<dyn Sink>> = vec![Arc::new(LogSink), Arc::new(HistorySink(db.clone()))];
+    if request.desktop {
+        sinks.push(Arc::new(DesktopSink::new(store.clone(), events.clone())));
+    }
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let mut tasks = Vec::new();
+    for name in &networks {
+        let fail = |source| WatchError::Network { network: name.clone(), source };
+        let network = portfolio::network(name, paths).map_err(fail)?;
+        let client = ChainClient::connect(&network).await.map_err(|e| fail(e.into()))?;
+        let mut options = MonitorOptions::for_network(&network);
+        options.thresholds = thresholds;
+        options.account_thresholds = per_account.iter().copied().collect();
+        if let Some(s) = config.alerts.blind_after_secs {
+            options.blind_after = Duration::from_secs(s);
+        }
+        let watch =
+            Watch { lending: accounts.clone(), liquidity: accounts.clone(), transactions: vec![] };
+        let monitor = Monitor::new(
+            network,
+            Arc::new(client),
+            watch,
+            options,
+            store.clone(),
+            sinks.clone(),
+            events.clone(),
+        );
+        let mut stopped = stopped.clone();
+        tasks.push(tokio::spawn(monitor.run(async move {
+            let _ = stopped.wait_for(|s| *s).await;
+        })));
+    }
+    Ok(Watching { events, stop, tasks, db, networks })
+}
