@@ -16,6 +16,7 @@ use vigil_wallet::{AccountConfig, Wallet};
 use zeroize::Zeroizing;
 
 mod lend;
+mod watch;
 
 #[derive(Parser)]
 #[command(
@@ -63,6 +64,8 @@ enum Command {
         #[command(subcommand)]
         command: lend::LendCommand,
     },
+    /// Watch positions every block and raise alerts before liquidation (no window needed).
+    Watch(watch::WatchArgs),
     /// Run the local devnet: a private Ethereum node with the real Uniswap and Aave contracts.
     Devnet {
         #[command(subcommand)]
@@ -203,6 +206,7 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Swap(args) => block_on(swap(args))?,
         Command::Lend { command } => block_on(lend::run(command))?,
+        Command::Watch(args) => block_on(watch::run(args))?,
         Command::Devnet { command } => block_on(devnet(command))?,
     }
     Ok(())

@@ -1,0 +1,114 @@
+//! `vigil watch` as a user runs it: alerts printed as they fire and sent to the real
+//! notification server, alert state kept in the wallet's database across restarts.
+
+// Test helpers panic on failure by design.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::{
+    io::{BufRead, BufReader},
+    process::{Child, Stdio},
+    sync::mpsc,
+    time::Duration,
+};
+
+use support::{Env, err, require_session};
+use vigil_notifier::testing::NotificationCapture;
+
+const SAMPLE: &str = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
+
+/// A running `vigil watch --json`, its stdout lines arriving on a channel.
+struct Watcher {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+}
+
+impl Watcher {
+    fn start(env: &Env) -> Self {
+        let mut child = env
+            .command(&["watch", "--account", SAMPLE, "--json"])
+            .env("VIGIL_LOG", "info")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let (tx, lines) = mpsc::channel();
+        let stdout = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        Self { child, lines }
+    }
+
+    /// The next alert printed, within `secs`; `None` if none.
+    fn next_alert(&self, secs: u64) -> Option<serde_json::Value> {
+        let line = self.lines.recv_timeout(Duration::from_secs(secs)).ok()?;
+        let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(v["event"], "alert", "{v}");
+        Some(v)
+    }
+
+    /// Stops it as a service manager would (SIGTERM) and returns its log.
+    fn stop(mut self) -> String {
+        let pid = self.child.id().to_string();
+        assert!(
+            std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success()
+        );
+        let out = self.child.wait_with_output().unwrap();
+        assert!(out.status.success(), "exit: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    }
+}
+
+/// Sets WETH's price so the sample position's health factor is `hf` (it is price / 1454.5).
+fn set_hf(env: &Env, hf: f64) {
+    let price = format!("{:.2}", hf * 6000.0 / 4.125);
+    let o = env.vigil(&["devnet", "price", "WETH", &price, "--oracle-only"]);
+    assert!(o.status.success(), "{}", err(&o));
+}
+
+#[test]
+fn watch_prints_alerts_notifies_and_remembers_them_across_restarts() {
+    require_session();
+    let env = Env::new("watch");
+    assert!(env.vigil(&["devnet", "up"]).status.success());
+    let capture = NotificationCapture::start().unwrap();
+    set_hf(&env, 1.7);
+
+    let w = Watcher::start(&env);
+    // Let it read the healthy state first, then cross.
+    assert!(w.next_alert(2).is_none(), "a healthy position raises nothing");
+    set_hf(&env, 1.45);
+    let a = w.next_alert(15).expect("a warning");
+    assert_eq!(a["level"], "warning", "{a}");
+    assert_eq!(a["key"], format!("devnet/aave/{}", SAMPLE.to_lowercase()));
+    assert!(a["title"].as_str().unwrap().contains("health factor 1.45"), "{a}");
+    let log = w.stop();
+    assert!(log.contains("vigil::alert") && log.contains("level=\"warning\""), "{log}");
+
+    // Restarted: the warning is remembered, not repeated; a crossing is still caught.
+    let w = Watcher::start(&env);
+    assert!(w.next_alert(3).is_none(), "no repeat after a restart");
+    set_hf(&env, 1.15);
+    let a = w.next_alert(15).expect("critical");
+    assert_eq!(a["level"], "critical", "{a}");
+    w.stop();
+
+    let got = capture.wait_for(2, Duration::from_secs(5));
+    let urgencies: Vec<_> = got.iter().map(|n| n.urgency).collect();
+    assert_eq!(urgencies, [Some(1), Some(2)], "{got:#?}");
+}
+
+#[test]
+fn watch_with_nothing_to_watch_says_what_to_do() {
+    let env = Env::new("watch-empty");
+    let o = env.vigil(&["watch", "--no-desktop"]);
+    assert!(!o.status.success());
+    assert!(err(&o).contains("no Ethereum account to watch: import a wallet"), "{}", err(&o));
+    let o = env.vigil(&["watch", "--account", "0x123", "--no-desktop"]);
+    assert!(!o.status.success());
+    assert!(err(&o).contains("--account"), "{}", err(&o));
+}
