@@ -52,7 +52,7 @@ impl Watcher {
     }
 
     /// Stops it as a service manager would (SIGTERM) and returns its log.
-    fn stop(mut self) -> String {
+    fn stop(self) -> String {
         let pid = self.child.id().to_string();
         assert!(
             std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success()

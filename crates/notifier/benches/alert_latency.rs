@@ -58,10 +58,10 @@ async fn measure(devnet: &vigil_devnet::Devnet, network: Network, label: &str) {
         devnet.set_price("WETH", price_for(1.7), false).await.unwrap();
         let healthy = devnet.provider().get_block_number().await.unwrap();
         loop {
-            if let Ok(MonitorEvent::Tick { block, .. }) = events.recv().await {
-                if block >= healthy {
-                    break;
-                }
+            if let Ok(MonitorEvent::Tick { block, .. }) = events.recv().await
+                && block >= healthy
+            {
+                break;
             }
         }
         let before = capture.notified().len();
