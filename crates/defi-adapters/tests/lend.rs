@@ -231,10 +231,12 @@ async fn the_stress_table_is_what_the_pool_reports_at_those_prices() {
     let hf =
         |fall: u8| row.falls.iter().find(|p| p.fall_pct == fall).unwrap().health_factor.unwrap();
     assert!(hf(10) > 1.0 && hf(30) < 1.0 && hf(50) < hf(30), "{row:?}");
-    // Moving the real oracle gives exactly the table's figure.
+    // Moving the real oracle gives the table's figure, but for the interest accrued in the
+    // seconds until the block that carries the new price (relative 1e-6 is hours of it).
     devnet.set_price("WETH", 1600.0, false).await.unwrap();
     let fallen = account(&client, &network, &market, DEMO_ACCOUNTS[0]).await;
-    assert_eq!(aave::health_factor_f64(fallen.chain.health_factor).unwrap(), hf(20));
+    let pool = aave::health_factor_f64(fallen.chain.health_factor).unwrap();
+    assert!(pool <= hf(20) && (pool - hf(20)).abs() < 1e-6, "pool {pool}, table {}", hf(20));
     let json = serde_json::to_value(&position).unwrap();
     for key in ["health_factor", "distance_to_liquidation", "stress", "assets"] {
         assert!(!json[key].is_null(), "{key} in {json}");
