@@ -31,7 +31,7 @@ use vigil_defi_adapters::{
 use crate::{
     alert::{Alert, MonitorEvent, Subject, TxOutcome, short, unix_now},
     heads::{Head, Heads},
-    rules::{self, Decision, Level, Observation, Thresholds},
+    rules::{self, Decision, Level, Observation, RuleState, Thresholds},
     sink::Sink,
     store::{AlertStore, StoreError},
 };
@@ -56,6 +56,10 @@ pub enum MonitorError {
     #[error("unexpected answer from the node: {0}")]
     Decode(String),
 }
+
+/// A block this many behind the last one read is a lagging node, not a reset chain; the
+/// block a position was last checked at is also saved only this often.
+const LAGGING_BLOCKS: u64 = 64;
 
 /// How a monitor behaves.
 #[derive(Debug, Clone)]
@@ -155,6 +159,7 @@ pub struct Monitor {
     liquidity: Vec<LiquidityPosition>,
     liquidity_read_at: Option<u64>,
     last_block: Option<u64>,
+    last_block_time: u64,
     last_fresh: Instant,
     blind: bool,
     started: bool,
@@ -196,6 +201,7 @@ impl Monitor {
             liquidity: Vec::new(),
             liquidity_read_at: None,
             last_block: None,
+            last_block_time: 0,
             last_fresh: Instant::now(),
             blind: false,
             started: false,
@@ -246,13 +252,24 @@ impl Monitor {
                     .await?
             }
         };
+        let unchanged =
+            TickReport { requests: self.client.requests() - requests_before, ..Default::default() };
         if self.last_block == Some(number) {
-            // A quiet chain: the state read last is still the latest.
-            self.fresh(number).await;
-            return Ok(TickReport {
-                requests: self.client.requests() - requests_before,
-                ..Default::default()
-            });
+            // A quiet chain: the state read last is still the latest, as fresh as its block.
+            let age = unix_now().saturating_sub(self.last_block_time);
+            if self.options.stale_after.is_none_or(|s| age <= s.as_secs()) {
+                self.fresh(number).await;
+            }
+            return Ok(unchanged);
+        }
+        if let Some(last) = self.last_block
+            && number < last
+            && last - number <= LAGGING_BLOCKS
+        {
+            // A node behind the one read last (fail-over, or a lagging WebSocket node): its
+            // older state would undo what was seen. A bigger step back is a reset chain, read.
+            tracing::debug!(network = %self.network.name, "ignoring block {number}, behind {last}");
+            return Ok(unchanged);
         }
         let at = BlockId::Number(BlockNumberOrTag::Number(number));
         let (seen, block_time) = self.read_positions(number, at).await?;
@@ -260,12 +277,19 @@ impl Monitor {
         let age = now.saturating_sub(block_time);
         let stale = self.options.stale_after.is_some_and(|s| age > s.as_secs());
         let mut alerts = Vec::new();
+        let mut changed = Vec::new();
         for s in &seen {
-            if let Some(a) = self.evaluate(s, number, age, stale, now)? {
-                alerts.push(a);
+            let (alert, state) = self.evaluate(s, number, age, stale, now)?;
+            alerts.extend(alert);
+            changed.extend(state.map(|st| (s.key.as_str(), st)));
+        }
+        match self.check_transactions(number, at, now).await {
+            Ok(tx_alerts) => alerts.extend(tx_alerts),
+            // Tried again on the next block; positions must not wait for it.
+            Err(e) => {
+                tracing::warn!(network = %self.network.name, "cannot check transactions: {e}")
             }
         }
-        alerts.extend(self.check_transactions(number, at, now).await?);
         let worst = seen
             .iter()
             .filter_map(|s| match s.observation {
@@ -274,6 +298,10 @@ impl Monitor {
             })
             .min_by(f64::total_cmp);
         self.deliver(&alerts).await;
+        // Saved only once delivered: a read that fails halfway is judged again, not lost.
+        for (key, state) in changed {
+            self.save(key, state)?;
+        }
         let _ = self.events.send(MonitorEvent::Tick {
             network: self.network.name.clone(),
             block: number,
@@ -281,6 +309,7 @@ impl Monitor {
             worst_health_factor: worst,
         });
         self.last_block = Some(number);
+        self.last_block_time = block_time;
         self.started = true;
         if stale {
             tracing::warn!(network = %self.network.name, "block {number} is {age} s old: the node may be behind");
@@ -415,7 +444,17 @@ impl Monitor {
         self.options.account_thresholds.get(account).copied().unwrap_or(self.options.thresholds)
     }
 
-    /// Runs the rules on one position; saves the state when it changed.
+    /// Saves a position's new alert state. The snooze is taken from the store as it is now: the
+    /// user may have chosen "Snooze 1 h" since the state was read.
+    fn save(&self, key: &str, mut state: RuleState) -> Result<(), MonitorError> {
+        let current = self.store.load(key)?;
+        state.snoozed_until = state.snoozed_until.max(current.snoozed_until);
+        self.store.save(key, &state)?;
+        Ok(())
+    }
+
+    /// Runs the rules on one position: the alert, and the state to save if it changed (the
+    /// block it was checked at only every [`LAGGING_BLOCKS`] blocks, not on every block).
     fn evaluate(
         &self,
         s: &Seen,
@@ -423,10 +462,13 @@ impl Monitor {
         age: u64,
         stale: bool,
         now: u64,
-    ) -> Result<Option<Alert>, MonitorError> {
+    ) -> Result<(Option<Alert>, Option<RuleState>), MonitorError> {
         let state = self.store.load(&s.key)?;
         let (decision, mut next) = rules::evaluate(&s.thresholds, &state, &s.observation, now);
-        next.last_block = Some(block);
+        let checked_long_ago = state.last_block.is_none_or(|b| block.abs_diff(b) >= LAGGING_BLOCKS);
+        if next != state || checked_long_ago {
+            next.last_block = Some(block);
+        }
         let alert = match decision {
             Decision::Notify(level) => {
                 let mut body = self.describe(s, level);
@@ -461,10 +503,7 @@ impl Monitor {
             }
             Decision::Quiet => None,
         };
-        if next != state {
-            self.store.save(&s.key, &next)?;
-        }
-        Ok(alert)
+        Ok((alert, (next != state).then_some(next)))
     }
 
     fn describe(&self, s: &Seen, level: Level) -> String {

@@ -144,17 +144,19 @@ pub fn evaluate(
     if level <= fired {
         return (Decision::Quiet, next);
     }
-    next.fired = Some(level);
     // Higher than anything told so far, or the cool-down has passed.
     let may_notify = state.last_level.is_none_or(|l| level > l)
         || state.last_notified.is_none_or(|t| now >= t + thresholds.cooldown_secs);
     let snoozed = state.snoozed_until.is_some_and(|until| now < until);
-    let urgent = level == Level::Liquidatable && state.last_level != Some(Level::Liquidatable);
+    // Liquidation always gets through; hysteresis alone keeps it from repeating.
+    let urgent = level == Level::Liquidatable;
     if (may_notify && !snoozed) || urgent {
+        next.fired = Some(level);
         next.last_notified = Some(now);
         next.last_level = Some(level);
         (Decision::Notify(level), next)
     } else {
+        // Not marked fired: once the snooze or cool-down ends, a level still crossed is told.
         (Decision::Suppressed(level), next)
     }
 }
@@ -222,6 +224,23 @@ mod tests {
         let (d, s) = evaluate(&t, &s, &hf(1.1), 20);
         assert_eq!(d, Decision::Suppressed(Level::Critical));
         let (d, _) = evaluate(&t, &s, &hf(0.97), 30);
+        assert_eq!(d, Decision::Notify(Level::Liquidatable));
+    }
+
+    #[test]
+    fn a_crossing_held_back_is_told_when_the_snooze_ends_and_liquidation_always_gets_through() {
+        let t = Thresholds::default();
+        let snoozed = RuleState { snoozed_until: Some(3_600), ..Default::default() };
+        let (d, s) = evaluate(&t, &snoozed, &hf(1.1), 10);
+        assert_eq!(d, Decision::Suppressed(Level::Critical));
+        let (d, s) = evaluate(&t, &s, &hf(1.1), 3_700);
+        assert_eq!(d, Decision::Notify(Level::Critical), "still critical after the snooze");
+        // Liquidatable, recovered, snoozed, liquidatable again: told both times.
+        let (d, s) = evaluate(&t, &s, &hf(0.95), 3_800);
+        assert_eq!(d, Decision::Notify(Level::Liquidatable));
+        let (_, s) = evaluate(&t, &s, &hf(1.8), 3_900);
+        let s = RuleState { snoozed_until: Some(9_000), ..s };
+        let (d, _) = evaluate(&t, &s, &hf(0.95), 4_000);
         assert_eq!(d, Decision::Notify(Level::Liquidatable));
     }
 
