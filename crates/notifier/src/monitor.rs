@@ -698,23 +698,12 @@ impl Monitor {
         let since = self
             .last_block
             .map_or_else(|| "no block read yet".to_owned(), |b| format!("last good block {b}"));
-        let alert = Alert {
-            key: format!("{}/monitor", self.network.name),
-            network: self.network.name.clone(),
-            subject: Subject::Monitor { blind: true },
-            level: Level::Critical,
-            title: format!("Vigil cannot see {}", self.network.name),
-            body: format!(
-                "No fresh data from {} for {secs} s ({since}): positions are not being watched. Check the connection or the RPC URLs in the settings.",
-                self.network.name
-            ),
-            block: self.last_block,
-            data_age_secs: None,
-            stale: true,
-            observation: None,
-            at: unix_now(),
-        };
-        self.deliver(&[alert]).await;
+        let body = format!(
+            "No fresh data from {} for {secs} s ({since}): positions are not being watched. Check the connection or the RPC URLs in the settings.",
+            self.network.name
+        );
+        let title = format!("Vigil cannot see {}", self.network.name);
+        self.deliver(&[self.monitor_alert(true, title, body, self.last_block)]).await;
     }
 
     async fn fresh(&mut self, block: u64) {
@@ -724,23 +713,29 @@ impl Monitor {
             return;
         }
         self.blind = false;
-        let alert = Alert {
+        let body = format!(
+            "Data is back at block {block} after {} s without it; every position was read again.",
+            was_blind_for.as_secs()
+        );
+        let title = format!("Vigil sees {} again", self.network.name);
+        self.deliver(&[self.monitor_alert(false, title, body, Some(block))]).await;
+    }
+
+    /// The monitor's own alert: blind (critical) or seeing again (ok).
+    fn monitor_alert(&self, blind: bool, title: String, body: String, block: Option<u64>) -> Alert {
+        Alert {
             key: format!("{}/monitor", self.network.name),
             network: self.network.name.clone(),
-            subject: Subject::Monitor { blind: false },
-            level: Level::Ok,
-            title: format!("Vigil sees {} again", self.network.name),
-            body: format!(
-                "Data is back at block {block} after {} s without it; every position was read again.",
-                was_blind_for.as_secs()
-            ),
-            block: Some(block),
+            subject: Subject::Monitor { blind },
+            level: if blind { Level::Critical } else { Level::Ok },
+            title,
+            body,
+            block,
             data_age_secs: None,
-            stale: false,
+            stale: blind,
             observation: None,
             at: unix_now(),
-        };
-        self.deliver(&[alert]).await;
+        }
     }
 }
 
