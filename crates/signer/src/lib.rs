@@ -5,11 +5,12 @@
 //! and keeps the mnemonic in the OS keychain as ciphertext (the [`vault`]).
 //!
 //! Boundaries: it never talks to a chain and never writes a file. Everything that signs goes
-//! through [`EvmSigner`] or [`SolanaSigner`], implemented here by the software signers and in
-//! a later module by the Ledger signers, so nothing above this crate knows which one signs.
+//! through [`EvmSigner`] or [`SolanaSigner`], implemented here by the software signers and by
+//! the Ledger signers ([`ledger`]), so nothing above this crate knows which one signs.
 //! Secrets are zeroized on drop and print as `[redacted]` in `Debug` output.
 
 pub mod evm;
+pub mod ledger;
 pub mod mnemonic;
 pub mod path;
 pub mod slip10;
@@ -32,12 +33,9 @@ pub enum SignerError {
     /// The payload cannot be signed by this signer (for example an unsupported transaction type).
     #[error("this signer cannot sign that: {0}")]
     Unsupported(String),
-    /// The person holding the device refused the request.
-    #[error("the request was rejected on the device")]
-    Rejected,
-    /// A hardware signer failed; the message says what to do.
-    #[error("{0}")]
-    Device(String),
+    /// The Ledger refused or failed; the message says what to do.
+    #[error(transparent)]
+    Ledger(#[from] ledger::LedgerError),
 }
 
 /// Which chain family an address or account belongs to.

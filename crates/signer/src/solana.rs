@@ -83,6 +83,47 @@ pub trait SolanaSigner: Send + Sync + fmt::Debug {
 
     /// Signs a serialized transaction message (the bytes after the signatures).
     async fn sign_message(&self, message: &[u8]) -> Result<SolanaSignature, SignerError>;
+
+    /// Signs `text` as an off-chain message: the signature covers
+    /// [`offchain_message`]`(text, pubkey)`, header included, so it can never be a
+    /// transaction's.
+    async fn sign_offchain_message(&self, text: &str) -> Result<SolanaSignature, SignerError> {
+        self.sign_message(&offchain_message(text, &self.pubkey())?).await
+    }
+}
+
+/// The domain every off-chain message starts with; no transaction message can start so.
+pub const OFFCHAIN_SIGNING_DOMAIN: &[u8; 16] = b"\xffsolana offchain";
+/// The longest off-chain message text Vigil signs: what fits, with its 85-byte header, in
+/// one 1,232-byte packet, which is what a Ledger takes.
+pub const OFFCHAIN_MAX_LEN: usize = 1232 - 85;
+
+/// Serializes `text` as a version-0 Solana off-chain message signed by `signer` alone: the
+/// signing domain, version 0, an application domain of zeros, the format (0 printable
+/// ASCII, 1 UTF-8), the number of signers and their keys, the length (2 bytes,
+/// little-endian) and the text. This is the layout of the Solana SDK and of Ledger's app.
+pub fn offchain_message(text: &str, signer: &SolanaAddress) -> Result<Vec<u8>, SignerError> {
+    let bytes = text.as_bytes();
+    if bytes.is_empty() {
+        return Err(SignerError::Unsupported("an empty message cannot be signed".into()));
+    }
+    if bytes.len() > OFFCHAIN_MAX_LEN {
+        return Err(SignerError::Unsupported(format!(
+            "a message of {} bytes is too long to sign off-chain (at most {OFFCHAIN_MAX_LEN})",
+            bytes.len()
+        )));
+    }
+    let format = if bytes.iter().all(|b| (0x20..=0x7e).contains(b)) { 0 } else { 1 };
+    let mut out = Vec::with_capacity(85 + bytes.len());
+    out.extend_from_slice(OFFCHAIN_SIGNING_DOMAIN);
+    out.push(0);
+    out.extend_from_slice(&[0; 32]);
+    out.extend_from_slice(&[format, 1]);
+    out.extend_from_slice(&signer.0);
+    // At most OFFCHAIN_MAX_LEN bytes: fits in a u16.
+    out.extend_from_slice(&(bytes.len() as u16).to_le_bytes());
+    out.extend_from_slice(bytes);
+    Ok(out)
 }
 
 /// An ed25519 key held in memory, derived from the vault's mnemonic; zeroized on drop.
