@@ -15,6 +15,7 @@ use vigil_signer::{Chain, Mnemonic, Password, WordCount};
 use vigil_wallet::{AccountConfig, Wallet};
 use zeroize::Zeroizing;
 
+mod ledger;
 mod lend;
 mod watch;
 
@@ -66,6 +67,11 @@ enum Command {
     },
     /// Watch positions every block and raise alerts before liquidation (no window needed).
     Watch(watch::WatchArgs),
+    /// Use a Ledger: devices, doctor, addresses, accounts, signing a message, adding accounts.
+    Ledger {
+        #[command(subcommand)]
+        command: ledger::LedgerCommand,
+    },
     /// Run the local devnet: a private Ethereum node with the real Uniswap and Aave contracts.
     Devnet {
         #[command(subcommand)]
@@ -207,6 +213,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Swap(args) => block_on(swap(args))?,
         Command::Lend { command } => block_on(lend::run(command))?,
         Command::Watch(args) => block_on(watch::run(args))?,
+        Command::Ledger { command } => block_on(ledger::run(command))?,
         Command::Devnet { command } => block_on(devnet(command))?,
     }
     Ok(())
@@ -386,9 +393,22 @@ async fn confirm_and_execute(
             bail!("not signed");
         }
     }
-    let password = password_from(args.password_stdin, "Vault password: ")?;
     let wallet = Wallet::from_env()?;
-    let signer = wallet.evm_signer(&account.to_checksum(None), &password)?;
+    let address = account.to_checksum(None);
+    let signer: Box<dyn vigil_signer::EvmSigner> =
+        match wallet.account(Chain::Ethereum, &address)?.signer {
+            vigil_wallet::SignerKind::Ledger => {
+                let signer = wallet.ledger_evm_signer(&address).await?;
+                eprintln!(
+                    "Confirm on your Ledger: review each transaction on the device and approve it."
+                );
+                Box::new(signer)
+            }
+            _ => {
+                let password = password_from(args.password_stdin, "Vault password: ")?;
+                Box::new(wallet.evm_signer(&address, &password)?)
+            }
+        };
     let mut report = |e: vigil_wallet::execute::TxEvent| match e {
         vigil_wallet::execute::TxEvent::Sent { step, hash } => {
             eprintln!("sent    {} ({hash})", plan.steps[step].label)
@@ -398,7 +418,8 @@ async fn confirm_and_execute(
         }
     };
     let receipts =
-        vigil_wallet::execute::execute(client, plan, simulation, &signer, &mut report).await?;
+        vigil_wallet::execute::execute(client, plan, simulation, signer.as_ref(), &mut report)
+            .await?;
     for r in &receipts {
         // With --json, stdout holds the preview alone.
         if args.json {

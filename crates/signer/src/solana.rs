@@ -69,6 +69,18 @@ impl fmt::Display for SolanaSignature {
     }
 }
 
+impl FromStr for SolanaSignature {
+    type Err = SolanaAddressError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        let mut out = [0u8; 64];
+        match bs58::decode(s).onto(&mut out) {
+            Ok(64) => Ok(Self(out)),
+            _ => Err(SolanaAddressError::Malformed(s.to_owned())),
+        }
+    }
+}
+
 impl fmt::Debug for SolanaSignature {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "SolanaSignature({self})")

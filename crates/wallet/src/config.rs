@@ -116,6 +116,36 @@ pub struct Config {
     /// Alert rules.
     #[serde(default, skip_serializing_if = "AlertConfig::is_default")]
     pub alerts: AlertConfig,
+    /// How Ledger devices are reached.
+    #[serde(default, skip_serializing_if = "LedgerConfig::is_default")]
+    pub ledger: LedgerConfig,
+}
+
+/// How Ledger devices are reached:
+///
+/// ```toml
+/// [ledger]
+/// speculos = "127.0.0.1:9999"  # send every Ledger request to Speculos instead of USB
+/// ```
+///
+/// The environment variable `VIGIL_SPECULOS` overrides it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LedgerConfig {
+    /// Speculos' APDU socket, `host:port`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub speculos: Option<String>,
+}
+
+impl LedgerConfig {
+    fn is_default(&self) -> bool {
+        self == &Self::default()
+    }
+
+    /// Where Ledger requests go: `VIGIL_SPECULOS`, else this setting, else USB.
+    pub fn endpoint(&self) -> vigil_signer::ledger::transport::Endpoint {
+        vigil_signer::ledger::transport::Endpoint::from_env(self.speculos.as_deref())
+    }
 }
 
 /// Alert rules; every key is optional:

@@ -13,5 +13,7 @@ pub mod portfolio;
 mod service;
 pub mod watch;
 
-pub use config::{AccountConfig, Config, ConfigError, NetworkConfig, Paths, SignerKind};
+pub use config::{
+    AccountConfig, Config, ConfigError, LedgerConfig, NetworkConfig, Paths, SignerKind,
+};
 pub use service::{NewWallet, Wallet, WalletError};

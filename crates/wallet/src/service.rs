@@ -1,8 +1,9 @@
 //! The wallet service: vaults and accounts, as both the shell and the CLI use them.
 
 use vigil_signer::{
-    Chain, DeriveError, Keychain, Mnemonic, MnemonicError, Password, UnlockedVault, Vault,
-    VaultError, WordCount,
+    Chain, DerivationPath, DeriveError, Keychain, Mnemonic, MnemonicError, Password, UnlockedVault,
+    Vault, VaultError, WordCount,
+    ledger::{Ledger, LedgerError, ethereum::LedgerEvmSigner, solana::LedgerSolanaSigner},
     vault::{DEFAULT_SERVICE, OsKeychain},
 };
 
@@ -30,6 +31,26 @@ pub enum WalletError {
     /// The account signs elsewhere (Ledger) or not at all (watch-only).
     #[error("{0} is not a software account of this wallet: it cannot be signed for here")]
     NotSoftwareAccount(String),
+    /// The account is not on a Ledger.
+    #[error("{0} is not a Ledger account of this wallet")]
+    NotLedgerAccount(String),
+    /// A watch-only account has no key.
+    #[error("{0} is watch-only: Vigil has no key for it, so it cannot sign")]
+    WatchOnly(String),
+    /// The account is already in the wallet.
+    #[error("{address} is already in the wallet as '{name}'")]
+    AlreadyAdded {
+        /// The address.
+        address: String,
+        /// The account's name.
+        name: String,
+    },
+    /// The Ledger failed; the message says what to do.
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    /// A Ledger account in the config has no path or an invalid address.
+    #[error("the Ledger account {0} in the config is incomplete (it needs its address and path)")]
+    IncompleteLedgerAccount(String),
 }
 
 /// A freshly generated wallet, before the user has confirmed the words.
@@ -122,6 +143,87 @@ impl<K: Keychain> Wallet<K> {
         Ok(self.vault.unlock(name, password)?)
     }
 
+    /// The account `address` on `chain`, as the config has it.
+    pub fn account(&self, chain: Chain, address: &str) -> Result<AccountConfig, WalletError> {
+        self.config()?
+            .accounts
+            .into_iter()
+            .find(|a| a.chain == chain && same_address(chain, &a.address, address))
+            .ok_or_else(|| WalletError::NoSuchAccount(address.to_owned()))
+    }
+
+    /// The Ledger, reached as `VIGIL_SPECULOS` or the `[ledger]` setting say (else USB). The
+    /// same device actor is shared by the whole process.
+    pub fn ledger(&self) -> Result<Ledger, WalletError> {
+        Ok(Ledger::shared(self.config()?.ledger.endpoint()))
+    }
+
+    /// Reads the address at `path` on `chain` from the Ledger and adds it to the wallet as a
+    /// Ledger account named `name` (by default "Ledger N").
+    pub async fn add_ledger_account(
+        &self,
+        chain: Chain,
+        path: DerivationPath,
+        name: Option<String>,
+    ) -> Result<AccountConfig, WalletError> {
+        let address = self.ledger()?.address(chain, path.clone(), false).await?;
+        let mut config = self.config()?;
+        if let Some(existing) = config
+            .accounts
+            .iter()
+            .find(|a| a.chain == chain && same_address(chain, &a.address, &address))
+        {
+            return Err(WalletError::AlreadyAdded { address, name: existing.name.clone() });
+        }
+        let count = config.accounts.iter().filter(|a| a.signer == SignerKind::Ledger).count();
+        let account = AccountConfig {
+            name: name.unwrap_or_else(|| format!("Ledger {}", count + 1)),
+            chain,
+            address,
+            path: Some(path),
+            signer: SignerKind::Ledger,
+        };
+        config.accounts.push(account.clone());
+        config.save(&self.paths.config_file())?;
+        Ok(account)
+    }
+
+    /// The Ledger signer of the Ethereum account `address`: the device must hold that key at
+    /// the account's path (another Ledger or passphrase is refused).
+    pub async fn ledger_evm_signer(&self, address: &str) -> Result<LedgerEvmSigner, WalletError> {
+        let (path, address) = self.ledger_account(Chain::Ethereum, address)?;
+        let address = vigil_signer::parse_evm_address(&address)
+            .map_err(|_| WalletError::IncompleteLedgerAccount(address.clone()))?;
+        Ok(LedgerEvmSigner::for_account(self.ledger()?, path, address).await?)
+    }
+
+    /// The Ledger signer of the Solana account `address`.
+    pub async fn ledger_solana_signer(
+        &self,
+        address: &str,
+    ) -> Result<LedgerSolanaSigner, WalletError> {
+        let (path, address) = self.ledger_account(Chain::Solana, address)?;
+        let key =
+            address.parse().map_err(|_| WalletError::IncompleteLedgerAccount(address.clone()))?;
+        Ok(LedgerSolanaSigner::for_account(self.ledger()?, path, key).await?)
+    }
+
+    fn ledger_account(
+        &self,
+        chain: Chain,
+        address: &str,
+    ) -> Result<(DerivationPath, String), WalletError> {
+        let account = self.account(chain, address)?;
+        match (&account.signer, account.path) {
+            (SignerKind::Ledger, Some(path)) => Ok((path, account.address)),
+            (SignerKind::Ledger, None) => {
+                Err(WalletError::IncompleteLedgerAccount(account.address))
+            }
+            (SignerKind::Watch, _) => Err(WalletError::WatchOnly(account.address)),
+            (SignerKind::Software { .. }, _) => Err(WalletError::NotLedgerAccount(account.address)),
+        }
+    }
+
     /// The software signer of the Ethereum account `address`, unlocking its vault with
     /// `password`. The key lives only as long as the returned signer.
     pub fn evm_signer(
@@ -129,14 +231,12 @@ impl<K: Keychain> Wallet<K> {
         address: &str,
         password: &Password,
     ) -> Result<vigil_signer::SoftwareEvmSigner, WalletError> {
-        let config = self.config()?;
-        let account = config
-            .accounts
-            .iter()
-            .find(|a| a.chain == Chain::Ethereum && a.address.eq_ignore_ascii_case(address))
-            .ok_or_else(|| WalletError::NoSuchAccount(address.to_owned()))?;
+        let account = self.account(Chain::Ethereum, address)?;
         let (SignerKind::Software { vault }, Some(path)) = (&account.signer, &account.path) else {
-            return Err(WalletError::NotSoftwareAccount(address.to_owned()));
+            return Err(match account.signer {
+                SignerKind::Watch => WalletError::WatchOnly(account.address),
+                _ => WalletError::NotSoftwareAccount(account.address),
+            });
         };
         let unlocked = self.vault.unlock(vault, password)?;
         Ok(vigil_signer::SoftwareEvmSigner::from_seed(&unlocked.seed(), path)?)
@@ -174,6 +274,14 @@ impl<K: Keychain> Wallet<K> {
                 (name, accounts)
             })
             .collect())
+    }
+}
+
+/// Ethereum addresses compare without case (EIP-55 is only a checksum); Solana's exactly.
+fn same_address(chain: Chain, a: &str, b: &str) -> bool {
+    match chain {
+        Chain::Ethereum => a.trim().eq_ignore_ascii_case(b.trim()),
+        Chain::Solana => a.trim() == b.trim(),
     }
 }
 
