@@ -69,6 +69,14 @@ fn addresses_accounts_and_messages_come_from_the_device() {
     assert!(o.status.success(), "{}", err(&o));
     assert!(out(&o).contains("Speculos answers"), "{}", out(&o));
 
+    // The [ledger] setting reaches Speculos without the environment variable.
+    let config = env.home.path().join("config/config.toml");
+    std::fs::create_dir_all(config.parent().unwrap()).unwrap();
+    std::fs::write(&config, format!("[ledger]\nspeculos = \"{}\"\n", sim.addr())).unwrap();
+    let o = env.vigil(&["ledger", "address", "--chain", "ethereum"]);
+    assert!(o.status.success(), "{}", err(&o));
+    assert_eq!(out(&o).trim(), ETH_0.to_checksum(None));
+
     sim.set(|c| c.app = SimApp::Solana);
     let o = ledger(&env, &sim, &["ledger", "address", "--chain", "solana", "--index", "0"]);
     assert!(o.status.success(), "{}", err(&o));

@@ -384,10 +384,12 @@ mod tests {
                 signer: SignerKind::Software { vault: "default".into() },
             }],
             alerts: AlertConfig::default(),
+            ledger: LedgerConfig { speculos: Some("127.0.0.1:9999".into()) },
         };
         config.save(&path).unwrap();
         let text = fs::read_to_string(&path).unwrap();
         assert!(text.contains("path = \"m/44'/60'/0'/0/0\""), "{text}");
+        assert!(text.contains("[ledger]\nspeculos = \"127.0.0.1:9999\""), "{text}");
         assert_eq!(Config::load(&path).unwrap(), config);
     }
 

@@ -349,6 +349,32 @@ mod tests {
         ));
     }
 
+    #[tokio::test]
+    async fn each_signer_kind_is_reached_only_its_own_way() {
+        let dir = tempfile::tempdir().unwrap();
+        let w = wallet(dir.path());
+        let pw = Password::new("password1");
+        w.import("default", &Mnemonic::parse(JUNK).unwrap(), "", &pw).unwrap();
+        let mut config = w.config().unwrap();
+        let watched = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+        config.accounts.push(AccountConfig {
+            name: "Watched".into(),
+            chain: Chain::Ethereum,
+            address: watched.into(),
+            path: None,
+            signer: SignerKind::Watch,
+        });
+        config.save(&w.paths().config_file()).unwrap();
+        let software = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
+        assert!(matches!(
+            w.ledger_evm_signer(software).await,
+            Err(WalletError::NotLedgerAccount(_))
+        ));
+        assert!(matches!(w.ledger_evm_signer(watched).await, Err(WalletError::WatchOnly(_))));
+        let e = w.evm_signer(&watched.to_lowercase(), &pw).unwrap_err();
+        assert!(e.to_string().contains("watch-only"), "{e}");
+    }
+
     #[test]
     fn a_failed_import_leaves_nothing_behind() {
         let dir = tempfile::tempdir().unwrap();
