@@ -7,6 +7,9 @@ SHELL := bash
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/vigil/target
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 export TRUNK_OFFLINE := true
+# Cargo shares a workspace crate's build between checkouts of the same code at other paths, so a
+# path compiled into a binary may be another checkout's: name this checkout's npm packages.
+export VIGIL_NODE_MODULES := $(CURDIR)/node_modules
 
 E2E_APP := $(CARGO_TARGET_DIR)/e2e/vigil-desktop
 export VIGIL_APP_BINARY := $(E2E_APP)
