@@ -162,6 +162,9 @@ pub(crate) async fn run(command: LedgerCommand) -> Result<()> {
             Ok(())
         }
         LedgerCommand::Add { key, name } => {
+            eprintln!(
+                "Check that the address on your Ledger is the one printed below, then approve it."
+            );
             let account = wallet.add_ledger_account(key.chain, key.path()?, name).await?;
             eprintln!(
                 "added '{}' ({}, {}) to {}",

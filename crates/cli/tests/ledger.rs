@@ -145,6 +145,11 @@ fn a_ledger_account_swaps_and_lends_on_the_devnet() {
     let o = run(&["ledger", "add", "--chain", "ethereum", "--index", "0"]);
     assert!(o.status.success(), "{}", err(&o));
     assert_eq!(out(&o).trim(), ETH_0.to_checksum(None));
+    assert_eq!(
+        sim.controls().screens,
+        vec![format!("Verify address {ETH_0}")],
+        "approved on the device"
+    );
     let config = std::fs::read_to_string(env.home.path().join("config/config.toml")).unwrap();
     assert!(config.contains("[account.signer]\nkind = \"ledger\""), "{config}");
     assert!(config.contains("path = \"m/44'/60'/0'/0/0\""), "{config}");

@@ -158,15 +158,16 @@ impl<K: Keychain> Wallet<K> {
         Ok(Ledger::shared(self.config()?.ledger.endpoint()))
     }
 
-    /// Reads the address at `path` on `chain` from the Ledger and adds it to the wallet as a
-    /// Ledger account named `name` (by default "Ledger N").
+    /// Reads the address at `path` on `chain` from the Ledger, shown on the device for the
+    /// user to check and approve, and adds it to the wallet as a Ledger account named `name`
+    /// (by default "Ledger N").
     pub async fn add_ledger_account(
         &self,
         chain: Chain,
         path: DerivationPath,
         name: Option<String>,
     ) -> Result<AccountConfig, WalletError> {
-        let address = self.ledger()?.address(chain, path.clone(), false).await?;
+        let address = self.ledger()?.address(chain, path.clone(), true).await?;
         let mut config = self.config()?;
         if let Some(existing) = config
             .accounts

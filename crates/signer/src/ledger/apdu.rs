@@ -90,18 +90,28 @@ pub mod sw {
     pub const SOLANA_NOT_SUPPORTED: u16 = 0x6808;
 }
 
+/// The most steps a path may have on a Ledger.
+pub const MAX_PATH_STEPS: usize = 10;
+
 /// Serializes a derivation path as both apps take it: the number of steps, then each step
-/// as 4 big-endian bytes.
-pub fn path_bytes(path: &DerivationPath) -> Vec<u8> {
+/// as 4 big-endian bytes. Paths of 1 to [`MAX_PATH_STEPS`] steps only.
+pub fn path_bytes(path: &DerivationPath) -> Result<Vec<u8>, PathTooLong> {
     let indices = path.indices();
+    if indices.is_empty() || indices.len() > MAX_PATH_STEPS {
+        return Err(PathTooLong(indices.len()));
+    }
     let mut out = Vec::with_capacity(1 + 4 * indices.len());
-    // A BIP32 path has at most 10 steps on Ledger; longer paths are refused by the caller.
-    out.push(indices.len() as u8);
+    out.push(indices.len() as u8); // At most 10: checked above.
     for i in indices {
         out.extend_from_slice(&i.to_be_bytes());
     }
-    out
+    Ok(out)
 }
+
+/// A path a Ledger does not take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("a Ledger takes derivation paths of 1 to {MAX_PATH_STEPS} steps, not {0}")]
+pub struct PathTooLong(pub usize);
 
 /// Parses [`path_bytes`] from the front of `data`; returns the path and the rest.
 pub fn parse_path(data: &[u8]) -> Option<(DerivationPath, &[u8])> {
@@ -130,7 +140,9 @@ mod tests {
     #[test]
     fn paths_serialize_as_the_apps_expect() {
         let path: DerivationPath = "m/44'/60'/0'/0/1".parse().unwrap();
-        let bytes = path_bytes(&path);
+        let bytes = path_bytes(&path).unwrap();
+        assert!(path_bytes(&DerivationPath::from(vec![0; 11])).is_err());
+        assert!(path_bytes(&DerivationPath::default()).is_err());
         assert_eq!(
             hex::encode(&bytes),
             "058000002c8000003c800000000000000000000001",

@@ -12,11 +12,12 @@ use std::{
 
 use super::transport::LEDGER_VENDOR_ID;
 
-/// Ledger's udev rules (LedgerHQ/udev-rules' access tags, for every product id), to save as
+/// Ledger's udev rules (as in LedgerHQ/udev-rules, for every product id), to save as
 /// [`RULES_FILE`].
-pub const UDEV_RULES: &str = r#"# Ledger devices: give the logged-in user access (uaccess).
-SUBSYSTEMS=="usb", ATTRS{idVendor}=="2c97", MODE="0660", TAG+="uaccess", TAG+="udev-acl"
-KERNEL=="hidraw*", ATTRS{idVendor}=="2c97", MODE="0660", TAG+="uaccess", TAG+="udev-acl"
+pub const UDEV_RULES: &str = r#"# Ledger devices: the logged-in user (uaccess) and, for sessions without a seat (SSH), the
+# plugdev group may open them.
+SUBSYSTEMS=="usb", ATTRS{idVendor}=="2c97", MODE="0660", GROUP="plugdev", TAG+="uaccess", TAG+="udev-acl"
+KERNEL=="hidraw*", ATTRS{idVendor}=="2c97", MODE="0660", GROUP="plugdev", TAG+="uaccess", TAG+="udev-acl"
 "#;
 /// Where to save [`UDEV_RULES`].
 pub const RULES_FILE: &str = "/etc/udev/rules.d/20-hw1.rules";
@@ -187,7 +188,7 @@ impl Doctor {
                         if needs_rules {
                             "install the udev rules below"
                         } else {
-                            "the rules are installed but not applied to it: reload them (command below) and replug the Ledger"
+                            "the rules are installed but not applied to it: reload them (command below) and replug the Ledger; outside a desktop session (SSH), also join the plugdev group (sudo usermod -aG plugdev $USER) and log in again"
                         }
                     ),
                 },

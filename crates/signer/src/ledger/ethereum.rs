@@ -67,12 +67,12 @@ pub fn get_address(
     path: &DerivationPath,
     show: bool,
 ) -> Result<Address, LedgerError> {
+    let apdu = Apdu::app(INS_GET_ADDRESS, u8::from(show), 0, path_bytes(path)?);
     let info = s.require_app(App::Ethereum)?;
-    let apdu = Apdu::app(INS_GET_ADDRESS, u8::from(show), 0, path_bytes(path));
     let confirm = show.then_some("check the address on your Ledger and approve it");
-    let data =
-        s.exchange(&apdu, confirm).map_err(|e| e.for_app(App::Ethereum, "get an address"))?;
-    s.settle(&info);
+    let data = s.send_chunked(&info, vec![apdu], confirm, |_, status| {
+        StatusError::Status(status).for_app(App::Ethereum, "get an address")
+    })?;
     parse_address(&data)
 }
 
@@ -86,12 +86,13 @@ fn parse_address(data: &[u8]) -> Result<Address, LedgerError> {
     let text = rest.get(..usize::from(addr_len)).ok_or_else(bad)?;
     let text = std::str::from_utf8(text).map_err(|_| bad())?;
     let address: Address = text.parse().map_err(|_| bad())?;
-    // The public key must hash to the address the app sent alongside it.
-    let key = &data[1..1 + usize::from(key_len)];
-    if key.len() == 65 && Address::from_raw_public_key(&key[1..]) != address {
-        return Err(bad());
+    // The public key (uncompressed, 0x04 || x || y) must hash to the address sent with it.
+    match &data[1..1 + usize::from(key_len)] {
+        [0x04, xy @ ..] if xy.len() == 64 && Address::from_raw_public_key(xy) == address => {
+            Ok(address)
+        }
+        _ => Err(bad()),
     }
-    Ok(address)
 }
 
 /// How the app encodes the parity in the first byte of a transaction's signature.
@@ -136,8 +137,12 @@ fn parse_signature(data: &[u8], v: VEncoding) -> Result<Signature, LedgerError> 
 /// EIP-155 trailer (`chain_id, 0, 0`, the last `trailer` bytes) is never split from the
 /// chunk before it: the app would take a chunk ending before it as the end of a
 /// pre-EIP-155 transaction.
-pub fn transaction_chunks(path: &DerivationPath, payload: &[u8], trailer: usize) -> Vec<Vec<u8>> {
-    let path = path_bytes(path);
+pub fn transaction_chunks(
+    path: &DerivationPath,
+    payload: &[u8],
+    trailer: usize,
+) -> Result<Vec<Vec<u8>>, LedgerError> {
+    let path = path_bytes(path)?;
     let trailer_start = if trailer == 0 { None } else { Some(payload.len() - trailer) };
     let mut chunks = Vec::new();
     let mut offset = 0;
@@ -153,7 +158,16 @@ pub fn transaction_chunks(path: &DerivationPath, payload: &[u8], trailer: usize)
         chunks.push(chunk);
         offset += size;
     }
+    Ok(chunks)
+}
+
+/// The APDUs of a chunked command: P1 0x00 on the first chunk, 0x80 on the others.
+fn chunked(ins: u8, chunks: Vec<Vec<u8>>) -> Vec<Apdu> {
     chunks
+        .into_iter()
+        .enumerate()
+        .map(|(i, c)| Apdu::app(ins, if i == 0 { P1_FIRST } else { P1_MORE }, 0, c))
+        .collect()
 }
 
 /// Signs `tx` with the key at `path`. The user confirms on the device.
@@ -181,11 +195,10 @@ pub fn sign_transaction(
     // What is signed: type || rlp for typed transactions, rlp(..., chain_id, 0, 0) for legacy.
     let mut payload = Vec::with_capacity(tx.payload_len_for_signature());
     tx.encode_for_signing(&mut payload);
-    let chunks = transaction_chunks(path, &payload, trailer);
+    let chunks = chunked(INS_SIGN_TRANSACTION, transaction_chunks(path, &payload, trailer)?);
     let has_data = !alloy::consensus::Transaction::input(tx).is_empty();
     let data = send_chunks(
         s,
-        INS_SIGN_TRANSACTION,
         chunks,
         "review the transaction on your Ledger and approve it",
         |s, status| blind_or_invalid(s, status, has_data, "a transaction"),
@@ -203,7 +216,7 @@ pub fn sign_personal_message(
         app: App::Ethereum,
         what: "a message longer than 4 GiB".into(),
     })?;
-    let mut head = path_bytes(path);
+    let mut head = path_bytes(path)?;
     head.extend_from_slice(&length.to_be_bytes());
     let first_room = CHUNK - head.len();
     let (first, rest) = message.split_at(first_room.min(message.len()));
@@ -211,8 +224,7 @@ pub fn sign_personal_message(
     chunks.extend(rest.chunks(CHUNK).map(<[u8]>::to_vec));
     let data = send_chunks(
         s,
-        INS_SIGN_PERSONAL,
-        chunks,
+        chunked(INS_SIGN_PERSONAL, chunks),
         "review the message on your Ledger and sign it",
         |_, status| StatusError::Status(status).for_app(App::Ethereum, "sign a message"),
     )?;
@@ -228,49 +240,27 @@ pub fn sign_eip712_hashed(
     domain_separator: B256,
     struct_hash: B256,
 ) -> Result<Signature, LedgerError> {
-    let mut data = path_bytes(path);
+    let mut data = path_bytes(path)?;
     data.extend_from_slice(domain_separator.as_slice());
     data.extend_from_slice(struct_hash.as_slice());
     let answer = send_chunks(
         s,
-        INS_SIGN_EIP712,
-        vec![data],
+        chunked(INS_SIGN_EIP712, vec![data]),
         "review the typed data's hashes on your Ledger and sign them",
         |s, status| blind_or_invalid(s, status, true, "EIP-712 data in hashed mode"),
     )?;
     parse_signature(&answer, VEncoding::Legacy)
 }
 
-/// Sends a chunked command: P1 0x00 on the first chunk, 0x80 on the others. The device
-/// asks the user after the last chunk; only its answer carries the result. `on_status`
-/// turns a status word into the error to report.
+/// Sends a chunked signing command to the Ethereum app.
 fn send_chunks(
     s: &mut Session,
-    ins: u8,
-    chunks: Vec<Vec<u8>>,
+    chunks: Vec<Apdu>,
     confirm: &str,
     on_status: impl FnOnce(&mut Session, u16) -> LedgerError,
 ) -> Result<Vec<u8>, LedgerError> {
     let info = s.require_app(App::Ethereum)?;
-    let last = chunks.len().saturating_sub(1);
-    let mut answer = Vec::new();
-    for (i, chunk) in chunks.into_iter().enumerate() {
-        let p1 = if i == 0 { P1_FIRST } else { P1_MORE };
-        let apdu = Apdu::app(ins, p1, 0, chunk);
-        match s.exchange(&apdu, (i == last).then_some(confirm)) {
-            Ok(data) => answer = data,
-            Err(StatusError::Ledger(e)) => return Err(e),
-            Err(StatusError::Status(status)) => {
-                let e = on_status(s, status);
-                if !matches!(e, LedgerError::Locked | LedgerError::AppNotOpen(_)) {
-                    s.settle(&info);
-                }
-                return Err(e);
-            }
-        }
-    }
-    s.settle(&info);
-    Ok(answer)
+    s.send_chunked(&info, chunks, Some(confirm), on_status)
 }
 
 /// 0x6A80 means "blind signing is off" when the request needs it and the app's settings
@@ -389,17 +379,17 @@ mod tests {
         let path = DerivationPath::ethereum(0);
         // 21 bytes of path; the first chunk holds 129 bytes of payload, the next ones 150.
         let payload: Vec<u8> = (0..=255u8).cycle().take(129 + 150 + 10).collect();
-        let plain = transaction_chunks(&path, &payload, 0);
+        let plain = transaction_chunks(&path, &payload, 0).unwrap();
         assert_eq!(plain.iter().map(Vec::len).collect::<Vec<_>>(), vec![150, 150, 10]);
         // A 12-byte trailer would start inside the last chunk of 10: that chunk and the one
         // before it are sent as one.
-        let kept = transaction_chunks(&path, &payload, 12);
+        let kept = transaction_chunks(&path, &payload, 12).unwrap();
         assert_eq!(kept.iter().map(Vec::len).collect::<Vec<_>>(), vec![150, 160]);
         assert_eq!(kept.concat()[21..], payload[..]);
         // Short payloads are one chunk.
         assert_eq!(
-            transaction_chunks(&path, &[1, 2, 3], 3),
-            vec![[path_bytes(&path), vec![1, 2, 3]].concat()]
+            transaction_chunks(&path, &[1, 2, 3], 3).unwrap(),
+            vec![[path_bytes(&path).unwrap(), vec![1, 2, 3]].concat()]
         );
     }
 

@@ -36,10 +36,20 @@ use self::{
 };
 use crate::{Chain, path::DerivationPath, path::HARDENED};
 
-/// How long a command that needs no confirmation may take.
-const QUICK: Duration = Duration::from_secs(10);
-/// How long the user has to read and confirm on the device.
-const CONFIRM: Duration = Duration::from_secs(300);
+/// How long the device may take to answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// A command that needs no confirmation.
+    pub quick: Duration,
+    /// A command the user reads and confirms on the device.
+    pub confirm: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self { quick: Duration::from_secs(10), confirm: Duration::from_secs(300) }
+    }
+}
 
 /// The apps Vigil talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
@@ -156,6 +166,8 @@ pub enum DeviceState {
     },
     /// The device went away during a request.
     Disconnected,
+    /// The device did not answer in time (it may still be showing a request).
+    NotAnswering,
 }
 
 impl fmt::Display for DeviceState {
@@ -167,9 +179,10 @@ impl fmt::Display for DeviceState {
             DeviceState::Locked => f.write_str("locked"),
             DeviceState::AppNotOpen => f.write_str("unlocked, no app open"),
             DeviceState::WrongApp { open } => write!(f, "the {open} app is open"),
-            DeviceState::Ready { app, version } => write!(f, "ready ({app} app {version})"),
+            DeviceState::Ready { app, version } => write!(f, "ready ({app} app {version} open)"),
             DeviceState::WaitingForUser { action } => write!(f, "waiting for you: {action}"),
             DeviceState::Disconnected => f.write_str("disconnected"),
+            DeviceState::NotAnswering => f.write_str("not answering"),
         }
     }
 }
@@ -234,7 +247,9 @@ pub enum LedgerError {
     )]
     Disconnected,
     /// No answer in time.
-    #[error("the Ledger did not answer within {0:?}; nothing was signed: unlock it, and try again")]
+    #[error(
+        "the Ledger did not answer within {0:?}; nothing was signed: check that it is unlocked and not waiting for you, and try again"
+    )]
     Timeout(Duration),
     /// An answer Vigil did not expect.
     #[error("unexpected answer from the Ledger: {0}")]
@@ -262,6 +277,9 @@ pub enum LedgerError {
     /// Another transport failure.
     #[error("Ledger transport error: {0}")]
     Transport(String),
+    /// The derivation path cannot be sent to a Ledger.
+    #[error(transparent)]
+    Path(#[from] apdu::PathTooLong),
     /// The device actor is gone (the process is shutting down).
     #[error("the Ledger connection was closed")]
     Closed,
@@ -293,9 +311,8 @@ impl LedgerError {
             LedgerError::Locked => DeviceState::Locked,
             LedgerError::AppNotOpen(_) => DeviceState::AppNotOpen,
             LedgerError::WrongApp { open, .. } => DeviceState::WrongApp { open: open.clone() },
-            LedgerError::Disconnected | LedgerError::Timeout(_) | LedgerError::Transport(_) => {
-                DeviceState::Disconnected
-            }
+            LedgerError::Disconnected | LedgerError::Transport(_) => DeviceState::Disconnected,
+            LedgerError::Timeout(_) => DeviceState::NotAnswering,
             _ => return None,
         })
     }
@@ -305,6 +322,7 @@ impl LedgerError {
 /// through it.
 pub struct Session {
     endpoint: Endpoint,
+    timeouts: Timeouts,
     transport: Option<Box<dyn Transport>>,
     state: watch::Sender<DeviceState>,
 }
@@ -334,23 +352,60 @@ impl Session {
         if let Some(action) = confirm {
             self.state.send_replace(DeviceState::WaitingForUser { action: action.to_owned() });
         }
-        let timeout = if confirm.is_some() { CONFIRM } else { QUICK };
+        let timeout = if confirm.is_some() { self.timeouts.confirm } else { self.timeouts.quick };
         let answer = match transport.exchange(&apdu.to_bytes(), timeout) {
             Ok(a) => a,
             Err(e) => {
-                // The line is in an unknown state: open a new one next time.
+                // The line is in an unknown state (a late answer may still come on it): open
+                // a new one next time.
                 self.transport = None;
                 return Err(self.fail(e));
             }
         };
         let Some((data, status)) = apdu::split_status(&answer) else {
-            self.transport = None;
-            return Err(LedgerError::UnexpectedAnswer("an answer without a status word".into()));
+            return Err(self.unexpected("an answer without a status word".into()));
         };
-        if matches!(status, sw::LOCKED | sw::LOCKED_LEGACY | sw::LOCKED_OLD_APPS) {
+        if matches!(status, sw::LOCKED | sw::LOCKED_LEGACY) {
             self.state.send_replace(DeviceState::Locked);
         }
         Ok((data.to_vec(), status))
+    }
+
+    /// An answer that does not fit the request: the line may be out of step (a late answer
+    /// to an earlier request), so it is closed and the next request opens a new one.
+    fn unexpected(&mut self, what: String) -> LedgerError {
+        self.transport = None;
+        self.state.send_replace(DeviceState::Unknown);
+        LedgerError::UnexpectedAnswer(what)
+    }
+
+    /// Sends a command in `chunks` (each with the app's chunk flags). The user is asked
+    /// `confirm` after the last chunk, whose answer carries the result; `on_status` turns a status word other than 0x9000 into the error to report.
+    /// The state is "ready" again afterwards, whatever the answer.
+    pub fn send_chunked(
+        &mut self,
+        info: &AppInfo,
+        chunks: Vec<Apdu>,
+        confirm: Option<&str>,
+        on_status: impl FnOnce(&mut Session, u16) -> LedgerError,
+    ) -> Result<Vec<u8>, LedgerError> {
+        let last = chunks.len().saturating_sub(1);
+        let mut answer = Vec::new();
+        for (i, apdu) in chunks.into_iter().enumerate() {
+            match self.exchange(&apdu, if i == last { confirm } else { None }) {
+                Ok(data) => answer = data,
+                Err(StatusError::Ledger(e)) => return Err(e),
+                Err(StatusError::Status(status)) => {
+                    let e = on_status(self, status);
+                    if !matches!(e, LedgerError::Locked | LedgerError::AppNotOpen(_)) {
+                        self.settle(info);
+                    }
+                    return Err(e);
+                }
+            }
+        }
+        self.settle(info);
+        Ok(answer)
     }
 
     fn fail(&self, e: TransportError) -> LedgerError {
@@ -361,13 +416,10 @@ impl Session {
         e
     }
 
-    /// Asks which app is open (a command every app and the dashboard answer).
+    /// Asks which app is open (a command every app and the dashboard answer), and says so in
+    /// the state.
     pub fn app_info(&mut self) -> Result<AppInfo, LedgerError> {
-        let request = Apdu { cla: CLA_BOLOS, ins: 0x01, p1: 0, p2: 0, data: Vec::new() };
-        let data = self.exchange(&request, None).map_err(|e| e.into_ledger("get the open app"))?;
-        let info = parse_app_info(&data).ok_or_else(|| {
-            LedgerError::UnexpectedAnswer(format!("app info {}", hex::encode(&data)))
-        })?;
+        let info = self.ask_app()?;
         self.state.send_replace(if info.is_dashboard() {
             DeviceState::AppNotOpen
         } else {
@@ -378,15 +430,46 @@ impl Session {
 
     /// Fails unless `app` is the open app.
     pub fn require_app(&mut self, app: App) -> Result<AppInfo, LedgerError> {
-        let info = self.app_info()?;
-        if info.is_dashboard() {
-            return Err(LedgerError::AppNotOpen(app));
+        let info = self.ask_app()?;
+        let (state, result) = if info.is_dashboard() {
+            (DeviceState::AppNotOpen, Err(LedgerError::AppNotOpen(app)))
+        } else if info.name != app.name() {
+            let open = info.name.clone();
+            (
+                DeviceState::WrongApp { open: open.clone() },
+                Err(LedgerError::WrongApp { want: app, open }),
+            )
+        } else {
+            (DeviceState::Ready { app: info.name.clone(), version: info.version.clone() }, Ok(info))
+        };
+        self.state.send_replace(state);
+        result
+    }
+
+    /// GET APP AND VERSION. A line kept open since the last request may be dead (the device
+    /// was replugged, Speculos restarted): this question signs nothing, so it is asked once
+    /// more on a new line before giving up.
+    fn ask_app(&mut self) -> Result<AppInfo, LedgerError> {
+        let request = Apdu { cla: CLA_BOLOS, ins: 0x01, p1: 0, p2: 0, data: Vec::new() };
+        let reused = self.transport.is_some();
+        let answer = match self.exchange(&request, None) {
+            Err(StatusError::Ledger(LedgerError::Disconnected)) if reused => {
+                self.exchange(&request, None)
+            }
+            other => other,
+        };
+        let data = answer.map_err(|e| match e {
+            // Older apps answer "security status not satisfied" here when the device is locked.
+            StatusError::Status(sw::LOCKED_OLD_APPS) => {
+                self.state.send_replace(DeviceState::Locked);
+                LedgerError::Locked
+            }
+            e => e.into_ledger("get the open app"),
+        })?;
+        match parse_app_info(&data) {
+            Some(info) => Ok(info),
+            None => Err(self.unexpected(format!("app info {}", hex::encode(&data)))),
         }
-        if info.name != app.name() {
-            self.state.send_replace(DeviceState::WrongApp { open: info.name.clone() });
-            return Err(LedgerError::WrongApp { want: app, open: info.name });
-        }
-        Ok(info)
     }
 
     /// Marks the device ready again after a confirmed request.
@@ -420,9 +503,7 @@ impl StatusError {
         match self {
             StatusError::Ledger(e) => e,
             StatusError::Status(sw::REJECTED) => LedgerError::Rejected,
-            StatusError::Status(sw::LOCKED | sw::LOCKED_LEGACY | sw::LOCKED_OLD_APPS) => {
-                LedgerError::Locked
-            }
+            StatusError::Status(sw::LOCKED | sw::LOCKED_LEGACY) => LedgerError::Locked,
             StatusError::Status(sw) => LedgerError::Status { sw, what: what.to_owned() },
         }
     }
@@ -497,9 +578,15 @@ impl Ledger {
 
     /// A new actor for the device at `endpoint`, not shared (see [`Ledger::shared`]).
     pub fn start(endpoint: Endpoint) -> Ledger {
+        Self::start_with(endpoint, Timeouts::default())
+    }
+
+    /// [`Ledger::start`] with other timeouts.
+    pub fn start_with(endpoint: Endpoint, timeouts: Timeouts) -> Ledger {
         let (jobs, mut queue) = mpsc::unbounded_channel::<Job>();
         let (state_tx, state) = watch::channel(DeviceState::Unknown);
-        let mut session = Session { endpoint: endpoint.clone(), transport: None, state: state_tx };
+        let mut session =
+            Session { endpoint: endpoint.clone(), timeouts, transport: None, state: state_tx };
         // The thread ends when the last handle is dropped.
         let spawned =
             std::thread::Builder::new().name(format!("ledger {endpoint}")).spawn(move || {
@@ -535,6 +622,10 @@ impl Ledger {
     ) -> Result<T, LedgerError> {
         let (reply, answer) = oneshot::channel();
         let job: Job = Box::new(move |session| {
+            // The caller gave up while the request was queued: do not put it on the device.
+            if reply.is_closed() {
+                return;
+            }
             let _ = reply.send(request(session));
         });
         self.jobs.send(job).map_err(|_| LedgerError::Closed)?;

@@ -58,13 +58,12 @@ pub fn get_pubkey(
     path: &DerivationPath,
     show: bool,
 ) -> Result<SolanaAddress, LedgerError> {
+    let apdu = Apdu::app(INS_GET_PUBKEY, if show { P1_CONFIRM } else { 0 }, 0, path_bytes(path)?);
     let info = s.require_app(App::Solana)?;
-    let p1 = if show { P1_CONFIRM } else { 0 };
     let confirm = show.then_some("check the address on your Ledger and approve it");
-    let data = s
-        .exchange(&Apdu::app(INS_GET_PUBKEY, p1, 0, path_bytes(path)), confirm)
-        .map_err(|e| e.for_app(App::Solana, "get a public key"))?;
-    s.settle(&info);
+    let data = s.send_chunked(&info, vec![apdu], confirm, |_, status| {
+        StatusError::Status(status).for_app(App::Solana, "get a public key")
+    })?;
     let key: [u8; 32] = data[..].try_into().map_err(|_| {
         LedgerError::UnexpectedAnswer(format!("a public key of {} bytes", data.len()))
     })?;
@@ -73,9 +72,12 @@ pub fn get_pubkey(
 
 /// The chunks of a signing command: one signer, its path, then the message, at most 255
 /// bytes per APDU, each with its P2 flags (MORE while more follow, EXTEND after the first).
-pub fn sign_chunks(path: &DerivationPath, message: &[u8]) -> Vec<(u8, Vec<u8>)> {
+pub fn sign_chunks(
+    path: &DerivationPath,
+    message: &[u8],
+) -> Result<Vec<(u8, Vec<u8>)>, LedgerError> {
     let mut head = vec![1u8];
-    head.extend_from_slice(&path_bytes(path));
+    head.extend_from_slice(&path_bytes(path)?);
     let (first, rest) = message.split_at((MAX_DATA - head.len()).min(message.len()));
     let mut chunks = vec![(0u8, [head.as_slice(), first].concat())];
     chunks.extend(rest.chunks(MAX_DATA).map(|c| (P2_EXTEND, c.to_vec())));
@@ -83,7 +85,7 @@ pub fn sign_chunks(path: &DerivationPath, message: &[u8]) -> Vec<(u8, Vec<u8>)> 
     for (flags, _) in &mut chunks[..last] {
         *flags |= P2_MORE;
     }
-    chunks
+    Ok(chunks)
 }
 
 /// Signs a serialized transaction message with the key at `path`.
@@ -128,33 +130,22 @@ fn sign(
     what: &str,
     confirm: &str,
 ) -> Result<SolanaSignature, LedgerError> {
+    let chunks = sign_chunks(path, message)?
+        .into_iter()
+        .map(|(p2, data)| Apdu::app(ins, P1_CONFIRM, p2, data))
+        .collect();
     let info = s.require_app(App::Solana)?;
-    let chunks = sign_chunks(path, message);
-    let last = chunks.len() - 1;
-    let mut answer = Vec::new();
-    for (i, (p2, chunk)) in chunks.into_iter().enumerate() {
-        let apdu = Apdu::app(ins, P1_CONFIRM, p2, chunk);
-        match s.exchange(&apdu, (i == last).then_some(confirm)) {
-            Ok(data) => answer = data,
-            Err(StatusError::Ledger(e)) => return Err(e),
-            Err(StatusError::Status(status)) => {
-                let e = match status {
-                    sw::SOLANA_NOT_SUPPORTED | sw::INVALID_DATA => match read_config(s) {
-                        Ok(c) if !c.blind_signing && status == sw::SOLANA_NOT_SUPPORTED => {
-                            LedgerError::BlindSigningDisabled(App::Solana)
-                        }
-                        _ => LedgerError::InvalidData { app: App::Solana, what: what.to_owned() },
-                    },
-                    _ => StatusError::Status(status).for_app(App::Solana, what),
-                };
-                if !matches!(e, LedgerError::Locked | LedgerError::AppNotOpen(_)) {
-                    s.settle(&info);
-                }
-                return Err(e);
-            }
+    let answer = s.send_chunked(&info, chunks, Some(confirm), |s, status| match status {
+        sw::SOLANA_NOT_SUPPORTED => match read_config(s) {
+            Ok(c) if !c.blind_signing => LedgerError::BlindSigningDisabled(App::Solana),
+            _ => LedgerError::InvalidData { app: App::Solana, what: what.to_owned() },
+        },
+        // Invalid message, header, format, size or path.
+        sw::INVALID_DATA..=0x6A84 => {
+            LedgerError::InvalidData { app: App::Solana, what: what.to_owned() }
         }
-    }
-    s.settle(&info);
+        _ => StatusError::Status(status).for_app(App::Solana, what),
+    })?;
     let signature: [u8; 64] = answer[..].try_into().map_err(|_| {
         LedgerError::UnexpectedAnswer(format!("a signature of {} bytes", answer.len()))
     })?;
@@ -244,16 +235,17 @@ mod tests {
         let path = DerivationPath::solana(0);
         // 1 + 17 bytes of head: the first chunk takes 237 bytes of message.
         let message: Vec<u8> = (0..600u32).map(|i| i as u8).collect();
-        let chunks = sign_chunks(&path, &message);
+        let chunks = sign_chunks(&path, &message).unwrap();
         let flags: Vec<u8> = chunks.iter().map(|(f, _)| *f).collect();
         assert_eq!(flags, vec![P2_MORE, P2_EXTEND | P2_MORE, P2_EXTEND]);
         assert_eq!(chunks.iter().map(|(_, c)| c.len()).collect::<Vec<_>>(), vec![255, 255, 108]);
-        assert_eq!(chunks[0].1[..18], [&[1u8][..], &path_bytes(&path)].concat()[..]);
+        let head = [&[1u8][..], &path_bytes(&path).unwrap()].concat();
+        assert_eq!(chunks[0].1[..18], head[..]);
         let joined: Vec<u8> = chunks.iter().flat_map(|(_, c)| c.clone()).collect();
         assert_eq!(joined[18..], message[..]);
         assert_eq!(
-            sign_chunks(&path, b"short"),
-            vec![(0, [&[1u8][..], &path_bytes(&path), b"short"].concat())]
+            sign_chunks(&path, b"short").unwrap(),
+            vec![(0, [&head[..], b"short"].concat())]
         );
     }
 }
