@@ -64,7 +64,7 @@ fn addresses_accounts_and_messages_come_from_the_device() {
     let o = ledger(&env, &sim, &["ledger", "devices"]);
     assert!(o.status.success(), "{}", err(&o));
     assert!(out(&o).contains(&format!("Speculos at {}", sim.addr())), "{}", out(&o));
-    assert!(out(&o).contains("ready (Ethereum app 1.13.0)"), "{}", out(&o));
+    assert!(out(&o).contains("ready (Ethereum app 1.13.0 open)"), "{}", out(&o));
     let o = ledger(&env, &sim, &["ledger", "doctor"]);
     assert!(o.status.success(), "{}", err(&o));
     assert!(out(&o).contains("Speculos answers"), "{}", out(&o));
