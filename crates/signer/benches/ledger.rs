@@ -3,7 +3,10 @@
 //! device simulator on loopback. A real device adds its own USB and signing time on top.
 //! Run: `cargo bench -p vigil-signer --bench ledger --features ledger-simulator`.
 
-use std::time::{Duration, Instant};
+#[path = "support/measure.rs"]
+mod measure;
+
+use measure::measure;
 
 use alloy::{
     consensus::{TxEip1559, TypedTransaction},
@@ -18,24 +21,6 @@ use vigil_signer::{
         simulator::Simulator,
     },
 };
-
-fn measure(name: &str, runs: usize, mut f: impl FnMut()) {
-    f(); // warm-up
-    let mut times: Vec<Duration> = (0..runs)
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed()
-        })
-        .collect();
-    times.sort();
-    let (p50, max) = (times[runs / 2], times[runs - 1]);
-    println!(
-        "{name:<52} p50 {:>9.1} µs   max {:>9.1} µs   ({runs} runs)",
-        p50.as_secs_f64() * 1e6,
-        max.as_secs_f64() * 1e6
-    );
-}
 
 fn main() {
     let apdu = vec![0x5A; 260];

@@ -1,32 +1,16 @@
 //! Timings of the signer's slow paths: the vault's Argon2id (which is meant to be slow, about
 //! 0.5 s) and key derivation. Run: `cargo bench -p vigil-signer --bench signer`.
 
-use std::time::{Duration, Instant};
+#[path = "support/measure.rs"]
+mod measure;
+
+use measure::measure;
 
 use vigil_signer::{
     Chain, DerivationPath, KdfParams, Mnemonic, Password, Vault, vault::InMemoryKeychain,
 };
 
 const JUNK: &str = "test test test test test test test test test test test junk";
-
-fn measure(name: &str, runs: usize, mut f: impl FnMut()) {
-    f(); // warm-up
-    let mut times: Vec<Duration> = (0..runs)
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed()
-        })
-        .collect();
-    times.sort();
-    let p50 = times[runs / 2];
-    let max = times[runs - 1];
-    println!("{name:<44} p50 {:>10.3} ms   max {:>10.3} ms   ({runs} runs)", ms(p50), ms(max));
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
-}
 
 fn main() {
     let mnemonic = Mnemonic::parse(JUNK).unwrap_or_else(|e| panic!("{e}"));
