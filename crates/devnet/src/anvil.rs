@@ -1,14 +1,15 @@
 //! The anvil process: found in the project's npm packages, bound to loopback, never orphaned.
 
 use std::{
-    io::{BufRead, BufReader},
     path::{Path, PathBuf},
-    process::{Child, ChildStdin, Command, Stdio},
-    sync::mpsc,
+    process::{Child, Command, Stdio},
     time::Duration,
 };
 
-use crate::DevnetError;
+use crate::{
+    DevnetError,
+    process::{StartFailure, Watched},
+};
 
 /// The npm package that ships anvil for this platform.
 const ANVIL_PACKAGE_BIN: &str = "@foundry-rs/anvil-linux-amd64/bin/anvil";
@@ -104,10 +105,7 @@ pub(crate) fn spawn_detached(port: u16, chain_id: u64, log: &Path) -> Result<Chi
 /// A running anvil. Dropping it stops anvil.
 #[derive(Debug)]
 pub struct AnvilProcess {
-    child: Child,
-    /// The write end of the watchdog pipe: when it closes (on drop, or when this process dies
-    /// for any reason), the wrapper shell kills anvil.
-    watchdog: Option<ChildStdin>,
+    process: Watched,
     port: u16,
 }
 
@@ -115,85 +113,24 @@ impl AnvilProcess {
     /// Starts anvil on 127.0.0.1 (`port` 0 picks a free one) and waits until it listens.
     pub fn spawn(port: u16, chain_id: u64, log: Option<&Path>) -> Result<Self, DevnetError> {
         let anvil = anvil_binary()?;
-        // `sh` runs anvil, and beside it a watchdog that reads our pipe (its fd 3) and kills
-        // anvil when the pipe closes: on drop, or when this process dies however it dies. The
-        // shell exits with anvil, so a failed start is seen at once.
-        let mut command = Command::new("sh");
-        command
-            .arg("-c")
-            .arg(concat!(
-                r#"anvil="$1"; shift; exec 3<&0; "$anvil" "$@" </dev/null 2>&1 & pid=$!; "#,
-                // The watchdog: TERM when the pipe closes, KILL if anvil ignores it.
-                r#"( while read -r _ <&3; do :; done; kill $pid 2>/dev/null; sleep 2; "#,
-                r#"kill -9 $pid 2>/dev/null ) >/dev/null 2>&1 & wd=$!; "#,
-                // When anvil exits by itself, the watchdog goes too (no stale pid to signal).
-                r#"exec 3<&-; wait $pid; status=$?; kill $wd 2>/dev/null; exit $status"#
-            ))
-            .arg("vigil-anvil")
-            .arg(&anvil)
-            .args(anvil_args(port, chain_id))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null());
         let log = match log {
             Some(path) => Some(std::fs::File::create(path).map_err(|e| {
                 DevnetError::AnvilStart(format!("cannot write {}: {e}", path.display()))
             })?),
             None => None,
         };
-        let mut child = command
-            .spawn()
-            .map_err(|e| DevnetError::AnvilStart(format!("cannot run {}: {e}", anvil.display())))?;
-        let watchdog = child.stdin.take();
-        let stdout = child.stdout.take();
-        let mut process = Self { child, watchdog, port };
-        process.port = process.wait_for_listen(stdout, port, log)?;
-        Ok(process)
-    }
-
-    /// Reads anvil's output until it says where it listens (or exits, or time runs out).
-    fn wait_for_listen(
-        &mut self,
-        stdout: Option<std::process::ChildStdout>,
-        asked: u16,
-        mut log: Option<std::fs::File>,
-    ) -> Result<u16, DevnetError> {
-        let stdout = stdout.ok_or_else(|| DevnetError::AnvilStart("no stdout".into()))?;
-        let (tx, rx) = mpsc::channel();
-        // Reads every line anvil prints (it must keep draining, or anvil blocks on a full pipe).
-        std::thread::spawn(move || {
-            let mut tail = Vec::new();
-            let mut sent = false;
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(f) = log.as_mut() {
-                    use std::io::Write as _;
-                    let _ = writeln!(f, "{line}");
-                }
-                if !sent {
-                    if let Some(addr) = line.strip_prefix("Listening on ") {
-                        let port =
-                            addr.rsplit(':').next().and_then(|p| p.trim().parse::<u16>().ok());
-                        let _ = tx.send(port.ok_or_else(|| line.clone()));
-                        sent = true;
-                    } else {
-                        tail.push(line);
-                        if tail.len() > 20 {
-                            tail.remove(0);
-                        }
-                    }
-                }
+        let listening = |line: &str| {
+            let addr = line.strip_prefix("Listening on ")?;
+            Some(addr.rsplit(':').next().and_then(|p| p.trim().parse::<u16>().ok()))
+        };
+        match Watched::spawn(&anvil, &anvil_args(port, chain_id), log, START_TIMEOUT, listening) {
+            Ok((process, Some(port))) => Ok(Self { process, port }),
+            Ok((_, None)) => Err(DevnetError::AnvilStart("anvil printed no port".into())),
+            Err(StartFailure::Spawn(e)) => {
+                Err(DevnetError::AnvilStart(format!("cannot run {}: {e}", anvil.display())))
             }
-            if !sent {
-                let _ = tx.send(Err(tail.join("\n")));
-            }
-        });
-        match rx.recv_timeout(START_TIMEOUT) {
-            Ok(Ok(port)) => Ok(port),
-            Ok(Err(output)) => {
-                let _ = self.child.wait();
-                Err(exited(asked, &output))
-            }
-            Err(_) => Err(DevnetError::AnvilStart(format!(
+            Err(StartFailure::Exited(output)) => Err(exited(port, &output)),
+            Err(StartFailure::Timeout) => Err(DevnetError::AnvilStart(format!(
                 "anvil did not start listening within {START_TIMEOUT:?}"
             ))),
         }
@@ -211,20 +148,6 @@ impl AnvilProcess {
 
     /// Stops anvil and waits for it (bounded: the watchdog escalates to KILL after 2 s).
     pub fn stop(&mut self) {
-        self.watchdog.take();
-        for _ in 0..250 {
-            if matches!(self.child.try_wait(), Ok(Some(_))) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for AnvilProcess {
-    fn drop(&mut self) {
-        self.stop();
+        self.process.stop();
     }
 }

@@ -17,6 +17,7 @@ pub mod contracts;
 pub mod daemon;
 mod deploy;
 mod manifest;
+mod process;
 
 use std::{
     fs,
