@@ -19,6 +19,7 @@ apt_packages=(
   libayatana-appindicator3-dev librsvg2-dev libdbus-1-dev libudev-dev
   dbus-daemon dbus-bin gnome-keyring libsecret-tools xvfb xauth dunst libnotify-bin
   webkit2gtk-driver procps util-linux
+  clang libclang-dev protobuf-compiler
 )
 command -v node >/dev/null && command -v npm >/dev/null || apt_packages+=(nodejs npm)
 missing=()
@@ -67,5 +68,16 @@ fi
 if ! cargo nextest --version >/dev/null 2>&1; then
   say "installing cargo-nextest"
   cargo install cargo-nextest --locked
+fi
+# The local Solana validator (tools/solana-validator, its own workspace): built once and reused
+# until its sources change. The build is long (about 40 minutes on two cores) and is kept in
+# its own target directory, so the app's builds never rebuild it.
+tools_dir="${VIGIL_TOOLS_DIR:-$HOME/.cache/vigil/tools}"
+validator_stamp=$(cd tools/solana-validator && cat Cargo.toml Cargo.lock src/*.rs patches/*/Cargo.toml patches/*/src/*.rs | sha256sum | cut -c1-16)
+if [ ! -x "$tools_dir/bin/vigil-solana-validator" ] || [ "$(cat "$tools_dir/vigil-solana-validator.stamp" 2>/dev/null)" != "$validator_stamp" ]; then
+  say "building the local Solana validator (about 40 minutes on two cores, once)"
+  PROTOC=/usr/bin/protoc CARGO_TARGET_DIR="${VIGIL_TOOLS_TARGET_DIR:-$HOME/.cache/vigil/tools-target}" \
+    cargo install --path tools/solana-validator --root "$tools_dir" --locked --force --quiet
+  echo "$validator_stamp" > "$tools_dir/vigil-solana-validator.stamp"
 fi
 say "everything is installed"

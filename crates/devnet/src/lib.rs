@@ -18,6 +18,7 @@ pub mod daemon;
 mod deploy;
 mod manifest;
 mod process;
+pub mod solana;
 
 use std::{
     fs,
@@ -44,6 +45,14 @@ pub const DEFAULT_PORT: u16 = 8545;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum DevnetError {
+    /// The local Solana validator is not installed.
+    #[error(
+        "the local Solana validator is not installed (looked for {0}): run 'make setup' in the Vigil checkout (it builds it once), or set VIGIL_SOLANA_VALIDATOR"
+    )]
+    SolanaValidatorMissing(PathBuf),
+    /// The local Solana validator did not start.
+    #[error("the local Solana validator did not start: {0}")]
+    SolanaValidatorStart(String),
     /// The anvil binary is not installed.
     #[error(
         "anvil is not installed (looked for {looked_in}): run 'make setup' (or 'npm ci') in the Vigil checkout, or set VIGIL_ANVIL"

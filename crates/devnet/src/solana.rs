@@ -1,0 +1,176 @@
+//! The local Solana validator: a real `solana-test-validator` (agave 3.1) built from
+//! `tools/solana-validator` and installed by `scripts/setup.sh`, so its large dependency tree
+//! stays out of Vigil's. Everything it serves is on 127.0.0.1: RPC, pubsub, gossip and the
+//! faucet. Demo accounts start with SOL and two SPL tokens (one per token program).
+
+use std::{
+    net::{SocketAddr, TcpListener, UdpSocket},
+    path::{Path, PathBuf},
+    time::Duration,
+};
+
+use crate::{
+    DevnetError,
+    process::{StartFailure, Watched},
+};
+
+/// The installed validator's name.
+pub const VALIDATOR_BINARY: &str = "vigil-solana-validator";
+/// How long the validator may take to start (it waits for its fees to settle).
+const START_TIMEOUT: Duration = Duration::from_secs(120);
+/// Ports the validator takes for gossip, TPU, repair and the like, above its RPC port.
+const DYNAMIC_PORTS: u16 = 40;
+
+/// A token the demo accounts hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoMint {
+    /// Its symbol.
+    pub symbol: String,
+    /// The mint's address.
+    pub mint: String,
+    /// The token program that owns it (SPL Token or Token-2022).
+    pub program: String,
+    /// Its decimals.
+    pub decimals: u8,
+}
+
+/// The validator binary: `VIGIL_SOLANA_VALIDATOR`, the one `scripts/setup.sh` installs, or
+/// one on the PATH.
+pub fn validator_binary() -> Result<PathBuf, DevnetError> {
+    if let Some(p) = std::env::var_os("VIGIL_SOLANA_VALIDATOR") {
+        let p = PathBuf::from(p);
+        return if p.exists() { Ok(p) } else { Err(DevnetError::SolanaValidatorMissing(p)) };
+    }
+    let installed = tools_dir().join("bin").join(VALIDATOR_BINARY);
+    if installed.exists() {
+        return Ok(installed);
+    }
+    std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .map(|dir| dir.join(VALIDATOR_BINARY))
+        .find(|p| p.exists())
+        .ok_or(DevnetError::SolanaValidatorMissing(installed))
+}
+
+/// Where `scripts/setup.sh` installs tools: `VIGIL_TOOLS_DIR`, else `~/.cache/vigil/tools`.
+pub fn tools_dir() -> PathBuf {
+    std::env::var_os("VIGIL_TOOLS_DIR").map(PathBuf::from).unwrap_or_else(|| {
+        PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/vigil/tools")
+    })
+}
+
+/// A running validator. Dropping it stops it.
+#[derive(Debug)]
+pub struct SolanaValidator {
+    process: Watched,
+    rpc_url: String,
+    faucet: SocketAddr,
+    mints: Vec<DemoMint>,
+}
+
+impl SolanaValidator {
+    /// Starts a validator whose ledger lives in `ledger` (a fresh directory starts a fresh
+    /// chain), funding each of `fund` (base58 public keys), on free loopback ports.
+    pub fn start(ledger: &Path, fund: &[String]) -> Result<Self, DevnetError> {
+        let binary = validator_binary()?;
+        let log = std::fs::File::create(ledger.with_extension("log")).ok();
+        // Another process may take a port between the check and the start: try a few ranges.
+        let mut last = String::new();
+        for attempt in 0..5u16 {
+            let Some(base) = free_range(attempt) else { continue };
+            let mut args = vec![
+                "--ledger".to_owned(),
+                ledger.display().to_string(),
+                "--rpc-port".into(),
+                base.to_string(),
+                "--faucet-port".into(),
+                (base + 2).to_string(),
+                "--dynamic-ports".into(),
+                format!("{}-{}", base + 3, base + 3 + DYNAMIC_PORTS),
+            ];
+            for key in fund {
+                args.extend(["--fund".to_owned(), key.clone()]);
+            }
+            let mut mints = Vec::new();
+            let ready = move |line: &str| -> Option<(String, String, Vec<DemoMint>)> {
+                let words: Vec<&str> = line.split_whitespace().collect();
+                match words.as_slice() {
+                    ["token", symbol, mint, program, decimals] => {
+                        mints.push(DemoMint {
+                            symbol: (*symbol).to_owned(),
+                            mint: (*mint).to_owned(),
+                            program: (*program).to_owned(),
+                            decimals: decimals.parse().unwrap_or(0),
+                        });
+                        None
+                    }
+                    ["ready", url, faucet] => {
+                        Some(((*url).to_owned(), (*faucet).to_owned(), std::mem::take(&mut mints)))
+                    }
+                    _ => None,
+                }
+            };
+            let log = log.as_ref().and_then(|f| f.try_clone().ok());
+            match Watched::spawn(&binary, &args, log, START_TIMEOUT, ready) {
+                Ok((process, (rpc_url, faucet, mints))) => {
+                    let faucet = faucet.parse().map_err(|_| {
+                        DevnetError::SolanaValidatorStart(format!("bad faucet address {faucet}"))
+                    })?;
+                    return Ok(Self { process, rpc_url, faucet, mints });
+                }
+                Err(StartFailure::Exited(output)) if output.contains("in use") => last = output,
+                Err(StartFailure::Exited(output)) => {
+                    return Err(DevnetError::SolanaValidatorStart(output));
+                }
+                Err(StartFailure::Spawn(e)) => {
+                    return Err(DevnetError::SolanaValidatorStart(format!(
+                        "cannot run {}: {e}",
+                        binary.display()
+                    )));
+                }
+                Err(StartFailure::Timeout) => {
+                    return Err(DevnetError::SolanaValidatorStart(format!(
+                        "not ready within {START_TIMEOUT:?}"
+                    )));
+                }
+            }
+        }
+        Err(DevnetError::SolanaValidatorStart(format!("no free ports: {last}")))
+    }
+
+    /// The JSON-RPC URL (on 127.0.0.1).
+    pub fn rpc_url(&self) -> &str {
+        &self.rpc_url
+    }
+
+    /// The faucet's address (on 127.0.0.1); RPC `requestAirdrop` uses it.
+    pub fn faucet(&self) -> SocketAddr {
+        self.faucet
+    }
+
+    /// The tokens every funded account holds.
+    pub fn mints(&self) -> &[DemoMint] {
+        &self.mints
+    }
+
+    /// Stops the validator and waits for it.
+    pub fn stop(&mut self) {
+        self.process.stop();
+    }
+}
+
+/// A base port whose range (RPC, pubsub, faucet, then the dynamic ports) is free on
+/// loopback for both TCP and UDP right now.
+fn free_range(attempt: u16) -> Option<u16> {
+    // Spread processes over 20000-59999 by process id, then step on each attempt.
+    let span = 3 + DYNAMIC_PORTS + 1;
+    let slots = 40_000 / span;
+    let slot = (std::process::id() as u16).wrapping_add(attempt.wrapping_mul(7919)) % slots;
+    let base = 20_000 + slot * span;
+    let all_free = (base..base + span).all(|port| {
+        TcpListener::bind(("127.0.0.1", port)).is_ok()
+            && UdpSocket::bind(("127.0.0.1", port)).is_ok()
+    });
+    all_free.then_some(base)
+}
