@@ -10,6 +10,9 @@ export TRUNK_OFFLINE := true
 # Cargo shares a workspace crate's build between checkouts of the same code at other paths, so a
 # path compiled into a binary may be another checkout's: name this checkout's npm packages.
 export VIGIL_NODE_MODULES := $(CURDIR)/node_modules
+# Tools scripts/setup.sh builds once (the local Solana validator); named here because the test
+# harness gives tests a HOME of their own.
+export VIGIL_TOOLS_DIR ?= $(HOME)/.cache/vigil/tools
 
 E2E_APP := $(CARGO_TARGET_DIR)/e2e/vigil-desktop
 export VIGIL_APP_BINARY := $(E2E_APP)
