@@ -75,7 +75,7 @@ fn list(failures: &[EndpointFailure]) -> String {
 }
 
 /// An URL as shown in messages: API keys in paths and queries are hidden.
-fn redact(url: &Url) -> String {
+pub(crate) fn redact(url: &Url) -> String {
     let mut shown = format!("{}://{}", url.scheme(), url.host_str().unwrap_or("?"));
     if let Some(port) = url.port() {
         shown.push_str(&format!(":{port}"));

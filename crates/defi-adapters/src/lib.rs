@@ -15,6 +15,7 @@ pub mod multicall;
 mod network;
 pub mod preview;
 pub mod simulate;
+pub mod solana;
 pub mod submit;
 pub mod swap;
 pub mod testing;

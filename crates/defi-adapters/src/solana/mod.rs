@@ -1,0 +1,259 @@
+//! Solana: networks, an RPC client with fail-over, and balances of SOL and SPL tokens (SPL
+//! Token and Token-2022). Like the EVM side, it never holds a key.
+
+use std::{
+    future::Future,
+    sync::atomic::{AtomicUsize, Ordering},
+    time::Duration,
+};
+
+use solana_account_decoder_client_types::UiAccountData;
+use solana_commitment_config::CommitmentConfig;
+use solana_pubkey::Pubkey;
+use solana_rpc_client::nonblocking::rpc_client::RpcClient;
+use solana_rpc_client_api::{client_error::Error as RpcError, request::TokenAccountsFilter};
+use url::Url;
+
+use crate::client::redact;
+
+/// How long one request to one endpoint may take.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A Solana network: its endpoints and, for the public ones, the genesis hash every endpoint
+/// must report (Solana's chain id).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SolanaNetwork {
+    /// Its name: localnet, devnet, testnet or mainnet-beta.
+    pub name: String,
+    /// JSON-RPC endpoints, tried in order.
+    pub rpc_urls: Vec<Url>,
+    /// The genesis hash, when the network is a fixed one.
+    pub genesis_hash: Option<String>,
+}
+
+impl SolanaNetwork {
+    /// The local validator at `rpc_url` (a fresh chain each time: no fixed genesis).
+    pub fn localnet(rpc_url: Url) -> Self {
+        Self { name: "localnet".into(), rpc_urls: vec![rpc_url], genesis_hash: None }
+    }
+
+    /// The public clusters.
+    pub fn builtin() -> Vec<Self> {
+        let network = |name: &str, url: &str, genesis: &str| Self {
+            name: name.into(),
+            // Constant URLs: parsing cannot fail.
+            rpc_urls: Url::parse(url).into_iter().collect(),
+            genesis_hash: Some(genesis.into()),
+        };
+        vec![
+            network(
+                "mainnet-beta",
+                "https://api.mainnet-beta.solana.com",
+                "5eykt4UsFv8P8NJdTREpY1vzqKqZKvdpKuc147dw2N9d",
+            ),
+            network(
+                "devnet",
+                "https://api.devnet.solana.com",
+                "EtWTRABZaYq6iMfeYKouRu166VU2xqa1wcaWoxPkrZBG",
+            ),
+            network(
+                "testnet",
+                "https://api.testnet.solana.com",
+                "4uhcVJyU9pJkvQyS88uRDiswHXSCkY3zQawwpjk2NsNY",
+            ),
+        ]
+    }
+}
+
+/// Errors talking to a Solana network.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SolanaError {
+    /// The network has no RPC URL.
+    #[error("Solana network '{0}' has no RPC URL: add one in the settings")]
+    NoEndpoints(String),
+    /// An endpoint serves another cluster.
+    #[error(
+        "{url} serves another Solana cluster (genesis {got}), not {network}: fix the RPC URL in the settings"
+    )]
+    WrongCluster {
+        /// The network.
+        network: String,
+        /// The endpoint, with any API key hidden.
+        url: String,
+        /// The genesis hash it reported.
+        got: String,
+    },
+    /// No endpoint answered.
+    #[error("no RPC endpoint of {network} answered: {failures}")]
+    Unreachable {
+        /// The network.
+        network: String,
+        /// What each endpoint said.
+        failures: String,
+    },
+    /// The node answered with an error.
+    #[error("the Solana node refused the request: {0}")]
+    Rpc(String),
+}
+
+/// An RPC client over a network's endpoints: a request goes to the endpoint that answered
+/// last, and on a transport failure to the next.
+pub struct SolanaClient {
+    network: SolanaNetwork,
+    clients: Vec<(Url, RpcClient)>,
+    current: AtomicUsize,
+}
+
+impl std::fmt::Debug for SolanaClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SolanaClient").field("network", &self.network.name).finish()
+    }
+}
+
+impl SolanaClient {
+    /// Connects to `network`, checking each endpoint's genesis hash where the network has one.
+    pub async fn connect(network: &SolanaNetwork) -> Result<Self, SolanaError> {
+        if network.rpc_urls.is_empty() {
+            return Err(SolanaError::NoEndpoints(network.name.clone()));
+        }
+        let clients = network
+            .rpc_urls
+            .iter()
+            .map(|url| {
+                let client = RpcClient::new_with_timeout_and_commitment(
+                    url.to_string(),
+                    REQUEST_TIMEOUT,
+                    CommitmentConfig::confirmed(),
+                );
+                (url.clone(), client)
+            })
+            .collect();
+        let client = Self { network: network.clone(), clients, current: AtomicUsize::new(0) };
+        let genesis = client.request(|c| async move { c.get_genesis_hash().await }).await?;
+        if let Some(want) = &network.genesis_hash
+            && genesis.to_string() != *want
+        {
+            let url = redact(&client.clients[client.current.load(Ordering::Relaxed)].0);
+            return Err(SolanaError::WrongCluster {
+                network: network.name.clone(),
+                url,
+                got: genesis.to_string(),
+            });
+        }
+        Ok(client)
+    }
+
+    /// The network.
+    pub fn network(&self) -> &SolanaNetwork {
+        &self.network
+    }
+
+    /// Runs `request` on the current endpoint, failing over to the others when the endpoint
+    /// cannot be reached. An answer from the node (an RPC error) is final.
+    pub async fn request<'a, T, F, Fut>(&'a self, request: F) -> Result<T, SolanaError>
+    where
+        F: Fn(&'a RpcClient) -> Fut,
+        Fut: Future<Output = Result<T, RpcError>>,
+    {
+        let start = self.current.load(Ordering::Relaxed);
+        let mut failures = Vec::new();
+        for step in 0..self.clients.len() {
+            let index = (start + step) % self.clients.len();
+            let (url, client) = &self.clients[index];
+            match request(client).await {
+                Ok(value) => {
+                    self.current.store(index, Ordering::Relaxed);
+                    return Ok(value);
+                }
+                Err(e) if is_transport(&e) => failures.push(format!("{}: {e}", redact(url))),
+                Err(e) => return Err(SolanaError::Rpc(e.to_string())),
+            }
+        }
+        Err(SolanaError::Unreachable {
+            network: self.network.name.clone(),
+            failures: failures.join("; "),
+        })
+    }
+}
+
+fn is_transport(e: &RpcError) -> bool {
+    use solana_rpc_client_api::client_error::ErrorKind;
+    matches!(e.kind(), ErrorKind::Io(_) | ErrorKind::Reqwest(_) | ErrorKind::Middleware(_))
+}
+
+/// One token holding.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct TokenBalance {
+    /// The mint.
+    pub mint: String,
+    /// Its symbol when Vigil knows it; otherwise the mint is shown.
+    pub symbol: Option<String>,
+    /// The token program: `spl-token` or `spl-token-2022`.
+    pub program: String,
+    /// The token account holding it.
+    pub account: String,
+    /// The raw amount.
+    pub raw: u64,
+    /// The mint's decimals.
+    pub decimals: u8,
+    /// The amount in whole units, exactly (`1234.5`).
+    pub amount: String,
+}
+
+/// What one account holds.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SolanaBalances {
+    /// The owner.
+    pub owner: String,
+    /// Lamports.
+    pub lamports: u64,
+    /// SOL, exactly.
+    pub sol: String,
+    /// Its token accounts under both token programs, biggest first within each mint.
+    pub tokens: Vec<TokenBalance>,
+}
+
+/// The SOL and tokens `owner` holds. `symbols` names known mints (mint, symbol).
+pub async fn fetch_balances(
+    client: &SolanaClient,
+    owner: &Pubkey,
+    symbols: &[(String, String)],
+) -> Result<SolanaBalances, SolanaError> {
+    let lamports = client.request(|c| async move { c.get_balance(owner).await }).await?;
+    let mut tokens = Vec::new();
+    for program in [spl_token_interface::id(), spl_token_2022_interface::id()] {
+        let accounts = client
+            .request(|c| async move {
+                c.get_token_accounts_by_owner(owner, TokenAccountsFilter::ProgramId(program)).await
+            })
+            .await?;
+        for keyed in accounts {
+            let UiAccountData::Json(parsed) = &keyed.account.data else { continue };
+            let info = &parsed.parsed["info"];
+            let amount = &info["tokenAmount"];
+            let (Some(mint), Some(raw), Some(decimals)) = (
+                info["mint"].as_str(),
+                amount["amount"].as_str().and_then(|a| a.parse::<u64>().ok()),
+                amount["decimals"].as_u64().and_then(|d| u8::try_from(d).ok()),
+            ) else {
+                continue;
+            };
+            tokens.push(TokenBalance {
+                mint: mint.to_owned(),
+                symbol: symbols.iter().find(|(m, _)| m == mint).map(|(_, s)| s.clone()),
+                program: parsed.program.clone(),
+                account: keyed.pubkey.clone(),
+                raw,
+                decimals,
+                amount: crate::preview::whole(alloy::primitives::U256::from(raw), decimals),
+            });
+        }
+    }
+    Ok(SolanaBalances {
+        owner: owner.to_string(),
+        lamports,
+        sol: crate::preview::whole(alloy::primitives::U256::from(lamports), 9),
+        tokens,
+    })
+}
