@@ -106,6 +106,7 @@ impl App {
         );
         let url = format!("http://127.0.0.1:{port}");
         let started = Instant::now();
+        vigil_defi_adapters::install_tls_provider();
         let client = loop {
             let mut builder = ClientBuilder::rustls().unwrap_or_else(|e| panic!("tls: {e}"));
             match builder.capabilities(caps.clone()).connect(&url).await {

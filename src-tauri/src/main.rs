@@ -11,6 +11,7 @@ mod commands;
 mod watcher;
 
 fn main() {
+    vigil_defi_adapters::install_tls_provider();
     let wallet = match vigil_wallet::Wallet::from_env() {
         Ok(w) => w,
         Err(e) => {

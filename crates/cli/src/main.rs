@@ -185,6 +185,7 @@ enum VaultCommand {
 }
 
 fn main() -> ExitCode {
+    vigil_defi_adapters::install_tls_provider();
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

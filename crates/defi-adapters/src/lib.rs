@@ -22,3 +22,12 @@ pub mod testing;
 
 pub use client::{ChainClient, ClientError, EndpointFailure};
 pub use network::{KnownToken, Network, ProtocolAddresses, ws_of};
+
+/// Names the process's TLS crypto provider (aws-lc-rs). The graph enables two (alloy's HTTP
+/// client uses aws-lc-rs, solana's ring), and then rustls cannot pick one by itself: TLS
+/// clients that rely on the process default (WebSocket, WebDriver) would panic. Binaries call
+/// this first; calling it again does nothing.
+pub fn install_tls_provider() {
+    // Err means a provider is installed already, which is all that is needed.
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+}
