@@ -1,25 +1,81 @@
-//! Solana balances against the real local validator.
+//! Solana against the real local validator: balances, then transfers of SOL and of SPL
+//! tokens through plan → simulate → preview → sign → send → confirm. One validator serves the
+//! whole file (it takes most of the machine), so the checks run in one test, section by
+//! section.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use vigil_defi_adapters::solana::{SolanaClient, SolanaError, SolanaNetwork, fetch_balances};
+use solana_hash::Hash;
+use solana_pubkey::Pubkey;
+use vigil_defi_adapters::solana::{
+    SolanaBalances, SolanaClient, SolanaError, SolanaNetwork, fetch_balances,
+    plan::{SolReview, simulate},
+    submit::{SendError, send_plan},
+    transfer::{mint_info, transfer_sol, transfer_token},
+};
 use vigil_devnet::solana::SolanaValidator;
+use vigil_signer::{DerivationPath, Mnemonic, SoftwareSolanaSigner, SolanaSigner};
 
-/// The anvil mnemonic's first Solana account, m/44'/501'/0'/0'.
-const DEMO: &str = "oeYf6KAJkLYhBuR8CiGc6L4D4Xtfepr85fuDgA9kq96";
+const JUNK: &str = "test test test test test test test test test test test junk";
+
+fn signer(index: u32) -> SoftwareSolanaSigner {
+    let seed = Mnemonic::parse(JUNK).unwrap().to_seed("");
+    SoftwareSolanaSigner::from_seed(&seed, &DerivationPath::solana(index)).unwrap()
+}
+
+fn key(s: &SoftwareSolanaSigner) -> Pubkey {
+    Pubkey::new_from_array(s.pubkey().0)
+}
+
+/// The change the review shows for `owner` in `asset` (raw units), or 0.
+fn change(review: &SolReview, owner: &Pubkey, asset: &str) -> i128 {
+    review
+        .changes
+        .iter()
+        .filter(|c| c.owner == owner.to_string() && c.asset == asset)
+        .map(|c| c.raw)
+        .sum()
+}
+
+fn sol(b: &SolanaBalances) -> i128 {
+    i128::from(b.lamports)
+}
+
+fn token(b: &SolanaBalances, mint: &str) -> i128 {
+    b.tokens.iter().filter(|t| t.mint == mint).map(|t| i128::from(t.raw)).sum()
+}
+
+async fn send(
+    client: &SolanaClient,
+    plan: &vigil_defi_adapters::solana::plan::SolPlan,
+    from: &SoftwareSolanaSigner,
+    first: Option<Hash>,
+) -> Result<vigil_defi_adapters::solana::submit::Sent, SendError<vigil_signer::SignerError>> {
+    send_plan(
+        client,
+        plan,
+        first,
+        |bytes| async move { from.sign_message(&bytes).await.map(|s| s.0) },
+    )
+    .await
+}
 
 #[tokio::test(flavor = "multi_thread")]
-async fn balances_show_sol_and_both_token_programs_with_decimals_and_unknown_mints() {
+async fn balances_transfers_and_previews_on_the_local_validator() {
+    let alice = signer(0);
+    let bob = signer(7); // Not funded: owns nothing yet.
     let dir = tempfile::tempdir().unwrap();
-    let validator = SolanaValidator::start(&dir.path().join("ledger"), &[DEMO.to_owned()]).unwrap();
+    let validator =
+        SolanaValidator::start(&dir.path().join("ledger"), &[alice.pubkey().to_string()]).unwrap();
     let network = SolanaNetwork::localnet(validator.rpc_url().parse().unwrap());
     let client = SolanaClient::connect(&network).await.unwrap();
-    let usdc = &validator.mints()[0];
-    // Vigil knows USDC by name; USDG's mint is shown as is.
+    let (usdc, usdg) = (&validator.mints()[0], &validator.mints()[1]);
     let symbols = vec![(usdc.mint.clone(), "USDC".to_owned())];
-    let balances = fetch_balances(&client, &DEMO.parse().unwrap(), &symbols).await.unwrap();
-    assert_eq!(balances.lamports, 100_000_000_000);
-    assert_eq!(balances.sol, "100");
+
+    // Balances: SOL, and both token programs with the mint's decimals; USDG is unknown to
+    // Vigil, so it is shown by its mint.
+    let balances = fetch_balances(&client, &key(&alice), &symbols).await.unwrap();
+    assert_eq!((balances.lamports, balances.sol.as_str()), (100_000_000_000, "100"));
     let shown: Vec<(Option<&str>, &str, &str, u8)> = balances
         .tokens
         .iter()
@@ -29,19 +85,101 @@ async fn balances_show_sol_and_both_token_programs_with_decimals_and_unknown_min
         shown,
         [(Some("USDC"), "spl-token", "10000", 6), (None, "spl-token-2022", "1000", 6)]
     );
-    assert_eq!(balances.tokens[1].mint, validator.mints()[1].mint);
 
-    // An endpoint of another cluster is refused: the local chain is not mainnet-beta.
+    // SOL: the preview's changes are exactly what happens, fee included.
+    let plan = transfer_sol(key(&alice), &bob.pubkey().to_string(), "1.5").unwrap();
+    let review = simulate(&client, &plan, &symbols).await.unwrap();
+    assert_eq!(review.error, None, "{:?}", review.logs);
+    assert_eq!(change(&review, &key(&bob), "SOL"), 1_500_000_000);
+    assert_eq!(change(&review, &key(&alice), "SOL"), -1_500_000_000 - i128::from(review.fee));
+    assert!(review.fee > 0);
+    let sent = send(&client, &plan, &alice, None).await.unwrap();
+    assert_eq!(sent.attempts, 1);
+    let after = fetch_balances(&client, &key(&alice), &symbols).await.unwrap();
+    assert_eq!(sol(&after) - sol(&balances), change(&review, &key(&alice), "SOL"));
+    let bob_sol = fetch_balances(&client, &key(&bob), &symbols).await.unwrap();
+    assert_eq!(bob_sol.lamports, 1_500_000_000);
+
+    // SPL tokens of both programs to an account that has none: its associated token account
+    // is created, the preview shows the rent, and the balances end as previewed.
+    for (mint, symbol) in [(usdc, "USDC"), (usdg, usdg.mint.as_str())] {
+        let info = mint_info(&client, &mint.mint.parse().unwrap()).await.unwrap();
+        let before = fetch_balances(&client, &key(&alice), &symbols).await.unwrap();
+        let plan =
+            transfer_token(&client, key(&alice), &bob.pubkey().to_string(), &info, symbol, "250.5")
+                .await
+                .unwrap();
+        assert!(plan.warnings.iter().any(|w| w.contains("creates it")), "{:?}", plan.warnings);
+        let review = simulate(&client, &plan, &symbols).await.unwrap();
+        assert_eq!(review.error, None, "{:?}", review.logs);
+        assert_eq!(change(&review, &key(&bob), symbol), 250_500_000);
+        assert_eq!(change(&review, &key(&alice), symbol), -250_500_000);
+        assert!(review.rent > 2_000_000, "an associated token account's rent: {}", review.rent);
+        assert_eq!(
+            change(&review, &key(&alice), "SOL"),
+            -i128::from(review.fee) - i128::from(review.rent),
+            "the payer pays the fee and the rent"
+        );
+        send(&client, &plan, &alice, None).await.unwrap();
+        let after = fetch_balances(&client, &key(&alice), &symbols).await.unwrap();
+        assert_eq!(token(&after, &mint.mint) - token(&before, &mint.mint), -250_500_000);
+        assert_eq!(sol(&after) - sol(&before), change(&review, &key(&alice), "SOL"));
+        let bob_now = fetch_balances(&client, &key(&bob), &symbols).await.unwrap();
+        assert_eq!(token(&bob_now, &mint.mint), 250_500_000);
+        // A second transfer finds the account and creates nothing.
+        let again =
+            transfer_token(&client, key(&alice), &bob.pubkey().to_string(), &info, symbol, "1")
+                .await
+                .unwrap();
+        assert_eq!(again.instructions.len(), 1);
+    }
+
+    // More SOL than the account has: the preview shows the program error and logs, and the
+    // node refuses to send it.
+    let plan = transfer_sol(key(&bob), &alice.pubkey().to_string(), "1000").unwrap();
+    let review = simulate(&client, &plan, &symbols).await.unwrap();
+    let error = review.error.clone().expect("the simulation fails");
+    assert!(
+        error.contains("custom program error: 0x1") || error.contains("insufficient"),
+        "{error}"
+    );
+    assert!(review.logs.iter().any(|l| l.contains("insufficient lamports")), "{:?}", review.logs);
+    let before = fetch_balances(&client, &key(&bob), &symbols).await.unwrap();
+    assert!(matches!(send(&client, &plan, &bob, None).await, Err(SendError::Failed(_))));
+    assert_eq!(
+        fetch_balances(&client, &key(&bob), &symbols).await.unwrap().lamports,
+        before.lamports
+    );
+
+    // A blockhash the node does not know (expired): replaced, signed again, sent.
+    let plan = transfer_sol(key(&alice), &bob.pubkey().to_string(), "0.25").unwrap();
+    let sent = send(&client, &plan, &alice, Some(Hash::new_from_array([7; 32]))).await.unwrap();
+    assert_eq!(sent.attempts, 2, "the stale blockhash was refreshed once");
+
+    // Bad input is refused before anything is signed.
+    let e = transfer_sol(key(&alice), "not-base58-0OIl", "1").unwrap_err();
+    assert!(matches!(e, SolanaError::BadAddress(_)), "{e}");
+    let e = transfer_sol(key(&alice), &bob.pubkey().to_string(), "0.0000000001").unwrap_err();
+    assert!(e.to_string().contains("decimals"), "{e}");
+    let info = mint_info(&client, &usdc.mint.parse().unwrap()).await.unwrap();
+    let e =
+        transfer_token(&client, key(&alice), &bob.pubkey().to_string(), &info, "USDC", "1.0000001")
+            .await
+            .unwrap_err();
+    assert!(e.to_string().contains("more decimals than USDC allows (6)"), "{e}");
+    // An off-curve (program-derived) recipient is allowed with a warning.
+    let pda = spl_associated_token_account_interface::address::get_associated_token_address(
+        &key(&alice),
+        &usdc.mint.parse().unwrap(),
+    );
+    let plan = transfer_sol(key(&alice), &pda.to_string(), "0.1").unwrap();
+    assert!(plan.warnings[0].contains("not a wallet address"), "{:?}", plan.warnings);
+    // Another cluster's endpoint is refused; a dead endpoint is failed over.
     let mut wrong = SolanaNetwork::builtin().remove(0);
     wrong.rpc_urls = network.rpc_urls.clone();
-    let e = SolanaClient::connect(&wrong).await.unwrap_err();
-    assert!(matches!(e, SolanaError::WrongCluster { .. }), "{e:?}");
-    // A dead endpoint first: the client fails over to the live one.
+    assert!(matches!(SolanaClient::connect(&wrong).await, Err(SolanaError::WrongCluster { .. })));
     let mut failover = network.clone();
     failover.rpc_urls.insert(0, "http://127.0.0.1:9".parse().unwrap());
     let client = SolanaClient::connect(&failover).await.unwrap();
-    assert_eq!(
-        fetch_balances(&client, &DEMO.parse().unwrap(), &[]).await.unwrap().lamports,
-        100_000_000_000
-    );
+    assert!(fetch_balances(&client, &key(&alice), &[]).await.unwrap().lamports > 0);
 }

@@ -16,6 +16,10 @@ use url::Url;
 
 use crate::client::redact;
 
+pub mod plan;
+pub mod submit;
+pub mod transfer;
+
 /// How long one request to one endpoint may take.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -95,6 +99,23 @@ pub enum SolanaError {
     /// The node answered with an error.
     #[error("the Solana node refused the request: {0}")]
     Rpc(String),
+    /// Not a base58 public key.
+    #[error("'{0}' is not a Solana address: expected 32 bytes in base58 (32 to 44 characters)")]
+    BadAddress(String),
+    /// An amount that cannot be sent.
+    #[error("{0}")]
+    BadAmount(String),
+    /// The address is not a token mint.
+    #[error("{0} is not a token mint on this network")]
+    NotAMint(String),
+    /// The sender holds none of that token.
+    #[error("{owner} has no {token} account: there is nothing to send")]
+    NoTokenAccount {
+        /// The sender.
+        owner: String,
+        /// The token.
+        token: String,
+    },
 }
 
 /// An RPC client over a network's endpoints: a request goes to the endpoint that answered
