@@ -7,6 +7,8 @@ SHELL := bash
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/vigil/target
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 export TRUNK_OFFLINE := true
+# Incremental caches only help an edit-compile loop; here they cost gigabytes per build.
+export CARGO_INCREMENTAL ?= 0
 # Cargo shares a workspace crate's build between checkouts of the same code at other paths, so a
 # path compiled into a binary may be another checkout's: name this checkout's npm packages.
 export VIGIL_NODE_MODULES := $(CURDIR)/node_modules
@@ -18,7 +20,7 @@ E2E_APP := $(CARGO_TARGET_DIR)/e2e/vigil-desktop
 export VIGIL_APP_BINARY := $(E2E_APP)
 export VIGIL_SCREENSHOT_DIR ?= $(CARGO_TARGET_DIR)/screenshots
 
-.PHONY: run test setup lint unit e2e-app deb dev
+.PHONY: run test prune setup lint unit e2e-app deb dev
 
 ## Set up, start the local devnet (in the background; `vigil devnet down` stops it), start Vigil.
 run: setup e2e-app
@@ -26,8 +28,13 @@ run: setup e2e-app
 	$(E2E_APP)
 
 ## Set up and run every check and test: fmt, clippy, unit, integration and end-to-end.
-test: setup lint e2e-app
+test: prune setup lint e2e-app
 	scripts/desktop-session.sh cargo nextest run --workspace --no-fail-fast
+
+## Drop stale build artifacts, which cargo never deletes, so the shared build directory
+## cannot fill the disk.
+prune:
+	python3 scripts/prune-target.py $(CARGO_TARGET_DIR)
 
 setup:
 	scripts/setup.sh
