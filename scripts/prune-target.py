@@ -2,10 +2,12 @@
 """Keeps the persistent build directory from filling the disk.
 
 Every change to a crate's dependencies gives its artifacts a new hash, and cargo never deletes
-the old ones: on this project the directory grew past 60 GB in a day. This keeps the newest
-two artifacts of each name and kind in target/*/deps (two, because a crate can be live in two
-configurations, e.g. as a normal and as a dev dependency), and drops incremental caches.
-Anything removed that is still needed is rebuilt by cargo.
+the old ones: on this project the directory grew past 60 GB in a day. Most of it is
+old test binaries and programs (hundreds of MB each). In target/*/deps this keeps the newest
+three executables of each name and drops incremental caches. Libraries are left alone: a crate
+is live in many configurations at once (built, checked by clippy, for build scripts, for the
+wasm UI's macros...), and pruning them only makes cargo rebuild them. Anything removed that
+is still needed is rebuilt by cargo.
 
 Usage: scripts/prune-target.py TARGET_DIR
 """
@@ -23,9 +25,11 @@ for profile in ("debug", "release"):
         if m:
             path = os.path.join(deps, name)
             groups[(m.group(1), m.group(3) or "")].append((os.path.getmtime(path), path))
-    for files in groups.values():
+    for (_, ext), files in groups.items():
         files.sort(reverse=True)
-        for _, path in files[2:]:
+        if ext != "" or not os.access(files[0][1], os.X_OK):
+            continue
+        for _, path in files[3:]:
             try:
                 freed += os.path.getsize(path)
                 os.remove(path)
