@@ -10,6 +10,7 @@ use solana_pubkey::Pubkey;
 use vigil_defi_adapters::solana::{
     SolanaBalances, SolanaClient, SolanaError, SolanaNetwork, fetch_balances,
     plan::{SolReview, simulate},
+    stake::{StakeState, deactivate, list_stakes, stake, withdraw},
     submit::{SendError, send_plan},
     transfer::{mint_info, transfer_sol, transfer_token},
 };
@@ -155,6 +156,52 @@ async fn balances_transfers_and_previews_on_the_local_validator() {
     let plan = transfer_sol(key(&alice), &bob.pubkey().to_string(), "0.25").unwrap();
     let sent = send(&client, &plan, &alice, Some(Hash::new_from_array([7; 32]))).await.unwrap();
     assert_eq!(sent.attempts, 2, "the stale blockhash was refreshed once");
+
+    // Staking: create and delegate, deactivate, withdraw; the list follows each step.
+    let votes = client.request(|c| async move { c.get_vote_accounts().await }).await.unwrap();
+    let vote = votes.current[0].vote_pubkey.clone();
+    let before = fetch_balances(&client, &key(&alice), &symbols).await.unwrap();
+    let plan = stake(&client, key(&alice), &vote, "10").await.unwrap();
+    let review = simulate(&client, &plan, &symbols).await.unwrap();
+    assert_eq!(review.error, None, "{:?}", review.logs);
+    send(&client, &plan, &alice, None).await.unwrap();
+    let stakes = list_stakes(&client, &key(&alice)).await.unwrap();
+    assert_eq!(stakes.len(), 1, "{stakes:?}");
+    let account = stakes[0].clone();
+    assert_eq!(account.validator.as_deref(), Some(vote.as_str()));
+    assert_eq!(account.state, StakeState::Activating);
+    assert!(account.lamports > 10_000_000_000, "10 SOL and the rent reserve: {}", account.lamports);
+    let after = fetch_balances(&client, &key(&alice), &symbols).await.unwrap();
+    assert_eq!(sol(&after) - sol(&before), change(&review, &key(&alice), "SOL"), "as previewed");
+    assert_eq!(
+        sol(&before) - sol(&after),
+        i128::from(account.lamports) + i128::from(review.fee),
+        "the wallet paid the stake, its reserve and the fee"
+    );
+    // A second stake gets the next address.
+    let second = stake(&client, key(&alice), &vote, "1").await.unwrap();
+    assert!(second.summary.contains("new stake account"), "{}", second.summary);
+    assert!(!second.summary.contains(&account.address), "{}", second.summary);
+
+    send(&client, &deactivate(key(&alice), &account.address).unwrap(), &alice, None).await.unwrap();
+    let stakes = list_stakes(&client, &key(&alice)).await.unwrap();
+    assert!(
+        matches!(stakes[0].state, StakeState::Inactive | StakeState::Deactivating),
+        "{stakes:?}"
+    );
+    // Deactivated in the epoch it was delegated, it never became active: all withdrawable.
+    let plan = withdraw(&client, key(&alice), &account.address, None).await.unwrap();
+    let review = simulate(&client, &plan, &symbols).await.unwrap();
+    assert_eq!(review.error, None, "{:?}", review.logs);
+    assert_eq!(
+        change(&review, &key(&alice), "SOL"),
+        i128::from(account.lamports) - i128::from(review.fee)
+    );
+    send(&client, &plan, &alice, None).await.unwrap();
+    assert!(list_stakes(&client, &key(&alice)).await.unwrap().is_empty(), "the account is closed");
+    // Not a vote account.
+    let e = stake(&client, key(&alice), &bob.pubkey().to_string(), "1").await.unwrap_err();
+    assert!(e.to_string().contains("not a vote account"), "{e}");
 
     // Bad input is refused before anything is signed.
     let e = transfer_sol(key(&alice), "not-base58-0OIl", "1").unwrap_err();

@@ -17,6 +17,7 @@ use url::Url;
 use crate::client::redact;
 
 pub mod plan;
+pub mod stake;
 pub mod submit;
 pub mod transfer;
 
