@@ -17,6 +17,7 @@ use zeroize::Zeroizing;
 
 mod ledger;
 mod lend;
+mod sol;
 mod watch;
 
 #[derive(Parser)]
@@ -67,6 +68,11 @@ enum Command {
     },
     /// Watch positions every block and raise alerts before liquidation (no window needed).
     Watch(watch::WatchArgs),
+    /// Solana: balances, transfers of SOL and tokens, and native staking, previewed first.
+    Sol {
+        #[command(subcommand)]
+        command: sol::SolCommand,
+    },
     /// Use a Ledger: devices, doctor, addresses, accounts, signing a message, adding accounts.
     Ledger {
         #[command(subcommand)]
@@ -215,6 +221,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Lend { command } => block_on(lend::run(command))?,
         Command::Watch(args) => block_on(watch::run(args))?,
         Command::Ledger { command } => block_on(ledger::run(command))?,
+        Command::Sol { command } => block_on(sol::run(command))?,
         Command::Devnet { command } => block_on(devnet(command))?,
     }
     Ok(())
@@ -382,18 +389,7 @@ async fn confirm_and_execute(
             "not signed: the preview has a danger finding; re-run with --accept-risk to sign anyway"
         );
     }
-    if !args.yes {
-        if !io::stdin().is_terminal() {
-            bail!("not signed: pass --yes to sign without a confirmation prompt");
-        }
-        eprint!("Sign and send? [y/N] ");
-        io::stderr().flush()?;
-        let mut answer = String::new();
-        io::stdin().read_line(&mut answer)?;
-        if !answer.trim().eq_ignore_ascii_case("y") {
-            bail!("not signed");
-        }
-    }
+    confirm(args.yes)?;
     let wallet = Wallet::from_env()?;
     let address = account.to_checksum(None);
     let signer: Box<dyn vigil_signer::EvmSigner> =
@@ -428,6 +424,24 @@ async fn confirm_and_execute(
         } else {
             println!("{}", r.transaction_hash)
         }
+    }
+    Ok(())
+}
+
+/// Asks "Sign and send?" unless `yes`; without a terminal to ask on, refuses.
+fn confirm(yes: bool) -> Result<()> {
+    if yes {
+        return Ok(());
+    }
+    if !io::stdin().is_terminal() {
+        bail!("not signed: pass --yes to sign without a confirmation prompt");
+    }
+    eprint!("Sign and send? [y/N] ");
+    io::stderr().flush()?;
+    let mut answer = String::new();
+    io::stdin().read_line(&mut answer)?;
+    if !answer.trim().eq_ignore_ascii_case("y") {
+        bail!("not signed");
     }
     Ok(())
 }

@@ -232,7 +232,29 @@ impl<K: Keychain> Wallet<K> {
         address: &str,
         password: &Password,
     ) -> Result<vigil_signer::SoftwareEvmSigner, WalletError> {
-        let account = self.account(Chain::Ethereum, address)?;
+        let (seed, path) = self.software_key(Chain::Ethereum, address, password)?;
+        Ok(vigil_signer::SoftwareEvmSigner::from_seed(&seed, &path)?)
+    }
+
+    /// The software signer of the Solana account `address`, unlocking its vault with
+    /// `password`.
+    pub fn solana_signer(
+        &self,
+        address: &str,
+        password: &Password,
+    ) -> Result<vigil_signer::SoftwareSolanaSigner, WalletError> {
+        let (seed, path) = self.software_key(Chain::Solana, address, password)?;
+        Ok(vigil_signer::SoftwareSolanaSigner::from_seed(&seed, &path)?)
+    }
+
+    /// The seed and path of the software account `address` on `chain`.
+    fn software_key(
+        &self,
+        chain: Chain,
+        address: &str,
+        password: &Password,
+    ) -> Result<(vigil_signer::Seed, DerivationPath), WalletError> {
+        let account = self.account(chain, address)?;
         let (SignerKind::Software { vault }, Some(path)) = (&account.signer, &account.path) else {
             return Err(match account.signer {
                 SignerKind::Watch => WalletError::WatchOnly(account.address),
@@ -240,7 +262,7 @@ impl<K: Keychain> Wallet<K> {
             });
         };
         let unlocked = self.vault.unlock(vault, password)?;
-        Ok(vigil_signer::SoftwareEvmSigner::from_seed(&unlocked.seed(), path)?)
+        Ok((unlocked.seed(), path.clone()))
     }
 
     /// Changes the password of the vault `name`.

@@ -34,12 +34,48 @@ pub struct SolanaNetwork {
     pub rpc_urls: Vec<Url>,
     /// The genesis hash, when the network is a fixed one.
     pub genesis_hash: Option<String>,
+    /// Tokens Vigil knows by symbol here: (mint, symbol).
+    pub tokens: Vec<(String, String)>,
 }
 
 impl SolanaNetwork {
-    /// The local validator at `rpc_url` (a fresh chain each time: no fixed genesis).
+    /// The local validator at `rpc_url` (a fresh chain each time: no fixed genesis), with
+    /// the demo mints `tools/solana-validator` creates.
     pub fn localnet(rpc_url: Url) -> Self {
-        Self { name: "localnet".into(), rpc_urls: vec![rpc_url], genesis_hash: None }
+        Self {
+            name: "localnet".into(),
+            rpc_urls: vec![rpc_url],
+            genesis_hash: None,
+            tokens: vec![
+                ("AdtfQR4AqFS2nTEzLZiE63nCmrFfJrU6NRnvn5wzArkX".into(), "USDC".into()),
+                ("DQ7awV6KrPUZojhVGJ6oUt8HkZp56LMZjR9VysA4yFa1".into(), "USDG".into()),
+            ],
+        }
+    }
+
+    /// The network called `name` (localnet, devnet, testnet, mainnet-beta), its endpoints
+    /// replaced by `rpc_urls` when any are given. The local validator listens on
+    /// 127.0.0.1:8899 unless told otherwise.
+    pub fn named(name: &str, rpc_urls: Vec<Url>) -> Option<Self> {
+        let mut network = if name == "localnet" {
+            Self::localnet(Url::parse("http://127.0.0.1:8899").ok()?)
+        } else {
+            Self::builtin().into_iter().find(|n| n.name == name)?
+        };
+        if !rpc_urls.is_empty() {
+            network.rpc_urls = rpc_urls;
+        }
+        Some(network)
+    }
+
+    /// The mint of `symbol_or_mint` here, and the symbol to show.
+    pub fn token(&self, symbol_or_mint: &str) -> (String, String) {
+        let wanted = symbol_or_mint.trim();
+        self.tokens
+            .iter()
+            .find(|(mint, symbol)| symbol.eq_ignore_ascii_case(wanted) || mint == wanted)
+            .cloned()
+            .unwrap_or_else(|| (wanted.to_owned(), wanted.to_owned()))
     }
 
     /// The public clusters.
@@ -49,13 +85,19 @@ impl SolanaNetwork {
             // Constant URLs: parsing cannot fail.
             rpc_urls: Url::parse(url).into_iter().collect(),
             genesis_hash: Some(genesis.into()),
+            tokens: Vec::new(),
         };
+        let mut mainnet = network(
+            "mainnet-beta",
+            "https://api.mainnet-beta.solana.com",
+            "5eykt4UsFv8P8NJdTREpY1vzqKqZKvdpKuc147dw2N9d",
+        );
+        mainnet.tokens = vec![
+            ("EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v".into(), "USDC".into()),
+            ("Es9vMFrzaCERmJfrF4H2FYD4KCoNkY11McCe8BenwNYB".into(), "USDT".into()),
+        ];
         vec![
-            network(
-                "mainnet-beta",
-                "https://api.mainnet-beta.solana.com",
-                "5eykt4UsFv8P8NJdTREpY1vzqKqZKvdpKuc147dw2N9d",
-            ),
+            mainnet,
             network(
                 "devnet",
                 "https://api.devnet.solana.com",

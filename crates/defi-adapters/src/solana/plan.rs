@@ -64,8 +64,12 @@ pub struct SolReview {
     pub changes: Vec<SolChange>,
     /// The fee in lamports.
     pub fee: u64,
+    /// The fee in SOL.
+    pub fee_sol: String,
     /// Lamports set aside as rent for accounts the plan creates (recoverable when closed).
     pub rent: u64,
+    /// The rent in SOL.
+    pub rent_sol: String,
     /// Warnings to show before signing.
     pub warnings: Vec<String>,
     /// Why it would fail, if it would.
@@ -162,7 +166,9 @@ pub async fn simulate(
         summary: plan.summary.clone(),
         changes,
         fee,
+        fee_sol: whole(alloy::primitives::U256::from(fee), 9),
         rent,
+        rent_sol: whole(alloy::primitives::U256::from(rent), 9),
         warnings: plan.warnings.clone(),
         error: result.err.map(|e| e.to_string()),
         logs: result.logs.unwrap_or_default(),
