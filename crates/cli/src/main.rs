@@ -102,6 +102,13 @@ enum DevnetCommand {
         #[arg(long, default_value_t = vigil_devnet::DEFAULT_PORT)]
         port: u16,
     },
+    /// Run the local Solana validator in the foreground until Ctrl-C (its ledger is kept), with
+    /// the demo accounts funded in SOL, USDC and USDG. `vigil sol` uses it by default.
+    Solana {
+        /// The RPC port (127.0.0.1 only).
+        #[arg(long, default_value_t = vigil_devnet::solana::DEFAULT_RPC_PORT)]
+        port: u16,
+    },
     /// Save the devnet's state and stop it.
     Down,
     /// Forget all changes: restart from the freshly deployed snapshot.
@@ -646,6 +653,21 @@ async fn devnet(command: DevnetCommand) -> Result<()> {
             tokio::signal::ctrl_c().await?;
             devnet.stop().await?;
             eprintln!("Devnet stopped; its state is saved.");
+        }
+        DevnetCommand::Solana { port } => {
+            let dir = paths.data_dir.join("devnet");
+            std::fs::create_dir_all(&dir)?;
+            let fund: Vec<String> =
+                vigil_devnet::solana::DEMO_ACCOUNTS.iter().map(|a| (*a).to_owned()).collect();
+            let mut validator = vigil_devnet::solana::SolanaValidator::start_on(
+                &dir.join("solana-ledger"),
+                &fund,
+                Some(port),
+            )?;
+            println!("{}", validator.rpc_url());
+            eprintln!("Local Solana validator running; Ctrl-C stops it (its ledger is kept).");
+            tokio::signal::ctrl_c().await?;
+            validator.stop();
         }
         DevnetCommand::Down => {
             if daemon::down(&options(vigil_devnet::DEFAULT_PORT)).await? {

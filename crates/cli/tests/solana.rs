@@ -133,3 +133,45 @@ fn a_ledger_account_sends_sol_confirmed_on_the_device() {
     let o = run(&["sol", "balance", "--account", BOB, "--json", "--rpc-url", &url]);
     assert_eq!(json(&o)["sol"], "2");
 }
+
+#[test]
+fn devnet_solana_runs_the_local_validator_with_the_demo_accounts() {
+    let env = Env::new("sol-devnet");
+    let port = (20_000..60_000)
+        .step_by(97)
+        .find(|p| {
+            (*p..p + 45).all(|q| {
+                std::net::TcpListener::bind(("127.0.0.1", q)).is_ok()
+                    && std::net::UdpSocket::bind(("127.0.0.1", q)).is_ok()
+            })
+        })
+        .unwrap();
+    let mut child = env
+        .command(&["devnet", "solana", "--port", &port.to_string()])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    let url = format!("http://127.0.0.1:{port}");
+    assert_eq!(line.trim(), url);
+    for demo in [ALICE, "CqMbRgMuEhQi9BUS8xP44Wk5nENm48FqJnfjEi4eNb1k"] {
+        let o = env.vigil(&["sol", "balance", "--account", demo, "--json", "--rpc-url", &url]);
+        let balance = json(&o);
+        assert_eq!(balance["sol"], "100", "{balance}");
+        assert_eq!(balance["tokens"][0]["amount"], "10000", "{balance}");
+    }
+    // Its ledger is kept in the data directory.
+    assert!(env.home.path().join("data/devnet/solana-ledger").is_dir());
+    // Ctrl-C stops it.
+    let _ = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while child.try_wait().unwrap().is_none() {
+        assert!(std::time::Instant::now() < deadline, "the validator did not stop");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}

@@ -21,6 +21,16 @@ const START_TIMEOUT: Duration = Duration::from_secs(120);
 /// Ports the validator takes for gossip, TPU, repair and the like, above its RPC port.
 const DYNAMIC_PORTS: u16 = 40;
 
+/// The Solana accounts of the demo recovery phrase (`test test … junk`), m/44'/501'/i'/0'
+/// for i = 0, 1, 2: the local validator funds them.
+pub const DEMO_ACCOUNTS: [&str; 3] = [
+    "oeYf6KAJkLYhBuR8CiGc6L4D4Xtfepr85fuDgA9kq96",
+    "AqynRZwvVqUPRwRJXvm6odUb3t93fDjnWe3p6BeuUFxD",
+    "CqMbRgMuEhQi9BUS8xP44Wk5nENm48FqJnfjEi4eNb1k",
+];
+/// The local validator's usual RPC port.
+pub const DEFAULT_RPC_PORT: u16 = 8899;
+
 /// A token the demo accounts hold.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DemoMint {
@@ -71,14 +81,33 @@ pub struct SolanaValidator {
 
 impl SolanaValidator {
     /// Starts a validator whose ledger lives in `ledger` (a fresh directory starts a fresh
-    /// chain), funding each of `fund` (base58 public keys), on free loopback ports.
+    /// chain, an existing one carries on), funding each of `fund` (base58 public keys) on a
+    /// fresh chain, on free loopback ports.
     pub fn start(ledger: &Path, fund: &[String]) -> Result<Self, DevnetError> {
+        Self::start_on(ledger, fund, None)
+    }
+
+    /// [`SolanaValidator::start`] with the RPC on `rpc_port` (the faucet on the port after
+    /// the pubsub one, the other ports above), when given.
+    pub fn start_on(
+        ledger: &Path,
+        fund: &[String],
+        rpc_port: Option<u16>,
+    ) -> Result<Self, DevnetError> {
         let binary = validator_binary()?;
         let log = std::fs::File::create(ledger.with_extension("log")).ok();
         // Another process may take a port between the check and the start: try a few ranges.
         let mut last = String::new();
-        for attempt in 0..5u16 {
-            let Some(base) = free_range(attempt) else { continue };
+        let attempts = if rpc_port.is_some() { 1 } else { 5u16 };
+        for attempt in 0..attempts {
+            let base = match rpc_port {
+                Some(port) if range_free(port) => port,
+                Some(port) => return Err(DevnetError::PortInUse(port)),
+                None => match free_range(attempt) {
+                    Some(base) => base,
+                    None => continue,
+                },
+            };
             let mut args = vec![
                 "--ledger".to_owned(),
                 ledger.display().to_string(),
@@ -168,9 +197,15 @@ fn free_range(attempt: u16) -> Option<u16> {
     let slots = 40_000 / span;
     let slot = (std::process::id() as u16).wrapping_add(attempt.wrapping_mul(7919)) % slots;
     let base = 20_000 + slot * span;
-    let all_free = (base..base + span).all(|port| {
+    range_free(base).then_some(base)
+}
+
+/// Whether the ports from `base` (RPC, pubsub, faucet, then the dynamic ones) are free on
+/// loopback, for TCP and UDP.
+fn range_free(base: u16) -> bool {
+    let span = 3 + DYNAMIC_PORTS + 1;
+    (base..base.saturating_add(span)).all(|port| {
         TcpListener::bind(("127.0.0.1", port)).is_ok()
             && UdpSocket::bind(("127.0.0.1", port)).is_ok()
-    });
-    all_free.then_some(base)
+    })
 }
