@@ -73,6 +73,15 @@ enum Command {
         #[command(subcommand)]
         command: sol::SolCommand,
     },
+    /// Your transactions, newest first: pending ones and what became of the others.
+    Activity {
+        /// Only transactions that are not final yet.
+        #[arg(long)]
+        pending: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Use a Ledger: devices, doctor, addresses, accounts, signing a message, adding accounts.
     Ledger {
         #[command(subcommand)]
@@ -229,6 +238,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Watch(args) => block_on(watch::run(args))?,
         Command::Ledger { command } => block_on(ledger::run(command))?,
         Command::Sol { command } => block_on(sol::run(command))?,
+        Command::Activity { pending, json } => activity(pending, json)?,
         Command::Devnet { command } => block_on(devnet(command))?,
     }
     Ok(())
@@ -421,9 +431,20 @@ async fn confirm_and_execute(
             eprintln!("mined   {} in block {block}", plan.steps[step].label)
         }
     };
-    let receipts =
-        vigil_wallet::execute::execute(client, plan, simulation, signer.as_ref(), &mut report)
-            .await?;
+    // Every signed transaction is journaled before it is broadcast.
+    let db = vigil_wallet::db::Database::open(&vigil_wallet::db::Database::file(
+        &wallet.paths().data_dir,
+    ))?;
+    let journal = vigil_wallet::execute::Journal { db: &db, network: &args.network };
+    let receipts = vigil_wallet::execute::execute_journaled(
+        client,
+        plan,
+        simulation,
+        signer.as_ref(),
+        journal,
+        &mut report,
+    )
+    .await?;
     for r in &receipts {
         // With --json, stdout holds the preview alone.
         if args.json {
@@ -431,6 +452,32 @@ async fn confirm_and_execute(
         } else {
             println!("{}", r.transaction_hash)
         }
+    }
+    Ok(())
+}
+
+/// Prints the transaction journal.
+fn activity(pending: bool, json: bool) -> Result<()> {
+    let paths = vigil_wallet::Paths::from_env()?;
+    let db = vigil_wallet::db::Database::open(&vigil_wallet::db::Database::file(&paths.data_dir))?;
+    let entries = db.journal(None, pending, 200)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&entries)?);
+        return Ok(());
+    }
+    if entries.is_empty() {
+        eprintln!("No transactions yet.");
+    }
+    for e in entries {
+        let status = serde_json::to_value(e.status)?;
+        println!(
+            "{:<10} {:<8} nonce {:<4} {}  {}",
+            status.as_str().unwrap_or_default(),
+            e.network,
+            e.nonce,
+            e.hash,
+            e.label
+        );
     }
     Ok(())
 }

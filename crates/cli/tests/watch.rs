@@ -112,3 +112,86 @@ fn watch_with_nothing_to_watch_says_what_to_do() {
     assert!(!o.status.success());
     assert!(err(&o).contains("--account"), "{}", err(&o));
 }
+
+/// The devnet's JSON-RPC, for what no `vigil` command does (holding blocks back).
+fn anvil(env: &Env, method: &str, params: serde_json::Value) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        use alloy::providers::Provider;
+        let provider = vigil_devnet::provider(&format!("http://127.0.0.1:{}", env.port)).unwrap();
+        let _: serde_json::Value =
+            provider.raw_request(method.to_owned().into(), params).await.unwrap();
+    });
+}
+
+#[test]
+fn a_transaction_survives_vigil_being_killed_between_broadcast_and_receipt() {
+    require_session();
+    let env = Env::new("crash");
+    env.import_junk("hunter2hunter2");
+    assert!(env.vigil(&["devnet", "up"]).status.success());
+    // Blocks are held back: the swap is broadcast but not mined.
+    anvil(&env, "evm_setAutomine", serde_json::json!([false]));
+    let mut swap = env
+        .command(&[
+            "swap",
+            "--from",
+            "ETH",
+            "--to",
+            "USDC",
+            "--amount",
+            "1",
+            "--yes",
+            "--password-stdin",
+        ])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut swap.stdin.take().unwrap(), b"hunter2hunter2\n").unwrap();
+    let (tx, lines) = mpsc::channel();
+    let stderr = swap.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    loop {
+        let line = lines.recv_timeout(Duration::from_secs(60)).expect("the swap was sent");
+        if line.starts_with("sent") {
+            break;
+        }
+    }
+    // Killed between broadcast and receipt, as by a crash or a power cut.
+    swap.kill().unwrap();
+    swap.wait().unwrap();
+
+    let o = env.vigil(&["activity", "--json"]);
+    let activity: serde_json::Value = serde_json::from_str(&support::out(&o)).unwrap();
+    assert_eq!(activity.as_array().unwrap().len(), 1, "{activity}");
+    assert_eq!(activity[0]["status"], "pending", "{activity}");
+    assert!(activity[0]["label"].as_str().unwrap().starts_with("Swap"), "{activity}");
+    let hash = activity[0]["hash"].as_str().unwrap().to_owned();
+
+    // On the next start the watcher follows it from the journal to its final state.
+    anvil(&env, "evm_setAutomine", serde_json::json!([true]));
+    anvil(&env, "evm_mine", serde_json::json!([]));
+    let watcher = Watcher::start(&env);
+    let mut seen = false;
+    for _ in 0..10 {
+        let Some(alert) = watcher.next_alert(30) else { break };
+        if alert.to_string().contains(&hash) {
+            assert!(alert.to_string().contains("confirmed"), "{alert}");
+            seen = true;
+            break;
+        }
+    }
+    watcher.stop();
+    assert!(seen, "the watcher reported the journaled transaction");
+    let o = env.vigil(&["activity", "--json"]);
+    let activity: serde_json::Value = serde_json::from_str(&support::out(&o)).unwrap();
+    assert_eq!(activity[0]["status"], "confirmed", "{activity}");
+    let o = env.vigil(&["activity", "--pending", "--json"]);
+    assert_eq!(support::out(&o).trim(), "[]");
+}

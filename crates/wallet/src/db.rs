@@ -31,7 +31,8 @@ pub enum DbError {
 }
 
 /// Migrations, in order; `PRAGMA user_version` is how many ran.
-const MIGRATIONS: &[&str] = &["CREATE TABLE alert_state (
+const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE alert_state (
         key TEXT PRIMARY KEY,
         state TEXT NOT NULL,
         updated_at INTEGER NOT NULL
@@ -45,7 +46,99 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE alert_state (
         at INTEGER NOT NULL,
         alert TEXT NOT NULL
     );
-    CREATE INDEX alert_history_key ON alert_history (key, at);"];
+    CREATE INDEX alert_history_key ON alert_history (key, at);",
+    // The transaction journal: each signed transaction is written here before it is
+    // broadcast, so a crash between broadcast and receipt loses nothing.
+    "CREATE TABLE tx_journal (
+        hash TEXT PRIMARY KEY,
+        network TEXT NOT NULL,
+        chain_id INTEGER NOT NULL,
+        account TEXT NOT NULL,
+        nonce INTEGER NOT NULL,
+        label TEXT NOT NULL,
+        raw BLOB NOT NULL,
+        status TEXT NOT NULL,
+        replaces TEXT,
+        block INTEGER,
+        sent_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+    );
+    CREATE INDEX tx_journal_status ON tx_journal (status, network);",
+];
+
+/// Where a journaled transaction is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TxStatus {
+    /// Signed and (about to be) broadcast; not final yet.
+    Pending,
+    /// Included and succeeded.
+    Confirmed,
+    /// Included and reverted.
+    Failed,
+    /// Will never be included (its nonce went to another transaction, or it was forgotten).
+    Dropped,
+    /// Replaced by a transaction of the wallet's with the same nonce (speed up, cancel).
+    Replaced,
+}
+
+impl TxStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            TxStatus::Pending => "pending",
+            TxStatus::Confirmed => "confirmed",
+            TxStatus::Failed => "failed",
+            TxStatus::Dropped => "dropped",
+            TxStatus::Replaced => "replaced",
+        }
+    }
+
+    fn parse(s: &str) -> Self {
+        match s {
+            "confirmed" => TxStatus::Confirmed,
+            "failed" => TxStatus::Failed,
+            "dropped" => TxStatus::Dropped,
+            "replaced" => TxStatus::Replaced,
+            _ => TxStatus::Pending,
+        }
+    }
+}
+
+/// One transaction in the journal.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct JournalEntry {
+    /// Its hash (0x…).
+    pub hash: String,
+    /// The network's name.
+    pub network: String,
+    /// The chain id.
+    pub chain_id: u64,
+    /// The sender (0x…).
+    pub account: String,
+    /// Its nonce.
+    pub nonce: u64,
+    /// What it does, as the preview said ("Swap 1 ETH for USDC").
+    pub label: String,
+    /// The signed transaction (EIP-2718 bytes), to broadcast again or replace.
+    #[serde(skip)]
+    pub raw: Vec<u8>,
+    /// Where it is.
+    pub status: TxStatus,
+    /// The transaction it replaced, for a speed-up or cancel.
+    pub replaces: Option<String>,
+    /// The block that included it.
+    pub block: Option<u64>,
+    /// When it was signed (unix seconds).
+    pub sent_at: u64,
+}
+
+/// Seconds since the Unix epoch.
+pub(crate) fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
 
 /// The database.
 #[derive(Debug)]
@@ -93,6 +186,85 @@ impl Database {
     fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
         // A statement either ran or did not; the connection is usable after a panic elsewhere.
         self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Writes a signed transaction as pending. Called before it is broadcast.
+    pub fn journal_signed(&self, entry: &JournalEntry) -> Result<(), DbError> {
+        self.conn().execute(
+            "INSERT OR REPLACE INTO tx_journal
+             (hash, network, chain_id, account, nonce, label, raw, status, replaces, block, sent_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
+            params![
+                entry.hash,
+                entry.network,
+                entry.chain_id as i64,
+                entry.account,
+                entry.nonce as i64,
+                entry.label,
+                entry.raw,
+                entry.status.as_str(),
+                entry.replaces,
+                entry.block.map(|b| b as i64),
+                entry.sent_at as i64,
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Records where the transaction `hash` is now. Final states are not changed again.
+    pub fn journal_settle(
+        &self,
+        hash: &str,
+        status: TxStatus,
+        block: Option<u64>,
+    ) -> Result<(), DbError> {
+        self.conn().execute(
+            "UPDATE tx_journal SET status = ?2, block = COALESCE(?3, block), updated_at = ?4
+             WHERE lower(hash) = lower(?1) AND status = 'pending'",
+            params![hash, status.as_str(), block.map(|b| b as i64), unix_now() as i64],
+        )?;
+        Ok(())
+    }
+
+    /// The journal, newest first: `pending_only` keeps the ones not final yet; `network`
+    /// keeps one network's.
+    pub fn journal(
+        &self,
+        network: Option<&str>,
+        pending_only: bool,
+        limit: usize,
+    ) -> Result<Vec<JournalEntry>, DbError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT hash, network, chain_id, account, nonce, label, raw, status, replaces, block, sent_at
+             FROM tx_journal
+             WHERE (?1 IS NULL OR network = ?1) AND (?2 = 0 OR status = 'pending')
+             ORDER BY sent_at DESC, nonce DESC LIMIT ?3",
+        )?;
+        let rows = stmt.query_map(params![network, pending_only as i64, limit as i64], |r| {
+            Ok(JournalEntry {
+                hash: r.get(0)?,
+                network: r.get(1)?,
+                chain_id: r.get::<_, i64>(2)? as u64,
+                account: r.get(3)?,
+                nonce: r.get::<_, i64>(4)? as u64,
+                label: r.get(5)?,
+                raw: r.get(6)?,
+                status: TxStatus::parse(&r.get::<_, String>(7)?),
+                replaces: r.get(8)?,
+                block: r.get::<_, Option<i64>>(9)?.map(|b| b as u64),
+                sent_at: r.get::<_, i64>(10)? as u64,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The entry for `hash`.
+    pub fn journal_entry(&self, hash: &str) -> Result<Option<JournalEntry>, DbError> {
+        Ok(self
+            .journal(None, false, usize::MAX >> 1)?
+            .into_iter()
+            .find(|e| e.hash.eq_ignore_ascii_case(hash)))
     }
 
     /// Appends an alert to the history.
@@ -163,6 +335,17 @@ impl Sink for HistorySink {
     }
 
     fn deliver(&self, alert: &Alert) -> Result<(), SinkError> {
+        // A transaction's outcome also settles it in the journal.
+        if let vigil_notifier::alert::Subject::Transaction { hash, outcome } = &alert.subject {
+            let status = match outcome {
+                vigil_notifier::alert::TxOutcome::Confirmed => TxStatus::Confirmed,
+                vigil_notifier::alert::TxOutcome::Failed => TxStatus::Failed,
+                vigil_notifier::alert::TxOutcome::Dropped => TxStatus::Dropped,
+            };
+            self.0
+                .journal_settle(hash, status, None)
+                .map_err(|e| SinkError::Other(e.to_string()))?;
+        }
         self.0.record_alert(alert).map_err(|e| SinkError::Other(e.to_string()))
     }
 }
@@ -194,6 +377,38 @@ mod tests {
         let version: i64 =
             db.conn().pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
         assert_eq!(version, MIGRATIONS.len() as i64);
+    }
+
+    #[test]
+    fn the_journal_keeps_signed_transactions_and_settles_each_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Database::open(&Database::file(dir.path())).unwrap();
+        let entry = |hash: &str, nonce: u64, sent_at: u64| JournalEntry {
+            hash: hash.into(),
+            network: "devnet".into(),
+            chain_id: 31337,
+            account: "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266".into(),
+            nonce,
+            label: "Swap".into(),
+            raw: vec![2, 0xAB],
+            status: TxStatus::Pending,
+            replaces: None,
+            block: None,
+            sent_at,
+        };
+        db.journal_signed(&entry("0xAA", 1, 100)).unwrap();
+        db.journal_signed(&entry("0xbb", 2, 200)).unwrap();
+        let all = db.journal(Some("devnet"), false, 10).unwrap();
+        assert_eq!(all.iter().map(|e| e.hash.as_str()).collect::<Vec<_>>(), ["0xbb", "0xAA"]);
+        assert_eq!(all[1].raw, vec![2, 0xAB], "the signed bytes are kept to broadcast again");
+        db.journal_settle("0xaa", TxStatus::Confirmed, Some(7)).unwrap();
+        // A final state is not overwritten by a later, contradicting report.
+        db.journal_settle("0xaa", TxStatus::Dropped, None).unwrap();
+        let settled = db.journal_entry("0xAA").unwrap().unwrap();
+        assert_eq!((settled.status, settled.block), (TxStatus::Confirmed, Some(7)));
+        let pending = db.journal(None, true, 10).unwrap();
+        assert_eq!(pending.iter().map(|e| e.hash.as_str()).collect::<Vec<_>>(), ["0xbb"]);
+        assert!(db.journal(Some("ethereum"), false, 10).unwrap().is_empty());
     }
 
     #[test]

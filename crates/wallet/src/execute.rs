@@ -68,6 +68,9 @@ pub enum ExecuteError {
     /// Sending or tracking failed.
     #[error(transparent)]
     Submit(#[from] SubmitError),
+    /// The journal could not be written: nothing is broadcast unless it is journaled first.
+    #[error("not sent: the transaction journal could not be written ({0})")]
+    Journal(#[from] crate::db::DbError),
     /// A step reverted on chain (state changed since the simulation); later steps were not sent.
     #[error("'{label}' reverted on chain in transaction {hash}; the steps after it were not sent")]
     Reverted {
@@ -94,6 +97,15 @@ pub fn confirmations_for(chain_id: u64) -> u64 {
     if chain_id == vigil_devnet::CHAIN_ID { 1 } else { 3 }
 }
 
+/// Where signed transactions are written before they are broadcast.
+#[derive(Debug, Clone, Copy)]
+pub struct Journal<'a> {
+    /// The database.
+    pub db: &'a crate::db::Database,
+    /// The network's name, as the journal records it.
+    pub network: &'a str,
+}
+
 /// Signs and sends every step of a simulated plan in order, waiting for each to be final
 /// ([`confirmations_for`] the client's chain) before sending the next.
 pub async fn execute(
@@ -101,6 +113,31 @@ pub async fn execute(
     plan: &Plan,
     simulation: &Simulation,
     signer: &dyn EvmSigner,
+    on_event: &mut (dyn FnMut(TxEvent) + Send),
+) -> Result<Vec<TransactionReceipt>, ExecuteError> {
+    run(client, plan, simulation, signer, None, on_event).await
+}
+
+/// [`execute`], writing each signed transaction to `journal` before it is broadcast and
+/// settling it there once final: if Vigil dies between broadcast and receipt, the next start
+/// finds it and follows it.
+pub async fn execute_journaled(
+    client: &ChainClient,
+    plan: &Plan,
+    simulation: &Simulation,
+    signer: &dyn EvmSigner,
+    journal: Journal<'_>,
+    on_event: &mut (dyn FnMut(TxEvent) + Send),
+) -> Result<Vec<TransactionReceipt>, ExecuteError> {
+    run(client, plan, simulation, signer, Some(journal), on_event).await
+}
+
+async fn run(
+    client: &ChainClient,
+    plan: &Plan,
+    simulation: &Simulation,
+    signer: &dyn EvmSigner,
+    journal: Option<Journal<'_>>,
     on_event: &mut (dyn FnMut(TxEvent) + Send),
 ) -> Result<Vec<TransactionReceipt>, ExecuteError> {
     let confirmations = confirmations_for(client.chain_id());
@@ -130,13 +167,37 @@ pub async fn execute(
             input: r.input.input().cloned().unwrap_or_default(),
         };
         let envelope = signer.sign_envelope(TypedTransaction::Eip1559(tx)).await?;
-        let hash = submit::broadcast(client, envelope.encoded_2718().into()).await?;
+        let raw = envelope.encoded_2718();
+        if let Some(j) = journal {
+            j.db.journal_signed(&crate::db::JournalEntry {
+                hash: envelope.tx_hash().to_string(),
+                network: j.network.to_owned(),
+                chain_id: client.chain_id(),
+                account: plan.from.to_checksum(None),
+                nonce: nonce + i as u64,
+                label: step.label.clone(),
+                raw: raw.clone(),
+                status: crate::db::TxStatus::Pending,
+                replaces: None,
+                block: None,
+                sent_at: crate::db::unix_now(),
+            })?;
+        }
+        let hash = submit::broadcast(client, raw.into()).await?;
         on_event(TxEvent::Sent { step: i, hash });
         let receipt = submit::wait_for_receipt(client, hash, RECEIPT_TIMEOUT).await?;
+        let block = receipt.block_number.unwrap_or_default();
+        if let Some(j) = journal {
+            let status = if receipt.status() {
+                crate::db::TxStatus::Confirmed
+            } else {
+                crate::db::TxStatus::Failed
+            };
+            j.db.journal_settle(&hash.to_string(), status, Some(block))?;
+        }
         if !receipt.status() {
             return Err(ExecuteError::Reverted { label: step.label.clone(), hash });
         }
-        let block = receipt.block_number.unwrap_or_default();
         submit::wait_for_confirmations(client, hash, block, confirmations, RECEIPT_TIMEOUT).await?;
         on_event(TxEvent::Confirmed { step: i, hash, block });
         receipts.push(receipt);

@@ -10,6 +10,7 @@ use tokio::{sync::broadcast, task::JoinHandle};
 use vigil_defi_adapters::ChainClient;
 use vigil_notifier::{
     AlertStore, DesktopSink, LogSink, Monitor, MonitorEvent, MonitorOptions, Sink, Watch,
+    monitor::TrackedTx,
 };
 use vigil_signer::Chain;
 
@@ -150,8 +151,21 @@ pub async fn start(paths: &Paths, request: WatchRequest) -> Result<Watching, Wat
         if let Some(s) = config.alerts.blind_after_secs {
             options.blind_after = Duration::from_secs(s);
         }
-        let watch =
-            Watch { lending: accounts.clone(), liquidity: accounts.clone(), transactions: vec![] };
+        // Transactions journaled but not final (Vigil may have stopped between broadcast and
+        // receipt) are followed again until they are.
+        let transactions = db
+            .journal(Some(name), true, 1000)?
+            .into_iter()
+            .filter_map(|e| {
+                Some(TrackedTx {
+                    hash: e.hash.parse().ok()?,
+                    from: e.account.parse().ok()?,
+                    nonce: e.nonce,
+                    sent_at: e.sent_at,
+                })
+            })
+            .collect();
+        let watch = Watch { lending: accounts.clone(), liquidity: accounts.clone(), transactions };
         let monitor = Monitor::new(
             network,
             Arc::new(client),
