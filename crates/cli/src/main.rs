@@ -73,6 +73,11 @@ enum Command {
         #[command(subcommand)]
         command: sol::SolCommand,
     },
+    /// Speed up or cancel a pending transaction.
+    Tx {
+        #[command(subcommand)]
+        command: TxCommand,
+    },
     /// Your transactions, newest first: pending ones and what became of the others.
     Activity {
         /// Only transactions that are not final yet.
@@ -91,6 +96,38 @@ enum Command {
     Devnet {
         #[command(subcommand)]
         command: DevnetCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum TxCommand {
+    /// Send a pending transaction again with fees at least 10% higher.
+    SpeedUp {
+        /// The pending transaction's hash.
+        hash: String,
+        /// The network it was sent on.
+        #[arg(long, default_value = "devnet")]
+        network: String,
+        /// Sign without asking for confirmation.
+        #[arg(long)]
+        yes: bool,
+        /// Read the vault password from stdin instead of prompting.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Replace a pending transaction with a zero-value transfer to yourself.
+    Cancel {
+        /// The pending transaction's hash.
+        hash: String,
+        /// The network it was sent on.
+        #[arg(long, default_value = "devnet")]
+        network: String,
+        /// Sign without asking for confirmation.
+        #[arg(long)]
+        yes: bool,
+        /// Read the vault password from stdin instead of prompting.
+        #[arg(long)]
+        password_stdin: bool,
     },
 }
 
@@ -239,6 +276,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Ledger { command } => block_on(ledger::run(command))?,
         Command::Sol { command } => block_on(sol::run(command))?,
         Command::Activity { pending, json } => activity(pending, json)?,
+        Command::Tx { command } => block_on(replace_tx(command))?,
         Command::Devnet { command } => block_on(devnet(command))?,
     }
     Ok(())
@@ -408,21 +446,7 @@ async fn confirm_and_execute(
     }
     confirm(args.yes)?;
     let wallet = Wallet::from_env()?;
-    let address = account.to_checksum(None);
-    let signer: Box<dyn vigil_signer::EvmSigner> =
-        match wallet.account(Chain::Ethereum, &address)?.signer {
-            vigil_wallet::SignerKind::Ledger => {
-                let signer = wallet.ledger_evm_signer(&address).await?;
-                eprintln!(
-                    "Confirm on your Ledger: review each transaction on the device and approve it."
-                );
-                Box::new(signer)
-            }
-            _ => {
-                let password = password_from(args.password_stdin, "Vault password: ")?;
-                Box::new(wallet.evm_signer(&address, &password)?)
-            }
-        };
+    let signer = evm_signer(&wallet, &account.to_checksum(None), args.password_stdin).await?;
     let mut report = |e: vigil_wallet::execute::TxEvent| match e {
         vigil_wallet::execute::TxEvent::Sent { step, hash } => {
             eprintln!("sent    {} ({hash})", plan.steps[step].label)
@@ -453,6 +477,72 @@ async fn confirm_and_execute(
             println!("{}", r.transaction_hash)
         }
     }
+    Ok(())
+}
+
+/// The signer of the Ethereum account `address`: its Ledger, or its vault unlocked with a
+/// password from a prompt (or stdin).
+async fn evm_signer(
+    wallet: &Wallet<vigil_signer::vault::OsKeychain>,
+    address: &str,
+    password_stdin: bool,
+) -> Result<Box<dyn vigil_signer::EvmSigner>> {
+    Ok(match wallet.account(Chain::Ethereum, address)?.signer {
+        vigil_wallet::SignerKind::Ledger => {
+            let signer = wallet.ledger_evm_signer(address).await?;
+            eprintln!(
+                "Confirm on your Ledger: review each transaction on the device and approve it."
+            );
+            Box::new(signer)
+        }
+        _ => {
+            let password = password_from(password_stdin, "Vault password: ")?;
+            Box::new(wallet.evm_signer(address, &password)?)
+        }
+    })
+}
+
+/// Speeds up or cancels a pending transaction.
+async fn replace_tx(command: TxCommand) -> Result<()> {
+    use vigil_wallet::replace::Replacement;
+    let (hash, network, yes, password_stdin, kind) = match command {
+        TxCommand::SpeedUp { hash, network, yes, password_stdin } => {
+            (hash, network, yes, password_stdin, Replacement::SpeedUp)
+        }
+        TxCommand::Cancel { hash, network, yes, password_stdin } => {
+            (hash, network, yes, password_stdin, Replacement::Cancel)
+        }
+    };
+    let wallet = Wallet::from_env()?;
+    let db = vigil_wallet::db::Database::open(&vigil_wallet::db::Database::file(
+        &wallet.paths().data_dir,
+    ))?;
+    let entry = db.journal_entry(&hash)?.with_context(|| {
+        format!("{hash} is not one of this wallet's transactions (see 'vigil activity')")
+    })?;
+    eprintln!(
+        "{} nonce {} ({}): {}",
+        match kind {
+            Replacement::SpeedUp => "Speed up",
+            Replacement::Cancel => "Cancel",
+        },
+        entry.nonce,
+        entry.label,
+        match kind {
+            Replacement::SpeedUp => "the same transaction with fees at least 10% higher",
+            Replacement::Cancel =>
+                "a zero-value transfer to yourself takes its place; it still costs a fee",
+        }
+    );
+    confirm(yes)?;
+    let network_config = vigil_wallet::portfolio::network(&network, wallet.paths())?;
+    let client = vigil_defi_adapters::ChainClient::connect(&network_config).await?;
+    let signer = evm_signer(&wallet, &entry.account, password_stdin).await?;
+    let new_hash =
+        vigil_wallet::replace::replace(&client, &db, &network, &hash, signer.as_ref(), kind)
+            .await?;
+    eprintln!("mined; {hash} is replaced");
+    println!("{new_hash}");
     Ok(())
 }
 

@@ -195,3 +195,118 @@ fn a_transaction_survives_vigil_being_killed_between_broadcast_and_receipt() {
     let o = env.vigil(&["activity", "--pending", "--json"]);
     assert_eq!(support::out(&o).trim(), "[]");
 }
+
+/// Sends a swap and kills `vigil` once it is broadcast (blocks must be held back); returns
+/// the pending transaction's hash from the journal.
+fn pending_swap(env: &Env) -> String {
+    let mut swap = env
+        .command(&[
+            "swap",
+            "--from",
+            "ETH",
+            "--to",
+            "USDC",
+            "--amount",
+            "1",
+            "--yes",
+            "--password-stdin",
+        ])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut swap.stdin.take().unwrap(), b"hunter2hunter2\n").unwrap();
+    let stderr = BufReader::new(swap.stderr.take().unwrap());
+    let sent = stderr.lines().map_while(Result::ok).any(|l| l.starts_with("sent"));
+    assert!(sent, "the swap was broadcast");
+    swap.kill().unwrap();
+    swap.wait().unwrap();
+    let activity = journal(env, true);
+    activity[0]["hash"].as_str().unwrap().to_owned()
+}
+
+fn journal(env: &Env, pending: bool) -> serde_json::Value {
+    let args: &[&str] =
+        if pending { &["activity", "--json", "--pending"] } else { &["activity", "--json"] };
+    serde_json::from_str(&support::out(&env.vigil(args))).unwrap()
+}
+
+/// Runs `vigil tx VERB HASH`, mines a block once the replacement is journaled, and returns
+/// the replacement's hash.
+fn replace(env: &Env, verb: &str, hash: &str) -> String {
+    let mut child = env
+        .command(&["tx", verb, hash, "--yes", "--password-stdin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), b"hunter2hunter2\n").unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while !journal(env, true).as_array().unwrap().iter().any(|e| e["replaces"] == hash) {
+        assert!(std::time::Instant::now() < deadline, "the replacement was not journaled");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    anvil(env, "evm_mine", serde_json::json!([]));
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+fn usdc(env: &Env) -> f64 {
+    let o = env.vigil(&["balances", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&support::out(&o)).unwrap();
+    let holding = v[0]["holdings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["symbol"] == "USDC")
+        .unwrap()
+        .clone();
+    holding["amount"].as_str().unwrap().parse().unwrap()
+}
+
+#[test]
+fn a_pending_swap_is_sped_up_and_another_cancelled() {
+    require_session();
+    let env = Env::new("replace");
+    env.import_junk("hunter2hunter2");
+    assert!(env.vigil(&["devnet", "up"]).status.success());
+    anvil(&env, "evm_setAutomine", serde_json::json!([false]));
+    let start = usdc(&env);
+
+    // Speed up: the same swap with higher fees takes the original's place and goes through.
+    let original = pending_swap(&env);
+    let faster = replace(&env, "speed-up", &original);
+    assert_ne!(faster, original);
+    let all = journal(&env, false);
+    let entry =
+        |hash: &str| all.as_array().unwrap().iter().find(|e| e["hash"] == hash).unwrap().clone();
+    assert_eq!(entry(&faster)["status"], "confirmed", "{all}");
+    assert_eq!(entry(&faster)["replaces"], original.as_str());
+    assert!(entry(&faster)["label"].as_str().unwrap().starts_with("Speed up: Swap"), "{all}");
+    assert_eq!(entry(&original)["status"], "replaced", "{all}");
+    assert_eq!(entry(&faster)["nonce"], entry(&original)["nonce"]);
+    let after_swap = usdc(&env);
+    assert!(after_swap > start + 1000.0, "the swap went through: {start} -> {after_swap}");
+
+    // Cancel: a zero-value transfer to oneself takes the swap's nonce; no USDC is bought.
+    let doomed = pending_swap(&env);
+    let cancel = replace(&env, "cancel", &doomed);
+    let all = journal(&env, false);
+    let entry =
+        |hash: &str| all.as_array().unwrap().iter().find(|e| e["hash"] == hash).unwrap().clone();
+    assert_eq!(entry(&cancel)["status"], "confirmed", "{all}");
+    assert_eq!(entry(&doomed)["status"], "replaced", "{all}");
+    assert_eq!(usdc(&env), after_swap, "the cancelled swap bought nothing");
+
+    // Final transactions cannot be replaced.
+    let o = env
+        .vigil_stdin(&["tx", "speed-up", &cancel, "--yes", "--password-stdin"], "hunter2hunter2\n");
+    assert!(!o.status.success());
+    assert!(err(&o).contains("not pending"), "{}", err(&o));
+    let o = env
+        .vigil_stdin(&["tx", "cancel", "0x1234", "--yes", "--password-stdin"], "hunter2hunter2\n");
+    assert!(err(&o).contains("is not one of this wallet's transactions"), "{}", err(&o));
+}

@@ -10,6 +10,7 @@ pub mod config;
 pub mod db;
 pub mod execute;
 pub mod portfolio;
+pub mod replace;
 mod service;
 pub mod watch;
 
