@@ -178,7 +178,7 @@ mod tests {
     #[test]
     fn replacement_fees_rise_at_least_ten_percent() {
         assert_eq!(bumped(100, 50), 110);
-        assert_eq!(bumped(101, 50), 113, "rounded up");
+        assert_eq!(bumped(101, 50), 112, "110% of 101 is 111.1: rounded up");
         assert_eq!(bumped(100, 500), 500, "or what the network asks now");
         assert_eq!(bumped(0, 0), 0);
     }
