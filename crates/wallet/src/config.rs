@@ -119,6 +119,72 @@ pub struct Config {
     /// How Ledger devices are reached.
     #[serde(default, skip_serializing_if = "LedgerConfig::is_default")]
     pub ledger: LedgerConfig,
+    /// The user's preferences.
+    #[serde(default, skip_serializing_if = "Preferences::is_default")]
+    pub preferences: Preferences,
+}
+
+/// The user's preferences; every key is optional:
+///
+/// ```toml
+/// [preferences]
+/// currency = "USD"          # prices and totals: USD, EUR, GBP, CHF or JPY
+/// slippage_percent = 0.5    # the swap slippage tolerance
+/// lock_after_secs = 300     # lock the wallet after this long without use (30 s to 24 h)
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Preferences {
+    /// The currency prices are shown in.
+    pub currency: String,
+    /// The default slippage tolerance of swaps, in percent.
+    pub slippage_percent: f64,
+    /// Inactivity before the wallet locks, in seconds.
+    pub lock_after_secs: u64,
+}
+
+impl Default for Preferences {
+    fn default() -> Self {
+        Self { currency: "USD".into(), slippage_percent: 0.5, lock_after_secs: 300 }
+    }
+}
+
+/// Currencies Vigil shows prices in.
+pub const CURRENCIES: [&str; 5] = ["USD", "EUR", "GBP", "CHF", "JPY"];
+
+impl Preferences {
+    fn is_default(&self) -> bool {
+        self == &Self::default()
+    }
+
+    /// Checks every value, saying which is wrong and what is allowed.
+    pub fn validate(&self) -> Result<(), String> {
+        if !CURRENCIES.contains(&self.currency.as_str()) {
+            return Err(format!(
+                "currency '{}' is not supported: use one of {}",
+                self.currency,
+                CURRENCIES.join(", ")
+            ));
+        }
+        if !(self.slippage_percent > 0.0 && self.slippage_percent <= 50.0) {
+            return Err(format!(
+                "slippage_percent {} is out of range: use more than 0 and at most 50",
+                self.slippage_percent
+            ));
+        }
+        if !(30..=86_400).contains(&self.lock_after_secs) {
+            return Err(format!(
+                "lock_after_secs {} is out of range: use 30 (half a minute) to 86400 (a day)",
+                self.lock_after_secs
+            ));
+        }
+        Ok(())
+    }
+
+    /// Inactivity before the wallet locks.
+    pub fn lock_after(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.lock_after_secs)
+    }
 }
 
 /// How Ledger devices are reached:
@@ -305,8 +371,13 @@ impl Config {
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Self::default()),
             Err(source) => return Err(ConfigError::Io { path: path.into(), source }),
         };
-        toml::from_str(&text)
-            .map_err(|e| ConfigError::Invalid { path: path.into(), message: e.to_string() })
+        let config: Self = toml::from_str(&text)
+            .map_err(|e| ConfigError::Invalid { path: path.into(), message: e.to_string() })?;
+        config.preferences.validate().map_err(|message| ConfigError::Invalid {
+            path: path.into(),
+            message: format!("[preferences] {message}"),
+        })?;
+        Ok(config)
     }
 
     /// Writes the config atomically (a crash leaves the old file or the new one, never half).
@@ -385,12 +456,34 @@ mod tests {
             }],
             alerts: AlertConfig::default(),
             ledger: LedgerConfig { speculos: Some("127.0.0.1:9999".into()) },
+            preferences: Preferences { currency: "EUR".into(), ..Preferences::default() },
         };
         config.save(&path).unwrap();
         let text = fs::read_to_string(&path).unwrap();
         assert!(text.contains("path = \"m/44'/60'/0'/0/0\""), "{text}");
         assert!(text.contains("[ledger]\nspeculos = \"127.0.0.1:9999\""), "{text}");
         assert_eq!(Config::load(&path).unwrap(), config);
+    }
+
+    #[test]
+    fn preferences_default_and_are_validated_with_what_is_allowed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        fs::write(&path, "[preferences]\nslippage_percent = 1.0\n").unwrap();
+        let config = Config::load(&path).unwrap();
+        assert_eq!(config.preferences.slippage_percent, 1.0);
+        assert_eq!(config.preferences.currency, "USD", "the rest default");
+        assert_eq!(config.preferences.lock_after(), std::time::Duration::from_secs(300));
+        for (text, want) in [
+            ("currency = \"BTC\"", "use one of USD, EUR, GBP, CHF, JPY"),
+            ("slippage_percent = 0", "more than 0 and at most 50"),
+            ("lock_after_secs = 5", "30 (half a minute) to 86400"),
+            ("theme = \"dark\"", "theme"),
+        ] {
+            fs::write(&path, format!("[preferences]\n{text}\n")).unwrap();
+            let err = Config::load(&path).unwrap_err().to_string();
+            assert!(err.contains(want) && err.contains("config.toml"), "{text}: {err}");
+        }
     }
 
     #[test]

@@ -12,9 +12,10 @@ pub mod execute;
 pub mod portfolio;
 pub mod replace;
 mod service;
+pub mod session;
 pub mod watch;
 
 pub use config::{
-    AccountConfig, Config, ConfigError, LedgerConfig, NetworkConfig, Paths, SignerKind,
+    AccountConfig, Config, ConfigError, LedgerConfig, NetworkConfig, Paths, Preferences, SignerKind,
 };
 pub use service::{NewWallet, Wallet, WalletError};

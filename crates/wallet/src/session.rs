@@ -1,0 +1,137 @@
+//! The unlocked wallet: vaults opened with their password, kept only while the user is
+//! active. After `lock_after` without use (or on [`Session::lock`]) every unlocked vault is
+//! dropped, which zeroizes its mnemonic; signing needs the password again.
+
+use std::{
+    collections::HashMap,
+    sync::Mutex,
+    time::{Duration, Instant},
+};
+
+use vigil_signer::{Seed, UnlockedVault};
+
+/// The default inactivity before locking.
+pub const DEFAULT_LOCK_AFTER: Duration = Duration::from_secs(5 * 60);
+
+/// Unlocked vaults and when they were last used.
+#[derive(Debug)]
+pub struct Session {
+    lock_after: Duration,
+    inner: Mutex<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    vaults: HashMap<String, UnlockedVault>,
+    last_used: Instant,
+}
+
+impl Session {
+    /// A locked session that locks again after `lock_after` without use.
+    pub fn new(lock_after: Duration) -> Self {
+        Self {
+            lock_after,
+            inner: Mutex::new(Inner { vaults: HashMap::new(), last_used: Instant::now() }),
+        }
+    }
+
+    fn inner(&self) -> std::sync::MutexGuard<'_, Inner> {
+        // The map is valid after a panic elsewhere: entries are only inserted or removed whole.
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Keeps `vault` unlocked (until the session locks).
+    pub fn insert(&self, vault: UnlockedVault) {
+        let mut inner = self.inner();
+        inner.last_used = Instant::now();
+        inner.vaults.insert(vault.name().to_owned(), vault);
+    }
+
+    /// The seed of the unlocked vault `name`, counting as activity; `None` when it is locked
+    /// (or the session timed out, which locks it now).
+    pub fn seed(&self, name: &str) -> Option<Seed> {
+        let mut inner = self.inner();
+        if inner.last_used.elapsed() >= self.lock_after {
+            inner.vaults.clear();
+            return None;
+        }
+        let seed = inner.vaults.get(name).map(UnlockedVault::seed)?;
+        inner.last_used = Instant::now();
+        Some(seed)
+    }
+
+    /// Counts as activity (the user did something in the app).
+    pub fn touch(&self) {
+        let mut inner = self.inner();
+        if inner.last_used.elapsed() < self.lock_after {
+            inner.last_used = Instant::now();
+        }
+    }
+
+    /// Locks if the user has been inactive for `lock_after`; returns whether it is locked.
+    /// The app calls it on a timer, so vaults do not outlive the timeout even unused.
+    pub fn lock_if_idle(&self) -> bool {
+        let mut inner = self.inner();
+        if inner.last_used.elapsed() >= self.lock_after {
+            inner.vaults.clear();
+        }
+        inner.vaults.is_empty()
+    }
+
+    /// Drops every unlocked vault now.
+    pub fn lock(&self) {
+        self.inner().vaults.clear();
+    }
+
+    /// Whether no vault is unlocked.
+    pub fn is_locked(&self) -> bool {
+        self.inner().vaults.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use vigil_signer::{KdfParams, Mnemonic, Password, Vault, vault::InMemoryKeychain};
+
+    use super::*;
+
+    fn unlocked() -> UnlockedVault {
+        let vault = Vault::new(InMemoryKeychain::default()).with_kdf(KdfParams::INSECURE_FAST);
+        let m =
+            Mnemonic::parse("test test test test test test test test test test test junk").unwrap();
+        let pw = Password::new("password1");
+        vault.create("default", &m, "", &pw).unwrap();
+        vault.unlock("default", &pw).unwrap()
+    }
+
+    #[test]
+    fn use_keeps_it_unlocked_and_idleness_locks_it() {
+        let session = Session::new(Duration::from_millis(300));
+        assert!(session.is_locked());
+        session.insert(unlocked());
+        assert!(session.seed("default").is_some());
+        assert!(session.seed("other").is_none(), "only the vaults unlocked");
+        // Used within the timeout: still unlocked.
+        for _ in 0..3 {
+            std::thread::sleep(Duration::from_millis(150));
+            session.touch();
+            assert!(!session.lock_if_idle());
+        }
+        // Idle past the timeout: locked, and the seed is gone.
+        std::thread::sleep(Duration::from_millis(350));
+        assert!(session.lock_if_idle());
+        assert!(session.seed("default").is_none());
+        // A touch after the timeout does not unlock again.
+        session.touch();
+        assert!(session.is_locked());
+    }
+
+    #[test]
+    fn lock_drops_the_vaults_at_once() {
+        let session = Session::new(DEFAULT_LOCK_AFTER);
+        session.insert(unlocked());
+        session.lock();
+        assert!(session.is_locked());
+        assert!(session.seed("default").is_none());
+    }
+}
