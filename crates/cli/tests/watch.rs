@@ -132,47 +132,13 @@ fn a_transaction_survives_vigil_being_killed_between_broadcast_and_receipt() {
     assert!(env.vigil(&["devnet", "up"]).status.success());
     // Blocks are held back: the swap is broadcast but not mined.
     anvil(&env, "evm_setAutomine", serde_json::json!([false]));
-    let mut swap = env
-        .command(&[
-            "swap",
-            "--from",
-            "ETH",
-            "--to",
-            "USDC",
-            "--amount",
-            "1",
-            "--yes",
-            "--password-stdin",
-        ])
-        .stdin(Stdio::piped())
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    std::io::Write::write_all(&mut swap.stdin.take().unwrap(), b"hunter2hunter2\n").unwrap();
-    let (tx, lines) = mpsc::channel();
-    let stderr = swap.stderr.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    loop {
-        let line = lines.recv_timeout(Duration::from_secs(60)).expect("the swap was sent");
-        if line.starts_with("sent") {
-            break;
-        }
-    }
     // Killed between broadcast and receipt, as by a crash or a power cut.
-    swap.kill().unwrap();
-    swap.wait().unwrap();
-
-    let o = env.vigil(&["activity", "--json"]);
-    let activity: serde_json::Value = serde_json::from_str(&support::out(&o)).unwrap();
+    let hash = pending_swap(&env);
+    let activity = journal(&env, false);
     assert_eq!(activity.as_array().unwrap().len(), 1, "{activity}");
     assert_eq!(activity[0]["status"], "pending", "{activity}");
+    assert_eq!(activity[0]["hash"], hash.as_str());
     assert!(activity[0]["label"].as_str().unwrap().starts_with("Swap"), "{activity}");
-    let hash = activity[0]["hash"].as_str().unwrap().to_owned();
 
     // On the next start the watcher follows it from the journal to its final state.
     anvil(&env, "evm_setAutomine", serde_json::json!([true]));
@@ -189,11 +155,8 @@ fn a_transaction_survives_vigil_being_killed_between_broadcast_and_receipt() {
     }
     watcher.stop();
     assert!(seen, "the watcher reported the journaled transaction");
-    let o = env.vigil(&["activity", "--json"]);
-    let activity: serde_json::Value = serde_json::from_str(&support::out(&o)).unwrap();
-    assert_eq!(activity[0]["status"], "confirmed", "{activity}");
-    let o = env.vigil(&["activity", "--pending", "--json"]);
-    assert_eq!(support::out(&o).trim(), "[]");
+    assert_eq!(journal(&env, false)[0]["status"], "confirmed");
+    assert!(journal(&env, true).as_array().unwrap().is_empty());
 }
 
 /// Sends a swap and kills `vigil` once it is broadcast (blocks must be held back); returns
