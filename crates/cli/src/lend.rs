@@ -1,12 +1,10 @@
 //! `vigil lend`: the Aave V3 market, the account's position, and previewed lending actions.
 
-use alloy::primitives::U256;
-use anyhow::{Result, bail};
+use anyhow::Result;
 use clap::Subcommand;
 use vigil_defi_adapters::{
     ChainClient,
-    aave::{self, LendAction, LendAmount, LendRequest},
-    amount::parse_amount,
+    aave::{self, LendAction},
 };
 
 use crate::{SignArgs, acting_account, confirm_and_execute, print_review};
@@ -199,19 +197,7 @@ async fn position(account: Option<&str>, network: &str, json: bool) -> Result<()
 async fn act(action: LendAction, asset: &str, amount: Option<&str>, args: &SignArgs) -> Result<()> {
     let (paths, network, client, market) = connect(&args.network).await?;
     let account = acting_account(args.account.as_deref(), &paths)?;
-    let reserve = market.find(asset)?;
-    let amount = match amount {
-        None => LendAmount::Max,
-        Some(a) if a.eq_ignore_ascii_case("max") => LendAmount::Max,
-        Some(a) => {
-            let v = parse_amount(a, &reserve.symbol, reserve.config.decimals)?;
-            if v == U256::ZERO {
-                bail!("--amount must be more than zero");
-            }
-            LendAmount::Exact(v)
-        }
-    };
-    let req = LendRequest { account, asset: reserve.asset, action, amount };
+    let req = vigil_wallet::actions::lend_request(&market, account, action, asset, amount)?;
     let p = aave::preview(&client, &network, &market, &req).await?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&p)?);

@@ -623,60 +623,23 @@ fn acting_account(
 }
 
 async fn swap(args: SwapArgs) -> Result<()> {
-    use vigil_defi_adapters::{amount::parse_amount, preview, swap::SwapKind};
+    use vigil_defi_adapters::preview;
     let paths = vigil_wallet::Paths::from_env()?;
     let account = acting_account(args.sign.account.as_deref(), &paths)?;
     let network = vigil_wallet::portfolio::network(&args.sign.network, &paths)?;
     let client = vigil_defi_adapters::ChainClient::connect(&network).await?;
-    let slippage: f64 =
-        args.slippage.parse().ok().filter(|p: &f64| (0.0..=50.0).contains(p)).ok_or_else(|| {
-            anyhow::anyhow!("--slippage must be a percentage from 0 to 50, like 0.5")
-        })?;
-    // The native coin is routed as its wrapped token; the router wraps and unwraps it.
-    let native = |s: &str| s.eq_ignore_ascii_case(&network.native_symbol);
-    let token = |s: &str| -> Result<(alloy::primitives::Address, String, u8)> {
-        if native(s) {
-            return Ok((network.protocols.weth, network.native_symbol.clone(), 18));
-        }
-        if let Some(t) = network.token(s) {
-            return Ok((t.address, t.symbol.clone(), t.decimals));
-        }
-        let address = vigil_signer::parse_evm_address(s).map_err(|_| {
-            let known: Vec<_> = network.tokens.iter().map(|t| t.symbol.as_str()).collect();
-            anyhow::anyhow!(
-                "unknown token '{s}' on {}: use {}, {} or a token address",
-                network.name,
-                network.native_symbol,
-                known.join(", ")
-            )
-        })?;
-        Ok((address, s.to_owned(), 18))
-    };
-    let (token_in, sym_in, dec_in) = token(&args.from)?;
-    let (token_out, sym_out, dec_out) = token(&args.to)?;
-    let kind = if args.exact_out { SwapKind::ExactOut } else { SwapKind::ExactIn };
-    let amount = match kind {
-        SwapKind::ExactIn => {
-            let decimals = token_decimals(&client, &network, token_in, &sym_in, dec_in).await?;
-            parse_amount(&args.amount, &sym_in, decimals)?
-        }
-        SwapKind::ExactOut => {
-            let decimals = token_decimals(&client, &network, token_out, &sym_out, dec_out).await?;
-            parse_amount(&args.amount, &sym_out, decimals)?
-        }
-    };
-    let request = preview::SwapRequest {
-        account,
-        token_in,
-        token_out,
-        amount,
-        kind,
-        slippage_bps: (slippage * 100.0).round() as u32,
-        deadline_secs: 20 * 60,
+    let slippage_percent: f64 = args.slippage.parse().map_err(|_| {
+        anyhow::anyhow!("--slippage must be a percentage from 0 to 50, like 0.5")
+    })?;
+    let form = vigil_wallet::actions::SwapForm {
+        from: args.from.clone(),
+        to: args.to.clone(),
+        amount: args.amount.clone(),
+        exact_out: args.exact_out,
+        slippage_percent,
         unlimited_approval: args.unlimited_approval,
-        native_in: native(&args.from),
-        native_out: native(&args.to),
     };
+    let request = vigil_wallet::actions::swap_request(&client, &network, account, &form).await?;
     let p = preview::preview_swap(&client, &network, &request).await?;
     if args.sign.json {
         println!("{}", serde_json::to_string_pretty(&p)?);
@@ -693,30 +656,6 @@ async fn swap(args: SwapArgs) -> Result<()> {
         print_review(&p.review, &network.native_symbol);
     }
     confirm_and_execute(&client, account, &p.review, &args.sign).await
-}
-
-/// A token's decimals: known for the network's tokens, read from the chain for the others.
-async fn token_decimals(
-    client: &vigil_defi_adapters::ChainClient,
-    network: &vigil_defi_adapters::Network,
-    address: alloy::primitives::Address,
-    symbol: &str,
-    known: u8,
-) -> Result<u8> {
-    if network.tokens.iter().any(|t| t.address == address) {
-        return Ok(known);
-    }
-    let meta = vigil_defi_adapters::multicall::token_metadata(
-        client,
-        network.protocols.multicall3,
-        &[address],
-    )
-    .await?;
-    meta.into_iter()
-        .flatten()
-        .next()
-        .map(|m| m.decimals)
-        .ok_or_else(|| anyhow::anyhow!("{symbol} is not an ERC-20 token contract"))
 }
 
 async fn balances(accounts: Vec<String>, network: &str, json: bool) -> Result<()> {

@@ -115,7 +115,18 @@ pub enum MonitorEvent {
         positions: usize,
         /// The lowest health factor among the watched lending positions.
         worst_health_factor: Option<f64>,
+        /// Each watched lending position's health factor at this block (for its history).
+        lending: Vec<LendingReading>,
     },
+}
+
+/// One lending position's health factor at a block.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LendingReading {
+    /// The position's key (`network/aave/0x…`).
+    pub key: String,
+    /// The health factor (`None`: no debt).
+    pub health_factor: Option<f64>,
 }
 
 /// Now, in unix seconds.

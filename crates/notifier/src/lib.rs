@@ -14,7 +14,7 @@ pub mod sink;
 pub mod store;
 pub mod testing;
 
-pub use alert::{Alert, MonitorEvent, Subject, TxOutcome, UserAction};
+pub use alert::{Alert, LendingReading, MonitorEvent, Subject, TxOutcome, UserAction};
 pub use monitor::{Monitor, MonitorError, MonitorOptions, TickReport, TrackedTx, Watch};
 pub use rules::{Level, Thresholds};
 pub use sink::{DesktopSink, LogSink, Sink, SinkError};

@@ -29,7 +29,7 @@ use vigil_defi_adapters::{
 };
 
 use crate::{
-    alert::{Alert, MonitorEvent, Subject, TxOutcome, short, unix_now},
+    alert::{Alert, LendingReading, MonitorEvent, Subject, TxOutcome, short, unix_now},
     heads::{Head, Heads},
     rules::{self, Decision, Level, Observation, RuleState, Thresholds},
     sink::Sink,
@@ -297,6 +297,15 @@ impl Monitor {
                 Observation::Liquidity { .. } => None,
             })
             .min_by(f64::total_cmp);
+        let lending = seen
+            .iter()
+            .filter_map(|s| match s.observation {
+                Observation::Lending { health_factor, .. } => {
+                    Some(LendingReading { key: s.key.clone(), health_factor })
+                }
+                Observation::Liquidity { .. } => None,
+            })
+            .collect();
         self.deliver(&alerts).await;
         // Saved only once delivered: a read that fails halfway is judged again, not lost.
         for (key, state) in changed {
@@ -307,6 +316,7 @@ impl Monitor {
             block: number,
             positions: seen.len(),
             worst_health_factor: worst,
+            lending,
         });
         self.last_block = Some(number);
         self.last_block_time = block_time;

@@ -64,7 +64,27 @@ const MIGRATIONS: &[&str] = &[
         updated_at INTEGER NOT NULL
     );
     CREATE INDEX tx_journal_status ON tx_journal (status, network);",
+    // Each lending position's health factor per block read, for its history chart. NULL: no
+    // debt (an infinite health factor).
+    "CREATE TABLE health_history (
+        key TEXT NOT NULL,
+        block INTEGER NOT NULL,
+        at INTEGER NOT NULL,
+        health_factor REAL,
+        PRIMARY KEY (key, block)
+    );",
 ];
+
+/// A lending position's health factor at one block.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct HealthPoint {
+    /// The block.
+    pub block: u64,
+    /// When it was read (unix seconds).
+    pub at: u64,
+    /// The health factor (`None`: no debt).
+    pub health_factor: Option<f64>,
+}
 
 /// Where a journaled transaction is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -267,6 +287,41 @@ impl Database {
             .find(|e| e.hash.eq_ignore_ascii_case(hash)))
     }
 
+    /// Records position `key`'s health factor at `block` (once per block).
+    pub fn record_health(
+        &self,
+        key: &str,
+        block: u64,
+        at: u64,
+        health_factor: Option<f64>,
+    ) -> Result<(), DbError> {
+        // An infinite or NaN reading has no place on a chart: stored as "no debt".
+        let hf = health_factor.filter(|h| h.is_finite());
+        self.conn().execute(
+            "INSERT OR IGNORE INTO health_history (key, block, at, health_factor) VALUES (?1, ?2, ?3, ?4)",
+            params![key, block as i64, at as i64, hf],
+        )?;
+        Ok(())
+    }
+
+    /// Position `key`'s newest `limit` health readings, oldest first.
+    pub fn health_history(&self, key: &str, limit: usize) -> Result<Vec<HealthPoint>, DbError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT block, at, health_factor FROM health_history WHERE key = ?1 ORDER BY block DESC LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![key, limit as i64], |r| {
+            Ok(HealthPoint {
+                block: r.get::<_, i64>(0)? as u64,
+                at: r.get::<_, i64>(1)? as u64,
+                health_factor: r.get(2)?,
+            })
+        })?;
+        let mut out = rows.collect::<Result<Vec<_>, _>>()?;
+        out.reverse();
+        Ok(out)
+    }
+
     /// Appends an alert to the history.
     pub fn record_alert(&self, alert: &Alert) -> Result<(), DbError> {
         let json = serde_json::to_string(alert)
@@ -409,6 +464,23 @@ mod tests {
         let pending = db.journal(None, true, 10).unwrap();
         assert_eq!(pending.iter().map(|e| e.hash.as_str()).collect::<Vec<_>>(), ["0xbb"]);
         assert!(db.journal(Some("ethereum"), false, 10).unwrap().is_empty());
+    }
+
+    #[test]
+    fn health_history_keeps_one_reading_per_block_oldest_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Database::open(&Database::file(dir.path())).unwrap();
+        let key = "devnet/aave/0x1";
+        db.record_health(key, 10, 100, Some(1.8)).unwrap();
+        db.record_health(key, 11, 112, Some(1.4)).unwrap();
+        db.record_health(key, 11, 113, Some(9.9)).unwrap();
+        db.record_health(key, 12, 124, None).unwrap();
+        db.record_health("devnet/aave/0x2", 12, 124, Some(3.0)).unwrap();
+        let h = db.health_history(key, 10).unwrap();
+        let got: Vec<_> = h.iter().map(|p| (p.block, p.health_factor)).collect();
+        assert_eq!(got, [(10, Some(1.8)), (11, Some(1.4)), (12, None)]);
+        let newest = db.health_history(key, 2).unwrap();
+        assert_eq!(newest.iter().map(|p| p.block).collect::<Vec<_>>(), [11, 12]);
     }
 
     #[test]

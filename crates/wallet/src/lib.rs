@@ -6,6 +6,7 @@
 //! (zeroized, redacted) and is never written here; chain access belongs to
 //! `vigil-defi-adapters`; presentation belongs to the shell, the UI and the CLI.
 
+pub mod actions;
 pub mod config;
 pub mod db;
 pub mod execute;

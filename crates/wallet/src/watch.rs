@@ -116,6 +116,32 @@ fn accounts(config: &Config, extra: &[Address]) -> Vec<Address> {
     out
 }
 
+/// Keeps every lending position's health factor per block in the database, for its chart.
+async fn record_health(
+    db: Arc<Database>,
+    mut events: broadcast::Receiver<MonitorEvent>,
+    mut stopped: tokio::sync::watch::Receiver<bool>,
+) {
+    loop {
+        let event = tokio::select! {
+            _ = stopped.wait_for(|s| *s) => return,
+            e = events.recv() => e,
+        };
+        match event {
+            Ok(MonitorEvent::Tick { block, lending, .. }) => {
+                let at = crate::db::unix_now();
+                for r in lending {
+                    if let Err(e) = db.record_health(&r.key, block, at, r.health_factor) {
+                        tracing::warn!("cannot record the health factor of {}: {e}", r.key);
+                    }
+                }
+            }
+            Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+            Err(broadcast::error::RecvError::Closed) => return,
+        }
+    }
+}
+
 /// Starts a monitor per network.
 pub async fn start(paths: &Paths, request: WatchRequest) -> Result<Watching, WatchError> {
     let config = Config::load(&paths.config_file())?;
@@ -140,7 +166,7 @@ pub async fn start(paths: &Paths, request: WatchRequest) -> Result<Watching, Wat
         sinks.push(Arc::new(DesktopSink::new(store.clone(), events.clone())));
     }
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let mut tasks = Vec::new();
+    let mut tasks = vec![tokio::spawn(record_health(db.clone(), events.subscribe(), stopped.clone()))];
     for name in &networks {
         let fail = |source| WatchError::Network { network: name.clone(), source };
         let network = portfolio::network(name, paths).map_err(fail)?;

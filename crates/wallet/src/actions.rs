@@ -1,0 +1,171 @@
+//! Turning what the user typed (token symbols, decimal amounts, a slippage percentage) into the
+//! adapters' requests, the same way for the desktop app and the CLI.
+
+use alloy::primitives::{Address, U256};
+use vigil_defi_adapters::{
+    ChainClient, ClientError, Network,
+    aave::{LendAction, LendAmount, LendError, LendRequest, Market},
+    amount::{AmountError, parse_amount},
+    preview::SwapRequest,
+    swap::SwapKind,
+};
+
+/// How long a signed swap stays valid.
+const SWAP_DEADLINE_SECS: u64 = 20 * 60;
+
+/// Errors reading a form, before anything is quoted or signed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ActionError {
+    /// Neither a known symbol nor an address.
+    #[error("unknown token '{token}' on {network}: use {known} or a token address")]
+    UnknownToken {
+        /// What was typed.
+        token: String,
+        /// The network.
+        network: String,
+        /// The symbols that are known there.
+        known: String,
+    },
+    /// The address is not an ERC-20 contract.
+    #[error("{0} is not an ERC-20 token contract")]
+    NotAToken(String),
+    /// The amount is invalid.
+    #[error(transparent)]
+    Amount(#[from] AmountError),
+    /// The slippage is out of range.
+    #[error("the slippage must be a percentage from 0 to 50, like 0.5 (not {0})")]
+    Slippage(f64),
+    /// The chain could not be read.
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    /// The lending market refused the form.
+    #[error(transparent)]
+    Lend(#[from] LendError),
+}
+
+/// A swap as the user describes it.
+#[derive(Debug, Clone)]
+pub struct SwapForm {
+    /// What is sold: the native symbol, a known token's symbol, or a token address.
+    pub from: String,
+    /// What is bought.
+    pub to: String,
+    /// The amount of `from` (or of `to` with `exact_out`), in whole units.
+    pub amount: String,
+    /// Whether `amount` is what is bought rather than what is sold.
+    pub exact_out: bool,
+    /// Maximum slippage, percent.
+    pub slippage_percent: f64,
+    /// Approve the router for an unlimited amount instead of exactly this swap's.
+    pub unlimited_approval: bool,
+}
+
+/// A token as a form names it: its address (the wrapped token for the native coin), symbol,
+/// decimals and whether it is the native coin.
+struct FormToken {
+    address: Address,
+    symbol: String,
+    decimals: u8,
+    native: bool,
+}
+
+async fn resolve(
+    client: &ChainClient,
+    network: &Network,
+    typed: &str,
+) -> Result<FormToken, ActionError> {
+    let typed = typed.trim();
+    if typed.eq_ignore_ascii_case(&network.native_symbol) {
+        // The native coin is routed as its wrapped token; the router wraps and unwraps it.
+        return Ok(FormToken {
+            address: network.protocols.weth,
+            symbol: network.native_symbol.clone(),
+            decimals: 18,
+            native: true,
+        });
+    }
+    if let Some(t) = network.token(typed) {
+        return Ok(FormToken {
+            address: t.address,
+            symbol: t.symbol.clone(),
+            decimals: t.decimals,
+            native: false,
+        });
+    }
+    let address: Address = vigil_signer::parse_evm_address(typed).map_err(|_| {
+        let known: Vec<_> = std::iter::once(network.native_symbol.as_str())
+            .chain(network.tokens.iter().map(|t| t.symbol.as_str()))
+            .collect();
+        ActionError::UnknownToken {
+            token: typed.to_owned(),
+            network: network.name.clone(),
+            known: known.join(", "),
+        }
+    })?;
+    let meta = vigil_defi_adapters::multicall::token_metadata(
+        client,
+        network.protocols.multicall3,
+        &[address],
+    )
+    .await?;
+    let meta =
+        meta.into_iter().flatten().next().ok_or_else(|| ActionError::NotAToken(typed.to_owned()))?;
+    Ok(FormToken { address, symbol: meta.symbol, decimals: meta.decimals, native: false })
+}
+
+/// The swap request for `form`, acting for `account`.
+pub async fn swap_request(
+    client: &ChainClient,
+    network: &Network,
+    account: Address,
+    form: &SwapForm,
+) -> Result<SwapRequest, ActionError> {
+    if !(0.0..=50.0).contains(&form.slippage_percent) {
+        return Err(ActionError::Slippage(form.slippage_percent));
+    }
+    let token_in = resolve(client, network, &form.from).await?;
+    let token_out = resolve(client, network, &form.to).await?;
+    let (kind, priced) = if form.exact_out {
+        (SwapKind::ExactOut, &token_out)
+    } else {
+        (SwapKind::ExactIn, &token_in)
+    };
+    let amount = parse_amount(form.amount.trim(), &priced.symbol, priced.decimals)?;
+    Ok(SwapRequest {
+        account,
+        token_in: token_in.address,
+        token_out: token_out.address,
+        amount,
+        kind,
+        slippage_bps: (form.slippage_percent * 100.0).round() as u32,
+        deadline_secs: SWAP_DEADLINE_SECS,
+        unlimited_approval: form.unlimited_approval,
+        native_in: token_in.native,
+        native_out: token_out.native,
+    })
+}
+
+/// The lending request for `action` on `asset` (a reserve's symbol), for `amount` in whole
+/// units, or everything with `None` or "max".
+pub fn lend_request(
+    market: &Market,
+    account: Address,
+    action: LendAction,
+    asset: &str,
+    amount: Option<&str>,
+) -> Result<LendRequest, ActionError> {
+    let reserve = market.find(asset.trim())?;
+    let amount = match amount.map(str::trim) {
+        None | Some("") => LendAmount::Max,
+        Some(a) if a.eq_ignore_ascii_case("max") => LendAmount::Max,
+        Some(a) => {
+            let v = parse_amount(a, &reserve.symbol, reserve.config.decimals)?;
+            if v == U256::ZERO {
+                return Err(ActionError::Amount(AmountError::Zero));
+            }
+            LendAmount::Exact(v)
+        }
+    };
+    Ok(LendRequest { account, asset: reserve.asset, action, amount })
+}
