@@ -8,6 +8,18 @@ fn main() {
         "import_wallet",
         "cancel_wallet",
         "home",
+        "dashboard",
+        "lock_state",
+        "unlock",
+        "lock",
+        "preview_swap",
+        "preview_lend",
+        "preview_replace",
+        "confirm",
+        "markets",
+        "activity",
+        "alerts",
+        "settings",
     ];
     let attributes = tauri_build::Attributes::new()
         .app_manifest(tauri_build::AppManifest::new().commands(commands));

@@ -4,17 +4,18 @@ use std::sync::{Arc, Mutex};
 
 use rand_core::{OsRng, RngCore};
 use tauri::State;
+use tauri::{AppHandle, Emitter};
 use vigil_api::{
-    Account, AppStatus, CommandError, ConfirmWalletRequest, ErrorKind, GenerateWalletRequest,
-    GeneratedWallet, Home, ImportWalletRequest,
+    Account, ActivityItem, Alerts, AppStatus, CommandError, ConfirmRequest, ConfirmWalletRequest,
+    Dashboard, ErrorKind, Executed, GenerateWalletRequest, GeneratedWallet, Home,
+    ImportWalletRequest, LendForm, LockState, MarketRow, Preview, ReplaceForm, Settings, SwapForm,
+    UnlockRequest, events,
 };
-use vigil_signer::{
-    KeychainError, Mnemonic, MnemonicError, Password, VaultError, WordCount, vault::OsKeychain,
+use vigil_signer::{Mnemonic, MnemonicError, Password, WordCount, vault::OsKeychain};
+use vigil_wallet::{
+    Wallet, WalletError,
+    app::{APP_VAULT as VAULT, AppService, wallet_error as error},
 };
-use vigil_wallet::{Wallet, WalletError};
-
-/// The vault the desktop app keeps its wallet in.
-const VAULT: &str = "default";
 /// How many words the user types back to prove they wrote the phrase down.
 const WORDS_TO_CHECK: usize = 3;
 
@@ -28,35 +29,21 @@ struct Pending {
 
 /// State shared by the commands.
 pub(crate) struct AppState {
+    pub(crate) service: Arc<AppService<OsKeychain>>,
     wallet: Arc<Wallet<OsKeychain>>,
     pending: Mutex<Option<Pending>>,
 }
 
 impl AppState {
-    pub(crate) fn new(wallet: Wallet<OsKeychain>) -> Self {
-        Self { wallet: Arc::new(wallet), pending: Mutex::new(None) }
+    pub(crate) fn new(service: AppService<OsKeychain>) -> Self {
+        let wallet = service.wallet().clone();
+        Self { service: Arc::new(service), wallet, pending: Mutex::new(None) }
     }
 
     fn pending(&self) -> std::sync::MutexGuard<'_, Option<Pending>> {
         // The guarded value is replaced whole, never left half-written: recover from poison.
         self.pending.lock().unwrap_or_else(|p| p.into_inner())
     }
-}
-
-fn error(e: WalletError) -> CommandError {
-    let kind = match &e {
-        WalletError::Mnemonic(_) => ErrorKind::InvalidInput,
-        WalletError::Vault(VaultError::WrongPassword(_)) => ErrorKind::WrongPassword,
-        WalletError::Vault(
-            VaultError::PasswordTooShort
-            | VaultError::InvalidName(_)
-            | VaultError::AlreadyExists(_),
-        ) => ErrorKind::InvalidInput,
-        WalletError::Vault(VaultError::Keychain(KeychainError::NotFound(_))) => ErrorKind::Internal,
-        WalletError::Vault(VaultError::Keychain(_)) => ErrorKind::Keychain,
-        _ => ErrorKind::Internal,
-    };
-    CommandError { kind, message: e.to_string() }
 }
 
 fn invalid(message: impl Into<String>) -> CommandError {
@@ -133,6 +120,7 @@ fn pick_positions(n: usize, count: usize) -> Vec<usize> {
 /// Checks the words typed back, then stores the generated phrase under the password.
 #[tauri::command]
 pub(crate) async fn confirm_wallet(
+    app: AppHandle,
     state: State<'_, AppState>,
     request: ConfirmWalletRequest,
 ) -> CommandResult<Home> {
@@ -148,17 +136,28 @@ pub(crate) async fn confirm_wallet(
         state.pending().get_or_insert(pending);
         return Err(e);
     }
-    let wallet = state.wallet.clone();
+    let service = state.service.clone();
     let mnemonic = pending.mnemonic.clone();
-    let stored = blocking(move || {
-        wallet.import(VAULT, &mnemonic, "", &password).map_err(error)?;
-        home_of(&wallet)
-    })
-    .await;
+    let stored = blocking(move || store(&service, &mnemonic, &password)).await;
     if stored.is_err() {
         state.pending().get_or_insert(pending);
+    } else {
+        crate::watcher::restart(&app);
     }
     stored
+}
+
+/// Stores `mnemonic` under `password` and leaves the new wallet unlocked: the user has just
+/// typed the password.
+fn store(
+    service: &AppService<OsKeychain>,
+    mnemonic: &Mnemonic,
+    password: &Password,
+) -> CommandResult<Home> {
+    let wallet = service.wallet();
+    wallet.import(VAULT, mnemonic, "", password).map_err(error)?;
+    service.unlock(password)?;
+    home_of(wallet)
 }
 
 fn check_answers(pending: &Pending, answers: &[String]) -> CommandResult<()> {
@@ -186,6 +185,7 @@ pub(crate) async fn cancel_wallet(state: State<'_, AppState>) -> CommandResult<(
 /// Imports an existing phrase under the password.
 #[tauri::command]
 pub(crate) async fn import_wallet(
+    app: AppHandle,
     state: State<'_, AppState>,
     request: ImportWalletRequest,
 ) -> CommandResult<Home> {
@@ -193,15 +193,13 @@ pub(crate) async fn import_wallet(
     let phrase = zeroize::Zeroizing::new(request.mnemonic);
     let mnemonic =
         Mnemonic::parse(&phrase).map_err(|e: MnemonicError| error(WalletError::Mnemonic(e)))?;
-    let wallet = state.wallet.clone();
+    let service = state.service.clone();
     let password = Password::new(request.password);
     // An unconfirmed generated phrase is abandoned by importing another one.
     state.pending().take();
-    blocking(move || {
-        wallet.import(VAULT, &mnemonic, "", &password).map_err(error)?;
-        home_of(&wallet)
-    })
-    .await
+    let home = blocking(move || store(&service, &mnemonic, &password)).await?;
+    crate::watcher::restart(&app);
+    Ok(home)
 }
 
 /// The accounts.
@@ -209,6 +207,107 @@ pub(crate) async fn import_wallet(
 pub(crate) async fn home(state: State<'_, AppState>) -> CommandResult<Home> {
     let wallet = state.wallet.clone();
     blocking(move || home_of(&wallet)).await
+}
+
+/// Balances and positions.
+#[tauri::command]
+pub(crate) async fn dashboard(state: State<'_, AppState>) -> CommandResult<Dashboard> {
+    state.service.dashboard().await
+}
+
+/// Whether signing needs the password.
+#[tauri::command]
+pub(crate) async fn lock_state(state: State<'_, AppState>) -> CommandResult<LockState> {
+    Ok(state.service.lock_state())
+}
+
+/// Unlocks the vault for signing until the session locks.
+#[tauri::command]
+pub(crate) async fn unlock(
+    state: State<'_, AppState>,
+    request: UnlockRequest,
+) -> CommandResult<LockState> {
+    let password = Password::new(request.password);
+    let service = state.service.clone();
+    blocking(move || service.unlock(&password)).await
+}
+
+/// Locks now.
+#[tauri::command]
+pub(crate) async fn lock(app: AppHandle, state: State<'_, AppState>) -> CommandResult<LockState> {
+    let locked = state.service.lock();
+    let _ = app.emit(events::LOCKED, locked);
+    Ok(locked)
+}
+
+/// Previews a swap.
+#[tauri::command]
+pub(crate) async fn preview_swap(
+    state: State<'_, AppState>,
+    request: SwapForm,
+) -> CommandResult<Preview> {
+    state.service.preview_swap(&request).await
+}
+
+/// Previews a lending action.
+#[tauri::command]
+pub(crate) async fn preview_lend(
+    state: State<'_, AppState>,
+    request: LendForm,
+) -> CommandResult<Preview> {
+    state.service.preview_lend(&request).await
+}
+
+/// Previews a speed-up or cancel.
+#[tauri::command]
+pub(crate) async fn preview_replace(
+    state: State<'_, AppState>,
+    request: ReplaceForm,
+) -> CommandResult<Preview> {
+    state.service.preview_replace(&request)
+}
+
+/// Signs and sends a preview the shell made; progress goes out as `tx-progress` events.
+#[tauri::command]
+pub(crate) async fn confirm(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    request: ConfirmRequest,
+) -> CommandResult<Executed> {
+    let emitter = app.clone();
+    state
+        .service
+        .confirm(request.id, request.accept_risk, move |p| {
+            let _ = emitter.emit(events::TX_PROGRESS, p);
+        })
+        .await
+}
+
+/// The Aave market.
+#[tauri::command]
+pub(crate) async fn markets(state: State<'_, AppState>) -> CommandResult<Vec<MarketRow>> {
+    state.service.markets().await
+}
+
+/// The transaction journal.
+#[tauri::command]
+pub(crate) async fn activity(state: State<'_, AppState>) -> CommandResult<Vec<ActivityItem>> {
+    let service = state.service.clone();
+    blocking(move || service.activity()).await
+}
+
+/// Alert rules and history.
+#[tauri::command]
+pub(crate) async fn alerts(state: State<'_, AppState>) -> CommandResult<Alerts> {
+    let service = state.service.clone();
+    blocking(move || service.alerts()).await
+}
+
+/// The settings.
+#[tauri::command]
+pub(crate) async fn settings(state: State<'_, AppState>) -> CommandResult<Settings> {
+    let service = state.service.clone();
+    blocking(move || service.settings()).await
 }
 
 #[cfg(test)]

@@ -1,31 +1,57 @@
 //! Vigil's desktop shell: a window over `vigil-wallet`, and nothing more.
 //!
-//! Job: register the commands the UI may call (each a thin call into the wallet service),
-//! hold the state that lives between commands (a generated phrase awaiting confirmation), and
-//! run blocking work (Argon2, the keychain) off the main thread; run the position watcher in the
-//! background and pass its events to the window. Boundaries: no wallet logic here; capabilities in `capabilities/` grant the window these commands and nothing else.
+//! Job: register the commands the UI may call (each a thin call into the wallet's
+//! `AppService`), keep the watcher running in the background and in the tray with the window
+//! closed, lock the wallet after inactivity, and run blocking work (Argon2, the keychain) off
+//! the main thread. Boundaries: no wallet logic here; signing happens only through a preview
+//! the shell made (`confirm` takes a preview id, never a payload); capabilities in
+//! `capabilities/` grant the window these commands and nothing else.
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod commands;
+mod tray;
 mod watcher;
+
+use std::time::Duration;
+
+use tauri::{Emitter, Manager, WindowEvent};
+use vigil_api::events;
+
+/// How often the shell checks whether the wallet has been idle long enough to lock.
+const LOCK_CHECK: Duration = Duration::from_secs(2);
 
 fn main() {
     vigil_defi_adapters::install_tls_provider();
-    let wallet = match vigil_wallet::Wallet::from_env() {
-        Ok(w) => w,
-        Err(e) => {
-            eprintln!("vigil: {e}");
-            std::process::exit(1);
-        }
-    };
-    let paths = wallet.paths().clone();
+    let service =
+        match vigil_wallet::Wallet::from_env().and_then(vigil_wallet::app::AppService::new) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("vigil: {e}");
+                std::process::exit(1);
+            }
+        };
+    let paths = service.wallet().paths().clone();
     let result = tauri::Builder::default()
-        .setup(move |app| {
-            watcher::spawn(app.handle().clone(), paths);
+        .manage(commands::AppState::new(service))
+        .manage(paths)
+        .manage(watcher::WatcherSlot::default())
+        .setup(|app| {
+            let handle = app.handle().clone();
+            tray::install(&handle)?;
+            watcher::restart(&handle);
+            auto_lock(handle);
             Ok(())
         })
-        .manage(commands::AppState::new(wallet))
+        .on_window_event(|window, event| {
+            // Closing the window keeps Vigil in the tray, watching; Quit is in the tray menu.
+            if let WindowEvent::CloseRequested { api, .. } = event
+                && std::env::var_os("VIGIL_QUIT_ON_CLOSE").is_none()
+            {
+                api.prevent_close();
+                let _ = window.hide();
+            }
+        })
         .invoke_handler(tauri::generate_handler![
             commands::app_status,
             commands::generate_wallet,
@@ -33,10 +59,38 @@ fn main() {
             commands::import_wallet,
             commands::cancel_wallet,
             commands::home,
+            commands::dashboard,
+            commands::lock_state,
+            commands::unlock,
+            commands::lock,
+            commands::preview_swap,
+            commands::preview_lend,
+            commands::preview_replace,
+            commands::confirm,
+            commands::markets,
+            commands::activity,
+            commands::alerts,
+            commands::settings,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {
         eprintln!("vigil: the window could not start: {e}");
         std::process::exit(1);
     }
+}
+
+/// Locks the wallet once it has been idle for the lock timeout, and tells the window.
+fn auto_lock(app: tauri::AppHandle) {
+    tauri::async_runtime::spawn(async move {
+        let mut was_locked = true;
+        loop {
+            tokio::time::sleep(LOCK_CHECK).await;
+            let Some(state) = app.try_state::<commands::AppState>() else { return };
+            let locked = state.service.session().lock_if_idle();
+            if locked && !was_locked {
+                let _ = app.emit(events::LOCKED, state.service.lock_state());
+            }
+            was_locked = locked;
+        }
+    });
 }

@@ -1,4 +1,4 @@
-//! The screens: onboarding (create or import a wallet) and home (the accounts).
+//! The app's entry: onboarding (create or import a wallet), then the wallet's screens.
 
 use leptos::{prelude::*, task::spawn_local};
 use vigil_api::{
@@ -15,7 +15,7 @@ enum Screen {
     ShowWords(GeneratedWallet),
     ConfirmWords(GeneratedWallet),
     Import,
-    Home(Home),
+    Wallet,
     Fatal(String),
 }
 
@@ -26,10 +26,7 @@ pub(crate) fn App() -> impl IntoView {
     spawn_local(async move {
         let next = match call::<_, AppStatus>(commands::APP_STATUS, &NoArgs {}).await {
             Ok(AppStatus { has_wallet: false }) => Screen::Welcome,
-            Ok(AppStatus { has_wallet: true }) => match call(commands::HOME, &NoArgs {}).await {
-                Ok(home) => Screen::Home(home),
-                Err(e) => Screen::Fatal(e.message),
-            },
+            Ok(AppStatus { has_wallet: true }) => Screen::Wallet,
             Err(e) => Screen::Fatal(e.message),
         };
         screen.set(next);
@@ -48,7 +45,7 @@ pub(crate) fn App() -> impl IntoView {
                     Screen::ShowWords(g) => show_words(screen, g).into_any(),
                     Screen::ConfirmWords(g) => confirm_words(screen, g).into_any(),
                     Screen::Import => import(screen).into_any(),
-                    Screen::Home(h) => home(h).into_any(),
+                    Screen::Wallet => crate::screens::main_app().into_any(),
                     Screen::Fatal(message) => view! {
                         <section class="card"><h1>"Vigil cannot start"</h1>
                         <p class="error" id="error">{message}</p></section>
@@ -180,8 +177,8 @@ impl WalletForm {
         self.busy.set(true);
         self.error.set(None);
         spawn_local(async move {
-            match call(command, &Request { request: &request }).await {
-                Ok(home) => self.screen.set(Screen::Home(home)),
+            match call::<_, Home>(command, &Request { request: &request }).await {
+                Ok(_) => self.screen.set(Screen::Wallet),
                 Err(e) => {
                     self.error.set(Some(e.message));
                     self.busy.set(false);
@@ -273,44 +270,6 @@ fn import(screen: RwSignal<Screen>) -> impl IntoView {
                 <button on:click=move |_| screen.set(Screen::Welcome)>"Cancel"</button>
             </div>
             {error_box(error)}
-        </section>
-    }
-}
-
-fn home(home: Home) -> impl IntoView {
-    let accounts = home
-        .accounts
-        .into_iter()
-        .map(|a| {
-            let address = a.address.clone();
-            let copied = RwSignal::new(false);
-            let copy = move |_| {
-                if let Some(window) = web_sys::window() {
-                    let _ = window.navigator().clipboard().write_text(&address);
-                    copied.set(true);
-                }
-            };
-            view! {
-                <li class="account" data-chain=a.chain.clone()>
-                    <div class="account-head">
-                        <span class=format!("chain chain-{}", a.chain)>{a.chain.clone()}</span>
-                        <span class="account-name">{a.name}</span>
-                    </div>
-                    <code class="address">{a.address}</code>
-                    <div class="account-foot">
-                        <span class="muted path">{a.path.unwrap_or_default()}</span>
-                        <button class="small" on:click=copy>
-                            {move || if copied.get() { "Copied" } else { "Copy address" }}
-                        </button>
-                    </div>
-                </li>
-            }
-        })
-        .collect_view();
-    view! {
-        <section class="home">
-            <h1>"Your accounts"</h1>
-            <ul class="accounts" id="accounts">{accounts}</ul>
         </section>
     }
 }

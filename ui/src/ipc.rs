@@ -41,3 +41,29 @@ pub(crate) async fn call<A: Serialize, R: DeserializeOwned>(
             })),
     }
 }
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "event"], js_name = listen, catch)]
+    async fn tauri_listen(event: &str, handler: &js_sys::Function) -> Result<JsValue, JsValue>;
+}
+
+/// Calls `handler` with the payload of every `event` the shell emits, for the life of the
+/// window (the closure is leaked on purpose: listeners are registered once, at start).
+pub(crate) fn listen<T: DeserializeOwned + 'static>(
+    event: &'static str,
+    handler: impl Fn(T) + 'static,
+) {
+    let closure = Closure::<dyn Fn(JsValue)>::new(move |e: JsValue| {
+        let payload =
+            js_sys::Reflect::get(&e, &JsValue::from_str("payload")).unwrap_or(JsValue::NULL);
+        if let Ok(value) = serde_wasm_bindgen::from_value(payload) {
+            handler(value);
+        }
+    });
+    let function: js_sys::Function = closure.as_ref().unchecked_ref::<js_sys::Function>().clone();
+    closure.forget();
+    wasm_bindgen_futures::spawn_local(async move {
+        let _ = tauri_listen(event, &function).await;
+    });
+}

@@ -8,7 +8,12 @@
 #![allow(unreachable_pub)]
 
 mod app;
+mod chart;
+mod format;
 mod ipc;
+mod preview;
+mod qr;
+mod screens;
 
 fn main() {
     console_error_panic_hook::set_once();

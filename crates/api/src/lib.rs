@@ -2,8 +2,9 @@
 //!
 //! Job: the names of the shell's commands, their request and response types, and the error
 //! shape every command returns. Both sides compile these same types, so a renamed field is a
-//! compile error rather than a silent `undefined` in the UI. Boundaries: serde only, no
-//! behaviour, nothing that does not compile to wasm32.
+//! compile error rather than a silent `undefined` in the UI; and [`group_thousands`], the one
+//! way both sides write amounts. Boundaries: serde and pure functions only, nothing that does
+//! not compile to wasm32.
 
 use serde::{Deserialize, Serialize};
 
@@ -21,6 +22,74 @@ pub mod commands {
     pub const CANCEL_WALLET: &str = "cancel_wallet";
     /// No arguments -> [`crate::Home`].
     pub const HOME: &str = "home";
+    /// No arguments -> [`crate::Dashboard`].
+    pub const DASHBOARD: &str = "dashboard";
+    /// No arguments -> [`crate::LockState`].
+    pub const LOCK_STATE: &str = "lock_state";
+    /// [`crate::UnlockRequest`] -> [`crate::LockState`].
+    pub const UNLOCK: &str = "unlock";
+    /// No arguments -> [`crate::LockState`]: drops the unlocked vault now.
+    pub const LOCK: &str = "lock";
+    /// [`crate::SwapForm`] -> [`crate::Preview`].
+    pub const PREVIEW_SWAP: &str = "preview_swap";
+    /// [`crate::LendForm`] -> [`crate::Preview`].
+    pub const PREVIEW_LEND: &str = "preview_lend";
+    /// [`crate::ReplaceForm`] -> [`crate::Preview`].
+    pub const PREVIEW_REPLACE: &str = "preview_replace";
+    /// [`crate::ConfirmRequest`] -> [`crate::Executed`]: signs and sends a preview the shell
+    /// made, and nothing else.
+    pub const CONFIRM: &str = "confirm";
+    /// No arguments -> `Vec<`[`crate::MarketRow`]`>`.
+    pub const MARKETS: &str = "markets";
+    /// No arguments -> `Vec<`[`crate::ActivityItem`]`>`.
+    pub const ACTIVITY: &str = "activity";
+    /// No arguments -> [`crate::Alerts`].
+    pub const ALERTS: &str = "alerts";
+    /// No arguments -> [`crate::LedgerStatus`].
+    pub const LEDGER_STATUS: &str = "ledger_status";
+    /// [`crate::LedgerAddRequest`] -> [`crate::Account`]: the address is shown on the device.
+    pub const LEDGER_ADD: &str = "ledger_add";
+    /// No arguments -> [`crate::Settings`].
+    pub const SETTINGS: &str = "settings";
+    /// [`crate::Settings`] -> [`crate::Settings`].
+    pub const SAVE_SETTINGS: &str = "save_settings";
+    /// [`crate::RpcTestRequest`] -> [`crate::RpcTest`].
+    pub const TEST_RPC: &str = "test_rpc";
+}
+
+/// Events the shell sends to the window.
+pub mod events {
+    /// A monitor event (alerts, blocks), as the notifier serializes it.
+    pub const MONITOR: &str = "monitor";
+    /// "Open position" was chosen on a notification: the position's key.
+    pub const OPEN_POSITION: &str = "open-position";
+    /// A signed transaction's progress: [`crate::TxProgress`].
+    pub const TX_PROGRESS: &str = "tx-progress";
+    /// The wallet locked (timeout or tray): [`crate::LockState`].
+    pub const LOCKED: &str = "locked";
+}
+
+/// "1234567.891" -> "1,234,567.891": separators in the whole part only, the digits after the
+/// point kept exactly (amounts are never rounded by writing them).
+pub fn group_thousands(amount: &str) -> String {
+    let (sign, rest) = match amount.strip_prefix(['-', '+']) {
+        Some(r) => (&amount[..1], r),
+        None => ("", amount),
+    };
+    let (whole, frac) = rest.split_once('.').map_or((rest, None), |(w, f)| (w, Some(f)));
+    let mut out = String::with_capacity(whole.len() + whole.len() / 3 + 8);
+    out.push_str(sign);
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if let Some(f) = frac {
+        out.push('.');
+        out.push_str(f);
+    }
+    out
 }
 
 /// What the UI shows first.
@@ -104,6 +173,393 @@ pub struct Home {
     pub accounts: Vec<Account>,
 }
 
+/// One asset held, as the dashboard shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HoldingView {
+    /// The symbol.
+    pub symbol: String,
+    /// The amount in whole units, exact.
+    pub amount: String,
+    /// Its value in the user's currency, when a price is known.
+    pub value: Option<f64>,
+}
+
+/// One account's balances on one network.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountBalances {
+    /// The account.
+    pub account: Account,
+    /// The network.
+    pub network: String,
+    /// What it holds (empty when `error` is set).
+    pub holdings: Vec<HoldingView>,
+    /// The total value of the holdings that have a price.
+    pub value: Option<f64>,
+    /// Why the balances could not be read, and what to do.
+    pub error: Option<String>,
+}
+
+/// One asset of a lending position.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PositionAssetView {
+    /// The symbol.
+    pub symbol: String,
+    /// Supplied, whole units.
+    pub supplied: String,
+    /// Owed, whole units.
+    pub debt: String,
+    /// Whether the supply counts as collateral.
+    pub collateral: bool,
+    /// The oracle price, USD.
+    pub price_usd: f64,
+    /// The price at which this collateral alone liquidates the position.
+    pub liquidation_price_usd: Option<f64>,
+}
+
+/// A health-factor reading for the history chart.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct HealthPointView {
+    /// The block.
+    pub block: u64,
+    /// When (unix seconds).
+    pub at: u64,
+    /// The health factor (`None`: no debt).
+    pub health_factor: Option<f64>,
+}
+
+/// A lending position.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PositionView {
+    /// The key alerts use (`network/aave/0x…`): what "Open position" opens.
+    pub key: String,
+    /// The protocol ("Aave V3").
+    pub protocol: String,
+    /// The network.
+    pub network: String,
+    /// The account.
+    pub account: String,
+    /// The health factor (`None`: no debt).
+    pub health_factor: Option<f64>,
+    /// "ok", "warning", "critical" or "liquidatable", by the alert rules.
+    pub level: String,
+    /// Collateral, USD.
+    pub collateral_usd: f64,
+    /// Debt, USD.
+    pub debt_usd: f64,
+    /// What may still be borrowed, USD.
+    pub available_usd: f64,
+    /// The fall of all collateral that liquidates (0.25: 25%).
+    pub distance_to_liquidation: Option<f64>,
+    /// The assets supplied or borrowed.
+    pub assets: Vec<PositionAssetView>,
+    /// Health factor per block, oldest first.
+    pub history: Vec<HealthPointView>,
+}
+
+/// The dashboard.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Dashboard {
+    /// The user's currency (values are in it).
+    pub currency: String,
+    /// The total value of every priced holding and position (collateral minus debt).
+    pub total_value: Option<f64>,
+    /// Balances per account and network.
+    pub balances: Vec<AccountBalances>,
+    /// Lending positions.
+    pub positions: Vec<PositionView>,
+    /// Networks that could not be read, and why.
+    pub errors: Vec<String>,
+}
+
+/// Whether signing needs the password first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LockState {
+    /// Whether the vault is locked.
+    pub locked: bool,
+    /// Inactivity before it locks again, seconds.
+    pub lock_after_secs: u64,
+}
+
+/// Unlock the vault for signing.
+#[derive(Serialize, Deserialize)]
+pub struct UnlockRequest {
+    /// The vault password.
+    pub password: String,
+}
+
+redacted_debug!(UnlockRequest);
+
+/// A swap as typed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SwapForm {
+    /// The account that swaps (0x…); `None`: the first Ethereum account.
+    pub account: Option<String>,
+    /// Sold: a symbol or a token address.
+    pub from: String,
+    /// Bought.
+    pub to: String,
+    /// The amount sold, whole units.
+    pub amount: String,
+    /// Slippage tolerance, percent; `None`: the preference.
+    pub slippage_percent: Option<f64>,
+}
+
+/// A lending action as typed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LendForm {
+    /// The account (0x…); `None`: the first Ethereum account.
+    pub account: Option<String>,
+    /// "supply", "withdraw", "borrow" or "repay".
+    pub action: String,
+    /// The reserve's symbol.
+    pub asset: String,
+    /// Whole units, or "max".
+    pub amount: String,
+}
+
+/// Speed up or cancel a pending transaction.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplaceForm {
+    /// The pending transaction.
+    pub hash: String,
+    /// Cancel it (a zero-value transfer to oneself) rather than speed it up.
+    pub cancel: bool,
+}
+
+/// How serious a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Worth knowing.
+    Info,
+    /// Read before signing.
+    Warning,
+    /// Needs an explicit tick to sign.
+    Danger,
+}
+
+/// One finding of a preview.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FindingView {
+    /// How serious.
+    pub severity: Severity,
+    /// What it means.
+    pub message: String,
+}
+
+/// How the account signs, so the UI can ask for the password or point at the Ledger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignerKind {
+    /// The vault in the keychain (unlock first).
+    Software,
+    /// A Ledger (confirm on the device).
+    Ledger,
+    /// Watch-only: cannot sign.
+    Watch,
+}
+
+/// A previewed action, kept by the shell until it is confirmed or replaced.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Preview {
+    /// What `confirm` is called with.
+    pub id: u64,
+    /// One line ("Swap 1 ETH for USDC").
+    pub title: String,
+    /// The network.
+    pub network: String,
+    /// The account.
+    pub account: String,
+    /// How it signs.
+    pub signer: SignerKind,
+    /// Facts about the action (route, minimum received, health factor, …) as label and value.
+    pub details: Vec<(String, String)>,
+    /// The account's balance changes ("-1 ETH", "+2,480.12 USDC").
+    pub changes: Vec<String>,
+    /// The transactions, in order.
+    pub steps: Vec<String>,
+    /// The network fee.
+    pub fee: String,
+    /// The health factor before and after, for lending.
+    pub health_factor: Option<(Option<f64>, Option<f64>)>,
+    /// Risk findings, most serious first.
+    pub findings: Vec<FindingView>,
+    /// Whether a danger finding must be ticked before signing.
+    pub needs_override: bool,
+    /// Why it would fail, when the simulation says so (it cannot be signed).
+    pub would_fail: Option<String>,
+}
+
+/// Sign and send preview `id`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfirmRequest {
+    /// The preview.
+    pub id: u64,
+    /// The user ticked "I understand the risk" for a danger finding.
+    pub accept_risk: bool,
+}
+
+/// What was sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Executed {
+    /// The transactions, in order, final.
+    pub hashes: Vec<String>,
+}
+
+/// Progress of a confirmed preview.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TxProgress {
+    /// The preview.
+    pub id: u64,
+    /// The step's label.
+    pub step: String,
+    /// "signing", "sent" or "confirmed".
+    pub stage: String,
+    /// The transaction, once sent.
+    pub hash: Option<String>,
+}
+
+/// An Aave reserve.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MarketRow {
+    /// The symbol.
+    pub symbol: String,
+    /// Supply APY (0.03: 3%).
+    pub supply_apy: f64,
+    /// Borrow APY.
+    pub borrow_apy: f64,
+    /// The oracle price, USD.
+    pub price_usd: f64,
+    /// Whether it can be collateral.
+    pub collateral: bool,
+    /// Whether it can be borrowed.
+    pub borrowable: bool,
+}
+
+/// One transaction of the journal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityItem {
+    /// Its hash.
+    pub hash: String,
+    /// The network.
+    pub network: String,
+    /// The sender.
+    pub account: String,
+    /// Its nonce.
+    pub nonce: u64,
+    /// What it does.
+    pub label: String,
+    /// "pending", "confirmed", "failed", "dropped" or "replaced".
+    pub status: String,
+    /// The transaction it replaces.
+    pub replaces: Option<String>,
+    /// The block.
+    pub block: Option<u64>,
+    /// When it was signed (unix seconds).
+    pub sent_at: u64,
+}
+
+/// An alert of the history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertView {
+    /// The position's key.
+    pub key: String,
+    /// "ok", "warning", "critical" or "liquidatable".
+    pub level: String,
+    /// One line.
+    pub title: String,
+    /// The detail.
+    pub body: String,
+    /// When (unix seconds).
+    pub at: u64,
+}
+
+/// Health-factor thresholds of one rule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RuleView {
+    /// Whom it applies to: "every position" or an account.
+    pub scope: String,
+    /// Warning below this health factor.
+    pub warning: f64,
+    /// Critical below this.
+    pub critical: f64,
+}
+
+/// The alerts screen.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Alerts {
+    /// The rules.
+    pub rules: Vec<RuleView>,
+    /// The newest alerts first.
+    pub history: Vec<AlertView>,
+}
+
+/// The Ledger as the app sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LedgerStatus {
+    /// The device state, for people ("Ready: Ethereum 1.10.4", "Locked: enter your PIN").
+    pub state: String,
+    /// Whether an app is open and answering.
+    pub ready: bool,
+    /// Where it is reached ("USB" or a Speculos address).
+    pub endpoint: String,
+    /// The doctor's findings about USB access on this machine.
+    pub doctor: Vec<String>,
+}
+
+/// Add a Ledger account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LedgerAddRequest {
+    /// "ethereum" or "solana".
+    pub chain: String,
+    /// The account index (0 is the first).
+    pub index: u32,
+}
+
+/// A network's RPC endpoints.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NetworkSetting {
+    /// Its name.
+    pub name: String,
+    /// Its chain id.
+    pub chain_id: u64,
+    /// RPC URLs, tried in order.
+    pub rpc_urls: Vec<String>,
+}
+
+/// The settings screen.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Settings {
+    /// Networks with the user's RPC URLs.
+    pub networks: Vec<NetworkSetting>,
+    /// Inactivity before locking, seconds.
+    pub lock_after_secs: u64,
+    /// The currency.
+    pub currency: String,
+    /// Default swap slippage, percent.
+    pub slippage_percent: f64,
+}
+
+/// Test an RPC URL.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RpcTestRequest {
+    /// The URL.
+    pub url: String,
+    /// The chain id it must serve.
+    pub chain_id: u64,
+}
+
+/// An RPC URL's answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RpcTest {
+    /// The chain id it serves.
+    pub chain_id: u64,
+    /// Its latest block.
+    pub block: u64,
+    /// How long the answer took, ms.
+    pub latency_ms: u64,
+}
+
 /// Every command's error: a category the UI can branch on and a message for the user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CommandError {
@@ -123,6 +579,12 @@ pub enum ErrorKind {
     WrongPassword,
     /// The OS keychain is unavailable or locked.
     Keychain,
+    /// The vault is locked: unlock it, then try again.
+    Locked,
+    /// A network could not be reached.
+    Network,
+    /// The Ledger needs attention (locked, wrong app, rejected).
+    Ledger,
     /// Anything else.
     Internal,
 }
@@ -145,6 +607,16 @@ mod tests {
         let printed = format!("{r:?} {c:?} {g:?}");
         assert!(!printed.contains("junk") && !printed.contains("hunter2"), "{printed}");
         assert!(printed.contains("ImportWalletRequest"));
+    }
+
+    #[test]
+    fn thousands_are_grouped_in_the_whole_part_only() {
+        assert_eq!(group_thousands("1234567.891234"), "1,234,567.891234");
+        assert_eq!(group_thousands("-2480.5"), "-2,480.5");
+        assert_eq!(group_thousands("+100"), "+100");
+        assert_eq!(group_thousands("1000"), "1,000");
+        assert_eq!(group_thousands("100"), "100");
+        assert_eq!(group_thousands("0.000001"), "0.000001");
     }
 
     #[test]

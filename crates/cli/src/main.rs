@@ -628,9 +628,10 @@ async fn swap(args: SwapArgs) -> Result<()> {
     let account = acting_account(args.sign.account.as_deref(), &paths)?;
     let network = vigil_wallet::portfolio::network(&args.sign.network, &paths)?;
     let client = vigil_defi_adapters::ChainClient::connect(&network).await?;
-    let slippage_percent: f64 = args.slippage.parse().map_err(|_| {
-        anyhow::anyhow!("--slippage must be a percentage from 0 to 50, like 0.5")
-    })?;
+    let slippage_percent: f64 = args
+        .slippage
+        .parse()
+        .map_err(|_| anyhow::anyhow!("--slippage must be a percentage from 0 to 50, like 0.5"))?;
     let form = vigil_wallet::actions::SwapForm {
         from: args.from.clone(),
         to: args.to.clone(),

@@ -109,8 +109,11 @@ async fn resolve(
         &[address],
     )
     .await?;
-    let meta =
-        meta.into_iter().flatten().next().ok_or_else(|| ActionError::NotAToken(typed.to_owned()))?;
+    let meta = meta
+        .into_iter()
+        .flatten()
+        .next()
+        .ok_or_else(|| ActionError::NotAToken(typed.to_owned()))?;
     Ok(FormToken { address, symbol: meta.symbol, decimals: meta.decimals, native: false })
 }
 

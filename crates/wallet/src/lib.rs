@@ -7,6 +7,7 @@
 //! `vigil-defi-adapters`; presentation belongs to the shell, the UI and the CLI.
 
 pub mod actions;
+pub mod app;
 pub mod config;
 pub mod db;
 pub mod execute;

@@ -48,6 +48,9 @@ pub enum WalletError {
     /// The Ledger failed; the message says what to do.
     #[error(transparent)]
     Ledger(#[from] LedgerError),
+    /// The database could not be opened or written.
+    #[error(transparent)]
+    Database(#[from] crate::db::DbError),
     /// A Ledger account in the config has no path or an invalid address.
     #[error("the Ledger account {0} in the config is incomplete (it needs its address and path)")]
     IncompleteLedgerAccount(String),

@@ -40,6 +40,11 @@ impl Session {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Inactivity before it locks.
+    pub fn lock_after(&self) -> Duration {
+        self.lock_after
+    }
+
     /// Keeps `vault` unlocked (until the session locks).
     pub fn insert(&self, vault: UnlockedVault) {
         let mut inner = self.inner();

@@ -166,7 +166,8 @@ pub async fn start(paths: &Paths, request: WatchRequest) -> Result<Watching, Wat
         sinks.push(Arc::new(DesktopSink::new(store.clone(), events.clone())));
     }
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let mut tasks = vec![tokio::spawn(record_health(db.clone(), events.subscribe(), stopped.clone()))];
+    let mut tasks =
+        vec![tokio::spawn(record_health(db.clone(), events.subscribe(), stopped.clone()))];
     for name in &networks {
         let fail = |source| WatchError::Network { network: name.clone(), source };
         let network = portfolio::network(name, paths).map_err(fail)?;

@@ -1,0 +1,881 @@
+//! The desktop app's service: what each screen shows and the one way anything gets signed.
+//!
+//! Every signing path is preview first, then confirm: [`AppService::preview_swap`],
+//! [`AppService::preview_lend`] and [`AppService::preview_replace`] simulate and keep what they
+//! showed under an id, and [`AppService::confirm`] signs exactly that and nothing else. A
+//! software account signs only while the [`Session`] is unlocked; a Ledger account on the
+//! device. Returns `vigil-api` types, so the shell's commands are one line each.
+
+use std::{
+    collections::HashMap,
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use alloy::primitives::Address;
+use vigil_api::{
+    AccountBalances, ActivityItem, AlertView, Alerts, CommandError, Dashboard, ErrorKind, Executed,
+    FindingView, HealthPointView, HoldingView, LendForm, LockState, MarketRow, PositionAssetView,
+    PositionView, Preview, ReplaceForm, RuleView, Settings, Severity, SignerKind as ApiSigner,
+    SwapForm, TxProgress, group_thousands,
+};
+use vigil_defi_adapters::{
+    ChainClient, Network,
+    aave::{self, LendAction},
+    preview::{self, PlanReview},
+    solana::{SolanaClient, SolanaNetwork, fetch_balances},
+};
+use vigil_signer::{Chain, EvmSigner, Keychain, Password};
+
+use crate::{
+    Config, SignerKind, Wallet, WalletError,
+    actions::{self, ActionError},
+    db::{Database, TxStatus},
+    execute::{self, TxEvent},
+    portfolio,
+    replace::{self, Replacement},
+    session::Session,
+};
+
+/// The vault the desktop app keeps its software accounts in.
+pub const APP_VAULT: &str = "default";
+/// How long a preview may be confirmed: prices and the chain move on.
+const PREVIEW_TTL: Duration = Duration::from_secs(5 * 60);
+/// Points of health-factor history per position on the dashboard.
+const HISTORY_POINTS: usize = 240;
+
+type AppResult<T> = Result<T, CommandError>;
+
+/// What a preview will sign when confirmed.
+enum Signable {
+    /// A simulated plan.
+    Plan { network: String, review: Box<PlanReview> },
+    /// A speed-up or cancel of a journaled transaction.
+    Replace { network: String, hash: String, kind: Replacement },
+}
+
+/// What an action says about itself, beside its review.
+struct Described {
+    title: String,
+    details: Vec<(String, String)>,
+    health_factor: Option<(Option<f64>, Option<f64>)>,
+}
+
+struct Kept {
+    account: Address,
+    signable: Signable,
+    made: Instant,
+}
+
+/// The app's state between commands.
+pub struct AppService<K> {
+    wallet: Arc<Wallet<K>>,
+    session: Session,
+    db: Arc<Database>,
+    previews: Mutex<HashMap<u64, Kept>>,
+    next_id: AtomicU64,
+}
+
+impl<K> std::fmt::Debug for AppService<K> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppService").field("locked", &self.session.is_locked()).finish()
+    }
+}
+
+fn err(kind: ErrorKind, message: impl std::fmt::Display) -> CommandError {
+    CommandError { kind, message: message.to_string() }
+}
+
+/// The error the UI gets for a wallet error.
+pub fn wallet_error(e: WalletError) -> CommandError {
+    use vigil_signer::{KeychainError, VaultError};
+    let kind = match &e {
+        WalletError::Mnemonic(_) => ErrorKind::InvalidInput,
+        WalletError::Vault(VaultError::WrongPassword(_)) => ErrorKind::WrongPassword,
+        WalletError::Vault(
+            VaultError::PasswordTooShort
+            | VaultError::InvalidName(_)
+            | VaultError::AlreadyExists(_),
+        ) => ErrorKind::InvalidInput,
+        WalletError::Vault(VaultError::Keychain(KeychainError::NotFound(_))) => ErrorKind::Internal,
+        WalletError::Vault(VaultError::Keychain(_)) => ErrorKind::Keychain,
+        WalletError::Ledger(_) => ErrorKind::Ledger,
+        WalletError::NoSuchAccount(_) | WalletError::WatchOnly(_) => ErrorKind::InvalidInput,
+        _ => ErrorKind::Internal,
+    };
+    err(kind, e)
+}
+
+fn network_error(e: impl std::fmt::Display) -> CommandError {
+    err(ErrorKind::Network, e)
+}
+
+fn action_error(e: ActionError) -> CommandError {
+    match e {
+        ActionError::Client(c) => network_error(c),
+        other => err(ErrorKind::InvalidInput, other),
+    }
+}
+
+fn level_name(level: vigil_notifier::Level) -> String {
+    serde_json::to_value(level)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_else(|| format!("{level:?}").to_lowercase())
+}
+
+fn findings(review: &PlanReview) -> Vec<FindingView> {
+    review
+        .findings
+        .iter()
+        .map(|f| FindingView {
+            severity: match f.severity {
+                preview::Severity::Info => Severity::Info,
+                preview::Severity::Warning => Severity::Warning,
+                preview::Severity::Danger => Severity::Danger,
+            },
+            message: f.message.clone(),
+        })
+        .collect()
+}
+
+fn hf_text(hf: Option<f64>) -> String {
+    hf.map_or_else(|| "∞ (no debt)".to_owned(), |h| format!("{h:.2}"))
+}
+
+impl<K: Keychain + 'static> AppService<K> {
+    /// The service over `wallet`, locking after the preference's timeout.
+    pub fn new(wallet: Wallet<K>) -> Result<Self, WalletError> {
+        let lock_after = Duration::from_secs(wallet.config()?.preferences.lock_after_secs);
+        let db = Database::open(&Database::file(&wallet.paths().data_dir))?;
+        Ok(Self {
+            wallet: Arc::new(wallet),
+            session: Session::new(lock_after),
+            db: Arc::new(db),
+            previews: Mutex::new(HashMap::new()),
+            next_id: AtomicU64::new(1),
+        })
+    }
+
+    /// The wallet.
+    pub fn wallet(&self) -> &Arc<Wallet<K>> {
+        &self.wallet
+    }
+
+    /// The session (the shell locks it on a timer and from the tray).
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
+    fn config(&self) -> AppResult<Config> {
+        self.wallet.config().map_err(wallet_error)
+    }
+
+    fn previews(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Kept>> {
+        // Entries are inserted and removed whole: the map is valid after a panic elsewhere.
+        self.previews.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Whether signing needs the password: the wallet has software accounts and the session
+    /// is locked (Ledger and watch-only accounts need no password).
+    pub fn lock_state(&self) -> LockState {
+        // Checking is not activity: an idle session locks here too.
+        let idle_locked = self.session.lock_if_idle();
+        let has_vault = self.wallet.config().is_ok_and(|c| {
+            c.accounts.iter().any(|a| matches!(a.signer, SignerKind::Software { .. }))
+        });
+        LockState {
+            locked: has_vault && idle_locked,
+            lock_after_secs: self.session.lock_after().as_secs(),
+        }
+    }
+
+    /// Opens the app's vault with `password` until the session locks.
+    pub fn unlock(&self, password: &Password) -> AppResult<LockState> {
+        let vault = self.wallet.unlock(APP_VAULT, password).map_err(wallet_error)?;
+        self.session.insert(vault);
+        Ok(self.lock_state())
+    }
+
+    /// Drops the unlocked vault now, and every preview with it.
+    pub fn lock(&self) -> LockState {
+        self.session.lock();
+        self.previews().clear();
+        self.lock_state()
+    }
+
+    /// The networks the dashboard and the watcher show: `[alerts] networks`, or the devnet.
+    fn evm_networks(config: &Config) -> Vec<String> {
+        if config.alerts.networks.is_empty() {
+            vec!["devnet".to_owned()]
+        } else {
+            config.alerts.networks.clone()
+        }
+    }
+
+    fn account_view(a: &crate::AccountConfig) -> vigil_api::Account {
+        vigil_api::Account {
+            name: a.name.clone(),
+            chain: a.chain.to_string(),
+            address: a.address.clone(),
+            path: a.path.as_ref().map(ToString::to_string),
+        }
+    }
+
+    /// Balances of every account and every lending position, with values in USD.
+    pub async fn dashboard(&self) -> AppResult<Dashboard> {
+        self.session.touch();
+        let config = self.config()?;
+        let thresholds = config.alerts.thresholds().map_err(|e| err(ErrorKind::InvalidInput, e))?;
+        let mut out = Dashboard {
+            currency: "USD".into(),
+            total_value: None,
+            balances: vec![],
+            positions: vec![],
+            errors: vec![],
+        };
+        let evm: Vec<_> = config.accounts.iter().filter(|a| a.chain == Chain::Ethereum).collect();
+        if !evm.is_empty() {
+            for name in Self::evm_networks(&config) {
+                if let Err(e) = self.evm_dashboard(&name, &evm, &thresholds, &mut out).await {
+                    for a in &evm {
+                        out.balances.push(AccountBalances {
+                            account: Self::account_view(a),
+                            network: name.clone(),
+                            holdings: vec![],
+                            value: None,
+                            error: Some(e.message.clone()),
+                        });
+                    }
+                    out.errors.push(format!("{name}: {}", e.message));
+                }
+            }
+        }
+        let sol: Vec<_> = config.accounts.iter().filter(|a| a.chain == Chain::Solana).collect();
+        if !sol.is_empty() {
+            self.solana_dashboard(&sol, &mut out).await;
+        }
+        let values: Vec<f64> = out
+            .balances
+            .iter()
+            .filter_map(|b| b.value)
+            .chain(out.positions.iter().map(|p| p.collateral_usd - p.debt_usd))
+            .collect();
+        out.total_value = (!values.is_empty()).then(|| values.iter().sum());
+        Ok(out)
+    }
+
+    async fn evm_dashboard(
+        &self,
+        name: &str,
+        accounts: &[&crate::AccountConfig],
+        thresholds: &vigil_notifier::Thresholds,
+        out: &mut Dashboard,
+    ) -> AppResult<()> {
+        let network = portfolio::network(name, self.wallet.paths()).map_err(network_error)?;
+        let client = ChainClient::connect(&network).await.map_err(network_error)?;
+        let addresses: Vec<Address> =
+            accounts.iter().filter_map(|a| a.address.parse().ok()).collect();
+        let table =
+            portfolio::balances(&client, &network, &addresses).await.map_err(network_error)?;
+        // Prices and positions come from the Aave market where there is one.
+        let market = aave::fetch_market(&client, &network).await.ok();
+        let price = |token: Option<Address>| -> Option<f64> {
+            let token = token.unwrap_or(network.protocols.weth);
+            market.as_ref()?.reserves.iter().find(|r| r.asset == token).map(|r| r.price_usd)
+        };
+        for (account, row) in accounts.iter().zip(&table) {
+            let holdings: Vec<HoldingView> = row
+                .holdings
+                .iter()
+                .map(|h| HoldingView {
+                    symbol: h.symbol.clone(),
+                    amount: h.amount.clone(),
+                    value: price(h.token).and_then(|p| h.amount.parse::<f64>().ok().map(|a| a * p)),
+                })
+                .collect();
+            let priced: Vec<f64> = holdings.iter().filter_map(|h| h.value).collect();
+            out.balances.push(AccountBalances {
+                account: Self::account_view(account),
+                network: network.name.clone(),
+                value: (!priced.is_empty()).then(|| priced.iter().sum()),
+                holdings,
+                error: None,
+            });
+        }
+        let Some(market) = market else { return Ok(()) };
+        let states = aave::fetch_accounts(
+            &client,
+            &network,
+            &market,
+            &addresses,
+            alloy::eips::BlockId::latest(),
+        )
+        .await
+        .map_err(network_error)?;
+        for state in states {
+            let p = state.position();
+            if p.total_collateral_usd <= 0.0 && p.total_debt_usd <= 0.0 {
+                continue;
+            }
+            // The same key the monitor gives the position.
+            let key = format!("{}/aave/{:#x}", network.name, p.account);
+            let observation = vigil_notifier::rules::Observation::Lending {
+                health_factor: p.health_factor,
+                distance: p.distance_to_liquidation,
+            };
+            let history = self
+                .db
+                .health_history(&key, HISTORY_POINTS)
+                .map_err(|e| err(ErrorKind::Internal, e))?
+                .into_iter()
+                .map(|h| HealthPointView {
+                    block: h.block,
+                    at: h.at,
+                    health_factor: h.health_factor,
+                })
+                .collect();
+            out.positions.push(PositionView {
+                key,
+                protocol: "Aave V3".into(),
+                network: network.name.clone(),
+                account: p.account.to_checksum(None),
+                health_factor: p.health_factor,
+                level: level_name(thresholds.level(&observation, 0.0)),
+                collateral_usd: p.total_collateral_usd,
+                debt_usd: p.total_debt_usd,
+                available_usd: p.available_borrows_usd,
+                distance_to_liquidation: p.distance_to_liquidation,
+                assets: p
+                    .assets
+                    .iter()
+                    .map(|a| PositionAssetView {
+                        symbol: a.symbol.clone(),
+                        supplied: a.supplied.clone(),
+                        debt: a.debt.clone(),
+                        collateral: a.collateral,
+                        price_usd: a.price_usd,
+                        liquidation_price_usd: a.liquidation_price_usd,
+                    })
+                    .collect(),
+                history,
+            });
+        }
+        Ok(())
+    }
+
+    async fn solana_dashboard(&self, accounts: &[&crate::AccountConfig], out: &mut Dashboard) {
+        let network = SolanaNetwork::named("localnet", vec![]);
+        let client = match network {
+            Some(n) => SolanaClient::connect(&n).await.map_err(|e| e.to_string()),
+            None => Err("no local Solana network".to_owned()),
+        };
+        for account in accounts {
+            let read = async {
+                let client = client.as_ref().map_err(Clone::clone)?;
+                let owner = account
+                    .address
+                    .parse()
+                    .map_err(|_| format!("{} is not a Solana address", account.address))?;
+                fetch_balances(client, &owner, &client.network().tokens)
+                    .await
+                    .map_err(|e| e.to_string())
+            };
+            let (holdings, error) = match read.await {
+                Ok(b) => {
+                    let mut h =
+                        vec![HoldingView { symbol: "SOL".into(), amount: b.sol, value: None }];
+                    h.extend(b.tokens.into_iter().map(|t| HoldingView {
+                        symbol: t.symbol.unwrap_or(t.mint),
+                        amount: t.amount,
+                        value: None,
+                    }));
+                    (h, None)
+                }
+                Err(e) => (
+                    vec![],
+                    Some(format!(
+                        "{e} (the local Solana validator runs with 'vigil devnet solana')"
+                    )),
+                ),
+            };
+            out.balances.push(AccountBalances {
+                account: Self::account_view(account),
+                network: "solana localnet".into(),
+                holdings,
+                value: None,
+                error,
+            });
+        }
+    }
+
+    /// The acting Ethereum account: `given`, or the first one.
+    fn acting(&self, given: Option<&str>) -> AppResult<(Address, crate::AccountConfig)> {
+        self.session.touch();
+        let config = self.config()?;
+        let account = match given.map(str::trim).filter(|g| !g.is_empty()) {
+            Some(g) => self.wallet.account(Chain::Ethereum, g).map_err(wallet_error)?,
+            None => config.accounts.into_iter().find(|a| a.chain == Chain::Ethereum).ok_or_else(
+                || err(ErrorKind::InvalidInput, "no Ethereum account: import a wallet first"),
+            )?,
+        };
+        let address = account
+            .address
+            .parse()
+            .map_err(|_| err(ErrorKind::Internal, format!("bad address {}", account.address)))?;
+        Ok((address, account))
+    }
+
+    fn signer_kind(account: &crate::AccountConfig) -> ApiSigner {
+        match account.signer {
+            SignerKind::Software { .. } => ApiSigner::Software,
+            SignerKind::Ledger => ApiSigner::Ledger,
+            SignerKind::Watch => ApiSigner::Watch,
+        }
+    }
+
+    fn keep(&self, account: Address, signable: Signable) -> u64 {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let mut previews = self.previews();
+        previews.retain(|_, k| k.made.elapsed() < PREVIEW_TTL);
+        previews.insert(id, Kept { account, signable, made: Instant::now() });
+        id
+    }
+
+    async fn connect(&self, name: &str) -> AppResult<(Network, ChainClient)> {
+        let network = portfolio::network(name, self.wallet.paths()).map_err(network_error)?;
+        let client = ChainClient::connect(&network).await.map_err(network_error)?;
+        Ok((network, client))
+    }
+
+    fn plan_preview(
+        &self,
+        described: Described,
+        network: &Network,
+        account: &crate::AccountConfig,
+        address: Address,
+        review: PlanReview,
+    ) -> Preview {
+        let Described { title, details, health_factor } = described;
+        let fee = match review.fee_usd {
+            Some(usd) => format!("{} {} (${usd:.2})", review.fee_native, network.native_symbol),
+            None => format!("{} {}", review.fee_native, network.native_symbol),
+        };
+        let mut changes: Vec<String> = review
+            .changes
+            .iter()
+            .map(|c| format!("{} {}", group_thousands(&c.amount), c.symbol))
+            .collect();
+        changes.extend(
+            review.approvals.iter().map(|(symbol, spender, amount)| {
+                format!("approves {amount} {symbol} to {spender}")
+            }),
+        );
+        let preview = Preview {
+            id: 0,
+            title,
+            network: network.name.clone(),
+            account: address.to_checksum(None),
+            signer: Self::signer_kind(account),
+            details,
+            changes,
+            steps: review.plan.steps.iter().map(|s| s.label.clone()).collect(),
+            fee,
+            health_factor,
+            findings: findings(&review),
+            needs_override: review.needs_override(),
+            would_fail: review.simulation.revert_reason().map(str::to_owned),
+        };
+        let id = self.keep(
+            address,
+            Signable::Plan { network: network.name.clone(), review: Box::new(review) },
+        );
+        Preview { id, ..preview }
+    }
+
+    /// Quotes, simulates and previews a swap on the devnet (the app's network).
+    pub async fn preview_swap(&self, form: &SwapForm) -> AppResult<Preview> {
+        let (address, account) = self.acting(form.account.as_deref())?;
+        let (network, client) = self.connect("devnet").await?;
+        let slippage = match form.slippage_percent {
+            Some(s) => s,
+            None => self.config()?.preferences.slippage_percent,
+        };
+        let parsed = actions::SwapForm {
+            from: form.from.clone(),
+            to: form.to.clone(),
+            amount: form.amount.clone(),
+            exact_out: false,
+            slippage_percent: slippage,
+            unlimited_approval: false,
+        };
+        let request = actions::swap_request(&client, &network, address, &parsed)
+            .await
+            .map_err(action_error)?;
+        let p = preview::preview_swap(&client, &network, &request)
+            .await
+            .map_err(|e| err(ErrorKind::InvalidInput, e))?;
+        let mut details = vec![("Route".to_owned(), p.route.clone())];
+        if let Some(r) = &p.runner_up {
+            details.push(("Runner-up".into(), r.clone()));
+        }
+        details.push(("You receive at least".into(), group_thousands(&p.min_out)));
+        details.push(("Slippage tolerance".into(), format!("{slippage}%")));
+        if let Some(bps) = p.quote.price_impact_bps {
+            details.push(("Price impact".into(), format!("{:.2}%", f64::from(bps) / 100.0)));
+        }
+        let title = format!(
+            "Swap {} {} for {}",
+            group_thousands(form.amount.trim()),
+            form.from.trim(),
+            form.to.trim()
+        );
+        let described = Described { title, details, health_factor: None };
+        Ok(self.plan_preview(described, &network, &account, address, p.review))
+    }
+
+    /// The devnet's Aave market.
+    pub async fn markets(&self) -> AppResult<Vec<MarketRow>> {
+        let (network, client) = self.connect("devnet").await?;
+        let market = aave::fetch_market(&client, &network).await.map_err(network_error)?;
+        Ok(market
+            .reserves
+            .iter()
+            .map(|r| MarketRow {
+                symbol: r.symbol.clone(),
+                supply_apy: r.supply_apy,
+                borrow_apy: r.borrow_apy,
+                price_usd: r.price_usd,
+                collateral: r.can_be_collateral(),
+                borrowable: r.config.borrowing_enabled,
+            })
+            .collect())
+    }
+
+    /// Previews a lending action, with the health factor before and after.
+    pub async fn preview_lend(&self, form: &LendForm) -> AppResult<Preview> {
+        let action = match form.action.trim().to_lowercase().as_str() {
+            "supply" => LendAction::Supply,
+            "withdraw" => LendAction::Withdraw,
+            "borrow" => LendAction::Borrow,
+            "repay" => LendAction::Repay,
+            other => {
+                return Err(err(
+                    ErrorKind::InvalidInput,
+                    format!("'{other}' is not a lending action: supply, withdraw, borrow or repay"),
+                ));
+            }
+        };
+        let (address, account) = self.acting(form.account.as_deref())?;
+        let (network, client) = self.connect("devnet").await?;
+        let market = aave::fetch_market(&client, &network).await.map_err(network_error)?;
+        let request =
+            actions::lend_request(&market, address, action, &form.asset, Some(&form.amount))
+                .map_err(action_error)?;
+        let p = aave::preview(&client, &network, &market, &request)
+            .await
+            .map_err(|e| err(ErrorKind::InvalidInput, e))?;
+        let mut details = vec![(
+            "Health factor".to_owned(),
+            format!("{} → {}", hf_text(p.health_factor_before), hf_text(p.health_factor_after)),
+        )];
+        for (what, (before, after)) in [("Supplied", &p.supplied), ("Owed", &p.debt)] {
+            if before != "0" || after != "0" {
+                details.push((
+                    what.to_owned(),
+                    format!(
+                        "{} → {} {}",
+                        group_thousands(before),
+                        group_thousands(after),
+                        p.symbol
+                    ),
+                ));
+            }
+        }
+        for l in &p.liquidation_prices {
+            let usd = |v: Option<f64>| v.map_or("none".to_owned(), |v| format!("${v:.2}"));
+            details.push((
+                format!("{} liquidation price", l.symbol),
+                format!("{} → {} (now ${:.2})", usd(l.before), usd(l.after), l.price_usd),
+            ));
+        }
+        let verb = match action {
+            LendAction::Supply => "Supply",
+            LendAction::Withdraw => "Withdraw",
+            LendAction::Borrow => "Borrow",
+            LendAction::Repay => "Repay",
+            LendAction::Collateral { .. } => "Collateral",
+        };
+        let title = format!("{verb} {} {} on Aave", group_thousands(&p.amount), p.symbol);
+        let health_factor = Some((p.health_factor_before, p.health_factor_after));
+        let described = Described { title, details, health_factor };
+        Ok(self.plan_preview(described, &network, &account, address, p.review))
+    }
+
+    /// Previews speeding up or cancelling a pending transaction.
+    pub fn preview_replace(&self, form: &ReplaceForm) -> AppResult<Preview> {
+        let entry = self
+            .db
+            .journal_entry(&form.hash)
+            .map_err(|e| err(ErrorKind::Internal, e))?
+            .ok_or_else(|| {
+                err(
+                    ErrorKind::InvalidInput,
+                    format!("{} is not one of this wallet's transactions", form.hash),
+                )
+            })?;
+        if entry.status != TxStatus::Pending {
+            return Err(err(
+                ErrorKind::InvalidInput,
+                format!(
+                    "{} is already {:?}: only pending transactions can be replaced",
+                    entry.hash, entry.status
+                )
+                .to_lowercase(),
+            ));
+        }
+        let account = self.wallet.account(Chain::Ethereum, &entry.account).map_err(wallet_error)?;
+        let address: Address = entry
+            .account
+            .parse()
+            .map_err(|_| err(ErrorKind::Internal, format!("bad address {}", entry.account)))?;
+        let (kind, title, what) = if form.cancel {
+            (
+                Replacement::Cancel,
+                format!("Cancel: {}", entry.label),
+                "A zero-value transfer to yourself with the same nonce takes its place. It still costs a network fee.",
+            )
+        } else {
+            (
+                Replacement::SpeedUp,
+                format!("Speed up: {}", entry.label),
+                "The same transaction again with fees at least 10% higher (or what the network asks now).",
+            )
+        };
+        let preview = Preview {
+            id: 0,
+            title,
+            network: entry.network.clone(),
+            account: entry.account.clone(),
+            signer: Self::signer_kind(&account),
+            details: vec![
+                ("Transaction".into(), entry.hash.clone()),
+                ("Nonce".into(), entry.nonce.to_string()),
+                ("What happens".into(), what.into()),
+            ],
+            changes: vec![],
+            steps: vec![],
+            fee: "at least 10% above the original's".into(),
+            health_factor: None,
+            findings: vec![],
+            needs_override: false,
+            would_fail: None,
+        };
+        let id = self
+            .keep(address, Signable::Replace { network: entry.network, hash: entry.hash, kind });
+        Ok(Preview { id, ..preview })
+    }
+
+    /// The signer of `address`: its Ledger, or its vault while the session is unlocked.
+    async fn signer(&self, address: Address) -> AppResult<Box<dyn EvmSigner>> {
+        let checksum = address.to_checksum(None);
+        let account = self.wallet.account(Chain::Ethereum, &checksum).map_err(wallet_error)?;
+        match (&account.signer, &account.path) {
+            (SignerKind::Ledger, _) => {
+                Ok(Box::new(self.wallet.ledger_evm_signer(&checksum).await.map_err(wallet_error)?))
+            }
+            (SignerKind::Software { vault }, Some(path)) => {
+                let seed = self.session.seed(vault).ok_or_else(|| {
+                    err(ErrorKind::Locked, "the wallet is locked: enter your password to sign")
+                })?;
+                let signer = vigil_signer::SoftwareEvmSigner::from_seed(&seed, path)
+                    .map_err(|e| wallet_error(e.into()))?;
+                Ok(Box::new(signer))
+            }
+            _ => Err(wallet_error(WalletError::WatchOnly(checksum))),
+        }
+    }
+
+    /// Signs and sends preview `id` exactly as previewed, reporting progress, and waits until
+    /// every transaction is final. A preview is used once.
+    pub async fn confirm(
+        &self,
+        id: u64,
+        accept_risk: bool,
+        progress: impl Fn(TxProgress) + Send + Sync,
+    ) -> AppResult<Executed> {
+        let kept = self.previews().remove(&id).ok_or_else(|| {
+            err(
+                ErrorKind::InvalidInput,
+                "this preview has expired or was already used: preview again",
+            )
+        })?;
+        if kept.made.elapsed() >= PREVIEW_TTL {
+            return Err(err(
+                ErrorKind::InvalidInput,
+                "this preview is over 5 minutes old: preview again, prices move",
+            ));
+        }
+        let signer = match self.signer(kept.account).await {
+            Ok(s) => s,
+            Err(e) => {
+                // Locked: kept for the confirm that follows the unlock.
+                self.previews().insert(id, kept);
+                return Err(e);
+            }
+        };
+        match kept.signable {
+            Signable::Plan { network, review } => {
+                if let Some(reason) = review.simulation.revert_reason() {
+                    return Err(err(
+                        ErrorKind::InvalidInput,
+                        format!("not signed: the simulation says it would fail ({reason})"),
+                    ));
+                }
+                if review.needs_override() && !accept_risk {
+                    let kept = Kept {
+                        account: kept.account,
+                        signable: Signable::Plan { network, review },
+                        made: kept.made,
+                    };
+                    self.previews().insert(id, kept);
+                    return Err(err(
+                        ErrorKind::InvalidInput,
+                        "not signed: tick \"I understand the risk\" to sign a preview with a danger finding",
+                    ));
+                }
+                let (_, client) = self.connect(&network).await?;
+                let labels: Vec<String> =
+                    review.plan.steps.iter().map(|s| s.label.clone()).collect();
+                let mut report = |e: TxEvent| {
+                    let (step, stage, hash) = match e {
+                        TxEvent::Sent { step, hash } => (step, "sent", hash),
+                        TxEvent::Confirmed { step, hash, .. } => (step, "confirmed", hash),
+                    };
+                    progress(TxProgress {
+                        id,
+                        step: labels.get(step).cloned().unwrap_or_default(),
+                        stage: stage.into(),
+                        hash: Some(hash.to_string()),
+                    });
+                };
+                let journal = execute::Journal { db: &self.db, network: &network };
+                let receipts = execute::execute_journaled(
+                    &client,
+                    &review.plan,
+                    &review.simulation,
+                    signer.as_ref(),
+                    journal,
+                    &mut report,
+                )
+                .await
+                .map_err(|e| match e {
+                    execute::ExecuteError::Client(c) => network_error(c),
+                    execute::ExecuteError::Signer(s) => err(ErrorKind::Ledger, s),
+                    other => err(ErrorKind::Internal, other),
+                })?;
+                Ok(Executed {
+                    hashes: receipts.iter().map(|r| r.transaction_hash.to_string()).collect(),
+                })
+            }
+            Signable::Replace { network, hash, kind } => {
+                let (_, client) = self.connect(&network).await?;
+                progress(TxProgress {
+                    id,
+                    step: "Replacement".into(),
+                    stage: "signing".into(),
+                    hash: None,
+                });
+                let new_hash =
+                    replace::replace(&client, &self.db, &network, &hash, signer.as_ref(), kind)
+                        .await
+                        .map_err(|e| err(ErrorKind::InvalidInput, e))?;
+                progress(TxProgress {
+                    id,
+                    step: "Replacement".into(),
+                    stage: "confirmed".into(),
+                    hash: Some(new_hash.to_string()),
+                });
+                Ok(Executed { hashes: vec![new_hash.to_string()] })
+            }
+        }
+    }
+
+    /// The transaction journal, newest first.
+    pub fn activity(&self) -> AppResult<Vec<ActivityItem>> {
+        let entries = self.db.journal(None, false, 500).map_err(|e| err(ErrorKind::Internal, e))?;
+        Ok(entries
+            .into_iter()
+            .map(|e| ActivityItem {
+                status: serde_json::to_value(e.status)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+                hash: e.hash,
+                network: e.network,
+                account: e.account,
+                nonce: e.nonce,
+                label: e.label,
+                replaces: e.replaces,
+                block: e.block,
+                sent_at: e.sent_at,
+            })
+            .collect())
+    }
+
+    /// The alert rules and the newest alerts.
+    pub fn alerts(&self) -> AppResult<Alerts> {
+        let config = self.config()?;
+        let base = config.alerts.thresholds().map_err(|e| err(ErrorKind::InvalidInput, e))?;
+        let mut rules = vec![RuleView {
+            scope: "Every position".into(),
+            warning: base.warning,
+            critical: base.critical,
+        }];
+        for (account, t) in
+            config.alerts.per_account().map_err(|e| err(ErrorKind::InvalidInput, e))?
+        {
+            rules.push(RuleView {
+                scope: account.to_checksum(None),
+                warning: t.warning,
+                critical: t.critical,
+            });
+        }
+        let history = self
+            .db
+            .alert_history(200)
+            .map_err(|e| err(ErrorKind::Internal, e))?
+            .into_iter()
+            .map(|a| AlertView {
+                key: a.key,
+                level: level_name(a.level),
+                title: a.title,
+                body: a.body,
+                at: a.at,
+            })
+            .collect();
+        Ok(Alerts { rules, history })
+    }
+
+    /// The settings as the config has them.
+    pub fn settings(&self) -> AppResult<Settings> {
+        let config = self.config()?;
+        Ok(Settings {
+            networks: config
+                .networks
+                .iter()
+                .map(|n| vigil_api::NetworkSetting {
+                    name: n.name.clone(),
+                    chain_id: n.chain_id,
+                    rpc_urls: n.rpc_urls.iter().map(ToString::to_string).collect(),
+                })
+                .collect(),
+            lock_after_secs: config.preferences.lock_after_secs,
+            currency: config.preferences.currency.clone(),
+            slippage_percent: config.preferences.slippage_percent,
+        })
+    }
+}

@@ -1,0 +1,664 @@
+//! The wallet once it exists: dashboard, swap, lend, activity, alerts and settings, the lock
+//! screen, and the alerts that arrive from the watcher.
+
+use leptos::{prelude::*, task::spawn_local};
+use serde::Deserialize;
+use vigil_api::{
+    ActivityItem, Alerts, Dashboard, LendForm, LockState, MarketRow, PositionView, Preview,
+    ReplaceForm, Settings, SwapForm, TxProgress, UnlockRequest, commands, events,
+};
+
+use crate::{
+    format,
+    ipc::{NoArgs, Request, call, listen},
+    preview,
+};
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Tab {
+    Dashboard,
+    Swap,
+    Lend,
+    Activity,
+    Alerts,
+    Settings,
+}
+
+impl Tab {
+    const ALL: [(Tab, &'static str, &'static str); 6] = [
+        (Tab::Dashboard, "nav-dashboard", "Dashboard"),
+        (Tab::Swap, "nav-swap", "Swap"),
+        (Tab::Lend, "nav-lend", "Lend"),
+        (Tab::Activity, "nav-activity", "Activity"),
+        (Tab::Alerts, "nav-alerts", "Alerts"),
+        (Tab::Settings, "nav-settings", "Settings"),
+    ];
+}
+
+/// What a screen's data is doing.
+#[derive(Clone)]
+enum Load<T> {
+    Loading,
+    Ready(T),
+    Failed(String),
+}
+
+/// Loads `command` into a signal now and whenever `refresh` changes.
+fn load<T: serde::de::DeserializeOwned + Clone + Send + Sync + 'static>(
+    command: &'static str,
+    refresh: RwSignal<u32>,
+) -> RwSignal<Load<T>> {
+    let data = RwSignal::new(Load::Loading);
+    Effect::new(move |_| {
+        refresh.track();
+        spawn_local(async move {
+            match call::<_, T>(command, &NoArgs {}).await {
+                Ok(v) => data.set(Load::Ready(v)),
+                Err(e) => data.set(Load::Failed(e.message)),
+            }
+        });
+    });
+    data
+}
+
+/// A monitor event as the window needs it (alerts and blocks).
+#[derive(Clone, Deserialize)]
+struct MonitorPayload {
+    event: String,
+    #[serde(default)]
+    title: Option<String>,
+    #[serde(default)]
+    body: Option<String>,
+    #[serde(default)]
+    level: Option<String>,
+    #[serde(default)]
+    key: Option<String>,
+}
+
+/// State every screen shares.
+#[derive(Clone, Copy)]
+struct Shared {
+    lock: RwSignal<Option<LockState>>,
+    progress: RwSignal<Vec<TxProgress>>,
+    /// Bumped on every new block and every finished transaction: screens reload.
+    refresh: RwSignal<u32>,
+    /// The position "Open position" asked for.
+    focus: RwSignal<Option<String>>,
+}
+
+/// The app once a wallet exists.
+pub(crate) fn main_app() -> impl IntoView {
+    let tab = RwSignal::new(Tab::Dashboard);
+    let shared = Shared {
+        lock: RwSignal::new(None),
+        progress: RwSignal::new(vec![]),
+        refresh: RwSignal::new(0),
+        focus: RwSignal::new(None),
+    };
+    let toast = RwSignal::new(None::<MonitorPayload>);
+    spawn_local(async move {
+        if let Ok(state) = call::<_, LockState>(commands::LOCK_STATE, &NoArgs {}).await {
+            shared.lock.set(Some(state));
+        }
+    });
+    listen(events::LOCKED, move |state: LockState| shared.lock.set(Some(state)));
+    listen(events::TX_PROGRESS, move |p: TxProgress| {
+        shared.progress.update(|all| all.push(p));
+    });
+    listen(events::MONITOR, move |m: MonitorPayload| match m.event.as_str() {
+        "alert" => {
+            toast.set(Some(m));
+            shared.refresh.update(|r| *r += 1);
+        }
+        "tick" => shared.refresh.update(|r| *r += 1),
+        _ => {}
+    });
+    listen(events::OPEN_POSITION, move |key: String| {
+        shared.focus.set(Some(key));
+        tab.set(Tab::Dashboard);
+    });
+    let nav = Tab::ALL
+        .iter()
+        .map(|&(t, id, label)| {
+            view! {
+                <button id=id class=move || if tab.get() == t { "nav-item active" } else { "nav-item" }
+                    on:click=move |_| tab.set(t)>{label}</button>
+            }
+        })
+        .collect_view();
+    let lock_now = move |_| {
+        spawn_local(async move {
+            if let Ok(state) = call::<_, LockState>(commands::LOCK, &NoArgs {}).await {
+                shared.lock.set(Some(state));
+            }
+        });
+    };
+    view! {
+        <div class="layout">
+            <nav class="sidebar">
+                {nav}
+                <button id="lock" class="nav-item lock" on:click=lock_now>"Lock"</button>
+            </nav>
+            <div class="main">
+                {move || toast.get().map(|t| {
+                    let level = t.level.clone().unwrap_or_default();
+                    let key = t.key.clone();
+                    view! {
+                        <div class=format!("toast {level}") id="toast" role="alert">
+                            <strong>{t.title.clone().unwrap_or_default()}</strong>
+                            <p>{t.body.clone().unwrap_or_default()}</p>
+                            <div class="actions">
+                                <button class="small" id="toast-open" on:click=move |_| {
+                                    shared.focus.set(key.clone());
+                                    tab.set(Tab::Dashboard);
+                                    toast.set(None);
+                                }>"Open position"</button>
+                                <button class="small" on:click=move |_| toast.set(None)>"Dismiss"</button>
+                            </div>
+                        </div>
+                    }
+                })}
+                {move || {
+                    if shared.lock.get().is_some_and(|l| l.locked) {
+                        return lock_screen(shared).into_any();
+                    }
+                    match tab.get() {
+                        Tab::Dashboard => dashboard(shared).into_any(),
+                        Tab::Swap => swap(shared).into_any(),
+                        Tab::Lend => lend(shared).into_any(),
+                        Tab::Activity => activity(shared).into_any(),
+                        Tab::Alerts => alerts(shared).into_any(),
+                        Tab::Settings => settings(shared).into_any(),
+                    }
+                }}
+            </div>
+        </div>
+    }
+}
+
+fn failed(message: String) -> AnyView {
+    view! { <p class="error" id="error" role="alert">{message}</p> }.into_any()
+}
+
+fn loading() -> AnyView {
+    view! { <p class="muted loading" id="loading">"Loading…"</p> }.into_any()
+}
+
+fn lock_screen(shared: Shared) -> impl IntoView {
+    let password = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let unlock = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        busy.set(true);
+        spawn_local(async move {
+            let request = UnlockRequest { password: password.get_untracked() };
+            match call::<_, LockState>(commands::UNLOCK, &Request { request: &request }).await {
+                Ok(state) => {
+                    password.set(String::new());
+                    shared.lock.set(Some(state));
+                }
+                Err(e) => error.set(Some(e.message)),
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <section class="card locked" id="lock-screen">
+            <h1>"Vigil is locked"</h1>
+            <p class="muted">"Your positions are still watched. Enter your password to see balances and sign."</p>
+            <form class="form" on:submit=unlock>
+                <label for="unlock-password">"Password"</label>
+                <input type="password" id="unlock-password" autocomplete="current-password"
+                    prop:value=move || password.get() on:input=move |ev| password.set(event_target_value(&ev)) />
+                <div class="actions">
+                    <button class="primary" id="unlock" type="submit" disabled=move || busy.get()>
+                        {move || if busy.get() { "Unlocking…" } else { "Unlock" }}
+                    </button>
+                </div>
+            </form>
+            {move || error.get().map(|e| view! { <p class="error" id="error" role="alert">{e}</p> })}
+        </section>
+    }
+}
+
+fn dashboard(shared: Shared) -> impl IntoView {
+    let data = load::<Dashboard>(commands::DASHBOARD, shared.refresh);
+    view! {
+        <section class="dashboard">
+            <div class="heading">
+                <h1>"Dashboard"</h1>
+                <button class="small" id="refresh" on:click=move |_| shared.refresh.update(|r| *r += 1)>"Refresh"</button>
+            </div>
+            {move || match data.get() {
+                Load::Loading => loading(),
+                Load::Failed(e) => failed(e),
+                Load::Ready(d) => dashboard_view(d, shared).into_any(),
+            }}
+        </section>
+    }
+}
+
+fn dashboard_view(d: Dashboard, shared: Shared) -> impl IntoView {
+    let currency = d.currency.clone();
+    let total = d.total_value.map_or("—".to_owned(), |v| format::money(v, &currency));
+    let positions = if d.positions.is_empty() {
+        view! { <p class="muted empty" id="no-positions">"No lending positions. Supply on the Lend screen to open one."</p> }.into_any()
+    } else {
+        d.positions.iter().map(|p| position_card(p, shared)).collect_view().into_any()
+    };
+    let accounts = d
+        .balances
+        .iter()
+        .map(|b| {
+            let address = b.account.address.clone();
+            let copied = RwSignal::new(false);
+            let copy_address = address.clone();
+            let copy = move |_| {
+                if let Some(window) = web_sys::window() {
+                    let _ = window.navigator().clipboard().write_text(&copy_address);
+                    copied.set(true);
+                }
+            };
+            let holdings = if let Some(e) = &b.error {
+                view! { <p class="error small-error">{e.clone()}</p> }.into_any()
+            } else {
+                let currency = currency.clone();
+                b.holdings
+                    .iter()
+                    .map(|h| {
+                        let value = h.value.map(|v| format::money(v, &currency)).unwrap_or_default();
+                        view! {
+                            <li class="holding" data-symbol=h.symbol.clone()>
+                                <span class="amount">{format::amount(&h.amount)}</span>
+                                <span class="symbol">{h.symbol.clone()}</span>
+                                <span class="value muted">{value}</span>
+                            </li>
+                        }
+                    })
+                    .collect_view()
+                    .into_any()
+            };
+            let show_qr = RwSignal::new(false);
+            let qr_address = address.clone();
+            view! {
+                <li class="account" data-chain=b.account.chain.clone() data-address=address.clone()>
+                    <div class="account-head">
+                        <span class=format!("chain chain-{}", b.account.chain)>{b.account.chain.clone()}</span>
+                        <span class="account-name">{b.account.name.clone()}</span>
+                        <span class="muted network-name">{b.network.clone()}</span>
+                        <span class="account-value">{b.value.map(|v| format::money(v, &currency)).unwrap_or_default()}</span>
+                    </div>
+                    <code class="address" title=address.clone()>{address.clone()}</code>
+                    <ul class="holdings">{holdings}</ul>
+                    <div class="account-foot">
+                        <span class="muted path">{b.account.path.clone().unwrap_or_default()}</span>
+                        <span>
+                            <button class="small" on:click=move |_| show_qr.update(|s| *s = !*s)>"Receive"</button>
+                            " "
+                            <button class="small" on:click=copy>{move || if copied.get() { "Copied" } else { "Copy address" }}</button>
+                        </span>
+                    </div>
+                    {move || show_qr.get().then(|| {
+                        let svg = crate::qr::svg(&qr_address);
+                        view! {
+                            <div class="receive">
+                                <div class="qr" inner_html=svg></div>
+                                <p class="muted">"Send only " {b_chain_hint(&qr_address)} " to this address."</p>
+                            </div>
+                        }
+                    })}
+                </li>
+            }
+        })
+        .collect_view();
+    let errors = d.errors.iter().map(|e| view! { <li>{e.clone()}</li> }).collect_view();
+    view! {
+        <div class="total card">
+            <span class="muted">"Total value"</span>
+            <span class="total-value" id="total-value">{total}</span>
+        </div>
+        <ul class="network-errors muted">{errors}</ul>
+        <h2>"Positions"</h2>
+        <div class="positions" id="positions">{positions}</div>
+        <h2>"Accounts"</h2>
+        <ul class="accounts" id="accounts">{accounts}</ul>
+    }
+}
+
+fn b_chain_hint(address: &str) -> &'static str {
+    if address.starts_with("0x") { "Ethereum-network assets" } else { "Solana assets" }
+}
+
+/// The gauge maps a health factor onto 0..3 (beyond 3 is comfortably safe).
+fn gauge_percent(hf: Option<f64>) -> f64 {
+    hf.map_or(100.0, |h| (h / 3.0 * 100.0).clamp(0.0, 100.0))
+}
+
+fn position_card(p: &PositionView, shared: Shared) -> impl IntoView {
+    let key = p.key.clone();
+    let focused = move || shared.focus.get().as_deref() == Some(key.as_str());
+    let assets = p
+        .assets
+        .iter()
+        .map(|a| {
+            let liq = a.liquidation_price_usd.map_or("—".to_owned(), |v| format::money(v, "USD"));
+            view! {
+                <tr>
+                    <td>{a.symbol.clone()}</td>
+                    <td>{format::amount(&a.supplied)}</td>
+                    <td>{format::amount(&a.debt)}</td>
+                    <td>{format::money(a.price_usd, "USD")}</td>
+                    <td class="liq-price">{if a.collateral { liq } else { "—".to_owned() }}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let distance = p.distance_to_liquidation.map_or("no debt".to_owned(), |d| {
+        format!("collateral can fall {} before liquidation", format::percent(d))
+    });
+    view! {
+        <article class=move || if focused() { "card position focused" } else { "card position" }
+            data-key=p.key.clone() data-level=p.level.clone()>
+            <div class="position-head">
+                <strong>{format!("{} · {}", p.protocol, p.network)}</strong>
+                <span class="muted">{format::short(&p.account)}</span>
+                <span class=format!("level level-{}", p.level)>{p.level.clone()}</span>
+            </div>
+            <div class="gauge-row">
+                <div class="gauge" title="Health factor: liquidation at 1">
+                    <div class="gauge-fill" style=format!("width: {:.1}%", gauge_percent(p.health_factor))></div>
+                    <div class="gauge-one"></div>
+                </div>
+                <span class="hf-value">"Health factor "<strong class="hf">{format::health(p.health_factor)}</strong></span>
+            </div>
+            <p class="muted distance">{distance}</p>
+            <dl class="details">
+                <dt>"Collateral"</dt><dd>{format::money(p.collateral_usd, "USD")}</dd>
+                <dt>"Debt"</dt><dd>{format::money(p.debt_usd, "USD")}</dd>
+                <dt>"Can borrow"</dt><dd>{format::money(p.available_usd, "USD")}</dd>
+            </dl>
+            <table class="assets">
+                <thead><tr><th>"Asset"</th><th>"Supplied"</th><th>"Owed"</th><th>"Price"</th><th>"Liquidation price"</th></tr></thead>
+                <tbody>{assets}</tbody>
+            </table>
+            {crate::chart::health_history(&p.history)}
+        </article>
+    }
+}
+
+/// The symbols a swap can use: the native coin and the market's tokens.
+fn swap_symbols(markets: &[MarketRow]) -> Vec<String> {
+    let mut out = vec!["ETH".to_owned()];
+    out.extend(markets.iter().map(|m| m.symbol.clone()));
+    out
+}
+
+fn select(id: &'static str, options: Vec<String>, value: RwSignal<String>) -> impl IntoView {
+    let options = options
+        .into_iter()
+        .map(|o| {
+            let selected = o == value.get_untracked();
+            view! { <option value=o.clone() selected=selected>{o.clone()}</option> }
+        })
+        .collect_view();
+    view! {
+        <select id=id on:change=move |ev| value.set(event_target_value(&ev))>{options}</select>
+    }
+}
+
+/// A form's preview: the preview panel once there is one, and its errors.
+#[derive(Clone, Copy)]
+struct PreviewSlot {
+    preview: RwSignal<Option<Preview>>,
+    error: RwSignal<Option<String>>,
+    busy: RwSignal<bool>,
+}
+
+impl PreviewSlot {
+    fn new() -> Self {
+        Self {
+            preview: RwSignal::new(None),
+            error: RwSignal::new(None),
+            busy: RwSignal::new(false),
+        }
+    }
+
+    fn request<R: serde::Serialize + 'static>(self, command: &'static str, request: R) {
+        self.busy.set(true);
+        self.error.set(None);
+        self.preview.set(None);
+        spawn_local(async move {
+            match call::<_, Preview>(command, &Request { request: &request }).await {
+                Ok(p) => self.preview.set(Some(p)),
+                Err(e) => self.error.set(Some(e.message)),
+            }
+            self.busy.set(false);
+        });
+    }
+
+    fn view(self, shared: Shared) -> impl IntoView {
+        view! {
+            {move || self.error.get().map(|e| view! { <p class="error" id="form-error" role="alert">{e}</p> })}
+            {move || self.busy.get().then(|| view! { <p class="muted loading">"Simulating…"</p> })}
+            {move || self.preview.get().map(|p| preview::panel(p, shared.lock, shared.progress, move || {
+                shared.refresh.update(|r| *r += 1);
+            }))}
+        }
+    }
+}
+
+fn swap(shared: Shared) -> impl IntoView {
+    let markets = load::<Vec<MarketRow>>(commands::MARKETS, RwSignal::new(0));
+    let from = RwSignal::new("ETH".to_owned());
+    let to = RwSignal::new("USDC".to_owned());
+    let amount = RwSignal::new(String::new());
+    let slot = PreviewSlot::new();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let form = SwapForm {
+            account: None,
+            from: from.get_untracked(),
+            to: to.get_untracked(),
+            amount: amount.get_untracked(),
+            slippage_percent: None,
+        };
+        slot.request(commands::PREVIEW_SWAP, form);
+    };
+    view! {
+        <section class="swap">
+            <h1>"Swap"</h1>
+            {move || match markets.get() {
+                Load::Loading => loading(),
+                Load::Failed(e) => failed(e),
+                Load::Ready(m) => {
+                    let symbols = swap_symbols(&m);
+                    view! {
+                        <form class="card form inline-form" on:submit=submit>
+                            <label for="swap-from">"You pay"</label>
+                            {select("swap-from", symbols.clone(), from)}
+                            <label for="swap-amount">"Amount"</label>
+                            <input id="swap-amount" inputmode="decimal" placeholder="0.0"
+                                prop:value=move || amount.get() on:input=move |ev| amount.set(event_target_value(&ev)) />
+                            <label for="swap-to">"You receive"</label>
+                            {select("swap-to", symbols, to)}
+                            <div class="actions">
+                                <button class="primary" id="swap-preview" type="submit" disabled=move || slot.busy.get()>"Preview"</button>
+                            </div>
+                        </form>
+                    }.into_any()
+                }
+            }}
+            {slot.view(shared)}
+        </section>
+    }
+}
+
+fn lend(shared: Shared) -> impl IntoView {
+    let markets = load::<Vec<MarketRow>>(commands::MARKETS, shared.refresh);
+    let action = RwSignal::new("supply".to_owned());
+    let asset = RwSignal::new("WETH".to_owned());
+    let amount = RwSignal::new(String::new());
+    let slot = PreviewSlot::new();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let form = LendForm {
+            account: None,
+            action: action.get_untracked(),
+            asset: asset.get_untracked(),
+            amount: amount.get_untracked(),
+        };
+        slot.request(commands::PREVIEW_LEND, form);
+    };
+    view! {
+        <section class="lend">
+            <h1>"Lend on Aave"</h1>
+            {move || match markets.get() {
+                Load::Loading => loading(),
+                Load::Failed(e) => failed(e),
+                Load::Ready(m) => {
+                    let rows = m.iter().map(|r| view! {
+                        <tr data-symbol=r.symbol.clone()>
+                            <td>{r.symbol.clone()}</td>
+                            <td>{format::percent(r.supply_apy)}</td>
+                            <td>{if r.borrowable { format::percent(r.borrow_apy) } else { "—".to_owned() }}</td>
+                            <td>{format::money(r.price_usd, "USD")}</td>
+                            <td>{if r.collateral { "yes" } else { "no" }}</td>
+                        </tr>
+                    }).collect_view();
+                    let symbols: Vec<String> = m.iter().map(|r| r.symbol.clone()).collect();
+                    view! {
+                        <table class="card markets" id="markets">
+                            <thead><tr><th>"Asset"</th><th>"Supply APY"</th><th>"Borrow APY"</th><th>"Price"</th><th>"Collateral"</th></tr></thead>
+                            <tbody>{rows}</tbody>
+                        </table>
+                        <form class="card form inline-form" on:submit=submit>
+                            <label for="lend-action">"Action"</label>
+                            {select("lend-action", ["supply", "withdraw", "borrow", "repay"].map(String::from).to_vec(), action)}
+                            <label for="lend-asset">"Asset"</label>
+                            {select("lend-asset", symbols, asset)}
+                            <label for="lend-amount">"Amount (or max)"</label>
+                            <input id="lend-amount" inputmode="decimal" placeholder="0.0"
+                                prop:value=move || amount.get() on:input=move |ev| amount.set(event_target_value(&ev)) />
+                            <div class="actions">
+                                <button class="primary" id="lend-preview" type="submit" disabled=move || slot.busy.get()>"Preview"</button>
+                            </div>
+                        </form>
+                    }.into_any()
+                }
+            }}
+            {slot.view(shared)}
+        </section>
+    }
+}
+
+fn activity(shared: Shared) -> impl IntoView {
+    let data = load::<Vec<ActivityItem>>(commands::ACTIVITY, shared.refresh);
+    let slot = PreviewSlot::new();
+    view! {
+        <section class="activity">
+            <h1>"Activity"</h1>
+            {move || match data.get() {
+                Load::Loading => loading(),
+                Load::Failed(e) => failed(e),
+                Load::Ready(items) if items.is_empty() => view! {
+                    <p class="muted empty" id="no-activity">"No transactions yet. Swaps, lending and transfers you sign appear here."</p>
+                }.into_any(),
+                Load::Ready(items) => view! {
+                    <ul class="txs" id="activity">
+                        {items.into_iter().map(|t| {
+                            let pending = t.status == "pending";
+                            let (speed, cancel) = (t.hash.clone(), t.hash.clone());
+                            view! {
+                                <li class=format!("tx card status-{}", t.status) data-hash=t.hash.clone()>
+                                    <div class="tx-head">
+                                        <strong class="tx-label">{t.label.clone()}</strong>
+                                        <span class=format!("status {}", t.status)>{t.status.clone()}</span>
+                                    </div>
+                                    <p class="muted">
+                                        {format!("{} · nonce {} · {} · {}", t.network, t.nonce, format::short(&t.hash), format::time(t.sent_at))}
+                                        {t.block.map(|b| format!(" · block {b}"))}
+                                    </p>
+                                    {pending.then(|| view! {
+                                        <div class="actions">
+                                            <button class="small speed-up" on:click=move |_| slot.request(commands::PREVIEW_REPLACE, ReplaceForm { hash: speed.clone(), cancel: false })>"Speed up"</button>
+                                            <button class="small cancel" on:click=move |_| slot.request(commands::PREVIEW_REPLACE, ReplaceForm { hash: cancel.clone(), cancel: true })>"Cancel"</button>
+                                        </div>
+                                    })}
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any(),
+            }}
+            {slot.view(shared)}
+        </section>
+    }
+}
+
+fn alerts(shared: Shared) -> impl IntoView {
+    let data = load::<Alerts>(commands::ALERTS, shared.refresh);
+    view! {
+        <section class="alerts">
+            <h1>"Alerts"</h1>
+            {move || match data.get() {
+                Load::Loading => loading(),
+                Load::Failed(e) => failed(e),
+                Load::Ready(a) => view! {
+                    <h2>"Rules"</h2>
+                    <table class="card rules" id="rules">
+                        <thead><tr><th>"Applies to"</th><th>"Warning below"</th><th>"Critical below"</th></tr></thead>
+                        <tbody>{a.rules.iter().map(|r| view! {
+                            <tr><td>{r.scope.clone()}</td><td>{format!("{:.2}", r.warning)}</td><td>{format!("{:.2}", r.critical)}</td></tr>
+                        }).collect_view()}</tbody>
+                    </table>
+                    <p class="muted">"Rules are set in the [alerts] section of config.toml; positions are watched every block, also with the window closed."</p>
+                    <h2>"History"</h2>
+                    {if a.history.is_empty() {
+                        view! { <p class="muted empty" id="no-alerts">"No alerts yet."</p> }.into_any()
+                    } else {
+                        view! {
+                            <ul class="alert-history" id="alert-history">
+                                {a.history.iter().map(|h| view! {
+                                    <li class=format!("card alert level-{}", h.level) data-key=h.key.clone()>
+                                        <div class="tx-head"><strong>{h.title.clone()}</strong><span class="muted">{format::time(h.at)}</span></div>
+                                        <p>{h.body.clone()}</p>
+                                    </li>
+                                }).collect_view()}
+                            </ul>
+                        }.into_any()
+                    }}
+                }.into_any(),
+            }}
+        </section>
+    }
+}
+
+fn settings(shared: Shared) -> impl IntoView {
+    let data = load::<Settings>(commands::SETTINGS, shared.refresh);
+    view! {
+        <section class="settings">
+            <h1>"Settings"</h1>
+            {move || match data.get() {
+                Load::Loading => loading(),
+                Load::Failed(e) => failed(e),
+                Load::Ready(s) => view! {
+                    <dl class="card details" id="settings">
+                        <dt>"Lock after"</dt><dd id="lock-after">{format!("{} minutes without use", s.lock_after_secs / 60)}</dd>
+                        <dt>"Currency"</dt><dd>{s.currency.clone()}</dd>
+                        <dt>"Swap slippage"</dt><dd>{format!("{}%", s.slippage_percent)}</dd>
+                    </dl>
+                    <h2>"Networks"</h2>
+                    {if s.networks.is_empty() {
+                        view! { <p class="muted">"Only the built-in networks: the local devnet, and public networks over their default RPC URLs. Add yours under [[network]] in config.toml."</p> }.into_any()
+                    } else {
+                        s.networks.iter().map(|n| view! {
+                            <div class="card"><strong>{n.name.clone()}</strong>{format!(" (chain {})", n.chain_id)}
+                            <ul>{n.rpc_urls.iter().map(|u| view! { <li><code>{u.clone()}</code></li> }).collect_view()}</ul></div>
+                        }).collect_view().into_any()
+                    }}
+                }.into_any(),
+            }}
+        </section>
+    }
+}
