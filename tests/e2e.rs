@@ -5,7 +5,9 @@
 
 mod support;
 
-use support::Profile;
+use std::time::Duration;
+
+use support::{App, Profile};
 use vigil_signer::{Chain, Mnemonic};
 
 const JUNK: &str = "test test test test test test test test test test test junk";
@@ -84,8 +86,11 @@ async fn import_the_demo_mnemonic_and_see_it_after_a_restart() {
     app.screenshot("06-home").await;
     app.quit().await;
 
-    // A new process finds the wallet and goes straight to the accounts.
+    // A new process finds the wallet, locked: the password opens it on the accounts.
     let app = profile.launch().await;
+    app.find("#lock-screen").await;
+    app.type_into("#unlock-password", PASSWORD).await;
+    app.click("#unlock").await;
     app.wait_for_text("#accounts", "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266").await;
     app.quit().await;
 }
@@ -110,5 +115,221 @@ async fn a_bad_mnemonic_shows_the_signers_specific_error() {
     app.wait_for_text("#error", "fails its checksum").await;
     // Nothing was written.
     assert!(!app.home().join("config/config.toml").exists());
+    app.quit().await;
+}
+
+/// The demo account: it holds the devnet's sample Aave position.
+const DEMO: &str = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
+/// Long enough for a transaction to be signed, mined and read back on two busy cores.
+const TX_TIMEOUT: Duration = Duration::from_secs(90);
+
+/// Imports the demo phrase (the app is then unlocked on the dashboard).
+async fn import_demo(app: &App) {
+    app.click("#import-wallet").await;
+    app.type_into("#mnemonic", JUNK).await;
+    app.type_into("#password", PASSWORD).await;
+    app.type_into("#password-repeat", PASSWORD).await;
+    app.click("#import-confirm").await;
+}
+
+/// A number on screen ("1,234.5", "∞") as a float.
+fn number(text: &str) -> f64 {
+    let cleaned: String =
+        text.chars().filter(|c| c.is_ascii_digit() || *c == '.' || *c == '-').collect();
+    cleaned.parse().unwrap_or(f64::INFINITY)
+}
+
+/// The demo account's holding of `symbol` on the dashboard.
+async fn holding(app: &App, symbol: &str) -> f64 {
+    let css = format!(".account[data-address='{DEMO}'] .holding[data-symbol='{symbol}'] .amount");
+    number(&app.wait_until(&css, TX_TIMEOUT, |t| !t.is_empty()).await)
+}
+
+/// The sample position's health factor on the dashboard.
+async fn health_factor(app: &App) -> f64 {
+    let css = format!(".position[data-key='devnet/aave/{}'] .hf", DEMO.to_lowercase());
+    number(&app.wait_until(&css, TX_TIMEOUT, |t| !t.is_empty()).await)
+}
+
+/// Waits for the preview panel, confirms it, and waits until every transaction is final.
+async fn confirm_preview(app: &App) {
+    app.click("#confirm").await;
+    app.wait_until("#tx-done, #preview-error", TX_TIMEOUT, |t| !t.is_empty()).await;
+    if let Ok(e) = app.client.find(fantoccini::Locator::Css("#preview-error")).await {
+        panic!("signing failed: {}", e.text().await.unwrap_or_default());
+    }
+}
+
+#[tokio::test]
+async fn the_wallet_on_the_devnet_swap_borrow_speed_up_alert_and_lock() {
+    let profile = Profile::new("journey");
+    let devnet = profile.devnet().await;
+    let capture = vigil_notifier::testing::NotificationCapture::start()
+        .expect("the private desktop session's bus (run under scripts/desktop-session.sh)");
+    let app = profile.launch().await;
+    import_demo(&app).await;
+
+    // The dashboard: balances with values, and the sample Aave position with its gauge.
+    app.wait_for_text("#positions", "Aave V3").await;
+    let usdc_before = holding(&app, "USDC").await;
+    let hf_before = health_factor(&app).await;
+    assert!(hf_before > 1.0 && hf_before < 5.0, "the sample position has debt: {hf_before}");
+    app.wait_until("#total-value", TX_TIMEOUT, |t| t.starts_with('$')).await;
+    app.screenshot("08-dashboard").await;
+
+    // Swap 1 ETH for USDC through the preview.
+    app.click("#nav-swap").await;
+    app.select("#swap-from", "ETH").await;
+    app.select("#swap-to", "USDC").await;
+    app.type_into("#swap-amount", "1").await;
+    app.click("#swap-preview").await;
+    app.wait_for_text("#preview-title", "Swap 1 ETH for USDC").await;
+    let changes = app.wait_for_text("#preview-changes", "USDC").await;
+    assert!(changes.contains("-1 ETH"), "{changes}");
+    app.screenshot("09-swap-preview").await;
+    confirm_preview(&app).await;
+    app.screenshot("10-swap-done").await;
+    app.click("#nav-dashboard").await;
+    let usdc_after = holding(&app, "USDC").await;
+    assert!(usdc_after > usdc_before + 100.0, "USDC {usdc_before} -> {usdc_after}");
+
+    // Borrow 100 USDC: the preview shows the health factor falling, and so does the dashboard.
+    app.click("#nav-lend").await;
+    app.find("#markets").await;
+    app.select("#lend-action", "borrow").await;
+    app.select("#lend-asset", "USDC").await;
+    app.type_into("#lend-amount", "100").await;
+    app.click("#lend-preview").await;
+    let hf_text = app.wait_for_text("#preview-hf", "→").await;
+    app.screenshot("11-borrow-preview").await;
+    let (before, after) = hf_text.split_once('→').unwrap();
+    assert!(number(after) < number(before), "{hf_text}");
+    confirm_preview(&app).await;
+    app.click("#nav-dashboard").await;
+    let hf_after = app
+        .wait_until(
+            &format!(".position[data-key='devnet/aave/{}'] .hf", DEMO.to_lowercase()),
+            TX_TIMEOUT,
+            |t| number(t) < hf_before,
+        )
+        .await;
+    assert!((number(&hf_after) - number(after)).abs() < 0.011, "{hf_after} vs preview {after}");
+
+    // A swap stuck in the mempool (blocks held back) is sped up from Activity.
+    devnet.anvil("evm_setAutomine", serde_json::json!([false])).await;
+    app.click("#nav-swap").await;
+    app.type_into("#swap-amount", "0.5").await;
+    app.click("#swap-preview").await;
+    app.wait_for_text("#preview-title", "Swap 0.5 ETH").await;
+    app.click("#confirm").await;
+    let db = profile.database();
+    let pending = wait_for_pending(&db, 1).await;
+    app.click("#nav-activity").await;
+    let row = format!(".tx[data-hash='{}']", pending[0].hash);
+    app.wait_until(&row, TX_TIMEOUT, |t| t.to_lowercase().contains("pending")).await;
+    app.screenshot("12-activity-pending").await;
+    app.click(&format!("{row} .speed-up")).await;
+    app.wait_for_text("#preview-title", "Speed up").await;
+    app.click("#confirm").await;
+    wait_for_pending(&db, 2).await;
+    devnet.anvil("evm_mine", serde_json::json!([])).await;
+    app.wait_for_text("#tx-done", "Done").await;
+    devnet.anvil("evm_setAutomine", serde_json::json!([true])).await;
+    app.click("#nav-dashboard").await;
+    app.click("#nav-activity").await;
+    app.wait_until(&row, TX_TIMEOUT, |t| t.to_lowercase().contains("replaced")).await;
+    let journal = db.journal(None, false, 10).unwrap();
+    let speed_up =
+        journal.iter().find(|e| e.replaces.as_deref() == Some(&pending[0].hash)).unwrap();
+    assert_eq!(speed_up.status, vigil_wallet::db::TxStatus::Confirmed);
+    let sped = format!(".tx[data-hash='{}']", speed_up.hash);
+    app.wait_until(&sped, TX_TIMEOUT, |t| t.to_lowercase().contains("confirmed")).await;
+    app.screenshot("13-activity-sped-up").await;
+
+    // The WETH price falls until the position is critical: the alert reaches the window and
+    // the desktop's notification server.
+    let debt = 6000.0 + 100.0;
+    devnet.set_price("WETH", 1.08 * debt / (5.0 * 0.825)).await;
+    let toast = app.wait_until("#toast", TX_TIMEOUT, |t| t.contains("critical")).await;
+    assert!(toast.contains("Aave position critical (health factor 1.0"), "{toast}");
+    let notified = capture.wait_for(1, TX_TIMEOUT);
+    assert!(
+        notified.iter().any(|n| n.app == "Vigil" && n.urgency == Some(2)),
+        "a critical notification: {notified:?}"
+    );
+    app.screenshot("14-alert").await;
+    app.click("#toast-open").await;
+    app.find(".position.focused").await;
+    app.screenshot("15-position-opened").await;
+    app.click("#nav-alerts").await;
+    app.wait_for_text("#alert-history", "Aave position critical").await;
+    app.screenshot("16-alerts").await;
+
+    // Lock: balances are hidden until the password is given again; a wrong one is refused.
+    app.click("#lock").await;
+    app.find("#lock-screen").await;
+    app.screenshot("17-locked").await;
+    app.type_into("#unlock-password", "not the password").await;
+    app.click("#unlock").await;
+    app.wait_for_text("#error", "password").await;
+    let field = app.find("#unlock-password").await;
+    field.clear().await.unwrap();
+    field.send_keys(PASSWORD).await.unwrap();
+    app.click("#unlock").await;
+    // Back where the user was.
+    app.find("#alert-history").await;
+    app.click("#nav-dashboard").await;
+    app.find("#total-value").await;
+    app.quit().await;
+}
+
+/// Waits until the journal holds `n` pending transactions.
+async fn wait_for_pending(
+    db: &vigil_wallet::db::Database,
+    n: usize,
+) -> Vec<vigil_wallet::db::JournalEntry> {
+    let started = std::time::Instant::now();
+    loop {
+        let pending = db.journal(None, true, 10).unwrap();
+        if pending.len() >= n {
+            return pending;
+        }
+        assert!(started.elapsed() < TX_TIMEOUT, "{n} pending transactions never appeared");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_swap_survives_the_app_being_killed_between_broadcast_and_receipt() {
+    let profile = Profile::new("crash");
+    let devnet = profile.devnet().await;
+    let app = profile.launch().await;
+    import_demo(&app).await;
+    app.wait_for_text("#positions", "Aave V3").await;
+    devnet.anvil("evm_setAutomine", serde_json::json!([false])).await;
+    app.click("#nav-swap").await;
+    app.type_into("#swap-amount", "0.25").await;
+    app.click("#swap-preview").await;
+    app.wait_for_text("#preview-title", "Swap 0.25 ETH").await;
+    app.click("#confirm").await;
+    let db = profile.database();
+    let pending = wait_for_pending(&db, 1).await;
+    // Killed (the whole process group) while the swap is broadcast but not mined.
+    drop(app);
+
+    let app = profile.launch().await;
+    app.type_into("#unlock-password", PASSWORD).await;
+    app.click("#unlock").await;
+    app.click("#nav-activity").await;
+    let row = format!(".tx[data-hash='{}']", pending[0].hash);
+    app.wait_until(&row, TX_TIMEOUT, |t| t.to_lowercase().contains("pending")).await;
+    devnet.anvil("evm_setAutomine", serde_json::json!([true])).await;
+    devnet.anvil("evm_mine", serde_json::json!([])).await;
+    app.wait_until(&row, TX_TIMEOUT, |t| t.to_lowercase().contains("confirmed")).await;
+    app.screenshot("18-recovered-after-crash").await;
+    assert_eq!(
+        db.journal_entry(&pending[0].hash).unwrap().unwrap().status,
+        vigil_wallet::db::TxStatus::Confirmed
+    );
     app.quit().await;
 }

@@ -37,7 +37,7 @@ pub(crate) fn screenshot_dir() -> PathBuf {
     })
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
@@ -68,6 +68,66 @@ impl Profile {
     /// Launches the app on this profile.
     pub(crate) async fn launch(&self) -> App {
         App::launch(self.dir.path(), &self.service).await
+    }
+
+    /// Starts this profile's devnet (the app's own, under its data directory) on a free port.
+    pub(crate) async fn devnet(&self) -> Devnet {
+        let options = vigil_devnet::DevnetOptions {
+            port: free_port(),
+            ..vigil_devnet::DevnetOptions::app(&self.dir.path().join("data"))
+        };
+        let status = vigil_devnet::daemon::up(&options)
+            .await
+            .unwrap_or_else(|e| panic!("the devnet did not start: {e}"));
+        let provider = vigil_devnet::provider(&status.rpc_url).unwrap_or_else(|e| panic!("{e}"));
+        Devnet { options, provider, manifest: status.manifest }
+    }
+
+    /// The app's database, as the app writes it.
+    pub(crate) fn database(&self) -> vigil_wallet::db::Database {
+        let file = vigil_wallet::db::Database::file(&self.dir.path().join("data"));
+        vigil_wallet::db::Database::open(&file).unwrap_or_else(|e| panic!("{e}"))
+    }
+}
+
+/// A profile's running devnet; stopped on drop.
+pub(crate) struct Devnet {
+    options: vigil_devnet::DevnetOptions,
+    /// Its RPC.
+    pub(crate) provider: alloy::providers::DynProvider,
+    /// Its deployment.
+    pub(crate) manifest: vigil_devnet::Manifest,
+}
+
+impl Devnet {
+    /// Calls an anvil RPC method.
+    pub(crate) async fn anvil(&self, method: &str, params: serde_json::Value) {
+        use alloy::providers::Provider;
+        let _: serde_json::Value = self
+            .provider
+            .raw_request(method.to_owned().into(), params)
+            .await
+            .unwrap_or_else(|e| panic!("{method}: {e}"));
+    }
+
+    /// Sets `symbol`'s oracle price (the pools are left alone).
+    pub(crate) async fn set_price(&self, symbol: &str, usd: f64) {
+        vigil_devnet::set_price(&self.provider, &self.manifest, symbol, usd, false)
+            .await
+            .unwrap_or_else(|e| panic!("setting the {symbol} price: {e}"));
+    }
+}
+
+impl Drop for Devnet {
+    fn drop(&mut self) {
+        let options = self.options.clone();
+        // Drop cannot await: stop it on a runtime of its own, off the test's.
+        let _ = std::thread::spawn(move || {
+            if let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                let _ = rt.block_on(vigil_devnet::daemon::down(&options));
+            }
+        })
+        .join();
     }
 }
 
@@ -156,15 +216,41 @@ impl App {
 
     /// Waits until the element matching `css` contains `needle`, and returns its text.
     pub(crate) async fn wait_for_text(&self, css: &str, needle: &str) -> String {
+        self.wait_until(css, STEP_TIMEOUT, |t| t.contains(needle)).await
+    }
+
+    /// Waits (at most `timeout`) until the text of the element matching `css` satisfies
+    /// `ok` (the element may be replaced meanwhile), and returns it.
+    pub(crate) async fn wait_until(
+        &self,
+        css: &str,
+        timeout: Duration,
+        ok: impl Fn(&str) -> bool,
+    ) -> String {
         let started = Instant::now();
         loop {
-            let text = self.text(css).await;
-            if text.contains(needle) {
+            let text = match self.client.find(Locator::Css(css)).await {
+                Ok(e) => e.text().await.unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            if ok(&text) {
                 return text;
             }
-            assert!(started.elapsed() < STEP_TIMEOUT, "'{css}' never contained '{needle}': {text}");
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            assert!(
+                started.elapsed() < timeout,
+                "'{css}' never became what was expected: {text:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(150)).await;
         }
+    }
+
+    /// Chooses the option `value` of the select matching `css`.
+    pub(crate) async fn select(&self, css: &str, value: &str) {
+        self.find(css)
+            .await
+            .select_by_value(value)
+            .await
+            .unwrap_or_else(|e| panic!("cannot choose '{value}' in '{css}': {e}"));
     }
 
     /// Saves a screenshot of the window as `<screenshot dir>/<name>.png`.

@@ -101,7 +101,14 @@ pub(crate) fn main_app() -> impl IntoView {
             shared.lock.set(Some(state));
         }
     });
-    listen(events::LOCKED, move |state: LockState| shared.lock.set(Some(state)));
+    listen(events::LOCKED, move |state: LockState| {
+        // The same state again (the timer and the tray both report a lock) is no change: the
+        // lock screen is not rebuilt under the user's typing.
+        if shared.lock.get_untracked() != Some(state) {
+            shared.lock.set(Some(state));
+        }
+    });
+    let locked = Memo::new(move |_| shared.lock.get().is_some_and(|l| l.locked));
     listen(events::TX_PROGRESS, move |p: TxProgress| {
         shared.progress.update(|all| all.push(p));
     });
@@ -159,7 +166,7 @@ pub(crate) fn main_app() -> impl IntoView {
                     }
                 })}
                 {move || {
-                    if shared.lock.get().is_some_and(|l| l.locked) {
+                    if locked.get() {
                         return lock_screen(shared).into_any();
                     }
                     match tab.get() {
