@@ -193,6 +193,29 @@ async fn the_wallet_on_the_devnet_swap_borrow_speed_up_alert_and_lock() {
     let usdc_after = holding(&app, "USDC").await;
     assert!(usdc_after > usdc_before + 100.0, "USDC {usdc_before} -> {usdc_after}");
 
+    // Send 250 USDC to another account; sending to the zero address is a danger that needs
+    // the explicit tick.
+    let other = vigil_devnet::DEMO_ACCOUNTS[1].to_checksum(None);
+    app.click("#nav-send").await;
+    app.type_into("#send-to", "0x0000000000000000000000000000000000000000").await;
+    app.select("#send-asset", "USDC").await;
+    app.type_into("#send-amount", "250").await;
+    app.click("#send-preview").await;
+    app.wait_for_text("#preview-findings", "is lost").await;
+    app.click("#confirm").await;
+    app.wait_for_text("#preview-error", "I understand the risk").await;
+    let to = app.find("#send-to").await;
+    to.clear().await.unwrap();
+    to.send_keys(&other).await.unwrap();
+    app.click("#send-preview").await;
+    app.wait_for_text("#preview-title", "Send 250 USDC").await;
+    app.wait_for_text("#preview-changes", "-250 USDC").await;
+    app.screenshot("11-send-preview").await;
+    confirm_preview(&app).await;
+    app.click("#nav-dashboard").await;
+    let usdc_sent = holding(&app, "USDC").await;
+    assert!((usdc_after - 250.0 - usdc_sent).abs() < 1e-6, "{usdc_after} - 250 != {usdc_sent}");
+
     // Borrow 100 USDC: the preview shows the health factor falling, and so does the dashboard.
     app.click("#nav-lend").await;
     app.find("#markets").await;
@@ -201,7 +224,7 @@ async fn the_wallet_on_the_devnet_swap_borrow_speed_up_alert_and_lock() {
     app.type_into("#lend-amount", "100").await;
     app.click("#lend-preview").await;
     let hf_text = app.wait_for_text("#preview-hf", "→").await;
-    app.screenshot("11-borrow-preview").await;
+    app.screenshot("12-borrow-preview").await;
     let (before, after) = hf_text.split_once('→').unwrap();
     assert!(number(after) < number(before), "{hf_text}");
     confirm_preview(&app).await;
@@ -227,7 +250,7 @@ async fn the_wallet_on_the_devnet_swap_borrow_speed_up_alert_and_lock() {
     app.click("#nav-activity").await;
     let row = format!(".tx[data-hash='{}']", pending[0].hash);
     app.wait_until(&row, TX_TIMEOUT, |t| t.to_lowercase().contains("pending")).await;
-    app.screenshot("12-activity-pending").await;
+    app.screenshot("13-activity-pending").await;
     app.click(&format!("{row} .speed-up")).await;
     app.wait_for_text("#preview-title", "Speed up").await;
     app.click("#confirm").await;
@@ -244,7 +267,7 @@ async fn the_wallet_on_the_devnet_swap_borrow_speed_up_alert_and_lock() {
     assert_eq!(speed_up.status, vigil_wallet::db::TxStatus::Confirmed);
     let sped = format!(".tx[data-hash='{}']", speed_up.hash);
     app.wait_until(&sped, TX_TIMEOUT, |t| t.to_lowercase().contains("confirmed")).await;
-    app.screenshot("13-activity-sped-up").await;
+    app.screenshot("14-activity-sped-up").await;
 
     // The WETH price falls until the position is critical: the alert reaches the window and
     // the desktop's notification server.
@@ -257,18 +280,18 @@ async fn the_wallet_on_the_devnet_swap_borrow_speed_up_alert_and_lock() {
         notified.iter().any(|n| n.app == "Vigil" && n.urgency == Some(2)),
         "a critical notification: {notified:?}"
     );
-    app.screenshot("14-alert").await;
+    app.screenshot("15-alert").await;
     app.click("#toast-open").await;
     app.find(".position.focused").await;
-    app.screenshot("15-position-opened").await;
+    app.screenshot("16-position-opened").await;
     app.click("#nav-alerts").await;
     app.wait_for_text("#alert-history", "Aave position critical").await;
-    app.screenshot("16-alerts").await;
+    app.screenshot("17-alerts").await;
 
     // Lock: balances are hidden until the password is given again; a wrong one is refused.
     app.click("#lock").await;
     app.find("#lock-screen").await;
-    app.screenshot("17-locked").await;
+    app.screenshot("18-locked").await;
     app.type_into("#unlock-password", "not the password").await;
     app.click("#unlock").await;
     app.wait_for_text("#error", "password").await;
@@ -326,10 +349,45 @@ async fn a_swap_survives_the_app_being_killed_between_broadcast_and_receipt() {
     devnet.anvil("evm_setAutomine", serde_json::json!([true])).await;
     devnet.anvil("evm_mine", serde_json::json!([])).await;
     app.wait_until(&row, TX_TIMEOUT, |t| t.to_lowercase().contains("confirmed")).await;
-    app.screenshot("18-recovered-after-crash").await;
+    app.screenshot("19-recovered-after-crash").await;
     assert_eq!(
         db.journal_entry(&pending[0].hash).unwrap().unwrap().status,
         vigil_wallet::db::TxStatus::Confirmed
     );
+    app.quit().await;
+}
+
+#[tokio::test]
+async fn a_ledger_account_is_added_and_verified_on_the_device() {
+    use vigil_signer::ledger::{
+        PathStyle,
+        simulator::{SPECULOS_MNEMONIC, Simulator},
+    };
+    let sim = Simulator::start().unwrap();
+    let profile = Profile::new("ledger").with_env("VIGIL_SPECULOS", &sim.addr());
+    let app = profile.launch().await;
+    import_demo(&app).await;
+    app.click("#nav-ledger").await;
+    app.wait_for_text("#ledger-state", "ready (Ethereum app").await;
+    app.find("#no-ledger-accounts").await;
+
+    // The address comes from the device, shown there for the user to approve.
+    let seed = Mnemonic::parse(SPECULOS_MNEMONIC).unwrap().to_seed("");
+    let expected =
+        Chain::Ethereum.address(&seed, &PathStyle::LedgerLive.path(Chain::Ethereum, 0)).unwrap();
+    app.click("#ledger-add").await;
+    app.wait_for_text("#ledger-message", &expected).await;
+    app.wait_for_text("#ledger-accounts", &expected).await;
+    assert_eq!(sim.controls().screens, vec![format!("Verify address {expected}")]);
+    app.click(".verify").await;
+    app.wait_for_text("#ledger-message", "as the wallet has it").await;
+    app.screenshot("20-ledger").await;
+
+    // Locked: the state says so, and verifying says what to do.
+    sim.set(|c| c.locked = true);
+    app.click("#ledger-refresh").await;
+    app.wait_for_text("#ledger-state", "locked").await;
+    app.click(".verify").await;
+    app.wait_for_text("#error", "nlock").await;
     app.quit().await;
 }

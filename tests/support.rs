@@ -56,18 +56,37 @@ pub(crate) struct App {
 pub(crate) struct Profile {
     dir: tempfile::TempDir,
     service: String,
+    env: Vec<(String, String)>,
 }
 
 impl Profile {
     /// A fresh profile named after the test.
     pub(crate) fn new(test: &str) -> Self {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("no temp dir: {e}"));
-        Self { dir, service: format!("vigil-e2e-{test}-{}", std::process::id()) }
+        Self { dir, service: format!("vigil-e2e-{test}-{}", std::process::id()), env: vec![] }
+    }
+
+    /// The app of this profile also gets `key=value` in its environment.
+    pub(crate) fn with_env(mut self, key: &str, value: &str) -> Self {
+        self.env.push((key.to_owned(), value.to_owned()));
+        self
     }
 
     /// Launches the app on this profile.
     pub(crate) async fn launch(&self) -> App {
-        App::launch(self.dir.path(), &self.service).await
+        App::launch(&app_binary(), self.dir.path(), &self.service, &self.env).await
+    }
+
+    /// Launches `binary` (another build of the app) on this profile.
+    #[allow(dead_code, reason = "used by benches/app.rs, which shares this module")]
+    pub(crate) async fn launch_binary(&self, binary: &Path) -> App {
+        App::launch(binary, self.dir.path(), &self.service, &self.env).await
+    }
+
+    /// The profile's `VIGIL_HOME`.
+    #[allow(dead_code, reason = "used by benches/app.rs, which shares this module")]
+    pub(crate) fn dir(&self) -> &Path {
+        self.dir.path()
     }
 
     /// Starts this profile's devnet (the app's own, under its data directory) on a free port.
@@ -132,14 +151,13 @@ impl Drop for Devnet {
 }
 
 impl App {
-    async fn launch(home: &Path, service: &str) -> App {
+    async fn launch(app: &Path, home: &Path, service: &str, env: &[(String, String)]) -> App {
         let display = std::env::var("VIGIL_TEST_DISPLAY").unwrap_or_else(|_| {
             panic!(
                 "end-to-end tests need the private desktop session: run them with \
                  scripts/desktop-session.sh (make test does)"
             )
         });
-        let app = app_binary();
         assert!(
             app.exists(),
             "{} is missing: build the app with its UI embedded first (make e2e-app)",
@@ -152,6 +170,7 @@ impl App {
             .env("DISPLAY", &display)
             .env("VIGIL_HOME", home)
             .env("VIGIL_KEYCHAIN_SERVICE", service)
+            .envs(env.iter().map(|(k, v)| (k, v)))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             // Its own process group, so WebKitWebDriver and the app go down with it.

@@ -8,8 +8,8 @@ use tauri::{AppHandle, Emitter};
 use vigil_api::{
     Account, ActivityItem, Alerts, AppStatus, CommandError, ConfirmRequest, ConfirmWalletRequest,
     Dashboard, ErrorKind, Executed, GenerateWalletRequest, GeneratedWallet, Home,
-    ImportWalletRequest, LendForm, LockState, MarketRow, Preview, ReplaceForm, Settings, SwapForm,
-    UnlockRequest, events,
+    ImportWalletRequest, LedgerAddRequest, LedgerStatus, LedgerVerifyRequest, LendForm, LockState,
+    MarketRow, Preview, ReplaceForm, SendForm, Settings, SwapForm, UnlockRequest, events,
 };
 use vigil_signer::{Mnemonic, MnemonicError, Password, WordCount, vault::OsKeychain};
 use vigil_wallet::{
@@ -265,6 +265,43 @@ pub(crate) async fn preview_replace(
     request: ReplaceForm,
 ) -> CommandResult<Preview> {
     state.service.preview_replace(&request)
+}
+
+/// Previews a transfer.
+#[tauri::command]
+pub(crate) async fn preview_send(
+    state: State<'_, AppState>,
+    request: SendForm,
+) -> CommandResult<Preview> {
+    state.service.preview_send(&request).await
+}
+
+/// The Ledger's state, the USB doctor and the Ledger accounts.
+#[tauri::command]
+pub(crate) async fn ledger_status(state: State<'_, AppState>) -> CommandResult<LedgerStatus> {
+    state.service.ledger_status().await
+}
+
+/// Adds a Ledger account once its address is approved on the device; the watcher restarts
+/// to include it.
+#[tauri::command]
+pub(crate) async fn ledger_add(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    request: LedgerAddRequest,
+) -> CommandResult<Account> {
+    let account = state.service.ledger_add(&request.chain, request.index).await?;
+    crate::watcher::restart(&app);
+    Ok(account)
+}
+
+/// Shows a Ledger account's address on the device.
+#[tauri::command]
+pub(crate) async fn ledger_verify(
+    state: State<'_, AppState>,
+    request: LedgerVerifyRequest,
+) -> CommandResult<String> {
+    state.service.ledger_verify(&request.address).await
 }
 
 /// Signs and sends a preview the shell made; progress goes out as `tx-progress` events.

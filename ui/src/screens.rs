@@ -4,8 +4,9 @@
 use leptos::{prelude::*, task::spawn_local};
 use serde::Deserialize;
 use vigil_api::{
-    ActivityItem, Alerts, Dashboard, LendForm, LockState, MarketRow, PositionView, Preview,
-    ReplaceForm, Settings, SwapForm, TxProgress, UnlockRequest, commands, events,
+    Account, ActivityItem, Alerts, Dashboard, LedgerAddRequest, LedgerStatus, LedgerVerifyRequest,
+    LendForm, LockState, MarketRow, PositionView, Preview, ReplaceForm, SendForm, Settings,
+    SwapForm, TxProgress, UnlockRequest, commands, events,
 };
 
 use crate::{
@@ -17,20 +18,24 @@ use crate::{
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Tab {
     Dashboard,
+    Send,
     Swap,
     Lend,
     Activity,
     Alerts,
+    Ledger,
     Settings,
 }
 
 impl Tab {
-    const ALL: [(Tab, &'static str, &'static str); 6] = [
+    const ALL: [(Tab, &'static str, &'static str); 8] = [
         (Tab::Dashboard, "nav-dashboard", "Dashboard"),
+        (Tab::Send, "nav-send", "Send"),
         (Tab::Swap, "nav-swap", "Swap"),
         (Tab::Lend, "nav-lend", "Lend"),
         (Tab::Activity, "nav-activity", "Activity"),
         (Tab::Alerts, "nav-alerts", "Alerts"),
+        (Tab::Ledger, "nav-ledger", "Ledger"),
         (Tab::Settings, "nav-settings", "Settings"),
     ];
 }
@@ -171,7 +176,9 @@ pub(crate) fn main_app() -> impl IntoView {
                     }
                     match tab.get() {
                         Tab::Dashboard => dashboard(shared).into_any(),
+                        Tab::Send => send(shared).into_any(),
                         Tab::Swap => swap(shared).into_any(),
+                        Tab::Ledger => ledger(shared).into_any(),
                         Tab::Lend => lend(shared).into_any(),
                         Tab::Activity => activity(shared).into_any(),
                         Tab::Alerts => alerts(shared).into_any(),
@@ -666,6 +673,156 @@ fn settings(shared: Shared) -> impl IntoView {
                     }}
                 }.into_any(),
             }}
+        </section>
+    }
+}
+
+fn send(shared: Shared) -> impl IntoView {
+    let markets = load::<Vec<MarketRow>>(commands::MARKETS, RwSignal::new(0));
+    let to = RwSignal::new(String::new());
+    let asset = RwSignal::new("ETH".to_owned());
+    let amount = RwSignal::new(String::new());
+    let slot = PreviewSlot::new();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let form = SendForm {
+            account: None,
+            to: to.get_untracked(),
+            asset: asset.get_untracked(),
+            amount: amount.get_untracked(),
+        };
+        slot.request(commands::PREVIEW_SEND, form);
+    };
+    view! {
+        <section class="send">
+            <h1>"Send"</h1>
+            {move || match markets.get() {
+                Load::Loading => loading(),
+                Load::Failed(e) => failed(e),
+                Load::Ready(m) => view! {
+                    <form class="card form inline-form" on:submit=submit>
+                        <label for="send-to">"To"</label>
+                        <input id="send-to" placeholder="0x…" spellcheck="false" autocomplete="off"
+                            prop:value=move || to.get() on:input=move |ev| to.set(event_target_value(&ev)) />
+                        <label for="send-asset">"Asset"</label>
+                        {select("send-asset", swap_symbols(&m), asset)}
+                        <label for="send-amount">"Amount"</label>
+                        <input id="send-amount" inputmode="decimal" placeholder="0.0"
+                            prop:value=move || amount.get() on:input=move |ev| amount.set(event_target_value(&ev)) />
+                        <div class="actions">
+                            <button class="primary" id="send-preview" type="submit" disabled=move || slot.busy.get()>"Preview"</button>
+                        </div>
+                    </form>
+                }.into_any(),
+            }}
+            {slot.view(shared)}
+        </section>
+    }
+}
+
+fn ledger(shared: Shared) -> impl IntoView {
+    let refresh = RwSignal::new(0u32);
+    let data = load::<LedgerStatus>(commands::LEDGER_STATUS, refresh);
+    let chain = RwSignal::new("ethereum".to_owned());
+    let index = RwSignal::new("0".to_owned());
+    let busy = RwSignal::new(false);
+    let message = RwSignal::new(None::<String>);
+    let error = RwSignal::new(None::<String>);
+    let add = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Ok(i) = index.get_untracked().trim().parse::<u32>() else {
+            error.set(Some("The account number is a whole number: 0 is the first account.".into()));
+            return;
+        };
+        busy.set(true);
+        error.set(None);
+        message.set(None);
+        spawn_local(async move {
+            let request = LedgerAddRequest { chain: chain.get_untracked(), index: i };
+            match call::<_, Account>(commands::LEDGER_ADD, &Request { request: &request }).await {
+                Ok(a) => {
+                    message.set(Some(format!("Added {} ({})", a.name, a.address)));
+                    refresh.update(|r| *r += 1);
+                    shared.refresh.update(|r| *r += 1);
+                }
+                Err(e) => error.set(Some(e.message)),
+            }
+            busy.set(false);
+        });
+    };
+    let verify = move |address: String| {
+        busy.set(true);
+        error.set(None);
+        message.set(None);
+        spawn_local(async move {
+            let request = LedgerVerifyRequest { address };
+            match call::<_, String>(commands::LEDGER_VERIFY, &Request { request: &request }).await {
+                Ok(shown) => {
+                    message.set(Some(format!("The device showed {shown}, as the wallet has it.")))
+                }
+                Err(e) => error.set(Some(e.message)),
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <section class="ledger">
+            <div class="heading">
+                <h1>"Ledger"</h1>
+                <button class="small" id="ledger-refresh" on:click=move |_| refresh.update(|r| *r += 1)>"Check again"</button>
+            </div>
+            {move || match data.get() {
+                Load::Loading => loading(),
+                Load::Failed(e) => failed(e),
+                Load::Ready(l) => view! {
+                    <div class=if l.ready { "card ledger-state ready" } else { "card ledger-state" }>
+                        <span class="muted">{l.endpoint.clone()}</span>
+                        <p class="state" id="ledger-state">{l.state.clone()}</p>
+                    </div>
+                    {(!l.doctor.is_empty()).then(|| view! {
+                        <h2>"USB access on this computer"</h2>
+                        <ul class="card doctor" id="ledger-doctor">
+                            {l.doctor.iter().map(|(outcome, m)| view! { <li class=format!("doctor-{outcome}")>{m.clone()}</li> }).collect_view()}
+                        </ul>
+                    })}
+                    <h2>"Ledger accounts"</h2>
+                    {if l.accounts.is_empty() {
+                        view! { <p class="muted empty" id="no-ledger-accounts">"None yet: add one below."</p> }.into_any()
+                    } else {
+                        view! {
+                            <ul class="accounts" id="ledger-accounts">
+                                {l.accounts.iter().map(|a| {
+                                    let address = a.address.clone();
+                                    view! {
+                                        <li class="account" data-address=a.address.clone()>
+                                            <div class="account-head"><span class=format!("chain chain-{}", a.chain)>{a.chain.clone()}</span>
+                                            <span class="account-name">{a.name.clone()}</span></div>
+                                            <code class="address">{a.address.clone()}</code>
+                                            <div class="account-foot"><span class="muted path">{a.path.clone().unwrap_or_default()}</span>
+                                            <button class="small verify" disabled=move || busy.get() on:click=move |_| verify(address.clone())>"Verify on device"</button></div>
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                        }.into_any()
+                    }}
+                }.into_any(),
+            }}
+            <form class="card form inline-form" on:submit=add>
+                <label for="ledger-chain">"Chain"</label>
+                {select("ledger-chain", vec!["ethereum".into(), "solana".into()], chain)}
+                <label for="ledger-index">"Account number"</label>
+                <input id="ledger-index" inputmode="numeric" prop:value=move || index.get()
+                    on:input=move |ev| index.set(event_target_value(&ev)) />
+                <div class="actions">
+                    <button class="primary" id="ledger-add" type="submit" disabled=move || busy.get()>"Add account"</button>
+                </div>
+            </form>
+            {move || busy.get().then(|| view! {
+                <p class="ledger-confirm" id="ledger-confirm">"Confirm on your Ledger: check that the address on the device is the one shown here, then approve it."</p>
+            })}
+            {move || message.get().map(|m| view! { <p class="done" id="ledger-message">{m}</p> })}
+            {move || error.get().map(|e| view! { <p class="error" id="error" role="alert">{e}</p> })}
         </section>
     }
 }

@@ -36,6 +36,11 @@ pub mod commands {
     pub const PREVIEW_LEND: &str = "preview_lend";
     /// [`crate::ReplaceForm`] -> [`crate::Preview`].
     pub const PREVIEW_REPLACE: &str = "preview_replace";
+    /// [`crate::SendForm`] -> [`crate::Preview`].
+    pub const PREVIEW_SEND: &str = "preview_send";
+    /// [`crate::LedgerVerifyRequest`] -> `String` (the address the device showed and the user
+    /// approved).
+    pub const LEDGER_VERIFY: &str = "ledger_verify";
     /// [`crate::ConfirmRequest`] -> [`crate::Executed`]: signs and sends a preview the shell
     /// made, and nothing else.
     pub const CONFIRM: &str = "confirm";
@@ -317,6 +322,26 @@ pub struct LendForm {
     pub amount: String,
 }
 
+/// A transfer as typed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SendForm {
+    /// The sender (0x…); `None`: the first Ethereum account.
+    pub account: Option<String>,
+    /// The recipient (0x…).
+    pub to: String,
+    /// The native symbol, a known token's symbol, or a token address.
+    pub asset: String,
+    /// Whole units.
+    pub amount: String,
+}
+
+/// Show a Ledger account's address on the device to check it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LedgerVerifyRequest {
+    /// The account's address.
+    pub address: String,
+}
+
 /// Speed up or cancel a pending transaction.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReplaceForm {
@@ -503,8 +528,11 @@ pub struct LedgerStatus {
     pub ready: bool,
     /// Where it is reached ("USB" or a Speculos address).
     pub endpoint: String,
-    /// The doctor's findings about USB access on this machine.
-    pub doctor: Vec<String>,
+    /// The doctor's findings about USB access on this machine, each with "ok", "note" or
+    /// "problem".
+    pub doctor: Vec<(String, String)>,
+    /// The wallet's Ledger accounts.
+    pub accounts: Vec<Account>,
 }
 
 /// Add a Ledger account.

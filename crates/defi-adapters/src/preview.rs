@@ -509,6 +509,59 @@ pub async fn preview_swap(
     })
 }
 
+/// A transfer of the native coin or of an ERC-20 token to another address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TransferRequest {
+    /// The sender.
+    pub from: Address,
+    /// The recipient.
+    pub to: Address,
+    /// The token; `None` for the native coin.
+    pub token: Option<Address>,
+    /// The amount in base units.
+    pub amount: U256,
+}
+
+/// Simulates and reviews a transfer. Sending to the zero address or to a token's own contract
+/// (where tokens are lost) is a danger finding; sending to oneself a warning.
+pub async fn preview_transfer(
+    client: &ChainClient,
+    network: &Network,
+    req: &TransferRequest,
+) -> Result<PlanReview, PreviewError> {
+    let label_of = |asset: AssetId| listed_label(network, asset);
+    let (symbol, decimals, _) = label_of(req.token.map_or(AssetId::Native, AssetId::Token));
+    let label = format!("Send {} {symbol} to {}", whole(req.amount, decimals), req.to);
+    let request = match req.token {
+        None => alloy::rpc::types::TransactionRequest::default().to(req.to).value(req.amount),
+        Some(token) => alloy::rpc::types::TransactionRequest::default().to(token).input(
+            Bytes::from(IERC20::transferCall { to: req.to, amount: req.amount }.abi_encode())
+                .into(),
+        ),
+    };
+    let plan = Plan { from: req.from, steps: vec![simulate::Step { label, request }] };
+    let (simulation, gas_price) = tokio::try_join!(
+        simulate::simulate(client, &plan),
+        client.request(|c| async move { c.get_gas_price().await }),
+    )?;
+    let mut findings = assess_plan(client, network, &plan, &simulation, &[]).await?;
+    if req.to == Address::ZERO || Some(req.to) == req.token {
+        findings.push(Finding::new(
+            Severity::Danger,
+            "unrecoverable_recipient",
+            format!("{} cannot send anything back: whatever is sent there is lost", req.to),
+        ));
+    }
+    if req.to == req.from {
+        findings.push(Finding::new(
+            Severity::Warning,
+            "self_transfer",
+            "this sends to the same account: only the network fee changes anything".into(),
+        ));
+    }
+    Ok(PlanReview::new(plan, simulation, findings, &label_of, &[], gas_price, None))
+}
+
 /// Contracts the network configuration vouches for: its protocols and listed tokens.
 fn known_contracts(network: &Network) -> Vec<Address> {
     let p = &network.protocols;

@@ -6,7 +6,7 @@ use vigil_defi_adapters::{
     ChainClient, ClientError, Network,
     aave::{LendAction, LendAmount, LendError, LendRequest, Market},
     amount::{AmountError, parse_amount},
-    preview::SwapRequest,
+    preview::{SwapRequest, TransferRequest},
     swap::SwapKind,
 };
 
@@ -39,6 +39,9 @@ pub enum ActionError {
     /// The chain could not be read.
     #[error(transparent)]
     Client(#[from] ClientError),
+    /// The recipient is not an address.
+    #[error("the recipient '{0}' is not an Ethereum address (0x followed by 40 hex digits)")]
+    Recipient(String),
     /// The lending market refused the form.
     #[error(transparent)]
     Lend(#[from] LendError),
@@ -147,6 +150,25 @@ pub async fn swap_request(
         native_in: token_in.native,
         native_out: token_out.native,
     })
+}
+
+/// The transfer of `amount` of `asset` (the native symbol, a known token or a token address)
+/// from `from` to `to`, and the asset's symbol.
+pub async fn transfer_request(
+    client: &ChainClient,
+    network: &Network,
+    from: Address,
+    to: &str,
+    asset: &str,
+    amount: &str,
+) -> Result<(TransferRequest, String), ActionError> {
+    let to = vigil_signer::parse_evm_address(to.trim())
+        .map_err(|_| ActionError::Recipient(to.trim().to_owned()))?;
+    let token = resolve(client, network, asset).await?;
+    let amount = parse_amount(amount.trim(), &token.symbol, token.decimals)?;
+    let request =
+        TransferRequest { from, to, token: (!token.native).then_some(token.address), amount };
+    Ok((request, token.symbol))
 }
 
 /// The lending request for `action` on `asset` (a reserve's symbol), for `amount` in whole

@@ -18,9 +18,9 @@ use std::{
 use alloy::primitives::Address;
 use vigil_api::{
     AccountBalances, ActivityItem, AlertView, Alerts, CommandError, Dashboard, ErrorKind, Executed,
-    FindingView, HealthPointView, HoldingView, LendForm, LockState, MarketRow, PositionAssetView,
-    PositionView, Preview, ReplaceForm, RuleView, Settings, Severity, SignerKind as ApiSigner,
-    SwapForm, TxProgress, group_thousands,
+    FindingView, HealthPointView, HoldingView, LedgerStatus, LendForm, LockState, MarketRow,
+    PositionAssetView, PositionView, Preview, ReplaceForm, RuleView, SendForm, Settings, Severity,
+    SignerKind as ApiSigner, SwapForm, TxProgress, group_thousands,
 };
 use vigil_defi_adapters::{
     ChainClient, Network,
@@ -535,6 +535,127 @@ impl<K: Keychain + 'static> AppService<K> {
         );
         let described = Described { title, details, health_factor: None };
         Ok(self.plan_preview(described, &network, &account, address, p.review))
+    }
+
+    /// Simulates and previews a transfer.
+    pub async fn preview_send(&self, form: &SendForm) -> AppResult<Preview> {
+        let (address, account) = self.acting(form.account.as_deref())?;
+        let (network, client) = self.connect("devnet").await?;
+        let (request, symbol) = actions::transfer_request(
+            &client,
+            &network,
+            address,
+            &form.to,
+            &form.asset,
+            &form.amount,
+        )
+        .await
+        .map_err(action_error)?;
+        let review = preview::preview_transfer(&client, &network, &request)
+            .await
+            .map_err(|e| err(ErrorKind::InvalidInput, e))?;
+        let amount = group_thousands(form.amount.trim());
+        let described = Described {
+            title: format!("Send {amount} {symbol}"),
+            details: vec![
+                ("To".into(), request.to.to_checksum(None)),
+                ("Amount".into(), format!("{amount} {symbol}")),
+            ],
+            health_factor: None,
+        };
+        Ok(self.plan_preview(described, &network, &account, address, review))
+    }
+
+    /// The Ledger: its state (asked now), the USB doctor's findings and the wallet's Ledger
+    /// accounts.
+    pub async fn ledger_status(&self) -> AppResult<LedgerStatus> {
+        use vigil_signer::ledger::{DeviceState, doctor, transport::Endpoint};
+        let ledger = self.wallet.ledger().map_err(wallet_error)?;
+        let state = ledger.refresh().await;
+        let (endpoint, doctor) = match ledger.endpoint() {
+            Endpoint::Speculos { addr } => (format!("Speculos at {addr}"), vec![]),
+            other => {
+                let report = tokio::task::spawn_blocking(|| doctor::Doctor::system().run())
+                    .await
+                    .map_err(|e| err(ErrorKind::Internal, e))?;
+                let findings = report
+                    .findings
+                    .into_iter()
+                    .map(|f| {
+                        let outcome = match f.outcome {
+                            doctor::Outcome::Ok => "ok",
+                            doctor::Outcome::Note => "note",
+                            doctor::Outcome::Problem => "problem",
+                        };
+                        (outcome.to_owned(), f.message)
+                    })
+                    .collect();
+                (
+                    if matches!(other, Endpoint::Usb) {
+                        "USB".to_owned()
+                    } else {
+                        format!("{other:?}")
+                    },
+                    findings,
+                )
+            }
+        };
+        let accounts = self
+            .config()?
+            .accounts
+            .iter()
+            .filter(|a| a.signer == SignerKind::Ledger)
+            .map(Self::account_view)
+            .collect();
+        Ok(LedgerStatus {
+            ready: matches!(state, DeviceState::Ready { .. }),
+            state: state.to_string(),
+            endpoint,
+            doctor,
+            accounts,
+        })
+    }
+
+    /// Adds the Ledger account `index` of `chain` (Ledger Live's paths), after the user
+    /// approves its address on the device.
+    pub async fn ledger_add(&self, chain: &str, index: u32) -> AppResult<vigil_api::Account> {
+        let chain = match chain {
+            "ethereum" => Chain::Ethereum,
+            "solana" => Chain::Solana,
+            other => {
+                return Err(err(
+                    ErrorKind::InvalidInput,
+                    format!("unknown chain '{other}': ethereum or solana"),
+                ));
+            }
+        };
+        let path = vigil_signer::ledger::PathStyle::LedgerLive.path(chain, index);
+        let account =
+            self.wallet.add_ledger_account(chain, path, None).await.map_err(wallet_error)?;
+        Ok(Self::account_view(&account))
+    }
+
+    /// Shows a Ledger account's address on the device; the device must show (and the user
+    /// approve) the address the wallet has.
+    pub async fn ledger_verify(&self, address: &str) -> AppResult<String> {
+        let chain = if address.trim().starts_with("0x") { Chain::Ethereum } else { Chain::Solana };
+        let account = self.wallet.account(chain, address).map_err(wallet_error)?;
+        let (SignerKind::Ledger, Some(path)) = (&account.signer, &account.path) else {
+            return Err(wallet_error(WalletError::NotLedgerAccount(account.address)));
+        };
+        let ledger = self.wallet.ledger().map_err(wallet_error)?;
+        let shown =
+            ledger.address(chain, path.clone(), true).await.map_err(|e| wallet_error(e.into()))?;
+        if !shown.eq_ignore_ascii_case(&account.address) {
+            return Err(err(
+                ErrorKind::Ledger,
+                format!(
+                    "the device shows {shown}, not {}: it holds another key (another seed or passphrase)",
+                    account.address
+                ),
+            ));
+        }
+        Ok(shown)
     }
 
     /// The devnet's Aave market.
