@@ -193,11 +193,12 @@ async fn the_wallet_on_the_devnet_swap_borrow_speed_up_alert_and_lock() {
     let usdc_after = holding(&app, "USDC").await;
     assert!(usdc_after > usdc_before + 100.0, "USDC {usdc_before} -> {usdc_after}");
 
-    // Send 250 USDC to another account; sending to the zero address is a danger that needs
-    // the explicit tick.
+    // Send 250 USDC to another account. Sending to the token's own contract (where tokens are
+    // lost) is a danger that needs the explicit tick.
     let other = vigil_devnet::DEMO_ACCOUNTS[1].to_checksum(None);
+    let usdc = devnet.manifest.tokens["USDC"].address.to_checksum(None);
     app.click("#nav-send").await;
-    app.type_into("#send-to", "0x0000000000000000000000000000000000000000").await;
+    app.type_into("#send-to", &usdc).await;
     app.select("#send-asset", "USDC").await;
     app.type_into("#send-amount", "250").await;
     app.click("#send-preview").await;
@@ -388,6 +389,6 @@ async fn a_ledger_account_is_added_and_verified_on_the_device() {
     app.click("#ledger-refresh").await;
     app.wait_for_text("#ledger-state", "locked").await;
     app.click(".verify").await;
-    app.wait_for_text("#error", "nlock").await;
+    app.wait_for_text("#error", "is locked: enter your PIN").await;
     app.quit().await;
 }
