@@ -628,10 +628,11 @@ async fn swap(args: SwapArgs) -> Result<()> {
     let account = acting_account(args.sign.account.as_deref(), &paths)?;
     let network = vigil_wallet::portfolio::network(&args.sign.network, &paths)?;
     let client = vigil_defi_adapters::ChainClient::connect(&network).await?;
-    let slippage_percent: f64 = args
-        .slippage
-        .parse()
-        .map_err(|_| anyhow::anyhow!("--slippage must be a percentage from 0 to 50, like 0.5"))?;
+    // Checked here too, so that the message names the flag the user typed.
+    let slippage_percent: f64 =
+        args.slippage.parse().ok().filter(|p: &f64| (0.0..=50.0).contains(p)).ok_or_else(|| {
+            anyhow::anyhow!("--slippage must be a percentage from 0 to 50, like 0.5")
+        })?;
     let form = vigil_wallet::actions::SwapForm {
         from: args.from.clone(),
         to: args.to.clone(),
