@@ -16,6 +16,8 @@ fn main() {
         "preview_lend",
         "preview_replace",
         "preview_send",
+        "preview_solana",
+        "solana_stakes",
         "ledger_status",
         "ledger_add",
         "ledger_verify",
@@ -24,6 +26,8 @@ fn main() {
         "activity",
         "alerts",
         "settings",
+        "save_settings",
+        "test_rpc",
     ];
     let attributes = tauri_build::Attributes::new()
         .app_manifest(tauri_build::AppManifest::new().commands(commands));

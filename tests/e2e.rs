@@ -392,3 +392,90 @@ async fn a_ledger_account_is_added_and_verified_on_the_device() {
     app.wait_for_text("#error", "is locked: enter your PIN").await;
     app.quit().await;
 }
+
+#[tokio::test]
+async fn settings_are_checked_tested_against_the_node_and_saved() {
+    let profile = Profile::new("settings");
+    let devnet = profile.devnet().await;
+    let app = profile.launch().await;
+    import_demo(&app).await;
+    app.click("#nav-settings").await;
+    let minutes = app.find("#lock-minutes").await;
+    minutes.clear().await.unwrap();
+    minutes.send_keys("0").await.unwrap();
+    app.click("#save-settings").await;
+    app.wait_for_text("#error", "lock_after_secs 0 is out of range").await;
+    minutes.clear().await.unwrap();
+    minutes.send_keys("2").await.unwrap();
+
+    // A network of the user's: the connection test checks that the node serves its chain.
+    app.click("#add-network").await;
+    app.type_into(".network-row .network-name-input", "mychain").await;
+    app.type_into(".network-row .network-chain", "1").await;
+    app.type_into(".network-row .network-urls", &devnet.url).await;
+    app.click(".network-row .test-rpc").await;
+    app.wait_for_text(".rpc-results", "serves chain 31337, not 1").await;
+    let chain = app.find(".network-row .network-chain").await;
+    chain.clear().await.unwrap();
+    chain.send_keys("31337").await.unwrap();
+    // Enter, in WebDriver's keys: a second line.
+    app.type_into(".network-row .network-urls", "\u{E007}http://127.0.0.1:9").await;
+    app.click(".network-row .test-rpc").await;
+    let results = app.wait_for_text(".rpc-results", "127.0.0.1:9").await;
+    assert!(results.contains("chain 31337, block"), "{results}");
+    assert!(results.contains("cannot reach http://127.0.0.1:9"), "{results}");
+    app.screenshot("21-settings").await;
+    app.click("#save-settings").await;
+    app.wait_for_text("#settings-saved", "Saved").await;
+
+    let config = std::fs::read_to_string(app.home().join("config/config.toml")).unwrap();
+    assert!(config.contains("lock_after_secs = 120"), "{config}");
+    assert!(
+        config.contains("name = \"mychain\"") && config.contains("chain_id = 31337"),
+        "{config}"
+    );
+    assert!(config.contains(&devnet.url) && config.contains("http://127.0.0.1:9"), "{config}");
+    app.quit().await;
+}
+
+#[tokio::test]
+async fn solana_send_and_stake_from_the_app() {
+    let profile = Profile::new("solana");
+    let seed = Mnemonic::parse(JUNK).unwrap().to_seed("");
+    let me = Chain::Solana.address(&seed, &Chain::Solana.account_path(0)).unwrap();
+    let friend = Chain::Solana.address(&seed, &Chain::Solana.account_path(1)).unwrap();
+    // The app's local validator is at 127.0.0.1:8899, as `vigil devnet solana` runs it.
+    let ledger = profile.dir().join("solana-ledger");
+    let _validator = tokio::task::spawn_blocking(move || {
+        vigil_devnet::solana::SolanaValidator::start_on(&ledger, &[me], Some(8899))
+    })
+    .await
+    .unwrap()
+    .unwrap_or_else(|e| panic!("the local Solana validator did not start: {e}"));
+    let app = profile.launch().await;
+    import_demo(&app).await;
+    app.click("#nav-solana").await;
+    app.find("#no-stakes").await;
+
+    app.type_into("#sol-to", &friend).await;
+    app.type_into("#sol-amount", "1.5").await;
+    app.click("#sol-send-preview").await;
+    let changes = app.wait_for_text("#preview-changes", "SOL").await;
+    assert!(changes.contains("-1.5"), "the sender's change includes the 1.5 SOL: {changes}");
+    confirm_preview(&app).await;
+
+    app.type_into("#stake-amount", "10").await;
+    app.click("#stake-preview").await;
+    app.wait_for_text("#preview-changes", "-10").await;
+    confirm_preview(&app).await;
+    let stakes = app
+        .wait_until("#stakes", TX_TIMEOUT, |t| {
+            let t = t.to_lowercase();
+            // 10 SOL delegated, plus the account's rent-exempt reserve.
+            t.contains("10.00") && (t.contains("activating") || t.contains("active"))
+        })
+        .await;
+    assert!(stakes.contains("validator"), "{stakes}");
+    app.screenshot("22-solana").await;
+    app.quit().await;
+}

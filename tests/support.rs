@@ -84,7 +84,6 @@ impl Profile {
     }
 
     /// The profile's `VIGIL_HOME`.
-    #[allow(dead_code, reason = "used by benches/app.rs, which shares this module")]
     pub(crate) fn dir(&self) -> &Path {
         self.dir.path()
     }
@@ -99,7 +98,7 @@ impl Profile {
             .await
             .unwrap_or_else(|e| panic!("the devnet did not start: {e}"));
         let provider = vigil_devnet::provider(&status.rpc_url).unwrap_or_else(|e| panic!("{e}"));
-        Devnet { options, provider, manifest: status.manifest }
+        Devnet { options, provider, manifest: status.manifest, url: status.rpc_url }
     }
 
     /// The app's database, as the app writes it.
@@ -116,6 +115,8 @@ pub(crate) struct Devnet {
     pub(crate) provider: alloy::providers::DynProvider,
     /// Its deployment.
     pub(crate) manifest: vigil_devnet::Manifest,
+    /// Its RPC URL.
+    pub(crate) url: String,
 }
 
 impl Devnet {

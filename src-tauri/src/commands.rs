@@ -9,7 +9,8 @@ use vigil_api::{
     Account, ActivityItem, Alerts, AppStatus, CommandError, ConfirmRequest, ConfirmWalletRequest,
     Dashboard, ErrorKind, Executed, GenerateWalletRequest, GeneratedWallet, Home,
     ImportWalletRequest, LedgerAddRequest, LedgerStatus, LedgerVerifyRequest, LendForm, LockState,
-    MarketRow, Preview, ReplaceForm, SendForm, Settings, SwapForm, UnlockRequest, events,
+    MarketRow, Preview, ReplaceForm, RpcTest, RpcTestRequest, SendForm, Settings, SolanaForm,
+    SolanaStaking, SwapForm, UnlockRequest, events,
 };
 use vigil_signer::{Mnemonic, MnemonicError, Password, WordCount, vault::OsKeychain};
 use vigil_wallet::{
@@ -276,6 +277,21 @@ pub(crate) async fn preview_send(
     state.service.preview_send(&request).await
 }
 
+/// Previews a Solana transfer or staking action.
+#[tauri::command]
+pub(crate) async fn preview_solana(
+    state: State<'_, AppState>,
+    request: SolanaForm,
+) -> CommandResult<Preview> {
+    state.service.preview_solana(&request).await
+}
+
+/// The Solana account's stake accounts.
+#[tauri::command]
+pub(crate) async fn solana_stakes(state: State<'_, AppState>) -> CommandResult<SolanaStaking> {
+    state.service.solana_stakes().await
+}
+
 /// The Ledger's state, the USB doctor and the Ledger accounts.
 #[tauri::command]
 pub(crate) async fn ledger_status(state: State<'_, AppState>) -> CommandResult<LedgerStatus> {
@@ -345,6 +361,28 @@ pub(crate) async fn alerts(state: State<'_, AppState>) -> CommandResult<Alerts> 
 pub(crate) async fn settings(state: State<'_, AppState>) -> CommandResult<Settings> {
     let service = state.service.clone();
     blocking(move || service.settings()).await
+}
+
+/// Saves the settings and restarts the watcher on them.
+#[tauri::command]
+pub(crate) async fn save_settings(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    request: Settings,
+) -> CommandResult<Settings> {
+    let service = state.service.clone();
+    let saved = blocking(move || service.save_settings(&request)).await?;
+    crate::watcher::restart(&app);
+    Ok(saved)
+}
+
+/// Tests an RPC URL.
+#[tauri::command]
+pub(crate) async fn test_rpc(
+    state: State<'_, AppState>,
+    request: RpcTestRequest,
+) -> CommandResult<RpcTest> {
+    state.service.test_rpc(&request.url, request.chain_id).await
 }
 
 #[cfg(test)]

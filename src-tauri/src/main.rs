@@ -67,6 +67,8 @@ fn main() {
             commands::preview_lend,
             commands::preview_replace,
             commands::preview_send,
+            commands::preview_solana,
+            commands::solana_stakes,
             commands::ledger_status,
             commands::ledger_add,
             commands::ledger_verify,
@@ -75,6 +77,8 @@ fn main() {
             commands::activity,
             commands::alerts,
             commands::settings,
+            commands::save_settings,
+            commands::test_rpc,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use vigil_api::{
     Account, ActivityItem, Alerts, Dashboard, LedgerAddRequest, LedgerStatus, LedgerVerifyRequest,
     LendForm, LockState, MarketRow, PositionView, Preview, ReplaceForm, SendForm, Settings,
-    SwapForm, TxProgress, UnlockRequest, commands, events,
+    SolanaForm, SolanaStaking, SwapForm, TxProgress, UnlockRequest, commands, events,
 };
 
 use crate::{
@@ -23,18 +23,20 @@ enum Tab {
     Lend,
     Activity,
     Alerts,
+    Solana,
     Ledger,
     Settings,
 }
 
 impl Tab {
-    const ALL: [(Tab, &'static str, &'static str); 8] = [
+    const ALL: [(Tab, &'static str, &'static str); 9] = [
         (Tab::Dashboard, "nav-dashboard", "Dashboard"),
         (Tab::Send, "nav-send", "Send"),
         (Tab::Swap, "nav-swap", "Swap"),
         (Tab::Lend, "nav-lend", "Lend"),
         (Tab::Activity, "nav-activity", "Activity"),
         (Tab::Alerts, "nav-alerts", "Alerts"),
+        (Tab::Solana, "nav-solana", "Solana"),
         (Tab::Ledger, "nav-ledger", "Ledger"),
         (Tab::Settings, "nav-settings", "Settings"),
     ];
@@ -179,6 +181,7 @@ pub(crate) fn main_app() -> impl IntoView {
                         Tab::Send => send(shared).into_any(),
                         Tab::Swap => swap(shared).into_any(),
                         Tab::Ledger => ledger(shared).into_any(),
+                        Tab::Solana => solana(shared).into_any(),
                         Tab::Lend => lend(shared).into_any(),
                         Tab::Activity => activity(shared).into_any(),
                         Tab::Alerts => alerts(shared).into_any(),
@@ -509,7 +512,8 @@ fn swap(shared: Shared) -> impl IntoView {
 }
 
 fn lend(shared: Shared) -> impl IntoView {
-    let markets = load::<Vec<MarketRow>>(commands::MARKETS, shared.refresh);
+    // Loaded once: a new block must not rebuild the form under the user's typing.
+    let markets = load::<Vec<MarketRow>>(commands::MARKETS, RwSignal::new(0));
     let action = RwSignal::new("supply".to_owned());
     let asset = RwSignal::new("WETH".to_owned());
     let amount = RwSignal::new(String::new());
@@ -649,31 +653,187 @@ fn alerts(shared: Shared) -> impl IntoView {
 }
 
 fn settings(shared: Shared) -> impl IntoView {
-    let data = load::<Settings>(commands::SETTINGS, shared.refresh);
+    // Loaded once: a new block must not reset what the user is editing.
+    let data = load::<Settings>(commands::SETTINGS, RwSignal::new(0));
     view! {
         <section class="settings">
             <h1>"Settings"</h1>
             {move || match data.get() {
                 Load::Loading => loading(),
                 Load::Failed(e) => failed(e),
-                Load::Ready(s) => view! {
-                    <dl class="card details" id="settings">
-                        <dt>"Lock after"</dt><dd id="lock-after">{format!("{} minutes without use", s.lock_after_secs / 60)}</dd>
-                        <dt>"Currency"</dt><dd>{s.currency.clone()}</dd>
-                        <dt>"Swap slippage"</dt><dd>{format!("{}%", s.slippage_percent)}</dd>
-                    </dl>
-                    <h2>"Networks"</h2>
-                    {if s.networks.is_empty() {
-                        view! { <p class="muted">"Only the built-in networks: the local devnet, and public networks over their default RPC URLs. Add yours under [[network]] in config.toml."</p> }.into_any()
-                    } else {
-                        s.networks.iter().map(|n| view! {
-                            <div class="card"><strong>{n.name.clone()}</strong>{format!(" (chain {})", n.chain_id)}
-                            <ul>{n.rpc_urls.iter().map(|u| view! { <li><code>{u.clone()}</code></li> }).collect_view()}</ul></div>
-                        }).collect_view().into_any()
-                    }}
-                }.into_any(),
+                Load::Ready(s) => settings_form(s, shared).into_any(),
             }}
         </section>
+    }
+}
+
+/// One network being edited: its URLs one per line.
+#[derive(Clone, Copy)]
+struct NetworkRow {
+    name: RwSignal<String>,
+    chain_id: RwSignal<String>,
+    urls: RwSignal<String>,
+    tested: RwSignal<Vec<String>>,
+}
+
+impl NetworkRow {
+    fn new(name: &str, chain_id: u64, urls: &[String]) -> Self {
+        Self {
+            name: RwSignal::new(name.to_owned()),
+            chain_id: RwSignal::new(if chain_id == 0 {
+                String::new()
+            } else {
+                chain_id.to_string()
+            }),
+            urls: RwSignal::new(urls.join("\n")),
+            tested: RwSignal::new(vec![]),
+        }
+    }
+
+    fn urls(&self) -> Vec<String> {
+        self.urls
+            .get_untracked()
+            .lines()
+            .map(|l| l.trim().to_owned())
+            .filter(|l| !l.is_empty())
+            .collect()
+    }
+
+    /// Tests every URL against the chain id, one line of result each.
+    fn test(self) {
+        let chain_id = self.chain_id.get_untracked().trim().parse::<u64>().unwrap_or(0);
+        self.tested.set(vec!["Testing…".into()]);
+        let urls = self.urls();
+        spawn_local(async move {
+            let mut out = vec![];
+            for url in urls {
+                let request = vigil_api::RpcTestRequest { url: url.clone(), chain_id };
+                out.push(
+                    match call::<_, vigil_api::RpcTest>(
+                        commands::TEST_RPC,
+                        &Request { request: &request },
+                    )
+                    .await
+                    {
+                        Ok(t) => format!(
+                            "✓ {url}: chain {}, block {}, {} ms",
+                            t.chain_id, t.block, t.latency_ms
+                        ),
+                        Err(e) => format!("✗ {}", e.message),
+                    },
+                );
+            }
+            self.tested.set(out);
+        });
+    }
+}
+
+fn settings_form(s: Settings, shared: Shared) -> impl IntoView {
+    let minutes = RwSignal::new((s.lock_after_secs / 60).max(1).to_string());
+    let currency = RwSignal::new(s.currency.clone());
+    let slippage = RwSignal::new(s.slippage_percent.to_string());
+    let rows = RwSignal::new(
+        s.networks
+            .iter()
+            .map(|n| NetworkRow::new(&n.name, n.chain_id, &n.rpc_urls))
+            .collect::<Vec<_>>(),
+    );
+    let saved = RwSignal::new(None::<String>);
+    let error = RwSignal::new(None::<String>);
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        saved.set(None);
+        error.set(None);
+        let Ok(minutes) = minutes.get_untracked().trim().parse::<u64>() else {
+            error.set(Some("The lock timeout is a whole number of minutes.".into()));
+            return;
+        };
+        let Ok(slippage) = slippage.get_untracked().trim().parse::<f64>() else {
+            error.set(Some("The slippage is a percentage, like 0.5.".into()));
+            return;
+        };
+        let mut networks = vec![];
+        for r in rows.get_untracked() {
+            if r.name.get_untracked().trim().is_empty() && r.urls().is_empty() {
+                continue;
+            }
+            let Ok(chain_id) = r.chain_id.get_untracked().trim().parse::<u64>() else {
+                error.set(Some(format!(
+                    "{}: the chain id is a number, like 1 or 42161.",
+                    r.name.get_untracked()
+                )));
+                return;
+            };
+            networks.push(vigil_api::NetworkSetting {
+                name: r.name.get_untracked(),
+                chain_id,
+                rpc_urls: r.urls(),
+            });
+        }
+        let request = Settings {
+            networks,
+            lock_after_secs: minutes * 60,
+            currency: currency.get_untracked(),
+            slippage_percent: slippage,
+        };
+        spawn_local(async move {
+            match call::<_, Settings>(commands::SAVE_SETTINGS, &Request { request: &request }).await
+            {
+                Ok(_) => {
+                    saved.set(Some("Saved. Positions are watched with the new settings.".into()));
+                    if let Ok(state) = call::<_, LockState>(commands::LOCK_STATE, &NoArgs {}).await
+                    {
+                        shared.lock.set(Some(state));
+                    }
+                }
+                Err(e) => error.set(Some(e.message)),
+            }
+        });
+    };
+    let network_rows = move || {
+        rows.get()
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| view! {
+                <div class="card network-row" data-index=i>
+                    <div class="inline-form form">
+                        <label>"Name"</label>
+                        <input class="network-name-input" prop:value=move || r.name.get() on:input=move |ev| r.name.set(event_target_value(&ev)) />
+                        <label>"Chain id"</label>
+                        <input class="network-chain" inputmode="numeric" prop:value=move || r.chain_id.get() on:input=move |ev| r.chain_id.set(event_target_value(&ev)) />
+                        <label>"RPC URLs (one per line, tried in order)"</label>
+                        <textarea class="network-urls" rows="2" spellcheck="false" prop:value=move || r.urls.get() on:input=move |ev| r.urls.set(event_target_value(&ev))></textarea>
+                    </div>
+                    <div class="actions">
+                        <button class="small test-rpc" type="button" on:click=move |_| r.test()>"Test connection"</button>
+                    </div>
+                    <ul class="rpc-results">{move || r.tested.get().into_iter().map(|t| view! { <li>{t}</li> }).collect_view()}</ul>
+                </div>
+            })
+            .collect_view()
+    };
+    view! {
+        <form class="settings-form" on:submit=save>
+            <div class="card form inline-form" id="settings">
+                <label for="lock-minutes">"Lock after (minutes without use)"</label>
+                <input id="lock-minutes" inputmode="numeric" prop:value=move || minutes.get() on:input=move |ev| minutes.set(event_target_value(&ev)) />
+                <label for="currency">"Currency"</label>
+                {select("currency", ["USD", "EUR", "GBP", "CHF", "JPY"].map(String::from).to_vec(), currency)}
+                <label for="slippage">"Swap slippage (%)"</label>
+                <input id="slippage" inputmode="decimal" prop:value=move || slippage.get() on:input=move |ev| slippage.set(event_target_value(&ev)) />
+            </div>
+            <div class="heading">
+                <h2>"Networks"</h2>
+                <button class="small" type="button" id="add-network" on:click=move |_| rows.update(|r| r.push(NetworkRow::new("", 0, &[])))>"Add a network"</button>
+            </div>
+            <p class="muted">"The local devnet is always there. Give a built-in network's name (ethereum, arbitrum, optimism, base, polygon) to use your own RPC URLs for it."</p>
+            <div class="networks" id="networks">{network_rows}</div>
+            <div class="actions">
+                <button class="primary" id="save-settings" type="submit">"Save"</button>
+            </div>
+            {move || saved.get().map(|m| view! { <p class="done" id="settings-saved">{m}</p> })}
+            {move || error.get().map(|e| view! { <p class="error" id="error" role="alert">{e}</p> })}
+        </form>
     }
 }
 
@@ -823,6 +983,96 @@ fn ledger(shared: Shared) -> impl IntoView {
             })}
             {move || message.get().map(|m| view! { <p class="done" id="ledger-message">{m}</p> })}
             {move || error.get().map(|e| view! { <p class="error" id="error" role="alert">{e}</p> })}
+        </section>
+    }
+}
+
+fn solana(shared: Shared) -> impl IntoView {
+    let staking = load::<SolanaStaking>(commands::SOLANA_STAKES, shared.refresh);
+    let to = RwSignal::new(String::new());
+    let asset = RwSignal::new("SOL".to_owned());
+    let amount = RwSignal::new(String::new());
+    let validator = RwSignal::new(String::new());
+    let stake_amount = RwSignal::new(String::new());
+    let slot = PreviewSlot::new();
+    let form = move |action: &str, target: String, asset: String, amount: String| SolanaForm {
+        account: None,
+        action: action.to_owned(),
+        target,
+        asset,
+        amount,
+    };
+    let send = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let f = form("send", to.get_untracked(), asset.get_untracked(), amount.get_untracked());
+        slot.request(commands::PREVIEW_SOLANA, f);
+    };
+    let stake = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let f =
+            form("stake", validator.get_untracked(), "SOL".into(), stake_amount.get_untracked());
+        slot.request(commands::PREVIEW_SOLANA, f);
+    };
+    view! {
+        <section class="solana">
+            <h1>"Solana"</h1>
+            <form class="card form inline-form" on:submit=send>
+                <label for="sol-to">"To"</label>
+                <input id="sol-to" spellcheck="false" autocomplete="off" placeholder="base58 address"
+                    prop:value=move || to.get() on:input=move |ev| to.set(event_target_value(&ev)) />
+                <label for="sol-asset">"Asset"</label>
+                {select("sol-asset", ["SOL", "USDC", "USDG"].map(String::from).to_vec(), asset)}
+                <label for="sol-amount">"Amount"</label>
+                <input id="sol-amount" inputmode="decimal" placeholder="0.0"
+                    prop:value=move || amount.get() on:input=move |ev| amount.set(event_target_value(&ev)) />
+                <div class="actions"><button class="primary" id="sol-send-preview" type="submit" disabled=move || slot.busy.get()>"Preview"</button></div>
+            </form>
+            <h2>"Staking"</h2>
+            {move || match staking.get() {
+                Load::Loading => loading(),
+                Load::Failed(e) => failed(e),
+                Load::Ready(s) => {
+                    if validator.get_untracked().is_empty()
+                        && let Some(first) = s.validators.first()
+                    {
+                        validator.set(first.clone());
+                    }
+                    let stakes = if s.stakes.is_empty() {
+                        view! { <p class="muted empty" id="no-stakes">"No stake accounts yet."</p> }.into_any()
+                    } else {
+                        view! {
+                            <ul class="txs" id="stakes">
+                                {s.stakes.iter().map(|st| {
+                                    let (unstake, withdraw) = (st.address.clone(), st.address.clone());
+                                    view! {
+                                        <li class="card tx stake" data-address=st.address.clone()>
+                                            <div class="tx-head"><strong>{format!("{} SOL", format::amount(&st.sol))}</strong>
+                                            <span class=format!("status {}", st.state)>{st.state.clone()}</span></div>
+                                            <p class="muted">{format!("{} · validator {}", format::short(&st.address), st.validator.as_deref().map(format::short).unwrap_or_else(|| "none".into()))}</p>
+                                            <div class="actions">
+                                                <button class="small unstake" on:click=move |_| slot.request(commands::PREVIEW_SOLANA, form("unstake", unstake.clone(), "SOL".into(), String::new()))>"Unstake"</button>
+                                                <button class="small withdraw" on:click=move |_| slot.request(commands::PREVIEW_SOLANA, form("withdraw", withdraw.clone(), "SOL".into(), String::new()))>"Withdraw"</button>
+                                            </div>
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                        }.into_any()
+                    };
+                    view! {
+                        {stakes}
+                        <form class="card form inline-form" on:submit=stake>
+                            <label for="stake-validator">"Validator"</label>
+                            {select("stake-validator", s.validators.clone(), validator)}
+                            <label for="stake-amount">"Amount (SOL)"</label>
+                            <input id="stake-amount" inputmode="decimal" placeholder="0.0"
+                                prop:value=move || stake_amount.get() on:input=move |ev| stake_amount.set(event_target_value(&ev)) />
+                            <div class="actions"><button class="primary" id="stake-preview" type="submit" disabled=move || slot.busy.get()>"Preview"</button></div>
+                        </form>
+                    }.into_any()
+                }
+            }}
+            {slot.view(shared)}
         </section>
     }
 }

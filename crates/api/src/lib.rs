@@ -38,6 +38,10 @@ pub mod commands {
     pub const PREVIEW_REPLACE: &str = "preview_replace";
     /// [`crate::SendForm`] -> [`crate::Preview`].
     pub const PREVIEW_SEND: &str = "preview_send";
+    /// [`crate::SolanaForm`] -> [`crate::Preview`].
+    pub const PREVIEW_SOLANA: &str = "preview_solana";
+    /// No arguments -> [`crate::SolanaStaking`].
+    pub const SOLANA_STAKES: &str = "solana_stakes";
     /// [`crate::LedgerVerifyRequest`] -> `String` (the address the device showed and the user
     /// approved).
     pub const LEDGER_VERIFY: &str = "ledger_verify";
@@ -333,6 +337,43 @@ pub struct SendForm {
     pub asset: String,
     /// Whole units.
     pub amount: String,
+}
+
+/// A Solana action as typed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SolanaForm {
+    /// The account (base58); `None`: the first Solana account.
+    pub account: Option<String>,
+    /// "send", "stake", "unstake" or "withdraw".
+    pub action: String,
+    /// The recipient (send), the validator's vote account (stake) or the stake account.
+    pub target: String,
+    /// "SOL", a known token's symbol or a mint (send).
+    pub asset: String,
+    /// Whole units; empty withdraws everything.
+    pub amount: String,
+}
+
+/// A stake account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StakeView {
+    /// Its address.
+    pub address: String,
+    /// Its balance, SOL.
+    pub sol: String,
+    /// "activating", "active", "deactivating" or "inactive".
+    pub state: String,
+    /// The validator's vote account.
+    pub validator: Option<String>,
+}
+
+/// The staking screen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SolanaStaking {
+    /// The account's stake accounts.
+    pub stakes: Vec<StakeView>,
+    /// Vote accounts of the validators voting now, to delegate to.
+    pub validators: Vec<String>,
 }
 
 /// Show a Ledger account's address on the device to check it.

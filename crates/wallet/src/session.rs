@@ -16,7 +16,6 @@ pub const DEFAULT_LOCK_AFTER: Duration = Duration::from_secs(5 * 60);
 /// Unlocked vaults and when they were last used.
 #[derive(Debug)]
 pub struct Session {
-    lock_after: Duration,
     inner: Mutex<Inner>,
 }
 
@@ -24,14 +23,18 @@ pub struct Session {
 struct Inner {
     vaults: HashMap<String, UnlockedVault>,
     last_used: Instant,
+    lock_after: Duration,
 }
 
 impl Session {
     /// A locked session that locks again after `lock_after` without use.
     pub fn new(lock_after: Duration) -> Self {
         Self {
-            lock_after,
-            inner: Mutex::new(Inner { vaults: HashMap::new(), last_used: Instant::now() }),
+            inner: Mutex::new(Inner {
+                vaults: HashMap::new(),
+                last_used: Instant::now(),
+                lock_after,
+            }),
         }
     }
 
@@ -42,7 +45,12 @@ impl Session {
 
     /// Inactivity before it locks.
     pub fn lock_after(&self) -> Duration {
-        self.lock_after
+        self.inner().lock_after
+    }
+
+    /// Changes the inactivity before it locks (the user changed the setting).
+    pub fn set_lock_after(&self, lock_after: Duration) {
+        self.inner().lock_after = lock_after;
     }
 
     /// Keeps `vault` unlocked (until the session locks).
@@ -56,7 +64,7 @@ impl Session {
     /// (or the session timed out, which locks it now).
     pub fn seed(&self, name: &str) -> Option<Seed> {
         let mut inner = self.inner();
-        if inner.last_used.elapsed() >= self.lock_after {
+        if inner.last_used.elapsed() >= inner.lock_after {
             inner.vaults.clear();
             return None;
         }
@@ -68,7 +76,7 @@ impl Session {
     /// Counts as activity (the user did something in the app).
     pub fn touch(&self) {
         let mut inner = self.inner();
-        if inner.last_used.elapsed() < self.lock_after {
+        if inner.last_used.elapsed() < inner.lock_after {
             inner.last_used = Instant::now();
         }
     }
@@ -77,7 +85,7 @@ impl Session {
     /// The app calls it on a timer, so vaults do not outlive the timeout even unused.
     pub fn lock_if_idle(&self) -> bool {
         let mut inner = self.inner();
-        if inner.last_used.elapsed() >= self.lock_after {
+        if inner.last_used.elapsed() >= inner.lock_after {
             inner.vaults.clear();
         }
         inner.vaults.is_empty()

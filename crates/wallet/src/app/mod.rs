@@ -49,8 +49,18 @@ const HISTORY_POINTS: usize = 240;
 
 type AppResult<T> = Result<T, CommandError>;
 
+mod solana;
+
 /// What a preview will sign when confirmed.
 enum Signable {
+    /// A simulated Solana transaction.
+    Solana { plan: Box<vigil_defi_adapters::solana::plan::SolPlan> },
+    /// Ethereum transactions.
+    Evm(EvmSignable),
+}
+
+/// What an Ethereum preview will sign.
+enum EvmSignable {
     /// A simulated plan.
     Plan { network: String, review: Box<PlanReview> },
     /// A speed-up or cancel of a journaled transaction.
@@ -65,7 +75,8 @@ struct Described {
 }
 
 struct Kept {
-    account: Address,
+    /// The signing account, as written on its chain.
+    account: String,
     signable: Signable,
     made: Instant,
 }
@@ -437,7 +448,7 @@ impl<K: Keychain + 'static> AppService<K> {
         }
     }
 
-    fn keep(&self, account: Address, signable: Signable) -> u64 {
+    fn keep(&self, account: String, signable: Signable) -> u64 {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let mut previews = self.previews();
         previews.retain(|_, k| k.made.elapsed() < PREVIEW_TTL);
@@ -490,8 +501,11 @@ impl<K: Keychain + 'static> AppService<K> {
             would_fail: review.simulation.revert_reason().map(str::to_owned),
         };
         let id = self.keep(
-            address,
-            Signable::Plan { network: network.name.clone(), review: Box::new(review) },
+            address.to_checksum(None),
+            Signable::Evm(EvmSignable::Plan {
+                network: network.name.clone(),
+                review: Box::new(review),
+            }),
         );
         Preview { id, ..preview }
     }
@@ -795,23 +809,28 @@ impl<K: Keychain + 'static> AppService<K> {
             needs_override: false,
             would_fail: None,
         };
-        let id = self
-            .keep(address, Signable::Replace { network: entry.network, hash: entry.hash, kind });
+        let replace = EvmSignable::Replace { network: entry.network, hash: entry.hash, kind };
+        let id = self.keep(address.to_checksum(None), Signable::Evm(replace));
         Ok(Preview { id, ..preview })
     }
 
+    /// The seed of `vault` while the session is unlocked.
+    fn unlocked_seed(&self, vault: &str) -> AppResult<vigil_signer::Seed> {
+        self.session.seed(vault).ok_or_else(|| {
+            err(ErrorKind::Locked, "the wallet is locked: enter your password to sign")
+        })
+    }
+
     /// The signer of `address`: its Ledger, or its vault while the session is unlocked.
-    async fn signer(&self, address: Address) -> AppResult<Box<dyn EvmSigner>> {
-        let checksum = address.to_checksum(None);
+    async fn signer(&self, address: &str) -> AppResult<Box<dyn EvmSigner>> {
+        let checksum = address.to_owned();
         let account = self.wallet.account(Chain::Ethereum, &checksum).map_err(wallet_error)?;
         match (&account.signer, &account.path) {
             (SignerKind::Ledger, _) => {
                 Ok(Box::new(self.wallet.ledger_evm_signer(&checksum).await.map_err(wallet_error)?))
             }
             (SignerKind::Software { vault }, Some(path)) => {
-                let seed = self.session.seed(vault).ok_or_else(|| {
-                    err(ErrorKind::Locked, "the wallet is locked: enter your password to sign")
-                })?;
+                let seed = self.unlocked_seed(vault)?;
                 let signer = vigil_signer::SoftwareEvmSigner::from_seed(&seed, path)
                     .map_err(|e| wallet_error(e.into()))?;
                 Ok(Box::new(signer))
@@ -840,16 +859,31 @@ impl<K: Keychain + 'static> AppService<K> {
                 "this preview is over 5 minutes old: preview again, prices move",
             ));
         }
-        let signer = match self.signer(kept.account).await {
+        let Kept { account, signable, made } = kept;
+        let evm = match signable {
+            Signable::Solana { plan } => {
+                return match self.solana_signer(&account).await {
+                    Ok(signer) => self.send_solana(id, &plan, signer.as_ref(), &progress).await,
+                    Err(e) => {
+                        // Locked: kept for the confirm that follows the unlock.
+                        let kept = Kept { account, signable: Signable::Solana { plan }, made };
+                        self.previews().insert(id, kept);
+                        Err(e)
+                    }
+                };
+            }
+            Signable::Evm(evm) => evm,
+        };
+        let signer = match self.signer(&account).await {
             Ok(s) => s,
             Err(e) => {
-                // Locked: kept for the confirm that follows the unlock.
+                let kept = Kept { account, signable: Signable::Evm(evm), made };
                 self.previews().insert(id, kept);
                 return Err(e);
             }
         };
-        match kept.signable {
-            Signable::Plan { network, review } => {
+        match evm {
+            EvmSignable::Plan { network, review } => {
                 if let Some(reason) = review.simulation.revert_reason() {
                     return Err(err(
                         ErrorKind::InvalidInput,
@@ -857,11 +891,8 @@ impl<K: Keychain + 'static> AppService<K> {
                     ));
                 }
                 if review.needs_override() && !accept_risk {
-                    let kept = Kept {
-                        account: kept.account,
-                        signable: Signable::Plan { network, review },
-                        made: kept.made,
-                    };
+                    let signable = Signable::Evm(EvmSignable::Plan { network, review });
+                    let kept = Kept { account, signable, made };
                     self.previews().insert(id, kept);
                     return Err(err(
                         ErrorKind::InvalidInput,
@@ -902,7 +933,7 @@ impl<K: Keychain + 'static> AppService<K> {
                     hashes: receipts.iter().map(|r| r.transaction_hash.to_string()).collect(),
                 })
             }
-            Signable::Replace { network, hash, kind } => {
+            EvmSignable::Replace { network, hash, kind } => {
                 let (_, client) = self.connect(&network).await?;
                 progress(TxProgress {
                     id,
@@ -979,6 +1010,89 @@ impl<K: Keychain + 'static> AppService<K> {
             })
             .collect();
         Ok(Alerts { rules, history })
+    }
+
+    /// Checks and saves the settings; the session takes the new lock timeout at once. The
+    /// caller restarts the watcher (RPC URLs may have changed).
+    pub fn save_settings(&self, settings: &Settings) -> AppResult<Settings> {
+        let invalid = |m: String| err(ErrorKind::InvalidInput, m);
+        let mut config = self.config()?;
+        let preferences = crate::Preferences {
+            currency: settings.currency.trim().to_uppercase(),
+            slippage_percent: settings.slippage_percent,
+            lock_after_secs: settings.lock_after_secs,
+        };
+        preferences.validate().map_err(invalid)?;
+        let mut networks = Vec::with_capacity(settings.networks.len());
+        for n in &settings.networks {
+            let name = n.name.trim();
+            if name.is_empty() || name.eq_ignore_ascii_case("devnet") {
+                return Err(invalid(format!(
+                    "'{name}' cannot name a network: choose a name other than the devnet's"
+                )));
+            }
+            if n.chain_id == 0 {
+                return Err(invalid(format!("{name}: the chain id must be a positive number")));
+            }
+            let mut rpc_urls = Vec::new();
+            for u in n.rpc_urls.iter().map(|u| u.trim()).filter(|u| !u.is_empty()) {
+                let url = url::Url::parse(u)
+                    .ok()
+                    .filter(|url| matches!(url.scheme(), "http" | "https"))
+                    .ok_or_else(|| invalid(format!("{name}: '{u}' is not an http(s) URL")))?;
+                rpc_urls.push(url);
+            }
+            if rpc_urls.is_empty() {
+                return Err(invalid(format!("{name}: give at least one RPC URL")));
+            }
+            // What the form does not show (WebSocket, explorer, symbol) is kept.
+            let kept = config.networks.iter().find(|c| c.name.eq_ignore_ascii_case(name));
+            networks.push(crate::NetworkConfig {
+                name: name.to_owned(),
+                chain_id: n.chain_id,
+                rpc_urls,
+                ws_url: kept.and_then(|k| k.ws_url.clone()),
+                explorer: kept.and_then(|k| k.explorer.clone()),
+                native_symbol: kept.and_then(|k| k.native_symbol.clone()),
+            });
+        }
+        config.preferences = preferences;
+        config.networks = networks;
+        config.save(&self.wallet.paths().config_file()).map_err(|e| wallet_error(e.into()))?;
+        self.session.set_lock_after(config.preferences.lock_after());
+        self.settings()
+    }
+
+    /// Asks `url` for its chain id and latest block (5 s at most); it must serve `chain_id`.
+    pub async fn test_rpc(&self, url: &str, chain_id: u64) -> AppResult<vigil_api::RpcTest> {
+        use alloy::providers::{Provider, ProviderBuilder};
+        let parsed = url::Url::parse(url.trim())
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https"))
+            .ok_or_else(|| {
+                err(ErrorKind::InvalidInput, format!("'{url}' is not an http(s) URL"))
+            })?;
+        let provider = ProviderBuilder::new().connect_http(parsed);
+        let started = Instant::now();
+        let asked =
+            async { tokio::try_join!(provider.get_chain_id(), provider.get_block_number()) };
+        let (served, block) = tokio::time::timeout(Duration::from_secs(5), asked)
+            .await
+            .map_err(|_| network_error(format!("{url} did not answer within 5 s")))?
+            .map_err(|e| network_error(format!("cannot reach {url}: {e}")))?;
+        if served != chain_id {
+            return Err(err(
+                ErrorKind::InvalidInput,
+                format!(
+                    "{url} serves chain {served}, not {chain_id}: check the URL or the chain id"
+                ),
+            ));
+        }
+        Ok(vigil_api::RpcTest {
+            chain_id: served,
+            block,
+            latency_ms: started.elapsed().as_millis() as u64,
+        })
     }
 
     /// The settings as the config has them.

@@ -1,0 +1,212 @@
+//! The app's Solana actions: sending SOL and tokens, and staking (stake, unstake, withdraw),
+//! previewed from the node's own simulation and signed like every other preview.
+
+use vigil_api::{
+    CommandError, ErrorKind, Executed, FindingView, Preview, Severity, SignerKind as ApiSigner,
+    SolanaForm, SolanaStaking, StakeView, TxProgress, group_thousands,
+};
+use vigil_defi_adapters::solana::{
+    SolanaClient, SolanaNetwork,
+    plan::{SolPlan, simulate},
+    stake, submit, transfer,
+};
+use vigil_signer::{Chain, Keychain, SolanaSigner};
+
+use super::{AppResult, AppService, Signable, err, wallet_error};
+use crate::SignerKind;
+
+/// The local validator the app uses (`vigil devnet solana`).
+const SOLANA_NETWORK: &str = "localnet";
+
+fn solana_error(e: impl std::fmt::Display) -> CommandError {
+    err(ErrorKind::InvalidInput, e)
+}
+
+impl<K: Keychain + 'static> AppService<K> {
+    async fn solana_client(&self) -> AppResult<SolanaClient> {
+        let network = SolanaNetwork::named(SOLANA_NETWORK, vec![])
+            .ok_or_else(|| err(ErrorKind::Internal, "no local Solana network"))?;
+        SolanaClient::connect(&network).await.map_err(|e| {
+            err(
+                ErrorKind::Network,
+                format!("the local Solana validator does not answer ({e}): start it with 'vigil devnet solana'"),
+            )
+        })
+    }
+
+    /// The acting Solana account: `given`, or the first one.
+    fn solana_account(&self, given: Option<&str>) -> AppResult<crate::AccountConfig> {
+        self.session.touch();
+        match given.map(str::trim).filter(|g| !g.is_empty()) {
+            Some(g) => self.wallet.account(Chain::Solana, g).map_err(wallet_error),
+            None => {
+                self.config()?.accounts.into_iter().find(|a| a.chain == Chain::Solana).ok_or_else(
+                    || err(ErrorKind::InvalidInput, "no Solana account: import a wallet first"),
+                )
+            }
+        }
+    }
+
+    /// Builds, simulates and previews a Solana action: "send" (`target` the recipient, `asset`
+    /// SOL or a token), "stake" (`target` the validator's vote account), "unstake" or
+    /// "withdraw" (`target` the stake account; withdraw everything without an amount).
+    pub async fn preview_solana(&self, form: &SolanaForm) -> AppResult<Preview> {
+        let account = self.solana_account(form.account.as_deref())?;
+        let owner = account.address.parse().map_err(|_| {
+            err(ErrorKind::Internal, format!("bad Solana address {}", account.address))
+        })?;
+        let client = self.solana_client().await?;
+        let amount = form.amount.trim();
+        let plan: SolPlan = match form.action.as_str() {
+            "send"
+                if form.asset.trim().eq_ignore_ascii_case("SOL")
+                    || form.asset.trim().is_empty() =>
+            {
+                transfer::transfer_sol(owner, &form.target, amount).map_err(solana_error)?
+            }
+            "send" => {
+                let (mint, symbol) = client.network().token(&form.asset);
+                let mint = mint.parse().map_err(|_| {
+                    solana_error(format!(
+                        "'{}' is neither a token Vigil knows on {} nor a mint address",
+                        form.asset,
+                        client.network().name
+                    ))
+                })?;
+                let info = transfer::mint_info(&client, &mint).await.map_err(solana_error)?;
+                transfer::transfer_token(&client, owner, &form.target, &info, &symbol, amount)
+                    .await
+                    .map_err(solana_error)?
+            }
+            "stake" => {
+                stake::stake(&client, owner, &form.target, amount).await.map_err(solana_error)?
+            }
+            "unstake" => stake::deactivate(owner, &form.target).map_err(solana_error)?,
+            "withdraw" => {
+                let amount =
+                    (!amount.is_empty() && !amount.eq_ignore_ascii_case("max")).then_some(amount);
+                stake::withdraw(&client, owner, &form.target, amount).await.map_err(solana_error)?
+            }
+            other => {
+                return Err(err(
+                    ErrorKind::InvalidInput,
+                    format!("'{other}' is not a Solana action: send, stake, unstake or withdraw"),
+                ));
+            }
+        };
+        let review =
+            simulate(&client, &plan, &client.network().tokens).await.map_err(solana_error)?;
+        let mut details = vec![("Network fee".to_owned(), format!("{} SOL", review.fee_sol))];
+        if review.rent > 0 {
+            details.push(("Rent for new accounts".into(), format!("{} SOL", review.rent_sol)));
+        }
+        if let Some(units) = review.units {
+            details.push(("Compute units".into(), units.to_string()));
+        }
+        let preview = Preview {
+            id: 0,
+            title: review.summary.clone(),
+            network: format!("Solana {}", client.network().name),
+            account: account.address.clone(),
+            signer: match account.signer {
+                SignerKind::Software { .. } => ApiSigner::Software,
+                SignerKind::Ledger => ApiSigner::Ledger,
+                SignerKind::Watch => ApiSigner::Watch,
+            },
+            details,
+            changes: review
+                .changes
+                .iter()
+                .filter(|c| c.owner == account.address)
+                .map(|c| format!("{} {}", group_thousands(&c.amount), c.asset))
+                .collect(),
+            steps: vec![review.summary.clone()],
+            fee: format!("{} SOL", review.fee_sol),
+            health_factor: None,
+            findings: review
+                .warnings
+                .iter()
+                .map(|w| FindingView { severity: Severity::Warning, message: w.clone() })
+                .collect(),
+            needs_override: false,
+            would_fail: review.error.clone(),
+        };
+        let id = self.keep(account.address, Signable::Solana { plan: Box::new(plan) });
+        Ok(Preview { id, ..preview })
+    }
+
+    /// The first Solana account's stake accounts, and the validators to delegate to.
+    pub async fn solana_stakes(&self) -> AppResult<SolanaStaking> {
+        let account = self.solana_account(None)?;
+        let owner = account.address.parse().map_err(|_| {
+            err(ErrorKind::Internal, format!("bad Solana address {}", account.address))
+        })?;
+        let client = self.solana_client().await?;
+        let stakes = stake::list_stakes(&client, &owner).await.map_err(solana_error)?;
+        let votes = client
+            .request(|c| async move { c.get_vote_accounts().await })
+            .await
+            .map_err(solana_error)?;
+        let stakes = stakes
+            .into_iter()
+            .map(|s| StakeView {
+                state: serde_json::to_value(s.state)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+                address: s.address,
+                sol: s.sol,
+                validator: s.validator,
+            })
+            .collect();
+        let validators = votes.current.into_iter().map(|v| v.vote_pubkey).collect();
+        Ok(SolanaStaking { stakes, validators })
+    }
+
+    /// The signer of the Solana account `address`: its Ledger, or its vault while unlocked.
+    pub(super) async fn solana_signer(&self, address: &str) -> AppResult<Box<dyn SolanaSigner>> {
+        let account = self.wallet.account(Chain::Solana, address).map_err(wallet_error)?;
+        match (&account.signer, &account.path) {
+            (SignerKind::Ledger, _) => {
+                Ok(Box::new(self.wallet.ledger_solana_signer(address).await.map_err(wallet_error)?))
+            }
+            (SignerKind::Software { vault }, Some(path)) => {
+                let seed = self.unlocked_seed(vault)?;
+                let signer = vigil_signer::SoftwareSolanaSigner::from_seed(&seed, path)
+                    .map_err(|e| wallet_error(e.into()))?;
+                Ok(Box::new(signer))
+            }
+            _ => Err(wallet_error(crate::WalletError::WatchOnly(address.to_owned()))),
+        }
+    }
+
+    /// Signs and sends a previewed Solana transaction and waits until it is confirmed.
+    pub(super) async fn send_solana(
+        &self,
+        id: u64,
+        plan: &SolPlan,
+        signer: &dyn SolanaSigner,
+        progress: &(impl Fn(TxProgress) + Send + Sync),
+    ) -> AppResult<Executed> {
+        let client = self.solana_client().await?;
+        progress(TxProgress {
+            id,
+            step: "Solana transaction".into(),
+            stage: "signing".into(),
+            hash: None,
+        });
+        let sent = submit::send_plan(&client, plan, None, |bytes| async move {
+            signer.sign_message(&bytes).await.map(|s| s.0)
+        })
+        .await
+        .map_err(|e| err(ErrorKind::Network, e))?;
+        let signature = sent.signature.to_string();
+        progress(TxProgress {
+            id,
+            step: "Solana transaction".into(),
+            stage: "confirmed".into(),
+            hash: Some(signature.clone()),
+        });
+        Ok(Executed { hashes: vec![signature] })
+    }
+}
