@@ -7,9 +7,15 @@ fn main() {
     // Not Vigil's window: one of its own, below.
     context.config_mut().app.windows.clear();
     let result = tauri::Builder::default()
+        // One line of HTML from a custom scheme (no asset server, no data-URL feature).
+        .register_uri_scheme_protocol("bare", |_, _| {
+            tauri::http::Response::builder()
+                .header("content-type", "text/html")
+                .body(b"<!doctype html><h1 id=ready>bare</h1>".to_vec())
+                .unwrap_or_default()
+        })
         .setup(|app| {
-            let url = "data:text/html,<!doctype html><h1 id=ready>bare</h1>";
-            let url = tauri::WebviewUrl::External(url.parse()?);
+            let url = tauri::WebviewUrl::CustomProtocol("bare://localhost/".parse()?);
             tauri::WebviewWindowBuilder::new(app, "main", url).title("bare").build()?;
             Ok(())
         })

@@ -32,23 +32,27 @@ fn target() -> PathBuf {
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"))
 }
 
-/// The PSS (kB) of `pid` and all its descendants.
-fn pss_tree(pid: u32) -> u64 {
+/// The PSS (kB) of `pid` and all its descendants, with each process's name and share.
+fn pss_tree(pid: u32) -> (u64, Vec<(String, u64)>) {
     let mut total = 0;
+    let mut each = vec![];
     let mut stack = vec![pid];
     while let Some(p) = stack.pop() {
         if let Ok(text) = std::fs::read_to_string(format!("/proc/{p}/smaps_rollup")) {
-            total += text
+            let kb = text
                 .lines()
                 .find_map(|l| l.strip_prefix("Pss:"))
                 .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
                 .unwrap_or(0);
+            let name = std::fs::read_to_string(format!("/proc/{p}/comm")).unwrap_or_default();
+            each.push((name.trim().to_owned(), kb));
+            total += kb;
         }
         if let Ok(children) = std::fs::read_to_string(format!("/proc/{p}/task/{p}/children")) {
             stack.extend(children.split_whitespace().filter_map(|c| c.parse::<u32>().ok()));
         }
     }
-    total
+    (total, each)
 }
 
 /// The newest process whose executable is `binary`.
@@ -67,11 +71,13 @@ fn pid_of(binary: &Path) -> u32 {
 struct Measured {
     start_ms: Vec<u128>,
     pss_kb: u64,
+    processes: Vec<(String, u64)>,
 }
 
 async fn measure(profile: &support::Profile, binary: &Path, ready: &str) -> Measured {
     let mut start_ms = vec![];
     let mut pss_kb = 0;
+    let mut processes = vec![];
     for run in 0..RUNS {
         let started = Instant::now();
         let app = profile.launch_binary(binary).await;
@@ -79,12 +85,12 @@ async fn measure(profile: &support::Profile, binary: &Path, ready: &str) -> Meas
         start_ms.push(started.elapsed().as_millis());
         if run == RUNS - 1 {
             tokio::time::sleep(Duration::from_secs(10)).await;
-            pss_kb = pss_tree(pid_of(binary));
+            (pss_kb, processes) = pss_tree(pid_of(binary));
         }
         app.quit().await;
     }
     start_ms.sort_unstable();
-    Measured { start_ms, pss_kb }
+    Measured { start_ms, pss_kb, processes }
 }
 
 #[tokio::main]
@@ -138,6 +144,11 @@ async fn main() {
         app.pss_kb as f64 / 1024.0,
         floor.pss_kb as f64 / 1024.0
     );
+    for (who, m) in [("vigil", &app), ("bare tauri", &floor)] {
+        let parts: Vec<String> =
+            m.processes.iter().map(|(n, kb)| format!("{n} {:.1}", *kb as f64 / 1024.0)).collect();
+        println!("  {who}: {} (MB)", parts.join(", "));
+    }
     match deb {
         Some(bytes) => println!(".deb: {:.2} MB", bytes as f64 / 1_048_576.0),
         None => println!(".deb: not built (make deb)"),
