@@ -22,10 +22,13 @@ export VIGIL_SCREENSHOT_DIR ?= $(CARGO_TARGET_DIR)/screenshots
 
 .PHONY: run test prune setup lint unit e2e-app deb dev
 
-## Set up, start the local devnet (in the background; `vigil devnet down` stops it), start Vigil.
+## Set up, start the local devnet (in the background; `vigil devnet down` stops it) and the local
+## Solana validator beside it (for as long as Vigil runs; its ledger is kept), start Vigil.
 run: setup e2e-app
-	cargo run --quiet -p vigil-cli -- devnet up
-	$(E2E_APP)
+	cargo build --quiet -p vigil-cli
+	$(CARGO_TARGET_DIR)/debug/vigil devnet up
+	$(CARGO_TARGET_DIR)/debug/vigil devnet solana > $(CARGO_TARGET_DIR)/solana-validator.log 2>&1 & \
+	  validator=$$!; trap 'kill -INT $$validator 2>/dev/null' EXIT; $(E2E_APP)
 
 ## Set up and run every check and test: fmt, clippy, unit, integration and end-to-end.
 test: prune setup lint e2e-app
