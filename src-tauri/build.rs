@@ -25,6 +25,7 @@ fn main() {
         "markets",
         "activity",
         "alerts",
+        "save_rule",
         "settings",
         "save_settings",
         "test_rpc",

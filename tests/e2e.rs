@@ -479,3 +479,44 @@ async fn solana_send_and_stake_from_the_app() {
     app.screenshot("22-solana").await;
     app.quit().await;
 }
+
+#[tokio::test]
+async fn alert_rules_are_checked_and_saved_for_every_position_and_per_account() {
+    let profile = Profile::new("rules");
+    let app = profile.launch().await;
+    import_demo(&app).await;
+    app.click("#nav-alerts").await;
+    let every = ".rule[data-scope='Every position']";
+    let set = |css: String, value: &'static str| {
+        let app = &app;
+        async move {
+            let field = app.find(&css).await;
+            field.clear().await.unwrap();
+            field.send_keys(value).await.unwrap();
+        }
+    };
+    // Critical above warning is refused, and nothing is written.
+    set(format!("{every} .rule-warning"), "1.1").await;
+    set(format!("{every} .rule-critical"), "1.2").await;
+    app.click(&format!("{every} .save-rule")).await;
+    app.wait_for_text("#error", "liquidatable < critical < warning").await;
+    set(format!("{every} .rule-warning"), "1.6").await;
+    set(format!("{every} .rule-critical"), "1.25").await;
+    app.click(&format!("{every} .save-rule")).await;
+    app.wait_for_text("#rule-saved", "Saved").await;
+    let config = std::fs::read_to_string(app.home().join("config/config.toml")).unwrap();
+    assert!(config.contains("warning = 1.6") && config.contains("critical = 1.25"), "{config}");
+
+    // An account's own rule, then removed again.
+    app.click("#add-rule").await;
+    let own = format!(".rule[data-scope='{DEMO}']");
+    app.find(&own).await;
+    app.screenshot("23-alert-rules").await;
+    let config = std::fs::read_to_string(app.home().join("config/config.toml")).unwrap();
+    assert!(config.contains(&format!("account = \"{DEMO}\"")), "{config}");
+    app.click(&format!("{own} .remove-rule")).await;
+    app.wait_until("#rules", TX_TIMEOUT, |t| !t.contains(DEMO)).await;
+    let config = std::fs::read_to_string(app.home().join("config/config.toml")).unwrap();
+    assert!(!config.contains(DEMO) || !config.contains("[[alerts.position]]"), "{config}");
+    app.quit().await;
+}

@@ -356,6 +356,19 @@ pub(crate) async fn alerts(state: State<'_, AppState>) -> CommandResult<Alerts> 
     blocking(move || service.alerts()).await
 }
 
+/// Sets an alert rule and restarts the watcher on it.
+#[tauri::command]
+pub(crate) async fn save_rule(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    request: vigil_api::RuleForm,
+) -> CommandResult<Alerts> {
+    let service = state.service.clone();
+    let alerts = blocking(move || service.save_rule(&request)).await?;
+    crate::watcher::restart(&app);
+    Ok(alerts)
+}
+
 /// The settings.
 #[tauri::command]
 pub(crate) async fn settings(state: State<'_, AppState>) -> CommandResult<Settings> {

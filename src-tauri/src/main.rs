@@ -76,6 +76,7 @@ fn main() {
             commands::markets,
             commands::activity,
             commands::alerts,
+            commands::save_rule,
             commands::settings,
             commands::save_settings,
             commands::test_rpc,

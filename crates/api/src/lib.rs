@@ -54,6 +54,8 @@ pub mod commands {
     pub const ACTIVITY: &str = "activity";
     /// No arguments -> [`crate::Alerts`].
     pub const ALERTS: &str = "alerts";
+    /// [`crate::RuleForm`] -> [`crate::Alerts`]: sets (or removes) a rule; the watcher restarts.
+    pub const SAVE_RULE: &str = "save_rule";
     /// No arguments -> [`crate::LedgerStatus`].
     pub const LEDGER_STATUS: &str = "ledger_status";
     /// [`crate::LedgerAddRequest`] -> [`crate::Account`]: the address is shown on the device.
@@ -543,12 +545,27 @@ pub struct AlertView {
 /// Health-factor thresholds of one rule.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RuleView {
-    /// Whom it applies to: "every position" or an account.
+    /// Whom it applies to: "Every position" or an account.
     pub scope: String,
+    /// The account, for an account's own rule.
+    pub account: Option<String>,
     /// Warning below this health factor.
     pub warning: f64,
     /// Critical below this.
     pub critical: f64,
+}
+
+/// Set the thresholds of every position, or of one account's.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RuleForm {
+    /// The account (0x…); `None`: every position.
+    pub account: Option<String>,
+    /// Warning below this health factor.
+    pub warning: f64,
+    /// Critical below this.
+    pub critical: f64,
+    /// Remove the account's own rule (it then follows every position's).
+    pub remove: bool,
 }
 
 /// The alerts screen.
@@ -556,6 +573,8 @@ pub struct RuleView {
 pub struct Alerts {
     /// The rules.
     pub rules: Vec<RuleView>,
+    /// The wallet's Ethereum accounts, which can have rules of their own.
+    pub accounts: Vec<String>,
     /// The newest alerts first.
     pub history: Vec<AlertView>,
 }

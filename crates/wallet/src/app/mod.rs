@@ -984,6 +984,7 @@ impl<K: Keychain + 'static> AppService<K> {
         let base = config.alerts.thresholds().map_err(|e| err(ErrorKind::InvalidInput, e))?;
         let mut rules = vec![RuleView {
             scope: "Every position".into(),
+            account: None,
             warning: base.warning,
             critical: base.critical,
         }];
@@ -992,6 +993,7 @@ impl<K: Keychain + 'static> AppService<K> {
         {
             rules.push(RuleView {
                 scope: account.to_checksum(None),
+                account: Some(account.to_checksum(None)),
                 warning: t.warning,
                 critical: t.critical,
             });
@@ -1009,7 +1011,49 @@ impl<K: Keychain + 'static> AppService<K> {
                 at: a.at,
             })
             .collect();
-        Ok(Alerts { rules, history })
+        let accounts = config
+            .accounts
+            .iter()
+            .filter(|a| a.chain == Chain::Ethereum)
+            .map(|a| a.address.clone())
+            .collect();
+        Ok(Alerts { rules, accounts, history })
+    }
+
+    /// Sets the thresholds of every position, or of one account (or removes the account's
+    /// own), checked against the other levels before anything is written. The caller restarts
+    /// the watcher.
+    pub fn save_rule(&self, form: &vigil_api::RuleForm) -> AppResult<Alerts> {
+        let mut config = self.config()?;
+        let levels = crate::config::LevelConfig {
+            warning: Some(form.warning),
+            critical: Some(form.critical),
+            ..Default::default()
+        };
+        match form.account.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
+            None => {
+                config.alerts.levels.warning = levels.warning;
+                config.alerts.levels.critical = levels.critical;
+            }
+            Some(account) => {
+                let address: Address = vigil_signer::parse_evm_address(account)
+                    .map_err(|e| err(ErrorKind::InvalidInput, e))?;
+                let same = |a: &crate::config::PositionAlertConfig| {
+                    a.account.parse::<Address>().is_ok_and(|x| x == address)
+                };
+                config.alerts.positions.retain(|p| !same(p));
+                if !form.remove {
+                    config.alerts.positions.push(crate::config::PositionAlertConfig {
+                        account: address.to_checksum(None),
+                        levels,
+                    });
+                }
+            }
+        }
+        // The same checks the watcher applies on start, before the file is written.
+        config.alerts.per_account().map_err(|e| err(ErrorKind::InvalidInput, e))?;
+        config.save(&self.wallet.paths().config_file()).map_err(|e| wallet_error(e.into()))?;
+        self.alerts()
     }
 
     /// Checks and saves the settings; the session takes the new lock timeout at once. The
