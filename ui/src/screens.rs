@@ -802,7 +802,8 @@ impl NetworkRow {
 }
 
 fn settings_form(s: Settings, shared: Shared) -> impl IntoView {
-    let minutes = RwSignal::new((s.lock_after_secs / 60).max(1).to_string());
+    // Minutes as the user thinks of them; 90 s shows as 1.5, so saving never changes it.
+    let minutes = RwSignal::new(format!("{}", s.lock_after_secs as f64 / 60.0));
     let currency = RwSignal::new(s.currency.clone());
     let slippage = RwSignal::new(s.slippage_percent.to_string());
     let rows = RwSignal::new(
@@ -817,8 +818,14 @@ fn settings_form(s: Settings, shared: Shared) -> impl IntoView {
         ev.prevent_default();
         saved.set(None);
         error.set(None);
-        let Ok(minutes) = minutes.get_untracked().trim().parse::<u64>() else {
-            error.set(Some("The lock timeout is a whole number of minutes.".into()));
+        let Some(minutes) = minutes
+            .get_untracked()
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|m| m.is_finite() && *m >= 0.0 && *m <= 1e6)
+        else {
+            error.set(Some("The lock timeout is a number of minutes, like 5.".into()));
             return;
         };
         let Ok(slippage) = slippage.get_untracked().trim().parse::<f64>() else {
@@ -845,7 +852,7 @@ fn settings_form(s: Settings, shared: Shared) -> impl IntoView {
         }
         let request = Settings {
             networks,
-            lock_after_secs: minutes * 60,
+            lock_after_secs: (minutes * 60.0).round() as u64,
             currency: currency.get_untracked(),
             slippage_percent: slippage,
         };

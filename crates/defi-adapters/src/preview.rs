@@ -510,7 +510,7 @@ pub async fn preview_swap(
 }
 
 /// A transfer of the native coin or of an ERC-20 token to another address.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TransferRequest {
     /// The sender.
     pub from: Address,
@@ -520,6 +520,11 @@ pub struct TransferRequest {
     pub token: Option<Address>,
     /// The amount in base units.
     pub amount: U256,
+    /// The asset's symbol and decimals, as read from its contract (a token the network does
+    /// not list is labelled with these, not guessed).
+    pub symbol: String,
+    /// Its decimals.
+    pub decimals: u8,
 }
 
 /// Simulates and reviews a transfer. Sending to the zero address or to a token's own contract
@@ -529,9 +534,11 @@ pub async fn preview_transfer(
     network: &Network,
     req: &TransferRequest,
 ) -> Result<PlanReview, PreviewError> {
-    let label_of = |asset: AssetId| listed_label(network, asset);
-    let (symbol, decimals, _) = label_of(req.token.map_or(AssetId::Native, AssetId::Token));
-    let label = format!("Send {} {symbol} to {}", whole(req.amount, decimals), req.to);
+    let label_of = |asset: AssetId| match asset {
+        AssetId::Token(t) if Some(t) == req.token => (req.symbol.clone(), req.decimals, Some(t)),
+        other => listed_label(network, other),
+    };
+    let label = format!("Send {} {} to {}", whole(req.amount, req.decimals), req.symbol, req.to);
     let request = match req.token {
         None => alloy::rpc::types::TransactionRequest::default().to(req.to).value(req.amount),
         Some(token) => alloy::rpc::types::TransactionRequest::default().to(token).input(

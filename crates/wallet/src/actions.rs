@@ -166,8 +166,14 @@ pub async fn transfer_request(
         .map_err(|_| ActionError::Recipient(to.trim().to_owned()))?;
     let token = resolve(client, network, asset).await?;
     let amount = parse_amount(amount.trim(), &token.symbol, token.decimals)?;
-    let request =
-        TransferRequest { from, to, token: (!token.native).then_some(token.address), amount };
+    let request = TransferRequest {
+        from,
+        to,
+        token: (!token.native).then_some(token.address),
+        amount,
+        symbol: token.symbol.clone(),
+        decimals: token.decimals,
+    };
     Ok((request, token.symbol))
 }
 
@@ -182,7 +188,9 @@ pub fn lend_request(
 ) -> Result<LendRequest, ActionError> {
     let reserve = market.find(asset.trim())?;
     let amount = match amount.map(str::trim) {
-        None | Some("") => LendAmount::Max,
+        None => LendAmount::Max,
+        // A field left empty is a mistake, not "everything".
+        Some("") => return Err(ActionError::Amount(AmountError::NotANumber(String::new()))),
         Some(a) if a.eq_ignore_ascii_case("max") => LendAmount::Max,
         Some(a) => {
             let v = parse_amount(a, &reserve.symbol, reserve.config.decimals)?;

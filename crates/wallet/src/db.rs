@@ -75,6 +75,9 @@ const MIGRATIONS: &[&str] = &[
     );",
 ];
 
+/// How many blocks of health history are kept per position.
+const HEALTH_HISTORY_BLOCKS: i64 = 100_000;
+
 /// A lending position's health factor at one block.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct HealthPoint {
@@ -297,9 +300,21 @@ impl Database {
     ) -> Result<(), DbError> {
         // An infinite or NaN reading has no place on a chart: stored as "no debt".
         let hf = health_factor.filter(|h| h.is_finite());
-        self.conn().execute(
+        let conn = self.conn();
+        // A block at or below ones already kept means the chain was reset (a devnet) or
+        // reorganised: the readings after it belong to another history.
+        conn.execute(
+            "DELETE FROM health_history WHERE key = ?1 AND block > ?2",
+            params![key, block as i64],
+        )?;
+        conn.execute(
             "INSERT OR IGNORE INTO health_history (key, block, at, health_factor) VALUES (?1, ?2, ?3, ?4)",
             params![key, block as i64, at as i64, hf],
+        )?;
+        // Bounded: the chart shows the newest readings only.
+        conn.execute(
+            "DELETE FROM health_history WHERE key = ?1 AND block < ?2",
+            params![key, block as i64 - HEALTH_HISTORY_BLOCKS],
         )?;
         Ok(())
     }
@@ -481,6 +496,10 @@ mod tests {
         assert_eq!(got, [(10, Some(1.8)), (11, Some(1.4)), (12, None)]);
         let newest = db.health_history(key, 2).unwrap();
         assert_eq!(newest.iter().map(|p| p.block).collect::<Vec<_>>(), [11, 12]);
+        // The chain was reset: block 5 again, and what came after the old block 5 is gone.
+        db.record_health(key, 5, 200, Some(2.0)).unwrap();
+        let after_reset = db.health_history(key, 10).unwrap();
+        assert_eq!(after_reset.iter().map(|p| (p.block, p.at)).collect::<Vec<_>>(), [(5, 200)]);
     }
 
     #[test]

@@ -24,6 +24,18 @@ struct Inner {
     vaults: HashMap<String, UnlockedVault>,
     last_used: Instant,
     lock_after: Duration,
+    /// Counts locks: what was prepared before a lock is not signed after it.
+    generation: u64,
+}
+
+impl Inner {
+    /// Drops every unlocked vault; a session that was unlocked starts a new generation.
+    fn clear(&mut self) {
+        if !self.vaults.is_empty() {
+            self.generation += 1;
+        }
+        self.vaults.clear();
+    }
 }
 
 impl Session {
@@ -34,6 +46,7 @@ impl Session {
                 vaults: HashMap::new(),
                 last_used: Instant::now(),
                 lock_after,
+                generation: 0,
             }),
         }
     }
@@ -65,7 +78,7 @@ impl Session {
     pub fn seed(&self, name: &str) -> Option<Seed> {
         let mut inner = self.inner();
         if inner.last_used.elapsed() >= inner.lock_after {
-            inner.vaults.clear();
+            inner.clear();
             return None;
         }
         let seed = inner.vaults.get(name).map(UnlockedVault::seed)?;
@@ -86,14 +99,23 @@ impl Session {
     pub fn lock_if_idle(&self) -> bool {
         let mut inner = self.inner();
         if inner.last_used.elapsed() >= inner.lock_after {
-            inner.vaults.clear();
+            inner.clear();
         }
         inner.vaults.is_empty()
     }
 
     /// Drops every unlocked vault now.
     pub fn lock(&self) {
-        self.inner().vaults.clear();
+        let mut inner = self.inner();
+        inner.clear();
+        // An explicit lock always ends the generation, even of a locked session.
+        inner.generation += 1;
+    }
+
+    /// How many times the session has locked: a preview made in one generation is not signed
+    /// in a later one.
+    pub fn generation(&self) -> u64 {
+        self.inner().generation
     }
 
     /// Whether no vault is unlocked.
@@ -137,6 +159,22 @@ mod tests {
         // A touch after the timeout does not unlock again.
         session.touch();
         assert!(session.is_locked());
+    }
+
+    #[test]
+    fn every_lock_starts_a_new_generation_but_idling_while_locked_does_not() {
+        let session = Session::new(Duration::from_millis(100));
+        let g0 = session.generation();
+        std::thread::sleep(Duration::from_millis(150));
+        assert!(session.lock_if_idle());
+        assert_eq!(session.generation(), g0, "locked and idle: nothing to void");
+        session.insert(unlocked());
+        assert_eq!(session.generation(), g0, "unlocking keeps what was previewed while locked");
+        std::thread::sleep(Duration::from_millis(150));
+        assert!(session.lock_if_idle());
+        assert_eq!(session.generation(), g0 + 1, "the idle lock voids earlier previews");
+        session.lock();
+        assert_eq!(session.generation(), g0 + 2, "so does an explicit lock");
     }
 
     #[test]

@@ -53,8 +53,8 @@ mod solana;
 
 /// What a preview will sign when confirmed.
 enum Signable {
-    /// A simulated Solana transaction.
-    Solana { plan: Box<vigil_defi_adapters::solana::plan::SolPlan> },
+    /// A simulated Solana transaction, and why the simulation says it would fail.
+    Solana { plan: Box<vigil_defi_adapters::solana::plan::SolPlan>, would_fail: Option<String> },
     /// Ethereum transactions.
     Evm(EvmSignable),
 }
@@ -77,6 +77,8 @@ struct Described {
 struct Kept {
     /// The signing account, as written on its chain.
     account: String,
+    /// The session's generation when it was made: a lock since then voids it.
+    generation: u64,
     signable: Signable,
     made: Instant,
 }
@@ -238,7 +240,7 @@ impl<K: Keychain + 'static> AppService<K> {
 
     /// Balances of every account and every lending position, with values in USD.
     pub async fn dashboard(&self) -> AppResult<Dashboard> {
-        self.session.touch();
+        // Not activity: the window reloads it on every block, also unattended in the tray.
         let config = self.config()?;
         let thresholds = config.alerts.thresholds().map_err(|e| err(ErrorKind::InvalidInput, e))?;
         let mut out = Dashboard {
@@ -452,7 +454,8 @@ impl<K: Keychain + 'static> AppService<K> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let mut previews = self.previews();
         previews.retain(|_, k| k.made.elapsed() < PREVIEW_TTL);
-        previews.insert(id, Kept { account, signable, made: Instant::now() });
+        let generation = self.session.generation();
+        previews.insert(id, Kept { account, generation, signable, made: Instant::now() });
         id
     }
 
@@ -859,14 +862,31 @@ impl<K: Keychain + 'static> AppService<K> {
                 "this preview is over 5 minutes old: preview again, prices move",
             ));
         }
-        let Kept { account, signable, made } = kept;
+        if kept.generation != self.session.generation() {
+            return Err(err(
+                ErrorKind::InvalidInput,
+                "the wallet locked since this preview: preview again",
+            ));
+        }
+        let Kept { account, generation, signable, made } = kept;
         let evm = match signable {
-            Signable::Solana { plan } => {
+            Signable::Solana { plan, would_fail } => {
+                if let Some(reason) = would_fail {
+                    return Err(err(
+                        ErrorKind::InvalidInput,
+                        format!("not signed: the simulation says it would fail ({reason})"),
+                    ));
+                }
                 return match self.solana_signer(&account).await {
                     Ok(signer) => self.send_solana(id, &plan, signer.as_ref(), &progress).await,
                     Err(e) => {
                         // Locked: kept for the confirm that follows the unlock.
-                        let kept = Kept { account, signable: Signable::Solana { plan }, made };
+                        let kept = Kept {
+                            account,
+                            generation,
+                            signable: Signable::Solana { plan, would_fail },
+                            made,
+                        };
                         self.previews().insert(id, kept);
                         Err(e)
                     }
@@ -877,7 +897,7 @@ impl<K: Keychain + 'static> AppService<K> {
         let signer = match self.signer(&account).await {
             Ok(s) => s,
             Err(e) => {
-                let kept = Kept { account, signable: Signable::Evm(evm), made };
+                let kept = Kept { account, generation, signable: Signable::Evm(evm), made };
                 self.previews().insert(id, kept);
                 return Err(e);
             }
@@ -892,7 +912,7 @@ impl<K: Keychain + 'static> AppService<K> {
                 }
                 if review.needs_override() && !accept_risk {
                     let signable = Signable::Evm(EvmSignable::Plan { network, review });
-                    let kept = Kept { account, signable, made };
+                    let kept = Kept { account, generation, signable, made };
                     self.previews().insert(id, kept);
                     return Err(err(
                         ErrorKind::InvalidInput,
@@ -1156,5 +1176,85 @@ impl<K: Keychain + 'static> AppService<K> {
             currency: config.preferences.currency.clone(),
             slippage_percent: config.preferences.slippage_percent,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use vigil_signer::{KdfParams, Mnemonic, Vault, vault::InMemoryKeychain};
+
+    use super::*;
+    use crate::{Paths, db::JournalEntry};
+
+    const JUNK: &str = "test test test test test test test test test test test junk";
+    const DEMO: &str = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
+
+    fn service(dir: &std::path::Path) -> AppService<InMemoryKeychain> {
+        let vault = Vault::new(InMemoryKeychain::default()).with_kdf(KdfParams::INSECURE_FAST);
+        let wallet = Wallet::new(vault, Paths::under(dir.into()));
+        let pw = Password::new("password1");
+        wallet.import(APP_VAULT, &Mnemonic::parse(JUNK).unwrap(), "", &pw).unwrap();
+        AppService::new(wallet).unwrap()
+    }
+
+    fn pending(service: &AppService<InMemoryKeychain>) -> String {
+        let hash = format!("0x{}", "ab".repeat(32));
+        service
+            .db
+            .journal_signed(&JournalEntry {
+                hash: hash.clone(),
+                network: "devnet".into(),
+                chain_id: 31337,
+                account: DEMO.into(),
+                nonce: 3,
+                label: "Swap".into(),
+                raw: vec![2],
+                status: TxStatus::Pending,
+                replaces: None,
+                block: None,
+                sent_at: 1,
+            })
+            .unwrap();
+        hash
+    }
+
+    #[tokio::test]
+    async fn a_preview_is_signed_only_in_the_session_generation_it_was_made_in() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = service(dir.path());
+        let hash = pending(&s);
+        let form = ReplaceForm { hash, cancel: false };
+        let preview = s.preview_replace(&form).unwrap();
+        assert_eq!(preview.signer, ApiSigner::Software);
+        assert!(preview.title.starts_with("Speed up: Swap"), "{}", preview.title);
+        // The session locked since the preview (the idle timer, or a lock while a confirm was
+        // in flight): it is void, even once unlocked again.
+        s.session().lock();
+        s.unlock(&Password::new("password1")).unwrap();
+        let e = s.confirm(preview.id, false, |_| {}).await.unwrap_err();
+        assert!(e.message.contains("locked since this preview"), "{}", e.message);
+        // And it was used up: a second confirm finds nothing.
+        let e = s.confirm(preview.id, false, |_| {}).await.unwrap_err();
+        assert!(e.message.contains("expired or was already used"), "{}", e.message);
+        // The app's own lock drops every preview at once.
+        let form = ReplaceForm { hash: form.hash.clone(), cancel: true };
+        let preview = s.preview_replace(&form).unwrap();
+        s.lock();
+        let e = s.confirm(preview.id, false, |_| {}).await.unwrap_err();
+        assert!(e.message.contains("expired or was already used"), "{}", e.message);
+    }
+
+    #[tokio::test]
+    async fn a_locked_wallet_keeps_the_preview_for_the_confirm_after_unlocking() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = service(dir.path());
+        s.lock();
+        assert!(s.lock_state().locked);
+        let preview = s.preview_replace(&ReplaceForm { hash: pending(&s), cancel: true }).unwrap();
+        let e = s.confirm(preview.id, false, |_| {}).await.unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Locked, "{}", e.message);
+        // Still there: confirming again reaches the same point, not "already used".
+        let e = s.confirm(preview.id, false, |_| {}).await.unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Locked, "{}", e.message);
     }
 }

@@ -36,7 +36,6 @@ impl<K: Keychain + 'static> AppService<K> {
 
     /// The acting Solana account: `given`, or the first one.
     fn solana_account(&self, given: Option<&str>) -> AppResult<crate::AccountConfig> {
-        self.session.touch();
         match given.map(str::trim).filter(|g| !g.is_empty()) {
             Some(g) => self.wallet.account(Chain::Solana, g).map_err(wallet_error),
             None => {
@@ -51,6 +50,7 @@ impl<K: Keychain + 'static> AppService<K> {
     /// SOL or a token), "stake" (`target` the validator's vote account), "unstake" or
     /// "withdraw" (`target` the stake account; withdraw everything without an amount).
     pub async fn preview_solana(&self, form: &SolanaForm) -> AppResult<Preview> {
+        self.session.touch();
         let account = self.solana_account(form.account.as_deref())?;
         let owner = account.address.parse().map_err(|_| {
             err(ErrorKind::Internal, format!("bad Solana address {}", account.address))
@@ -131,7 +131,8 @@ impl<K: Keychain + 'static> AppService<K> {
             needs_override: false,
             would_fail: review.error.clone(),
         };
-        let id = self.keep(account.address, Signable::Solana { plan: Box::new(plan) });
+        let would_fail = review.error.clone();
+        let id = self.keep(account.address, Signable::Solana { plan: Box::new(plan), would_fail });
         Ok(Preview { id, ..preview })
     }
 
