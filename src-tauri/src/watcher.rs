@@ -1,11 +1,13 @@
 //! The background watcher: the notifier's monitors run for as long as the app does (also with
 //! the window closed, in the tray), their events go to the window as `monitor` events, the tray
 //! shows the worst health factor, and a notification's "Open position" brings the window up on
-//! that position (`open-position`). Restarted when the accounts or settings change.
+//! that position (`open-position`). Restarted when the accounts or settings change: the old
+//! monitors are stopped before the new ones start, so no alert is raised twice.
 
-use std::sync::Mutex;
+use std::{sync::Mutex, time::Duration};
 
-use tauri::{AppHandle, Emitter, Manager};
+use tauri::{AppHandle, Emitter, Manager, async_runtime::JoinHandle};
+use tokio::sync::oneshot;
 use vigil_api::events;
 use vigil_notifier::{MonitorEvent, UserAction};
 use vigil_wallet::{
@@ -13,46 +15,66 @@ use vigil_wallet::{
     watch::{self, WatchError, WatchRequest},
 };
 
-/// The running watcher task; replaced on restart.
+/// How long the old watcher may take to stop before the new one starts anyway.
+const STOP_TIMEOUT: Duration = Duration::from_secs(12);
+/// Waits between attempts to start watching when a network cannot be reached.
+const RETRY_FIRST: Duration = Duration::from_secs(5);
+const RETRY_MAX: Duration = Duration::from_secs(60);
+
+/// The running watcher task and the way to stop it; replaced on restart.
 #[derive(Default)]
-pub(crate) struct WatcherSlot(Mutex<Option<tauri::async_runtime::JoinHandle<()>>>);
+pub(crate) struct WatcherSlot(Mutex<Option<(oneshot::Sender<()>, JoinHandle<()>)>>);
 
 /// (Re)starts watching in the background with the config as it is now. Nothing to watch yet
-/// (no wallet) is not an error; a network that cannot be reached is shown in the tray, and the
-/// app runs on.
+/// (no wallet) is not an error; a network that cannot be reached is shown in the tray and
+/// tried again, and the app runs on.
 pub(crate) fn restart(app: &AppHandle) {
     let Some(slot) = app.try_state::<WatcherSlot>() else { return };
     let Some(paths) = app.try_state::<Paths>().map(|p| p.inner().clone()) else { return };
+    let (stop, stopped) = oneshot::channel();
+    let mut current = slot.0.lock().unwrap_or_else(|p| p.into_inner());
+    let old = current.take();
     let handle = app.clone();
-    let task = tauri::async_runtime::spawn(async move { run(handle, paths).await });
-    // The old task is aborted: dropping its `Watching` stops its monitors.
-    let old = slot.0.lock().unwrap_or_else(|p| p.into_inner()).replace(task);
-    if let Some(old) = old {
-        old.abort();
-    }
+    let task = tauri::async_runtime::spawn(async move {
+        if let Some((stop_old, old_task)) = old {
+            let _ = stop_old.send(());
+            let _ = tokio::time::timeout(STOP_TIMEOUT, old_task).await;
+        }
+        run(handle, paths, stopped).await;
+    });
+    *current = Some((stop, task));
 }
 
-async fn run(app: AppHandle, paths: Paths) {
-    let watching =
+async fn run(app: AppHandle, paths: Paths, mut stopped: oneshot::Receiver<()>) {
+    let mut wait = RETRY_FIRST;
+    let watching = loop {
         match watch::start(&paths, WatchRequest { desktop: true, ..Default::default() }).await {
-            Ok(w) => w,
+            Ok(w) => break w,
             Err(WatchError::NothingToWatch) => {
                 crate::tray::status(&app, "No account to watch yet");
                 return;
             }
             Err(e) => {
-                eprintln!("vigil: not watching positions: {e}");
+                eprintln!("vigil: not watching positions yet: {e}");
                 crate::tray::status(&app, &format!("Not watching: {e}"));
-                return;
+                tokio::select! {
+                    _ = &mut stopped => return,
+                    _ = tokio::time::sleep(wait) => {}
+                }
+                wait = (wait * 2).min(RETRY_MAX);
             }
-        };
+        }
+    };
     crate::tray::status(&app, "Watching positions");
     let mut events = watching.subscribe();
     loop {
-        match events.recv().await {
-            Ok(event) => forward(&app, &event),
-            Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
-            Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+        tokio::select! {
+            _ = &mut stopped => break,
+            event = events.recv() => match event {
+                Ok(event) => forward(&app, &event),
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+            },
         }
     }
     watching.stop().await;
