@@ -88,9 +88,7 @@ async fn import_the_demo_mnemonic_and_see_it_after_a_restart() {
 
     // A new process finds the wallet, locked: the password opens it on the accounts.
     let app = profile.launch().await;
-    app.find("#lock-screen").await;
-    app.type_into("#unlock-password", PASSWORD).await;
-    app.click("#unlock").await;
+    unlock(&app).await;
     app.wait_for_text("#accounts", "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266").await;
     app.quit().await;
 }
@@ -130,6 +128,13 @@ async fn import_demo(app: &App) {
     app.type_into("#password", PASSWORD).await;
     app.type_into("#password-repeat", PASSWORD).await;
     app.click("#import-confirm").await;
+}
+
+/// Unlocks the locked app with the password and waits until the lock screen is gone.
+async fn unlock(app: &App) {
+    app.type_into("#unlock-password", PASSWORD).await;
+    app.click("#unlock").await;
+    app.wait_until("#lock-screen", TX_TIMEOUT, |t| t.is_empty()).await;
 }
 
 /// A number on screen ("1,234.5", "∞") as a float.
@@ -289,7 +294,10 @@ async fn the_wallet_on_the_devnet_swap_borrow_speed_up_alert_and_lock() {
     app.wait_for_text("#alert-history", "Aave position critical").await;
     app.screenshot("17-alerts").await;
 
-    // Lock: balances are hidden until the password is given again; a wrong one is refused.
+    // Lock: balances are hidden until the password is given again; a wrong one is refused;
+    // and the swap being typed is still there afterwards.
+    app.click("#nav-swap").await;
+    app.type_into("#swap-amount", "0.1").await;
     app.click("#lock").await;
     app.find("#lock-screen").await;
     app.screenshot("18-locked").await;
@@ -298,10 +306,9 @@ async fn the_wallet_on_the_devnet_swap_borrow_speed_up_alert_and_lock() {
     app.wait_for_text("#error", "password").await;
     let field = app.find("#unlock-password").await;
     field.clear().await.unwrap();
-    field.send_keys(PASSWORD).await.unwrap();
-    app.click("#unlock").await;
-    // Back where the user was.
-    app.find("#alert-history").await;
+    unlock(&app).await;
+    let typed = app.find("#swap-amount").await.prop("value").await.unwrap();
+    assert_eq!(typed.as_deref(), Some("0.1"), "the form survives the lock");
     app.click("#nav-dashboard").await;
     app.find("#total-value").await;
     app.quit().await;
@@ -342,8 +349,7 @@ async fn a_swap_survives_the_app_being_killed_between_broadcast_and_receipt() {
     drop(app);
 
     let app = profile.launch().await;
-    app.type_into("#unlock-password", PASSWORD).await;
-    app.click("#unlock").await;
+    unlock(&app).await;
     app.click("#nav-activity").await;
     let row = format!(".tx[data-hash='{}']", pending[0].hash);
     app.wait_until(&row, TX_TIMEOUT, |t| t.to_lowercase().contains("pending")).await;

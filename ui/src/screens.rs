@@ -172,10 +172,9 @@ pub(crate) fn main_app() -> impl IntoView {
                         </div>
                     }
                 })}
+                // The screen stays mounted under the lock: unlocking returns to the form or
+                // preview the user was on, as they left it.
                 {move || {
-                    if locked.get() {
-                        return lock_screen(shared).into_any();
-                    }
                     match tab.get() {
                         Tab::Dashboard => dashboard(shared).into_any(),
                         Tab::Send => send(shared).into_any(),
@@ -189,6 +188,7 @@ pub(crate) fn main_app() -> impl IntoView {
                     }
                 }}
             </div>
+            {move || locked.get().then(|| view! { <div class="lock-overlay">{lock_screen(shared)}</div> })}
         </div>
     }
 }
