@@ -68,6 +68,9 @@ pub struct NewWallet {
 pub struct Wallet<K> {
     vault: Vault<K>,
     paths: Paths,
+    /// Held from reading the config to writing it back, so two changes in this process never
+    /// interleave and lose one another.
+    config_lock: std::sync::Mutex<()>,
 }
 
 impl Wallet<OsKeychain> {
@@ -84,7 +87,25 @@ impl Wallet<OsKeychain> {
 impl<K: Keychain> Wallet<K> {
     /// The wallet whose vaults live in `vault` and whose files live at `paths`.
     pub fn new(vault: Vault<K>, paths: Paths) -> Self {
-        Self { vault, paths }
+        Self { vault, paths, config_lock: std::sync::Mutex::new(()) }
+    }
+
+    /// Reads the config, lets `change` edit it, and writes it back, one change at a time.
+    /// Nothing is written when `change` fails.
+    pub fn update_config<T, E: From<WalletError>>(
+        &self,
+        change: impl FnOnce(&mut Config) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let _one_at_a_time = self.lock_config();
+        let mut config = self.config()?;
+        let out = change(&mut config)?;
+        config.save(&self.paths.config_file()).map_err(|e| E::from(e.into()))?;
+        Ok(out)
+    }
+
+    fn lock_config(&self) -> std::sync::MutexGuard<'_, ()> {
+        // It guards no data: a panic elsewhere leaves nothing half-done to recover.
+        self.config_lock.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Where the files are.
@@ -129,6 +150,7 @@ impl<K: Keychain> Wallet<K> {
                 })
             })
             .collect::<Result<Vec<_>, WalletError>>()?;
+        let _one_at_a_time = self.lock_config();
         let mut config = self.config()?;
         self.vault.create(name, mnemonic, passphrase, password)?;
         config.remove_vault_accounts(name);
@@ -171,25 +193,28 @@ impl<K: Keychain> Wallet<K> {
         name: Option<String>,
     ) -> Result<AccountConfig, WalletError> {
         let address = self.ledger()?.address(chain, path.clone(), true).await?;
-        let mut config = self.config()?;
-        if let Some(existing) = config
-            .accounts
-            .iter()
-            .find(|a| a.chain == chain && same_address(chain, &a.address, &address))
-        {
-            return Err(WalletError::AlreadyAdded { address, name: existing.name.clone() });
-        }
-        let count = config.accounts.iter().filter(|a| a.signer == SignerKind::Ledger).count();
-        let account = AccountConfig {
-            name: name.unwrap_or_else(|| format!("Ledger {}", count + 1)),
-            chain,
-            address,
-            path: Some(path),
-            signer: SignerKind::Ledger,
-        };
-        config.accounts.push(account.clone());
-        config.save(&self.paths.config_file())?;
-        Ok(account)
+        self.update_config(|config| {
+            if let Some(existing) = config
+                .accounts
+                .iter()
+                .find(|a| a.chain == chain && same_address(chain, &a.address, &address))
+            {
+                return Err(WalletError::AlreadyAdded {
+                    address: address.clone(),
+                    name: existing.name.clone(),
+                });
+            }
+            let count = config.accounts.iter().filter(|a| a.signer == SignerKind::Ledger).count();
+            let account = AccountConfig {
+                name: name.unwrap_or_else(|| format!("Ledger {}", count + 1)),
+                chain,
+                address: address.clone(),
+                path: Some(path),
+                signer: SignerKind::Ledger,
+            };
+            config.accounts.push(account.clone());
+            Ok(account)
+        })
     }
 
     /// The Ledger signer of the Ethereum account `address`: the device must hold that key at
@@ -281,6 +306,7 @@ impl<K: Keychain> Wallet<K> {
     /// Deletes the vault `name` and its accounts from the config.
     pub fn delete(&self, name: &str) -> Result<(), WalletError> {
         // Read the config first: if it is broken, fail before anything irreversible happens.
+        let _one_at_a_time = self.lock_config();
         let mut config = self.config()?;
         self.vault.delete(name)?;
         config.remove_vault_accounts(name);
@@ -399,6 +425,43 @@ mod tests {
         assert!(matches!(w.ledger_evm_signer(watched).await, Err(WalletError::WatchOnly(_))));
         let e = w.evm_signer(&watched.to_lowercase(), &pw).unwrap_err();
         assert!(e.to_string().contains("watch-only"), "{e}");
+    }
+
+    #[test]
+    fn concurrent_config_changes_are_all_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let w = wallet(dir.path());
+        std::thread::scope(|s| {
+            for i in 0..8u64 {
+                let w = &w;
+                s.spawn(move || {
+                    w.update_config(|c| {
+                        c.networks.push(crate::NetworkConfig {
+                            name: format!("chain{i}"),
+                            chain_id: 1000 + i,
+                            rpc_urls: vec!["http://127.0.0.1:9/".parse().unwrap()],
+                            ws_url: None,
+                            explorer: None,
+                            native_symbol: None,
+                        });
+                        // Widen the window between reading and writing.
+                        std::thread::sleep(std::time::Duration::from_millis(5));
+                        Ok::<_, WalletError>(())
+                    })
+                    .unwrap();
+                });
+            }
+        });
+        let mut names: Vec<_> = w.config().unwrap().networks.into_iter().map(|n| n.name).collect();
+        names.sort();
+        assert_eq!(names, (0..8).map(|i| format!("chain{i}")).collect::<Vec<_>>());
+        // A failed change writes nothing.
+        let e = w.update_config(|c| {
+            c.networks.clear();
+            Err::<(), _>(WalletError::NoSuchAccount("x".into()))
+        });
+        assert!(e.is_err());
+        assert_eq!(w.config().unwrap().networks.len(), 8);
     }
 
     #[test]

@@ -122,6 +122,12 @@ pub fn wallet_error(e: WalletError) -> CommandError {
     err(kind, e)
 }
 
+impl From<WalletError> for CommandError {
+    fn from(e: WalletError) -> Self {
+        wallet_error(e)
+    }
+}
+
 fn network_error(e: impl std::fmt::Display) -> CommandError {
     err(ErrorKind::Network, e)
 }
@@ -1044,35 +1050,36 @@ impl<K: Keychain + 'static> AppService<K> {
     /// own), checked against the other levels before anything is written. The caller restarts
     /// the watcher.
     pub fn save_rule(&self, form: &vigil_api::RuleForm) -> AppResult<Alerts> {
-        let mut config = self.config()?;
         let levels = crate::config::LevelConfig {
             warning: Some(form.warning),
             critical: Some(form.critical),
             ..Default::default()
         };
-        match form.account.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
-            None => {
-                config.alerts.levels.warning = levels.warning;
-                config.alerts.levels.critical = levels.critical;
-            }
-            Some(account) => {
-                let address: Address = vigil_signer::parse_evm_address(account)
-                    .map_err(|e| err(ErrorKind::InvalidInput, e))?;
-                let same = |a: &crate::config::PositionAlertConfig| {
-                    a.account.parse::<Address>().is_ok_and(|x| x == address)
-                };
-                config.alerts.positions.retain(|p| !same(p));
-                if !form.remove {
-                    config.alerts.positions.push(crate::config::PositionAlertConfig {
-                        account: address.to_checksum(None),
-                        levels,
-                    });
+        self.wallet.update_config(|config| {
+            match form.account.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
+                None => {
+                    config.alerts.levels.warning = levels.warning;
+                    config.alerts.levels.critical = levels.critical;
+                }
+                Some(account) => {
+                    let address: Address = vigil_signer::parse_evm_address(account)
+                        .map_err(|e| err(ErrorKind::InvalidInput, e))?;
+                    let same = |a: &crate::config::PositionAlertConfig| {
+                        a.account.parse::<Address>().is_ok_and(|x| x == address)
+                    };
+                    config.alerts.positions.retain(|p| !same(p));
+                    if !form.remove {
+                        config.alerts.positions.push(crate::config::PositionAlertConfig {
+                            account: address.to_checksum(None),
+                            levels,
+                        });
+                    }
                 }
             }
-        }
-        // The same checks the watcher applies on start, before the file is written.
-        config.alerts.per_account().map_err(|e| err(ErrorKind::InvalidInput, e))?;
-        config.save(&self.wallet.paths().config_file()).map_err(|e| wallet_error(e.into()))?;
+            // The same checks the watcher applies on start, before the file is written.
+            config.alerts.per_account().map_err(|e| err(ErrorKind::InvalidInput, e))?;
+            Ok::<(), CommandError>(())
+        })?;
         self.alerts()
     }
 
@@ -1080,50 +1087,51 @@ impl<K: Keychain + 'static> AppService<K> {
     /// caller restarts the watcher (RPC URLs may have changed).
     pub fn save_settings(&self, settings: &Settings) -> AppResult<Settings> {
         let invalid = |m: String| err(ErrorKind::InvalidInput, m);
-        let mut config = self.config()?;
-        let preferences = crate::Preferences {
-            currency: settings.currency.trim().to_uppercase(),
-            slippage_percent: settings.slippage_percent,
-            lock_after_secs: settings.lock_after_secs,
-        };
-        preferences.validate().map_err(invalid)?;
-        let mut networks = Vec::with_capacity(settings.networks.len());
-        for n in &settings.networks {
-            let name = n.name.trim();
-            if name.is_empty() || name.eq_ignore_ascii_case("devnet") {
-                return Err(invalid(format!(
-                    "'{name}' cannot name a network: choose a name other than the devnet's"
-                )));
+        let lock_after = self.wallet.update_config(|config| {
+            let preferences = crate::Preferences {
+                currency: settings.currency.trim().to_uppercase(),
+                slippage_percent: settings.slippage_percent,
+                lock_after_secs: settings.lock_after_secs,
+            };
+            preferences.validate().map_err(invalid)?;
+            let mut networks = Vec::with_capacity(settings.networks.len());
+            for n in &settings.networks {
+                let name = n.name.trim();
+                if name.is_empty() || name.eq_ignore_ascii_case("devnet") {
+                    return Err(invalid(format!(
+                        "'{name}' cannot name a network: choose a name other than the devnet's"
+                    )));
+                }
+                if n.chain_id == 0 {
+                    return Err(invalid(format!("{name}: the chain id must be a positive number")));
+                }
+                let mut rpc_urls = Vec::new();
+                for u in n.rpc_urls.iter().map(|u| u.trim()).filter(|u| !u.is_empty()) {
+                    let url = url::Url::parse(u)
+                        .ok()
+                        .filter(|url| matches!(url.scheme(), "http" | "https"))
+                        .ok_or_else(|| invalid(format!("{name}: '{u}' is not an http(s) URL")))?;
+                    rpc_urls.push(url);
+                }
+                if rpc_urls.is_empty() {
+                    return Err(invalid(format!("{name}: give at least one RPC URL")));
+                }
+                // What the form does not show (WebSocket, explorer, symbol) is kept.
+                let kept = config.networks.iter().find(|c| c.name.eq_ignore_ascii_case(name));
+                networks.push(crate::NetworkConfig {
+                    name: name.to_owned(),
+                    chain_id: n.chain_id,
+                    rpc_urls,
+                    ws_url: kept.and_then(|k| k.ws_url.clone()),
+                    explorer: kept.and_then(|k| k.explorer.clone()),
+                    native_symbol: kept.and_then(|k| k.native_symbol.clone()),
+                });
             }
-            if n.chain_id == 0 {
-                return Err(invalid(format!("{name}: the chain id must be a positive number")));
-            }
-            let mut rpc_urls = Vec::new();
-            for u in n.rpc_urls.iter().map(|u| u.trim()).filter(|u| !u.is_empty()) {
-                let url = url::Url::parse(u)
-                    .ok()
-                    .filter(|url| matches!(url.scheme(), "http" | "https"))
-                    .ok_or_else(|| invalid(format!("{name}: '{u}' is not an http(s) URL")))?;
-                rpc_urls.push(url);
-            }
-            if rpc_urls.is_empty() {
-                return Err(invalid(format!("{name}: give at least one RPC URL")));
-            }
-            // What the form does not show (WebSocket, explorer, symbol) is kept.
-            let kept = config.networks.iter().find(|c| c.name.eq_ignore_ascii_case(name));
-            networks.push(crate::NetworkConfig {
-                name: name.to_owned(),
-                chain_id: n.chain_id,
-                rpc_urls,
-                ws_url: kept.and_then(|k| k.ws_url.clone()),
-                explorer: kept.and_then(|k| k.explorer.clone()),
-                native_symbol: kept.and_then(|k| k.native_symbol.clone()),
-            });
-        }
-        config.preferences = preferences;
-        config.networks = networks;
-        config.save(&self.wallet.paths().config_file()).map_err(|e| wallet_error(e.into()))?;
-        self.session.set_lock_after(config.preferences.lock_after());
+            config.preferences = preferences;
+            config.networks = networks;
+            Ok::<_, CommandError>(config.preferences.lock_after())
+        })?;
+        self.session.set_lock_after(lock_after);
         self.settings()
     }
 
