@@ -430,12 +430,14 @@ async fn settings_are_checked_tested_against_the_node_and_saved() {
     let results = app.wait_for_text(".rpc-results", "127.0.0.1:9").await;
     assert!(results.contains("chain 31337, block"), "{results}");
     assert!(results.contains("cannot reach http://127.0.0.1:9"), "{results}");
+    app.select("#notify-level", "critical").await;
     app.screenshot("21-settings").await;
     app.click("#save-settings").await;
     app.wait_for_text("#settings-saved", "Saved").await;
 
     let config = std::fs::read_to_string(app.home().join("config/config.toml")).unwrap();
     assert!(config.contains("lock_after_secs = 120"), "{config}");
+    assert!(config.contains("notify = \"critical\""), "{config}");
     assert!(
         config.contains("name = \"mychain\"") && config.contains("chain_id = 31337"),
         "{config}"

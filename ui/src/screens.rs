@@ -806,6 +806,7 @@ fn settings_form(s: Settings, shared: Shared) -> impl IntoView {
     let minutes = RwSignal::new(format!("{}", s.lock_after_secs as f64 / 60.0));
     let currency = RwSignal::new(s.currency.clone());
     let slippage = RwSignal::new(s.slippage_percent.to_string());
+    let notify = RwSignal::new(s.notify_level.clone());
     let rows = RwSignal::new(
         s.networks
             .iter()
@@ -855,6 +856,7 @@ fn settings_form(s: Settings, shared: Shared) -> impl IntoView {
             lock_after_secs: (minutes * 60.0).round() as u64,
             currency: currency.get_untracked(),
             slippage_percent: slippage,
+            notify_level: notify.get_untracked(),
         };
         spawn_local(async move {
             match call::<_, Settings>(commands::SAVE_SETTINGS, &Request { request: &request }).await
@@ -899,6 +901,8 @@ fn settings_form(s: Settings, shared: Shared) -> impl IntoView {
                 <input id="lock-minutes" inputmode="numeric" prop:value=move || minutes.get() on:input=move |ev| minutes.set(event_target_value(&ev)) />
                 <label for="currency">"Currency"</label>
                 {select("currency", ["USD", "EUR", "GBP", "CHF", "JPY"].map(String::from).to_vec(), currency)}
+                <label for="notify-level">"Desktop notifications from"</label>
+                {select("notify-level", ["ok", "warning", "critical", "liquidatable"].map(String::from).to_vec(), notify)}
                 <label for="slippage">"Swap slippage (%)"</label>
                 <input id="slippage" inputmode="decimal" prop:value=move || slippage.get() on:input=move |ev| slippage.set(event_target_value(&ev)) />
             </div>

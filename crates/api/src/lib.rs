@@ -626,6 +626,9 @@ pub struct Settings {
     pub currency: String,
     /// Default swap slippage, percent.
     pub slippage_percent: f64,
+    /// The lowest alert level that raises a desktop notification: "ok" (all), "warning",
+    /// "critical" or "liquidatable".
+    pub notify_level: String,
 }
 
 /// Test an RPC URL.

@@ -94,6 +94,8 @@ pub struct DesktopSink {
     events: broadcast::Sender<MonitorEvent>,
     /// The live notification of each position key.
     live: Arc<Mutex<HashMap<String, u32>>>,
+    /// Alerts below this level stay in the app and the history, off the desktop.
+    min_level: Level,
 }
 
 impl std::fmt::Debug for DesktopSink {
@@ -105,7 +107,18 @@ impl std::fmt::Debug for DesktopSink {
 impl DesktopSink {
     /// A sink whose notifications' actions snooze in `store` and are reported on `events`.
     pub fn new(store: Arc<dyn AlertStore>, events: broadcast::Sender<MonitorEvent>) -> Self {
-        Self { store, events, live: Arc::default() }
+        Self { store, events, live: Arc::default(), min_level: Level::Ok }
+    }
+
+    /// Shows only alerts at `level` or worse (the user's "notify me from" setting).
+    pub fn with_min_level(mut self, level: Level) -> Self {
+        self.min_level = level;
+        self
+    }
+
+    /// Whether an alert at `level` goes to the desktop.
+    pub fn shows(&self, level: Level) -> bool {
+        level >= self.min_level
     }
 }
 
@@ -115,6 +128,9 @@ impl Sink for DesktopSink {
     }
 
     fn deliver(&self, alert: &Alert) -> Result<(), SinkError> {
+        if !self.shows(alert.level) {
+            return Ok(());
+        }
         let mut n = Notification::new();
         n.appname("Vigil")
             .summary(&alert.title)
@@ -215,5 +231,20 @@ pub fn snooze(store: &dyn AlertStore, key: &str, until: u64) {
     });
     if let Err(e) = result {
         tracing::error!("cannot snooze {key}: {e}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_desktop_shows_alerts_from_the_chosen_level_up() {
+        let (events, _) = broadcast::channel(4);
+        let sink = DesktopSink::new(Arc::new(crate::MemoryStore::default()), events);
+        assert!(sink.shows(Level::Ok), "by default everything is shown");
+        let sink = sink.with_min_level(Level::Critical);
+        assert!(!sink.shows(Level::Ok) && !sink.shows(Level::Warning));
+        assert!(sink.shows(Level::Critical) && sink.shows(Level::Liquidatable));
     }
 }

@@ -248,6 +248,10 @@ pub struct AlertConfig {
     /// Accounts with thresholds of their own.
     #[serde(default, rename = "position", skip_serializing_if = "Vec::is_empty")]
     pub positions: Vec<PositionAlertConfig>,
+    /// The lowest level that raises a desktop notification (`ok`, `warning`, `critical`,
+    /// `liquidatable`); lower alerts stay in the app and its history. Default: all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notify: Option<vigil_notifier::Level>,
 }
 
 /// Health-factor thresholds, each optional (the default applies).

@@ -163,7 +163,9 @@ pub async fn start(paths: &Paths, request: WatchRequest) -> Result<Watching, Wat
     let (events, _) = broadcast::channel(1024);
     let mut sinks: Vec<Arc<dyn Sink>> = vec![Arc::new(LogSink), Arc::new(HistorySink(db.clone()))];
     if request.desktop {
-        sinks.push(Arc::new(DesktopSink::new(store.clone(), events.clone())));
+        let desktop = DesktopSink::new(store.clone(), events.clone())
+            .with_min_level(config.alerts.notify.unwrap_or(vigil_notifier::Level::Ok));
+        sinks.push(Arc::new(desktop));
     }
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let mut tasks =

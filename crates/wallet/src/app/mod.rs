@@ -1127,8 +1127,18 @@ impl<K: Keychain + 'static> AppService<K> {
                     native_symbol: kept.and_then(|k| k.native_symbol.clone()),
                 });
             }
+            let notify: vigil_notifier::Level =
+                serde_json::from_value(serde_json::Value::String(settings.notify_level.clone()))
+                    .map_err(|_| {
+                        invalid(format!(
+                            "'{}' is not an alert level: ok, warning, critical or liquidatable",
+                            settings.notify_level
+                        ))
+                    })?;
             config.preferences = preferences;
             config.networks = networks;
+            // "ok" is the default: not written.
+            config.alerts.notify = (notify != vigil_notifier::Level::Ok).then_some(notify);
             Ok::<_, CommandError>(config.preferences.lock_after())
         })?;
         self.session.set_lock_after(lock_after);
@@ -1183,6 +1193,7 @@ impl<K: Keychain + 'static> AppService<K> {
             lock_after_secs: config.preferences.lock_after_secs,
             currency: config.preferences.currency.clone(),
             slippage_percent: config.preferences.slippage_percent,
+            notify_level: level_name(config.alerts.notify.unwrap_or(vigil_notifier::Level::Ok)),
         })
     }
 }
