@@ -5,7 +5,8 @@
 #   - gnome-keyring's Secret Service, unlocked,
 #   - Xvfb and the dunst notification server on it.
 # The command runs with DISPLAY unset, so a locked keyring can never pop up a prompt and hang;
-# programs that need the screen (the desktop app under test) find it in VIGIL_TEST_DISPLAY.
+# programs that need the screen (the desktop app under test) find it in VIGIL_TEST_DISPLAY,
+# and its pixels in VIGIL_TEST_SCREEN.
 # Everything started here is stopped on exit, whatever happens to the command.
 #
 # Usage: scripts/desktop-session.sh COMMAND [ARGS...]
@@ -81,7 +82,10 @@ pids+=($!)
 wait_for_name org.freedesktop.secrets
 
 exec 3>"$root/display"
-Xvfb -displayfd 3 -screen 0 1280x900x24 -nolisten tcp >"$root/xvfb.log" 2>&1 &
+mkdir "$root/framebuffer"
+# Wide enough that the notifications (top right) do not cover the app window (top left) in
+# screenshots; no cursor drawn over it either.
+Xvfb -displayfd 3 -screen 0 1600x900x24 -nocursor -fbdir "$root/framebuffer" -nolisten tcp >"$root/xvfb.log" 2>&1 &
 pids+=($!)
 exec 3>&-
 for _ in $(seq 100); do [ -s "$root/display" ] && break; sleep 0.05; done
@@ -107,7 +111,8 @@ DISPLAY="$display" dunst -config "$XDG_CONFIG_HOME/dunst/dunstrc" >"$root/dunst.
 pids+=($!)
 wait_for_name org.freedesktop.Notifications
 
-export VIGIL_TEST_SESSION=1 VIGIL_TEST_DISPLAY="$display"
+# The screen as Xvfb draws it (XWD), for screenshots of what a user would see.
+export VIGIL_TEST_SESSION=1 VIGIL_TEST_DISPLAY="$display" VIGIL_TEST_SCREEN="$root/framebuffer/Xvfb_screen0"
 unset DISPLAY WAYLAND_DISPLAY
 # The command runs in a session of its own, so that cleanup can find everything it started.
 setsid "$@" &

@@ -3,6 +3,7 @@
 // Test helpers panic on failure by design.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod screen;
 mod support;
 
 use std::time::Duration;

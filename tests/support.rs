@@ -14,6 +14,8 @@ use std::{
 
 use fantoccini::{Client, ClientBuilder, Locator, elements::Element};
 
+use crate::screen;
+
 /// How long any one UI step may take before the test fails (Argon2 and WebKit are slow on
 /// two busy cores, so this is generous; every wait is still bounded).
 pub(crate) const STEP_TIMEOUT: Duration = Duration::from_secs(30);
@@ -285,8 +287,15 @@ impl App {
             )
             .await
             .unwrap_or_else(|e| panic!("waiting for a frame: {e}"));
-        let png = self.client.screenshot().await.unwrap_or_else(|e| panic!("screenshot: {e}"));
-        assert!(png.starts_with(b"\x89PNG"), "the screenshot is not a PNG");
+        let (x, y, width, height) =
+            self.client.get_window_rect().await.unwrap_or_else(|e| panic!("window rect: {e}"));
+        let rect =
+            screen::Rect { x: x as u32, y: y as u32, width: width as u32, height: height as u32 };
+        let framebuffer = std::env::var_os("VIGIL_TEST_SCREEN").unwrap_or_else(|| {
+            panic!("VIGIL_TEST_SCREEN is unset: run inside scripts/desktop-session.sh")
+        });
+        let png = screen::grab(Path::new(&framebuffer), rect)
+            .unwrap_or_else(|e| panic!("screenshot {name}: {e}"));
         let dir = screenshot_dir();
         std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
         std::fs::write(dir.join(format!("{name}.png")), png)

@@ -38,6 +38,8 @@ fn main() {
         .manage(watcher::WatcherSlot::default())
         .setup(|app| {
             let handle = app.handle().clone();
+            #[cfg(target_os = "linux")]
+            software_compositing(&handle);
             tray::install(&handle)?;
             watcher::restart(&handle);
             auto_lock(handle);
@@ -86,6 +88,21 @@ fn main() {
         eprintln!("vigil: the window could not start: {e}");
         std::process::exit(1);
     }
+}
+
+/// Renders without WebKit's accelerated compositing: the UI has nothing that needs it, and
+/// without a GPU its layers cost about 90 MB of the web process at idle (measured in
+/// BENCHMARKS.md). In this mode WebKitWebDriver's screenshot command never answers, so the
+/// end-to-end tests take screenshots from the X server instead (tests/screen.rs).
+#[cfg(target_os = "linux")]
+fn software_compositing(app: &tauri::AppHandle) {
+    use webkit2gtk::{HardwareAccelerationPolicy, SettingsExt, WebViewExt};
+    let Some(window) = app.get_webview_window("main") else { return };
+    let _ = window.with_webview(|webview| {
+        if let Some(settings) = WebViewExt::settings(&webview.inner()) {
+            settings.set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never);
+        }
+    });
 }
 
 /// Locks the wallet once it has been idle for the lock timeout, and tells the window.
