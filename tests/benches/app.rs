@@ -15,6 +15,9 @@
 // A measuring binary: failing loudly is what it should do.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+#[path = "../screen.rs"]
+#[allow(dead_code)]
+mod screen;
 #[path = "../support.rs"]
 #[allow(dead_code)]
 mod support;
