@@ -15,8 +15,9 @@
 // A measuring binary: failing loudly is what it should do.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+// Its unit tests are compiled in a bench too, without their #[test] functions.
 #[path = "../screen.rs"]
-#[allow(dead_code)]
+#[allow(dead_code, unused_imports)]
 mod screen;
 #[path = "../support.rs"]
 #[allow(dead_code)]
