@@ -187,11 +187,22 @@ async fn the_wallet_on_the_devnet_swap_borrow_speed_up_alert_and_lock() {
     app.click("#nav-swap").await;
     app.select("#swap-from", "ETH").await;
     app.select("#swap-to", "USDC").await;
+    // The quote follows the typing: a bad amount says why, a good one is quoted with its route
+    // before any preview.
+    app.type_into("#swap-amount", "1x").await;
+    app.wait_for_text("#swap-quote-error", "1x").await;
+    app.find("#swap-amount").await.clear().await.unwrap();
     app.type_into("#swap-amount", "1").await;
+    let quoted = app.wait_for_text("#swap-quote-receive", "USDC").await;
+    let quote = app.text("#swap-quote").await;
+    assert!(quote.contains("1 ETH = ") && quote.contains("Uniswap"), "{quote}");
     app.click("#swap-preview").await;
     app.wait_for_text("#preview-title", "Swap 1 ETH for USDC").await;
     let changes = app.wait_for_text("#preview-changes", "USDC").await;
     assert!(changes.contains("-1 ETH"), "{changes}");
+    // "-1 ETH+2,002.56 USDC": the received side follows the plus sign.
+    let received = changes.rsplit('+').next().map(number).unwrap();
+    assert!((received - number(&quoted)).abs() < 0.01, "quoted {quoted}, previewed {changes}");
     app.screenshot("09-swap-preview").await;
     confirm_preview(&app).await;
     app.screenshot("10-swap-done").await;

@@ -10,7 +10,7 @@ use vigil_api::{
     Dashboard, ErrorKind, Executed, GenerateWalletRequest, GeneratedWallet, Home,
     ImportWalletRequest, LedgerAddRequest, LedgerStatus, LedgerVerifyRequest, LendForm, LockState,
     MarketRow, Preview, ReplaceForm, RpcTest, RpcTestRequest, SendForm, Settings, SolanaForm,
-    SolanaStaking, SwapForm, UnlockRequest, events,
+    SolanaStaking, SwapForm, SwapQuote, UnlockRequest, events,
 };
 use vigil_signer::{Mnemonic, MnemonicError, Password, WordCount, vault::OsKeychain};
 use vigil_wallet::{
@@ -203,13 +203,6 @@ pub(crate) async fn import_wallet(
     Ok(home)
 }
 
-/// The accounts.
-#[tauri::command]
-pub(crate) async fn home(state: State<'_, AppState>) -> CommandResult<Home> {
-    let wallet = state.wallet.clone();
-    blocking(move || home_of(&wallet)).await
-}
-
 /// Balances and positions.
 #[tauri::command]
 pub(crate) async fn dashboard(state: State<'_, AppState>) -> CommandResult<Dashboard> {
@@ -239,6 +232,15 @@ pub(crate) async fn lock(app: AppHandle, state: State<'_, AppState>) -> CommandR
     let locked = state.service.lock();
     let _ = app.emit(events::LOCKED, locked);
     Ok(locked)
+}
+
+/// Quotes a swap as the user types it.
+#[tauri::command]
+pub(crate) async fn quote_swap(
+    state: State<'_, AppState>,
+    request: SwapForm,
+) -> CommandResult<SwapQuote> {
+    state.service.quote_swap(&request).await
 }
 
 /// Previews a swap.

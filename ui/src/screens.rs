@@ -6,7 +6,7 @@ use serde::Deserialize;
 use vigil_api::{
     Account, ActivityItem, Alerts, Dashboard, LedgerAddRequest, LedgerStatus, LedgerVerifyRequest,
     LendForm, LockState, MarketRow, PositionView, Preview, ReplaceForm, SendForm, Settings,
-    SolanaForm, SolanaStaking, SwapForm, TxProgress, UnlockRequest, commands, events,
+    SolanaForm, SolanaStaking, SwapForm, SwapQuote, TxProgress, UnlockRequest, commands, events,
 };
 
 use crate::{
@@ -471,16 +471,17 @@ fn swap(shared: Shared) -> impl IntoView {
     let to = RwSignal::new("USDC".to_owned());
     let amount = RwSignal::new(String::new());
     let slot = PreviewSlot::new();
+    let form = move || SwapForm {
+        account: None,
+        from: from.get(),
+        to: to.get(),
+        amount: amount.get(),
+        slippage_percent: None,
+    };
+    let quote = live_quote(form, shared.refresh);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let form = SwapForm {
-            account: None,
-            from: from.get_untracked(),
-            to: to.get_untracked(),
-            amount: amount.get_untracked(),
-            slippage_percent: None,
-        };
-        slot.request(commands::PREVIEW_SWAP, form);
+        slot.request(commands::PREVIEW_SWAP, form());
     };
     view! {
         <section class="swap">
@@ -499,6 +500,7 @@ fn swap(shared: Shared) -> impl IntoView {
                                 prop:value=move || amount.get() on:input=move |ev| amount.set(event_target_value(&ev)) />
                             <label for="swap-to">"You receive"</label>
                             {select("swap-to", symbols, to)}
+                            {quote_view(quote)}
                             <div class="actions">
                                 <button class="primary" id="swap-preview" type="submit" disabled=move || slot.busy.get()>"Preview"</button>
                             </div>
@@ -508,6 +510,68 @@ fn swap(shared: Shared) -> impl IntoView {
             }}
             {slot.view(shared)}
         </section>
+    }
+}
+
+/// How long the amount must stay unchanged before it is quoted: one quote per pause in
+/// typing, not one per key.
+const QUOTE_AFTER: std::time::Duration = std::time::Duration::from_millis(300);
+
+/// The swap's quote, kept current as the form changes and on every new block. Only the answer
+/// to the latest form is shown: a slower answer to an older one is dropped.
+fn live_quote(
+    form: impl Fn() -> SwapForm + 'static,
+    blocks: RwSignal<u32>,
+) -> RwSignal<Option<Result<SwapQuote, String>>> {
+    let quote = RwSignal::new(None);
+    let latest = StoredValue::new(0u64);
+    Effect::new(move |_| {
+        let form = form();
+        blocks.track();
+        latest.update_value(|n| *n += 1);
+        let asked = latest.get_value();
+        if form.amount.trim().is_empty() {
+            quote.set(None);
+            return;
+        }
+        set_timeout(
+            move || {
+                if latest.get_value() != asked {
+                    return;
+                }
+                spawn_local(async move {
+                    let answer =
+                        call::<_, SwapQuote>(commands::QUOTE_SWAP, &Request { request: &form })
+                            .await
+                            .map_err(|e| e.message);
+                    if latest.get_value() == asked {
+                        quote.set(Some(answer));
+                    }
+                });
+            },
+            QUOTE_AFTER,
+        );
+    });
+    quote
+}
+
+fn quote_view(quote: RwSignal<Option<Result<SwapQuote, String>>>) -> impl IntoView {
+    move || {
+        quote.get().map(|q| match q {
+            Ok(q) => view! {
+                <div class="quote" id="swap-quote">
+                    <p><span class="muted">"You get about "</span><strong id="swap-quote-receive">{q.receive}</strong></p>
+                    <p class="muted">
+                        <span id="swap-quote-rate">{q.rate}</span>" · "{q.route}
+                        {q.price_impact.map(|i| format!(" · price impact {i}"))}
+                        " · at least "{q.min_receive}
+                    </p>
+                    {q.runner_up.map(|r| view! { <p class="muted">"Next best: "{r}</p> })}
+                    {q.shortfall.map(|s| view! { <p class="error" id="swap-shortfall">"Not enough to swap: "{s}</p> })}
+                </div>
+            }.into_any(),
+            Err(e) => view! { <p class="error quote" id="swap-quote-error">{e}</p> }.into_any(),
+        })
     }
 }
 

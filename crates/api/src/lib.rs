@@ -20,8 +20,6 @@ pub mod commands {
     pub const IMPORT_WALLET: &str = "import_wallet";
     /// No arguments: forget a generated phrase that was not confirmed.
     pub const CANCEL_WALLET: &str = "cancel_wallet";
-    /// No arguments -> [`crate::Home`].
-    pub const HOME: &str = "home";
     /// No arguments -> [`crate::Dashboard`].
     pub const DASHBOARD: &str = "dashboard";
     /// No arguments -> [`crate::LockState`].
@@ -30,6 +28,9 @@ pub mod commands {
     pub const UNLOCK: &str = "unlock";
     /// No arguments -> [`crate::LockState`]: drops the unlocked vault now.
     pub const LOCK: &str = "lock";
+    /// [`crate::SwapForm`] -> [`crate::SwapQuote`]: the best route as the user types; nothing
+    /// is built or kept.
+    pub const QUOTE_SWAP: &str = "quote_swap";
     /// [`crate::SwapForm`] -> [`crate::Preview`].
     pub const PREVIEW_SWAP: &str = "preview_swap";
     /// [`crate::LendForm`] -> [`crate::Preview`].
@@ -313,6 +314,25 @@ pub struct SwapForm {
     pub amount: String,
     /// Slippage tolerance, percent; `None`: the preference.
     pub slippage_percent: Option<f64>,
+}
+
+/// A swap's live quote, shown under the form before any preview.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SwapQuote {
+    /// What is bought, with separators and the symbol: "2,002.560707 USDC".
+    pub receive: String,
+    /// The rate: "1 ETH = 2,002.56 USDC".
+    pub rate: String,
+    /// The route: "Uniswap V3 0.05%".
+    pub route: String,
+    /// The runner-up route with its amount: "Uniswap V2 (1990.03 USDC)".
+    pub runner_up: Option<String>,
+    /// The least that arrives at the slippage tolerance.
+    pub min_receive: String,
+    /// Price impact: "0.02%".
+    pub price_impact: Option<String>,
+    /// Set when the account holds too little: "holds 0.5 ETH, needs 1".
+    pub shortfall: Option<String>,
 }
 
 /// A lending action as typed.

@@ -350,14 +350,39 @@ pub(crate) fn network_fee(
     (whole(fee_wei, 18), usd)
 }
 
-/// Routes, plans, simulates and assesses a swap in at most three RPC requests: one Multicall3
-/// batch (quotes, probes, oracle prices, allowances, balance, metadata), the gas price (in
-/// parallel), and one `eth_simulateV1`.
-pub async fn preview_swap(
+/// A swap routed, with what its preview reads in the same Multicall3 batch.
+struct RoutedSwap {
+    routes: swap::Routes,
+    best: Quote,
+    /// The sold and bought token's symbol and decimals.
+    sold: (String, u8),
+    bought: (String, u8),
+    /// The account's balance of what it sells.
+    balance: U256,
+    /// Each router's allowance (Uniswap V2, then V3) over what it sells.
+    allowances: [U256; 2],
+}
+
+impl RoutedSwap {
+    /// A quote described for the user: "Uniswap V3 0.05% (998.31 USDC)".
+    fn describe(&self, q: &Quote, kind: SwapKind, weth: Address) -> String {
+        let amount = match kind {
+            SwapKind::ExactIn => {
+                format!("{} {}", whole(q.amount_out, self.bought.1), self.bought.0)
+            }
+            SwapKind::ExactOut => format!("{} {}", whole(q.amount_in, self.sold.1), self.sold.0),
+        };
+        format!("{} ({amount})", q.venue.describe(weth))
+    }
+}
+
+/// Quotes every route for `req` in one Multicall3 batch (and the gas price in parallel), with
+/// the balance, allowances and token metadata a preview needs carried in the same batch.
+async fn route_swap(
     client: &ChainClient,
     network: &Network,
     req: &SwapRequest,
-) -> Result<SwapPreview, PreviewError> {
+) -> Result<RoutedSwap, PreviewError> {
     let p = &network.protocols;
     // Tokens the network does not list were typed by the user: make sure they are contracts
     // (one request each, only for such tokens).
@@ -414,12 +439,114 @@ pub async fn preview_swap(
         (symbol, decimals)
     };
     let native = || (network.native_symbol.clone(), 18u8);
-    let (sym_in, dec_in) = if req.native_in { native() } else { meta(3, req.token_in) };
-    let (sym_out, dec_out) = if req.native_out { native() } else { meta(5, req.token_out) };
-    // Invariant: route_with returns an error when no route quoted.
+    let sold = if req.native_in { native() } else { meta(3, req.token_in) };
+    let bought = if req.native_out { native() } else { meta(5, req.token_out) };
+    // route_with returns an error when no route quoted; this is for the type.
     let best = routes.best().cloned().ok_or(SwapError::NoRoute)?;
+    Ok(RoutedSwap {
+        best,
+        sold,
+        bought,
+        balance: decode_u256(2).unwrap_or_default(),
+        allowances: [decode_u256(0).unwrap_or_default(), decode_u256(1).unwrap_or_default()],
+        routes,
+    })
+}
+
+/// A swap quoted as the user types: the best route and what it gives, without building or
+/// simulating a transaction (one Multicall3 batch and the gas price). Amounts are in whole
+/// units, without symbols, for the caller to lay out.
+#[derive(Debug, Clone, Serialize)]
+pub struct SwapQuote {
+    /// The chosen route: "Uniswap V3 0.05%".
+    pub venue: String,
+    /// The runner-up with its amount, as the preview describes it.
+    pub runner_up: Option<String>,
+    /// The sold token's symbol.
+    pub symbol_in: String,
+    /// The bought token's symbol.
+    pub symbol_out: String,
+    /// What is sold.
+    pub amount_in: String,
+    /// What is bought.
+    pub amount_out: String,
+    /// Bought per sold, six significant digits.
+    pub rate: String,
+    /// The least that must arrive (exact-in) at the slippage tolerance.
+    pub min_out: String,
+    /// The most that may be spent (exact-out) at the slippage tolerance.
+    pub max_in: String,
+    /// Price impact, bps, when the pool could be probed.
+    pub price_impact_bps: Option<u32>,
+    /// Set when the account holds less than the swap may spend: "holds 0.5 ETH, needs 1".
+    pub shortfall: Option<String>,
+}
+
+/// Quotes `req` for the swap form's live quote; [`preview_swap`] is what is signed.
+pub async fn quote_swap(
+    client: &ChainClient,
+    network: &Network,
+    req: &SwapRequest,
+) -> Result<SwapQuote, PreviewError> {
+    let routed = route_swap(client, network, req).await?;
+    let best = &routed.best;
+    let (max_in, min_out) = swap::limits(best, req.kind, req.slippage_bps);
+    let ((sym_in, dec_in), (sym_out, dec_out)) = (&routed.sold, &routed.bought);
+    let rate = units_f64(best.amount_out, *dec_out) / units_f64(best.amount_in, *dec_in);
+    Ok(SwapQuote {
+        venue: best.venue.describe(network.protocols.weth),
+        runner_up: routed
+            .routes
+            .runner_up()
+            .map(|q| routed.describe(q, req.kind, network.protocols.weth)),
+        symbol_in: sym_in.clone(),
+        symbol_out: sym_out.clone(),
+        amount_in: whole(best.amount_in, *dec_in),
+        amount_out: whole(best.amount_out, *dec_out),
+        rate: significant(rate),
+        min_out: whole(min_out, *dec_out),
+        max_in: whole(max_in, *dec_in),
+        price_impact_bps: best.price_impact_bps,
+        shortfall: (routed.balance < max_in).then(|| {
+            format!(
+                "holds {} {sym_in}, needs {}",
+                whole(routed.balance, *dec_in),
+                whole(max_in, *dec_in)
+            )
+        }),
+    })
+}
+
+/// An amount in whole units as a float, for rates and comparisons (never for what is signed).
+fn units_f64(v: U256, decimals: u8) -> f64 {
+    v.to_string().parse::<f64>().unwrap_or(f64::NAN) / 10f64.powi(i32::from(decimals))
+}
+
+/// A rate with six significant digits, without trailing zeros: "2002.56", "0.000499361".
+fn significant(v: f64) -> String {
+    if !v.is_finite() || v <= 0.0 {
+        return "?".into();
+    }
+    let decimals = (5 - v.log10().floor() as i32).max(0) as usize;
+    let s = format!("{v:.decimals$}");
+    if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_owned() } else { s }
+}
+
+/// Routes, plans, simulates and assesses a swap in at most three RPC requests: one Multicall3
+/// batch (quotes, probes, oracle prices, allowances, balance, metadata), the gas price (in
+/// parallel), and one `eth_simulateV1`.
+pub async fn preview_swap(
+    client: &ChainClient,
+    network: &Network,
+    req: &SwapRequest,
+) -> Result<SwapPreview, PreviewError> {
+    let p = &network.protocols;
+    let routed = route_swap(client, network, req).await?;
+    let best = routed.best.clone();
+    let routes = &routed.routes;
+    let ((sym_in, dec_in), (sym_out, dec_out)) = (routed.sold.clone(), routed.bought.clone());
     let (max_in, min_out) = swap::limits(&best, req.kind, req.slippage_bps);
-    let balance = decode_u256(2).unwrap_or_default();
+    let balance = routed.balance;
     if balance < max_in {
         return Err(PreviewError::InsufficientBalance {
             symbol: sym_in,
@@ -440,7 +567,7 @@ pub async fn preview_swap(
         slippage_bps: req.slippage_bps,
         deadline: now + req.deadline_secs,
         unlimited_approval: req.unlimited_approval,
-        current_allowance: decode_u256(router_index).unwrap_or_default(),
+        current_allowance: routed.allowances[router_index],
         native_in: req.native_in,
         native_out: req.native_out,
     };
@@ -450,11 +577,7 @@ pub async fn preview_swap(
 
     let oracle_deviation_bps = match (routes.oracle_usd.token_in, routes.oracle_usd.token_out) {
         (Some(pin), Some(pout)) => {
-            let amount_in = best.amount_in.to_string().parse::<f64>().unwrap_or(f64::NAN)
-                / 10f64.powi(i32::from(dec_in));
-            let amount_out = best.amount_out.to_string().parse::<f64>().unwrap_or(f64::NAN)
-                / 10f64.powi(i32::from(dec_out));
-            let quoted = amount_out / amount_in; // out per in
+            let quoted = units_f64(best.amount_out, dec_out) / units_f64(best.amount_in, dec_in);
             let oracle = pin / pout;
             let dev = (quoted / oracle - 1.0) * 10_000.0;
             dev.is_finite().then_some(dev.round() as i64)
@@ -489,13 +612,7 @@ pub async fn preview_swap(
         routes.gas_price,
         routes.oracle_usd.native,
     );
-    let describe = |q: &Quote| {
-        let amount = match req.kind {
-            SwapKind::ExactIn => format!("{} {sym_out}", whole(q.amount_out, dec_out)),
-            SwapKind::ExactOut => format!("{} {sym_in}", whole(q.amount_in, dec_in)),
-        };
-        format!("{} ({amount})", q.venue.describe(p.weth))
-    };
+    let describe = |q: &Quote| routed.describe(q, req.kind, p.weth);
     Ok(SwapPreview {
         network: network.name.clone(),
         account: req.account,
@@ -711,6 +828,16 @@ mod tests {
 
     fn codes(r: &SwapRisk<'_>) -> Vec<(Severity, &'static str)> {
         assess_swap(r).into_iter().map(|f| (f.severity, f.code)).collect()
+    }
+
+    #[test]
+    fn rates_keep_six_significant_digits() {
+        assert_eq!(significant(2002.560707), "2002.56");
+        assert_eq!(significant(0.000499361234), "0.000499361");
+        assert_eq!(significant(1.5), "1.5");
+        assert_eq!(significant(1_234_567.8), "1234568");
+        assert_eq!(significant(f64::NAN), "?");
+        assert_eq!(significant(0.0), "?");
     }
 
     #[test]

@@ -70,6 +70,40 @@ async fn a_clean_swap_previews_in_three_requests_with_changes_fee_and_no_finding
 }
 
 #[tokio::test]
+async fn the_live_quote_takes_two_requests_and_agrees_with_the_preview() {
+    let (devnet, network, client) = setup().await;
+    let m = devnet.manifest();
+    let (weth, usdc) = (m.weth, m.tokens["USDC"].address);
+    let req = request(DEMO_ACCOUNTS[1], weth, usdc, units(1.0, 18));
+    let before = client.requests();
+    let q = preview::quote_swap(&client, &network, &req).await.unwrap();
+    assert_eq!(client.requests() - before, 2, "multicall and gas price, no simulation");
+    let p = preview::preview_swap(&client, &network, &req).await.unwrap();
+    assert!(p.route.starts_with(&q.venue), "the quote shows the route the preview signs");
+    assert_eq!(q.runner_up, p.runner_up);
+    assert_eq!(format!("{} USDC", q.min_out), p.min_out);
+    assert_eq!(
+        (q.amount_in.as_str(), q.symbol_in.as_str(), q.symbol_out.as_str()),
+        ("1", "WETH", "USDC")
+    );
+    let out: f64 = q.amount_out.parse().unwrap();
+    let quoted: f64 = p.quote.amount_out.to_string().parse::<f64>().unwrap() / 1e6;
+    assert!((out - quoted).abs() < 1e-6, "{} vs {quoted}", q.amount_out);
+    // The rate is the same trade, rounded to six significant digits.
+    let rate: f64 = q.rate.parse().unwrap();
+    assert!((rate - out).abs() < 0.01, "{}", q.rate);
+    assert_eq!(q.price_impact_bps, p.quote.price_impact_bps);
+    assert!(q.shortfall.is_none());
+
+    // More than the account holds is still quoted, with the shortfall said.
+    let mut big = req.clone();
+    big.amount = units(1000.0, 18);
+    big.account = Address::repeat_byte(0x42);
+    let q = preview::quote_swap(&client, &network, &big).await.unwrap();
+    assert_eq!(q.shortfall.as_deref(), Some("holds 0 WETH, needs 1000"));
+}
+
+#[tokio::test]
 async fn risk_findings_fire_on_built_cases() {
     let (devnet, network, client) = setup().await;
     let m = devnet.manifest();

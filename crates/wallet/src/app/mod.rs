@@ -20,7 +20,7 @@ use vigil_api::{
     AccountBalances, ActivityItem, AlertView, Alerts, CommandError, Dashboard, ErrorKind, Executed,
     FindingView, HealthPointView, HoldingView, LedgerStatus, LendForm, LockState, MarketRow,
     PositionAssetView, PositionView, Preview, ReplaceForm, RuleView, SendForm, Settings, Severity,
-    SignerKind as ApiSigner, SwapForm, TxProgress, group_thousands,
+    SignerKind as ApiSigner, SwapForm, SwapQuote, TxProgress, group_thousands,
 };
 use vigil_defi_adapters::{
     ChainClient, Network,
@@ -519,10 +519,15 @@ impl<K: Keychain + 'static> AppService<K> {
         Preview { id, ..preview }
     }
 
-    /// Quotes, simulates and previews a swap on the devnet (the app's network).
-    pub async fn preview_swap(&self, form: &SwapForm) -> AppResult<Preview> {
-        let (address, account) = self.acting(form.account.as_deref())?;
-        let (network, client) = self.connect("devnet").await?;
+    /// The adapters' request for a swap form, and the slippage it uses (the form's, or the
+    /// preference).
+    async fn swap_request(
+        &self,
+        client: &ChainClient,
+        network: &Network,
+        address: Address,
+        form: &SwapForm,
+    ) -> AppResult<(preview::SwapRequest, f64)> {
         let slippage = match form.slippage_percent {
             Some(s) => s,
             None => self.config()?.preferences.slippage_percent,
@@ -535,9 +540,36 @@ impl<K: Keychain + 'static> AppService<K> {
             slippage_percent: slippage,
             unlimited_approval: false,
         };
-        let request = actions::swap_request(&client, &network, address, &parsed)
+        let request =
+            actions::swap_request(client, network, address, &parsed).await.map_err(action_error)?;
+        Ok((request, slippage))
+    }
+
+    /// Quotes a swap as the user types: the best route, what it gives and the rate, from one
+    /// Multicall3 batch. Nothing is simulated or kept; the preview does that.
+    pub async fn quote_swap(&self, form: &SwapForm) -> AppResult<SwapQuote> {
+        let (address, _) = self.acting(form.account.as_deref())?;
+        let (network, client) = self.connect("devnet").await?;
+        let (request, _) = self.swap_request(&client, &network, address, form).await?;
+        let q = preview::quote_swap(&client, &network, &request)
             .await
-            .map_err(action_error)?;
+            .map_err(|e| err(ErrorKind::InvalidInput, e))?;
+        Ok(SwapQuote {
+            receive: format!("{} {}", group_thousands(&q.amount_out), q.symbol_out),
+            rate: format!("1 {} = {} {}", q.symbol_in, group_thousands(&q.rate), q.symbol_out),
+            route: q.venue,
+            runner_up: q.runner_up,
+            min_receive: format!("{} {}", group_thousands(&q.min_out), q.symbol_out),
+            price_impact: q.price_impact_bps.map(|bps| format!("{:.2}%", f64::from(bps) / 100.0)),
+            shortfall: q.shortfall,
+        })
+    }
+
+    /// Quotes, simulates and previews a swap on the devnet (the app's network).
+    pub async fn preview_swap(&self, form: &SwapForm) -> AppResult<Preview> {
+        let (address, account) = self.acting(form.account.as_deref())?;
+        let (network, client) = self.connect("devnet").await?;
+        let (request, slippage) = self.swap_request(&client, &network, address, form).await?;
         let p = preview::preview_swap(&client, &network, &request)
             .await
             .map_err(|e| err(ErrorKind::InvalidInput, e))?;
