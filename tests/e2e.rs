@@ -417,6 +417,7 @@ async fn settings_are_checked_tested_against_the_node_and_saved() {
     let devnet = profile.devnet().await;
     let app = profile.launch().await;
     import_demo(&app).await;
+    let total_usd = app.wait_until("#total-value", TX_TIMEOUT, |t| t.starts_with('$')).await;
     app.click("#nav-settings").await;
     let minutes = app.find("#lock-minutes").await;
     minutes.clear().await.unwrap();
@@ -443,6 +444,7 @@ async fn settings_are_checked_tested_against_the_node_and_saved() {
     assert!(results.contains("chain 31337, block"), "{results}");
     assert!(results.contains("cannot reach http://127.0.0.1:9"), "{results}");
     app.select("#notify-level", "critical").await;
+    app.select("#currency", "EUR").await;
     app.screenshot("21-settings").await;
     app.click("#save-settings").await;
     app.wait_for_text("#settings-saved", "Saved").await;
@@ -455,6 +457,17 @@ async fn settings_are_checked_tested_against_the_node_and_saved() {
         "{config}"
     );
     assert!(config.contains(&devnet.url) && config.contains("http://127.0.0.1:9"), "{config}");
+    assert!(config.contains("currency = \"EUR\""), "{config}");
+
+    // Values are now in euros, at the devnet's EUR/USD feed (1.08), without a restart.
+    app.click("#nav-dashboard").await;
+    let total_eur = app.wait_until("#total-value", TX_TIMEOUT, |t| t.ends_with("EUR")).await;
+    let expected = number(&total_usd) / 1.08;
+    assert!(
+        (number(&total_eur) - expected).abs() < expected * 1e-3,
+        "{total_usd} should be about {expected:.2} EUR, not {total_eur}"
+    );
+    app.wait_for_text("#positions", "EUR").await;
     app.quit().await;
 }
 

@@ -14,16 +14,6 @@ pub(crate) fn amount(exact: &str) -> String {
     group(&trimmed)
 }
 
-/// "$1,234.56".
-pub(crate) fn money(value: f64, currency: &str) -> String {
-    let sign = if value < 0.0 { "-" } else { "" };
-    let text = group(&format!("{:.2}", value.abs()));
-    match currency {
-        "USD" => format!("{sign}${text}"),
-        other => format!("{sign}{text} {other}"),
-    }
-}
-
 /// A health factor: two decimals, or ∞ without debt.
 pub(crate) fn health(hf: Option<f64>) -> String {
     hf.map_or_else(|| "∞".to_owned(), |h| format!("{h:.2}"))
@@ -61,8 +51,6 @@ mod tests {
         assert_eq!(group("-2480"), "-2,480");
         assert_eq!(amount("9999.123456789"), "9,999.123456");
         assert_eq!(amount("100.100000009"), "100.1");
-        assert_eq!(money(1234.5, "USD"), "$1,234.50");
-        assert_eq!(money(-3.0, "EUR"), "-3.00 EUR");
         assert_eq!(short("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"), "0xf39F…2266");
         assert_eq!(health(None), "∞");
     }

@@ -7,6 +7,7 @@ use vigil_api::{
     Account, ActivityItem, Alerts, Dashboard, LedgerAddRequest, LedgerStatus, LedgerVerifyRequest,
     LendForm, LockState, MarketRow, PositionView, Preview, ReplaceForm, SendForm, Settings,
     SolanaForm, SolanaStaking, SwapForm, SwapQuote, TxProgress, UnlockRequest, commands, events,
+    money,
 };
 
 use crate::{
@@ -258,11 +259,11 @@ fn dashboard(shared: Shared) -> impl IntoView {
 
 fn dashboard_view(d: Dashboard, shared: Shared) -> impl IntoView {
     let currency = d.currency.clone();
-    let total = d.total_value.map_or("—".to_owned(), |v| format::money(v, &currency));
+    let total = d.total_value.map_or("—".to_owned(), |v| money(v, &currency));
     let positions = if d.positions.is_empty() {
         view! { <p class="muted empty" id="no-positions">"No lending positions. Supply on the Lend screen to open one."</p> }.into_any()
     } else {
-        d.positions.iter().map(|p| position_card(p, shared)).collect_view().into_any()
+        d.positions.iter().map(|p| position_card(p, &currency, shared)).collect_view().into_any()
     };
     let accounts = d
         .balances
@@ -284,7 +285,7 @@ fn dashboard_view(d: Dashboard, shared: Shared) -> impl IntoView {
                 b.holdings
                     .iter()
                     .map(|h| {
-                        let value = h.value.map(|v| format::money(v, &currency)).unwrap_or_default();
+                        let value = h.value.map(|v| money(v, &currency)).unwrap_or_default();
                         view! {
                             <li class="holding" data-symbol=h.symbol.clone()>
                                 <span class="amount">{format::amount(&h.amount)}</span>
@@ -304,7 +305,7 @@ fn dashboard_view(d: Dashboard, shared: Shared) -> impl IntoView {
                         <span class=format!("chain chain-{}", b.account.chain)>{b.account.chain.clone()}</span>
                         <span class="account-name">{b.account.name.clone()}</span>
                         <span class="muted network-name">{b.network.clone()}</span>
-                        <span class="account-value">{b.value.map(|v| format::money(v, &currency)).unwrap_or_default()}</span>
+                        <span class="account-value">{b.value.map(|v| money(v, &currency)).unwrap_or_default()}</span>
                     </div>
                     <code class="address" title=address.clone()>{address.clone()}</code>
                     <ul class="holdings">{holdings}</ul>
@@ -352,20 +353,20 @@ fn gauge_percent(hf: Option<f64>) -> f64 {
     hf.map_or(100.0, |h| (h / 3.0 * 100.0).clamp(0.0, 100.0))
 }
 
-fn position_card(p: &PositionView, shared: Shared) -> impl IntoView {
+fn position_card(p: &PositionView, currency: &str, shared: Shared) -> impl IntoView {
     let key = p.key.clone();
     let focused = move || shared.focus.get().as_deref() == Some(key.as_str());
     let assets = p
         .assets
         .iter()
         .map(|a| {
-            let liq = a.liquidation_price_usd.map_or("—".to_owned(), |v| format::money(v, "USD"));
+            let liq = a.liquidation_price.map_or("—".to_owned(), |v| money(v, currency));
             view! {
                 <tr>
                     <td>{a.symbol.clone()}</td>
                     <td>{format::amount(&a.supplied)}</td>
                     <td>{format::amount(&a.debt)}</td>
-                    <td>{format::money(a.price_usd, "USD")}</td>
+                    <td>{money(a.price, currency)}</td>
                     <td class="liq-price">{if a.collateral { liq } else { "—".to_owned() }}</td>
                 </tr>
             }
@@ -391,9 +392,9 @@ fn position_card(p: &PositionView, shared: Shared) -> impl IntoView {
             </div>
             <p class="muted distance">{distance}</p>
             <dl class="details">
-                <dt>"Collateral"</dt><dd>{format::money(p.collateral_usd, "USD")}</dd>
-                <dt>"Debt"</dt><dd>{format::money(p.debt_usd, "USD")}</dd>
-                <dt>"Can borrow"</dt><dd>{format::money(p.available_usd, "USD")}</dd>
+                <dt>"Collateral"</dt><dd>{money(p.collateral, currency)}</dd>
+                <dt>"Debt"</dt><dd>{money(p.debt, currency)}</dd>
+                <dt>"Can borrow"</dt><dd>{money(p.available, currency)}</dd>
             </dl>
             <table class="assets">
                 <thead><tr><th>"Asset"</th><th>"Supplied"</th><th>"Owed"</th><th>"Price"</th><th>"Liquidation price"</th></tr></thead>
@@ -604,7 +605,7 @@ fn lend(shared: Shared) -> impl IntoView {
                             <td>{r.symbol.clone()}</td>
                             <td>{format::percent(r.supply_apy)}</td>
                             <td>{if r.borrowable { format::percent(r.borrow_apy) } else { "—".to_owned() }}</td>
-                            <td>{format::money(r.price_usd, "USD")}</td>
+                            <td>{money(r.price, &r.currency)}</td>
                             <td>{if r.collateral { "yes" } else { "no" }}</td>
                         </tr>
                     }).collect_view();

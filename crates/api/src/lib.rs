@@ -104,6 +104,16 @@ pub fn group_thousands(amount: &str) -> String {
     out
 }
 
+/// A value in `currency`, two decimals with separators: "$1,234.56", "1,234.56 EUR".
+pub fn money(value: f64, currency: &str) -> String {
+    let sign = if value < 0.0 { "-" } else { "" };
+    let text = group_thousands(&format!("{:.2}", value.abs()));
+    match currency {
+        "USD" => format!("{sign}${text}"),
+        other => format!("{sign}{text} {other}"),
+    }
+}
+
 /// What the UI shows first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AppStatus {
@@ -222,10 +232,11 @@ pub struct PositionAssetView {
     pub debt: String,
     /// Whether the supply counts as collateral.
     pub collateral: bool,
-    /// The oracle price, USD.
-    pub price_usd: f64,
-    /// The price at which this collateral alone liquidates the position.
-    pub liquidation_price_usd: Option<f64>,
+    /// The oracle price, in the dashboard's currency.
+    pub price: f64,
+    /// The price at which this collateral alone liquidates the position, in the dashboard's
+    /// currency.
+    pub liquidation_price: Option<f64>,
 }
 
 /// A health-factor reading for the history chart.
@@ -254,12 +265,12 @@ pub struct PositionView {
     pub health_factor: Option<f64>,
     /// "ok", "warning", "critical" or "liquidatable", by the alert rules.
     pub level: String,
-    /// Collateral, USD.
-    pub collateral_usd: f64,
-    /// Debt, USD.
-    pub debt_usd: f64,
-    /// What may still be borrowed, USD.
-    pub available_usd: f64,
+    /// Collateral, in the dashboard's currency.
+    pub collateral: f64,
+    /// Debt, in the dashboard's currency.
+    pub debt: f64,
+    /// What may still be borrowed, in the dashboard's currency.
+    pub available: f64,
     /// The fall of all collateral that liquidates (0.25: 25%).
     pub distance_to_liquidation: Option<f64>,
     /// The assets supplied or borrowed.
@@ -516,8 +527,10 @@ pub struct MarketRow {
     pub supply_apy: f64,
     /// Borrow APY.
     pub borrow_apy: f64,
-    /// The oracle price, USD.
-    pub price_usd: f64,
+    /// The oracle price, in `currency`.
+    pub price: f64,
+    /// The user's currency.
+    pub currency: String,
     /// Whether it can be collateral.
     pub collateral: bool,
     /// Whether it can be borrowed.
@@ -728,6 +741,13 @@ mod tests {
         assert_eq!(group_thousands("1000"), "1,000");
         assert_eq!(group_thousands("100"), "100");
         assert_eq!(group_thousands("0.000001"), "0.000001");
+    }
+
+    #[test]
+    fn money_has_two_decimals_separators_and_its_currency() {
+        assert_eq!(money(1234.5, "USD"), "$1,234.50");
+        assert_eq!(money(-3.0, "EUR"), "-3.00 EUR");
+        assert_eq!(money(1_234_567.891, "JPY"), "1,234,567.89 JPY");
     }
 
     #[test]

@@ -16,6 +16,12 @@ sol! {
         function transfer(address to, uint256 amount) external returns (bool);
     }
 
+    /// A Chainlink aggregator (and the devnet's MockAggregator): only what both have.
+    #[sol(rpc)]
+    interface IChainlinkAggregator {
+        function latestAnswer() external view returns (int256);
+    }
+
     /// Tokens such as MKR return their name and symbol as bytes32.
     interface IERC20Bytes32 {
         function name() external view returns (bytes32);

@@ -10,6 +10,7 @@ pub mod aave;
 pub mod abi;
 pub mod amount;
 mod client;
+pub mod fiat;
 pub mod liquidity;
 pub mod multicall;
 mod network;

@@ -123,7 +123,7 @@ pub async fn aggregate_batch(
 }
 
 /// Maps a contract-call error to the transport error the fail-over logic classifies.
-fn contract_error(
+pub(crate) fn contract_error(
     e: alloy::contract::Error,
 ) -> alloy::transports::RpcError<alloy::transports::TransportErrorKind> {
     match e {

@@ -1,5 +1,7 @@
 //! Networks: chain id, RPC URLs and the protocol contracts Vigil uses on each.
 
+use std::collections::BTreeMap;
+
 use alloy::primitives::{Address, address};
 use serde::{Deserialize, Serialize};
 use url::Url;
@@ -67,6 +69,9 @@ pub struct Network {
     pub protocols: ProtocolAddresses,
     /// Tokens shown by default.
     pub tokens: Vec<KnownToken>,
+    /// Chainlink feeds of USD per unit of a fiat currency (8 decimals), by currency code: what
+    /// values are converted with when the user's currency is not USD.
+    pub fiat_feeds: BTreeMap<String, Address>,
 }
 
 /// Multicall3's address on every chain that has it.
@@ -119,6 +124,7 @@ impl Network {
                 aave_v3_pool: Some(manifest.aave_v3.pool),
                 aave_v3_oracle: Some(manifest.aave_v3.oracle),
             },
+            fiat_feeds: manifest.fiat_feeds.clone(),
         }
     }
 
@@ -147,6 +153,7 @@ impl Network {
                 native_symbol: native.into(),
                 tokens: vec![KnownToken::new(&wrapped, protocols.weth, 18)],
                 protocols,
+                fiat_feeds: BTreeMap::new(),
             }
         };
         // Arbitrum, Optimism and Polygon share the Uniswap V3 and Aave V3 addresses.
@@ -240,6 +247,13 @@ impl Network {
                 standard(address!("0d500B1d8E8eF31E21C99d1Db9A6444d3ADf1270")),
             ),
         ];
+        // Chainlink's fiat feeds on Ethereum (USD per unit, 8 decimals).
+        networks[0].fiat_feeds = BTreeMap::from([
+            ("EUR".to_owned(), address!("b49f677943BC038e9857d61E7d053CaA2C1734C1")),
+            ("GBP".to_owned(), address!("5c0Ab2d9b5a7ed9f470386e82BB36A3613cDd4b5")),
+            ("CHF".to_owned(), address!("449d117117838fFA61263B61dA6301AA2a88B13A")),
+            ("JPY".to_owned(), address!("BcE206caE7f0ec07b545EddE332A47C2F75bbeb3")),
+        ]);
         networks[0].tokens.extend([
             KnownToken::new("USDC", address!("A0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48"), 6),
             KnownToken::new("USDT", address!("dAC17F958D2ee523a2206206994597C13D831ec7"), 6),

@@ -47,6 +47,12 @@ struct TokenSpec {
 }
 
 /// Realistic Aave V3 risk parameters (close to Ethereum mainnet's).
+/// Fiat exchange rates, USD per unit, each behind a Chainlink-style aggregator (8 decimals, as
+/// Chainlink's EUR/USD, GBP/USD, CHF/USD and JPY/USD feeds on Ethereum), so that the wallet
+/// can show values in the user's currency on the devnet as it does on mainnet.
+pub const FIAT_USD: [(&str, f64); 4] =
+    [("EUR", 1.08), ("GBP", 1.27), ("CHF", 1.13), ("JPY", 0.0067)];
+
 const TOKENS: [TokenSpec; 4] = [
     TokenSpec {
         symbol: "WETH",
@@ -282,6 +288,20 @@ impl Deployer<'_> {
         )
         .await?;
 
+        // Deployed last, so that every other address stays what it was before they existed.
+        let mut fiat_feeds = BTreeMap::new();
+        for (currency, usd) in FIAT_USD {
+            let feed = self
+                .deploy(
+                    artifacts::aave(
+                        "mocks/oracle/CLAggregators/MockAggregator.sol/MockAggregator.json",
+                    ),
+                    MockAggregator::constructorCall { initialAnswer: price_answer(usd) },
+                )
+                .await?;
+            fiat_feeds.insert(currency.to_owned(), feed);
+        }
+
         Ok(Manifest {
             version: DEPLOYMENT_VERSION.to_owned(),
             chain_id,
@@ -294,6 +314,7 @@ impl Deployer<'_> {
             uniswap_v2,
             uniswap_v3,
             aave_v3,
+            fiat_feeds,
         })
     }
 

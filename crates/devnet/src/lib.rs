@@ -31,7 +31,9 @@ use alloy::{
 };
 
 pub use anvil::{AnvilProcess, anvil_binary, node_modules};
-pub use deploy::{DEMO_ACCOUNTS, DEPLOYER, MULTICALL3, price_answer, sqrt_price_x96, units};
+pub use deploy::{
+    DEMO_ACCOUNTS, DEPLOYER, FIAT_USD, MULTICALL3, price_answer, sqrt_price_x96, units,
+};
 pub use manifest::{AaveV3, DEPLOYMENT_VERSION, Manifest, Token, UniswapV2, UniswapV3, V3Pool};
 
 use crate::{contracts::*, deploy::Deployer};

@@ -6,7 +6,7 @@ use alloy::primitives::Address;
 use serde::{Deserialize, Serialize};
 
 /// Bumped whenever the deployment changes, so that old snapshots are redeployed, not trusted.
-pub const DEPLOYMENT_VERSION: &str = concat!("vigil-devnet/", env!("CARGO_PKG_VERSION"), "/1");
+pub const DEPLOYMENT_VERSION: &str = concat!("vigil-devnet/", env!("CARGO_PKG_VERSION"), "/2");
 
 /// A token on the devnet.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -98,6 +98,9 @@ pub struct Manifest {
     pub uniswap_v3: UniswapV3,
     /// Aave V3.
     pub aave_v3: AaveV3,
+    /// Chainlink-style aggregators of USD per unit of a fiat currency (8 decimals), by
+    /// currency code.
+    pub fiat_feeds: BTreeMap<String, Address>,
 }
 
 impl Manifest {

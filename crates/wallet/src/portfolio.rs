@@ -65,6 +65,7 @@ pub fn network(name: &str, paths: &Paths) -> Result<Network, PortfolioError> {
                     ..Default::default()
                 },
                 tokens: vec![],
+                fiat_feeds: Default::default(),
             },
         });
     }

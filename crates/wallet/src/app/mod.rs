@@ -25,6 +25,7 @@ use vigil_api::{
 use vigil_defi_adapters::{
     ChainClient, Network,
     aave::{self, LendAction},
+    fiat,
     preview::{self, PlanReview},
     solana::{SolanaClient, SolanaNetwork, fetch_balances},
 };
@@ -81,6 +82,25 @@ struct Kept {
     generation: u64,
     signable: Signable,
     made: Instant,
+}
+
+/// Values in the user's currency: prices come in USD and are divided by the currency's USD
+/// rate (Chainlink's fiat feed on the network).
+#[derive(Debug, Clone)]
+struct Money {
+    currency: String,
+    usd_per_unit: f64,
+}
+
+impl Money {
+    fn usd() -> Self {
+        Self { currency: "USD".into(), usd_per_unit: 1.0 }
+    }
+
+    /// `usd` in this currency.
+    fn of(&self, usd: f64) -> f64 {
+        usd / self.usd_per_unit
+    }
 }
 
 /// The app's state between commands.
@@ -249,6 +269,7 @@ impl<K: Keychain + 'static> AppService<K> {
         // Not activity: the window reloads it on every block, also unattended in the tray.
         let config = self.config()?;
         let thresholds = config.alerts.thresholds().map_err(|e| err(ErrorKind::InvalidInput, e))?;
+        let mut money = None;
         let mut out = Dashboard {
             currency: "USD".into(),
             total_value: None,
@@ -259,7 +280,8 @@ impl<K: Keychain + 'static> AppService<K> {
         let evm: Vec<_> = config.accounts.iter().filter(|a| a.chain == Chain::Ethereum).collect();
         if !evm.is_empty() {
             for name in Self::evm_networks(&config) {
-                if let Err(e) = self.evm_dashboard(&name, &evm, &thresholds, &mut out).await {
+                let read = self.evm_dashboard(&name, &evm, &thresholds, &mut money, &mut out);
+                if let Err(e) = read.await {
                     for a in &evm {
                         out.balances.push(AccountBalances {
                             account: Self::account_view(a),
@@ -277,11 +299,14 @@ impl<K: Keychain + 'static> AppService<K> {
         if !sol.is_empty() {
             self.solana_dashboard(&sol, &mut out).await;
         }
+        if let Some(m) = money {
+            out.currency = m.currency;
+        }
         let values: Vec<f64> = out
             .balances
             .iter()
             .filter_map(|b| b.value)
-            .chain(out.positions.iter().map(|p| p.collateral_usd - p.debt_usd))
+            .chain(out.positions.iter().map(|p| p.collateral - p.debt))
             .collect();
         out.total_value = (!values.is_empty()).then(|| values.iter().sum());
         Ok(out)
@@ -292,10 +317,20 @@ impl<K: Keychain + 'static> AppService<K> {
         name: &str,
         accounts: &[&crate::AccountConfig],
         thresholds: &vigil_notifier::Thresholds,
+        money: &mut Option<Money>,
         out: &mut Dashboard,
     ) -> AppResult<()> {
-        let network = portfolio::network(name, self.wallet.paths()).map_err(network_error)?;
-        let client = ChainClient::connect(&network).await.map_err(network_error)?;
+        let (network, client) = self.connect(name).await?;
+        // One currency for the whole dashboard: the rate is read on the first network that
+        // answers (an exchange rate is the same on every chain).
+        let money = match money {
+            Some(m) => m.clone(),
+            None => {
+                let (m, problem) = self.money(&client, &network).await;
+                out.errors.extend(problem);
+                money.insert(m).clone()
+            }
+        };
         let addresses: Vec<Address> =
             accounts.iter().filter_map(|a| a.address.parse().ok()).collect();
         let table =
@@ -313,7 +348,8 @@ impl<K: Keychain + 'static> AppService<K> {
                 .map(|h| HoldingView {
                     symbol: h.symbol.clone(),
                     amount: h.amount.clone(),
-                    value: price(h.token).and_then(|p| h.amount.parse::<f64>().ok().map(|a| a * p)),
+                    value: price(h.token)
+                        .and_then(|p| h.amount.parse::<f64>().ok().map(|a| money.of(a * p))),
                 })
                 .collect();
             let priced: Vec<f64> = holdings.iter().filter_map(|h| h.value).collect();
@@ -364,9 +400,9 @@ impl<K: Keychain + 'static> AppService<K> {
                 account: p.account.to_checksum(None),
                 health_factor: p.health_factor,
                 level: level_name(thresholds.level(&observation, 0.0)),
-                collateral_usd: p.total_collateral_usd,
-                debt_usd: p.total_debt_usd,
-                available_usd: p.available_borrows_usd,
+                collateral: money.of(p.total_collateral_usd),
+                debt: money.of(p.total_debt_usd),
+                available: money.of(p.available_borrows_usd),
                 distance_to_liquidation: p.distance_to_liquidation,
                 assets: p
                     .assets
@@ -376,8 +412,8 @@ impl<K: Keychain + 'static> AppService<K> {
                         supplied: a.supplied.clone(),
                         debt: a.debt.clone(),
                         collateral: a.collateral,
-                        price_usd: a.price_usd,
-                        liquidation_price_usd: a.liquidation_price_usd,
+                        price: money.of(a.price_usd),
+                        liquidation_price: a.liquidation_price_usd.map(|p| money.of(p)),
                     })
                     .collect(),
                 history,
@@ -465,6 +501,19 @@ impl<K: Keychain + 'static> AppService<K> {
         id
     }
 
+    /// The user's currency and its rate on `network`; USD, with the reason, when the rate
+    /// cannot be read there.
+    async fn money(&self, client: &ChainClient, network: &Network) -> (Money, Option<String>) {
+        let currency = match self.config() {
+            Ok(c) => c.preferences.currency,
+            Err(e) => return (Money::usd(), Some(e.message)),
+        };
+        match fiat::usd_per_unit(client, network, &currency).await {
+            Ok(usd_per_unit) => (Money { currency, usd_per_unit }, None),
+            Err(e) => (Money::usd(), Some(e.to_string())),
+        }
+    }
+
     async fn connect(&self, name: &str) -> AppResult<(Network, ChainClient)> {
         let network = portfolio::network(name, self.wallet.paths()).map_err(network_error)?;
         let client = ChainClient::connect(&network).await.map_err(network_error)?;
@@ -478,10 +527,16 @@ impl<K: Keychain + 'static> AppService<K> {
         account: &crate::AccountConfig,
         address: Address,
         review: PlanReview,
+        money: &Money,
     ) -> Preview {
         let Described { title, details, health_factor } = described;
         let fee = match review.fee_usd {
-            Some(usd) => format!("{} {} (${usd:.2})", review.fee_native, network.native_symbol),
+            Some(usd) => format!(
+                "{} {} ({})",
+                review.fee_native,
+                network.native_symbol,
+                vigil_api::money(money.of(usd), &money.currency)
+            ),
             None => format!("{} {}", review.fee_native, network.native_symbol),
         };
         let mut changes: Vec<String> = review
@@ -589,7 +644,8 @@ impl<K: Keychain + 'static> AppService<K> {
             form.to.trim()
         );
         let described = Described { title, details, health_factor: None };
-        Ok(self.plan_preview(described, &network, &account, address, p.review))
+        let (money, _) = self.money(&client, &network).await;
+        Ok(self.plan_preview(described, &network, &account, address, p.review, &money))
     }
 
     /// Simulates and previews a transfer.
@@ -618,7 +674,8 @@ impl<K: Keychain + 'static> AppService<K> {
             ],
             health_factor: None,
         };
-        Ok(self.plan_preview(described, &network, &account, address, review))
+        let (money, _) = self.money(&client, &network).await;
+        Ok(self.plan_preview(described, &network, &account, address, review, &money))
     }
 
     /// The Ledger: its state (asked now), the USB doctor's findings and the wallet's Ledger
@@ -717,6 +774,7 @@ impl<K: Keychain + 'static> AppService<K> {
     pub async fn markets(&self) -> AppResult<Vec<MarketRow>> {
         let (network, client) = self.connect("devnet").await?;
         let market = aave::fetch_market(&client, &network).await.map_err(network_error)?;
+        let (money, _) = self.money(&client, &network).await;
         Ok(market
             .reserves
             .iter()
@@ -724,7 +782,8 @@ impl<K: Keychain + 'static> AppService<K> {
                 symbol: r.symbol.clone(),
                 supply_apy: r.supply_apy,
                 borrow_apy: r.borrow_apy,
-                price_usd: r.price_usd,
+                price: money.of(r.price_usd),
+                currency: money.currency.clone(),
                 collateral: r.can_be_collateral(),
                 borrowable: r.config.borrowing_enabled,
             })
@@ -788,7 +847,8 @@ impl<K: Keychain + 'static> AppService<K> {
         let title = format!("{verb} {} {} on Aave", group_thousands(&p.amount), p.symbol);
         let health_factor = Some((p.health_factor_before, p.health_factor_after));
         let described = Described { title, details, health_factor };
-        Ok(self.plan_preview(described, &network, &account, address, p.review))
+        let (money, _) = self.money(&client, &network).await;
+        Ok(self.plan_preview(described, &network, &account, address, p.review, &money))
     }
 
     /// Previews speeding up or cancelling a pending transaction.
