@@ -183,6 +183,21 @@ async fn the_wallet_on_the_devnet_swap_borrow_speed_up_alert_and_lock() {
     app.wait_until("#total-value", TX_TIMEOUT, |t| t.starts_with('$')).await;
     app.screenshot("08-dashboard").await;
 
+    // The receive code stays open while a new block changes the balances under it.
+    let account = format!(".account[data-address='{DEMO}']");
+    app.click(&format!("{account} .receive-toggle")).await;
+    app.find(&format!("{account} .receive .qr svg")).await;
+    let eth = holding(&app, "ETH").await;
+    devnet.anvil("anvil_setBalance", serde_json::json!([DEMO, "0x56bc75e2d63100000"])).await; // 100 ETH
+    devnet.anvil("evm_mine", serde_json::json!([])).await;
+    app.wait_until(&format!("{account} .holding[data-symbol='ETH'] .amount"), TX_TIMEOUT, |t| {
+        t == "100"
+    })
+    .await;
+    assert!(eth != 100.0, "the balance did change");
+    app.find(&format!("{account} .receive .qr svg")).await;
+    app.click(&format!("{account} .receive-toggle")).await;
+
     // Swap 1 ETH for USDC through the preview.
     app.click("#nav-swap").await;
     app.select("#swap-from", "ETH").await;
@@ -265,6 +280,9 @@ async fn the_wallet_on_the_devnet_swap_borrow_speed_up_alert_and_lock() {
     app.click("#confirm").await;
     let db = profile.database();
     let pending = wait_for_pending(&db, 1).await;
+    // Sent but not mined: the panel says so and where to follow it.
+    app.wait_for_text("#sent-hint", "It is in Activity").await;
+    app.wait_for_text("#confirm", "Waiting for confirmation").await;
     app.click("#nav-activity").await;
     let row = format!(".tx[data-hash='{}']", pending[0].hash);
     app.wait_until(&row, TX_TIMEOUT, |t| t.to_lowercase().contains("pending")).await;

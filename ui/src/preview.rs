@@ -120,6 +120,11 @@ pub(crate) fn panel(
     let would_fail = preview.would_fail.clone().map(|reason| {
         view! { <p class="error" id="would-fail">"This would fail, so it cannot be signed: " {reason}</p> }
     });
+    // Sent and waiting for a block: the last progress of this preview is "sent".
+    let waiting = move || {
+        progress
+            .with(|all| all.iter().rev().find(|p| p.id == id).is_some_and(|p| p.stage == "sent"))
+    };
     let progress_view = move || {
         progress
             .get()
@@ -168,9 +173,16 @@ pub(crate) fn panel(
                             {(signing && signer == SignerKind::Ledger).then(|| view! {
                                 <p class="ledger-confirm" id="ledger-confirm">"Confirm on your Ledger: review each transaction on the device and approve it."</p>
                             })}
+                            {move || (signing && waiting()).then(|| view! {
+                                <p class="muted" id="sent-hint">"Sent: waiting for the network to include it. It is in Activity, where it can be sped up or cancelled if it takes long; you may leave this screen."</p>
+                            })}
                             <div class="actions">
                                 <button class="primary" id="confirm" disabled=move || !can_sign || signing on:click=confirm.clone()>
-                                    {if signing { "Signing and sending…" } else { "Confirm and sign" }}
+                                    {move || match (signing, waiting()) {
+                                        (false, _) => "Confirm and sign",
+                                        (true, false) => "Signing and sending…",
+                                        (true, true) => "Waiting for confirmation…",
+                                    }}
                                 </button>
                             </div>
                         </div>

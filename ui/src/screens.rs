@@ -44,7 +44,7 @@ impl Tab {
 }
 
 /// What a screen's data is doing.
-#[derive(Clone)]
+#[derive(Clone, PartialEq)]
 enum Load<T> {
     Loading,
     Ready(T),
@@ -52,7 +52,7 @@ enum Load<T> {
 }
 
 /// Loads `command` into a signal now and whenever `refresh` changes.
-fn load<T: serde::de::DeserializeOwned + Clone + Send + Sync + 'static>(
+fn load<T: serde::de::DeserializeOwned + Clone + PartialEq + Send + Sync + 'static>(
     command: &'static str,
     refresh: RwSignal<u32>,
 ) -> RwSignal<Load<T>> {
@@ -60,9 +60,13 @@ fn load<T: serde::de::DeserializeOwned + Clone + Send + Sync + 'static>(
     Effect::new(move |_| {
         refresh.track();
         spawn_local(async move {
-            match call::<_, T>(command, &NoArgs {}).await {
-                Ok(v) => data.set(Load::Ready(v)),
-                Err(e) => data.set(Load::Failed(e.message)),
+            let loaded = match call::<_, T>(command, &NoArgs {}).await {
+                Ok(v) => Load::Ready(v),
+                Err(e) => Load::Failed(e.message),
+            };
+            // The same answer again (a block that changed nothing here) rebuilds nothing.
+            if data.with_untracked(|d| *d != loaded) {
+                data.set(loaded);
             }
         });
     });
@@ -242,6 +246,9 @@ fn lock_screen(shared: Shared) -> impl IntoView {
 
 fn dashboard(shared: Shared) -> impl IntoView {
     let data = load::<Dashboard>(commands::DASHBOARD, shared.refresh);
+    // Which account's receive code is open: kept here, so a reload (every block) does not
+    // close it.
+    let receiving = RwSignal::new(None::<String>);
     view! {
         <section class="dashboard">
             <div class="heading">
@@ -251,13 +258,17 @@ fn dashboard(shared: Shared) -> impl IntoView {
             {move || match data.get() {
                 Load::Loading => loading(),
                 Load::Failed(e) => failed(e),
-                Load::Ready(d) => dashboard_view(d, shared).into_any(),
+                Load::Ready(d) => dashboard_view(d, shared, receiving).into_any(),
             }}
         </section>
     }
 }
 
-fn dashboard_view(d: Dashboard, shared: Shared) -> impl IntoView {
+fn dashboard_view(
+    d: Dashboard,
+    shared: Shared,
+    receiving: RwSignal<Option<String>>,
+) -> impl IntoView {
     let currency = d.currency.clone();
     let total = d.total_value.map_or("—".to_owned(), |v| money(v, &currency));
     let positions = if d.positions.is_empty() {
@@ -297,8 +308,19 @@ fn dashboard_view(d: Dashboard, shared: Shared) -> impl IntoView {
                     .collect_view()
                     .into_any()
             };
-            let show_qr = RwSignal::new(false);
             let qr_address = address.clone();
+            let shown_address = address.clone();
+            let show_qr = move || receiving.get().as_deref() == Some(shown_address.as_str());
+            let toggle_address = address.clone();
+            let toggle_qr = move |_| {
+                receiving.update(|r| {
+                    *r = if r.as_deref() == Some(toggle_address.as_str()) {
+                        None
+                    } else {
+                        Some(toggle_address.clone())
+                    }
+                });
+            };
             view! {
                 <li class="account" data-chain=b.account.chain.clone() data-address=address.clone()>
                     <div class="account-head">
@@ -312,12 +334,12 @@ fn dashboard_view(d: Dashboard, shared: Shared) -> impl IntoView {
                     <div class="account-foot">
                         <span class="muted path">{b.account.path.clone().unwrap_or_default()}</span>
                         <span>
-                            <button class="small" on:click=move |_| show_qr.update(|s| *s = !*s)>"Receive"</button>
+                            <button class="small receive-toggle" on:click=toggle_qr>"Receive"</button>
                             " "
                             <button class="small" on:click=copy>{move || if copied.get() { "Copied" } else { "Copy address" }}</button>
                         </span>
                     </div>
-                    {move || show_qr.get().then(|| {
+                    {move || show_qr().then(|| {
                         let svg = crate::qr::svg(&qr_address);
                         view! {
                             <div class="receive">

@@ -39,6 +39,22 @@ impl Paths {
     }
 }
 
+/// An exclusive advisory lock on `config.lock` beside the config, held until the returned file
+/// is dropped: one read-change-write of the config at a time across processes.
+pub(crate) fn lock_across_processes(paths: &Paths) -> Result<std::fs::File, ConfigError> {
+    let path = paths.config_dir.join("config.lock");
+    let io = |source| ConfigError::Io { path: path.clone(), source };
+    std::fs::create_dir_all(&paths.config_dir).map_err(io)?;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .write(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(io)?;
+    file.lock().map_err(io)?;
+    Ok(file)
+}
+
 /// Errors reading or writing the config.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

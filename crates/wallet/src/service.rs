@@ -97,6 +97,9 @@ impl<K: Keychain> Wallet<K> {
         change: impl FnOnce(&mut Config) -> Result<T, E>,
     ) -> Result<T, E> {
         let _one_at_a_time = self.lock_config();
+        // And one process at a time: the app and the CLI may change it together.
+        let _across_processes =
+            crate::config::lock_across_processes(&self.paths).map_err(|e| E::from(e.into()))?;
         let mut config = self.config()?;
         let out = change(&mut config)?;
         config.save(&self.paths.config_file()).map_err(|e| E::from(e.into()))?;
@@ -430,10 +433,13 @@ mod tests {
     #[test]
     fn concurrent_config_changes_are_all_kept() {
         let dir = tempfile::tempdir().unwrap();
-        let w = wallet(dir.path());
+        // Two wallets over the same files stand for two processes (the app and the CLI):
+        // only the lock on the file keeps them apart.
+        let wallets = [wallet(dir.path()), wallet(dir.path())];
+        let w = &wallets[0];
         std::thread::scope(|s| {
             for i in 0..8u64 {
-                let w = &w;
+                let w = &wallets[i as usize % 2];
                 s.spawn(move || {
                     w.update_config(|c| {
                         c.networks.push(crate::NetworkConfig {
