@@ -51,7 +51,9 @@ fn crop_xwd(xwd: &[u8], rect: Rect) -> Result<Vec<u8>, String> {
     if bits_per_pixel != 32 || masks != (0xff_0000, 0xff00, 0xff) {
         return Err(format!("unsupported XWD pixels: {bits_per_pixel} bits, masks {masks:x?}"));
     }
-    if rect.x + rect.width > width || rect.y + rect.height > height {
+    let fits =
+        |start: u32, len: u32, limit: u32| start.checked_add(len).is_some_and(|e| e <= limit);
+    if !fits(rect.x, rect.width, width) || !fits(rect.y, rect.height, height) {
         return Err(format!("{rect:?} is outside the {width}x{height} screen"));
     }
     let pixels = header_size + colours * 12;

@@ -289,8 +289,13 @@ impl App {
             .unwrap_or_else(|e| panic!("waiting for a frame: {e}"));
         let (x, y, width, height) =
             self.client.get_window_rect().await.unwrap_or_else(|e| panic!("window rect: {e}"));
-        let rect =
-            screen::Rect { x: x as u32, y: y as u32, width: width as u32, height: height as u32 };
+        let pixels = |v| u32::try_from(v).unwrap_or_else(|_| panic!("window rect {v}"));
+        let rect = screen::Rect {
+            x: pixels(x),
+            y: pixels(y),
+            width: pixels(width),
+            height: pixels(height),
+        };
         let framebuffer = std::env::var_os("VIGIL_TEST_SCREEN").unwrap_or_else(|| {
             panic!("VIGIL_TEST_SCREEN is unset: run inside scripts/desktop-session.sh")
         });

@@ -97,12 +97,20 @@ fn main() {
 #[cfg(target_os = "linux")]
 fn software_compositing(app: &tauri::AppHandle) {
     use webkit2gtk::{HardwareAccelerationPolicy, SettingsExt, WebViewExt};
-    let Some(window) = app.get_webview_window("main") else { return };
-    let _ = window.with_webview(|webview| {
-        if let Some(settings) = WebViewExt::settings(&webview.inner()) {
-            settings.set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never);
+    // Failing here costs memory, not function: say so and carry on.
+    let Some(window) = app.get_webview_window("main") else {
+        eprintln!("vigil: no main window to turn WebKit's compositing off in");
+        return;
+    };
+    let applied = window.with_webview(|webview| match WebViewExt::settings(&webview.inner()) {
+        Some(settings) => {
+            settings.set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never)
         }
+        None => eprintln!("vigil: the webview has no settings; WebKit keeps compositing on"),
     });
+    if let Err(e) = applied {
+        eprintln!("vigil: cannot reach the webview to turn compositing off: {e}");
+    }
 }
 
 /// Locks the wallet once it has been idle for the lock timeout, and tells the window.

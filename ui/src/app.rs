@@ -148,10 +148,10 @@ fn password_fields(password: RwSignal<String>, repeat: RwSignal<String>) -> impl
     view! {
         <label for="password">"Password (at least " {MIN_PASSWORD_LEN} " characters)"</label>
         <input type="password" id="password" autocomplete="new-password"
-            prop:value=move || password.get() on:input=move |ev| password.set(event_target_value(&ev)) />
+            bind:value=password />
         <label for="password-repeat">"Repeat the password"</label>
         <input type="password" id="password-repeat" autocomplete="new-password"
-            prop:value=move || repeat.get() on:input=move |ev| repeat.set(event_target_value(&ev)) />
+            bind:value=repeat />
     }
 }
 
@@ -211,7 +211,7 @@ fn confirm_words(screen: RwSignal<Screen>, generated: GeneratedWallet) -> impl I
             view! {
                 <label for=format!("check-word-{p}")>"Word #" {p}</label>
                 <input type="text" id=format!("check-word-{p}") autocomplete="off" spellcheck="false"
-                    prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev)) />
+                    bind:value=value />
             }
         })
         .collect_view();
@@ -260,7 +260,7 @@ fn import(screen: RwSignal<Screen>) -> impl IntoView {
             <div class="form">
                 <label for="mnemonic">"Recovery phrase"</label>
                 <textarea id="mnemonic" rows="3" autocomplete="off" spellcheck="false"
-                    prop:value=move || phrase.get() on:input=move |ev| phrase.set(event_target_value(&ev))></textarea>
+                    bind:value=phrase></textarea>
                 {password_fields(password, repeat)}
             </div>
             <div class="actions">

@@ -167,8 +167,7 @@ pub(crate) fn panel(
                             {move || (can_sign && needs_password() && !signing).then(|| view! {
                                 <label for="sign-password">"Password (the wallet is locked)"</label>
                                 <input type="password" id="sign-password" autocomplete="current-password"
-                                    prop:value=move || password.get()
-                                    on:input=move |ev| password.set(event_target_value(&ev)) />
+                                    bind:value=password />
                             })}
                             {(signing && signer == SignerKind::Ledger).then(|| view! {
                                 <p class="ledger-confirm" id="ledger-confirm">"Confirm on your Ledger: review each transaction on the device and approve it."</p>

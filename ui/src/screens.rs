@@ -64,8 +64,9 @@ fn load<T: serde::de::DeserializeOwned + Clone + PartialEq + Send + Sync + 'stat
                 Ok(v) => Load::Ready(v),
                 Err(e) => Load::Failed(e.message),
             };
-            // The same answer again (a block that changed nothing here) rebuilds nothing.
-            if data.with_untracked(|d| *d != loaded) {
+            // The same answer again (a block that changed nothing here) rebuilds nothing. The
+            // screen may have been left meanwhile: its signal is gone, and so is the answer.
+            if data.try_with_untracked(|d| *d != loaded) == Some(true) {
                 data.set(loaded);
             }
         });
@@ -232,7 +233,7 @@ fn lock_screen(shared: Shared) -> impl IntoView {
             <form class="form" on:submit=unlock>
                 <label for="unlock-password">"Password"</label>
                 <input type="password" id="unlock-password" autocomplete="current-password"
-                    prop:value=move || password.get() on:input=move |ev| password.set(event_target_value(&ev)) />
+                    bind:value=password />
                 <div class="actions">
                     <button class="primary" id="unlock" type="submit" disabled=move || busy.get()>
                         {move || if busy.get() { "Unlocking…" } else { "Unlock" }}
@@ -246,8 +247,8 @@ fn lock_screen(shared: Shared) -> impl IntoView {
 
 fn dashboard(shared: Shared) -> impl IntoView {
     let data = load::<Dashboard>(commands::DASHBOARD, shared.refresh);
-    // Which account's receive code is open: kept here, so a reload (every block) does not
-    // close it.
+    // Which listing's receive code is open ("network/address"): kept here, so a reload (every
+    // block) does not close it.
     let receiving = RwSignal::new(None::<String>);
     view! {
         <section class="dashboard">
@@ -309,16 +310,13 @@ fn dashboard_view(
                     .into_any()
             };
             let qr_address = address.clone();
-            let shown_address = address.clone();
-            let show_qr = move || receiving.get().as_deref() == Some(shown_address.as_str());
-            let toggle_address = address.clone();
+            // One account can be listed once per network: each listing has its own code.
+            let listing = format!("{}/{address}", b.network);
+            let shown = listing.clone();
+            let show_qr = move || receiving.get().as_deref() == Some(shown.as_str());
             let toggle_qr = move |_| {
                 receiving.update(|r| {
-                    *r = if r.as_deref() == Some(toggle_address.as_str()) {
-                        None
-                    } else {
-                        Some(toggle_address.clone())
-                    }
+                    *r = if r.as_deref() == Some(listing.as_str()) { None } else { Some(listing.clone()) }
                 });
             };
             view! {
@@ -477,6 +475,18 @@ impl PreviewSlot {
         });
     }
 
+    /// A form's submit handler: previews what `form` builds from the fields.
+    fn on_submit<R: serde::Serialize + 'static>(
+        self,
+        command: &'static str,
+        form: impl Fn() -> R + Copy + 'static,
+    ) -> impl Fn(leptos::ev::SubmitEvent) + Copy + 'static {
+        move |ev| {
+            ev.prevent_default();
+            self.request(command, form());
+        }
+    }
+
     fn view(self, shared: Shared) -> impl IntoView {
         view! {
             {move || self.error.get().map(|e| view! { <p class="error" id="form-error" role="alert">{e}</p> })}
@@ -502,10 +512,7 @@ fn swap(shared: Shared) -> impl IntoView {
         slippage_percent: None,
     };
     let quote = live_quote(form, shared.refresh);
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        slot.request(commands::PREVIEW_SWAP, form());
-    };
+    let submit = slot.on_submit(commands::PREVIEW_SWAP, form);
     view! {
         <section class="swap">
             <h1>"Swap"</h1>
@@ -520,7 +527,7 @@ fn swap(shared: Shared) -> impl IntoView {
                             {select("swap-from", symbols.clone(), from)}
                             <label for="swap-amount">"Amount"</label>
                             <input id="swap-amount" inputmode="decimal" placeholder="0.0"
-                                prop:value=move || amount.get() on:input=move |ev| amount.set(event_target_value(&ev)) />
+                                bind:value=amount />
                             <label for="swap-to">"You receive"</label>
                             {select("swap-to", symbols, to)}
                             {quote_view(quote)}
@@ -541,25 +548,31 @@ fn swap(shared: Shared) -> impl IntoView {
 const QUOTE_AFTER: std::time::Duration = std::time::Duration::from_millis(300);
 
 /// The swap's quote, kept current as the form changes and on every new block. Only the answer
-/// to the latest form is shown: a slower answer to an older one is dropped.
-fn live_quote(
-    form: impl Fn() -> SwapForm + 'static,
-    blocks: RwSignal<u32>,
-) -> RwSignal<Option<Result<SwapQuote, String>>> {
-    let quote = RwSignal::new(None);
+/// to the latest form is shown: a slower answer to an older one is dropped, and so is any answer
+/// once the screen is left (its signals are gone).
+fn live_quote(form: impl Fn() -> SwapForm + 'static, blocks: RwSignal<u32>) -> QuoteSlot {
+    let slot = QuoteSlot { quote: RwSignal::new(None), stale: RwSignal::new(false) };
     let latest = StoredValue::new(0u64);
+    let is_latest = move |asked: u64| latest.try_get_value() == Some(asked);
+    let previous = StoredValue::new(None::<SwapForm>);
     Effect::new(move |_| {
         let form = form();
         blocks.track();
+        // A new block requotes the same form quietly; a changed form marks the old quote.
+        let changed = previous.try_get_value().flatten().as_ref() != Some(&form);
+        previous.set_value(Some(form.clone()));
         latest.update_value(|n| *n += 1);
         let asked = latest.get_value();
         if form.amount.trim().is_empty() {
-            quote.set(None);
+            slot.quote.set(None);
             return;
+        }
+        if changed {
+            slot.stale.set(true);
         }
         set_timeout(
             move || {
-                if latest.get_value() != asked {
+                if !is_latest(asked) {
                     return;
                 }
                 spawn_local(async move {
@@ -567,22 +580,32 @@ fn live_quote(
                         call::<_, SwapQuote>(commands::QUOTE_SWAP, &Request { request: &form })
                             .await
                             .map_err(|e| e.message);
-                    if latest.get_value() == asked {
-                        quote.set(Some(answer));
+                    if is_latest(asked) {
+                        slot.quote.set(Some(answer));
+                        slot.stale.set(false);
                     }
                 });
             },
             QUOTE_AFTER,
         );
     });
-    quote
+    slot
 }
 
-fn quote_view(quote: RwSignal<Option<Result<SwapQuote, String>>>) -> impl IntoView {
+/// The live quote and whether the form has changed since it was made.
+#[derive(Clone, Copy)]
+struct QuoteSlot {
+    quote: RwSignal<Option<Result<SwapQuote, String>>>,
+    stale: RwSignal<bool>,
+}
+
+fn quote_view(slot: QuoteSlot) -> impl IntoView {
     move || {
-        quote.get().map(|q| match q {
+        let stale = slot.stale.get();
+        let class = if stale { "quote stale" } else { "quote" };
+        slot.quote.get().map(|q| match q {
             Ok(q) => view! {
-                <div class="quote" id="swap-quote">
+                <div class=class id="swap-quote" aria-busy=stale.to_string()>
                     <p><span class="muted">"You get about "</span><strong id="swap-quote-receive">{q.receive}</strong></p>
                     <p class="muted">
                         <span id="swap-quote-rate">{q.rate}</span>" · "{q.route}
@@ -593,7 +616,7 @@ fn quote_view(quote: RwSignal<Option<Result<SwapQuote, String>>>) -> impl IntoVi
                     {q.shortfall.map(|s| view! { <p class="error" id="swap-shortfall">"Not enough to swap: "{s}</p> })}
                 </div>
             }.into_any(),
-            Err(e) => view! { <p class="error quote" id="swap-quote-error">{e}</p> }.into_any(),
+            Err(e) => view! { <p class=format!("error {class}") id="swap-quote-error">{e}</p> }.into_any(),
         })
     }
 }
@@ -605,16 +628,12 @@ fn lend(shared: Shared) -> impl IntoView {
     let asset = RwSignal::new("WETH".to_owned());
     let amount = RwSignal::new(String::new());
     let slot = PreviewSlot::new();
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let form = LendForm {
-            account: None,
-            action: action.get_untracked(),
-            asset: asset.get_untracked(),
-            amount: amount.get_untracked(),
-        };
-        slot.request(commands::PREVIEW_LEND, form);
-    };
+    let submit = slot.on_submit(commands::PREVIEW_LEND, move || LendForm {
+        account: None,
+        action: action.get_untracked(),
+        asset: asset.get_untracked(),
+        amount: amount.get_untracked(),
+    });
     view! {
         <section class="lend">
             <h1>"Lend on Aave"</h1>
@@ -644,7 +663,7 @@ fn lend(shared: Shared) -> impl IntoView {
                             {select("lend-asset", symbols, asset)}
                             <label for="lend-amount">"Amount (or max)"</label>
                             <input id="lend-amount" inputmode="decimal" placeholder="0.0"
-                                prop:value=move || amount.get() on:input=move |ev| amount.set(event_target_value(&ev)) />
+                                bind:value=amount />
                             <div class="actions">
                                 <button class="primary" id="lend-preview" type="submit" disabled=move || slot.busy.get()>"Preview"</button>
                             </div>
@@ -799,9 +818,9 @@ fn rule_row(
         <div class="card rule inline-form form" data-scope=r.scope.clone()>
             <strong class="rule-scope">{r.scope.clone()}</strong><span></span>
             <label>"Warning below"</label>
-            <input class="rule-warning" inputmode="decimal" prop:value=move || warning.get() on:input=move |ev| warning.set(event_target_value(&ev)) />
+            <input class="rule-warning" inputmode="decimal" bind:value=warning />
             <label>"Critical below"</label>
-            <input class="rule-critical" inputmode="decimal" prop:value=move || critical.get() on:input=move |ev| critical.set(event_target_value(&ev)) />
+            <input class="rule-critical" inputmode="decimal" bind:value=critical />
             <div class="actions">
                 <button class="small save-rule" on:click=move |_| if let Some(f) = save_form(false) { save(f) }>"Save"</button>
                 {r.account.is_some().then(|| view! {
@@ -967,11 +986,11 @@ fn settings_form(s: Settings, shared: Shared) -> impl IntoView {
                 <div class="card network-row" data-index=i>
                     <div class="inline-form form">
                         <label>"Name"</label>
-                        <input class="network-name-input" prop:value=move || r.name.get() on:input=move |ev| r.name.set(event_target_value(&ev)) />
+                        <input class="network-name-input" bind:value=r.name />
                         <label>"Chain id"</label>
-                        <input class="network-chain" inputmode="numeric" prop:value=move || r.chain_id.get() on:input=move |ev| r.chain_id.set(event_target_value(&ev)) />
+                        <input class="network-chain" inputmode="numeric" bind:value=r.chain_id />
                         <label>"RPC URLs (one per line, tried in order)"</label>
-                        <textarea class="network-urls" rows="2" spellcheck="false" prop:value=move || r.urls.get() on:input=move |ev| r.urls.set(event_target_value(&ev))></textarea>
+                        <textarea class="network-urls" rows="2" spellcheck="false" bind:value=r.urls></textarea>
                     </div>
                     <div class="actions">
                         <button class="small test-rpc" type="button" on:click=move |_| r.test()>"Test connection"</button>
@@ -985,13 +1004,13 @@ fn settings_form(s: Settings, shared: Shared) -> impl IntoView {
         <form class="settings-form" on:submit=save>
             <div class="card form inline-form" id="settings">
                 <label for="lock-minutes">"Lock after (minutes without use)"</label>
-                <input id="lock-minutes" inputmode="numeric" prop:value=move || minutes.get() on:input=move |ev| minutes.set(event_target_value(&ev)) />
+                <input id="lock-minutes" inputmode="numeric" bind:value=minutes />
                 <label for="currency">"Currency"</label>
                 {select("currency", ["USD", "EUR", "GBP", "CHF", "JPY"].map(String::from).to_vec(), currency)}
                 <label for="notify-level">"Desktop notifications from"</label>
                 {select("notify-level", ["ok", "warning", "critical", "liquidatable"].map(String::from).to_vec(), notify)}
                 <label for="slippage">"Swap slippage (%)"</label>
-                <input id="slippage" inputmode="decimal" prop:value=move || slippage.get() on:input=move |ev| slippage.set(event_target_value(&ev)) />
+                <input id="slippage" inputmode="decimal" bind:value=slippage />
             </div>
             <div class="heading">
                 <h2>"Networks"</h2>
@@ -1014,16 +1033,12 @@ fn send(shared: Shared) -> impl IntoView {
     let asset = RwSignal::new("ETH".to_owned());
     let amount = RwSignal::new(String::new());
     let slot = PreviewSlot::new();
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let form = SendForm {
-            account: None,
-            to: to.get_untracked(),
-            asset: asset.get_untracked(),
-            amount: amount.get_untracked(),
-        };
-        slot.request(commands::PREVIEW_SEND, form);
-    };
+    let submit = slot.on_submit(commands::PREVIEW_SEND, move || SendForm {
+        account: None,
+        to: to.get_untracked(),
+        asset: asset.get_untracked(),
+        amount: amount.get_untracked(),
+    });
     view! {
         <section class="send">
             <h1>"Send"</h1>
@@ -1034,12 +1049,12 @@ fn send(shared: Shared) -> impl IntoView {
                     <form class="card form inline-form" on:submit=submit>
                         <label for="send-to">"To"</label>
                         <input id="send-to" placeholder="0x…" spellcheck="false" autocomplete="off"
-                            prop:value=move || to.get() on:input=move |ev| to.set(event_target_value(&ev)) />
+                            bind:value=to />
                         <label for="send-asset">"Asset"</label>
                         {select("send-asset", swap_symbols(&m), asset)}
                         <label for="send-amount">"Amount"</label>
                         <input id="send-amount" inputmode="decimal" placeholder="0.0"
-                            prop:value=move || amount.get() on:input=move |ev| amount.set(event_target_value(&ev)) />
+                            bind:value=amount />
                         <div class="actions">
                             <button class="primary" id="send-preview" type="submit" disabled=move || slot.busy.get()>"Preview"</button>
                         </div>
@@ -1143,8 +1158,7 @@ fn ledger(shared: Shared) -> impl IntoView {
                 <label for="ledger-chain">"Chain"</label>
                 {select("ledger-chain", vec!["ethereum".into(), "solana".into()], chain)}
                 <label for="ledger-index">"Account number"</label>
-                <input id="ledger-index" inputmode="numeric" prop:value=move || index.get()
-                    on:input=move |ev| index.set(event_target_value(&ev)) />
+                <input id="ledger-index" inputmode="numeric" bind:value=index />
                 <div class="actions">
                     <button class="primary" id="ledger-add" type="submit" disabled=move || busy.get()>"Add account"</button>
                 </div>
@@ -1173,29 +1187,24 @@ fn solana(shared: Shared) -> impl IntoView {
         asset,
         amount,
     };
-    let send = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let f = form("send", to.get_untracked(), asset.get_untracked(), amount.get_untracked());
-        slot.request(commands::PREVIEW_SOLANA, f);
-    };
-    let stake = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let f =
-            form("stake", validator.get_untracked(), "SOL".into(), stake_amount.get_untracked());
-        slot.request(commands::PREVIEW_SOLANA, f);
-    };
+    let send = slot.on_submit(commands::PREVIEW_SOLANA, move || {
+        form("send", to.get_untracked(), asset.get_untracked(), amount.get_untracked())
+    });
+    let stake = slot.on_submit(commands::PREVIEW_SOLANA, move || {
+        form("stake", validator.get_untracked(), "SOL".into(), stake_amount.get_untracked())
+    });
     view! {
         <section class="solana">
             <h1>"Solana"</h1>
             <form class="card form inline-form" on:submit=send>
                 <label for="sol-to">"To"</label>
                 <input id="sol-to" spellcheck="false" autocomplete="off" placeholder="base58 address"
-                    prop:value=move || to.get() on:input=move |ev| to.set(event_target_value(&ev)) />
+                    bind:value=to />
                 <label for="sol-asset">"Asset"</label>
                 {select("sol-asset", ["SOL", "USDC", "USDG"].map(String::from).to_vec(), asset)}
                 <label for="sol-amount">"Amount"</label>
                 <input id="sol-amount" inputmode="decimal" placeholder="0.0"
-                    prop:value=move || amount.get() on:input=move |ev| amount.set(event_target_value(&ev)) />
+                    bind:value=amount />
                 <div class="actions"><button class="primary" id="sol-send-preview" type="submit" disabled=move || slot.busy.get()>"Preview"</button></div>
             </form>
             <h2>"Staking"</h2>
@@ -1237,7 +1246,7 @@ fn solana(shared: Shared) -> impl IntoView {
                             {select("stake-validator", s.validators.clone(), validator)}
                             <label for="stake-amount">"Amount (SOL)"</label>
                             <input id="stake-amount" inputmode="decimal" placeholder="0.0"
-                                prop:value=move || stake_amount.get() on:input=move |ev| stake_amount.set(event_target_value(&ev)) />
+                                bind:value=stake_amount />
                             <div class="actions"><button class="primary" id="stake-preview" type="submit" disabled=move || slot.busy.get()>"Preview"</button></div>
                         </form>
                     }.into_any()

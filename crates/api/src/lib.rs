@@ -104,10 +104,15 @@ pub fn group_thousands(amount: &str) -> String {
     out
 }
 
-/// A value in `currency`, two decimals with separators: "$1,234.56", "1,234.56 EUR".
+/// A value in `currency` with separators, in the currency's minor unit (none for the yen):
+/// "$1,234.56", "1,234.56 EUR", "183,452 JPY".
 pub fn money(value: f64, currency: &str) -> String {
-    let sign = if value < 0.0 { "-" } else { "" };
-    let text = group_thousands(&format!("{:.2}", value.abs()));
+    let decimals = if currency == "JPY" { 0 } else { 2 };
+    let rounded = format!("{:.decimals$}", value.abs());
+    // No "-$0.00": a value that rounds to zero has no sign.
+    let sign =
+        if value < 0.0 && rounded.bytes().any(|b| matches!(b, b'1'..=b'9')) { "-" } else { "" };
+    let text = group_thousands(&rounded);
     match currency {
         "USD" => format!("{sign}${text}"),
         other => format!("{sign}{text} {other}"),
@@ -747,7 +752,8 @@ mod tests {
     fn money_has_two_decimals_separators_and_its_currency() {
         assert_eq!(money(1234.5, "USD"), "$1,234.50");
         assert_eq!(money(-3.0, "EUR"), "-3.00 EUR");
-        assert_eq!(money(1_234_567.891, "JPY"), "1,234,567.89 JPY");
+        assert_eq!(money(1_234_567.891, "JPY"), "1,234,568 JPY");
+        assert_eq!(money(-0.001, "USD"), "$0.00");
     }
 
     #[test]

@@ -470,7 +470,7 @@ pub struct SwapQuote {
     pub amount_in: String,
     /// What is bought.
     pub amount_out: String,
-    /// Bought per sold, six significant digits.
+    /// Bought per sold, six significant digits (see `significant`).
     pub rate: String,
     /// The least that must arrive (exact-in) at the slippage tolerance.
     pub min_out: String,
@@ -522,7 +522,8 @@ fn units_f64(v: U256, decimals: u8) -> f64 {
     v.to_string().parse::<f64>().unwrap_or(f64::NAN) / 10f64.powi(i32::from(decimals))
 }
 
-/// A rate with six significant digits, without trailing zeros: "2002.56", "0.000499361".
+/// A rate with six significant digits (a larger whole part is kept whole), without trailing
+/// zeros: "2002.56", "0.000499361", "1234568".
 fn significant(v: f64) -> String {
     if !v.is_finite() || v <= 0.0 {
         return "?".into();

@@ -46,13 +46,13 @@ struct TokenSpec {
     bonus: u64,
 }
 
-/// Realistic Aave V3 risk parameters (close to Ethereum mainnet's).
 /// Fiat exchange rates, USD per unit, each behind a Chainlink-style aggregator (8 decimals, as
 /// Chainlink's EUR/USD, GBP/USD, CHF/USD and JPY/USD feeds on Ethereum), so that the wallet
 /// can show values in the user's currency on the devnet as it does on mainnet.
 pub const FIAT_USD: [(&str, f64); 4] =
     [("EUR", 1.08), ("GBP", 1.27), ("CHF", 1.13), ("JPY", 0.0067)];
 
+/// Realistic Aave V3 risk parameters (close to Ethereum mainnet's).
 const TOKENS: [TokenSpec; 4] = [
     TokenSpec {
         symbol: "WETH",

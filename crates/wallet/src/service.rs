@@ -63,6 +63,12 @@ pub struct NewWallet {
     pub mnemonic: Mnemonic,
 }
 
+/// Held while the config is changed; see [`Wallet::update_config`].
+struct ConfigGuard<'a> {
+    _thread: std::sync::MutexGuard<'a, ()>,
+    _file: std::fs::File,
+}
+
 /// Vigil's core service over a keychain and a config directory.
 #[derive(Debug)]
 pub struct Wallet<K> {
@@ -96,19 +102,21 @@ impl<K: Keychain> Wallet<K> {
         &self,
         change: impl FnOnce(&mut Config) -> Result<T, E>,
     ) -> Result<T, E> {
-        let _one_at_a_time = self.lock_config();
-        // And one process at a time: the app and the CLI may change it together.
-        let _across_processes =
-            crate::config::lock_across_processes(&self.paths).map_err(|e| E::from(e.into()))?;
+        let _one_at_a_time = self.lock_config()?;
         let mut config = self.config()?;
         let out = change(&mut config)?;
         config.save(&self.paths.config_file()).map_err(|e| E::from(e.into()))?;
         Ok(out)
     }
 
-    fn lock_config(&self) -> std::sync::MutexGuard<'_, ()> {
+    /// One read-change-write of the config at a time: across this process's threads, and
+    /// across processes (the app and the CLI) through a lock on a file beside it. Both are
+    /// released when the guard drops.
+    fn lock_config(&self) -> Result<ConfigGuard<'_>, WalletError> {
         // It guards no data: a panic elsewhere leaves nothing half-done to recover.
-        self.config_lock.lock().unwrap_or_else(|p| p.into_inner())
+        let thread = self.config_lock.lock().unwrap_or_else(|p| p.into_inner());
+        let file = crate::config::lock_across_processes(&self.paths)?;
+        Ok(ConfigGuard { _thread: thread, _file: file })
     }
 
     /// Where the files are.
@@ -153,7 +161,7 @@ impl<K: Keychain> Wallet<K> {
                 })
             })
             .collect::<Result<Vec<_>, WalletError>>()?;
-        let _one_at_a_time = self.lock_config();
+        let _one_at_a_time = self.lock_config()?;
         let mut config = self.config()?;
         self.vault.create(name, mnemonic, passphrase, password)?;
         config.remove_vault_accounts(name);
@@ -309,7 +317,7 @@ impl<K: Keychain> Wallet<K> {
     /// Deletes the vault `name` and its accounts from the config.
     pub fn delete(&self, name: &str) -> Result<(), WalletError> {
         // Read the config first: if it is broken, fail before anything irreversible happens.
-        let _one_at_a_time = self.lock_config();
+        let _one_at_a_time = self.lock_config()?;
         let mut config = self.config()?;
         self.vault.delete(name)?;
         config.remove_vault_accounts(name);

@@ -101,6 +101,25 @@ impl Money {
     fn of(&self, usd: f64) -> f64 {
         usd / self.usd_per_unit
     }
+
+    /// Every value of a dashboard read in USD, in this currency.
+    fn convert(&self, d: &mut Dashboard) {
+        d.currency.clone_from(&self.currency);
+        for b in &mut d.balances {
+            b.value = b.value.map(|v| self.of(v));
+            for h in &mut b.holdings {
+                h.value = h.value.map(|v| self.of(v));
+            }
+        }
+        for p in &mut d.positions {
+            (p.collateral, p.debt, p.available) =
+                (self.of(p.collateral), self.of(p.debt), self.of(p.available));
+            for a in &mut p.assets {
+                a.price = self.of(a.price);
+                a.liquidation_price = a.liquidation_price.map(|v| self.of(v));
+            }
+        }
+    }
 }
 
 /// The app's state between commands.
@@ -155,6 +174,17 @@ fn network_error(e: impl std::fmt::Display) -> CommandError {
 fn action_error(e: ActionError) -> CommandError {
     match e {
         ActionError::Client(c) => network_error(c),
+        other => err(ErrorKind::InvalidInput, other),
+    }
+}
+
+/// A node that cannot be reached is a network problem; the rest is what the user asked for.
+fn preview_error(e: preview::PreviewError) -> CommandError {
+    match e {
+        preview::PreviewError::Client(c)
+        | preview::PreviewError::Swap(vigil_defi_adapters::swap::SwapError::Client(c)) => {
+            network_error(c)
+        }
         other => err(ErrorKind::InvalidInput, other),
     }
 }
@@ -264,12 +294,13 @@ impl<K: Keychain + 'static> AppService<K> {
         }
     }
 
-    /// Balances of every account and every lending position, with values in USD.
+    /// Balances of every account and every lending position, with values in the user's
+    /// currency (USD, with the reason among the errors, when no network has its feed).
     pub async fn dashboard(&self) -> AppResult<Dashboard> {
         // Not activity: the window reloads it on every block, also unattended in the tray.
         let config = self.config()?;
         let thresholds = config.alerts.thresholds().map_err(|e| err(ErrorKind::InvalidInput, e))?;
-        let mut money = None;
+        let mut money = Err(None);
         let mut out = Dashboard {
             currency: "USD".into(),
             total_value: None,
@@ -299,8 +330,9 @@ impl<K: Keychain + 'static> AppService<K> {
         if !sol.is_empty() {
             self.solana_dashboard(&sol, &mut out).await;
         }
-        if let Some(m) = money {
-            out.currency = m.currency;
+        match money {
+            Ok(m) => m.convert(&mut out),
+            Err(problem) => out.errors.extend(problem),
         }
         let values: Vec<f64> = out
             .balances
@@ -317,20 +349,19 @@ impl<K: Keychain + 'static> AppService<K> {
         name: &str,
         accounts: &[&crate::AccountConfig],
         thresholds: &vigil_notifier::Thresholds,
-        money: &mut Option<Money>,
+        money: &mut Result<Money, Option<String>>,
         out: &mut Dashboard,
     ) -> AppResult<()> {
         let (network, client) = self.connect(name).await?;
-        // One currency for the whole dashboard: the rate is read on the first network that
-        // answers (an exchange rate is the same on every chain).
-        let money = match money {
-            Some(m) => m.clone(),
-            None => {
-                let (m, problem) = self.money(&client, &network).await;
-                out.errors.extend(problem);
-                money.insert(m).clone()
-            }
-        };
+        // One currency for the whole dashboard: the rate is read on the first network that has
+        // the currency's feed (an exchange rate is the same on every chain). Values stay in
+        // USD here and are converted once, in `dashboard`.
+        if money.is_err() {
+            *money = match self.money(&client, &network).await {
+                (m, None) => Ok(m),
+                (_, problem) => Err(problem),
+            };
+        }
         let addresses: Vec<Address> =
             accounts.iter().filter_map(|a| a.address.parse().ok()).collect();
         let table =
@@ -348,8 +379,7 @@ impl<K: Keychain + 'static> AppService<K> {
                 .map(|h| HoldingView {
                     symbol: h.symbol.clone(),
                     amount: h.amount.clone(),
-                    value: price(h.token)
-                        .and_then(|p| h.amount.parse::<f64>().ok().map(|a| money.of(a * p))),
+                    value: price(h.token).and_then(|p| h.amount.parse::<f64>().ok().map(|a| a * p)),
                 })
                 .collect();
             let priced: Vec<f64> = holdings.iter().filter_map(|h| h.value).collect();
@@ -400,9 +430,9 @@ impl<K: Keychain + 'static> AppService<K> {
                 account: p.account.to_checksum(None),
                 health_factor: p.health_factor,
                 level: level_name(thresholds.level(&observation, 0.0)),
-                collateral: money.of(p.total_collateral_usd),
-                debt: money.of(p.total_debt_usd),
-                available: money.of(p.available_borrows_usd),
+                collateral: p.total_collateral_usd,
+                debt: p.total_debt_usd,
+                available: p.available_borrows_usd,
                 distance_to_liquidation: p.distance_to_liquidation,
                 assets: p
                     .assets
@@ -412,8 +442,8 @@ impl<K: Keychain + 'static> AppService<K> {
                         supplied: a.supplied.clone(),
                         debt: a.debt.clone(),
                         collateral: a.collateral,
-                        price: money.of(a.price_usd),
-                        liquidation_price: a.liquidation_price_usd.map(|p| money.of(p)),
+                        price: a.price_usd,
+                        liquidation_price: a.liquidation_price_usd,
                     })
                     .collect(),
                 history,
@@ -468,8 +498,15 @@ impl<K: Keychain + 'static> AppService<K> {
     }
 
     /// The acting Ethereum account: `given`, or the first one.
+    /// The account a signing path acts for; the user is active, so the idle timer restarts.
     fn acting(&self, given: Option<&str>) -> AppResult<(Address, crate::AccountConfig)> {
         self.session.touch();
+        self.account_for(given)
+    }
+
+    /// The account `given` names, or the first Ethereum account. Not activity: read-only
+    /// paths that repeat on every block (the live quote) must not keep the wallet unlocked.
+    fn account_for(&self, given: Option<&str>) -> AppResult<(Address, crate::AccountConfig)> {
         let config = self.config()?;
         let account = match given.map(str::trim).filter(|g| !g.is_empty()) {
             Some(g) => self.wallet.account(Chain::Ethereum, g).map_err(wallet_error)?,
@@ -603,12 +640,10 @@ impl<K: Keychain + 'static> AppService<K> {
     /// Quotes a swap as the user types: the best route, what it gives and the rate, from one
     /// Multicall3 batch. Nothing is simulated or kept; the preview does that.
     pub async fn quote_swap(&self, form: &SwapForm) -> AppResult<SwapQuote> {
-        let (address, _) = self.acting(form.account.as_deref())?;
+        let (address, _) = self.account_for(form.account.as_deref())?;
         let (network, client) = self.connect("devnet").await?;
         let (request, _) = self.swap_request(&client, &network, address, form).await?;
-        let q = preview::quote_swap(&client, &network, &request)
-            .await
-            .map_err(|e| err(ErrorKind::InvalidInput, e))?;
+        let q = preview::quote_swap(&client, &network, &request).await.map_err(preview_error)?;
         Ok(SwapQuote {
             receive: format!("{} {}", group_thousands(&q.amount_out), q.symbol_out),
             rate: format!("1 {} = {} {}", q.symbol_in, group_thousands(&q.rate), q.symbol_out),
@@ -625,9 +660,7 @@ impl<K: Keychain + 'static> AppService<K> {
         let (address, account) = self.acting(form.account.as_deref())?;
         let (network, client) = self.connect("devnet").await?;
         let (request, slippage) = self.swap_request(&client, &network, address, form).await?;
-        let p = preview::preview_swap(&client, &network, &request)
-            .await
-            .map_err(|e| err(ErrorKind::InvalidInput, e))?;
+        let p = preview::preview_swap(&client, &network, &request).await.map_err(preview_error)?;
         let mut details = vec![("Route".to_owned(), p.route.clone())];
         if let Some(r) = &p.runner_up {
             details.push(("Runner-up".into(), r.clone()));
@@ -662,9 +695,8 @@ impl<K: Keychain + 'static> AppService<K> {
         )
         .await
         .map_err(action_error)?;
-        let review = preview::preview_transfer(&client, &network, &request)
-            .await
-            .map_err(|e| err(ErrorKind::InvalidInput, e))?;
+        let review =
+            preview::preview_transfer(&client, &network, &request).await.map_err(preview_error)?;
         let amount = group_thousands(form.amount.trim());
         let described = Described {
             title: format!("Send {amount} {symbol}"),
@@ -1327,6 +1359,90 @@ mod tests {
             })
             .unwrap();
         hash
+    }
+
+    #[tokio::test]
+    async fn a_live_quote_is_not_activity_but_a_preview_is() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = service(dir.path());
+        s.session().set_lock_after(Duration::from_millis(300));
+        let form = SwapForm {
+            account: None,
+            from: "ETH".into(),
+            to: "USDC".into(),
+            amount: "1".into(),
+            slippage_percent: None,
+        };
+        // The same timeline for both: unlock, a call after 2/3 of the timeout, then past the
+        // timeout since the unlock but not since the call. No devnet runs here, so both calls
+        // fail to connect; what counts is whether they touched the session first.
+        let pause = Duration::from_millis(200);
+        s.unlock(&Password::new("password1")).unwrap();
+        tokio::time::sleep(pause).await;
+        assert!(s.quote_swap(&form).await.is_err());
+        tokio::time::sleep(pause).await;
+        assert!(s.session().lock_if_idle(), "the quote repeats every block: it is not activity");
+
+        s.unlock(&Password::new("password1")).unwrap();
+        tokio::time::sleep(pause).await;
+        assert!(s.preview_swap(&form).await.is_err());
+        tokio::time::sleep(pause).await;
+        assert!(!s.session().lock_if_idle(), "asking for a preview is the user at work");
+    }
+
+    #[test]
+    fn a_dashboard_is_converted_value_by_value_and_its_total_follows() {
+        let position = PositionView {
+            key: "devnet/aave/0x1".into(),
+            protocol: "Aave V3".into(),
+            network: "devnet".into(),
+            account: DEMO.into(),
+            health_factor: Some(1.5),
+            level: "ok".into(),
+            collateral: 300.0,
+            debt: 100.0,
+            available: 50.0,
+            distance_to_liquidation: Some(0.3),
+            assets: vec![PositionAssetView {
+                symbol: "WETH".into(),
+                supplied: "1".into(),
+                debt: "0".into(),
+                collateral: true,
+                price: 2000.0,
+                liquidation_price: Some(1500.0),
+            }],
+            history: vec![],
+        };
+        let mut d = Dashboard {
+            currency: "USD".into(),
+            total_value: None,
+            balances: vec![AccountBalances {
+                account: vigil_api::Account {
+                    name: "a".into(),
+                    chain: "ethereum".into(),
+                    address: DEMO.into(),
+                    path: None,
+                },
+                network: "devnet".into(),
+                holdings: vec![HoldingView {
+                    symbol: "ETH".into(),
+                    amount: "1".into(),
+                    value: Some(2000.0),
+                }],
+                value: Some(2000.0),
+                error: None,
+            }],
+            positions: vec![position],
+            errors: vec![],
+        };
+        Money { currency: "EUR".into(), usd_per_unit: 2.0 }.convert(&mut d);
+        assert_eq!(d.currency, "EUR");
+        assert_eq!(d.balances[0].value, Some(1000.0));
+        assert_eq!(d.balances[0].holdings[0].value, Some(1000.0));
+        let p = &d.positions[0];
+        assert_eq!((p.collateral, p.debt, p.available), (150.0, 50.0, 25.0));
+        assert_eq!((p.assets[0].price, p.assets[0].liquidation_price), (1000.0, Some(750.0)));
+        assert_eq!(p.health_factor, Some(1.5), "ratios do not change with the currency");
     }
 
     #[tokio::test]
