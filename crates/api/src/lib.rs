@@ -119,6 +119,33 @@ pub fn money(value: f64, currency: &str) -> String {
     }
 }
 
+/// The user's currency: prices arrive in USD (the lending market's oracle) and are divided by
+/// the currency's USD rate (a Chainlink fiat feed).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Money {
+    /// The currency code ("EUR").
+    pub currency: String,
+    /// US dollars per unit of it.
+    pub usd_per_unit: f64,
+}
+
+impl Money {
+    /// US dollars, as they come.
+    pub fn usd() -> Self {
+        Self { currency: "USD".into(), usd_per_unit: 1.0 }
+    }
+
+    /// `usd` in this currency.
+    pub fn of(&self, usd: f64) -> f64 {
+        usd / self.usd_per_unit
+    }
+
+    /// `usd` in this currency, written out: "1,234.56 EUR".
+    pub fn show(&self, usd: f64) -> String {
+        money(self.of(usd), &self.currency)
+    }
+}
+
 /// What the UI shows first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AppStatus {
@@ -754,6 +781,9 @@ mod tests {
         assert_eq!(money(-3.0, "EUR"), "-3.00 EUR");
         assert_eq!(money(1_234_567.891, "JPY"), "1,234,568 JPY");
         assert_eq!(money(-0.001, "USD"), "$0.00");
+        let eur = Money { currency: "EUR".into(), usd_per_unit: 1.25 };
+        assert_eq!(eur.show(2500.0), "2,000.00 EUR");
+        assert_eq!(Money::usd().show(2500.0), "$2,500.00");
     }
 
     #[test]

@@ -79,6 +79,8 @@ pub struct MonitorOptions {
     pub rediscover_every: u64,
     /// A transaction unknown to the node for this long, with its nonce unused, is dropped.
     pub drop_after: Duration,
+    /// The currency prices in alerts are written in.
+    pub money: vigil_api::Money,
 }
 
 impl MonitorOptions {
@@ -93,6 +95,7 @@ impl MonitorOptions {
             stale_after: (!on_demand).then_some(Duration::from_secs(120)),
             rediscover_every: 50,
             drop_after: Duration::from_secs(30 * 60),
+            money: vigil_api::Money::usd(),
         }
     }
 }
@@ -425,7 +428,9 @@ impl Monitor {
                     subject: Subject::Lending { account: account.to_checksum(None) },
                     observation: Observation::Lending { health_factor, distance },
                     thresholds: self.thresholds_of(account),
-                    detail: state.map(lending_detail).unwrap_or_default(),
+                    detail: state
+                        .map(|s| lending_detail(s, &self.options.money))
+                        .unwrap_or_default(),
                 });
             }
         }
@@ -776,7 +781,7 @@ fn title(s: &Seen, level: Level) -> String {
 }
 
 /// The distance to liquidation and the liquidation price of the largest collateral.
-fn lending_detail(state: &aave::AccountState) -> String {
+fn lending_detail(state: &aave::AccountState, money: &vigil_api::Money) -> String {
     let mut out = Vec::new();
     if let Some(d) = state.distance_to_liquidation() {
         out.push(format!("A {:.1}% fall of all collateral prices liquidates it.", d * 100.0));
@@ -790,7 +795,12 @@ fn lending_detail(state: &aave::AccountState) -> String {
     if let Some(a) = largest
         && let Some(price) = a.liquidation_price_usd
     {
-        out.push(format!("{} liquidates at ${price:.2} (now ${:.2}).", a.symbol, a.price_usd));
+        out.push(format!(
+            "{} liquidates at {} (now {}).",
+            a.symbol,
+            money.show(price),
+            money.show(a.price_usd)
+        ));
     }
     out.join(" ")
 }

@@ -141,7 +141,10 @@ async fn price_steps_fire_one_notification_per_crossing_with_the_right_urgency()
     let capture = NotificationCapture::start().unwrap();
     let first = set_weth(&devnet, weth_price_for(1.65)).await;
     let store: Arc<dyn AlertStore> = Arc::new(MemoryStore::default());
-    let mut m = start(&network, sample_watch(), options(&network), store, true).await;
+    // Prices in alerts are in the user's currency.
+    let euros = vigil_api::Money { currency: "EUR".into(), usd_per_unit: 1.25 };
+    let options = MonitorOptions { money: euros, ..options(&network) };
+    let mut m = start(&network, sample_watch(), options, store, true).await;
     assert!(m.alerts_until(first).await.is_empty(), "a healthy position raises nothing");
 
     // (health factor, the alert expected from that block)
@@ -203,7 +206,14 @@ async fn price_steps_fire_one_notification_per_crossing_with_the_right_urgency()
         assert!(n.body.contains("Aave account 0xf39F…2266 on devnet"), "{}", n.body);
     }
     assert!(got[1].body.contains("below 1.2") && got[1].body.contains("fall of all collateral"));
-    assert!(got[1].body.contains("WETH liquidates at $"), "{}", got[1].body);
+    // The liquidation price is about 1454.55 USD (see weth_price_for): 1163.64 EUR at 1.25.
+    let eur = got[1]
+        .body
+        .split_once("WETH liquidates at ")
+        .and_then(|(_, rest)| rest.split_once(" EUR (now "))
+        .map(|(price, _)| price.replace(',', "").parse::<f64>().unwrap())
+        .unwrap_or_else(|| panic!("no price in euros: {}", got[1].body));
+    assert!((eur - 1454.545 / 1.25).abs() < 0.5, "{}", got[1].body);
     assert!(got[2].body.contains("Anyone can liquidate it now"), "{}", got[2].body);
 }
 

@@ -180,6 +180,15 @@ pub async fn start(paths: &Paths, request: WatchRequest) -> Result<Watching, Wat
         if let Some(s) = config.alerts.blind_after_secs {
             options.blind_after = Duration::from_secs(s);
         }
+        // Prices in alerts in the user's currency, at the rate when watching starts (it
+        // restarts when settings change); without the feed they stay in USD.
+        let currency = &config.preferences.currency;
+        match vigil_defi_adapters::fiat::usd_per_unit(&client, &network, currency).await {
+            Ok(usd_per_unit) => {
+                options.money = vigil_api::Money { currency: currency.clone(), usd_per_unit };
+            }
+            Err(e) => tracing::warn!("alerts on {name} show USD: {e}"),
+        }
         // Transactions journaled but not final (Vigil may have stopped between broadcast and
         // receipt) are followed again until they are.
         let transactions = db

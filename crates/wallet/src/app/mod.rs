@@ -18,7 +18,7 @@ use std::{
 use alloy::primitives::Address;
 use vigil_api::{
     AccountBalances, ActivityItem, AlertView, Alerts, CommandError, Dashboard, ErrorKind, Executed,
-    FindingView, HealthPointView, HoldingView, LedgerStatus, LendForm, LockState, MarketRow,
+    FindingView, HealthPointView, HoldingView, LedgerStatus, LendForm, LockState, MarketRow, Money,
     PositionAssetView, PositionView, Preview, ReplaceForm, RuleView, SendForm, Settings, Severity,
     SignerKind as ApiSigner, SwapForm, SwapQuote, TxProgress, group_thousands,
 };
@@ -84,40 +84,21 @@ struct Kept {
     made: Instant,
 }
 
-/// Values in the user's currency: prices come in USD and are divided by the currency's USD
-/// rate (Chainlink's fiat feed on the network).
-#[derive(Debug, Clone)]
-struct Money {
-    currency: String,
-    usd_per_unit: f64,
-}
-
-impl Money {
-    fn usd() -> Self {
-        Self { currency: "USD".into(), usd_per_unit: 1.0 }
-    }
-
-    /// `usd` in this currency.
-    fn of(&self, usd: f64) -> f64 {
-        usd / self.usd_per_unit
-    }
-
-    /// Every value of a dashboard read in USD, in this currency.
-    fn convert(&self, d: &mut Dashboard) {
-        d.currency.clone_from(&self.currency);
-        for b in &mut d.balances {
-            b.value = b.value.map(|v| self.of(v));
-            for h in &mut b.holdings {
-                h.value = h.value.map(|v| self.of(v));
-            }
+/// Every value of a dashboard read in USD, in `money`'s currency.
+fn convert(money: &Money, d: &mut Dashboard) {
+    d.currency.clone_from(&money.currency);
+    for b in &mut d.balances {
+        b.value = b.value.map(|v| money.of(v));
+        for h in &mut b.holdings {
+            h.value = h.value.map(|v| money.of(v));
         }
-        for p in &mut d.positions {
-            (p.collateral, p.debt, p.available) =
-                (self.of(p.collateral), self.of(p.debt), self.of(p.available));
-            for a in &mut p.assets {
-                a.price = self.of(a.price);
-                a.liquidation_price = a.liquidation_price.map(|v| self.of(v));
-            }
+    }
+    for p in &mut d.positions {
+        (p.collateral, p.debt, p.available) =
+            (money.of(p.collateral), money.of(p.debt), money.of(p.available));
+        for a in &mut p.assets {
+            a.price = money.of(a.price);
+            a.liquidation_price = a.liquidation_price.map(|v| money.of(v));
         }
     }
 }
@@ -331,7 +312,7 @@ impl<K: Keychain + 'static> AppService<K> {
             self.solana_dashboard(&sol, &mut out).await;
         }
         match money {
-            Ok(m) => m.convert(&mut out),
+            Ok(m) => convert(&m, &mut out),
             Err(problem) => out.errors.extend(problem),
         }
         let values: Vec<f64> = out
@@ -568,12 +549,9 @@ impl<K: Keychain + 'static> AppService<K> {
     ) -> Preview {
         let Described { title, details, health_factor } = described;
         let fee = match review.fee_usd {
-            Some(usd) => format!(
-                "{} {} ({})",
-                review.fee_native,
-                network.native_symbol,
-                vigil_api::money(money.of(usd), &money.currency)
-            ),
+            Some(usd) => {
+                format!("{} {} ({})", review.fee_native, network.native_symbol, money.show(usd))
+            }
             None => format!("{} {}", review.fee_native, network.native_symbol),
         };
         let mut changes: Vec<String> = review
@@ -1435,7 +1413,7 @@ mod tests {
             positions: vec![position],
             errors: vec![],
         };
-        Money { currency: "EUR".into(), usd_per_unit: 2.0 }.convert(&mut d);
+        convert(&Money { currency: "EUR".into(), usd_per_unit: 2.0 }, &mut d);
         assert_eq!(d.currency, "EUR");
         assert_eq!(d.balances[0].value, Some(1000.0));
         assert_eq!(d.balances[0].holdings[0].value, Some(1000.0));
