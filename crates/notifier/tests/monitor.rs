@@ -523,3 +523,36 @@ async fn liquidity_out_of_range_and_transaction_outcomes() {
     assert!(run.alerts_until(block).await.is_empty(), "still out of range: no repeat");
     run.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn alerts_below_the_chosen_level_stay_off_the_desktop() {
+    require_session();
+    let capture = NotificationCapture::start().unwrap();
+    let (events, _) = broadcast::channel(16);
+    let store: Arc<dyn AlertStore> = Arc::new(MemoryStore::default());
+    let sink = DesktopSink::new(store, events).with_min_level(Level::Critical);
+    let alert = |level: Level, title: &str| Alert {
+        key: format!("devnet/aave/{title}"),
+        network: "devnet".into(),
+        subject: Subject::Lending { account: DEMO_ACCOUNTS[0].to_checksum(None) },
+        level,
+        title: title.into(),
+        body: "body".into(),
+        block: Some(1),
+        data_age_secs: Some(0),
+        stale: false,
+        observation: None,
+        at: 0,
+    };
+    sink.deliver(&alert(Level::Ok, "ok level")).unwrap();
+    sink.deliver(&alert(Level::Warning, "warning level")).unwrap();
+    sink.deliver(&alert(Level::Critical, "critical level")).unwrap();
+    sink.deliver(&alert(Level::Liquidatable, "liquidatable level")).unwrap();
+    capture.wait_for(2, Duration::from_secs(5));
+    // Whatever was going to arrive has arrived.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let titles: Vec<String> =
+        capture.notified().into_iter().filter(|n| n.app == "Vigil").map(|n| n.summary).collect();
+    assert_eq!(titles, ["critical level", "liquidatable level"]);
+    close_all().unwrap();
+}
