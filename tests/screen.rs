@@ -16,17 +16,26 @@ pub(crate) struct Rect {
     pub(crate) height: u32,
 }
 
-/// The pixels of `rect` on the screen in the XWD file `screen`, as a PNG.
+/// The pixels of `rect` on the screen in the XWD file `screen`, as RGB.
 pub(crate) fn grab(screen: &Path, rect: Rect) -> Result<Vec<u8>, String> {
     let xwd = std::fs::read(screen).map_err(|e| format!("{}: {e}", screen.display()))?;
-    let rgb = crop_xwd(&xwd, rect)?;
+    crop_xwd(&xwd, rect)
+}
+
+/// Whether every pixel is the same colour (a window not painted yet).
+pub(crate) fn is_blank(rgb: &[u8]) -> bool {
+    rgb.chunks_exact(3).all(|px| px == &rgb[..3])
+}
+
+/// `rgb` pixels of `rect`'s size as a PNG.
+pub(crate) fn png(rgb: &[u8], rect: Rect) -> Result<Vec<u8>, String> {
     let mut png = Vec::new();
     let mut encoder = png::Encoder::new(&mut png, rect.width, rect.height);
     encoder.set_color(png::ColorType::Rgb);
     encoder.set_depth(png::BitDepth::Eight);
     encoder
         .write_header()
-        .and_then(|mut w| w.write_image_data(&rgb))
+        .and_then(|mut w| w.write_image_data(rgb))
         .map_err(|e| format!("encoding the screenshot: {e}"))?;
     Ok(png)
 }
@@ -102,6 +111,12 @@ mod tests {
     fn crops_the_window_and_orders_the_channels_rgb() {
         let rgb = crop_xwd(&screen(), Rect { x: 1, y: 1, width: 2, height: 1 }).unwrap();
         assert_eq!(rgb, [1, 1, 7, 2, 1, 7]);
+    }
+
+    #[test]
+    fn one_colour_everywhere_is_blank() {
+        assert!(is_blank(&[9, 9, 9, 9, 9, 9]));
+        assert!(!is_blank(&[9, 9, 9, 9, 9, 8]));
     }
 
     #[test]

@@ -299,8 +299,27 @@ impl App {
         let framebuffer = std::env::var_os("VIGIL_TEST_SCREEN").unwrap_or_else(|| {
             panic!("VIGIL_TEST_SCREEN is unset: run inside scripts/desktop-session.sh")
         });
-        let png = screen::grab(Path::new(&framebuffer), rect)
-            .unwrap_or_else(|e| panic!("screenshot {name}: {e}"));
+        // Without compositing, WebKit paints into the X window a little after the frame the
+        // page sees: take the picture once two reads 150 ms apart agree (and show something).
+        let grab = || {
+            screen::grab(Path::new(&framebuffer), rect)
+                .unwrap_or_else(|e| panic!("screenshot {name}: {e}"))
+        };
+        let started = Instant::now();
+        let mut last = grab();
+        let rgb = loop {
+            tokio::time::sleep(Duration::from_millis(150)).await;
+            let now = grab();
+            if now == last && !screen::is_blank(&now) {
+                break now;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "screenshot {name}: the window never settled on a painted picture"
+            );
+            last = now;
+        };
+        let png = screen::png(&rgb, rect).unwrap_or_else(|e| panic!("screenshot {name}: {e}"));
         let dir = screenshot_dir();
         std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
         std::fs::write(dir.join(format!("{name}.png")), png)
