@@ -200,6 +200,13 @@ async fn the_wallet_on_the_devnet_swap_borrow_speed_up_alert_and_lock() {
     // Swap 1 ETH for USDC through the preview.
     app.click("#nav-swap").await;
     app.select("#swap-from", "ETH").await;
+    // ETH into WETH is no trade: the WETH contract converts it 1:1.
+    app.select("#swap-to", "WETH").await;
+    app.type_into("#swap-amount", "1").await;
+    app.wait_for_text("#swap-quote", "the WETH contract, 1:1").await;
+    app.click("#swap-preview").await;
+    app.wait_for_text("#preview-title", "Wrap 1 ETH into WETH").await;
+    app.find("#swap-amount").await.clear().await.unwrap();
     app.select("#swap-to", "USDC").await;
     // The quote follows the typing: a bad amount says why, a good one is quoted with its route
     // before any preview.

@@ -642,6 +642,18 @@ async fn swap(args: SwapArgs) -> Result<()> {
         unlimited_approval: args.unlimited_approval,
     };
     let request = vigil_wallet::actions::swap_request(&client, &network, account, &form).await?;
+    if let Some(wrap) = preview::wrap_of(&network, &request) {
+        // ETH and WETH convert 1:1 through the WETH contract: no pool, no slippage.
+        let review = preview::preview_wrap(&client, &network, &request, wrap).await?;
+        if args.sign.json {
+            println!("{}", serde_json::to_string_pretty(&review)?);
+        } else {
+            let label = review.plan.steps.first().map(|s| s.label.as_str()).unwrap_or("Wrap");
+            println!("{label} on {} for {account}", network.name);
+            print_review(&review, &network.native_symbol);
+        }
+        return confirm_and_execute(&client, account, &review, &args.sign).await;
+    }
     let p = preview::preview_swap(&client, &network, &request).await?;
     if args.sign.json {
         println!("{}", serde_json::to_string_pretty(&p)?);

@@ -244,6 +244,20 @@ fn swap_signed_with_the_vault_and_sent() {
     assert!(err(&o).contains("mined   Swap on Uniswap V3"), "{}", err(&o));
     assert_eq!(before - weth(&env), 0.5);
 
+    // ETH and WETH convert through the WETH contract, one transaction, exactly 1:1.
+    let convert = |from: &str, to: &str, amount: &str| {
+        let args = ["swap", "--from", from, "--to", to, "--amount", amount];
+        let o = run(&[&args[..], &["--password-stdin", "--yes"]].concat(), "hunter2hunter2\n");
+        assert!(o.status.success(), "{}", err(&o));
+        out(&o)
+    };
+    let text = convert("ETH", "WETH", "2");
+    assert!(text.contains("Wrap 2 ETH into WETH"), "{text}");
+    assert_eq!(text.lines().filter(|l| l.starts_with("0x") && l.len() == 66).count(), 1, "{text}");
+    assert_eq!(weth(&env) - before, 1.5);
+    assert!(convert("WETH", "ETH", "2").contains("Unwrap 2 WETH into ETH"));
+    assert_eq!(weth(&env), before - 0.5);
+
     // A danger finding (the oracle moved away from the pools) needs --accept-risk.
     assert!(env.vigil(&["devnet", "price", "WETH", "1500", "--oracle-only"]).status.success());
     let o = run(&with_yes, "hunter2hunter2\n");

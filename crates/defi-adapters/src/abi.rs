@@ -16,6 +16,13 @@ sol! {
         function transfer(address to, uint256 amount) external returns (bool);
     }
 
+    /// The wrapped native token (WETH9 and its copies on every chain).
+    #[sol(rpc)]
+    interface IWETH9 {
+        function deposit() external payable;
+        function withdraw(uint256 wad) external;
+    }
+
     /// A Chainlink aggregator (and the devnet's MockAggregator): only what both have.
     #[sol(rpc)]
     interface IChainlinkAggregator {

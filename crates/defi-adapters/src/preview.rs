@@ -627,6 +627,90 @@ pub async fn preview_swap(
     })
 }
 
+/// Which way a swap between the native coin and its wrapped token goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wrap {
+    /// The native coin into the wrapped token (WETH9 `deposit`).
+    Wrap,
+    /// The wrapped token into the native coin (WETH9 `withdraw`).
+    Unwrap,
+}
+
+/// Whether `req` only converts between the native coin and its wrapped token: no pool is
+/// needed, the wrapped token's own contract converts 1:1 (routing would call it the same token).
+pub fn wrap_of(network: &Network, req: &SwapRequest) -> Option<Wrap> {
+    let weth = network.protocols.weth;
+    if req.token_in != weth || req.token_out != weth {
+        return None;
+    }
+    match (req.native_in, req.native_out) {
+        (true, false) => Some(Wrap::Wrap),
+        (false, true) => Some(Wrap::Unwrap),
+        _ => None,
+    }
+}
+
+/// The symbols of a wrap's two sides, sold first: ("ETH", "WETH") or ("WETH", "ETH").
+fn wrap_symbols(network: &Network, wrap: Wrap) -> (String, String) {
+    let (native, _, _) = listed_label(network, AssetId::Native);
+    let (wrapped, _, _) = listed_label(network, AssetId::Token(network.protocols.weth));
+    match wrap {
+        Wrap::Wrap => (native, wrapped),
+        Wrap::Unwrap => (wrapped, native),
+    }
+}
+
+/// The quote of a wrap: 1:1 through the wrapped token's contract, known without the chain.
+pub fn quote_wrap(network: &Network, req: &SwapRequest, wrap: Wrap) -> SwapQuote {
+    let (symbol_in, symbol_out) = wrap_symbols(network, wrap);
+    let amount = whole(req.amount, 18);
+    SwapQuote {
+        venue: format!(
+            "the {} contract, 1:1",
+            listed_label(network, AssetId::Token(network.protocols.weth)).0
+        ),
+        runner_up: None,
+        symbol_in,
+        symbol_out,
+        amount_in: amount.clone(),
+        amount_out: amount.clone(),
+        rate: "1".into(),
+        min_out: amount.clone(),
+        max_in: amount,
+        price_impact_bps: Some(0),
+        shortfall: None,
+    }
+}
+
+/// Previews a wrap or unwrap: one call to the wrapped token's contract, simulated (an account
+/// that holds too little shows the revert).
+pub async fn preview_wrap(
+    client: &ChainClient,
+    network: &Network,
+    req: &SwapRequest,
+    wrap: Wrap,
+) -> Result<PlanReview, PreviewError> {
+    use crate::abi::IWETH9;
+    let weth = network.protocols.weth;
+    let (sold, bought) = wrap_symbols(network, wrap);
+    let label = format!("{wrap:?} {} {sold} into {bought}", whole(req.amount, 18));
+    let request = alloy::rpc::types::TransactionRequest::default().to(weth);
+    let request = match wrap {
+        Wrap::Wrap => {
+            request.value(req.amount).input(Bytes::from(IWETH9::depositCall {}.abi_encode()).into())
+        }
+        Wrap::Unwrap => {
+            request.input(Bytes::from(IWETH9::withdrawCall { wad: req.amount }.abi_encode()).into())
+        }
+    };
+    let plan = Plan { from: req.account, steps: vec![simulate::Step { label, request }] };
+    let (simulation, fees) =
+        tokio::try_join!(simulate::simulate(client, &plan), crate::submit::suggest_fees(client))?;
+    let findings = assess_plan(client, network, &plan, &simulation, &[]).await?;
+    let label_of = |asset: AssetId| listed_label(network, asset);
+    Ok(PlanReview::new(plan, simulation, findings, &label_of, &[], fees.expected_per_gas(), None))
+}
+
 /// A transfer of the native coin or of an ERC-20 token to another address.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TransferRequest {

@@ -8,7 +8,7 @@ use std::path::Path;
 use alloy::primitives::{Address, U256};
 use vigil_defi_adapters::{
     ChainClient, Network,
-    preview::{self, PreviewError, Severity, SwapRequest},
+    preview::{self, PreviewError, Severity, SwapRequest, Wrap},
     swap::SwapKind,
 };
 use vigil_devnet::{DEMO_ACCOUNTS, Devnet, units};
@@ -101,6 +101,38 @@ async fn the_live_quote_takes_two_requests_and_agrees_with_the_preview() {
     big.account = Address::repeat_byte(0x42);
     let q = preview::quote_swap(&client, &network, &big).await.unwrap();
     assert_eq!(q.shortfall.as_deref(), Some("holds 0 WETH, needs 1000"));
+}
+
+#[tokio::test]
+async fn eth_and_weth_convert_through_the_weth_contract_not_a_pool() {
+    let (devnet, network, client) = setup().await;
+    let weth = devnet.manifest().weth;
+    let account = DEMO_ACCOUNTS[1];
+    let wrap = SwapRequest { native_in: true, ..request(account, weth, weth, units(1.5, 18)) };
+    assert_eq!(preview::wrap_of(&network, &wrap), Some(Wrap::Wrap));
+    let q = preview::quote_wrap(&network, &wrap, Wrap::Wrap);
+    assert_eq!((q.amount_in.as_str(), q.symbol_in.as_str()), ("1.5", "ETH"));
+    assert_eq!((q.amount_out.as_str(), q.symbol_out.as_str()), ("1.5", "WETH"));
+    let p = preview::preview_wrap(&client, &network, &wrap, Wrap::Wrap).await.unwrap();
+    assert_eq!(p.plan.steps.len(), 1, "no approval, no router");
+    assert_eq!(p.plan.steps[0].label, "Wrap 1.5 ETH into WETH");
+    let change = |symbol: &str| {
+        p.changes.iter().find(|c| c.symbol == symbol).map(|c| c.amount.clone()).unwrap()
+    };
+    assert_eq!((change("ETH"), change("WETH")), ("-1.5".to_owned(), "+1.5".to_owned()));
+    assert!(p.simulation.revert_reason().is_none());
+
+    // Unwrapping more WETH than the account holds shows the revert before anything is signed.
+    let unwrap = SwapRequest {
+        native_out: true,
+        ..request(Address::repeat_byte(0x42), weth, weth, units(1.0, 18))
+    };
+    assert_eq!(preview::wrap_of(&network, &unwrap), Some(Wrap::Unwrap));
+    let p = preview::preview_wrap(&client, &network, &unwrap, Wrap::Unwrap).await.unwrap();
+    assert_eq!(p.plan.steps[0].label, "Unwrap 1 WETH into ETH");
+    assert!(p.simulation.revert_reason().is_some(), "{:?}", p.simulation);
+    // Anything else is a real swap.
+    assert_eq!(preview::wrap_of(&network, &request(account, weth, weth, units(1.0, 18))), None);
 }
 
 #[tokio::test]

@@ -621,7 +621,12 @@ impl<K: Keychain + 'static> AppService<K> {
         let (address, _) = self.account_for(form.account.as_deref())?;
         let (network, client) = self.connect("devnet").await?;
         let (request, _) = self.swap_request(&client, &network, address, form).await?;
-        let q = preview::quote_swap(&client, &network, &request).await.map_err(preview_error)?;
+        let q = match preview::wrap_of(&network, &request) {
+            Some(wrap) => preview::quote_wrap(&network, &request, wrap),
+            None => {
+                preview::quote_swap(&client, &network, &request).await.map_err(preview_error)?
+            }
+        };
         Ok(SwapQuote {
             receive: format!("{} {}", group_thousands(&q.amount_out), q.symbol_out),
             rate: format!("1 {} = {} {}", q.symbol_in, group_thousands(&q.rate), q.symbol_out),
@@ -638,6 +643,20 @@ impl<K: Keychain + 'static> AppService<K> {
         let (address, account) = self.acting(form.account.as_deref())?;
         let (network, client) = self.connect("devnet").await?;
         let (request, slippage) = self.swap_request(&client, &network, address, form).await?;
+        let (money, _) = self.money(&client, &network).await;
+        if let Some(wrap) = preview::wrap_of(&network, &request) {
+            // ETH and WETH convert 1:1 through the WETH contract: no pool, no slippage.
+            let review = preview::preview_wrap(&client, &network, &request, wrap)
+                .await
+                .map_err(preview_error)?;
+            let q = preview::quote_wrap(&network, &request, wrap);
+            let described = Described {
+                title: review.plan.steps.first().map(|s| s.label.clone()).unwrap_or_default(),
+                details: vec![("Route".into(), q.venue)],
+                health_factor: None,
+            };
+            return Ok(self.plan_preview(described, &network, &account, address, review, &money));
+        }
         let p = preview::preview_swap(&client, &network, &request).await.map_err(preview_error)?;
         let mut details = vec![("Route".to_owned(), p.route.clone())];
         if let Some(r) = &p.runner_up {
@@ -655,7 +674,6 @@ impl<K: Keychain + 'static> AppService<K> {
             form.to.trim()
         );
         let described = Described { title, details, health_factor: None };
-        let (money, _) = self.money(&client, &network).await;
         Ok(self.plan_preview(described, &network, &account, address, p.review, &money))
     }
 
