@@ -30,6 +30,9 @@ type HeadStream = Pin<Box<dyn Stream<Item = u64> + Send>>;
 /// The block source of one network.
 pub(crate) struct Heads {
     ws_url: Option<Url>,
+    /// The chain the endpoint must serve (a WebSocket URL of another chain is refused, as
+    /// RPC URLs are).
+    chain_id: u64,
     poll_interval: Duration,
     subscription: Option<(DynProvider, HeadStream)>,
     retry_at: Instant,
@@ -38,8 +41,15 @@ pub(crate) struct Heads {
 }
 
 impl Heads {
-    pub(crate) fn new(ws_url: Option<Url>, poll_interval: Duration) -> Self {
-        Self { ws_url, poll_interval, subscription: None, retry_at: Instant::now(), warned: false }
+    pub(crate) fn new(ws_url: Option<Url>, chain_id: u64, poll_interval: Duration) -> Self {
+        Self {
+            ws_url,
+            chain_id,
+            poll_interval,
+            subscription: None,
+            retry_at: Instant::now(),
+            warned: false,
+        }
     }
 
     /// Whether blocks come over a live subscription now.
@@ -53,7 +63,7 @@ impl Heads {
             && Instant::now() >= self.retry_at
             && let Some(url) = self.ws_url.clone()
         {
-            match tokio::time::timeout(CONNECT_TIMEOUT, subscribe(&url)).await {
+            match tokio::time::timeout(CONNECT_TIMEOUT, subscribe(&url, self.chain_id)).await {
                 Ok(Ok(s)) => {
                     tracing::info!("subscribed to new blocks over WebSocket");
                     self.subscription = Some(s);
@@ -87,7 +97,7 @@ impl Heads {
     }
 }
 
-async fn subscribe(url: &Url) -> Result<(DynProvider, HeadStream), String> {
+async fn subscribe(url: &Url, chain_id: u64) -> Result<(DynProvider, HeadStream), String> {
     // No retries inside alloy: a lost connection ends the stream, and `Heads` takes over
     // (polling at once, re-subscribing on its timer) so nothing waits on hidden back-offs.
     let connect = WsConnect::new(url.as_str()).with_max_retries(0);
@@ -97,7 +107,54 @@ async fn subscribe(url: &Url) -> Result<(DynProvider, HeadStream), String> {
         .await
         .map_err(|e| e.to_string())?
         .erased();
+    let served = provider.get_chain_id().await.map_err(|e| e.to_string())?;
+    if served != chain_id {
+        return Err(format!("{url} serves chain {served}, not {chain_id}"));
+    }
     let subscription = provider.subscribe_blocks().await.map_err(|e| e.to_string())?;
     let stream = subscription.into_stream().map(|header| header.number);
     Ok((provider, Box::pin(stream)))
+}
+
+#[cfg(test)]
+mod tests {
+    // Test helpers panic on failure by design.
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use alloy::providers::ext::AnvilApi;
+
+    use super::*;
+
+    /// Heads until a new block arrives over the subscription, or `None` after a few polls.
+    async fn first_new(heads: &mut Heads) -> Option<u64> {
+        for _ in 0..8 {
+            if let Head::New(n) = heads.next().await {
+                return Some(n);
+            }
+        }
+        None
+    }
+
+    #[tokio::test]
+    async fn a_websocket_of_another_chain_is_refused_and_blocks_are_polled() {
+        // Unit tests have no CARGO_TARGET_TMPDIR: the same directory, found from this binary
+        // (<target>/debug/deps/…), so the devnet snapshot the integration tests made is reused.
+        let exe = std::env::current_exe().unwrap();
+        let dir = exe.ancestors().nth(3).unwrap().join("tmp");
+        let (devnet, network, _) = vigil_defi_adapters::testing::devnet(&dir).await.unwrap();
+        let poll = Duration::from_millis(200);
+        let mine = || async { devnet.provider().anvil_mine(Some(1), None).await.unwrap() };
+
+        let mut wrong = Heads::new(network.ws_url.clone(), network.chain_id + 1, poll);
+        assert_eq!(wrong.next().await, Head::Poll);
+        mine().await;
+        assert_eq!(first_new(&mut wrong).await, None, "no block from the wrong chain");
+        assert!(!wrong.subscribed());
+
+        let mut right = Heads::new(network.ws_url.clone(), network.chain_id, poll);
+        assert_eq!(right.next().await, Head::Poll, "subscribed, no block yet");
+        assert!(right.subscribed());
+        mine().await;
+        assert!(first_new(&mut right).await.is_some());
+    }
 }

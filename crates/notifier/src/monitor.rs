@@ -219,7 +219,11 @@ impl Monitor {
     /// Runs until `stop` completes: a read per new block (or per poll), the blind alert when
     /// data stops, and new transactions to follow as they are sent.
     pub async fn run(mut self, stop: impl std::future::Future<Output = ()>) {
-        let mut heads = Heads::new(self.network.ws_url.clone(), self.options.poll_interval);
+        let mut heads = Heads::new(
+            self.network.ws_url.clone(),
+            self.network.chain_id,
+            self.options.poll_interval,
+        );
         tokio::pin!(stop);
         tracing::info!(network = %self.network.name, "watching {} lending account(s), {} liquidity owner(s), {} transaction(s)",
             self.watch.lending.len(), self.watch.liquidity.len(), self.watch.transactions.len());
