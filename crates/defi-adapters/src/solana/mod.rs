@@ -159,6 +159,10 @@ pub enum SolanaError {
         /// The token.
         token: String,
     },
+    /// An instruction or address could not be built here, before anything reached a node
+    /// (a bug or an input the checks above missed, not a network problem).
+    #[error("cannot build the transaction: {0}")]
+    Build(String),
 }
 
 /// An RPC client over a network's endpoints: a request goes to the endpoint that answered

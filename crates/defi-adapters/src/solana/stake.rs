@@ -207,7 +207,7 @@ async fn free_stake_address(
     for n in 0..MAX_STAKE_ACCOUNTS {
         let seed = format!("stake:{n}");
         let address = Pubkey::create_with_seed(owner, &seed, &program)
-            .map_err(|e| SolanaError::Rpc(e.to_string()))?;
+            .map_err(|e| SolanaError::Build(format!("stake account address: {e}")))?;
         let balance = client.request(|c| async move { c.get_balance(&address).await }).await?;
         if balance == 0 {
             return Ok((address, seed));

@@ -124,7 +124,7 @@ pub async fn transfer_token(
             raw,
             mint.decimals,
         )
-        .map_err(|e| SolanaError::Rpc(e.to_string()))?,
+        .map_err(|e| SolanaError::Build(format!("token transfer: {e}")))?,
     );
     Ok(SolPlan {
         payer: from,
