@@ -6,7 +6,7 @@ use vigil_api::{
     SolanaForm, SolanaStaking, StakeView, TxProgress, group_thousands,
 };
 use vigil_defi_adapters::solana::{
-    SolanaClient, SolanaNetwork,
+    SolanaClient, SolanaError, SolanaNetwork,
     plan::{SolPlan, simulate},
     stake, submit, transfer,
 };
@@ -18,8 +18,17 @@ use crate::SignerKind;
 /// The local validator the app uses (`vigil devnet solana`).
 const SOLANA_NETWORK: &str = "localnet";
 
-fn solana_error(e: impl std::fmt::Display) -> CommandError {
-    err(ErrorKind::InvalidInput, e)
+/// The node's problems are network errors, Vigil's own are internal, the rest is the input.
+fn solana_error(e: SolanaError) -> CommandError {
+    let kind = match e {
+        SolanaError::NoEndpoints(_)
+        | SolanaError::WrongCluster { .. }
+        | SolanaError::Unreachable { .. }
+        | SolanaError::Rpc(_) => ErrorKind::Network,
+        SolanaError::Build(_) => ErrorKind::Internal,
+        _ => ErrorKind::InvalidInput,
+    };
+    err(kind, e)
 }
 
 impl<K: Keychain + 'static> AppService<K> {
@@ -67,11 +76,14 @@ impl<K: Keychain + 'static> AppService<K> {
             "send" => {
                 let (mint, symbol) = client.network().token(&form.asset);
                 let mint = mint.parse().map_err(|_| {
-                    solana_error(format!(
-                        "'{}' is neither a token Vigil knows on {} nor a mint address",
-                        form.asset,
-                        client.network().name
-                    ))
+                    err(
+                        ErrorKind::InvalidInput,
+                        format!(
+                            "'{}' is neither a token Vigil knows on {} nor a mint address",
+                            form.asset,
+                            client.network().name
+                        ),
+                    )
                 })?;
                 let info = transfer::mint_info(&client, &mint).await.map_err(solana_error)?;
                 transfer::transfer_token(&client, owner, &form.target, &info, &symbol, amount)
