@@ -102,33 +102,25 @@ enum Command {
 #[derive(Subcommand)]
 enum TxCommand {
     /// Send a pending transaction again with fees at least 10% higher.
-    SpeedUp {
-        /// The pending transaction's hash.
-        hash: String,
-        /// The network it was sent on.
-        #[arg(long, default_value = "devnet")]
-        network: String,
-        /// Sign without asking for confirmation.
-        #[arg(long)]
-        yes: bool,
-        /// Read the vault password from stdin instead of prompting.
-        #[arg(long)]
-        password_stdin: bool,
-    },
+    SpeedUp(ReplaceArgs),
     /// Replace a pending transaction with a zero-value transfer to yourself.
-    Cancel {
-        /// The pending transaction's hash.
-        hash: String,
-        /// The network it was sent on.
-        #[arg(long, default_value = "devnet")]
-        network: String,
-        /// Sign without asking for confirmation.
-        #[arg(long)]
-        yes: bool,
-        /// Read the vault password from stdin instead of prompting.
-        #[arg(long)]
-        password_stdin: bool,
-    },
+    Cancel(ReplaceArgs),
+}
+
+/// Which pending transaction to replace, and how to sign the replacement.
+#[derive(clap::Args)]
+struct ReplaceArgs {
+    /// The pending transaction's hash.
+    hash: String,
+    /// The network it was sent on.
+    #[arg(long, default_value = "devnet")]
+    network: String,
+    /// Sign without asking for confirmation.
+    #[arg(long)]
+    yes: bool,
+    /// Read the vault password from stdin instead of prompting.
+    #[arg(long)]
+    password_stdin: bool,
 }
 
 #[derive(Subcommand)]
@@ -506,10 +498,10 @@ async fn evm_signer(
 async fn replace_tx(command: TxCommand) -> Result<()> {
     use vigil_wallet::replace::Replacement;
     let (hash, network, yes, password_stdin, kind) = match command {
-        TxCommand::SpeedUp { hash, network, yes, password_stdin } => {
+        TxCommand::SpeedUp(ReplaceArgs { hash, network, yes, password_stdin }) => {
             (hash, network, yes, password_stdin, Replacement::SpeedUp)
         }
-        TxCommand::Cancel { hash, network, yes, password_stdin } => {
+        TxCommand::Cancel(ReplaceArgs { hash, network, yes, password_stdin }) => {
             (hash, network, yes, password_stdin, Replacement::Cancel)
         }
     };

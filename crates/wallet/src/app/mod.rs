@@ -170,11 +170,13 @@ fn preview_error(e: preview::PreviewError) -> CommandError {
     }
 }
 
-fn level_name(level: vigil_notifier::Level) -> String {
-    serde_json::to_value(level)
+/// The name serde gives an enum value ("critical", "pending", "activating"): what the UI
+/// shows and matches on.
+pub(crate) fn serde_name(value: impl serde::Serialize + std::fmt::Debug) -> String {
+    serde_json::to_value(&value)
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_else(|| format!("{level:?}").to_lowercase())
+        .unwrap_or_else(|| format!("{value:?}").to_lowercase())
 }
 
 fn findings(review: &PlanReview) -> Vec<FindingView> {
@@ -410,7 +412,7 @@ impl<K: Keychain + 'static> AppService<K> {
                 network: network.name.clone(),
                 account: p.account.to_checksum(None),
                 health_factor: p.health_factor,
-                level: level_name(thresholds.level(&observation, 0.0)),
+                level: serde_name(thresholds.level(&observation, 0.0)),
                 collateral: p.total_collateral_usd,
                 debt: p.total_debt_usd,
                 available: p.available_borrows_usd,
@@ -1108,10 +1110,7 @@ impl<K: Keychain + 'static> AppService<K> {
         Ok(entries
             .into_iter()
             .map(|e| ActivityItem {
-                status: serde_json::to_value(e.status)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default(),
+                status: serde_name(e.status),
                 hash: e.hash,
                 network: e.network,
                 account: e.account,
@@ -1151,7 +1150,7 @@ impl<K: Keychain + 'static> AppService<K> {
             .into_iter()
             .map(|a| AlertView {
                 key: a.key,
-                level: level_name(a.level),
+                level: serde_name(a.level),
                 title: a.title,
                 body: a.body,
                 at: a.at,
@@ -1313,7 +1312,7 @@ impl<K: Keychain + 'static> AppService<K> {
             lock_after_secs: config.preferences.lock_after_secs,
             currency: config.preferences.currency.clone(),
             slippage_percent: config.preferences.slippage_percent,
-            notify_level: level_name(config.alerts.notify.unwrap_or(vigil_notifier::Level::Ok)),
+            notify_level: serde_name(config.alerts.notify.unwrap_or(vigil_notifier::Level::Ok)),
         })
     }
 }

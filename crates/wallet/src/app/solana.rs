@@ -163,10 +163,7 @@ impl<K: Keychain + 'static> AppService<K> {
         let stakes = stakes
             .into_iter()
             .map(|s| StakeView {
-                state: serde_json::to_value(s.state)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default(),
+                state: super::serde_name(s.state),
                 address: s.address,
                 sol: s.sol,
                 validator: s.validator,
