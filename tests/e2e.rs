@@ -278,14 +278,8 @@ async fn the_wallet_on_the_devnet_swap_borrow_speed_up_alert_and_lock() {
     assert!((number(&hf_after) - number(after)).abs() < 0.011, "{hf_after} vs preview {after}");
 
     // A swap stuck in the mempool (blocks held back) is sped up from Activity.
-    devnet.anvil("evm_setAutomine", serde_json::json!([false])).await;
-    app.click("#nav-swap").await;
-    app.type_into("#swap-amount", "0.5").await;
-    app.click("#swap-preview").await;
-    app.wait_for_text("#preview-title", "Swap 0.5 ETH").await;
-    app.click("#confirm").await;
     let db = profile.database();
-    let pending = wait_for_pending(&db, 1).await;
+    let pending = swap_left_pending(&app, &devnet, &db, "0.5").await;
     // Sent but not mined: the panel says so and where to follow it.
     app.wait_for_text("#sent-hint", "It is in Activity").await;
     app.wait_for_text("#confirm", "Waiting for confirmation").await;
@@ -350,6 +344,23 @@ async fn the_wallet_on_the_devnet_swap_borrow_speed_up_alert_and_lock() {
     app.quit().await;
 }
 
+/// With blocks held back, swaps `amount` ETH for USDC through preview and confirm, and returns
+/// the journal's pending transactions once the swap is among them (sent, not mined).
+async fn swap_left_pending(
+    app: &App,
+    devnet: &support::Devnet,
+    db: &vigil_wallet::db::Database,
+    amount: &str,
+) -> Vec<vigil_wallet::db::JournalEntry> {
+    devnet.anvil("evm_setAutomine", serde_json::json!([false])).await;
+    app.click("#nav-swap").await;
+    app.type_into("#swap-amount", amount).await;
+    app.click("#swap-preview").await;
+    app.wait_for_text("#preview-title", &format!("Swap {amount} ETH")).await;
+    app.click("#confirm").await;
+    wait_for_pending(db, 1).await
+}
+
 /// Waits until the journal holds `n` pending transactions.
 async fn wait_for_pending(
     db: &vigil_wallet::db::Database,
@@ -373,14 +384,8 @@ async fn a_swap_survives_the_app_being_killed_between_broadcast_and_receipt() {
     let app = profile.launch().await;
     import_demo(&app).await;
     app.wait_for_text("#positions", "Aave V3").await;
-    devnet.anvil("evm_setAutomine", serde_json::json!([false])).await;
-    app.click("#nav-swap").await;
-    app.type_into("#swap-amount", "0.25").await;
-    app.click("#swap-preview").await;
-    app.wait_for_text("#preview-title", "Swap 0.25 ETH").await;
-    app.click("#confirm").await;
     let db = profile.database();
-    let pending = wait_for_pending(&db, 1).await;
+    let pending = swap_left_pending(&app, &devnet, &db, "0.25").await;
     // Killed (the whole process group) while the swap is broadcast but not mined.
     drop(app);
 
