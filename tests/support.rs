@@ -62,8 +62,22 @@ pub(crate) struct Profile {
 }
 
 impl Profile {
-    /// A fresh profile named after the test.
+    /// A profile named after the test whose user has chosen the local devnet and the local
+    /// Solana validator (in the config, as the network picker leaves it).
     pub(crate) fn new(test: &str) -> Self {
+        let profile = Self::fresh(test);
+        let config = profile.dir().join("config");
+        std::fs::create_dir_all(&config).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(
+            config.join("config.toml"),
+            "[preferences]\nnetwork = \"devnet\"\nsolana_network = \"localnet\"\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        profile
+    }
+
+    /// A profile with an empty home: what a new install starts with.
+    pub(crate) fn fresh(test: &str) -> Self {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("no temp dir: {e}"));
         Self { dir, service: format!("vigil-e2e-{test}-{}", std::process::id()), env: vec![] }
     }

@@ -122,6 +122,7 @@ async fn main() {
         address: vigil_devnet::DEMO_ACCOUNTS[0].to_checksum(None),
         path: None,
         signer: vigil_wallet::SignerKind::Watch,
+        hidden: false,
     });
     std::fs::create_dir_all(&paths.config_dir).unwrap();
     config.save(&paths.config_file()).unwrap();

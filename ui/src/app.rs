@@ -23,6 +23,7 @@ enum Screen {
 #[component]
 pub(crate) fn App() -> impl IntoView {
     let screen = RwSignal::new(Screen::Loading);
+    let networks: crate::screens::NetworkChoice = RwSignal::new(None);
     spawn_local(async move {
         let next = match call::<_, AppStatus>(commands::APP_STATUS, &NoArgs {}).await {
             Ok(AppStatus { has_wallet: false }) => Screen::Welcome,
@@ -36,7 +37,9 @@ pub(crate) fn App() -> impl IntoView {
             <header class="topbar">
                 <span class="logo" aria-hidden="true"></span>
                 <span class="brand">"Vigil"</span>
-                <span class="network">"Local devnet"</span>
+                <div class="network">
+                    {move || matches!(screen.get(), Screen::Wallet).then(|| crate::screens::network_picker(networks))}
+                </div>
             </header>
             <main class="content">
                 {move || match screen.get() {
@@ -45,7 +48,7 @@ pub(crate) fn App() -> impl IntoView {
                     Screen::ShowWords(g) => show_words(screen, g).into_any(),
                     Screen::ConfirmWords(g) => confirm_words(screen, g).into_any(),
                     Screen::Import => import(screen).into_any(),
-                    Screen::Wallet => crate::screens::main_app().into_any(),
+                    Screen::Wallet => crate::screens::main_app(networks).into_any(),
                     Screen::Fatal(message) => view! {
                         <section class="card"><h1>"Vigil cannot start"</h1>
                         <p class="error" id="error">{message}</p></section>

@@ -67,6 +67,64 @@ pub mod commands {
     pub const SAVE_SETTINGS: &str = "save_settings";
     /// [`crate::RpcTestRequest`] -> [`crate::RpcTest`].
     pub const TEST_RPC: &str = "test_rpc";
+    /// No arguments -> [`crate::Networks`]: every network and cluster, and the chosen ones.
+    pub const NETWORKS: &str = "networks";
+    /// [`crate::SelectNetwork`] -> [`crate::Networks`]: chooses (and remembers) a network.
+    pub const SELECT_NETWORK: &str = "select_network";
+    /// No arguments -> `Vec<`[`crate::Account`]`>`: every account, hidden ones included.
+    pub const ACCOUNTS: &str = "accounts";
+    /// [`crate::AddAccountRequest`] -> [`crate::Account`]: the next account of the wallet's
+    /// recovery phrase (unlock first).
+    pub const ADD_ACCOUNT: &str = "add_account";
+    /// [`crate::WatchAccountRequest`] -> [`crate::Account`]: a watch-only address.
+    pub const WATCH_ACCOUNT: &str = "watch_account";
+    /// [`crate::EditAccountRequest`] -> [`crate::Account`]: renames, hides or shows one.
+    pub const EDIT_ACCOUNT: &str = "edit_account";
+    /// [`crate::TokensRequest`] -> `Vec<`[`crate::TokenView`]`>`: the tokens of a network
+    /// with an account's balances, for the token pickers.
+    pub const TOKENS: &str = "tokens";
+    /// [`crate::AddTokenRequest`] -> [`crate::TokenView`]: checks a pasted token address on
+    /// chain and remembers it for that network.
+    pub const ADD_TOKEN: &str = "add_token";
+
+    /// Every command, in one list: the shell registers, declares and grants exactly these.
+    pub const ALL: [&str; 35] = [
+        APP_STATUS,
+        GENERATE_WALLET,
+        CONFIRM_WALLET,
+        IMPORT_WALLET,
+        CANCEL_WALLET,
+        DASHBOARD,
+        LOCK_STATE,
+        UNLOCK,
+        LOCK,
+        QUOTE_SWAP,
+        PREVIEW_SWAP,
+        PREVIEW_LEND,
+        PREVIEW_REPLACE,
+        PREVIEW_SEND,
+        PREVIEW_SOLANA,
+        SOLANA_STAKES,
+        LEDGER_VERIFY,
+        CONFIRM,
+        MARKETS,
+        ACTIVITY,
+        ALERTS,
+        SAVE_RULE,
+        LEDGER_STATUS,
+        LEDGER_ADD,
+        SETTINGS,
+        SAVE_SETTINGS,
+        TEST_RPC,
+        NETWORKS,
+        SELECT_NETWORK,
+        ACCOUNTS,
+        ADD_ACCOUNT,
+        WATCH_ACCOUNT,
+        EDIT_ACCOUNT,
+        TOKENS,
+        ADD_TOKEN,
+    ];
 }
 
 /// Events the shell sends to the window.
@@ -207,17 +265,169 @@ pub struct ImportWalletRequest {
 
 redacted_debug!(ImportWalletRequest);
 
+/// A chain family: what kind of address and key an account has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Chain {
+    /// Ethereum and every EVM network.
+    Ethereum,
+    /// Solana.
+    Solana,
+}
+
+impl Chain {
+    /// The name serde gives it ("ethereum"), for CSS classes and ids.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ethereum => "ethereum",
+            Self::Solana => "solana",
+        }
+    }
+}
+
+impl std::fmt::Display for Chain {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One account as shown in the UI.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Account {
     /// The name shown.
     pub name: String,
-    /// "ethereum" or "solana".
-    pub chain: String,
+    /// Its chain family.
+    pub chain: Chain,
     /// The address as written on its chain.
     pub address: String,
     /// The derivation path.
     pub path: Option<String>,
+    /// How it signs (a watch-only account cannot).
+    pub signer: SignerKind,
+    /// Hidden from the dashboard and the pickers.
+    pub hidden: bool,
+}
+
+/// Add the next account of the wallet's recovery phrase.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AddAccountRequest {
+    /// Its chain family.
+    pub chain: Chain,
+    /// Its name; `None`: "Ethereum 2" and so on.
+    pub name: Option<String>,
+}
+
+/// Watch an address without a key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WatchAccountRequest {
+    /// Its chain family.
+    pub chain: Chain,
+    /// The address.
+    pub address: String,
+    /// Its name; `None`: "Watched N".
+    pub name: Option<String>,
+}
+
+/// Rename, hide or show an account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EditAccountRequest {
+    /// Its chain family.
+    pub chain: Chain,
+    /// The account.
+    pub address: String,
+    /// A new name.
+    pub name: Option<String>,
+    /// Hide (`true`) or show (`false`) it.
+    pub hidden: Option<bool>,
+}
+
+/// One network in the picker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NetworkView {
+    /// Its name.
+    pub name: String,
+    /// Its chain id (EVM networks), when known without asking a node.
+    pub chain_id: Option<u64>,
+    /// A network on this computer (the devnet, the local validator).
+    pub local: bool,
+}
+
+/// Every network and cluster the user can act on, and the chosen ones.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Networks {
+    /// EVM networks.
+    pub evm: Vec<NetworkView>,
+    /// Solana clusters.
+    pub solana: Vec<NetworkView>,
+    /// The chosen EVM network.
+    pub network: String,
+    /// The chosen Solana cluster.
+    pub solana_network: String,
+}
+
+/// Choose the network (or cluster) to act on; remembered across restarts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SelectNetwork {
+    /// The EVM network, if it changes.
+    pub network: Option<String>,
+    /// The Solana cluster, if it changes.
+    pub solana_network: Option<String>,
+}
+
+/// What the dashboard shows: one EVM network and one Solana cluster.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DashboardRequest {
+    /// The EVM network.
+    pub network: String,
+    /// The Solana cluster.
+    pub solana_network: String,
+}
+
+/// A request about one network.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NetworkRequest {
+    /// The network.
+    pub network: String,
+}
+
+/// The tokens a picker offers, with an account's balances.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokensRequest {
+    /// The network.
+    pub network: String,
+    /// The account whose balances are shown; `None`: the first one.
+    pub account: Option<String>,
+}
+
+/// A token to check on chain and remember for a network.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AddTokenRequest {
+    /// The network.
+    pub network: String,
+    /// The token contract.
+    pub address: String,
+}
+
+/// A token in a picker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenView {
+    /// Its symbol (what forms send).
+    pub symbol: String,
+    /// Its contract; `None` for the native coin.
+    pub address: Option<String>,
+    /// Its decimals.
+    pub decimals: u8,
+    /// The account's balance in whole units, when it could be read.
+    pub balance: Option<String>,
+}
+
+/// The stake accounts of one Solana account on one cluster.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SolanaStakesRequest {
+    /// The cluster.
+    pub network: String,
+    /// The account; `None`: the first Solana account.
+    pub account: Option<String>,
 }
 
 /// The home screen.
@@ -282,6 +492,61 @@ pub struct HealthPointView {
     pub health_factor: Option<f64>,
 }
 
+/// How close a position is to liquidation, by the alert rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    /// Healthy.
+    Ok,
+    /// Below the warning threshold.
+    Warning,
+    /// Below the critical threshold, or close to liquidation.
+    Critical,
+    /// Anyone can liquidate it now.
+    Liquidatable,
+}
+
+impl Level {
+    /// The name serde gives it ("critical"), for CSS classes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::Warning => "warning",
+            Self::Critical => "critical",
+            Self::Liquidatable => "liquidatable",
+        }
+    }
+}
+
+/// Where a journaled transaction stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TxStatus {
+    /// Sent, not yet final.
+    Pending,
+    /// Final and successful.
+    Confirmed,
+    /// Final and reverted.
+    Failed,
+    /// Gone from the network without a replacement.
+    Dropped,
+    /// Another transaction with its nonce took its place.
+    Replaced,
+}
+
+impl TxStatus {
+    /// The name serde gives it ("pending"), for CSS classes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Confirmed => "confirmed",
+            Self::Failed => "failed",
+            Self::Dropped => "dropped",
+            Self::Replaced => "replaced",
+        }
+    }
+}
+
 /// A lending position.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PositionView {
@@ -295,8 +560,8 @@ pub struct PositionView {
     pub account: String,
     /// The health factor (`None`: no debt).
     pub health_factor: Option<f64>,
-    /// "ok", "warning", "critical" or "liquidatable", by the alert rules.
-    pub level: String,
+    /// Its level by the alert rules (the account's own, with the watcher's hysteresis).
+    pub level: Level,
     /// Collateral, in the dashboard's currency.
     pub collateral: f64,
     /// Debt, in the dashboard's currency.
@@ -347,6 +612,8 @@ redacted_debug!(UnlockRequest);
 /// A swap as typed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SwapForm {
+    /// The network it happens on.
+    pub network: String,
     /// The account that swaps (0x…); `None`: the first Ethereum account.
     pub account: Option<String>,
     /// Sold: a symbol or a token address.
@@ -378,13 +645,44 @@ pub struct SwapQuote {
     pub shortfall: Option<String>,
 }
 
+/// A lending action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LendAction {
+    /// Supply an asset (it earns interest and can be collateral).
+    Supply,
+    /// Withdraw what was supplied.
+    Withdraw,
+    /// Borrow against collateral.
+    Borrow,
+    /// Repay a debt.
+    Repay,
+}
+
+impl LendAction {
+    /// Every action, in the order a form offers them.
+    pub const ALL: [LendAction; 4] = [Self::Supply, Self::Withdraw, Self::Borrow, Self::Repay];
+
+    /// The name serde gives it ("supply").
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Supply => "supply",
+            Self::Withdraw => "withdraw",
+            Self::Borrow => "borrow",
+            Self::Repay => "repay",
+        }
+    }
+}
+
 /// A lending action as typed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LendForm {
+    /// The network it happens on.
+    pub network: String,
     /// The account (0x…); `None`: the first Ethereum account.
     pub account: Option<String>,
-    /// "supply", "withdraw", "borrow" or "repay".
-    pub action: String,
+    /// What to do.
+    pub action: LendAction,
     /// The reserve's symbol.
     pub asset: String,
     /// Whole units, or "max".
@@ -394,6 +692,8 @@ pub struct LendForm {
 /// A transfer as typed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SendForm {
+    /// The network it happens on.
+    pub network: String,
     /// The sender (0x…); `None`: the first Ethereum account.
     pub account: Option<String>,
     /// The recipient (0x…).
@@ -407,6 +707,8 @@ pub struct SendForm {
 /// A Solana action as typed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SolanaForm {
+    /// The cluster it happens on.
+    pub network: String,
     /// The account (base58); `None`: the first Solana account.
     pub account: Option<String>,
     /// "send", "stake", "unstake" or "withdraw".
@@ -582,8 +884,8 @@ pub struct ActivityItem {
     pub nonce: u64,
     /// What it does.
     pub label: String,
-    /// "pending", "confirmed", "failed", "dropped" or "replaced".
-    pub status: String,
+    /// Where it stands.
+    pub status: TxStatus,
     /// The transaction it replaces.
     pub replaces: Option<String>,
     /// The block.
@@ -597,8 +899,8 @@ pub struct ActivityItem {
 pub struct AlertView {
     /// The position's key.
     pub key: String,
-    /// "ok", "warning", "critical" or "liquidatable".
-    pub level: String,
+    /// The level it reported.
+    pub level: Level,
     /// One line.
     pub title: String,
     /// The detail.
@@ -663,13 +965,13 @@ pub struct LedgerStatus {
 /// Add a Ledger account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LedgerAddRequest {
-    /// "ethereum" or "solana".
-    pub chain: String,
+    /// Its chain family.
+    pub chain: Chain,
     /// The account index (0 is the first).
     pub index: u32,
 }
 
-/// A network's RPC endpoints.
+/// A network's RPC endpoints, and the protocol contracts on it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NetworkSetting {
     /// Its name.
@@ -678,7 +980,26 @@ pub struct NetworkSetting {
     pub chain_id: u64,
     /// RPC URLs, tried in order.
     pub rpc_urls: Vec<String>,
+    /// Protocol contracts by [`PROTOCOL_KEYS`] key, for a chain Vigil has no built-in
+    /// addresses for (empty: the built-in ones of its chain id). `weth` and `multicall3` are
+    /// required when any is given.
+    pub protocols: Vec<(String, String)>,
 }
+
+/// The protocol contracts a network can name, as (key, label).
+pub const PROTOCOL_KEYS: [(&str, &str); 11] = [
+    ("weth", "Wrapped native token (WETH)"),
+    ("multicall3", "Multicall3"),
+    ("uniswap_v2_router", "Uniswap V2 Router02"),
+    ("uniswap_v2_factory", "Uniswap V2 factory"),
+    ("uniswap_v3_factory", "Uniswap V3 factory"),
+    ("uniswap_v3_quoter_v2", "Uniswap V3 QuoterV2"),
+    ("uniswap_v3_swap_router", "Uniswap V3 SwapRouter"),
+    ("uniswap_v3_position_manager", "Uniswap V3 position manager"),
+    ("aave_v3_addresses_provider", "Aave V3 PoolAddressesProvider"),
+    ("aave_v3_pool", "Aave V3 Pool"),
+    ("aave_v3_oracle", "Aave V3 oracle"),
+];
 
 /// The settings screen.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -691,9 +1012,8 @@ pub struct Settings {
     pub currency: String,
     /// Default swap slippage, percent.
     pub slippage_percent: f64,
-    /// The lowest alert level that raises a desktop notification: "ok" (all), "warning",
-    /// "critical" or "liquidatable".
-    pub notify_level: String,
+    /// The lowest alert level that raises a desktop notification (`Ok`: all).
+    pub notify_level: Level,
 }
 
 /// Test an RPC URL.

@@ -13,8 +13,8 @@ use crate::{SignArgs, acting_account, confirm_and_execute, print_review};
 pub(crate) enum LendCommand {
     /// The market: each reserve's LTV, liquidation threshold and bonus, caps, APYs and price.
     Markets {
-        /// devnet (the default), ethereum, arbitrum, optimism, base or polygon.
-        #[arg(long, default_value = "devnet")]
+        /// The network (default: the chosen one, see 'vigil network').
+        #[arg(long, default_value_t = crate::chosen_network())]
         network: String,
         /// Print JSON.
         #[arg(long)]
@@ -26,8 +26,8 @@ pub(crate) enum LendCommand {
         /// The account; default: the wallet's first Ethereum account.
         #[arg(long)]
         account: Option<String>,
-        /// devnet (the default), ethereum, arbitrum, optimism, base or polygon.
-        #[arg(long, default_value = "devnet")]
+        /// The network (default: the chosen one, see 'vigil network').
+        #[arg(long, default_value_t = crate::chosen_network())]
         network: String,
         /// Print JSON.
         #[arg(long)]

@@ -85,8 +85,9 @@ pub(crate) struct On {
     /// The account; default: the wallet's first Solana account.
     #[arg(long)]
     account: Option<String>,
-    /// localnet (the default: the local validator), devnet, testnet or mainnet-beta.
-    #[arg(long, default_value = "localnet")]
+    /// localnet (the local validator), devnet, testnet or mainnet-beta (default: the chosen
+    /// cluster, see 'vigil network').
+    #[arg(long, default_value_t = crate::chosen_solana_network())]
     network: String,
     /// Use this RPC endpoint instead of the network's (repeatable, tried in order).
     #[arg(long = "rpc-url")]

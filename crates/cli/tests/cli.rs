@@ -134,3 +134,86 @@ fn no_keychain_is_a_clear_error() {
     assert!(!o.status.success());
     assert!(stderr(&o).contains("the OS keychain is not available"), "{}", stderr(&o));
 }
+
+#[test]
+fn the_chosen_network_is_shared_and_refuses_unknown_names() {
+    let env = Env::fresh("network");
+    let o = env.vigil(&["network", "list"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("* ethereum  chain 1"),
+        "a new install acts on Ethereum: {}",
+        stdout(&o)
+    );
+    assert!(stdout(&o).contains("* mainnet-beta"), "{}", stdout(&o));
+    let o = env.vigil(&["network", "use", "base"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = env.vigil(&["network", "list", "--json"]);
+    let listed: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(listed["network"], "base");
+    let o = env.vigil(&["network", "use", "goerli"]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("unknown network 'goerli'") && stderr(&o).contains("polygon"),
+        "{}",
+        stderr(&o)
+    );
+    // Commands follow the choice. A network of the user's own (on loopback: tests reach no
+    // other address) is listed and chosen like a built-in one.
+    let config = env.home.path().join("config/config.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    let mine =
+        "[[network]]\nname = \"mychain\"\nchain_id = 777\nrpc_urls = [\"http://127.0.0.1:9/\"]\n";
+    std::fs::write(&config, format!("{mine}\n{text}")).unwrap();
+    let o = env.vigil(&["network", "use", "mychain"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = env.vigil(&["balances", "--account", "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("mychain"), "balances acted on the chosen network: {}", stderr(&o));
+}
+
+#[test]
+fn accounts_are_added_from_the_phrase_and_watched() {
+    require_session();
+    let env = Env::new("accounts");
+    let o = env.vigil_stdin(
+        &["vault", "import", "--password-stdin"],
+        &format!("{JUNK}\nhunter2hunter2\n"),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = env.vigil_stdin(
+        &["account", "add", "--chain", "ethereum", "--name", "Savings", "--password-stdin"],
+        "wrong-password\n",
+    );
+    assert!(!o.status.success(), "a wrong password adds nothing");
+    let o = env.vigil_stdin(
+        &["account", "add", "--chain", "ethereum", "--name", "Savings", "--password-stdin"],
+        "hunter2hunter2\n",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("0x70997970C51812dc3A010C7d01b50e0d17dc79C8  Savings"),
+        "{}",
+        stdout(&o)
+    );
+    let o = env.vigil(&[
+        "account",
+        "watch",
+        "--chain",
+        "ethereum",
+        "0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = env.vigil(&["account", "list"]);
+    let listed = stdout(&o);
+    assert_eq!(listed.lines().count(), 4, "{listed}");
+    assert!(listed.contains("watch-only 0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"), "{listed}");
+    let o = env.vigil(&[
+        "account",
+        "watch",
+        "--chain",
+        "ethereum",
+        "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293bc",
+    ]);
+    assert!(stderr(&o).contains("checksum"), "a mistyped address is refused: {}", stderr(&o));
+}

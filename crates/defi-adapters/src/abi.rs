@@ -77,6 +77,28 @@ sol! {
         function refundETH() external payable;
     }
 
+    /// Uniswap's SwapRouter02 (`IV3SwapRouter` of swap-router-contracts): no deadline in the
+    /// parameters; `multicall(deadline, data)` enforces one for the whole call.
+    interface ISwapRouter02 {
+        struct ExactInputParams {
+            bytes path;
+            address recipient;
+            uint256 amountIn;
+            uint256 amountOutMinimum;
+        }
+        struct ExactOutputParams {
+            bytes path;
+            address recipient;
+            uint256 amountOut;
+            uint256 amountInMaximum;
+        }
+        function exactInput(ExactInputParams params) external payable returns (uint256 amountOut);
+        function exactOutput(ExactOutputParams params) external payable returns (uint256 amountIn);
+        function multicall(uint256 deadline, bytes[] data) external payable returns (bytes[] results);
+        function unwrapWETH9(uint256 amountMinimum, address recipient) external payable;
+        function refundETH() external payable;
+    }
+
     #[sol(rpc)]
     interface IQuoterV2 {
         function quoteExactInput(bytes path, uint256 amountIn) external returns (uint256 amountOut,

@@ -6,8 +6,27 @@ use alloy::primitives::{Address, address};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+/// Which interface a network's Uniswap V3 swap router has.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum V3RouterKind {
+    /// The original SwapRouter: a `deadline` in every swap's parameters.
+    #[default]
+    SwapRouter,
+    /// SwapRouter02 (Base and newer deployments): no `deadline` in the parameters; the
+    /// deadline goes to `multicall(uint256 deadline, bytes[] data)` instead.
+    SwapRouter02,
+}
+
+impl V3RouterKind {
+    fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
 /// The protocol contracts Vigil uses on a network (absent where a protocol is not deployed).
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ProtocolAddresses {
     /// Wrapped native token.
     pub weth: Address,
@@ -23,6 +42,9 @@ pub struct ProtocolAddresses {
     pub uniswap_v3_quoter_v2: Option<Address>,
     /// Uniswap V3 SwapRouter.
     pub uniswap_v3_swap_router: Option<Address>,
+    /// Which interface `uniswap_v3_swap_router` has.
+    #[serde(default, skip_serializing_if = "V3RouterKind::is_default")]
+    pub uniswap_v3_router_kind: V3RouterKind,
     /// Uniswap V3 NonfungiblePositionManager (liquidity positions).
     pub uniswap_v3_position_manager: Option<Address>,
     /// Aave V3 PoolAddressesProvider.
@@ -35,6 +57,7 @@ pub struct ProtocolAddresses {
 
 /// A token Vigil shows by default on a network.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct KnownToken {
     /// Its symbol.
     pub symbol: String,
@@ -45,7 +68,8 @@ pub struct KnownToken {
 }
 
 impl KnownToken {
-    fn new(symbol: &str, address: Address, decimals: u8) -> Self {
+    /// A token with this symbol, contract and decimals.
+    pub fn new(symbol: &str, address: Address, decimals: u8) -> Self {
         Self { symbol: symbol.into(), address, decimals }
     }
 }
@@ -119,6 +143,7 @@ impl Network {
                 uniswap_v3_factory: Some(manifest.uniswap_v3.factory),
                 uniswap_v3_quoter_v2: Some(manifest.uniswap_v3.quoter_v2),
                 uniswap_v3_swap_router: Some(manifest.uniswap_v3.swap_router),
+                uniswap_v3_router_kind: V3RouterKind::SwapRouter,
                 uniswap_v3_position_manager: Some(manifest.uniswap_v3.position_manager),
                 aave_v3_addresses_provider: Some(manifest.aave_v3.addresses_provider),
                 aave_v3_pool: Some(manifest.aave_v3.pool),
@@ -165,6 +190,7 @@ impl Network {
             uniswap_v3_factory: Some(v3_factory),
             uniswap_v3_quoter_v2: Some(v3_quoter),
             uniswap_v3_swap_router: Some(v3_router),
+            uniswap_v3_router_kind: V3RouterKind::SwapRouter,
             uniswap_v3_position_manager: Some(v3_positions),
             aave_v3_addresses_provider: Some(address!("a97684ead0e402dC232d5A977953DF7ECBaB3CDb")),
             aave_v3_pool: Some(address!("794a61358D6845594F94dc1DB02A252b5b4814aD")),
@@ -185,6 +211,7 @@ impl Network {
                     uniswap_v3_factory: Some(v3_factory),
                     uniswap_v3_quoter_v2: Some(v3_quoter),
                     uniswap_v3_swap_router: Some(v3_router),
+                    uniswap_v3_router_kind: V3RouterKind::SwapRouter,
                     uniswap_v3_position_manager: Some(v3_positions),
                     aave_v3_addresses_provider: Some(address!(
                         "2f39d218133AFaB8F2B819B1066c7E434Ad94E9e"
@@ -228,6 +255,7 @@ impl Network {
                     uniswap_v3_swap_router: Some(address!(
                         "2626664c2603336E57B271c5C0b26F421741e481"
                     )),
+                    uniswap_v3_router_kind: V3RouterKind::SwapRouter02,
                     uniswap_v3_position_manager: Some(address!(
                         "03a520b32C04BF3bEEf7BEb72E919cf822Ed34f1"
                     )),
@@ -254,12 +282,52 @@ impl Network {
             ("CHF".to_owned(), address!("449d117117838fFA61263B61dA6301AA2a88B13A")),
             ("JPY".to_owned(), address!("BcE206caE7f0ec07b545EddE332A47C2F75bbeb3")),
         ]);
-        networks[0].tokens.extend([
-            KnownToken::new("USDC", address!("A0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48"), 6),
-            KnownToken::new("USDT", address!("dAC17F958D2ee523a2206206994597C13D831ec7"), 6),
-            KnownToken::new("DAI", address!("6B175474E89094C44Da98b954EedeAC495271d0F"), 18),
-            KnownToken::new("WBTC", address!("2260FAC5E5542a773Aa44fBCfeDf7C193bc2C599"), 8),
-        ]);
+        // USDC (Circle's own, not a bridged one), USDT, DAI and the chain's main wrapped
+        // bitcoin, at their addresses on each chain.
+        let stables = |usdc, usdt, dai, btc: (&str, Address)| {
+            vec![
+                KnownToken::new("USDC", usdc, 6),
+                KnownToken::new("USDT", usdt, 6),
+                KnownToken::new("DAI", dai, 18),
+                KnownToken::new(btc.0, btc.1, 8),
+            ]
+        };
+        let tokens = [
+            stables(
+                address!("A0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48"),
+                address!("dAC17F958D2ee523a2206206994597C13D831ec7"),
+                address!("6B175474E89094C44Da98b954EedeAC495271d0F"),
+                ("WBTC", address!("2260FAC5E5542a773Aa44fBCfeDf7C193bc2C599")),
+            ),
+            stables(
+                address!("af88d065e77c8cC2239327C5EDb3A432268e5831"),
+                address!("Fd086bC7CD5C481DCC9C85ebE478A1C0b69FCbb9"),
+                address!("DA10009cBd5D07dd0CeCc66161FC93D7c9000da1"),
+                ("WBTC", address!("2f2a2543B76A4166549F7aaB2e75Bef0aefC5B0f")),
+            ),
+            stables(
+                address!("0b2C639c533813f4Aa9D7837cAf62653d097Ff85"),
+                address!("94b008aA00579c1307B0EF2c499aD98a8ce58e58"),
+                address!("DA10009cBd5D07dd0CeCc66161FC93D7c9000da1"),
+                ("WBTC", address!("68f180fcCe6836688e9084f035309E29Bf0A2095")),
+            ),
+            stables(
+                address!("833589fCD6eDb6E08f4c7C32D4f71b54bdA02913"),
+                address!("fde4C96c8593536E31F229EA8f37b2ADa2699bb2"),
+                address!("50c5725949A6F0c72E6C4a641F24049A917DB0Cb"),
+                // Base's main wrapped bitcoin is Coinbase's cbBTC, the one Aave lists there.
+                ("cbBTC", address!("cbB7C0000aB88B473b1f5aFd9ef808440eed33Bf")),
+            ),
+            stables(
+                address!("3c499c542cEF5E3811e1192ce70d8cC03d5c3359"),
+                address!("c2132D05D31c914a87C6611C10748AEb04B58e8F"),
+                address!("8f3Cf7ad23Cd3CaDbD9735AFf958023239c6A063"),
+                ("WBTC", address!("1BFD67037B42Cf73acF2047067bd4F2C47D9BfD6")),
+            ),
+        ];
+        for (network, tokens) in networks.iter_mut().zip(tokens) {
+            network.tokens.extend(tokens);
+        }
         networks
     }
 
@@ -301,5 +369,24 @@ mod tests {
         assert!(
             nets.iter().all(|n| n.protocols.multicall3 == MULTICALL3 && !n.rpc_urls.is_empty())
         );
+    }
+
+    #[test]
+    fn every_builtin_network_has_the_stablecoins_and_a_wrapped_bitcoin() {
+        for n in Network::builtin() {
+            let symbols: Vec<&str> = n.tokens.iter().map(|t| t.symbol.as_str()).collect();
+            for wanted in ["USDC", "USDT", "DAI"] {
+                assert!(symbols.contains(&wanted), "{} lacks {wanted}: {symbols:?}", n.name);
+            }
+            assert!(symbols.iter().any(|s| s.ends_with("BTC")), "{}: {symbols:?}", n.name);
+            let mut addresses: Vec<_> = n.tokens.iter().map(|t| t.address).collect();
+            addresses.sort();
+            addresses.dedup();
+            assert_eq!(addresses.len(), n.tokens.len(), "{}: a token listed twice", n.name);
+            let usdc = n.token("USDC").map(|t| t.decimals);
+            assert_eq!(usdc, Some(6), "{}", n.name);
+        }
+        let base = Network::named("base").map(|b| b.protocols.uniswap_v3_router_kind);
+        assert_eq!(base, Some(V3RouterKind::SwapRouter02), "Base has only SwapRouter02");
     }
 }

@@ -8,14 +8,14 @@ use alloy::{
 use serde::Serialize;
 
 use crate::{
-    ChainClient, ClientError, Network,
-    abi::{IAaveOracle, IERC20, IQuoterV2, IUniswapV2Router02, IV3SwapRouter},
+    ChainClient, ClientError, Network, V3RouterKind,
+    abi::{IAaveOracle, IERC20, IQuoterV2, ISwapRouter02, IUniswapV2Router02, IV3SwapRouter},
     multicall,
     simulate::{Plan, Step},
 };
 
 /// Uniswap V3 fee tiers, in hundredths of a basis point.
-pub const V3_FEE_TIERS: [u32; 3] = [500, 3000, 10_000];
+pub const V3_FEE_TIERS: [u32; 4] = [100, 500, 3000, 10_000];
 /// Gas a Uniswap V2 swap costs per hop, roughly (the router reports none).
 const V2_GAS_PER_HOP: u64 = 90_000;
 /// Gas overhead of any swap transaction.
@@ -510,8 +510,9 @@ pub fn plan(network: &Network, quote: &Quote, kind: SwapKind, params: &SwapParam
             let router = network.protocols.uniswap_v3_swap_router?;
             // Native out: the router receives WETH and unwraps it to the user in the same call.
             let recipient = if native_out { router } else { to };
-            let swap = match kind {
-                SwapKind::ExactIn => IV3SwapRouter::exactInputCall {
+            let router02 = network.protocols.uniswap_v3_router_kind == V3RouterKind::SwapRouter02;
+            let swap = match (kind, router02) {
+                (SwapKind::ExactIn, false) => IV3SwapRouter::exactInputCall {
                     params: IV3SwapRouter::ExactInputParams {
                         path: v3_path(path, fees, false),
                         recipient,
@@ -521,7 +522,7 @@ pub fn plan(network: &Network, quote: &Quote, kind: SwapKind, params: &SwapParam
                     },
                 }
                 .abi_encode(),
-                SwapKind::ExactOut => IV3SwapRouter::exactOutputCall {
+                (SwapKind::ExactOut, false) => IV3SwapRouter::exactOutputCall {
                     params: IV3SwapRouter::ExactOutputParams {
                         path: v3_path(path, fees, true),
                         recipient,
@@ -531,10 +532,29 @@ pub fn plan(network: &Network, quote: &Quote, kind: SwapKind, params: &SwapParam
                     },
                 }
                 .abi_encode(),
+                (SwapKind::ExactIn, true) => ISwapRouter02::exactInputCall {
+                    params: ISwapRouter02::ExactInputParams {
+                        path: v3_path(path, fees, false),
+                        recipient,
+                        amountIn: quote.amount_in,
+                        amountOutMinimum: min_out,
+                    },
+                }
+                .abi_encode(),
+                (SwapKind::ExactOut, true) => ISwapRouter02::exactOutputCall {
+                    params: ISwapRouter02::ExactOutputParams {
+                        path: v3_path(path, fees, true),
+                        recipient,
+                        amountOut: quote.amount_out,
+                        amountInMaximum: max_in,
+                    },
+                }
+                .abi_encode(),
             };
             let mut calls = vec![Bytes::from(swap)];
             if native_out {
                 let least = if kind == SwapKind::ExactIn { min_out } else { quote.amount_out };
+                // The same selector on both routers.
                 calls.push(
                     IV3SwapRouter::unwrapWETH9Call { amountMinimum: least, recipient: to }
                         .abi_encode()
@@ -545,7 +565,10 @@ pub fn plan(network: &Network, quote: &Quote, kind: SwapKind, params: &SwapParam
                 // The unspent part of the maximum comes back.
                 calls.push(IV3SwapRouter::refundETHCall {}.abi_encode().into());
             }
-            let input = if calls.len() == 1 {
+            let input = if router02 {
+                // Its swaps carry no deadline: the multicall enforces one.
+                ISwapRouter02::multicallCall { deadline, data: calls }.abi_encode()
+            } else if calls.len() == 1 {
                 calls.remove(0).to_vec()
             } else {
                 IV3SwapRouter::multicallCall { data: calls }.abi_encode()
@@ -627,6 +650,42 @@ mod tests {
         // A better rate than the probe (rounding in the probe) is no impact, not negative.
         assert_eq!(price_impact_bps((u(1000), u(2100)), (u(1), u(2))), Some(0));
         assert_eq!(price_impact_bps((u(0), u(0)), (u(1), u(2))), None);
+    }
+
+    #[test]
+    fn swap_router02_gets_its_own_parameters_and_the_deadline_in_the_multicall() {
+        let mut network = Network::named("base").unwrap();
+        let (usdc, weth) = (network.token("USDC").unwrap().address, network.protocols.weth);
+        let quote = Quote {
+            venue: Venue::UniswapV3 { path: vec![usdc, weth], fees: vec![500] },
+            amount_in: U256::from(1_000_000u64),
+            amount_out: U256::from(400_000_000_000_000u64),
+            gas: 0,
+            gas_in_token: None,
+            price_impact_bps: None,
+        };
+        let params = SwapParams {
+            account: Address::repeat_byte(7),
+            slippage_bps: 50,
+            deadline: 1_900_000_000,
+            unlimited_approval: false,
+            current_allowance: U256::MAX,
+            native_in: false,
+            native_out: false,
+        };
+        let input = |network: &Network| {
+            let plan = plan(network, &quote, SwapKind::ExactIn, &params).unwrap();
+            plan.steps[0].request.input.input().unwrap().clone()
+        };
+        let call = ISwapRouter02::multicallCall::abi_decode(&input(&network)).unwrap();
+        assert_eq!(call.deadline, U256::from(1_900_000_000u64));
+        let swap = ISwapRouter02::exactInputCall::abi_decode(&call.data[0]).unwrap();
+        assert_eq!(swap.params.recipient, params.account);
+        assert_eq!(swap.params.amountOutMinimum, U256::from(398_000_000_000_000u64));
+        // The original router keeps the deadline in the parameters.
+        network.protocols.uniswap_v3_router_kind = V3RouterKind::SwapRouter;
+        let swap = IV3SwapRouter::exactInputCall::abi_decode(&input(&network)).unwrap();
+        assert_eq!(swap.params.deadline, U256::from(1_900_000_000u64));
     }
 
     #[test]

@@ -63,6 +63,29 @@ pub fn validator_binary() -> Result<PathBuf, DevnetError> {
         .ok_or(DevnetError::SolanaValidatorMissing(installed))
 }
 
+/// Whether the local validator can be started, for messages that say what to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ValidatorBuild {
+    /// Installed.
+    Ready,
+    /// `scripts/build-validator.sh` is building it now.
+    Building,
+    /// Neither: `make setup` (or `make run`) builds it.
+    Missing,
+}
+
+/// Where the local validator's build stands.
+pub fn validator_build() -> ValidatorBuild {
+    let dir = tools_dir();
+    if dir.join(format!("{VALIDATOR_BINARY}.building")).exists() {
+        ValidatorBuild::Building
+    } else if validator_binary().is_ok() {
+        ValidatorBuild::Ready
+    } else {
+        ValidatorBuild::Missing
+    }
+}
+
 /// Where `scripts/setup.sh` installs tools: `VIGIL_TOOLS_DIR`, else `~/.cache/vigil/tools`.
 pub fn tools_dir() -> PathBuf {
     std::env::var_os("VIGIL_TOOLS_DIR").map(PathBuf::from).unwrap_or_else(|| {

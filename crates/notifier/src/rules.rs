@@ -128,6 +128,18 @@ pub enum Decision {
     Quiet,
 }
 
+/// The level a position is at for the user: its level now, or a higher one that fired and that
+/// it has not recovered from past the re-arm margin. The dashboard and the alerts both show
+/// this, so they never disagree.
+pub fn current_level(thresholds: &Thresholds, state: &RuleState, obs: &Observation) -> Level {
+    thresholds.level(obs, 0.0).max(held_level(thresholds, state, obs))
+}
+
+/// The fired level that still holds (hysteresis).
+fn held_level(thresholds: &Thresholds, state: &RuleState, obs: &Observation) -> Level {
+    state.fired.unwrap_or(Level::Ok).min(thresholds.level(obs, thresholds.rearm_margin))
+}
+
 /// Evaluates an observation at `now` against the state; returns the decision and the new state.
 pub fn evaluate(
     thresholds: &Thresholds,
@@ -138,8 +150,7 @@ pub fn evaluate(
     let mut next = *state;
     let level = thresholds.level(obs, 0.0);
     // A fired level holds until the position is past its threshold plus the margin.
-    let held = thresholds.level(obs, thresholds.rearm_margin);
-    let fired = state.fired.unwrap_or(Level::Ok).min(held);
+    let fired = held_level(thresholds, state, obs);
     next.fired = (fired > Level::Ok).then_some(fired);
     if level <= fired {
         return (Decision::Quiet, next);
@@ -190,6 +201,17 @@ mod tests {
             run(&[1.6, 1.45, 1.44, 1.3, 1.19, 1.1, 0.99, 0.95]),
             [(1, Level::Warning), (4, Level::Critical), (6, Level::Liquidatable)]
         );
+    }
+
+    #[test]
+    fn the_level_shown_holds_a_fired_level_within_the_margin() {
+        let t = Thresholds::default();
+        let fired = RuleState { fired: Some(Level::Warning), ..RuleState::default() };
+        // 1.52 is above the warning threshold (1.5) but within its margin: still a warning.
+        assert_eq!(current_level(&t, &fired, &hf(1.52)), Level::Warning);
+        assert_eq!(current_level(&t, &RuleState::default(), &hf(1.52)), Level::Ok);
+        assert_eq!(current_level(&t, &fired, &hf(1.6)), Level::Ok, "recovered past the margin");
+        assert_eq!(current_level(&t, &fired, &hf(1.1)), Level::Critical, "worse shows at once");
     }
 
     #[test]

@@ -1,7 +1,10 @@
 //! Turning what the user typed (token symbols, decimal amounts, a slippage percentage) into the
 //! adapters' requests, the same way for the desktop app and the CLI.
 
-use alloy::primitives::{Address, U256};
+use alloy::{
+    primitives::{Address, U256},
+    providers::Provider,
+};
 use vigil_defi_adapters::{
     ChainClient, ClientError, Network,
     aave::{LendAction, LendAmount, LendError, LendRequest, Market},
@@ -30,6 +33,17 @@ pub enum ActionError {
     /// The address is not an ERC-20 contract.
     #[error("{0} is not an ERC-20 token contract")]
     NotAToken(String),
+    /// Nothing is deployed at the address on this network.
+    #[error("{address} has no contract on {network}: check the address and the network")]
+    NoContract {
+        /// The address.
+        address: String,
+        /// The network.
+        network: String,
+    },
+    /// The typed text is not an address.
+    #[error("'{0}' is not a token address (0x followed by 40 hex digits)")]
+    NotAnAddress(String),
     /// The amount is invalid.
     #[error(transparent)]
     Amount(#[from] AmountError),
@@ -118,6 +132,27 @@ async fn resolve(
         .next()
         .ok_or_else(|| ActionError::NotAToken(typed.to_owned()))?;
     Ok(FormToken { address, symbol: meta.symbol, decimals: meta.decimals, native: false })
+}
+
+/// The token at `typed` (an address) on `network`, checked on chain: it has code, a symbol and
+/// decimals. What a pasted token address must pass before Vigil remembers it.
+pub async fn check_token(
+    client: &ChainClient,
+    network: &Network,
+    typed: &str,
+) -> Result<vigil_defi_adapters::KnownToken, ActionError> {
+    let typed = typed.trim();
+    let address = vigil_signer::parse_evm_address(typed)
+        .map_err(|_| ActionError::NotAnAddress(typed.to_owned()))?;
+    let code = client.request(|p| async move { p.get_code_at(address).await }).await?;
+    if code.is_empty() {
+        return Err(ActionError::NoContract {
+            address: address.to_checksum(None),
+            network: network.name.clone(),
+        });
+    }
+    let token = resolve(client, network, &address.to_checksum(None)).await?;
+    Ok(vigil_defi_adapters::KnownToken::new(&token.symbol, token.address, token.decimals))
 }
 
 /// The swap request for `form`, acting for `account`.

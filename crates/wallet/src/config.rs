@@ -110,6 +110,9 @@ pub struct AccountConfig {
     pub path: Option<DerivationPath>,
     /// How it signs.
     pub signer: SignerKind,
+    /// Hidden from the dashboard and the account pickers (still in the wallet, still watched).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub hidden: bool,
 }
 
 impl AccountConfig {
@@ -129,6 +132,12 @@ pub struct Config {
     /// Networks added by the user, or built-in ones with the user's own RPC URLs.
     #[serde(default, rename = "network", skip_serializing_if = "Vec::is_empty")]
     pub networks: Vec<NetworkConfig>,
+    /// Token addresses the user pasted, checked on chain and remembered per network.
+    #[serde(default, rename = "token", skip_serializing_if = "Vec::is_empty")]
+    pub tokens: Vec<RememberedToken>,
+    /// Solana clusters added by the user, or built-in ones with the user's own RPC URLs.
+    #[serde(default, rename = "solana_network", skip_serializing_if = "Vec::is_empty")]
+    pub solana_networks: Vec<SolanaNetworkConfig>,
     /// Alert rules.
     #[serde(default, skip_serializing_if = "AlertConfig::is_default")]
     pub alerts: AlertConfig,
@@ -147,6 +156,8 @@ pub struct Config {
 /// currency = "USD"          # prices and totals: USD, EUR, GBP, CHF or JPY
 /// slippage_percent = 0.5    # the swap slippage tolerance
 /// lock_after_secs = 300     # lock the wallet after this long without use (30 s to 24 h)
+/// network = "ethereum"      # the network the app and `vigil` act on (the picker sets it)
+/// solana_network = "mainnet-beta"  # the Solana cluster they act on
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -157,11 +168,28 @@ pub struct Preferences {
     pub slippage_percent: f64,
     /// Inactivity before the wallet locks, in seconds.
     pub lock_after_secs: u64,
+    /// The network the user acts on; `None`: [`DEFAULT_NETWORK`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub network: Option<String>,
+    /// The Solana cluster the user acts on; `None`: [`DEFAULT_SOLANA_NETWORK`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub solana_network: Option<String>,
 }
+
+/// The network a new install acts on: a real one, so that the app works with no devnet.
+pub const DEFAULT_NETWORK: &str = "ethereum";
+/// The Solana cluster a new install acts on.
+pub const DEFAULT_SOLANA_NETWORK: &str = "mainnet-beta";
 
 impl Default for Preferences {
     fn default() -> Self {
-        Self { currency: "USD".into(), slippage_percent: 0.5, lock_after_secs: 300 }
+        Self {
+            currency: "USD".into(),
+            slippage_percent: 0.5,
+            lock_after_secs: 300,
+            network: None,
+            solana_network: None,
+        }
     }
 }
 
@@ -201,6 +229,16 @@ impl Preferences {
     pub fn lock_after(&self) -> std::time::Duration {
         std::time::Duration::from_secs(self.lock_after_secs)
     }
+
+    /// The network the user acts on.
+    pub fn network(&self) -> &str {
+        self.network.as_deref().unwrap_or(DEFAULT_NETWORK)
+    }
+
+    /// The Solana cluster the user acts on.
+    pub fn solana_network(&self) -> &str {
+        self.solana_network.as_deref().unwrap_or(DEFAULT_SOLANA_NETWORK)
+    }
 }
 
 /// How Ledger devices are reached:
@@ -234,7 +272,7 @@ impl LedgerConfig {
 ///
 /// ```toml
 /// [alerts]
-/// networks = ["devnet", "ethereum"]  # watched by the app and `vigil watch` (default: devnet)
+/// networks = ["devnet", "ethereum"]  # watched by the app and `vigil watch` (default: the chosen network)
 /// warning = 1.5                      # health factor thresholds
 /// critical = 1.2
 /// liquidatable = 1.0
@@ -355,13 +393,29 @@ impl LevelConfig {
     }
 }
 
-/// A network in the config file:
+/// A network in the config file. A built-in chain id keeps that chain's protocol addresses
+/// and tokens unless the entry gives its own; any other chain (a fork, a new L2) gives them
+/// here:
 ///
 /// ```toml
 /// [[network]]
-/// name = "ethereum"               # a built-in name keeps its protocol addresses
+/// name = "ethereum"
 /// chain_id = 1
 /// rpc_urls = ["https://my-node.example/rpc", "https://ethereum-rpc.publicnode.com"]
+///
+/// [[network]]
+/// name = "my-chain"
+/// chain_id = 4242
+/// rpc_urls = ["https://rpc.my-chain.example"]
+/// [network.protocols]             # whichever are deployed there
+/// weth = "0x…"
+/// multicall3 = "0xcA11bde05977b3631167028862bE2a173976CA11"
+/// uniswap_v3_factory = "0x…"
+/// aave_v3_pool = "0x…"
+/// [[network.token]]
+/// symbol = "USDC"
+/// address = "0x…"
+/// decimals = 6
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -381,6 +435,60 @@ pub struct NetworkConfig {
     /// The native coin's symbol (default ETH).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub native_symbol: Option<String>,
+    /// The protocol contracts on this chain; `None`: the built-in ones for its chain id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocols: Option<vigil_defi_adapters::ProtocolAddresses>,
+    /// Tokens shown and offered on this network, besides the built-in ones (pasted token
+    /// addresses are remembered here once checked).
+    #[serde(default, rename = "token", skip_serializing_if = "Vec::is_empty")]
+    pub tokens: Vec<vigil_defi_adapters::KnownToken>,
+}
+
+/// A token the user added on a network (any network, the built-in ones and the devnet
+/// included), after Vigil checked its contract:
+///
+/// ```toml
+/// [[token]]
+/// network = "ethereum"
+/// symbol = "UNI"
+/// address = "0x1f9840a85d5aF5bf1D1762F925BDADdC4201F984"
+/// decimals = 18
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RememberedToken {
+    /// The network it is on.
+    pub network: String,
+    /// Its symbol.
+    pub symbol: String,
+    /// Its contract.
+    pub address: alloy::primitives::Address,
+    /// Its decimals.
+    pub decimals: u8,
+}
+
+impl RememberedToken {
+    /// The token as the adapters know tokens.
+    pub fn known(&self) -> vigil_defi_adapters::KnownToken {
+        vigil_defi_adapters::KnownToken::new(&self.symbol, self.address, self.decimals)
+    }
+}
+
+/// A Solana cluster in the config file: a built-in name (`mainnet-beta`, `devnet`, `testnet`,
+/// `localnet`) with the user's RPC URLs, tried in order.
+///
+/// ```toml
+/// [[solana_network]]
+/// name = "mainnet-beta"
+/// rpc_urls = ["https://my-solana-node.example", "https://api.mainnet-beta.solana.com"]
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SolanaNetworkConfig {
+    /// The cluster.
+    pub name: String,
+    /// RPC endpoints, in order of preference.
+    pub rpc_urls: Vec<url::Url>,
 }
 
 impl Config {
@@ -467,12 +575,15 @@ mod tests {
         assert_eq!(Config::load(&path).unwrap(), Config::default());
         let config = Config {
             networks: vec![],
+            tokens: vec![],
+            solana_networks: vec![],
             accounts: vec![AccountConfig {
                 name: "Main".into(),
                 chain: Chain::Ethereum,
                 address: "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266".into(),
                 path: Some(DerivationPath::ethereum(0)),
                 signer: SignerKind::Software { vault: "default".into() },
+                hidden: false,
             }],
             alerts: AlertConfig::default(),
             ledger: LedgerConfig { speculos: Some("127.0.0.1:9999".into()) },

@@ -3,8 +3,9 @@
 use alloy::primitives::{Address, U256, utils::format_units};
 use serde::Serialize;
 use vigil_defi_adapters::{
-    ChainClient, ClientError, Network,
+    ChainClient, ClientError, KnownToken, Network,
     multicall::{self, Asset},
+    solana::SolanaNetwork,
 };
 use vigil_devnet::{DevnetError, DevnetOptions, daemon};
 
@@ -33,17 +34,26 @@ pub enum PortfolioError {
     Config(#[from] crate::ConfigError),
 }
 
-/// The network called `name`: `devnet` (the default), a network of the config file, or a
-/// built-in public network. A config entry with a built-in's chain id keeps that network's
-/// protocol addresses and tokens, with the user's RPC URLs.
+/// The network called `name`: a network of the config file, the local devnet (when it runs),
+/// or a built-in public network. A config entry keeps the protocol addresses and tokens of the
+/// built-in network with its chain id, unless it gives its own; its tokens are added to them.
 pub fn network(name: &str, paths: &Paths) -> Result<Network, PortfolioError> {
     let config = crate::Config::load(&paths.config_file())?;
+    network_in(&config, name, paths)
+}
+
+/// [`network`] with the config already read.
+pub fn network_in(
+    config: &crate::Config,
+    name: &str,
+    paths: &Paths,
+) -> Result<Network, PortfolioError> {
     if let Some(n) = config.networks.iter().find(|n| n.name.eq_ignore_ascii_case(name)) {
         if n.rpc_urls.is_empty() {
             return Err(PortfolioError::Client(ClientError::NoEndpoints(n.name.clone())));
         }
         let base = Network::builtin().into_iter().find(|b| b.chain_id == n.chain_id);
-        return Ok(match base {
+        let mut network = match base {
             Some(b) => Network {
                 name: n.name.clone(),
                 rpc_urls: n.rpc_urls.clone(),
@@ -52,7 +62,7 @@ pub fn network(name: &str, paths: &Paths) -> Result<Network, PortfolioError> {
                 native_symbol: n.native_symbol.clone().unwrap_or(b.native_symbol.clone()),
                 ..b
             },
-            // An unknown chain: balances of the native coin only, no protocols.
+            // Another chain: what the entry says is deployed there, else Multicall3 alone.
             None => Network {
                 name: n.name.clone(),
                 chain_id: n.chain_id,
@@ -67,23 +77,92 @@ pub fn network(name: &str, paths: &Paths) -> Result<Network, PortfolioError> {
                 tokens: vec![],
                 fiat_feeds: Default::default(),
             },
-        });
+        };
+        if let Some(protocols) = &n.protocols {
+            network.protocols = protocols.clone();
+            // The wrapped native coin is a token like the others.
+            if protocols.weth != Address::ZERO
+                && !network.tokens.iter().any(|t| t.address == protocols.weth)
+            {
+                let symbol = format!("W{}", network.native_symbol);
+                network
+                    .tokens
+                    .insert(0, KnownToken { symbol, address: protocols.weth, decimals: 18 });
+            }
+        }
+        add_tokens(&mut network, &n.tokens);
+        add_remembered(config, &mut network);
+        return Ok(network);
     }
-    if name.eq_ignore_ascii_case("devnet") {
+    let mut network = if name.eq_ignore_ascii_case("devnet") {
         let status = daemon::connect_info(&DevnetOptions::app(&paths.data_dir))?;
         let url = status.1.parse().map_err(|_| {
             PortfolioError::Devnet(DevnetError::Rpc(format!("bad devnet URL {}", status.1)))
         })?;
-        return Ok(Network::devnet(&status.0, url));
+        Network::devnet(&status.0, url)
+    } else {
+        Network::named(name).ok_or_else(|| PortfolioError::UnknownNetwork {
+            name: name.to_owned(),
+            known: network_names(config).join(", "),
+        })?
+    };
+    add_remembered(config, &mut network);
+    Ok(network)
+}
+
+/// Adds `tokens` to the network's, replacing any with the same contract.
+fn add_tokens(network: &mut Network, tokens: &[KnownToken]) {
+    for t in tokens {
+        network.tokens.retain(|k| k.address != t.address);
+        network.tokens.push(t.clone());
     }
-    Network::named(name).ok_or_else(|| PortfolioError::UnknownNetwork {
+}
+
+/// Adds the tokens the user remembered on this network.
+fn add_remembered(config: &crate::Config, network: &mut Network) {
+    let remembered: Vec<KnownToken> = config
+        .tokens
+        .iter()
+        .filter(|t| t.network.eq_ignore_ascii_case(&network.name))
+        .map(crate::config::RememberedToken::known)
+        .collect();
+    add_tokens(network, &remembered);
+}
+
+/// Every EVM network the user can pick: the config's, then the built-in ones it does not
+/// override, then the devnet.
+pub fn network_names(config: &crate::Config) -> Vec<String> {
+    let mut names: Vec<String> = config.networks.iter().map(|n| n.name.clone()).collect();
+    for b in Network::builtin() {
+        if !names.iter().any(|n| n.eq_ignore_ascii_case(&b.name)) {
+            names.push(b.name);
+        }
+    }
+    if !names.iter().any(|n| n.eq_ignore_ascii_case("devnet")) {
+        names.push("devnet".to_owned());
+    }
+    names
+}
+
+/// The Solana cluster called `name`, with the config's RPC URLs for it when it has some.
+pub fn solana_network(config: &crate::Config, name: &str) -> Result<SolanaNetwork, PortfolioError> {
+    let urls = config
+        .solana_networks
+        .iter()
+        .find(|n| n.name.eq_ignore_ascii_case(name))
+        .map(|n| n.rpc_urls.clone())
+        .unwrap_or_default();
+    SolanaNetwork::named(name, urls).ok_or_else(|| PortfolioError::UnknownNetwork {
         name: name.to_owned(),
-        known: std::iter::once("devnet".to_owned())
-            .chain(config.networks.iter().map(|n| n.name.clone()))
-            .chain(Network::builtin().into_iter().map(|n| n.name))
-            .collect::<Vec<_>>()
-            .join(", "),
+        known: solana_network_names().join(", "),
     })
+}
+
+/// Every Solana cluster the user can pick.
+pub fn solana_network_names() -> Vec<String> {
+    let mut names: Vec<String> = SolanaNetwork::builtin().into_iter().map(|n| n.name).collect();
+    names.push("localnet".to_owned());
+    names
 }
 
 /// An amount of one asset.
@@ -199,7 +278,7 @@ native_symbol = "MYC"
         let paths = Paths::under(std::env::temp_dir().join("vigil-no-such-home"));
         let err = network("goerli", &paths).unwrap_err().to_string();
         assert!(
-            err.contains("unknown network 'goerli'") && err.contains("devnet, ethereum"),
+            err.contains("unknown network 'goerli'") && err.contains("ethereum, arbitrum"),
             "{err}"
         );
     }

@@ -158,6 +158,7 @@ impl<K: Keychain> Wallet<K> {
                     address: chain.address(&seed, &path)?,
                     path: Some(path),
                     signer: SignerKind::Software { vault: name.to_owned() },
+                    hidden: false,
                 })
             })
             .collect::<Result<Vec<_>, WalletError>>()?;
@@ -222,6 +223,7 @@ impl<K: Keychain> Wallet<K> {
                 address: address.clone(),
                 path: Some(path),
                 signer: SignerKind::Ledger,
+                hidden: false,
             };
             config.accounts.push(account.clone());
             Ok(account)
@@ -426,6 +428,7 @@ mod tests {
             address: watched.into(),
             path: None,
             signer: SignerKind::Watch,
+            hidden: false,
         });
         config.save(&w.paths().config_file()).unwrap();
         let software = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
@@ -457,6 +460,8 @@ mod tests {
                             ws_url: None,
                             explorer: None,
                             native_symbol: None,
+                            protocols: None,
+                            tokens: vec![],
                         });
                         // Widen the window between reading and writing.
                         std::thread::sleep(std::time::Duration::from_millis(5));

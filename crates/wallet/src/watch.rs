@@ -51,7 +51,7 @@ pub enum WatchError {
 /// What to watch beyond the config.
 #[derive(Debug, Clone, Default)]
 pub struct WatchRequest {
-    /// Networks; empty: the config's `[alerts] networks`, or the devnet.
+    /// Networks; empty: the config's `[alerts] networks`, or the network the user chose.
     pub networks: Vec<String>,
     /// Watch-only addresses besides the wallet's accounts.
     pub extra_accounts: Vec<Address>,
@@ -156,7 +156,7 @@ pub async fn start(paths: &Paths, request: WatchRequest) -> Result<Watching, Wat
     } else if !config.alerts.networks.is_empty() {
         config.alerts.networks.clone()
     } else {
-        vec!["devnet".to_owned()]
+        vec![config.preferences.network().to_owned()]
     };
     let db = Arc::new(Database::open(&Database::file(&paths.data_dir))?);
     let store: Arc<dyn AlertStore> = db.clone();

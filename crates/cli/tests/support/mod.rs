@@ -21,7 +21,20 @@ pub(crate) struct Env {
 }
 
 impl Env {
+    /// A user who acts on the local devnet and the local Solana validator (chosen with
+    /// `vigil network use`, as a user would).
     pub(crate) fn new(test: &str) -> Self {
+        let env = Self::fresh(test);
+        for args in [&["network", "use", "devnet"][..], &["network", "use", "--solana", "localnet"]]
+        {
+            let o = env.vigil(args);
+            assert!(o.status.success(), "vigil {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        }
+        env
+    }
+
+    /// A user who has chosen nothing: Vigil's defaults (real networks) apply.
+    pub(crate) fn fresh(test: &str) -> Self {
         let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         Self {
             home: tempfile::tempdir().unwrap(),

@@ -2,21 +2,18 @@
 //! previewed from the node's own simulation and signed like every other preview.
 
 use vigil_api::{
-    CommandError, ErrorKind, Executed, FindingView, Preview, Severity, SignerKind as ApiSigner,
-    SolanaForm, SolanaStaking, StakeView, TxProgress, group_thousands,
+    CommandError, ErrorKind, Executed, FindingView, Preview, Severity, SolanaForm,
+    SolanaStakesRequest, SolanaStaking, StakeView, TxProgress, group_thousands,
 };
 use vigil_defi_adapters::solana::{
-    SolanaClient, SolanaError, SolanaNetwork,
+    SolanaError,
     plan::{SolPlan, simulate},
     stake, submit, transfer,
 };
 use vigil_signer::{Chain, Keychain, SolanaSigner};
 
-use super::{AppResult, AppService, Signable, err, wallet_error};
+use super::{AppResult, AppService, Signable, err, signer_kind, wallet_error};
 use crate::SignerKind;
-
-/// The local validator the app uses (`vigil devnet solana`).
-const SOLANA_NETWORK: &str = "localnet";
 
 /// The node's problems are network errors, Vigil's own are internal, the rest is the input.
 fn solana_error(e: SolanaError) -> CommandError {
@@ -32,39 +29,20 @@ fn solana_error(e: SolanaError) -> CommandError {
 }
 
 impl<K: Keychain + 'static> AppService<K> {
-    async fn solana_client(&self) -> AppResult<SolanaClient> {
-        let network = SolanaNetwork::named(SOLANA_NETWORK, vec![])
-            .ok_or_else(|| err(ErrorKind::Internal, "no local Solana network"))?;
-        SolanaClient::connect(&network).await.map_err(|e| {
-            err(
-                ErrorKind::Network,
-                format!("the local Solana validator does not answer ({e}): start it with 'vigil devnet solana'"),
-            )
-        })
-    }
-
-    /// The acting Solana account: `given`, or the first one.
+    /// The acting Solana account: `given`, or the first visible one.
     fn solana_account(&self, given: Option<&str>) -> AppResult<crate::AccountConfig> {
-        match given.map(str::trim).filter(|g| !g.is_empty()) {
-            Some(g) => self.wallet.account(Chain::Solana, g).map_err(wallet_error),
-            None => {
-                self.config()?.accounts.into_iter().find(|a| a.chain == Chain::Solana).ok_or_else(
-                    || err(ErrorKind::InvalidInput, "no Solana account: import a wallet first"),
-                )
-            }
-        }
+        Ok(self.account_for(Chain::Solana, given)?.1)
     }
 
     /// Builds, simulates and previews a Solana action: "send" (`target` the recipient, `asset`
     /// SOL or a token), "stake" (`target` the validator's vote account), "unstake" or
     /// "withdraw" (`target` the stake account; withdraw everything without an amount).
     pub async fn preview_solana(&self, form: &SolanaForm) -> AppResult<Preview> {
-        self.session.touch();
-        let account = self.solana_account(form.account.as_deref())?;
+        let (_, account) = self.acting(Chain::Solana, form.account.as_deref())?;
         let owner = account.address.parse().map_err(|_| {
             err(ErrorKind::Internal, format!("bad Solana address {}", account.address))
         })?;
-        let client = self.solana_client().await?;
+        let client = self.solana_client(&form.network).await?;
         let amount = form.amount.trim();
         let plan: SolPlan = match form.action.as_str() {
             "send"
@@ -120,11 +98,7 @@ impl<K: Keychain + 'static> AppService<K> {
             title: review.summary.clone(),
             network: format!("Solana {}", client.network().name),
             account: account.address.clone(),
-            signer: match account.signer {
-                SignerKind::Software { .. } => ApiSigner::Software,
-                SignerKind::Ledger => ApiSigner::Ledger,
-                SignerKind::Watch => ApiSigner::Watch,
-            },
+            signer: signer_kind(&account),
             details,
             changes: review
                 .changes
@@ -144,17 +118,19 @@ impl<K: Keychain + 'static> AppService<K> {
             would_fail: review.error.clone(),
         };
         let would_fail = review.error.clone();
-        let id = self.keep(account.address, Signable::Solana { plan: Box::new(plan), would_fail });
+        let signable =
+            Signable::Solana { network: form.network.clone(), plan: Box::new(plan), would_fail };
+        let id = self.keep(account.address, signable);
         Ok(Preview { id, ..preview })
     }
 
-    /// The first Solana account's stake accounts, and the validators to delegate to.
-    pub async fn solana_stakes(&self) -> AppResult<SolanaStaking> {
-        let account = self.solana_account(None)?;
+    /// An account's stake accounts on a cluster, and the validators to delegate to.
+    pub async fn solana_stakes(&self, request: &SolanaStakesRequest) -> AppResult<SolanaStaking> {
+        let account = self.solana_account(request.account.as_deref())?;
         let owner = account.address.parse().map_err(|_| {
             err(ErrorKind::Internal, format!("bad Solana address {}", account.address))
         })?;
-        let client = self.solana_client().await?;
+        let client = self.solana_client(&request.network).await?;
         let stakes = stake::list_stakes(&client, &owner).await.map_err(solana_error)?;
         let votes = client
             .request(|c| async move { c.get_vote_accounts().await })
@@ -193,12 +169,13 @@ impl<K: Keychain + 'static> AppService<K> {
     /// Signs and sends a previewed Solana transaction and waits until it is confirmed.
     pub(super) async fn send_solana(
         &self,
+        network: &str,
         id: u64,
         plan: &SolPlan,
         signer: &dyn SolanaSigner,
         progress: &(impl Fn(TxProgress) + Send + Sync),
     ) -> AppResult<Executed> {
-        let client = self.solana_client().await?;
+        let client = self.solana_client(network).await?;
         progress(TxProgress {
             id,
             step: "Solana transaction".into(),

@@ -1,0 +1,95 @@
+//! Activity: the transaction journal, and speeding up or cancelling what is still pending.
+
+use vigil_api::{ActivityItem, Preview, ReplaceForm};
+use vigil_signer::{Chain, Keychain};
+
+use super::{
+    AppResult, AppService, EvmSignable, Signable, internal, invalid, signer_kind, wallet_error,
+};
+use crate::{db::TxStatus, replace::Replacement};
+
+/// The API's status for the journal's.
+fn status_view(status: TxStatus) -> vigil_api::TxStatus {
+    match status {
+        TxStatus::Pending => vigil_api::TxStatus::Pending,
+        TxStatus::Confirmed => vigil_api::TxStatus::Confirmed,
+        TxStatus::Failed => vigil_api::TxStatus::Failed,
+        TxStatus::Dropped => vigil_api::TxStatus::Dropped,
+        TxStatus::Replaced => vigil_api::TxStatus::Replaced,
+    }
+}
+
+impl<K: Keychain + 'static> AppService<K> {
+    /// The transaction journal, newest first, on every network.
+    pub fn activity(&self) -> AppResult<Vec<ActivityItem>> {
+        let entries = self.db.journal(None, false, 500).map_err(internal)?;
+        Ok(entries
+            .into_iter()
+            .map(|e| ActivityItem {
+                status: status_view(e.status),
+                hash: e.hash,
+                network: e.network,
+                account: e.account,
+                nonce: e.nonce,
+                label: e.label,
+                replaces: e.replaces,
+                block: e.block,
+                sent_at: e.sent_at,
+            })
+            .collect())
+    }
+
+    /// Previews speeding up or cancelling a pending transaction, on the network it was sent
+    /// on, signed by the account that sent it.
+    pub fn preview_replace(&self, form: &ReplaceForm) -> AppResult<Preview> {
+        let entry = self.db.journal_entry(&form.hash).map_err(internal)?.ok_or_else(|| {
+            invalid(format!("{} is not one of this wallet's transactions", form.hash))
+        })?;
+        if entry.status != TxStatus::Pending {
+            return Err(invalid(
+                format!(
+                    "{} is already {:?}: only pending transactions can be replaced",
+                    entry.hash, entry.status
+                )
+                .to_lowercase(),
+            ));
+        }
+        self.session.touch();
+        let account = self.wallet.account(Chain::Ethereum, &entry.account).map_err(wallet_error)?;
+        let (kind, title, what) = if form.cancel {
+            (
+                Replacement::Cancel,
+                format!("Cancel: {}", entry.label),
+                "A zero-value transfer to yourself with the same nonce takes its place. It still costs a network fee.",
+            )
+        } else {
+            (
+                Replacement::SpeedUp,
+                format!("Speed up: {}", entry.label),
+                "The same transaction again with fees at least 10% higher (or what the network asks now).",
+            )
+        };
+        let preview = Preview {
+            id: 0,
+            title,
+            network: entry.network.clone(),
+            account: entry.account.clone(),
+            signer: signer_kind(&account),
+            details: vec![
+                ("Transaction".into(), entry.hash.clone()),
+                ("Nonce".into(), entry.nonce.to_string()),
+                ("What happens".into(), what.into()),
+            ],
+            changes: vec![],
+            steps: vec![],
+            fee: "at least 10% above the original's".into(),
+            health_factor: None,
+            findings: vec![],
+            needs_override: false,
+            would_fail: None,
+        };
+        let replace = EvmSignable::Replace { network: entry.network, hash: entry.hash, kind };
+        let id = self.keep(account.address.clone(), Signable::Evm(replace));
+        Ok(Preview { id, ..preview })
+    }
+}

@@ -1,0 +1,144 @@
+//! Settings: preferences, and the networks with the user's endpoints and protocol contracts.
+
+use vigil_api::{NetworkSetting, PROTOCOL_KEYS, Settings};
+use vigil_defi_adapters::ProtocolAddresses;
+use vigil_signer::Keychain;
+
+use super::{AppResult, AppService, invalid, level_view};
+use crate::{NetworkConfig, Preferences};
+
+/// The protocol contracts typed in the settings, checked: every key known, every value an
+/// address, WETH and Multicall3 given. `None` when nothing was typed.
+fn protocols(name: &str, typed: &[(String, String)]) -> AppResult<Option<ProtocolAddresses>> {
+    let given: Vec<(&str, &str)> =
+        typed.iter().map(|(k, v)| (k.trim(), v.trim())).filter(|(_, v)| !v.is_empty()).collect();
+    if given.is_empty() {
+        return Ok(None);
+    }
+    let mut object = serde_json::Map::new();
+    for (key, value) in given {
+        if !PROTOCOL_KEYS.iter().any(|(k, _)| *k == key) {
+            return Err(invalid(format!("{name}: '{key}' is not a protocol contract Vigil uses")));
+        }
+        let address = vigil_signer::parse_evm_address(value)
+            .map_err(|e| invalid(format!("{name}: {key}: {e}")))?;
+        object.insert(key.to_owned(), address.to_checksum(None).into());
+    }
+    for required in ["weth", "multicall3"] {
+        if !object.contains_key(required) {
+            return Err(invalid(format!(
+                "{name}: give the {required} address too (every protocol needs it)"
+            )));
+        }
+    }
+    serde_json::from_value(serde_json::Value::Object(object))
+        .map(Some)
+        .map_err(|e| invalid(format!("{name}: {e}")))
+}
+
+fn protocol_fields(p: &ProtocolAddresses) -> Vec<(String, String)> {
+    let Ok(serde_json::Value::Object(map)) = serde_json::to_value(p) else { return vec![] };
+    PROTOCOL_KEYS
+        .iter()
+        .filter_map(|(k, _)| {
+            map.get(*k).and_then(|v| v.as_str()).map(|v| ((*k).to_owned(), v.to_owned()))
+        })
+        .collect()
+}
+
+impl<K: Keychain + 'static> AppService<K> {
+    /// Checks and saves the settings; the session takes the new lock timeout at once and
+    /// every client of a changed network is replaced on its next use.
+    pub fn save_settings(&self, settings: &Settings) -> AppResult<Settings> {
+        let lock_after = self.wallet.update_config(|config| {
+            let preferences = Preferences {
+                currency: settings.currency.trim().to_uppercase(),
+                slippage_percent: settings.slippage_percent,
+                lock_after_secs: settings.lock_after_secs,
+                network: config.preferences.network.clone(),
+                solana_network: config.preferences.solana_network.clone(),
+            };
+            preferences.validate().map_err(invalid)?;
+            let mut networks = Vec::with_capacity(settings.networks.len());
+            for n in &settings.networks {
+                networks.push(network_config(config, n)?);
+            }
+            for (i, n) in networks.iter().enumerate() {
+                if networks[..i].iter().any(|m| m.name.eq_ignore_ascii_case(&n.name)) {
+                    return Err(invalid(format!("two networks are called '{}'", n.name)));
+                }
+            }
+            config.preferences = preferences;
+            config.networks = networks;
+            let notify = settings.notify_level;
+            // "ok" is the default: not written.
+            config.alerts.notify = (notify != vigil_api::Level::Ok).then_some(match notify {
+                vigil_api::Level::Ok => vigil_notifier::Level::Ok,
+                vigil_api::Level::Warning => vigil_notifier::Level::Warning,
+                vigil_api::Level::Critical => vigil_notifier::Level::Critical,
+                vigil_api::Level::Liquidatable => vigil_notifier::Level::Liquidatable,
+            });
+            Ok::<_, vigil_api::CommandError>(config.preferences.lock_after())
+        })?;
+        self.session.set_lock_after(lock_after);
+        self.clients.clear();
+        self.settings()
+    }
+
+    /// The settings as the config has them.
+    pub fn settings(&self) -> AppResult<Settings> {
+        let config = self.config()?;
+        Ok(Settings {
+            networks: config
+                .networks
+                .iter()
+                .map(|n| NetworkSetting {
+                    name: n.name.clone(),
+                    chain_id: n.chain_id,
+                    rpc_urls: n.rpc_urls.iter().map(ToString::to_string).collect(),
+                    protocols: n.protocols.as_ref().map(protocol_fields).unwrap_or_default(),
+                })
+                .collect(),
+            lock_after_secs: config.preferences.lock_after_secs,
+            currency: config.preferences.currency.clone(),
+            slippage_percent: config.preferences.slippage_percent,
+            notify_level: level_view(config.alerts.notify.unwrap_or(vigil_notifier::Level::Ok)),
+        })
+    }
+}
+
+/// One network of the settings form as the config keeps it, checked.
+fn network_config(config: &crate::Config, n: &NetworkSetting) -> AppResult<NetworkConfig> {
+    let name = n.name.trim();
+    if name.is_empty() || name.eq_ignore_ascii_case("devnet") {
+        return Err(invalid(format!(
+            "'{name}' cannot name a network: choose a name other than the devnet's"
+        )));
+    }
+    if n.chain_id == 0 {
+        return Err(invalid(format!("{name}: the chain id must be a positive number")));
+    }
+    let mut rpc_urls = Vec::new();
+    for u in n.rpc_urls.iter().map(|u| u.trim()).filter(|u| !u.is_empty()) {
+        let url = url::Url::parse(u)
+            .ok()
+            .filter(|url| matches!(url.scheme(), "http" | "https"))
+            .ok_or_else(|| invalid(format!("{name}: '{u}' is not an http(s) URL")))?;
+        rpc_urls.push(url);
+    }
+    if rpc_urls.is_empty() {
+        return Err(invalid(format!("{name}: give at least one RPC URL")));
+    }
+    // What the form does not show (WebSocket, explorer, symbol, tokens) is kept.
+    let kept = config.networks.iter().find(|c| c.name.eq_ignore_ascii_case(name));
+    Ok(NetworkConfig {
+        name: name.to_owned(),
+        chain_id: n.chain_id,
+        rpc_urls,
+        ws_url: kept.and_then(|k| k.ws_url.clone()),
+        explorer: kept.and_then(|k| k.explorer.clone()),
+        native_symbol: kept.and_then(|k| k.native_symbol.clone()),
+        protocols: protocols(name, &n.protocols)?,
+        tokens: kept.map(|k| k.tokens.clone()).unwrap_or_default(),
+    })
+}

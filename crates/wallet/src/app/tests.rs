@@ -1,0 +1,295 @@
+//! The services' own tests, without a chain (those with one are in `tests/`).
+
+use vigil_signer::{KdfParams, Mnemonic, Vault, vault::InMemoryKeychain};
+
+use super::{dashboard::convert, *};
+use crate::{
+    Paths,
+    db::{JournalEntry, TxStatus},
+};
+use vigil_api::{
+    AccountBalances, Dashboard, ErrorKind, HoldingView, PositionAssetView, PositionView,
+    ReplaceForm, SwapForm,
+};
+
+const JUNK: &str = "test test test test test test test test test test test junk";
+const DEMO: &str = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
+
+fn service(dir: &std::path::Path) -> AppService<InMemoryKeychain> {
+    let vault = Vault::new(InMemoryKeychain::default()).with_kdf(KdfParams::INSECURE_FAST);
+    let wallet = Wallet::new(vault, Paths::under(dir.into()));
+    let pw = Password::new("password1");
+    wallet.import(APP_VAULT, &Mnemonic::parse(JUNK).unwrap(), "", &pw).unwrap();
+    AppService::new(wallet).unwrap()
+}
+
+fn pending(service: &AppService<InMemoryKeychain>) -> String {
+    let hash = format!("0x{}", "ab".repeat(32));
+    service
+        .db
+        .journal_signed(&JournalEntry {
+            hash: hash.clone(),
+            network: "devnet".into(),
+            chain_id: 31337,
+            account: DEMO.into(),
+            nonce: 3,
+            label: "Swap".into(),
+            raw: vec![2],
+            status: TxStatus::Pending,
+            replaces: None,
+            block: None,
+            sent_at: 1,
+        })
+        .unwrap();
+    hash
+}
+
+#[tokio::test]
+async fn a_live_quote_is_not_activity_but_a_preview_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = service(dir.path());
+    s.session().set_lock_after(Duration::from_millis(300));
+    let form = SwapForm {
+        network: "devnet".into(),
+        account: None,
+        from: "ETH".into(),
+        to: "USDC".into(),
+        amount: "1".into(),
+        slippage_percent: None,
+    };
+    // The same timeline for both: unlock, a call after 2/3 of the timeout, then past the
+    // timeout since the unlock but not since the call. No devnet runs here, so both calls
+    // fail to connect; what counts is whether they touched the session first.
+    let pause = Duration::from_millis(200);
+    s.unlock(&Password::new("password1")).unwrap();
+    tokio::time::sleep(pause).await;
+    assert!(s.quote_swap(&form).await.is_err());
+    tokio::time::sleep(pause).await;
+    assert!(s.session().lock_if_idle(), "the quote repeats every block: it is not activity");
+
+    s.unlock(&Password::new("password1")).unwrap();
+    tokio::time::sleep(pause).await;
+    assert!(s.preview_swap(&form).await.is_err());
+    tokio::time::sleep(pause).await;
+    assert!(!s.session().lock_if_idle(), "asking for a preview is the user at work");
+}
+
+#[test]
+fn a_dashboard_is_converted_value_by_value_and_its_total_follows() {
+    let position = PositionView {
+        key: "devnet/aave/0x1".into(),
+        protocol: "Aave V3".into(),
+        network: "devnet".into(),
+        account: DEMO.into(),
+        health_factor: Some(1.5),
+        level: vigil_api::Level::Ok,
+        collateral: 300.0,
+        debt: 100.0,
+        available: 50.0,
+        distance_to_liquidation: Some(0.3),
+        assets: vec![PositionAssetView {
+            symbol: "WETH".into(),
+            supplied: "1".into(),
+            debt: "0".into(),
+            collateral: true,
+            price: 2000.0,
+            liquidation_price: Some(1500.0),
+        }],
+        history: vec![],
+    };
+    let mut d = Dashboard {
+        currency: "USD".into(),
+        total_value: None,
+        balances: vec![AccountBalances {
+            account: vigil_api::Account {
+                name: "a".into(),
+                chain: vigil_api::Chain::Ethereum,
+                address: DEMO.into(),
+                path: None,
+                signer: ApiSigner::Software,
+                hidden: false,
+            },
+            network: "devnet".into(),
+            holdings: vec![HoldingView {
+                symbol: "ETH".into(),
+                amount: "1".into(),
+                value: Some(2000.0),
+            }],
+            value: Some(2000.0),
+            error: None,
+        }],
+        positions: vec![position],
+        errors: vec![],
+    };
+    convert(&Money { currency: "EUR".into(), usd_per_unit: 2.0 }, &mut d);
+    assert_eq!(d.currency, "EUR");
+    assert_eq!(d.balances[0].value, Some(1000.0));
+    assert_eq!(d.balances[0].holdings[0].value, Some(1000.0));
+    let p = &d.positions[0];
+    assert_eq!((p.collateral, p.debt, p.available), (150.0, 50.0, 25.0));
+    assert_eq!((p.assets[0].price, p.assets[0].liquidation_price), (1000.0, Some(750.0)));
+    assert_eq!(p.health_factor, Some(1.5), "ratios do not change with the currency");
+}
+
+#[tokio::test]
+async fn a_preview_is_signed_only_in_the_session_generation_it_was_made_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = service(dir.path());
+    let hash = pending(&s);
+    let form = ReplaceForm { hash, cancel: false };
+    let preview = s.preview_replace(&form).unwrap();
+    assert_eq!(preview.signer, ApiSigner::Software);
+    assert!(preview.title.starts_with("Speed up: Swap"), "{}", preview.title);
+    // The session locked since the preview (the idle timer, or a lock while a confirm was
+    // in flight): it is void, even once unlocked again.
+    s.session().lock();
+    s.unlock(&Password::new("password1")).unwrap();
+    let e = s.confirm(preview.id, false, |_| {}).await.unwrap_err();
+    assert!(e.message.contains("locked since this preview"), "{}", e.message);
+    // And it was used up: a second confirm finds nothing.
+    let e = s.confirm(preview.id, false, |_| {}).await.unwrap_err();
+    assert!(e.message.contains("expired or was already used"), "{}", e.message);
+    // The app's own lock drops every preview at once.
+    let form = ReplaceForm { hash: form.hash.clone(), cancel: true };
+    let preview = s.preview_replace(&form).unwrap();
+    s.lock();
+    let e = s.confirm(preview.id, false, |_| {}).await.unwrap_err();
+    assert!(e.message.contains("expired or was already used"), "{}", e.message);
+}
+
+#[tokio::test]
+async fn a_locked_wallet_keeps_the_preview_for_the_confirm_after_unlocking() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = service(dir.path());
+    s.lock();
+    assert!(s.lock_state().locked);
+    let preview = s.preview_replace(&ReplaceForm { hash: pending(&s), cancel: true }).unwrap();
+    let e = s.confirm(preview.id, false, |_| {}).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Locked, "{}", e.message);
+    // Still there: confirming again reaches the same point, not "already used".
+    let e = s.confirm(preview.id, false, |_| {}).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Locked, "{}", e.message);
+}
+
+#[test]
+fn accounts_are_added_at_the_next_index_watched_renamed_and_hidden() {
+    use vigil_api::{AddAccountRequest, Chain, EditAccountRequest, WatchAccountRequest};
+    let dir = tempfile::tempdir().unwrap();
+    let s = service(dir.path());
+    s.lock();
+    let add = AddAccountRequest { chain: Chain::Ethereum, name: Some("Savings".into()) };
+    let e = s.add_account(&add).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Locked, "the phrase is needed: {}", e.message);
+    s.unlock(&Password::new("password1")).unwrap();
+    let second = s.add_account(&add).unwrap();
+    // The second account of the "test … junk" phrase.
+    assert_eq!(second.address, "0x70997970C51812dc3A010C7d01b50e0d17dc79C8");
+    assert_eq!(
+        (second.name.as_str(), second.path.as_deref()),
+        ("Savings", Some("m/44'/60'/0'/0/1"))
+    );
+    let third = s.add_account(&AddAccountRequest { chain: Chain::Ethereum, name: None }).unwrap();
+    assert_eq!((third.name.as_str(), third.signer), ("Ethereum 3", ApiSigner::Software));
+    let sol = s.add_account(&AddAccountRequest { chain: Chain::Solana, name: None }).unwrap();
+    assert_eq!(sol.path.as_deref(), Some("m/44'/501'/1'/0'"));
+
+    let watched = WatchAccountRequest {
+        chain: Chain::Ethereum,
+        address: "0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc".into(),
+        name: None,
+    };
+    let w = s.watch_account(&watched).unwrap();
+    assert_eq!(
+        (w.address.as_str(), w.signer),
+        ("0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC", ApiSigner::Watch)
+    );
+    let again = s.watch_account(&watched).unwrap_err();
+    assert!(again.message.contains("already in the wallet"), "{}", again.message);
+    let bad = WatchAccountRequest {
+        address: "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293bc".into(),
+        ..watched
+    };
+    assert!(s.watch_account(&bad).unwrap_err().message.contains("checksum"));
+    let bad_sol =
+        WatchAccountRequest { chain: Chain::Solana, address: "not-base58!".into(), name: None };
+    assert!(s.watch_account(&bad_sol).unwrap_err().message.contains("not a Solana address"));
+
+    // Hiding the first account makes the next visible one the default for actions.
+    let hide = EditAccountRequest {
+        chain: Chain::Ethereum,
+        address: DEMO.to_lowercase(),
+        name: Some("  Main  ".into()),
+        hidden: Some(true),
+    };
+    let edited = s.edit_account(&hide).unwrap();
+    assert_eq!((edited.name.as_str(), edited.hidden), ("Main", true));
+    let (first, _) = s.account_for(vigil_signer::Chain::Ethereum, None).unwrap();
+    assert_eq!(first, second.address);
+    let long = EditAccountRequest { name: Some("x".repeat(41)), hidden: None, ..hide };
+    assert!(s.edit_account(&long).unwrap_err().message.contains("at most 40"));
+    assert_eq!(s.accounts().unwrap().len(), 6, "two imported, three added, one watched");
+}
+
+#[tokio::test]
+async fn a_watch_only_account_is_refused_at_signing() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = service(dir.path());
+    let watched = vigil_api::WatchAccountRequest {
+        chain: vigil_api::Chain::Ethereum,
+        address: "0x90F79bf6EB2c4f870365E785982E1f101E93b906".into(),
+        name: None,
+    };
+    s.watch_account(&watched).unwrap();
+    let hash = format!("0x{}", "cd".repeat(32));
+    s.db.journal_signed(&JournalEntry {
+        hash: hash.clone(),
+        network: "devnet".into(),
+        chain_id: 31337,
+        account: watched.address.clone(),
+        nonce: 0,
+        label: "Send".into(),
+        raw: vec![2],
+        status: TxStatus::Pending,
+        replaces: None,
+        block: None,
+        sent_at: 1,
+    })
+    .unwrap();
+    let preview = s.preview_replace(&ReplaceForm { hash, cancel: true }).unwrap();
+    assert_eq!(preview.signer, ApiSigner::Watch);
+    let e = s.confirm(preview.id, false, |_| {}).await.unwrap_err();
+    assert!(e.message.contains("watch-only"), "{}", e.message);
+}
+
+#[test]
+fn the_chosen_network_is_remembered_and_unknown_ones_are_refused_with_the_known() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = service(dir.path());
+    let n = s.networks().unwrap();
+    assert_eq!((n.network.as_str(), n.solana_network.as_str()), ("ethereum", "mainnet-beta"));
+    assert!(n.evm.iter().any(|v| v.name == "devnet" && v.local && v.chain_id == Some(31337)));
+    assert!(n.solana.iter().any(|v| v.name == "localnet" && v.local));
+    let pick = |network: &str| vigil_api::SelectNetwork {
+        network: Some(network.into()),
+        solana_network: Some("localnet".into()),
+    };
+    let n = s.select_network(&pick("Base")).unwrap();
+    assert_eq!((n.network.as_str(), n.solana_network.as_str()), ("base", "localnet"));
+    assert_eq!(s.wallet().config().unwrap().preferences.network.as_deref(), Some("base"));
+    let e = s.select_network(&pick("goerli")).unwrap_err();
+    assert!(
+        e.message.contains("unknown network 'goerli'") && e.message.contains("arbitrum"),
+        "{}",
+        e.message
+    );
+    assert_eq!(s.networks().unwrap().network, "base", "a refused choice changes nothing");
+}
+
+#[tokio::test]
+async fn the_devnet_when_absent_says_how_to_start_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = service(dir.path());
+    let e = s.evm("devnet").await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Network);
+    assert!(e.message.contains("vigil devnet up"), "{}", e.message);
+}
