@@ -193,6 +193,12 @@ impl ChainClient {
         self.chain_id
     }
 
+    /// Whether every endpoint is on this computer (the devnet, a local node or fork).
+    pub fn is_local(&self) -> bool {
+        self.chain_id == vigil_devnet::CHAIN_ID
+            || self.endpoints.iter().all(|e| crate::network::is_loopback(&e.url))
+    }
+
     /// How many RPC requests were sent so far (for round-trip budgets and benchmarks).
     pub fn requests(&self) -> u64 {
         self.requests.load(Ordering::Relaxed)

@@ -101,6 +101,16 @@ pub struct Network {
 /// Multicall3's address on every chain that has it.
 const MULTICALL3: Address = address!("cA11bde05977b3631167028862bE2a173976CA11");
 
+/// Whether `url` points at this computer.
+pub fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d == "localhost",
+        None => false,
+    }
+}
+
 /// The WebSocket URL a node serves on the same address as its HTTP URL.
 pub fn ws_of(http: &Url) -> Option<Url> {
     let scheme = match http.scheme() {
@@ -331,10 +341,12 @@ impl Network {
         networks
     }
 
-    /// Whether this is the local devnet, whose blocks come only on demand (an old latest block
-    /// is not a lagging node there).
-    pub fn is_devnet(&self) -> bool {
+    /// Whether this is a node on this computer (the devnet, or any chain whose every endpoint
+    /// is on loopback), whose blocks may come only on demand: an old latest block is not a
+    /// lagging node there.
+    pub fn is_local(&self) -> bool {
         self.chain_id == vigil_devnet::CHAIN_ID
+            || (!self.rpc_urls.is_empty() && self.rpc_urls.iter().all(is_loopback))
     }
 
     /// The known token with this symbol (case-insensitive).

@@ -26,6 +26,7 @@ async fn main() {
             snapshot_dir: dir.path().to_owned(),
             state_file: Some(dir.path().join("current.state")),
             port: 0,
+            chain_id: vigil_devnet::CHAIN_ID,
         };
         let t = Instant::now();
         let devnet = Devnet::start(options.clone()).await.unwrap_or_else(|e| panic!("{e}"));

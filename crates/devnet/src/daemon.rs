@@ -7,8 +7,8 @@ use alloy::providers::{DynProvider, Provider, ext::AnvilApi};
 use serde::Serialize;
 
 use crate::{
-    CHAIN_ID, DevnetError, DevnetOptions, Manifest, anvil::spawn_detached, bring_up, provider,
-    read_manifest, state_err, write_atomic,
+    DevnetError, DevnetOptions, Manifest, anvil::spawn_detached, bring_up, provider, read_manifest,
+    state_err, write_atomic,
 };
 
 /// What `up` and `status` report.
@@ -43,7 +43,7 @@ fn running(options: &DevnetOptions) -> Option<(u32, u16)> {
         && args.windows(2).any(|w| w[0] == b"--port" && w[1] == port.to_string().as_bytes())
         && args
             .windows(2)
-            .any(|w| w[0] == b"--chain-id" && w[1] == CHAIN_ID.to_string().as_bytes());
+            .any(|w| w[0] == b"--chain-id" && w[1] == options.chain_id.to_string().as_bytes());
     ours.then_some((pid, port))
 }
 
@@ -74,7 +74,7 @@ pub async fn up(options: &DevnetOptions) -> Result<Status, DevnetError> {
     }
     fs::create_dir_all(&options.snapshot_dir).map_err(|e| state_err(&options.snapshot_dir, e))?;
     let mut child =
-        spawn_detached(options.port, CHAIN_ID, &options.snapshot_dir.join("anvil.log"))?;
+        spawn_detached(options.port, options.chain_id, &options.snapshot_dir.join("anvil.log"))?;
     let pid = child.id();
     // Recorded at once, so that an interrupted first deployment can still be stopped by `down`.
     let brought_up = async {

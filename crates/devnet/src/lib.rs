@@ -115,19 +115,43 @@ pub struct DevnetOptions {
     pub state_file: Option<PathBuf>,
     /// The port; 0 picks a free one.
     pub port: u16,
+    /// Its chain id: [`CHAIN_ID`], or another one for a second local chain (a test bed for
+    /// networks the user configures like a public one).
+    pub chain_id: u64,
 }
 
 impl DevnetOptions {
     /// A devnet for tests: a free port, no saved state, the pristine snapshot shared by every
     /// test under `dir` (the first one to start deploys it).
     pub fn shared(dir: &Path) -> Self {
-        Self { snapshot_dir: dir.join("devnet-snapshot"), state_file: None, port: 0 }
+        Self {
+            snapshot_dir: dir.join("devnet-snapshot"),
+            state_file: None,
+            port: 0,
+            chain_id: CHAIN_ID,
+        }
     }
 
     /// The app's devnet under `data_dir`: fixed port, state kept between runs.
     pub fn app(data_dir: &Path) -> Self {
         let dir = data_dir.join("devnet");
-        Self { state_file: Some(dir.join("current.state")), snapshot_dir: dir, port: DEFAULT_PORT }
+        Self {
+            state_file: Some(dir.join("current.state")),
+            snapshot_dir: dir,
+            port: DEFAULT_PORT,
+            chain_id: CHAIN_ID,
+        }
+    }
+
+    /// A second local chain with its own chain id and its own deployment of every protocol
+    /// (its snapshot shared under `dir` like [`DevnetOptions::shared`]'s), on a free port.
+    pub fn other_chain(dir: &Path, chain_id: u64) -> Self {
+        Self {
+            snapshot_dir: dir.join(format!("chain-{chain_id}-snapshot")),
+            state_file: None,
+            port: 0,
+            chain_id,
+        }
     }
 
     pub(crate) fn manifest_file(&self) -> PathBuf {
@@ -183,8 +207,9 @@ pub async fn bring_up(
     }
     tracing::info!("deploying the devnet contracts (first start)");
     let nm = node_modules();
-    let manifest =
-        Deployer { provider: provider.clone(), node_modules: &nm }.deploy_all(CHAIN_ID).await?;
+    let manifest = Deployer { provider: provider.clone(), node_modules: &nm }
+        .deploy_all(options.chain_id)
+        .await?;
     let state = provider.anvil_dump_state().await.map_err(deploy::rpc)?;
     write_atomic(&options.pristine_file(), &state)?;
     let json =
@@ -199,7 +224,8 @@ pub async fn bring_up(
 pub(crate) fn read_manifest(options: &DevnetOptions) -> Option<Manifest> {
     let text = fs::read(options.manifest_file()).ok()?;
     let manifest: Manifest = serde_json::from_slice(&text).ok()?;
-    (manifest.version == DEPLOYMENT_VERSION && manifest.chain_id == CHAIN_ID).then_some(manifest)
+    (manifest.version == DEPLOYMENT_VERSION && manifest.chain_id == options.chain_id)
+        .then_some(manifest)
 }
 
 /// The deployment is really there: every contract of the manifest has code.
@@ -255,7 +281,7 @@ impl Devnet {
         let log = options.snapshot_dir.join("anvil.log");
         fs::create_dir_all(&options.snapshot_dir)
             .map_err(|e| state_err(&options.snapshot_dir, e))?;
-        let anvil = AnvilProcess::spawn(options.port, CHAIN_ID, Some(&log))?;
+        let anvil = AnvilProcess::spawn(options.port, options.chain_id, Some(&log))?;
         let provider = provider(&anvil.url())?;
         let manifest = bring_up(&provider, &options).await?;
         Ok(Self { anvil, provider, manifest, options })

@@ -370,7 +370,12 @@ async fn a_snapshot_from_another_version_is_redeployed() {
     assert_ne!(old, text);
     std::fs::write(&manifest_path, old).unwrap();
 
-    let opts = DevnetOptions { snapshot_dir: dir.path().to_owned(), state_file: None, port: 0 };
+    let opts = DevnetOptions {
+        snapshot_dir: dir.path().to_owned(),
+        state_file: None,
+        port: 0,
+        chain_id: vigil_devnet::CHAIN_ID,
+    };
     let devnet = Devnet::start(opts).await.unwrap();
     assert_eq!(devnet.manifest().version, vigil_devnet::DEPLOYMENT_VERSION);
     let saved = std::fs::read_to_string(&manifest_path).unwrap();

@@ -86,7 +86,7 @@ pub struct MonitorOptions {
 impl MonitorOptions {
     /// Defaults for `network`: blocks of real chains older than two minutes are stale.
     pub fn for_network(network: &Network) -> Self {
-        let on_demand = network.is_devnet();
+        let on_demand = network.is_local();
         Self {
             thresholds: Thresholds::default(),
             account_thresholds: HashMap::new(),

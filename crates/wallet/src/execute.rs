@@ -92,9 +92,10 @@ fn account_lock(account: Address) -> Arc<tokio::sync::Mutex<()>> {
 }
 
 /// How many blocks (the transaction's own included) must hold a transaction before it counts
-/// as final: 1 on the local devnet, where nothing reorganises, more on public chains.
-pub fn confirmations_for(chain_id: u64) -> u64 {
-    if chain_id == vigil_devnet::CHAIN_ID { 1 } else { 3 }
+/// as final: 1 on a node of this computer (the devnet, a local chain or fork: it mines on
+/// demand and nothing reorganises it), more on public chains.
+pub fn confirmations_for(client: &ChainClient) -> u64 {
+    if client.is_local() { 1 } else { 3 }
 }
 
 /// Where signed transactions are written before they are broadcast.
@@ -107,7 +108,7 @@ pub struct Journal<'a> {
 }
 
 /// Signs and sends every step of a simulated plan in order, waiting for each to be final
-/// ([`confirmations_for`] the client's chain) before sending the next.
+/// ([`confirmations_for`] the client) before sending the next.
 pub async fn execute(
     client: &ChainClient,
     plan: &Plan,
@@ -140,7 +141,7 @@ async fn run(
     journal: Option<Journal<'_>>,
     on_event: &mut (dyn FnMut(TxEvent) + Send),
 ) -> Result<Vec<TransactionReceipt>, ExecuteError> {
-    let confirmations = confirmations_for(client.chain_id());
+    let confirmations = confirmations_for(client);
     if let Some(reason) = simulation.revert_reason() {
         return Err(ExecuteError::WouldFail(reason.to_owned()));
     }

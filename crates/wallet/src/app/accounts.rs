@@ -122,7 +122,7 @@ impl<K: Keychain + 'static> AppService<K> {
                     .ok_or_else(|| {
                         invalid("this wallet has 10,000 accounts on that chain already")
                     })?;
-                let address = chain.address(&seed, &path).map_err(|e| internal(e))?;
+                let address = chain.address(&seed, &path).map_err(internal)?;
                 if let Some(existing) = config.accounts.iter().find(|a| a.address == address) {
                     return Err(wallet_error(WalletError::AlreadyAdded {
                         address,

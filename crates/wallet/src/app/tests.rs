@@ -195,18 +195,18 @@ fn accounts_are_added_at_the_next_index_watched_renamed_and_hidden() {
 
     let watched = WatchAccountRequest {
         chain: Chain::Ethereum,
-        address: "0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc".into(),
+        address: "0xa0ee7a142d267c1f36714e4a8f75612f20a79720".into(),
         name: None,
     };
     let w = s.watch_account(&watched).unwrap();
     assert_eq!(
         (w.address.as_str(), w.signer),
-        ("0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC", ApiSigner::Watch)
+        ("0xa0Ee7A142d267C1f36714E4a8F75612F20a79720", ApiSigner::Watch)
     );
     let again = s.watch_account(&watched).unwrap_err();
     assert!(again.message.contains("already in the wallet"), "{}", again.message);
     let bad = WatchAccountRequest {
-        address: "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293bc".into(),
+        address: "0xA0Ee7A142d267C1f36714E4a8F75612F20a79720".into(),
         ..watched
     };
     assert!(s.watch_account(&bad).unwrap_err().message.contains("checksum"));

@@ -1,0 +1,215 @@
+//! The application's services against two real chains: the devnet, and a second local chain
+//! with its own chain id and its own deployment of the protocols, configured exactly as a user
+//! configures a public network (its endpoint, protocol addresses and tokens in the config).
+//! Nothing here takes a devnet-only path: the same calls act on either chain.
+
+// Test helpers panic on failure by design.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+
+use vigil_api::{
+    AddTokenRequest, Chain, DashboardRequest, NetworkRequest, SelectNetwork, SendForm, SwapForm,
+    TokensRequest, WatchAccountRequest,
+};
+use vigil_defi_adapters::{ChainClient, Network};
+use vigil_devnet::{Devnet, DevnetOptions};
+use vigil_signer::{KdfParams, Password, Vault, vault::InMemoryKeychain};
+use vigil_wallet::{NetworkConfig, Paths, Wallet, app::AppService};
+
+const JUNK: &str = "test test test test test test test test test test test junk";
+const MAIN: &str = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
+const OTHER: &str = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";
+/// The second chain's id: not the devnet's, not a public chain's.
+const SECOND_CHAIN: u64 = 4242;
+
+struct Chains {
+    service: AppService<InMemoryKeychain>,
+    _second: Devnet,
+    _home: tempfile::TempDir,
+    devnet: vigil_devnet::DevnetOptions,
+}
+
+impl Drop for Chains {
+    fn drop(&mut self) {
+        let options = self.devnet.clone();
+        let _ = std::thread::spawn(move || {
+            if let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                let _ = rt.block_on(vigil_devnet::daemon::down(&options));
+            }
+        })
+        .join();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A wallet with the demo phrase, the app's devnet running, and "testchain" configured.
+async fn two_chains() -> Chains {
+    let home = tempfile::tempdir().unwrap();
+    let paths = Paths::under(home.path().into());
+    let devnet = DevnetOptions { port: free_port(), ..DevnetOptions::app(&paths.data_dir) };
+    vigil_devnet::daemon::up(&devnet).await.unwrap();
+    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let second = Devnet::start(DevnetOptions::other_chain(tmp, SECOND_CHAIN)).await.unwrap();
+    assert_eq!(second.manifest().chain_id, SECOND_CHAIN);
+    // What the user writes for a chain Vigil has no built-in addresses for: the endpoint,
+    // the protocol contracts and the tokens (WBTC left out: it is added by address below).
+    let described = Network::devnet(second.manifest(), second.url().parse().unwrap());
+    let vault = Vault::new(InMemoryKeychain::default()).with_kdf(KdfParams::INSECURE_FAST);
+    let wallet = Wallet::new(vault, paths);
+    wallet
+        .update_config(|c| {
+            c.networks.push(NetworkConfig {
+                name: "testchain".into(),
+                chain_id: SECOND_CHAIN,
+                rpc_urls: described.rpc_urls.clone(),
+                ws_url: None,
+                explorer: None,
+                native_symbol: None,
+                protocols: Some(described.protocols.clone()),
+                tokens: described.tokens.iter().filter(|t| t.symbol != "WBTC").cloned().collect(),
+            });
+            Ok::<_, vigil_wallet::WalletError>(())
+        })
+        .unwrap();
+    let service = AppService::new(wallet).unwrap();
+    let phrase = zeroize::Zeroizing::new(JUNK.to_owned());
+    service.import_wallet(phrase, &Password::new("password1")).unwrap();
+    Chains { service, _second: second, _home: home, devnet }
+}
+
+/// What `account` holds of `symbol` on `network`, read through the same services.
+async fn holding(chains: &Chains, network: &str, account: &str, symbol: &str) -> f64 {
+    let request = TokensRequest { network: network.into(), account: Some(account.into()) };
+    let tokens = chains.service.tokens(&request).await.unwrap();
+    let token = tokens.iter().find(|t| t.symbol == symbol).unwrap_or_else(|| panic!("{symbol}"));
+    token.balance.as_deref().unwrap().parse().unwrap()
+}
+
+#[tokio::test]
+async fn a_swap_and_a_send_on_a_configured_chain_change_that_chain_only() {
+    let chains = two_chains().await;
+    let s = &chains.service;
+
+    let chosen = s
+        .select_network(&SelectNetwork { network: Some("testchain".into()), solana_network: None })
+        .unwrap();
+    assert_eq!(chosen.network, "testchain");
+    assert!(chosen.evm.iter().any(|n| n.name == "testchain" && n.chain_id == Some(SECOND_CHAIN)));
+
+    // The dashboard reads the chosen chain: its balances, its Aave market.
+    let request =
+        DashboardRequest { network: "testchain".into(), solana_network: "localnet".into() };
+    let dashboard = s.dashboard(&request).await.unwrap();
+    let main = dashboard
+        .balances
+        .iter()
+        .find(|b| b.account.address == MAIN && b.network == "testchain")
+        .unwrap();
+    // 10,000 USDC, and 6,000 borrowed by the sample position.
+    assert_eq!(main.holdings.iter().find(|h| h.symbol == "USDC").unwrap().amount, "16000");
+    assert!(dashboard.positions.iter().all(|p| p.network == "testchain"));
+    assert!(!dashboard.positions.is_empty(), "the second chain has its own sample position");
+    let markets = s.markets(&NetworkRequest { network: "testchain".into() }).await.unwrap();
+    assert!(markets.iter().any(|m| m.symbol == "WETH"));
+
+    let usdc = |network: &'static str| holding(&chains, network, MAIN, "USDC");
+    let (devnet_before, second_before) = (usdc("devnet").await, usdc("testchain").await);
+
+    let swap = SwapForm {
+        network: "testchain".into(),
+        account: None,
+        from: "ETH".into(),
+        to: "USDC".into(),
+        amount: "1".into(),
+        slippage_percent: None,
+    };
+    let quote = s.quote_swap(&swap).await.unwrap();
+    let preview = s.preview_swap(&swap).await.unwrap();
+    assert_eq!((preview.network.as_str(), preview.account.as_str()), ("testchain", MAIN));
+    assert!(preview.would_fail.is_none(), "{:?}", preview.would_fail);
+    s.confirm(preview.id, false, |_| {}).await.unwrap();
+    let received = usdc("testchain").await - second_before;
+    let quoted: f64 =
+        quote.receive.split_whitespace().next().unwrap().replace(',', "").parse().unwrap();
+    assert!((received - quoted).abs() < 0.01 * quoted, "received {received}, quoted {quoted}");
+    assert_eq!(usdc("devnet").await, devnet_before, "the devnet is untouched");
+
+    let send = SendForm {
+        network: "testchain".into(),
+        account: Some(MAIN.to_lowercase()),
+        to: OTHER.into(),
+        asset: "USDC".into(),
+        amount: "250".into(),
+    };
+    // The recipient, watched so that its balances can be read like the wallet's own.
+    let watched = WatchAccountRequest { chain: Chain::Ethereum, address: OTHER.into(), name: None };
+    s.watch_account(&watched).unwrap();
+    let other_before = holding(&chains, "testchain", OTHER, "USDC").await;
+    let preview = s.preview_send(&send).await.unwrap();
+    s.confirm(preview.id, false, |_| {}).await.unwrap();
+    assert_eq!(holding(&chains, "testchain", OTHER, "USDC").await, other_before + 250.0);
+    assert_eq!(holding(&chains, "devnet", OTHER, "USDC").await, 10_000.0, "untouched");
+
+    // The journal says where each transaction went.
+    let activity = s.activity().unwrap();
+    assert!(activity.len() >= 2 && activity.iter().all(|a| a.network == "testchain"));
+}
+
+#[tokio::test]
+async fn a_pasted_token_is_checked_on_chain_and_remembered_for_that_network() {
+    let chains = two_chains().await;
+    let s = &chains.service;
+    let second = Network::devnet(chains._second.manifest(), chains._second.url().parse().unwrap());
+    let wbtc = second.token("WBTC").unwrap().address;
+    let request = TokensRequest { network: "testchain".into(), account: None };
+    let before = s.tokens(&request).await.unwrap();
+    assert!(before.iter().all(|t| t.symbol != "WBTC"), "not configured yet");
+    assert_eq!(before[0].symbol, "ETH", "the native coin comes first");
+
+    // An address with no code, then a real token.
+    let add = |address: String| AddTokenRequest { network: "testchain".into(), address };
+    let e = s.add_token(&add(OTHER.into())).await.unwrap_err();
+    assert!(e.message.contains("has no contract on testchain"), "{}", e.message);
+    let e = s.add_token(&add("0x1234".into())).await.unwrap_err();
+    assert!(e.message.contains("not a token address"), "{}", e.message);
+    let added = s.add_token(&add(wbtc.to_checksum(None))).await.unwrap();
+    assert_eq!((added.symbol.as_str(), added.decimals), ("WBTC", 8));
+    let after = s.tokens(&request).await.unwrap();
+    let held = after.iter().find(|t| t.symbol == "WBTC").unwrap();
+    assert_eq!(held.balance.as_deref(), Some("1"), "the demo account holds 1 WBTC");
+    // Remembered for testchain only, and in the config file for the next start.
+    let config = std::fs::read_to_string(s.wallet().paths().config_file()).unwrap();
+    assert!(config.contains("[[token]]\nnetwork = \"testchain\"\nsymbol = \"WBTC\""), "{config}");
+    let on_devnet = TokensRequest { network: "devnet".into(), account: None };
+    assert_eq!(
+        s.tokens(&on_devnet).await.unwrap().iter().filter(|t| t.symbol == "WBTC").count(),
+        1,
+        "the devnet's own WBTC, not a second one"
+    );
+}
+
+#[tokio::test]
+async fn a_watch_only_account_is_shown_on_every_chain_and_clients_are_reused() {
+    let chains = two_chains().await;
+    let s = &chains.service;
+    let watched = WatchAccountRequest { chain: Chain::Ethereum, address: OTHER.into(), name: None };
+    s.watch_account(&watched).unwrap();
+    for network in ["devnet", "testchain"] {
+        let request =
+            DashboardRequest { network: network.into(), solana_network: "localnet".into() };
+        let d = s.dashboard(&request).await.unwrap();
+        let row = d.balances.iter().find(|b| b.account.address == OTHER).unwrap();
+        assert_eq!(row.network, network);
+        assert_eq!(row.account.signer, vigil_api::SignerKind::Watch);
+    }
+    // The second read of a network reuses its client: no new chain-id check of its endpoint.
+    let (_, first) = s.evm("testchain").await.unwrap();
+    let (_, again) = s.evm("testchain").await.unwrap();
+    assert!(std::sync::Arc::ptr_eq(&first, &again));
+    let direct: &ChainClient = again.as_ref();
+    assert!(direct.is_local(), "a chain on loopback counts as local (one confirmation)");
+}
