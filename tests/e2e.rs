@@ -4,15 +4,15 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod screen;
+#[allow(dead_code, reason = "shared with accounts.rs, which uses the rest")]
 mod support;
 
 use std::time::Duration;
 
-use support::{App, Profile};
+use support::{
+    App, DEMO, JUNK, PASSWORD, Profile, TX_TIMEOUT, confirm_preview, import_demo, number, unlock,
+};
 use vigil_signer::{Chain, Mnemonic};
-
-const JUNK: &str = "test test test test test test test test test test test junk";
-const PASSWORD: &str = "correct horse battery";
 
 #[tokio::test]
 async fn create_a_wallet_and_confirm_its_words() {
@@ -96,7 +96,7 @@ async fn import_the_demo_mnemonic_and_see_it_after_a_restart() {
 
 #[tokio::test]
 async fn a_bad_mnemonic_shows_the_signers_specific_error() {
-    let profile = Profile::new("bad");
+    let profile = Profile::fresh("bad");
     let app = profile.launch().await;
     app.click("#import-wallet").await;
     app.type_into("#mnemonic", "test test test test tset test test test test test test junk").await;
@@ -117,34 +117,6 @@ async fn a_bad_mnemonic_shows_the_signers_specific_error() {
     app.quit().await;
 }
 
-/// The demo account: it holds the devnet's sample Aave position.
-const DEMO: &str = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
-/// Long enough for a transaction to be signed, mined and read back on two busy cores.
-const TX_TIMEOUT: Duration = Duration::from_secs(90);
-
-/// Imports the demo phrase (the app is then unlocked on the dashboard).
-async fn import_demo(app: &App) {
-    app.click("#import-wallet").await;
-    app.type_into("#mnemonic", JUNK).await;
-    app.type_into("#password", PASSWORD).await;
-    app.type_into("#password-repeat", PASSWORD).await;
-    app.click("#import-confirm").await;
-}
-
-/// Unlocks the locked app with the password and waits until the lock screen is gone.
-async fn unlock(app: &App) {
-    app.type_into("#unlock-password", PASSWORD).await;
-    app.click("#unlock").await;
-    app.wait_until("#lock-screen", TX_TIMEOUT, |t| t.is_empty()).await;
-}
-
-/// A number on screen ("1,234.5", "∞") as a float.
-fn number(text: &str) -> f64 {
-    let cleaned: String =
-        text.chars().filter(|c| c.is_ascii_digit() || *c == '.' || *c == '-').collect();
-    cleaned.parse().unwrap_or(f64::INFINITY)
-}
-
 /// The demo account's holding of `symbol` on the dashboard.
 async fn holding(app: &App, symbol: &str) -> f64 {
     let css = format!(".account[data-address='{DEMO}'] .holding[data-symbol='{symbol}'] .amount");
@@ -155,15 +127,6 @@ async fn holding(app: &App, symbol: &str) -> f64 {
 async fn health_factor(app: &App) -> f64 {
     let css = format!(".position[data-key='devnet/aave/{}'] .hf", DEMO.to_lowercase());
     number(&app.wait_until(&css, TX_TIMEOUT, |t| !t.is_empty()).await)
-}
-
-/// Waits for the preview panel, confirms it, and waits until every transaction is final.
-async fn confirm_preview(app: &App) {
-    app.click("#confirm").await;
-    app.wait_until("#tx-done, #preview-error", TX_TIMEOUT, |t| !t.is_empty()).await;
-    if let Ok(e) = app.client.find(fantoccini::Locator::Css("#preview-error")).await {
-        panic!("signing failed: {}", e.text().await.unwrap_or_default());
-    }
 }
 
 #[tokio::test]

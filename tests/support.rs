@@ -16,6 +16,15 @@ use fantoccini::{Client, ClientBuilder, Locator, elements::Element};
 
 use crate::screen;
 
+/// The demo phrase (anvil's): its first accounts are funded on the devnet.
+pub(crate) const JUNK: &str = "test test test test test test test test test test test junk";
+/// The password the tests choose.
+pub(crate) const PASSWORD: &str = "correct horse battery";
+/// The demo account: it holds the devnet's sample Aave position.
+pub(crate) const DEMO: &str = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
+/// Long enough for a transaction to be signed, mined and read back on two busy cores.
+pub(crate) const TX_TIMEOUT: Duration = Duration::from_secs(90);
+
 /// How long any one UI step may take before the test fails (Argon2 and WebKit are slow on
 /// two busy cores, so this is generous; every wait is still bounded).
 pub(crate) const STEP_TIMEOUT: Duration = Duration::from_secs(30);
@@ -115,6 +124,33 @@ impl Profile {
             .unwrap_or_else(|e| panic!("the devnet did not start: {e}"));
         let provider = vigil_devnet::provider(&status.rpc_url).unwrap_or_else(|e| panic!("{e}"));
         Devnet { options, provider, manifest: status.manifest, url: status.rpc_url }
+    }
+
+    /// Starts a second local chain with its own chain id and its own deployment of the
+    /// protocols, and adds it to the profile's config as `name`, exactly as a user adds a
+    /// public network: its RPC URL, protocol contracts and tokens. Stopped on drop.
+    pub(crate) async fn second_chain(&self, name: &str, chain_id: u64) -> vigil_devnet::Devnet {
+        let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
+        let options = vigil_devnet::DevnetOptions::other_chain(tmp, chain_id);
+        let chain = vigil_devnet::Devnet::start(options)
+            .await
+            .unwrap_or_else(|e| panic!("the second chain did not start: {e}"));
+        let url = chain.url().parse().unwrap_or_else(|e| panic!("{e}"));
+        let described = vigil_defi_adapters::Network::devnet(chain.manifest(), url);
+        let file = self.dir().join("config/config.toml");
+        let mut config = vigil_wallet::Config::load(&file).unwrap_or_else(|e| panic!("{e}"));
+        config.networks.push(vigil_wallet::NetworkConfig {
+            name: name.to_owned(),
+            chain_id,
+            rpc_urls: described.rpc_urls,
+            ws_url: None,
+            explorer: None,
+            native_symbol: None,
+            protocols: Some(described.protocols),
+            tokens: described.tokens,
+        });
+        config.save(&file).unwrap_or_else(|e| panic!("{e}"));
+        chain
     }
 
     /// The app's database, as the app writes it.
@@ -280,13 +316,27 @@ impl App {
         }
     }
 
-    /// Chooses the option `value` of the select matching `css`.
+    /// Chooses the option `value` of the select matching `css`, once it offers it (pickers
+    /// load their options from the shell, and are drawn anew when they arrive).
     pub(crate) async fn select(&self, css: &str, value: &str) {
-        self.find(css)
-            .await
-            .select_by_value(value)
-            .await
-            .unwrap_or_else(|e| panic!("cannot choose '{value}' in '{css}': {e}"));
+        let option = format!("{css} option[value=\"{value}\"]");
+        let started = Instant::now();
+        loop {
+            let chosen = match self.client.find(Locator::Css(&option)).await {
+                Ok(_) => match self.client.find(Locator::Css(css)).await {
+                    Ok(select) => select.select_by_value(value).await.map_err(|e| e.to_string()),
+                    Err(e) => Err(e.to_string()),
+                },
+                Err(e) => Err(e.to_string()),
+            };
+            match chosen {
+                Ok(()) => return,
+                Err(e) if started.elapsed() > STEP_TIMEOUT => {
+                    panic!("cannot choose '{value}' in '{css}': {e}")
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(150)).await,
+            }
+        }
     }
 
     /// Saves a screenshot of the window as `<screenshot dir>/<name>.png`.
@@ -370,4 +420,51 @@ impl Drop for App {
         // Also on a failed test, where the session was never closed politely.
         self.stop_driver();
     }
+}
+
+/// Imports the demo phrase (the app is then unlocked on the dashboard).
+pub(crate) async fn import_demo(app: &App) {
+    app.click("#import-wallet").await;
+    app.type_into("#mnemonic", JUNK).await;
+    app.type_into("#password", PASSWORD).await;
+    app.type_into("#password-repeat", PASSWORD).await;
+    app.click("#import-confirm").await;
+}
+
+/// A number on screen ("1,234.5", "∞") as a float.
+pub(crate) fn number(text: &str) -> f64 {
+    let cleaned: String =
+        text.chars().filter(|c| c.is_ascii_digit() || *c == '.' || *c == '-').collect();
+    cleaned.parse().unwrap_or(f64::INFINITY)
+}
+
+/// Waits for the preview panel, confirms it, and waits until every transaction is final.
+pub(crate) async fn confirm_preview(app: &App) {
+    app.click("#confirm").await;
+    app.wait_until("#tx-done, #preview-error", TX_TIMEOUT, |t| !t.is_empty()).await;
+    if let Ok(e) = app.client.find(fantoccini::Locator::Css("#preview-error")).await {
+        panic!("signing failed: {}", e.text().await.unwrap_or_default());
+    }
+}
+
+/// What `account` holds of `symbol` on a chain, read from the chain itself (not the app).
+pub(crate) async fn on_chain(
+    manifest: &vigil_devnet::Manifest,
+    url: &str,
+    account: &str,
+    symbol: &str,
+) -> f64 {
+    let network = vigil_defi_adapters::Network::devnet(manifest, url.parse().unwrap());
+    let client = vigil_defi_adapters::ChainClient::connect(&network).await.unwrap();
+    let account = account.parse().unwrap();
+    let rows = vigil_wallet::portfolio::balances(&client, &network, &[account]).await.unwrap();
+    let holding = rows[0].holdings.iter().find(|h| h.symbol == symbol).unwrap();
+    holding.amount.parse().unwrap()
+}
+
+/// Unlocks the locked app with the password and waits until the lock screen is gone.
+pub(crate) async fn unlock(app: &App) {
+    app.type_into("#unlock-password", PASSWORD).await;
+    app.click("#unlock").await;
+    app.wait_until("#lock-screen", TX_TIMEOUT, |t| t.is_empty()).await;
 }

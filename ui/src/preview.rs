@@ -139,7 +139,10 @@ pub(crate) fn panel(
     view! {
         <section class="card preview" id="preview">
             <h2 id="preview-title">{preview.title.clone()}</h2>
-            <p class="muted">{format!("{} · {}", preview.network, format::short(&preview.account))}</p>
+            <p class="muted" id="preview-network">{format!("{} · {}", preview.network, format::short(&preview.account))}</p>
+            {(signer == SignerKind::Watch).then(|| view! {
+                <p class="error" id="watch-only">"This account is watch-only: Vigil has no key for it, so it cannot sign. Choose an account of your recovery phrase or your Ledger in the form."</p>
+            })}
             {hf}
             <ul class="changes" id="preview-changes">{changes}</ul>
             <dl class="details">{details}<dt>"Network fee"</dt><dd id="preview-fee">{preview.fee.clone()}</dd></dl>

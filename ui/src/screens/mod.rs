@@ -470,7 +470,7 @@ fn token_picker(
     let add_id = format!("{id}-add");
     view! {
         {move || match tokens.get() {
-            Load::Loading => view! { <select id=id disabled=true><option>"Loading…"</option></select> }.into_any(),
+            Load::Loading => view! { <select id=format!("{id}-loading") disabled=true><option>"Loading…"</option></select> }.into_any(),
             Load::Failed(e) => view! { <p class="error small-error" id=format!("{id}-error")>{e}</p> }.into_any(),
             Load::Ready(list) => {
                 let chosen = value.get_untracked();
