@@ -35,8 +35,11 @@ run: setup-app e2e-app
 	  validator=$$!; trap 'kill -INT -- -$$validator 2>/dev/null' EXIT; $(E2E_APP)
 
 ## Set up and run every check and test: fmt, clippy, unit, integration and end-to-end.
+## The tests run with loopback as their only network (scripts/offline.sh): built first, with
+## the registries reachable, then run where nothing beyond 127.0.0.1 can be reached.
 test: prune setup lint e2e-app
-	scripts/desktop-session.sh cargo nextest run --workspace --no-fail-fast
+	cargo nextest run --workspace --no-run
+	scripts/desktop-session.sh scripts/offline.sh cargo nextest run --workspace --no-fail-fast
 
 ## Drop stale build artifacts, which cargo never deletes, so the shared build directory
 ## cannot fill the disk.

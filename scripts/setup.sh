@@ -19,7 +19,7 @@ apt_packages=(
   build-essential pkg-config curl wget file libssl-dev libwebkit2gtk-4.1-dev libxdo-dev
   libayatana-appindicator3-dev librsvg2-dev libdbus-1-dev libudev-dev
   dbus-daemon dbus-bin gnome-keyring libsecret-tools xvfb xauth dunst libnotify-bin
-  webkit2gtk-driver procps util-linux
+  webkit2gtk-driver procps util-linux iproute2
   clang libclang-dev protobuf-compiler python3-pip unzip
 )
 command -v node >/dev/null && command -v npm >/dev/null || apt_packages+=(nodejs npm)

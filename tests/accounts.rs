@@ -175,3 +175,32 @@ async fn a_ledger_account_swaps_once_the_device_approves_and_a_rejection_sends_n
     assert_eq!(on_chain(&devnet.manifest, &devnet.url, &ledger, "USDC").await, usdc);
     app.quit().await;
 }
+
+#[tokio::test]
+async fn a_new_install_with_no_devnet_onboards_and_says_ethereum_cannot_be_reached() {
+    // Nothing beyond loopback exists here (scripts/offline.sh): Ethereum's public endpoint
+    // fails at once, as it does for a user who is offline, and no test traffic leaves.
+    assert_eq!(
+        std::env::var("VIGIL_OFFLINE").as_deref(),
+        Ok("1"),
+        "run the tests in the private network namespace: scripts/offline.sh (make test does)"
+    );
+    let profile = Profile::fresh("first-run");
+    let app = profile.launch().await;
+    app.find("#create-wallet").await;
+    import_demo(&app).await;
+    // A real network by default, chosen in the picker; its state is explained, not an error
+    // page: the accounts are listed with what went wrong, and the rest of the app works.
+    app.wait_for_text(".network-errors", "ethereum cannot be reached").await;
+    let picked = app.find("#network-picker").await.prop("value").await.unwrap();
+    assert_eq!(picked.as_deref(), Some("ethereum"));
+    app.wait_for_text(&format!(".account[data-address='{DEMO}'] .small-error"), "ethereum").await;
+    app.screenshot("26-first-run-offline").await;
+    app.click("#nav-accounts").await;
+    app.wait_for_text("#account-list", DEMO).await;
+    // The devnet is one choice among the others; absent, it says how to start it.
+    app.select("#network-picker", "devnet").await;
+    app.click("#nav-dashboard").await;
+    app.wait_for_text(".network-errors", "vigil devnet up").await;
+    app.quit().await;
+}
