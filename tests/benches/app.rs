@@ -97,6 +97,36 @@ async fn measure(profile: &support::Profile, binary: &Path, ready: &str) -> Meas
     Measured { start_ms, pss_kb, processes }
 }
 
+/// From choosing a network in the top bar to the first account listed on that network's
+/// dashboard, in the release app: the first switch to each network connects to it (a chain-id
+/// check per endpoint), later ones reuse its client. Each run is a new app, so every "first
+/// time" is one.
+async fn switch_network(profile: &support::Profile, binary: &Path) -> (Vec<u128>, Vec<u128>) {
+    let (mut first, mut again) = (vec![], vec![]);
+    let shown = |network: &str| format!(".account[data-network='{network}']");
+    for _ in 0..RUNS {
+        let app = profile.launch_binary(binary).await;
+        app.find(&shown("devnet")).await;
+        let started = Instant::now();
+        app.select("#network-picker", "testchain").await;
+        app.find(&shown("testchain")).await;
+        first.push(started.elapsed().as_millis());
+        app.select("#network-picker", "devnet").await;
+        app.find(&shown("devnet")).await;
+        let started = Instant::now();
+        app.select("#network-picker", "testchain").await;
+        app.find(&shown("testchain")).await;
+        again.push(started.elapsed().as_millis());
+        // Back where the next run starts.
+        app.select("#network-picker", "devnet").await;
+        app.find(&shown("devnet")).await;
+        app.quit().await;
+    }
+    first.sort_unstable();
+    again.sort_unstable();
+    (first, again)
+}
+
 #[tokio::main]
 async fn main() {
     vigil_defi_adapters::install_tls_provider();
@@ -114,8 +144,10 @@ async fn main() {
     // Aave position, on this profile's devnet.
     let profile = support::Profile::new("bench");
     let _devnet = profile.devnet().await;
+    let _second = profile.second_chain("testchain", 4242).await;
     let paths = vigil_wallet::Paths::under(profile.dir().to_path_buf());
-    let mut config = vigil_wallet::Config::default();
+    // The profile's config (the devnet chosen, the second chain added), with the account.
+    let mut config = vigil_wallet::Config::load(&paths.config_file()).unwrap();
     config.accounts.push(vigil_wallet::AccountConfig {
         name: "Demo".into(),
         chain: vigil_signer::Chain::Ethereum,
@@ -129,6 +161,7 @@ async fn main() {
 
     let floor = measure(&profile, &bare, "#ready").await;
     let app = measure(&profile, &vigil, "#total-value").await;
+    let switches = switch_network(&profile, &vigil).await;
     let deb = std::fs::read_dir(release.join("bundle/deb"))
         .ok()
         .and_then(|d| d.flatten().find(|e| e.path().extension().is_some_and(|x| x == "deb")))
@@ -154,6 +187,12 @@ async fn main() {
             m.processes.iter().map(|(n, kb)| format!("{n} {:.1}", *kb as f64 / 1024.0)).collect();
         println!("  {who}: {} (MB)", parts.join(", "));
     }
+    let show = |ms: &[u128]| format!("{} ms ({}..{})", ms[ms.len() / 2], ms[0], ms[ms.len() - 1]);
+    println!(
+        "switching network to the other network's first rendered dashboard, median of {RUNS}:"
+    );
+    println!("  first time on a network (connect) {}", show(&switches.0));
+    println!("  back to one already used {}", show(&switches.1));
     match deb {
         Some(bytes) => println!(".deb: {:.2} MB", bytes as f64 / 1_048_576.0),
         None => println!(".deb: not built (make deb)"),

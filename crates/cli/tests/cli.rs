@@ -164,7 +164,7 @@ fn the_chosen_network_is_shared_and_refuses_unknown_names() {
     let text = std::fs::read_to_string(&config).unwrap();
     let mine =
         "[[network]]\nname = \"mychain\"\nchain_id = 777\nrpc_urls = [\"http://127.0.0.1:9/\"]\n";
-    std::fs::write(&config, format!("{mine}\n{text}")).unwrap();
+    std::fs::write(&config, format!("{text}\n{mine}")).unwrap();
     let o = env.vigil(&["network", "use", "mychain"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let o = env.vigil(&["balances", "--account", "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"]);
