@@ -22,10 +22,7 @@ pub(super) fn lend(shared: Shared) -> impl IntoView {
     let amount = RwSignal::new(String::new());
     let slot = PreviewSlot::new();
     let submit = slot.on_submit(commands::PREVIEW_LEND, move || LendForm {
-        network: shared
-            .networks
-            .with_untracked(|n| n.as_ref().map(|n| n.network.clone()))
-            .unwrap_or_default(),
+        network: shared.network_untracked(),
         account: Some(account.get_untracked()).filter(|a| !a.is_empty()),
         action: LendAction::ALL
             .into_iter()

@@ -155,6 +155,18 @@ impl Shared {
         self.networks.with(|n| n.as_ref().map(|n| n.solana_network.clone())).unwrap_or_default()
     }
 
+    /// The chosen EVM network now, for a form being submitted (not tracked).
+    fn network_untracked(self) -> String {
+        self.networks.with_untracked(|n| n.as_ref().map(|n| n.network.clone())).unwrap_or_default()
+    }
+
+    /// The chosen Solana cluster now (not tracked).
+    fn solana_network_untracked(self) -> String {
+        self.networks
+            .with_untracked(|n| n.as_ref().map(|n| n.solana_network.clone()))
+            .unwrap_or_default()
+    }
+
     /// The visible accounts of `chain` (tracked).
     fn accounts_of(self, chain: Chain) -> Vec<Account> {
         self.accounts

@@ -11,10 +11,7 @@ pub(super) fn send(shared: Shared) -> impl IntoView {
     let amount = RwSignal::new(String::new());
     let slot = PreviewSlot::new();
     let submit = slot.on_submit(commands::PREVIEW_SEND, move || SendForm {
-        network: shared
-            .networks
-            .with_untracked(|n| n.as_ref().map(|n| n.network.clone()))
-            .unwrap_or_default(),
+        network: shared.network_untracked(),
         account: Some(from.get_untracked()).filter(|a| !a.is_empty()),
         to: to.get_untracked(),
         asset: asset.get_untracked(),

@@ -26,10 +26,7 @@ pub(super) fn solana(shared: Shared) -> impl IntoView {
     let stake_amount = RwSignal::new(String::new());
     let slot = PreviewSlot::new();
     let form = move |action: &str, target: String, asset: String, amount: String| SolanaForm {
-        network: shared
-            .networks
-            .with_untracked(|n| n.as_ref().map(|n| n.solana_network.clone()))
-            .unwrap_or_default(),
+        network: shared.solana_network_untracked(),
         account: Some(account.get_untracked()).filter(|a| !a.is_empty()),
         action: action.to_owned(),
         target,

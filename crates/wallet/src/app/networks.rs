@@ -127,26 +127,13 @@ impl<K: Keychain + 'static> AppService<K> {
         let config = self.wallet.update_config(|config| {
             let known = networks_of(config);
             if let Some(name) = &choice.network {
-                let found = known.evm.iter().find(|n| n.name.eq_ignore_ascii_case(name.trim()));
-                let Some(found) = found else {
-                    return Err(invalid(format!(
-                        "unknown network '{name}': pick one of {}, or add it in Settings",
-                        known.evm.iter().map(|n| n.name.as_str()).collect::<Vec<_>>().join(", ")
-                    )));
-                };
-                config.preferences.network = Some(found.name.clone());
+                config.preferences.network = Some(known_name(&known.evm, name, "network")?);
             }
             if let Some(name) = &choice.solana_network {
-                let found = known.solana.iter().find(|n| n.name.eq_ignore_ascii_case(name.trim()));
-                let Some(found) = found else {
-                    return Err(invalid(format!(
-                        "unknown Solana cluster '{name}': pick one of {}",
-                        known.solana.iter().map(|n| n.name.as_str()).collect::<Vec<_>>().join(", ")
-                    )));
-                };
-                config.preferences.solana_network = Some(found.name.clone());
+                config.preferences.solana_network =
+                    Some(known_name(&known.solana, name, "Solana cluster")?);
             }
-            Ok(config.clone())
+            Ok::<_, vigil_api::CommandError>(config.clone())
         })?;
         Ok(networks_of(&config))
     }
@@ -175,6 +162,17 @@ impl<K: Keychain + 'static> AppService<K> {
             ));
         }
         Ok(RpcTest { chain_id: served, block, latency_ms: started.elapsed().as_millis() as u64 })
+    }
+}
+
+/// The name of the network `typed` names in `list` (any case), or an error listing them.
+fn known_name(list: &[NetworkView], typed: &str, what: &str) -> AppResult<String> {
+    match list.iter().find(|n| n.name.eq_ignore_ascii_case(typed.trim())) {
+        Some(found) => Ok(found.name.clone()),
+        None => Err(invalid(format!(
+            "unknown {what} '{typed}': pick one of {}, or add it in Settings",
+            list.iter().map(|n| n.name.as_str()).collect::<Vec<_>>().join(", ")
+        ))),
     }
 }
 

@@ -23,15 +23,19 @@ fn service(dir: &std::path::Path) -> AppService<InMemoryKeychain> {
     AppService::new(wallet).unwrap()
 }
 
-fn pending(service: &AppService<InMemoryKeychain>) -> String {
-    let hash = format!("0x{}", "ab".repeat(32));
+/// A pending transaction of `account` in the journal, as if it had just been broadcast.
+fn pending_of(service: &AppService<InMemoryKeychain>, account: &str) -> String {
+    let hash = format!("0x{}", &account[2..].to_lowercase())
+        .chars()
+        .chain("ab".repeat(12).chars())
+        .collect::<String>();
     service
         .db
         .journal_signed(&JournalEntry {
             hash: hash.clone(),
             network: "devnet".into(),
             chain_id: 31337,
-            account: DEMO.into(),
+            account: account.into(),
             nonce: 3,
             label: "Swap".into(),
             raw: vec![2],
@@ -42,6 +46,10 @@ fn pending(service: &AppService<InMemoryKeychain>) -> String {
         })
         .unwrap();
     hash
+}
+
+fn pending(service: &AppService<InMemoryKeychain>) -> String {
+    pending_of(service, DEMO)
 }
 
 #[tokio::test]
@@ -240,21 +248,7 @@ async fn a_watch_only_account_is_refused_at_signing() {
         name: None,
     };
     s.watch_account(&watched).unwrap();
-    let hash = format!("0x{}", "cd".repeat(32));
-    s.db.journal_signed(&JournalEntry {
-        hash: hash.clone(),
-        network: "devnet".into(),
-        chain_id: 31337,
-        account: watched.address.clone(),
-        nonce: 0,
-        label: "Send".into(),
-        raw: vec![2],
-        status: TxStatus::Pending,
-        replaces: None,
-        block: None,
-        sent_at: 1,
-    })
-    .unwrap();
+    let hash = pending_of(&s, &watched.address);
     let preview = s.preview_replace(&ReplaceForm { hash, cancel: true }).unwrap();
     assert_eq!(preview.signer, ApiSigner::Watch);
     let e = s.confirm(preview.id, false, |_| {}).await.unwrap_err();
