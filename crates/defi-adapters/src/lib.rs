@@ -19,6 +19,7 @@ pub mod simulate;
 pub mod solana;
 pub mod submit;
 pub mod swap;
+#[cfg(any(test, feature = "test-utils"))]
 pub mod testing;
 
 pub use client::{ChainClient, ClientError, EndpointFailure};

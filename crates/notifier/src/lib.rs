@@ -12,6 +12,7 @@ pub mod monitor;
 pub mod rules;
 pub mod sink;
 pub mod store;
+#[cfg(any(test, feature = "test-utils"))]
 pub mod testing;
 
 pub use alert::{Alert, LendingReading, MonitorEvent, Subject, TxOutcome, UserAction};

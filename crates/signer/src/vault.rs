@@ -4,7 +4,7 @@
 //! raised later) and the mnemonic sealed with XChaCha20-Poly1305. The keychain holds only that
 //! ciphertext; the clear mnemonic exists only in memory, in zeroizing buffers, while unlocked.
 
-use std::{collections::BTreeMap, fmt, sync::Mutex};
+use std::fmt;
 
 use argon2::{Algorithm, Argon2, Params, Version};
 use chacha20poly1305::{
@@ -193,19 +193,22 @@ impl Keychain for OsKeychain {
     }
 }
 
-/// A keychain in memory, for tests of the layers above.
+/// A keychain in memory, for tests of the layers above (the `test-utils` feature).
+#[cfg(any(test, feature = "test-utils"))]
 #[derive(Debug, Default)]
 pub struct InMemoryKeychain {
-    items: Mutex<BTreeMap<String, String>>,
+    items: std::sync::Mutex<std::collections::BTreeMap<String, String>>,
 }
 
+#[cfg(any(test, feature = "test-utils"))]
 impl InMemoryKeychain {
-    fn items(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, String>> {
+    fn items(&self) -> std::sync::MutexGuard<'_, std::collections::BTreeMap<String, String>> {
         // A panic while holding the lock cannot leave the map half-written: recover it.
         self.items.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
+#[cfg(any(test, feature = "test-utils"))]
 impl Keychain for InMemoryKeychain {
     fn store(&self, vault: &str, blob: &str) -> Result<(), KeychainError> {
         self.items().insert(vault.to_owned(), blob.to_owned());
@@ -295,7 +298,9 @@ impl KdfParams {
     /// The parameters for new vaults: 128 MiB and 4 passes, about 0.5 s on a desktop
     /// (see BENCHMARKS.md for the measurement).
     pub const DESKTOP: Self = Self { m_cost_kib: 128 * 1024, t_cost: 4, p_cost: 1 };
-    /// Cheap parameters for tests of other layers. Never use for a real vault.
+    /// Cheap parameters for tests of other layers (the `test-utils` feature). Never use for a
+    /// real vault.
+    #[cfg(any(test, feature = "test-utils"))]
     pub const INSECURE_FAST: Self = Self { m_cost_kib: 64, t_cost: 1, p_cost: 1 };
 
     fn derive_key(
