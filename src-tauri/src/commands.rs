@@ -1,6 +1,7 @@
 //! The commands the UI may call: each takes its request, calls one service of the wallet's
 //! `AppService`, and returns its answer. Blocking work (Argon2, the keychain, the database)
-//! runs off the main thread; config changes restart the watcher.
+//! runs off the main thread. What follows from a command (the watcher restarting on a config
+//! change, the window told of a lock) follows the core's events, in `main.rs`.
 
 use std::sync::Arc;
 
@@ -42,14 +43,6 @@ async fn blocking<T: Send + 'static>(
     })?
 }
 
-/// The watcher follows a change of accounts, networks or rules.
-fn changed<T>(app: &AppHandle, result: CommandResult<T>) -> CommandResult<T> {
-    if result.is_ok() {
-        crate::watcher::restart(app);
-    }
-    result
-}
-
 /// Whether a wallet exists yet.
 #[tauri::command]
 pub(crate) async fn app_status(state: State<'_, AppState>) -> CommandResult<AppStatus> {
@@ -69,14 +62,13 @@ pub(crate) async fn generate_wallet(
 /// Checks the words typed back, then stores the generated phrase under the password.
 #[tauri::command]
 pub(crate) async fn confirm_wallet(
-    app: AppHandle,
     state: State<'_, AppState>,
     request: ConfirmWalletRequest,
 ) -> CommandResult<Home> {
     let answers = zeroize::Zeroizing::new(request.answers);
     let password = Password::new(request.password);
     let stored = blocking(&state, move |s| s.confirm_wallet(answers, &password)).await;
-    changed(&app, stored.map(|accounts| Home { accounts }))
+    stored.map(|accounts| Home { accounts })
 }
 
 /// Forgets a generated phrase the user walked away from.
@@ -89,7 +81,6 @@ pub(crate) async fn cancel_wallet(state: State<'_, AppState>) -> CommandResult<(
 /// Imports an existing phrase under the password.
 #[tauri::command]
 pub(crate) async fn import_wallet(
-    app: AppHandle,
     state: State<'_, AppState>,
     request: ImportWalletRequest,
 ) -> CommandResult<Home> {
@@ -97,7 +88,7 @@ pub(crate) async fn import_wallet(
     let phrase = zeroize::Zeroizing::new(request.mnemonic);
     let password = Password::new(request.password);
     let stored = blocking(&state, move |s| s.import_wallet(phrase, &password)).await;
-    changed(&app, stored.map(|accounts| Home { accounts }))
+    stored.map(|accounts| Home { accounts })
 }
 
 /// Balances and positions on the chosen network and cluster.
@@ -127,10 +118,8 @@ pub(crate) async fn unlock(
 
 /// Locks now.
 #[tauri::command]
-pub(crate) async fn lock(app: AppHandle, state: State<'_, AppState>) -> CommandResult<LockState> {
-    let locked = state.service.lock();
-    let _ = app.emit(events::LOCKED, locked);
-    Ok(locked)
+pub(crate) async fn lock(state: State<'_, AppState>) -> CommandResult<LockState> {
+    Ok(state.service.lock())
 }
 
 /// Quotes a swap as the user types it.
@@ -205,11 +194,10 @@ pub(crate) async fn ledger_status(state: State<'_, AppState>) -> CommandResult<L
 /// Adds a Ledger account once its address is approved on the device.
 #[tauri::command]
 pub(crate) async fn ledger_add(
-    app: AppHandle,
     state: State<'_, AppState>,
     request: LedgerAddRequest,
 ) -> CommandResult<Account> {
-    changed(&app, state.service.ledger_add(request.chain, request.index).await)
+    state.service.ledger_add(request.chain, request.index).await
 }
 
 /// Shows a Ledger account's address on the device.
@@ -261,11 +249,10 @@ pub(crate) async fn alerts(state: State<'_, AppState>) -> CommandResult<Alerts> 
 /// Sets an alert rule.
 #[tauri::command]
 pub(crate) async fn save_rule(
-    app: AppHandle,
     state: State<'_, AppState>,
     request: vigil_api::RuleForm,
 ) -> CommandResult<Alerts> {
-    changed(&app, blocking(&state, move |s| s.save_rule(&request)).await)
+    blocking(&state, move |s| s.save_rule(&request)).await
 }
 
 /// The settings.
@@ -277,11 +264,10 @@ pub(crate) async fn settings(state: State<'_, AppState>) -> CommandResult<Settin
 /// Saves the settings.
 #[tauri::command]
 pub(crate) async fn save_settings(
-    app: AppHandle,
     state: State<'_, AppState>,
     request: Settings,
 ) -> CommandResult<Settings> {
-    changed(&app, blocking(&state, move |s| s.save_settings(&request)).await)
+    blocking(&state, move |s| s.save_settings(&request)).await
 }
 
 /// Tests an RPC URL.
@@ -302,11 +288,10 @@ pub(crate) async fn networks(state: State<'_, AppState>) -> CommandResult<Networ
 /// Chooses the network (or cluster) to act on; the watcher follows it.
 #[tauri::command]
 pub(crate) async fn select_network(
-    app: AppHandle,
     state: State<'_, AppState>,
     request: SelectNetwork,
 ) -> CommandResult<Networks> {
-    changed(&app, blocking(&state, move |s| s.select_network(&request)).await)
+    blocking(&state, move |s| s.select_network(&request)).await
 }
 
 /// Every account.
@@ -318,21 +303,19 @@ pub(crate) async fn accounts(state: State<'_, AppState>) -> CommandResult<Vec<Ac
 /// Adds the next account of the recovery phrase.
 #[tauri::command]
 pub(crate) async fn add_account(
-    app: AppHandle,
     state: State<'_, AppState>,
     request: AddAccountRequest,
 ) -> CommandResult<Account> {
-    changed(&app, blocking(&state, move |s| s.add_account(&request)).await)
+    blocking(&state, move |s| s.add_account(&request)).await
 }
 
 /// Adds a watch-only address.
 #[tauri::command]
 pub(crate) async fn watch_account(
-    app: AppHandle,
     state: State<'_, AppState>,
     request: WatchAccountRequest,
 ) -> CommandResult<Account> {
-    changed(&app, blocking(&state, move |s| s.watch_account(&request)).await)
+    blocking(&state, move |s| s.watch_account(&request)).await
 }
 
 /// Renames, hides or shows an account.

@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use tauri::{Emitter, Manager, WindowEvent};
 use vigil_api::events;
+use vigil_wallet::app::CoreEvent;
 
 /// How often the shell checks whether the wallet has been idle long enough to lock.
 const LOCK_CHECK: Duration = Duration::from_secs(2);
@@ -41,6 +42,7 @@ fn main() {
             #[cfg(target_os = "linux")]
             software_compositing(&handle);
             tray::install(&handle)?;
+            follow_core(handle.clone());
             watcher::restart(&handle);
             auto_lock(handle);
             Ok(())
@@ -121,18 +123,38 @@ fn software_compositing(app: &tauri::AppHandle) {
     }
 }
 
-/// Locks the wallet once it has been idle for the lock timeout, and tells the window.
+/// Locks the wallet once it has been idle for the lock timeout (the core then publishes it).
 fn auto_lock(app: tauri::AppHandle) {
     tauri::async_runtime::spawn(async move {
-        let mut was_locked = true;
         loop {
             tokio::time::sleep(LOCK_CHECK).await;
             let Some(state) = app.try_state::<commands::AppState>() else { return };
-            let locked = state.service.session().lock_if_idle();
-            if locked && !was_locked {
-                let _ = app.emit(events::LOCKED, state.service.lock_state());
+            state.service.lock_if_idle();
+        }
+    });
+}
+
+/// Follows the core's events: a config change restarts the watcher on the new accounts,
+/// networks and rules; a lock is shown in the window. (Transactions sent are followed by the
+/// watcher itself.)
+fn follow_core(app: tauri::AppHandle) {
+    let Some(state) = app.try_state::<commands::AppState>() else { return };
+    let mut events = state.service.subscribe();
+    tauri::async_runtime::spawn(async move {
+        use tokio::sync::broadcast::error::RecvError;
+        loop {
+            match events.recv().await {
+                Ok(CoreEvent::ConfigChanged) => watcher::restart(&app),
+                Ok(CoreEvent::Locked) => {
+                    if let Some(state) = app.try_state::<commands::AppState>() {
+                        let _ = app.emit(events::LOCKED, state.service.lock_state());
+                    }
+                }
+                Ok(_) => {}
+                // Missed events: what they would have caused, done once now.
+                Err(RecvError::Lagged(_)) => watcher::restart(&app),
+                Err(RecvError::Closed) => return,
             }
-            was_locked = locked;
         }
     });
 }

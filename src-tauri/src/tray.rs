@@ -3,12 +3,10 @@
 //! quit. On Linux a tray icon has no tooltip, so the status is the menu's first, inert line.
 
 use tauri::{
-    AppHandle, Emitter, Manager, Wry,
+    AppHandle, Manager, Wry,
     menu::{Menu, MenuItem, PredefinedMenuItem},
     tray::TrayIconBuilder,
 };
-use vigil_api::events;
-
 use crate::commands::AppState;
 
 /// The menu line that shows the watcher's status.
@@ -31,9 +29,9 @@ pub(crate) fn install(app: &AppHandle) -> tauri::Result<()> {
     tray.on_menu_event(|app, event| match event.id().as_ref() {
         "open" => show_window(app),
         "lock" => {
+            // The core publishes the lock; the window hears of it from there.
             if let Some(state) = app.try_state::<AppState>() {
-                let locked = state.service.lock();
-                let _ = app.emit(events::LOCKED, locked);
+                state.service.lock();
             }
         }
         "quit" => app.exit(0),

@@ -1,8 +1,9 @@
 //! The background watcher: the notifier's monitors run for as long as the app does (also with
 //! the window closed, in the tray), their events go to the window as `monitor` events, the tray
 //! shows the worst health factor, and a notification's "Open position" brings the window up on
-//! that position (`open-position`). Restarted when the accounts or settings change: the old
-//! monitors are stopped before the new ones start, so no alert is raised twice.
+//! that position (`open-position`). Restarted when the core says the config changed: the old
+//! monitors are stopped before the new ones start, so no alert is raised twice. Transactions
+//! the app sends are followed as soon as the core says they went out.
 
 use std::{sync::Mutex, time::Duration};
 
@@ -12,6 +13,7 @@ use vigil_api::events;
 use vigil_notifier::{MonitorEvent, UserAction};
 use vigil_wallet::{
     Paths,
+    app::CoreEvent,
     watch::{self, WatchError, WatchRequest},
 };
 
@@ -67,12 +69,24 @@ async fn run(app: AppHandle, paths: Paths, mut stopped: oneshot::Receiver<()>) {
     };
     crate::tray::status(&app, "Watching positions");
     let mut events = watching.subscribe();
+    // Transactions the app sends are followed from the moment they are broadcast.
+    let mut core = match app.try_state::<crate::commands::AppState>() {
+        Some(state) => state.service.subscribe(),
+        None => return,
+    };
     loop {
         tokio::select! {
             _ = &mut stopped => break,
             event = events.recv() => match event {
                 Ok(event) => forward(&app, &event),
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+            },
+            event = core.recv() => match event {
+                Ok(CoreEvent::TransactionSent { network, hash, account, nonce }) => {
+                    watching.track(&network, &hash, &account, nonce);
+                }
+                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
                 Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
             },
         }

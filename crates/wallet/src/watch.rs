@@ -67,9 +67,20 @@ pub struct Watching {
     tasks: Vec<JoinHandle<()>>,
     db: Arc<Database>,
     networks: Vec<String>,
+    /// Each network's monitor takes new transactions to follow here.
+    trackers: std::collections::HashMap<String, tokio::sync::mpsc::UnboundedSender<TrackedTx>>,
 }
 
 impl Watching {
+    /// Follows a transaction just sent on `network` (when it is watched) until it is final,
+    /// without waiting for a restart.
+    pub fn track(&self, network: &str, hash: &str, account: &str, nonce: u64) -> bool {
+        let Some(tracker) = self.trackers.get(network) else { return false };
+        let (Ok(hash), Ok(from)) = (hash.parse(), account.parse()) else { return false };
+        let tx = TrackedTx { hash, from, nonce, sent_at: crate::db::unix_now() };
+        tracker.send(tx).is_ok()
+    }
+
     /// Every alert, action and block read from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<MonitorEvent> {
         self.events.subscribe()
@@ -170,6 +181,7 @@ pub async fn start(paths: &Paths, request: WatchRequest) -> Result<Watching, Wat
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let mut tasks =
         vec![tokio::spawn(record_health(db.clone(), events.subscribe(), stopped.clone()))];
+    let mut trackers = std::collections::HashMap::new();
     for name in &networks {
         let fail = |source| WatchError::Network { network: name.clone(), source };
         let network = portfolio::network(name, paths).map_err(fail)?;
@@ -213,10 +225,11 @@ pub async fn start(paths: &Paths, request: WatchRequest) -> Result<Watching, Wat
             sinks.clone(),
             events.clone(),
         );
+        trackers.insert(name.clone(), monitor.tracker());
         let mut stopped = stopped.clone();
         tasks.push(tokio::spawn(monitor.run(async move {
             let _ = stopped.wait_for(|s| *s).await;
         })));
     }
-    Ok(Watching { events, stop, tasks, db, networks })
+    Ok(Watching { events, stop, tasks, db, networks, trackers })
 }

@@ -131,7 +131,16 @@ async fn a_swap_and_a_send_on_a_configured_chain_change_that_chain_only() {
     let preview = s.preview_swap(&swap).await.unwrap();
     assert_eq!((preview.network.as_str(), preview.account.as_str()), ("testchain", MAIN));
     assert!(preview.would_fail.is_none(), "{:?}", preview.would_fail);
-    s.confirm(preview.id, false, |_| {}).await.unwrap();
+    let mut events = s.subscribe();
+    let executed = s.confirm(preview.id, false, |_| {}).await.unwrap();
+    // The watcher is told of the transaction as it goes out, with its journal's facts.
+    match events.try_recv().unwrap() {
+        vigil_wallet::app::CoreEvent::TransactionSent { network, hash, account, .. } => {
+            assert_eq!((network.as_str(), account.as_str()), ("testchain", MAIN));
+            assert_eq!(Some(&hash), executed.hashes.last());
+        }
+        other => panic!("expected the transaction, got {other:?}"),
+    }
     let received = usdc("testchain").await - second_before;
     let quoted: f64 =
         quote.receive.split_whitespace().next().unwrap().replace(',', "").parse().unwrap();

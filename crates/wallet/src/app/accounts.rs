@@ -109,40 +109,37 @@ impl<K: Keychain + 'static> AppService<K> {
                 "the wallet is locked: enter your password to add an account",
             )
         })?;
-        self.wallet
-            .update_config(|config| {
-                let used: Vec<String> = config
-                    .vault_accounts(APP_VAULT)
-                    .filter(|a| a.chain == chain)
-                    .filter_map(|a| a.path.as_ref().map(ToString::to_string))
-                    .collect();
-                let (index, path) = (0..10_000u32)
-                    .map(|i| (i, chain.account_path(i)))
-                    .find(|(_, p)| !used.contains(&p.to_string()))
-                    .ok_or_else(|| {
-                        invalid("this wallet has 10,000 accounts on that chain already")
-                    })?;
-                let address = chain.address(&seed, &path).map_err(internal)?;
-                if let Some(existing) = config.accounts.iter().find(|a| a.address == address) {
-                    return Err(wallet_error(WalletError::AlreadyAdded {
-                        address,
-                        name: existing.name.clone(),
-                    }));
-                }
-                let name = clean_name(request.name.as_deref())?
-                    .unwrap_or_else(|| format!("{} {}", chain_name(chain), index + 1));
-                let account = AccountConfig {
-                    name,
-                    chain,
+        let added = self.wallet.update_config(|config| {
+            let used: Vec<String> = config
+                .vault_accounts(APP_VAULT)
+                .filter(|a| a.chain == chain)
+                .filter_map(|a| a.path.as_ref().map(ToString::to_string))
+                .collect();
+            let (index, path) = (0..10_000u32)
+                .map(|i| (i, chain.account_path(i)))
+                .find(|(_, p)| !used.contains(&p.to_string()))
+                .ok_or_else(|| invalid("this wallet has 10,000 accounts on that chain already"))?;
+            let address = chain.address(&seed, &path).map_err(internal)?;
+            if let Some(existing) = config.accounts.iter().find(|a| a.address == address) {
+                return Err(wallet_error(WalletError::AlreadyAdded {
                     address,
-                    path: Some(path),
-                    signer: SignerKind::Software { vault: APP_VAULT.to_owned() },
-                    hidden: false,
-                };
-                config.accounts.push(account.clone());
-                Ok(account_view(&account))
-            })
-            .map_err(|e: vigil_api::CommandError| e)
+                    name: existing.name.clone(),
+                }));
+            }
+            let name = clean_name(request.name.as_deref())?
+                .unwrap_or_else(|| format!("{} {}", chain_name(chain), index + 1));
+            let account = AccountConfig {
+                name,
+                chain,
+                address,
+                path: Some(path),
+                signer: SignerKind::Software { vault: APP_VAULT.to_owned() },
+                hidden: false,
+            };
+            config.accounts.push(account.clone());
+            Ok(account_view(&account))
+        });
+        self.config_changed(added)
     }
 
     /// Adds a watch-only address: its balances and positions are shown and watched; it
@@ -164,7 +161,7 @@ impl<K: Keychain + 'static> AppService<K> {
                 key.to_string()
             }
         };
-        self.wallet.update_config(|config| {
+        let watched = self.wallet.update_config(|config| {
             if let Some(existing) =
                 config.accounts.iter().find(|a| a.chain == chain && a.address == address)
             {
@@ -186,14 +183,15 @@ impl<K: Keychain + 'static> AppService<K> {
             };
             config.accounts.push(account.clone());
             Ok(account_view(&account))
-        })
+        });
+        self.config_changed(watched)
     }
 
     /// Renames, hides or shows an account.
     pub fn edit_account(&self, request: &EditAccountRequest) -> AppResult<Account> {
         let chain = chain_of(request.chain);
         let current = self.wallet.account(chain, &request.address).map_err(wallet_error)?;
-        self.wallet.update_config(|config| {
+        let edited = self.wallet.update_config(|config| {
             let name = clean_name(request.name.as_deref())?;
             let account = config
                 .accounts
@@ -207,7 +205,8 @@ impl<K: Keychain + 'static> AppService<K> {
                 account.hidden = hidden;
             }
             Ok(account_view(account))
-        })
+        });
+        self.config_changed(edited)
     }
 }
 

@@ -57,7 +57,7 @@ impl<K: Keychain + 'static> AppService<K> {
             critical: Some(form.critical),
             ..Default::default()
         };
-        self.wallet.update_config(|config| {
+        self.config_changed(self.wallet.update_config(|config| {
             match form.account.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
                 None => {
                     config.alerts.levels.warning = levels.warning;
@@ -81,7 +81,7 @@ impl<K: Keychain + 'static> AppService<K> {
             // The same checks the watcher applies on start, before the file is written.
             config.alerts.per_account().map_err(invalid)?;
             Ok::<(), vigil_api::CommandError>(())
-        })?;
+        }))?;
         self.alerts()
     }
 }

@@ -125,7 +125,10 @@ impl<K: Keychain + 'static> AppService<K> {
                     review.plan.steps.iter().map(|s| s.label.clone()).collect();
                 let mut report = |e: TxEvent| {
                     let (step, stage, hash) = match e {
-                        TxEvent::Sent { step, hash } => (step, "sent", hash),
+                        TxEvent::Sent { step, hash } => {
+                            self.sent(&network, &hash.to_string());
+                            (step, "sent", hash)
+                        }
                         TxEvent::Confirmed { step, hash, .. } => (step, "confirmed", hash),
                     };
                     progress(TxProgress {
@@ -166,6 +169,7 @@ impl<K: Keychain + 'static> AppService<K> {
                     replace::replace(&client, &self.db, &network, &hash, signer.as_ref(), kind)
                         .await
                         .map_err(|e| err(ErrorKind::InvalidInput, e))?;
+                self.sent(&network, &new_hash.to_string());
                 progress(TxProgress {
                     id,
                     step: "Replacement".into(),
@@ -174,6 +178,21 @@ impl<K: Keychain + 'static> AppService<K> {
                 });
                 Ok(Executed { hashes: vec![new_hash.to_string()] })
             }
+        }
+    }
+
+    /// Publishes a transaction just broadcast, with what its journal entry says, for the
+    /// watcher to follow at once.
+    fn sent(&self, network: &str, hash: &str) {
+        match self.db.journal_entry(hash) {
+            Ok(Some(entry)) => self.publish(super::CoreEvent::TransactionSent {
+                network: network.to_owned(),
+                hash: entry.hash,
+                account: entry.account,
+                nonce: entry.nonce,
+            }),
+            Ok(None) => tracing::warn!("{hash} was sent but is not in the journal"),
+            Err(e) => tracing::warn!("cannot read the journal entry of {hash}: {e}"),
         }
     }
 }

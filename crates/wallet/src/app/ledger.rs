@@ -65,9 +65,8 @@ impl<K: Keychain + 'static> AppService<K> {
     pub async fn ledger_add(&self, chain: vigil_api::Chain, index: u32) -> AppResult<Account> {
         let chain = chain_of(chain);
         let path = vigil_signer::ledger::PathStyle::LedgerLive.path(chain, index);
-        let account =
-            self.wallet.add_ledger_account(chain, path, None).await.map_err(wallet_error)?;
-        Ok(account_view(&account))
+        let added = self.wallet.add_ledger_account(chain, path, None).await.map_err(wallet_error);
+        self.config_changed(added.map(|account| account_view(&account)))
     }
 
     /// Shows a Ledger account's address on the device; the device must show (and the user

@@ -58,6 +58,32 @@ const PREVIEW_TTL: Duration = Duration::from_secs(5 * 60);
 /// What every service returns: a value, or an error with its kind and what to do.
 pub type AppResult<T> = Result<T, CommandError>;
 
+/// What the core tells whoever follows it (the app's watcher, tray and window): published
+/// by the services, so no front-end has to remember to pass the news on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CoreEvent {
+    /// The config changed (accounts, networks, the chosen network, rules, settings): what is
+    /// watched may have changed.
+    ConfigChanged,
+    /// The wallet locked (by the user, or after the idle timeout).
+    Locked,
+    /// A transaction was signed, journaled and broadcast: follow it now.
+    TransactionSent {
+        /// The network it went to.
+        network: String,
+        /// Its hash.
+        hash: String,
+        /// The account that sent it.
+        account: String,
+        /// Its nonce.
+        nonce: u64,
+    },
+}
+
+/// How many events a slow follower may fall behind before it skips some.
+const EVENT_BACKLOG: usize = 64;
+
 /// What a preview will sign when confirmed.
 enum Signable {
     /// A simulated Solana transaction on `network`, and why the simulation says it would fail.
@@ -104,6 +130,7 @@ pub struct AppService<K> {
     next_id: AtomicU64,
     clients: networks::Clients,
     pending: onboarding::PendingWallet,
+    events: tokio::sync::broadcast::Sender<CoreEvent>,
 }
 
 impl<K> std::fmt::Debug for AppService<K> {
@@ -229,7 +256,26 @@ impl<K: Keychain + 'static> AppService<K> {
             next_id: AtomicU64::new(1),
             clients: networks::Clients::default(),
             pending: onboarding::PendingWallet::default(),
+            events: tokio::sync::broadcast::channel(EVENT_BACKLOG).0,
         })
+    }
+
+    /// Every [`CoreEvent`] from now on.
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<CoreEvent> {
+        self.events.subscribe()
+    }
+
+    fn publish(&self, event: CoreEvent) {
+        // Nobody following (the CLI) is not an error.
+        let _ = self.events.send(event);
+    }
+
+    /// Publishes [`CoreEvent::ConfigChanged`] when `result` is a success.
+    fn config_changed<T>(&self, result: AppResult<T>) -> AppResult<T> {
+        if result.is_ok() {
+            self.publish(CoreEvent::ConfigChanged);
+        }
+        result
     }
 
     /// The wallet.
@@ -282,7 +328,18 @@ impl<K: Keychain + 'static> AppService<K> {
         self.session.lock();
         self.previews().clear();
         self.pending.forget();
+        self.publish(CoreEvent::Locked);
         self.lock_state()
+    }
+
+    /// Locks if the wallet has been idle for the lock timeout (the app calls it on a timer);
+    /// a lock that happens now is published.
+    pub fn lock_if_idle(&self) {
+        let was_unlocked = !self.session.is_locked();
+        if self.session.lock_if_idle() && was_unlocked {
+            self.previews().clear();
+            self.publish(CoreEvent::Locked);
+        }
     }
 
     fn keep(&self, account: String, signable: Signable) -> u64 {

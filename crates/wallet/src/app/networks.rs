@@ -124,7 +124,7 @@ impl<K: Keychain + 'static> AppService<K> {
     /// Picks the network (and/or cluster) to act on, remembered in the config; unknown names
     /// are refused with the list of known ones.
     pub fn select_network(&self, choice: &SelectNetwork) -> AppResult<Networks> {
-        let config = self.wallet.update_config(|config| {
+        let config = self.config_changed(self.wallet.update_config(|config| {
             let known = networks_of(config);
             if let Some(name) = &choice.network {
                 config.preferences.network = Some(known_name(&known.evm, name, "network")?);
@@ -134,7 +134,7 @@ impl<K: Keychain + 'static> AppService<K> {
                     Some(known_name(&known.solana, name, "Solana cluster")?);
             }
             Ok::<_, vigil_api::CommandError>(config.clone())
-        })?;
+        }))?;
         Ok(networks_of(&config))
     }
 

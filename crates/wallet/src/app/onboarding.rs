@@ -132,7 +132,7 @@ impl<K: Keychain + 'static> AppService<K> {
     fn store(&self, mnemonic: &Mnemonic, password: &Password) -> AppResult<Vec<Account>> {
         self.wallet.import(APP_VAULT, mnemonic, "", password).map_err(wallet_error)?;
         self.unlock(password)?;
-        self.accounts()
+        self.config_changed(self.accounts())
     }
 }
 

@@ -73,7 +73,7 @@ impl<K: Keychain + 'static> AppService<K> {
         if network.tokens.iter().any(|t| t.address == token.address) {
             return Ok(view);
         }
-        self.wallet.update_config(|config| {
+        self.config_changed(self.wallet.update_config(|config| {
             config.tokens.push(crate::config::RememberedToken {
                 network: network.name.clone(),
                 symbol: token.symbol.clone(),
@@ -81,7 +81,7 @@ impl<K: Keychain + 'static> AppService<K> {
                 decimals: token.decimals,
             });
             Ok::<_, vigil_api::CommandError>(())
-        })?;
+        }))?;
         Ok(view)
     }
 }

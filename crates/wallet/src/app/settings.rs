@@ -50,7 +50,7 @@ impl<K: Keychain + 'static> AppService<K> {
     /// Checks and saves the settings; the session takes the new lock timeout at once and
     /// every client of a changed network is replaced on its next use.
     pub fn save_settings(&self, settings: &Settings) -> AppResult<Settings> {
-        let lock_after = self.wallet.update_config(|config| {
+        let lock_after = self.config_changed(self.wallet.update_config(|config| {
             let preferences = Preferences {
                 currency: settings.currency.trim().to_uppercase(),
                 slippage_percent: settings.slippage_percent,
@@ -79,7 +79,7 @@ impl<K: Keychain + 'static> AppService<K> {
                 vigil_api::Level::Liquidatable => vigil_notifier::Level::Liquidatable,
             });
             Ok::<_, vigil_api::CommandError>(config.preferences.lock_after())
-        })?;
+        }))?;
         self.session.set_lock_after(lock_after);
         self.clients.clear();
         self.settings()

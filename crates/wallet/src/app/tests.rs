@@ -287,3 +287,27 @@ async fn the_devnet_when_absent_says_how_to_start_it() {
     assert_eq!(e.kind, ErrorKind::Network);
     assert!(e.message.contains("vigil devnet up"), "{}", e.message);
 }
+
+#[tokio::test]
+async fn config_changes_and_locks_are_published_to_whoever_follows_the_core() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = service(dir.path());
+    let mut events = s.subscribe();
+    let pick = vigil_api::SelectNetwork { network: Some("base".into()), solana_network: None };
+    s.select_network(&pick).unwrap();
+    assert_eq!(events.try_recv().unwrap(), CoreEvent::ConfigChanged);
+    // A refused change publishes nothing.
+    let bad = vigil_api::SelectNetwork { network: Some("goerli".into()), solana_network: None };
+    assert!(s.select_network(&bad).is_err());
+    assert!(events.try_recv().is_err());
+    s.lock();
+    assert_eq!(events.try_recv().unwrap(), CoreEvent::Locked);
+    // The idle timer publishes the lock it makes, once.
+    s.unlock(&Password::new("password1")).unwrap();
+    s.session().set_lock_after(Duration::from_millis(50));
+    tokio::time::sleep(Duration::from_millis(80)).await;
+    s.lock_if_idle();
+    s.lock_if_idle();
+    assert_eq!(events.try_recv().unwrap(), CoreEvent::Locked);
+    assert!(events.try_recv().is_err(), "an already locked wallet is not locked again");
+}
