@@ -2,12 +2,12 @@
 //! Its menu shows the watcher's status (the lowest health factor) and offers open, lock and
 //! quit. On Linux a tray icon has no tooltip, so the status is the menu's first, inert line.
 
+use crate::commands::AppState;
 use tauri::{
     AppHandle, Manager, Wry,
     menu::{Menu, MenuItem, PredefinedMenuItem},
     tray::TrayIconBuilder,
 };
-use crate::commands::AppState;
 
 /// The menu line that shows the watcher's status.
 pub(crate) struct StatusItem(MenuItem<Wry>);

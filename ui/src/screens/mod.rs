@@ -182,14 +182,32 @@ pub(crate) type NetworkChoice = RwSignal<Option<Networks>>;
 pub(crate) fn network_picker(networks: NetworkChoice) -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let choose = move |choice: SelectNetwork| {
+        // The screens follow at once; remembering the choice (a config write, and the watcher
+        // following it) happens meanwhile, and a refusal puts the old choice back.
+        let before = networks.get_untracked();
+        networks.update(|n| {
+            if let Some(n) = n {
+                if let Some(name) = &choice.network {
+                    n.network.clone_from(name);
+                }
+                if let Some(name) = &choice.solana_network {
+                    n.solana_network.clone_from(name);
+                }
+            }
+        });
         spawn_local(async move {
             match call::<_, Networks>(commands::SELECT_NETWORK, &Request { request: &choice }).await
             {
                 Ok(n) => {
                     error.set(None);
-                    networks.set(Some(n));
+                    if networks.get_untracked().as_ref() != Some(&n) {
+                        networks.set(Some(n));
+                    }
                 }
-                Err(e) => error.set(Some(e.message)),
+                Err(e) => {
+                    error.set(Some(e.message));
+                    networks.set(before);
+                }
             }
         });
     };
