@@ -46,6 +46,9 @@ pub enum TxOutcome {
     Failed,
     /// Will never be included: its nonce went to another transaction, or the network forgot it.
     Dropped,
+    /// Its nonce went to another transaction of the same account that was being followed too:
+    /// the wallet's own speed-up or cancel took its place.
+    Replaced,
 }
 
 /// One alert, as every sink receives it.

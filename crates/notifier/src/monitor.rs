@@ -605,11 +605,22 @@ impl Monitor {
             .await?;
         let mut alerts = Vec::new();
         let mut pending = Vec::new();
+        // The (account, nonce) of every followed transaction that made it into a block: one
+        // that shares it without a receipt of its own was replaced by it.
+        let included: Vec<(alloy::primitives::Address, u64)> = txs
+            .iter()
+            .zip(&answers)
+            .filter(|(_, (receipt, _, _))| receipt.is_some())
+            .map(|(tx, _)| (tx.from, tx.nonce))
+            .collect();
         for (tx, (receipt, known, nonce)) in txs.into_iter().zip(answers) {
             let outcome = match receipt {
                 Some(r) => {
                     let ok = r.get("status").and_then(|s| s.as_str()) == Some("0x1");
                     Some((if ok { TxOutcome::Confirmed } else { TxOutcome::Failed }, block_of(&r)))
+                }
+                None if included.contains(&(tx.from, tx.nonce)) => {
+                    Some((TxOutcome::Replaced, None))
                 }
                 None if known.is_none() && nonce > U256::from(tx.nonce) => {
                     Some((TxOutcome::Dropped, None))
@@ -645,6 +656,16 @@ impl Monitor {
                         short(&hash),
                         self.network.name,
                         included.unwrap_or(number)
+                    ),
+                ),
+                TxOutcome::Replaced => (
+                    Level::Ok,
+                    "Transaction replaced".to_owned(),
+                    format!(
+                        "{} on {} was replaced by your transaction with the same nonce {} (a speed-up or cancel).",
+                        short(&hash),
+                        self.network.name,
+                        tx.nonce
                     ),
                 ),
                 TxOutcome::Dropped => (

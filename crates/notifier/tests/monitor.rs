@@ -510,6 +510,36 @@ async fn liquidity_out_of_range_and_transaction_outcomes() {
         alerts[0].body
     );
 
+    // The same, with the replacement followed too (the wallet's own speed-up or cancel): the
+    // first is replaced, not dropped, and the replacement confirmed.
+    let nonce = devnet.provider().get_transaction_count(sender).await.unwrap();
+    let sped_up = TrackedTx { hash: B256::repeat_byte(0xcd), from: sender, nonce, sent_at };
+    run.tracker.send(sped_up).unwrap();
+    // Followed from the moment it is broadcast, before any block holds it.
+    let provider = devnet.provider();
+    let _: serde_json::Value =
+        provider.raw_request("evm_setAutomine".into(), [false]).await.unwrap();
+    let pending = provider
+        .send_transaction(
+            TransactionRequest::default().from(sender).to(DEMO_ACCOUNTS[4]).value(U256::from(2)),
+        )
+        .await
+        .unwrap();
+    run.tracker.send(tracked(*pending.tx_hash(), nonce)).unwrap();
+    let _: serde_json::Value = provider.raw_request("evm_mine".into(), ()).await.unwrap();
+    let _: serde_json::Value =
+        provider.raw_request("evm_setAutomine".into(), [true]).await.unwrap();
+    let alerts = run.alerts_until(provider.get_block_number().await.unwrap()).await;
+    let mut outcomes: Vec<_> = alerts
+        .iter()
+        .filter_map(|a| match &a.subject {
+            Subject::Transaction { outcome, .. } => Some((*outcome, a.level)),
+            _ => None,
+        })
+        .collect();
+    outcomes.sort_by_key(|(o, _)| format!("{o:?}"));
+    assert_eq!(outcomes, [(TxOutcome::Confirmed, Level::Ok), (TxOutcome::Replaced, Level::Ok)]);
+
     // Arbitrage to a new WETH price moves the pool out of the narrow range: one alert.
     devnet.set_price("WETH", 2300.0, true).await.unwrap();
     let block = devnet.provider().get_block_number().await.unwrap();

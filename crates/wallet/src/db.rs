@@ -411,6 +411,7 @@ impl Sink for HistorySink {
                 vigil_notifier::alert::TxOutcome::Confirmed => TxStatus::Confirmed,
                 vigil_notifier::alert::TxOutcome::Failed => TxStatus::Failed,
                 vigil_notifier::alert::TxOutcome::Dropped => TxStatus::Dropped,
+                vigil_notifier::alert::TxOutcome::Replaced => TxStatus::Replaced,
             };
             self.0
                 .journal_settle(hash, status, None)
