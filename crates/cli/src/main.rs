@@ -688,9 +688,16 @@ async fn replace_tx(command: TxCommand) -> Result<()> {
     let network_config = vigil_wallet::portfolio::network(&network, wallet.paths())?;
     let client = vigil_defi_adapters::ChainClient::connect(&network_config).await?;
     let signer = evm_signer(&wallet, &entry.account, password_stdin).await?;
-    let new_hash =
-        vigil_wallet::replace::replace(&client, &db, &network, &hash, signer.as_ref(), kind)
-            .await?;
+    let new_hash = vigil_wallet::replace::replace(
+        &client,
+        &db,
+        &network,
+        &hash,
+        signer.as_ref(),
+        kind,
+        |_| {},
+    )
+    .await?;
     eprintln!("mined; {hash} is replaced");
     println!("{new_hash}");
     Ok(())

@@ -290,6 +290,14 @@ impl Database {
             .find(|e| e.hash.eq_ignore_ascii_case(hash)))
     }
 
+    /// Whether the wallet sent a transaction in place of `hash` (a speed-up or cancel).
+    pub fn is_replaced(&self, hash: &str) -> Result<bool, DbError> {
+        Ok(self
+            .journal(None, false, usize::MAX >> 1)?
+            .iter()
+            .any(|e| e.replaces.as_deref().is_some_and(|r| r.eq_ignore_ascii_case(hash))))
+    }
+
     /// Records position `key`'s health factor at `block` (once per block).
     pub fn record_health(
         &self,
@@ -410,6 +418,13 @@ impl Sink for HistorySink {
             let status = match outcome {
                 vigil_notifier::alert::TxOutcome::Confirmed => TxStatus::Confirmed,
                 vigil_notifier::alert::TxOutcome::Failed => TxStatus::Failed,
+                // Its nonce went to the wallet's own replacement, which the watcher may have
+                // heard of only after the block that held it.
+                vigil_notifier::alert::TxOutcome::Dropped
+                    if self.0.is_replaced(hash).map_err(|e| SinkError::Other(e.to_string()))? =>
+                {
+                    TxStatus::Replaced
+                }
                 vigil_notifier::alert::TxOutcome::Dropped => TxStatus::Dropped,
                 vigil_notifier::alert::TxOutcome::Replaced => TxStatus::Replaced,
             };
@@ -480,6 +495,47 @@ mod tests {
         let pending = db.journal(None, true, 10).unwrap();
         assert_eq!(pending.iter().map(|e| e.hash.as_str()).collect::<Vec<_>>(), ["0xbb"]);
         assert!(db.journal(Some("ethereum"), false, 10).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_dropped_report_of_a_transaction_the_wallet_replaced_settles_it_replaced() {
+        use vigil_notifier::alert::{Subject, TxOutcome};
+        let dir = tempfile::tempdir().unwrap();
+        let db = std::sync::Arc::new(Database::open(&Database::file(dir.path())).unwrap());
+        let entry = |hash: &str, replaces: Option<&str>| JournalEntry {
+            hash: hash.into(),
+            network: "devnet".into(),
+            chain_id: 31337,
+            account: "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266".into(),
+            nonce: 7,
+            label: "Swap".into(),
+            raw: vec![2],
+            status: TxStatus::Pending,
+            replaces: replaces.map(str::to_owned),
+            block: None,
+            sent_at: 1,
+        };
+        db.journal_signed(&entry("0xa1", None)).unwrap();
+        db.journal_signed(&entry("0xb2", Some("0xa1"))).unwrap();
+        db.journal_signed(&entry("0xc3", None)).unwrap();
+        let dropped = |hash: &str| Alert {
+            key: format!("devnet/tx/{hash}"),
+            network: "devnet".into(),
+            subject: Subject::Transaction { hash: hash.into(), outcome: TxOutcome::Dropped },
+            level: Level::Warning,
+            title: "Transaction dropped".into(),
+            body: String::new(),
+            block: None,
+            data_age_secs: None,
+            stale: false,
+            observation: None,
+            at: 1,
+        };
+        let sink = HistorySink(db.clone());
+        sink.deliver(&dropped("0xa1")).unwrap();
+        sink.deliver(&dropped("0xc3")).unwrap();
+        assert_eq!(db.journal_entry("0xa1").unwrap().unwrap().status, TxStatus::Replaced);
+        assert_eq!(db.journal_entry("0xc3").unwrap().unwrap().status, TxStatus::Dropped);
     }
 
     #[test]

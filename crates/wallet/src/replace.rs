@@ -85,7 +85,9 @@ fn bumped(old: u128, now: u128) -> u128 {
 }
 
 /// Replaces the pending transaction `hash` and waits until the replacement is mined; the
-/// journal then has the replacement confirmed and the original replaced. Returns the
+/// journal then has the replacement confirmed and the original replaced. `sent` hears the
+/// replacement's hash once it is journaled, just before it is broadcast (to follow it from
+/// then on). Returns the
 /// replacement's hash.
 pub async fn replace(
     client: &ChainClient,
@@ -94,6 +96,7 @@ pub async fn replace(
     hash: &str,
     signer: &dyn EvmSigner,
     kind: Replacement,
+    sent: impl FnOnce(B256),
 ) -> Result<B256, ReplaceError> {
     let entry = db.journal_entry(hash)?.ok_or_else(|| ReplaceError::Unknown(hash.to_owned()))?;
     if entry.status != TxStatus::Pending {
@@ -163,6 +166,8 @@ pub async fn replace(
         block: None,
         sent_at: unix_now(),
     })?;
+    // Followed from before it can be mined, so that the original is known to be replaced.
+    sent(new_hash);
     submit::broadcast(client, raw.into()).await?;
     let receipt = submit::wait_for_receipt(client, new_hash, RECEIPT_TIMEOUT).await?;
     let status = if receipt.status() { TxStatus::Confirmed } else { TxStatus::Failed };

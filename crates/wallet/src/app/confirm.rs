@@ -165,11 +165,18 @@ impl<K: Keychain + 'static> AppService<K> {
                     stage: "signing".into(),
                     hash: None,
                 });
-                let new_hash =
-                    replace::replace(&client, &self.db, &network, &hash, signer.as_ref(), kind)
-                        .await
-                        .map_err(|e| err(ErrorKind::InvalidInput, e))?;
-                self.sent(&network, &new_hash.to_string());
+                let followed = |h: alloy::primitives::B256| self.sent(&network, &h.to_string());
+                let new_hash = replace::replace(
+                    &client,
+                    &self.db,
+                    &network,
+                    &hash,
+                    signer.as_ref(),
+                    kind,
+                    followed,
+                )
+                .await
+                .map_err(|e| err(ErrorKind::InvalidInput, e))?;
                 progress(TxProgress {
                     id,
                     step: "Replacement".into(),
