@@ -133,7 +133,7 @@ impl Network {
     /// The local devnet described by its manifest, at `rpc_url`.
     pub fn devnet(manifest: &vigil_devnet::Manifest, rpc_url: Url) -> Self {
         Self {
-            name: "devnet".into(),
+            name: vigil_devnet::NETWORK.into(),
             chain_id: manifest.chain_id,
             // anvil serves WebSocket on its HTTP port.
             ws_url: ws_of(&rpc_url),

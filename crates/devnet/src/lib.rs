@@ -40,6 +40,8 @@ use crate::{contracts::*, deploy::Deployer};
 
 /// The devnet's chain id (anvil's default).
 pub const CHAIN_ID: u64 = 31337;
+/// The name the devnet goes by among the user's networks.
+pub const NETWORK: &str = "devnet";
 /// The port the app's devnet listens on.
 pub const DEFAULT_PORT: u16 = 8545;
 

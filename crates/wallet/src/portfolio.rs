@@ -94,7 +94,7 @@ pub fn network_in(
         add_remembered(config, &mut network);
         return Ok(network);
     }
-    let mut network = if name.eq_ignore_ascii_case("devnet") {
+    let mut network = if name.eq_ignore_ascii_case(vigil_devnet::NETWORK) {
         let status = daemon::connect_info(&DevnetOptions::app(&paths.data_dir))?;
         let url = status.1.parse().map_err(|_| {
             PortfolioError::Devnet(DevnetError::Rpc(format!("bad devnet URL {}", status.1)))
@@ -138,8 +138,8 @@ pub fn network_names(config: &crate::Config) -> Vec<String> {
             names.push(b.name);
         }
     }
-    if !names.iter().any(|n| n.eq_ignore_ascii_case("devnet")) {
-        names.push("devnet".to_owned());
+    if !names.iter().any(|n| n.eq_ignore_ascii_case(vigil_devnet::NETWORK)) {
+        names.push(vigil_devnet::NETWORK.to_owned());
     }
     names
 }
@@ -161,7 +161,7 @@ pub fn solana_network(config: &crate::Config, name: &str) -> Result<SolanaNetwor
 /// Every Solana cluster the user can pick.
 pub fn solana_network_names() -> Vec<String> {
     let mut names: Vec<String> = SolanaNetwork::builtin().into_iter().map(|n| n.name).collect();
-    names.push("localnet".to_owned());
+    names.push(vigil_defi_adapters::solana::LOCALNET.to_owned());
     names
 }
 

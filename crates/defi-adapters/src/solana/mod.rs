@@ -38,12 +38,15 @@ pub struct SolanaNetwork {
     pub tokens: Vec<(String, String)>,
 }
 
+/// The name the local validator goes by among the Solana clusters.
+pub const LOCALNET: &str = "localnet";
+
 impl SolanaNetwork {
     /// The local validator at `rpc_url` (a fresh chain each time: no fixed genesis), with
     /// the demo mints `tools/solana-validator` creates.
     pub fn localnet(rpc_url: Url) -> Self {
         Self {
-            name: "localnet".into(),
+            name: LOCALNET.into(),
             rpc_urls: vec![rpc_url],
             genesis_hash: None,
             tokens: vec![
@@ -57,7 +60,7 @@ impl SolanaNetwork {
     /// replaced by `rpc_urls` when any are given. The local validator listens on
     /// 127.0.0.1:8899 unless told otherwise.
     pub fn named(name: &str, rpc_urls: Vec<Url>) -> Option<Self> {
-        let mut network = if name == "localnet" {
+        let mut network = if name == LOCALNET {
             Self::localnet(Url::parse("http://127.0.0.1:8899").ok()?)
         } else {
             Self::builtin().into_iter().find(|n| n.name == name)?

@@ -50,11 +50,11 @@ impl Clients {
 /// What to tell the user when a network cannot be reached: the devnet and the local validator
 /// say how to start them.
 fn unreachable(name: &str, e: impl std::fmt::Display) -> vigil_api::CommandError {
-    if name.eq_ignore_ascii_case("devnet") {
+    if name.eq_ignore_ascii_case(vigil_devnet::NETWORK) {
         network_error(format!(
             "the local devnet is not running ({e}): start it with 'vigil devnet up' or 'make run', or pick another network"
         ))
-    } else if name.eq_ignore_ascii_case("localnet") {
+    } else if name.eq_ignore_ascii_case(vigil_defi_adapters::solana::LOCALNET) {
         use vigil_devnet::solana::{ValidatorBuild, validator_build};
         network_error(match validator_build() {
             ValidatorBuild::Building => "the local Solana validator is still being built (the first time takes 15 to 40 minutes); these screens work once it is running, or pick another cluster".to_owned(),
@@ -185,13 +185,20 @@ fn networks_of(config: &Config) -> Networks {
             let chain_id = configured
                 .map(|n| n.chain_id)
                 .or_else(|| Network::named(&name).map(|n| n.chain_id))
-                .or_else(|| name.eq_ignore_ascii_case("devnet").then_some(vigil_devnet::CHAIN_ID));
-            NetworkView { local: name.eq_ignore_ascii_case("devnet"), name, chain_id }
+                .or_else(|| {
+                    name.eq_ignore_ascii_case(vigil_devnet::NETWORK)
+                        .then_some(vigil_devnet::CHAIN_ID)
+                });
+            NetworkView { local: name.eq_ignore_ascii_case(vigil_devnet::NETWORK), name, chain_id }
         })
         .collect();
     let solana = portfolio::solana_network_names()
         .into_iter()
-        .map(|name| NetworkView { local: name == "localnet", name, chain_id: None })
+        .map(|name| NetworkView {
+            local: name == vigil_defi_adapters::solana::LOCALNET,
+            name,
+            chain_id: None,
+        })
         .collect();
     Networks {
         evm,

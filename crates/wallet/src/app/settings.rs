@@ -110,7 +110,7 @@ impl<K: Keychain + 'static> AppService<K> {
 /// One network of the settings form as the config keeps it, checked.
 fn network_config(config: &crate::Config, n: &NetworkSetting) -> AppResult<NetworkConfig> {
     let name = n.name.trim();
-    if name.is_empty() || name.eq_ignore_ascii_case("devnet") {
+    if name.is_empty() || name.eq_ignore_ascii_case(vigil_devnet::NETWORK) {
         return Err(invalid(format!(
             "'{name}' cannot name a network: choose a name other than the devnet's"
         )));

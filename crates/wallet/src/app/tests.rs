@@ -1,5 +1,6 @@
 //! The services' own tests, without a chain (those with one are in `tests/`).
 
+use vigil_defi_adapters::solana::LOCALNET;
 use vigil_signer::{KdfParams, Mnemonic, Vault, vault::InMemoryKeychain};
 
 use super::{dashboard::convert, *};
@@ -262,13 +263,13 @@ fn the_chosen_network_is_remembered_and_unknown_ones_are_refused_with_the_known(
     let n = s.networks().unwrap();
     assert_eq!((n.network.as_str(), n.solana_network.as_str()), ("ethereum", "mainnet-beta"));
     assert!(n.evm.iter().any(|v| v.name == "devnet" && v.local && v.chain_id == Some(31337)));
-    assert!(n.solana.iter().any(|v| v.name == "localnet" && v.local));
+    assert!(n.solana.iter().any(|v| v.name == LOCALNET && v.local));
     let pick = |network: &str| vigil_api::SelectNetwork {
         network: Some(network.into()),
-        solana_network: Some("localnet".into()),
+        solana_network: Some(LOCALNET.into()),
     };
     let n = s.select_network(&pick("Base")).unwrap();
-    assert_eq!((n.network.as_str(), n.solana_network.as_str()), ("base", "localnet"));
+    assert_eq!((n.network.as_str(), n.solana_network.as_str()), ("base", LOCALNET));
     assert_eq!(s.wallet().config().unwrap().preferences.network.as_deref(), Some("base"));
     let e = s.select_network(&pick("goerli")).unwrap_err();
     assert!(
