@@ -1,0 +1,46 @@
+//! The app's dashboard over the services, on the devnet: one read of every visible account's
+//! balances and positions, as the window asks for it on every block. p50, p95 and the RPC
+//! requests each read sends (beyond the watcher's own per-block reads).
+//! Run: `cargo bench -p vigil-wallet --bench dashboard`.
+
+use std::time::Instant;
+
+use vigil_api::DashboardRequest;
+use vigil_devnet::DevnetOptions;
+use vigil_signer::{KdfParams, Password, Vault, vault::InMemoryKeychain};
+use vigil_wallet::{Paths, Wallet, app::AppService};
+
+const JUNK: &str = "test test test test test test test test test test test junk";
+
+#[tokio::main]
+async fn main() {
+    let home = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let paths = Paths::under(home.path().into());
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let devnet = DevnetOptions { port, ..DevnetOptions::app(&paths.data_dir) };
+    vigil_devnet::daemon::up(&devnet).await.unwrap_or_else(|e| panic!("{e}"));
+    let vault = Vault::new(InMemoryKeychain::default()).with_kdf(KdfParams::INSECURE_FAST);
+    let service = AppService::new(Wallet::new(vault, paths)).unwrap_or_else(|e| panic!("{e}"));
+    let phrase = zeroize::Zeroizing::new(JUNK.to_owned());
+    service.import_wallet(phrase, &Password::new("password1")).unwrap_or_else(|e| panic!("{e}"));
+    // The local validator is not running here: its accounts show an error, read from loopback only.
+    let request = DashboardRequest { network: "devnet".into(), solana_network: "localnet".into() };
+    // The first read connects; the window's reads on later blocks reuse the client.
+    service.dashboard(&request).await.unwrap_or_else(|e| panic!("{}", e.message));
+    let (_, client) = service.evm("devnet").await.unwrap_or_else(|e| panic!("{}", e.message));
+    let runs = 50;
+    let before = client.requests();
+    let mut times = Vec::new();
+    for _ in 0..runs {
+        let t = Instant::now();
+        let d = service.dashboard(&request).await.unwrap_or_else(|e| panic!("{}", e.message));
+        times.push(t.elapsed());
+        assert!(!d.positions.is_empty(), "the sample position is read");
+    }
+    let per_read = (client.requests() - before) as f64 / runs as f64;
+    vigil_defi_adapters::testing::report("dashboard read (1 account, devnet)", times, per_read);
+    let _ = vigil_devnet::daemon::down(&devnet).await;
+}
