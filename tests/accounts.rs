@@ -204,3 +204,28 @@ async fn a_new_install_with_no_devnet_onboards_and_says_ethereum_cannot_be_reach
     app.wait_for_text(".network-errors", "vigil devnet up").await;
     app.quit().await;
 }
+
+/// The .deb's `vigil` runs the app's binary as the command line (`vigil-desktop --cli`), so
+/// that one copy of the core ships for both front-ends.
+#[test]
+fn the_app_binary_is_also_the_command_line() {
+    let home = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        std::process::Command::new(support::app_binary())
+            .arg("--cli")
+            .args(args)
+            .env("VIGIL_HOME", home.path())
+            .output()
+            .unwrap()
+    };
+    let o = run(&["network", "use", "devnet"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = run(&["network", "list", "--json"]);
+    let listed: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(listed["network"], "devnet", "the command line wrote and read the config");
+    let o = run(&["network", "use", "goerli"]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("unknown network 'goerli'"));
+    let script = include_str!("../src-tauri/packaging/vigil");
+    assert!(script.contains("exec /usr/bin/vigil-desktop --cli \"$@\""), "{script}");
+}

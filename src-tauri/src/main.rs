@@ -22,14 +22,20 @@ use vigil_wallet::app::CoreEvent;
 /// How often the shell checks whether the wallet has been idle long enough to lock.
 const LOCK_CHECK: Duration = Duration::from_secs(2);
 
-fn main() {
+fn main() -> std::process::ExitCode {
+    // `vigil-desktop --cli ARGS` is Vigil's command line (the .deb's `vigil` runs it so): one
+    // binary carries the core for both front-ends.
+    if std::env::args_os().nth(1).is_some_and(|a| a == "--cli") {
+        let args = std::iter::once("vigil".into()).chain(std::env::args_os().skip(2));
+        return vigil_cli::main_with::<_, std::ffi::OsString>(args);
+    }
     vigil_defi_adapters::install_tls_provider();
     let service =
         match vigil_wallet::Wallet::from_env().and_then(vigil_wallet::app::AppService::new) {
             Ok(s) => s,
             Err(e) => {
                 eprintln!("vigil: {e}");
-                std::process::exit(1);
+                return std::process::ExitCode::FAILURE;
             }
         };
     let paths = service.wallet().paths().clone();
@@ -96,8 +102,9 @@ fn main() {
         .run(tauri::generate_context!());
     if let Err(e) = result {
         eprintln!("vigil: the window could not start: {e}");
-        std::process::exit(1);
+        return std::process::ExitCode::FAILURE;
     }
+    std::process::ExitCode::SUCCESS
 }
 
 /// Renders without WebKit's accelerated compositing: the UI has nothing that needs it, and

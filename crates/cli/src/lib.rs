@@ -1,0 +1,986 @@
+//! `vigil`: Vigil's core without a window, for scripting, servers and the local devnet.
+//!
+//! Results go to stdout (alone, so they can be piped); guidance and errors go to stderr, and a
+//! failure exits non-zero. Secrets are read from stdin or a hidden prompt, never from arguments
+//! (which other users can see in the process list).
+
+use std::{
+    io::{self, BufRead, IsTerminal, Write},
+    process::ExitCode,
+};
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use vigil_signer::{Chain, Mnemonic, Password, WordCount};
+use vigil_wallet::{AccountConfig, Wallet};
+use zeroize::Zeroizing;
+
+mod ledger;
+mod lend;
+mod sol;
+mod watch;
+
+#[derive(Parser)]
+#[command(
+    name = "vigil",
+    version,
+    about = "Vigil: a self-custody wallet that simulates before it signs"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print the address of account INDEX for a mnemonic read from stdin.
+    Derive {
+        /// ethereum or solana.
+        #[arg(long)]
+        chain: Chain,
+        /// The account index (m/44'/60'/0'/0/INDEX or m/44'/501'/INDEX'/0'), below 2^31.
+        #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..0x8000_0000))]
+        index: u32,
+    },
+    /// Manage the encrypted vaults in the OS keychain.
+    Vault {
+        #[command(subcommand)]
+        command: VaultCommand,
+    },
+    /// Show what accounts hold: the native coin and the network's known tokens.
+    Balances {
+        /// An address to show (repeatable); default: the wallet's Ethereum accounts.
+        #[arg(long = "account")]
+        accounts: Vec<String>,
+        /// The network (default: the one chosen with 'vigil network use' or in the app).
+        #[arg(long, default_value_t = chosen_network())]
+        network: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Swap tokens on Uniswap (V2 or V3, the best route), previewed before anything is signed.
+    Swap(SwapArgs),
+    /// Lend and borrow on Aave V3: every action shows the health factor before and after.
+    Lend {
+        #[command(subcommand)]
+        command: lend::LendCommand,
+    },
+    /// Watch positions every block and raise alerts before liquidation (no window needed).
+    Watch(watch::WatchArgs),
+    /// Solana: balances, transfers of SOL and tokens, and native staking, previewed first.
+    Sol {
+        #[command(subcommand)]
+        command: sol::SolCommand,
+    },
+    /// Speed up or cancel a pending transaction.
+    Tx {
+        #[command(subcommand)]
+        command: TxCommand,
+    },
+    /// Your transactions, newest first: pending ones and what became of the others.
+    Activity {
+        /// Only transactions that are not final yet.
+        #[arg(long)]
+        pending: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Use a Ledger: devices, doctor, addresses, accounts, signing a message, adding accounts.
+    Ledger {
+        #[command(subcommand)]
+        command: ledger::LedgerCommand,
+    },
+    /// The networks Vigil knows, and the one it acts on (shared with the app).
+    Network {
+        #[command(subcommand)]
+        command: NetworkCommand,
+    },
+    /// Accounts: list them, add the next one of the recovery phrase, watch an address.
+    Account {
+        #[command(subcommand)]
+        command: AccountCommand,
+    },
+    /// Run the local devnet: a private Ethereum node with the real Uniswap and Aave contracts.
+    Devnet {
+        #[command(subcommand)]
+        command: DevnetCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum NetworkCommand {
+    /// Every EVM network and Solana cluster, the chosen ones marked.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Act on this network (or, with --solana, this Solana cluster) from now on.
+    Use {
+        /// Its name (see 'vigil network list').
+        name: String,
+        /// A Solana cluster rather than an EVM network.
+        #[arg(long)]
+        solana: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum AccountCommand {
+    /// Every account with how it signs.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add the next account of the wallet's recovery phrase (asks for the password).
+    Add {
+        /// ethereum or solana.
+        #[arg(long)]
+        chain: Chain,
+        /// Its name.
+        #[arg(long)]
+        name: Option<String>,
+        /// Read the vault password from stdin instead of prompting.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Watch an address: its balances and positions without a key.
+    Watch {
+        /// ethereum or solana.
+        #[arg(long)]
+        chain: Chain,
+        /// The address.
+        address: String,
+        /// Its name.
+        #[arg(long)]
+        name: Option<String>,
+    },
+}
+
+/// The network commands act on by default: the one chosen in the app or with
+/// 'vigil network use' (a config that cannot be read falls back to the default, and the
+/// command then reports the config's error itself).
+pub(crate) fn chosen_network() -> String {
+    chosen_preferences().network().to_owned()
+}
+
+/// The Solana cluster commands act on by default.
+pub(crate) fn chosen_solana_network() -> String {
+    chosen_preferences().solana_network().to_owned()
+}
+
+fn chosen_preferences() -> vigil_wallet::Preferences {
+    vigil_wallet::Paths::from_env()
+        .ok()
+        .and_then(|p| vigil_wallet::Config::load(&p.config_file()).ok())
+        .map(|c| c.preferences)
+        .unwrap_or_default()
+}
+
+/// The application's services, as the app has them.
+fn services() -> Result<vigil_wallet::app::AppService<vigil_signer::vault::OsKeychain>> {
+    Ok(vigil_wallet::app::AppService::new(Wallet::from_env()?)?)
+}
+
+fn network_command(command: NetworkCommand) -> Result<()> {
+    let service = services()?;
+    match command {
+        NetworkCommand::List { json } => {
+            let n = service.networks().map_err(|e| anyhow::anyhow!(e.message))?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&n)?);
+                return Ok(());
+            }
+            for (list, chosen) in [(&n.evm, &n.network), (&n.solana, &n.solana_network)] {
+                for v in list {
+                    let mark = if &v.name == chosen { "*" } else { " " };
+                    let id = v.chain_id.map(|c| format!("  chain {c}")).unwrap_or_default();
+                    println!("{mark} {}{id}", v.name);
+                }
+            }
+        }
+        NetworkCommand::Use { name, solana } => {
+            let choice = vigil_api::SelectNetwork {
+                network: (!solana).then(|| name.clone()),
+                solana_network: solana.then(|| name.clone()),
+            };
+            let n = service.select_network(&choice).map_err(|e| anyhow::anyhow!(e.message))?;
+            println!("Acting on {} and Solana {}", n.network, n.solana_network);
+        }
+    }
+    Ok(())
+}
+
+fn account_command(command: AccountCommand) -> Result<()> {
+    let service = services()?;
+    let api_chain = |c: Chain| match c {
+        Chain::Ethereum => vigil_api::Chain::Ethereum,
+        Chain::Solana => vigil_api::Chain::Solana,
+    };
+    let shown = |a: &vigil_api::Account| {
+        let kind = match a.signer {
+            vigil_api::SignerKind::Software => "keychain",
+            vigil_api::SignerKind::Ledger => "ledger",
+            vigil_api::SignerKind::Watch => "watch-only",
+        };
+        let hidden = if a.hidden { " (hidden)" } else { "" };
+        format!("{:<9} {:<10} {}  {}{hidden}", a.chain, kind, a.address, a.name)
+    };
+    let fail = |e: vigil_api::CommandError| anyhow::anyhow!(e.message);
+    match command {
+        AccountCommand::List { json } => {
+            let accounts = service.accounts().map_err(fail)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&accounts)?);
+            } else {
+                accounts.iter().for_each(|a| println!("{}", shown(a)));
+            }
+        }
+        AccountCommand::Add { chain, name, password_stdin } => {
+            let password = password_from(password_stdin, "Vault password: ")?;
+            service.unlock(&password).map_err(fail)?;
+            let request = vigil_api::AddAccountRequest { chain: api_chain(chain), name };
+            let added = service.add_account(&request).map_err(fail)?;
+            println!("Added {}", shown(&added));
+        }
+        AccountCommand::Watch { chain, address, name } => {
+            let request = vigil_api::WatchAccountRequest { chain: api_chain(chain), address, name };
+            let added = service.watch_account(&request).map_err(fail)?;
+            println!("Watching {}", shown(&added));
+        }
+    }
+    Ok(())
+}
+
+#[derive(Subcommand)]
+enum TxCommand {
+    /// Send a pending transaction again with fees at least 10% higher.
+    SpeedUp(ReplaceArgs),
+    /// Replace a pending transaction with a zero-value transfer to yourself.
+    Cancel(ReplaceArgs),
+}
+
+/// Which pending transaction to replace, and how to sign the replacement.
+#[derive(clap::Args)]
+struct ReplaceArgs {
+    /// The pending transaction's hash.
+    hash: String,
+    /// The network it was sent on (default: the chosen one).
+    #[arg(long, default_value_t = chosen_network())]
+    network: String,
+    /// Sign without asking for confirmation.
+    #[arg(long)]
+    yes: bool,
+    /// Read the vault password from stdin instead of prompting.
+    #[arg(long)]
+    password_stdin: bool,
+}
+
+#[derive(Subcommand)]
+enum DevnetCommand {
+    /// Start the devnet in the background (or find it running) and print its RPC URL and manifest.
+    Up {
+        /// The port to listen on (127.0.0.1 only).
+        #[arg(long, default_value_t = vigil_devnet::DEFAULT_PORT, value_parser = clap::value_parser!(u16).range(1..))]
+        port: u16,
+        /// Print the status and manifest as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run the devnet in the foreground until Ctrl-C (state saved then), printing its RPC URL.
+    Run {
+        /// The port to listen on (127.0.0.1 only); 0 picks a free one.
+        #[arg(long, default_value_t = vigil_devnet::DEFAULT_PORT)]
+        port: u16,
+    },
+    /// Run the local Solana validator in the foreground until Ctrl-C (its ledger is kept), with
+    /// the demo accounts funded in SOL, USDC and USDG. `vigil sol` uses it by default.
+    Solana {
+        /// The RPC port (127.0.0.1 only).
+        #[arg(long, default_value_t = vigil_devnet::solana::DEFAULT_RPC_PORT)]
+        port: u16,
+    },
+    /// Save the devnet's state and stop it.
+    Down,
+    /// Forget all changes: restart from the freshly deployed snapshot.
+    Reset {
+        /// The port to listen on (127.0.0.1 only).
+        #[arg(long, default_value_t = vigil_devnet::DEFAULT_PORT, value_parser = clap::value_parser!(u16).range(1..))]
+        port: u16,
+        /// Print the status and manifest as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Whether the devnet is running, and where.
+    Status {
+        /// Print the status and manifest as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Set a token's oracle price in USD, and trade the Uniswap pools toward it.
+    Price {
+        /// WETH, USDC, DAI or WBTC.
+        symbol: String,
+        /// The new price in US dollars.
+        #[arg(allow_negative_numbers = true)]
+        usd: String,
+        /// Move only the oracle, not the pools.
+        #[arg(long)]
+        oracle_only: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum VaultCommand {
+    /// Generate a new recovery phrase and store it encrypted in the keychain.
+    Create {
+        /// The vault's name.
+        #[arg(long, default_value = "default")]
+        name: String,
+        /// 12 or 24 words.
+        #[arg(long, default_value_t = 12)]
+        words: usize,
+        /// Read the password from the first line of stdin instead of prompting.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Import an existing recovery phrase (hidden prompt, or the first line of stdin).
+    Import {
+        /// The vault's name.
+        #[arg(long, default_value = "default")]
+        name: String,
+        /// Read the password from the line of stdin after the phrase instead of prompting.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Check the password and show the vault's accounts.
+    Unlock {
+        /// The vault's name.
+        #[arg(long, default_value = "default")]
+        name: String,
+        /// Read the password from stdin instead of prompting.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Change a vault's password (old then new, from prompts or two lines of stdin).
+    Passwd {
+        /// The vault's name.
+        #[arg(long, default_value = "default")]
+        name: String,
+        /// Read the old and new passwords from two lines of stdin.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List the vaults in the keychain and their accounts.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete a vault from the keychain. Without its recovery phrase, its funds are lost.
+    Delete {
+        /// The vault's name.
+        #[arg(long, default_value = "default")]
+        name: String,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+/// Runs `vigil` with `args` (the program name first, as `std::env::args_os` gives them):
+/// the `vigil` binary, and the app's binary started as `vigil-desktop --cli`.
+pub fn main_with<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    vigil_defi_adapters::install_tls_provider();
+    match run(Cli::parse_from(args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs the async part of a command on a single-threaded runtime.
+fn block_on<T>(future: impl std::future::Future<Output = Result<T>>) -> Result<T> {
+    tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(future)
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Derive { chain, index } => {
+            let phrase = secret_line("recovery phrase")?;
+            let seed = Mnemonic::parse(&phrase)?.to_seed("");
+            println!("{}", chain.address(&seed, &chain.account_path(index))?);
+        }
+        Command::Vault { command } => vault(command)?,
+        Command::Balances { accounts, network, json } => {
+            block_on(balances(accounts, &network, json))?
+        }
+        Command::Swap(args) => block_on(swap(args))?,
+        Command::Lend { command } => block_on(lend::run(command))?,
+        Command::Watch(args) => block_on(watch::run(args))?,
+        Command::Ledger { command } => block_on(ledger::run(command))?,
+        Command::Sol { command } => block_on(sol::run(command))?,
+        Command::Activity { pending, json } => activity(pending, json)?,
+        Command::Tx { command } => block_on(replace_tx(command))?,
+        Command::Devnet { command } => block_on(devnet(command))?,
+        Command::Network { command } => network_command(command)?,
+        Command::Account { command } => account_command(command)?,
+    }
+    Ok(())
+}
+
+fn vault(command: VaultCommand) -> Result<()> {
+    let wallet = Wallet::from_env()?;
+    match command {
+        VaultCommand::Create { name, words, password_stdin } => {
+            let words = WordCount::try_from(words).context("--words must be 12 or 24")?;
+            let password = new_password(password_stdin)?;
+            let new = wallet.generate(words);
+            let accounts = wallet.import(&name, &new.mnemonic, "", &password)?;
+            eprintln!(
+                "Vault '{name}' created. Write these {} words down, in order, and keep them offline:\n\
+                 they are the only way to recover your funds if this computer is lost.",
+                new.mnemonic.word_count()
+            );
+            // A vault whose words were never shown must not exist: undo it if printing fails.
+            let shown = writeln!(io::stdout().lock(), "{}", *new.mnemonic.phrase())
+                .and_then(|()| io::stdout().flush());
+            if let Err(e) = shown {
+                let _ = wallet.delete(&name);
+                bail!("could not print the recovery phrase ({e}); the vault was not kept");
+            }
+            print_accounts(&accounts, true);
+        }
+        VaultCommand::Import { name, password_stdin } => {
+            // Typed at a terminal, the phrase is never echoed.
+            let phrase = if io::stdin().is_terminal() {
+                Zeroizing::new(rpassword::prompt_password("Recovery phrase: ")?)
+            } else {
+                secret_line("recovery phrase")?
+            };
+            let mnemonic = Mnemonic::parse(&phrase)?;
+            let password = new_password(password_stdin)?;
+            let accounts = wallet.import(&name, &mnemonic, "", &password)?;
+            eprintln!("Vault '{name}' imported.");
+            print_accounts(&accounts, false);
+        }
+        VaultCommand::Unlock { name, password_stdin } => {
+            let password = password_from(password_stdin, "Password: ")?;
+            let unlocked = wallet.unlock(&name, &password)?;
+            eprintln!("Vault '{}' unlocked.", unlocked.name());
+            let config = wallet.config()?;
+            print_accounts(&config.vault_accounts(&name).cloned().collect::<Vec<_>>(), false);
+        }
+        VaultCommand::Passwd { name, password_stdin } => {
+            let old = password_from(password_stdin, "Current password: ")?;
+            wallet.unlock(&name, &old)?;
+            let new = new_password(password_stdin)?;
+            wallet.change_password(&name, &old, &new)?;
+            eprintln!("Password of vault '{name}' changed.");
+        }
+        VaultCommand::List { json } => {
+            let vaults = wallet.vaults()?;
+            if json {
+                let list: Vec<_> = vaults
+                    .iter()
+                    .map(|(name, accounts)| serde_json::json!({ "name": name, "accounts": accounts }))
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&list)?);
+            } else if vaults.is_empty() {
+                eprintln!(
+                    "No vaults. Create one with 'vigil vault create' or 'vigil vault import'."
+                );
+            } else {
+                for (name, accounts) in &vaults {
+                    println!("{name}");
+                    for a in accounts {
+                        println!("  {:<8} {}  {}", a.chain, a.address, a.name);
+                    }
+                }
+            }
+        }
+        VaultCommand::Delete { name, yes } => {
+            if !yes {
+                if !io::stdin().is_terminal() {
+                    bail!("refusing to delete vault '{name}' without confirmation: pass --yes");
+                }
+                eprint!(
+                    "Delete vault '{name}'? Without its recovery phrase its funds are lost for good. Type the name to confirm: "
+                );
+                io::stderr().flush()?;
+                let mut answer = String::new();
+                io::stdin().read_line(&mut answer)?;
+                if answer.trim() != name {
+                    bail!("not deleted");
+                }
+            }
+            wallet.delete(&name)?;
+            eprintln!("Vault '{name}' deleted.");
+        }
+    }
+    Ok(())
+}
+
+#[derive(clap::Args)]
+struct SwapArgs {
+    /// The token sold: a symbol of the network (WETH, USDC, …) or an address.
+    #[arg(long)]
+    from: String,
+    /// The token bought.
+    #[arg(long)]
+    to: String,
+    /// How much to sell (or, with --exact-out, to buy), in whole units: 1.5, 1000.
+    #[arg(long, allow_negative_numbers = true)]
+    amount: String,
+    /// --amount is what to receive, not what to spend.
+    #[arg(long)]
+    exact_out: bool,
+    /// Slippage tolerance in percent.
+    #[arg(long, default_value = "0.5")]
+    slippage: String,
+    /// Approve an unlimited amount instead of exactly this swap's.
+    #[arg(long)]
+    unlimited_approval: bool,
+    #[command(flatten)]
+    sign: SignArgs,
+}
+
+/// Who acts, where, and how the preview turns into signed transactions.
+#[derive(clap::Args)]
+struct SignArgs {
+    /// The account that acts; default: the wallet's first Ethereum account.
+    #[arg(long)]
+    account: Option<String>,
+    /// The network (default: the one chosen with 'vigil network use' or in the app).
+    #[arg(long, default_value_t = chosen_network())]
+    network: String,
+    /// Stop after the preview.
+    #[arg(long)]
+    preview_only: bool,
+    /// Sign without asking for confirmation.
+    #[arg(long)]
+    yes: bool,
+    /// Sign even when the preview has a danger finding.
+    #[arg(long)]
+    accept_risk: bool,
+    /// Read the vault password from stdin instead of prompting.
+    #[arg(long)]
+    password_stdin: bool,
+    /// Print the preview as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// After a preview: confirms (or not), unlocks the vault, signs and sends every step, and
+/// prints the transaction hashes.
+async fn confirm_and_execute(
+    client: &vigil_defi_adapters::ChainClient,
+    account: alloy::primitives::Address,
+    review: &vigil_defi_adapters::preview::PlanReview,
+    args: &SignArgs,
+) -> Result<()> {
+    let (plan, simulation) = (&review.plan, &review.simulation);
+    if args.preview_only {
+        return Ok(());
+    }
+    if let Some(reason) = simulation.revert_reason() {
+        bail!("not signed: the simulation says it would fail ({reason})");
+    }
+    if review.needs_override() && !args.accept_risk {
+        bail!(
+            "not signed: the preview has a danger finding; re-run with --accept-risk to sign anyway"
+        );
+    }
+    confirm(args.yes)?;
+    let wallet = Wallet::from_env()?;
+    let signer = evm_signer(&wallet, &account.to_checksum(None), args.password_stdin).await?;
+    let mut report = |e: vigil_wallet::execute::TxEvent| match e {
+        vigil_wallet::execute::TxEvent::Sent { step, hash } => {
+            eprintln!("sent    {} ({hash})", plan.steps[step].label)
+        }
+        vigil_wallet::execute::TxEvent::Confirmed { step, block, .. } => {
+            eprintln!("mined   {} in block {block}", plan.steps[step].label)
+        }
+    };
+    // Every signed transaction is journaled before it is broadcast.
+    let db = vigil_wallet::db::Database::open(&vigil_wallet::db::Database::file(
+        &wallet.paths().data_dir,
+    ))?;
+    let journal = vigil_wallet::execute::Journal { db: &db, network: &args.network };
+    let receipts = vigil_wallet::execute::execute_journaled(
+        client,
+        plan,
+        simulation,
+        signer.as_ref(),
+        journal,
+        &mut report,
+    )
+    .await?;
+    for r in &receipts {
+        // With --json, stdout holds the preview alone.
+        if args.json {
+            eprintln!("{}", r.transaction_hash)
+        } else {
+            println!("{}", r.transaction_hash)
+        }
+    }
+    Ok(())
+}
+
+/// The signer of the Ethereum account `address`: its Ledger, or its vault unlocked with a
+/// password from a prompt (or stdin).
+async fn evm_signer(
+    wallet: &Wallet<vigil_signer::vault::OsKeychain>,
+    address: &str,
+    password_stdin: bool,
+) -> Result<Box<dyn vigil_signer::EvmSigner>> {
+    Ok(match wallet.account(Chain::Ethereum, address)?.signer {
+        vigil_wallet::SignerKind::Ledger => {
+            let signer = wallet.ledger_evm_signer(address).await?;
+            eprintln!(
+                "Confirm on your Ledger: review each transaction on the device and approve it."
+            );
+            Box::new(signer)
+        }
+        _ => {
+            let password = password_from(password_stdin, "Vault password: ")?;
+            Box::new(wallet.evm_signer(address, &password)?)
+        }
+    })
+}
+
+/// Speeds up or cancels a pending transaction.
+async fn replace_tx(command: TxCommand) -> Result<()> {
+    use vigil_wallet::replace::Replacement;
+    let (hash, network, yes, password_stdin, kind) = match command {
+        TxCommand::SpeedUp(ReplaceArgs { hash, network, yes, password_stdin }) => {
+            (hash, network, yes, password_stdin, Replacement::SpeedUp)
+        }
+        TxCommand::Cancel(ReplaceArgs { hash, network, yes, password_stdin }) => {
+            (hash, network, yes, password_stdin, Replacement::Cancel)
+        }
+    };
+    let wallet = Wallet::from_env()?;
+    let db = vigil_wallet::db::Database::open(&vigil_wallet::db::Database::file(
+        &wallet.paths().data_dir,
+    ))?;
+    let entry = db.journal_entry(&hash)?.with_context(|| {
+        format!("{hash} is not one of this wallet's transactions (see 'vigil activity')")
+    })?;
+    eprintln!(
+        "{} nonce {} ({}): {}",
+        match kind {
+            Replacement::SpeedUp => "Speed up",
+            Replacement::Cancel => "Cancel",
+        },
+        entry.nonce,
+        entry.label,
+        match kind {
+            Replacement::SpeedUp => "the same transaction with fees at least 10% higher",
+            Replacement::Cancel =>
+                "a zero-value transfer to yourself takes its place; it still costs a fee",
+        }
+    );
+    confirm(yes)?;
+    let network_config = vigil_wallet::portfolio::network(&network, wallet.paths())?;
+    let client = vigil_defi_adapters::ChainClient::connect(&network_config).await?;
+    let signer = evm_signer(&wallet, &entry.account, password_stdin).await?;
+    let new_hash = vigil_wallet::replace::replace(
+        &client,
+        &db,
+        &network,
+        &hash,
+        signer.as_ref(),
+        kind,
+        |_| {},
+    )
+    .await?;
+    eprintln!("mined; {hash} is replaced");
+    println!("{new_hash}");
+    Ok(())
+}
+
+/// Prints the transaction journal.
+fn activity(pending: bool, json: bool) -> Result<()> {
+    let paths = vigil_wallet::Paths::from_env()?;
+    let db = vigil_wallet::db::Database::open(&vigil_wallet::db::Database::file(&paths.data_dir))?;
+    let entries = db.journal(None, pending, 200)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&entries)?);
+        return Ok(());
+    }
+    if entries.is_empty() {
+        eprintln!("No transactions yet.");
+    }
+    for e in entries {
+        let status = serde_json::to_value(e.status)?;
+        println!(
+            "{:<10} {:<8} nonce {:<4} {}  {}",
+            status.as_str().unwrap_or_default(),
+            e.network,
+            e.nonce,
+            e.hash,
+            e.label
+        );
+    }
+    Ok(())
+}
+
+/// Asks "Sign and send?" unless `yes`; without a terminal to ask on, refuses.
+fn confirm(yes: bool) -> Result<()> {
+    if yes {
+        return Ok(());
+    }
+    if !io::stdin().is_terminal() {
+        bail!("not signed: pass --yes to sign without a confirmation prompt");
+    }
+    eprint!("Sign and send? [y/N] ");
+    io::stderr().flush()?;
+    let mut answer = String::new();
+    io::stdin().read_line(&mut answer)?;
+    if !answer.trim().eq_ignore_ascii_case("y") {
+        bail!("not signed");
+    }
+    Ok(())
+}
+
+/// Prints what every preview shares: wallet changes, approvals, the fee and the findings.
+fn print_review(review: &vigil_defi_adapters::preview::PlanReview, native_symbol: &str) {
+    for c in &review.changes {
+        println!("  {:>24} {}", c.amount, c.symbol);
+    }
+    for (symbol, spender, amount) in &review.approvals {
+        println!("  approves    {amount} {symbol} to {spender}");
+    }
+    let usd = review.fee_usd.map(|u| format!(" (${u:.2})")).unwrap_or_default();
+    println!("  network fee {} {native_symbol}{usd}, {} gas", review.fee_native, review.gas);
+    for f in &review.findings {
+        println!("  [{:?}] {}", f.severity, f.message);
+    }
+}
+
+/// The account to act for: `--account`, or the wallet's first Ethereum account.
+fn acting_account(
+    account: Option<&str>,
+    paths: &vigil_wallet::Paths,
+) -> Result<alloy::primitives::Address> {
+    if let Some(a) = account {
+        return Ok(vigil_signer::parse_evm_address(a)?);
+    }
+    let config = vigil_wallet::Config::load(&paths.config_file())?;
+    let first = config.accounts.iter().find(|a| a.chain == Chain::Ethereum).ok_or_else(|| {
+        anyhow::anyhow!(
+            "no Ethereum accounts: import a wallet ('vigil vault import') or pass --account"
+        )
+    })?;
+    Ok(vigil_signer::parse_evm_address(&first.address)?)
+}
+
+async fn swap(args: SwapArgs) -> Result<()> {
+    use vigil_defi_adapters::preview;
+    let paths = vigil_wallet::Paths::from_env()?;
+    let account = acting_account(args.sign.account.as_deref(), &paths)?;
+    let network = vigil_wallet::portfolio::network(&args.sign.network, &paths)?;
+    let client = vigil_defi_adapters::ChainClient::connect(&network).await?;
+    // Checked here too, so that the message names the flag the user typed.
+    let slippage_percent: f64 =
+        args.slippage.parse().ok().filter(|p: &f64| (0.0..=50.0).contains(p)).ok_or_else(|| {
+            anyhow::anyhow!("--slippage must be a percentage from 0 to 50, like 0.5")
+        })?;
+    let form = vigil_wallet::actions::SwapForm {
+        from: args.from.clone(),
+        to: args.to.clone(),
+        amount: args.amount.clone(),
+        exact_out: args.exact_out,
+        slippage_percent,
+        unlimited_approval: args.unlimited_approval,
+    };
+    let request = vigil_wallet::actions::swap_request(&client, &network, account, &form).await?;
+    if let Some(wrap) = preview::wrap_of(&network, &request) {
+        // ETH and WETH convert 1:1 through the WETH contract: no pool, no slippage.
+        let review = preview::preview_wrap(&client, &network, &request, wrap).await?;
+        if args.sign.json {
+            println!("{}", serde_json::to_string_pretty(&review)?);
+        } else {
+            let label = review.plan.steps.first().map(|s| s.label.as_str()).unwrap_or("Wrap");
+            println!("{label} on {} for {account}", network.name);
+            print_review(&review, &network.native_symbol);
+        }
+        return confirm_and_execute(&client, account, &review, &args.sign).await;
+    }
+    let p = preview::preview_swap(&client, &network, &request).await?;
+    if args.sign.json {
+        println!("{}", serde_json::to_string_pretty(&p)?);
+    } else {
+        println!("Swap on {} for {}", p.network, p.account);
+        println!("  route       {}", p.route);
+        if let Some(r) = &p.runner_up {
+            println!("  runner-up   {r}");
+        }
+        println!("  spend at most {}, receive at least {}", p.max_in, p.min_out);
+        if let Some(bps) = p.quote.price_impact_bps {
+            println!("  price impact {:.2}%", f64::from(bps) / 100.0);
+        }
+        print_review(&p.review, &network.native_symbol);
+    }
+    confirm_and_execute(&client, account, &p.review, &args.sign).await
+}
+
+async fn balances(accounts: Vec<String>, network: &str, json: bool) -> Result<()> {
+    use vigil_wallet::portfolio;
+    let paths = vigil_wallet::Paths::from_env()?;
+    let accounts: Vec<_> = if accounts.is_empty() {
+        let config = vigil_wallet::Config::load(&paths.config_file())?;
+        let evm: Vec<_> = config
+            .accounts
+            .iter()
+            .filter(|a| a.chain == Chain::Ethereum)
+            .map(|a| vigil_signer::parse_evm_address(&a.address))
+            .collect::<Result<_, _>>()?;
+        if evm.is_empty() {
+            bail!("no Ethereum accounts: import a wallet ('vigil vault import') or pass --account");
+        }
+        evm
+    } else {
+        accounts.iter().map(|a| vigil_signer::parse_evm_address(a)).collect::<Result<_, _>>()?
+    };
+    let network = portfolio::network(network, &paths)?;
+    let client = vigil_defi_adapters::ChainClient::connect(&network).await?;
+    let table = portfolio::balances(&client, &network, &accounts).await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&table)?);
+        return Ok(());
+    }
+    for account in &table {
+        println!("{} on {}", account.account, network.name);
+        for h in &account.holdings {
+            println!("  {:>28} {}", h.amount, h.symbol);
+        }
+    }
+    Ok(())
+}
+
+async fn devnet(command: DevnetCommand) -> Result<()> {
+    use vigil_devnet::{DevnetOptions, daemon};
+    let paths = vigil_wallet::Paths::from_env()?;
+    let options = |port| DevnetOptions { port, ..DevnetOptions::app(&paths.data_dir) };
+    let report = |status: daemon::Status, json: bool| -> Result<()> {
+        if json {
+            println!("{}", serde_json::to_string_pretty(&status)?);
+        } else {
+            println!("{}", status.rpc_url);
+            eprintln!(
+                "Devnet running: chain {} at block {}, pid {}.",
+                status.chain_id, status.block, status.pid
+            );
+            for (symbol, token) in &status.manifest.tokens {
+                eprintln!("  {symbol:<5} {}", token.address);
+            }
+            eprintln!("  Aave V3 pool {}", status.manifest.aave_v3.pool);
+            eprintln!("Sample Aave position: {}", status.manifest.sample_position);
+        }
+        Ok(())
+    };
+    match command {
+        DevnetCommand::Up { port, json } => report(daemon::up(&options(port)).await?, json)?,
+        DevnetCommand::Reset { port, json } => report(daemon::reset(&options(port)).await?, json)?,
+        DevnetCommand::Status { json } => {
+            report(daemon::status(&options(vigil_devnet::DEFAULT_PORT)).await?, json)?
+        }
+        DevnetCommand::Run { port } => {
+            let devnet = vigil_devnet::Devnet::start(options(port)).await?;
+            println!("{}", devnet.url());
+            eprintln!(
+                "Devnet running (chain {}); Ctrl-C saves its state and stops it.",
+                vigil_devnet::CHAIN_ID
+            );
+            tokio::signal::ctrl_c().await?;
+            devnet.stop().await?;
+            eprintln!("Devnet stopped; its state is saved.");
+        }
+        DevnetCommand::Solana { port } => {
+            let dir = paths.data_dir.join("devnet");
+            std::fs::create_dir_all(&dir)?;
+            let fund: Vec<String> =
+                vigil_devnet::solana::DEMO_ACCOUNTS.iter().map(|a| (*a).to_owned()).collect();
+            let mut validator = vigil_devnet::solana::SolanaValidator::start_on(
+                &dir.join("solana-ledger"),
+                &fund,
+                Some(port),
+            )?;
+            println!("{}", validator.rpc_url());
+            eprintln!("Local Solana validator running; Ctrl-C stops it (its ledger is kept).");
+            tokio::signal::ctrl_c().await?;
+            validator.stop();
+        }
+        DevnetCommand::Down => {
+            if daemon::down(&options(vigil_devnet::DEFAULT_PORT)).await? {
+                eprintln!("Devnet stopped; its state is saved for the next 'vigil devnet up'.");
+            } else {
+                eprintln!("The devnet was not running.");
+            }
+        }
+        DevnetCommand::Price { symbol, usd, oracle_only } => {
+            // Only '.' as the decimal separator: "1,5" is refused rather than read as 15.
+            let price: f64 = usd
+                .trim_start_matches('$')
+                .parse()
+                .map_err(|_| vigil_devnet::DevnetError::InvalidPrice(usd.clone()))?;
+            let (provider, manifest) = daemon::connect(&options(vigil_devnet::DEFAULT_PORT))?;
+            vigil_devnet::set_price(&provider, &manifest, &symbol, price, !oracle_only).await?;
+            eprintln!(
+                "{} is now ${price} on the oracle{}.",
+                symbol.to_uppercase(),
+                if oracle_only { "" } else { " and in the pools" }
+            );
+        }
+    }
+    Ok(())
+}
+
+fn print_accounts(accounts: &[AccountConfig], to_stderr: bool) {
+    for a in accounts {
+        let line = format!("{:<8} {}", a.chain, a.address);
+        if to_stderr { eprintln!("{line}") } else { println!("{line}") }
+    }
+}
+
+fn password_from(from_stdin: bool, prompt: &str) -> Result<Password> {
+    if from_stdin {
+        return Ok(Password::new(secret_line("password")?.as_str()));
+    }
+    Ok(Password::new(
+        rpassword::prompt_password(prompt)
+            .context("cannot prompt for the password: use --password-stdin")?,
+    ))
+}
+
+fn new_password(from_stdin: bool) -> Result<Password> {
+    if from_stdin {
+        return password_from(true, "");
+    }
+    let first = Zeroizing::new(rpassword::prompt_password("New password: ")?);
+    let again = Zeroizing::new(rpassword::prompt_password("Repeat it: ")?);
+    if first != again {
+        bail!("the two passwords differ");
+    }
+    Ok(Password::new(first.as_str()))
+}
+
+/// Reads one line of stdin as a secret (zeroized after use), without its line ending.
+fn secret_line(what: &str) -> Result<Zeroizing<String>> {
+    let mut line = Zeroizing::new(String::new());
+    if io::stdin().lock().read_line(&mut line)? == 0 {
+        bail!("expected the {what} on stdin, found end of input");
+    }
+    Ok(Zeroizing::new(line.trim_end_matches(['\r', '\n']).to_owned()))
+}
