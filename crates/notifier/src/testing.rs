@@ -118,6 +118,9 @@ fn parse(lines: &[String]) -> Vec<Notified> {
         let mut strings = Vec::new();
         let mut arrays: Vec<Vec<String>> = Vec::new();
         let mut depth = 0;
+        // The call's last argument (the expiry, after the actions and hints): until it has
+        // been read, dbus-monitor is still printing the call, and it is left for the next look.
+        let mut complete = false;
         while i < lines.len() && lines[i].starts_with(' ') {
             let l = lines[i].trim();
             if l.starts_with("array [") {
@@ -130,11 +133,16 @@ fn parse(lines: &[String]) -> Vec<Notified> {
             } else if depth == 0 {
                 if let Some(s) = quoted(l) {
                     strings.push(s);
+                } else if l.starts_with("int32") && arrays.len() == 2 {
+                    complete = true;
                 }
             } else if let Some(a) = arrays.last_mut() {
                 a.push(l.to_owned());
             }
             i += 1;
+        }
+        if !complete {
+            continue;
         }
         let actions = arrays
             .first()
@@ -221,5 +229,9 @@ signal time=1795330384.788304 sender=:1.4 -> destination=:1.7 serial=7 member=Ac
         assert_eq!(n.actions, ["default", "Open position"]);
         assert_eq!(n.urgency, Some(2));
         assert!((n.at - 1_795_330_384.29).abs() < 0.01);
+        // A call dbus-monitor is still printing is not counted yet.
+        let printing = &lines[..9];
+        assert!(parse(printing).is_empty(), "half a call is not a notification");
+        assert!(parse(&lines[..1]).is_empty());
     }
 }
