@@ -19,7 +19,7 @@ E2E_APP := $(CARGO_TARGET_DIR)/e2e/vigil-desktop
 export VIGIL_APP_BINARY := $(E2E_APP)
 export VIGIL_SCREENSHOT_DIR ?= $(CARGO_TARGET_DIR)/screenshots
 
-.PHONY: run test prune setup setup-app lint unit e2e-app deb dev
+.PHONY: run test prune setup setup-app setup-test lint unit e2e-app deb dev
 
 ## Set up, start the local devnet (in the background; `vigil devnet down` stops it), choose it
 ## and the local Solana validator as the networks to act on, and start Vigil. The validator is
@@ -37,8 +37,11 @@ run: setup-app e2e-app
 ## Set up and run every check and test: fmt, clippy, unit, integration and end-to-end.
 ## The tests run with loopback as their only network (scripts/offline.sh): built first, with
 ## the registries reachable, then run where nothing beyond 127.0.0.1 can be reached.
-test: prune setup lint e2e-app
+## On a fresh machine the Solana validator's first build runs in the background from the start
+## (scripts/setup.sh --for test), overlapping the app's builds; the tests wait for it.
+test: prune setup-test lint e2e-app
 	cargo nextest run --workspace --no-run
+	scripts/build-validator.sh
 	scripts/desktop-session.sh scripts/offline.sh cargo nextest run --workspace --no-fail-fast
 
 ## Drop stale build artifacts, which cargo never deletes, so the shared build directory
@@ -49,9 +52,13 @@ prune:
 setup:
 	scripts/setup.sh
 
-## Everything but the local Solana validator (make run builds that in the background).
+## What the window needs: no test tools, no Solana validator (make run builds that in the
+## background).
 setup-app:
-	scripts/setup.sh --without-validator
+	scripts/setup.sh --for run
+
+setup-test:
+	scripts/setup.sh --for test
 
 lint:
 	cargo fmt --all --check

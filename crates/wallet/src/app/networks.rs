@@ -57,7 +57,7 @@ fn unreachable(name: &str, e: impl std::fmt::Display) -> vigil_api::CommandError
     } else if name.eq_ignore_ascii_case(vigil_defi_adapters::solana::LOCALNET) {
         use vigil_devnet::solana::{ValidatorBuild, validator_build};
         network_error(match validator_build() {
-            ValidatorBuild::Building => "the local Solana validator is still being built (the first time takes 15 to 40 minutes); these screens work once it is running, or pick another cluster".to_owned(),
+            ValidatorBuild::Building => "the local Solana validator is still being built (the first time takes about 30 minutes on two cores); these screens work once it is running, or pick another cluster".to_owned(),
             ValidatorBuild::Missing => format!("the local Solana validator is not installed ({e}): 'make setup' builds it, or pick another cluster"),
             ValidatorBuild::Ready => format!("the local Solana validator does not answer ({e}): start it with 'vigil devnet solana', or pick another cluster"),
         })
