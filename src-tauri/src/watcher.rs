@@ -48,9 +48,16 @@ pub(crate) fn restart(app: &AppHandle) {
 }
 
 async fn run(app: AppHandle, paths: Paths, mut stopped: oneshot::Receiver<()>) {
+    let Some(state) = app.try_state::<crate::commands::AppState>() else { return };
+    // The dashboard's reads ride in the monitors' own, so the window adds none per block.
+    let request = WatchRequest {
+        desktop: true,
+        rider: Some(state.service.dashboard_rider()),
+        ..Default::default()
+    };
     let mut wait = RETRY_FIRST;
     let watching = loop {
-        match watch::start(&paths, WatchRequest { desktop: true, ..Default::default() }).await {
+        match watch::start(&paths, request.clone()).await {
             Ok(w) => break w,
             Err(WatchError::NothingToWatch) => {
                 crate::tray::status(&app, "No account to watch yet");
@@ -70,10 +77,7 @@ async fn run(app: AppHandle, paths: Paths, mut stopped: oneshot::Receiver<()>) {
     crate::tray::status(&app, "Watching positions");
     let mut events = watching.subscribe();
     // Transactions the app sends are followed from the moment they are broadcast.
-    let mut core = match app.try_state::<crate::commands::AppState>() {
-        Some(state) => state.service.subscribe(),
-        None => return,
-    };
+    let mut core = state.service.subscribe();
     loop {
         tokio::select! {
             _ = &mut stopped => break,

@@ -45,6 +45,8 @@ pub(crate) async fn run(args: WatchArgs) -> Result<()> {
             networks: args.networks,
             extra_accounts: args.accounts,
             desktop: !args.no_desktop,
+            // No dashboard on the command line.
+            rider: None,
         },
     )
     .await?;

@@ -193,7 +193,18 @@ pub async fn balances(
     assets: &[Asset],
     accounts: &[Address],
 ) -> Result<Vec<Vec<Option<U256>>>, ClientError> {
-    let calls = accounts
+    let results =
+        aggregate(client, multicall3, balance_calls(multicall3, assets, accounts)).await?;
+    Ok(decode_balances(&results, assets.len()))
+}
+
+/// The calls of [`balances`], for a caller that sends them with calls of its own.
+pub fn balance_calls(
+    multicall3: Address,
+    assets: &[Asset],
+    accounts: &[Address],
+) -> Vec<(Address, Bytes)> {
+    accounts
         .iter()
         .flat_map(|&owner| {
             assets.iter().map(move |asset| match *asset {
@@ -203,16 +214,20 @@ pub async fn balances(
                 Asset::Token(t) => (t, IERC20::balanceOfCall { owner }.abi_encode().into()),
             })
         })
-        .collect();
-    let results = aggregate(client, multicall3, calls).await?;
-    Ok(results
-        .chunks(assets.len().max(1))
+        .collect()
+}
+
+/// The answers to [`balance_calls`]: a row per account, a balance per asset (`None` where the
+/// call reverted).
+pub fn decode_balances(results: &[Option<Bytes>], assets: usize) -> Vec<Vec<Option<U256>>> {
+    results
+        .chunks(assets.max(1))
         .map(|row| {
             row.iter()
                 .map(|r| r.as_ref().and_then(|d| IERC20::balanceOfCall::abi_decode_returns(d).ok()))
                 .collect()
         })
-        .collect())
+        .collect()
 }
 
 /// Allowances `(token, owner, spender)`, in one round trip.

@@ -9,6 +9,7 @@
 pub mod alert;
 mod heads;
 pub mod monitor;
+pub mod rider;
 pub mod rules;
 pub mod sink;
 pub mod store;
@@ -17,6 +18,7 @@ pub mod testing;
 
 pub use alert::{Alert, LendingReading, MonitorEvent, Subject, TxOutcome, UserAction};
 pub use monitor::{Monitor, MonitorError, MonitorOptions, TickReport, TrackedTx, Watch};
+pub use rider::Rider;
 pub use rules::{Level, Thresholds};
 pub use sink::{DesktopSink, LogSink, Sink, SinkError};
 pub use store::{AlertStore, MemoryStore, StoreError};

@@ -31,6 +31,7 @@ use vigil_defi_adapters::{
 use crate::{
     alert::{Alert, LendingReading, MonitorEvent, Subject, TxOutcome, short, unix_now},
     heads::{Head, Heads},
+    rider::Rider,
     rules::{self, Decision, Level, Observation, RuleState, Thresholds},
     sink::Sink,
     store::{AlertStore, StoreError},
@@ -166,6 +167,7 @@ pub struct Monitor {
     last_fresh: Instant,
     blind: bool,
     started: bool,
+    riders: Vec<Arc<dyn Rider>>,
 }
 
 impl std::fmt::Debug for Monitor {
@@ -208,7 +210,15 @@ impl Monitor {
             last_fresh: Instant::now(),
             blind: false,
             started: false,
+            riders: Vec::new(),
         }
+    }
+
+    /// Adds `rider`'s reads to this monitor's read of every block.
+    #[must_use]
+    pub fn with_rider(mut self, rider: Arc<dyn Rider>) -> Self {
+        self.riders.push(rider);
+        self
     }
 
     /// A handle that adds transactions to follow while the monitor runs.
@@ -242,6 +252,9 @@ impl Monitor {
                 }
             }
         }
+        for rider in &self.riders {
+            rider.stopped(&self.network.name);
+        }
     }
 
     /// Reads every watched position at `block` (the latest if `None`), evaluates the rules and
@@ -266,6 +279,9 @@ impl Monitor {
             let age = unix_now().saturating_sub(self.last_block_time);
             if self.options.stale_after.is_none_or(|s| age <= s.as_secs()) {
                 self.fresh(number).await;
+            }
+            for rider in &self.riders {
+                rider.unchanged(&self.network.name, number);
             }
             return Ok(unchanged);
         }
@@ -378,13 +394,7 @@ impl Monitor {
         if let (true, Some(market)) = (lending, &self.market) {
             batches.extend(aave::account_data_calls(market, &self.watch.lending));
         }
-        let results = multicall::aggregate_batch(
-            &self.client,
-            self.network.protocols.multicall3,
-            batches,
-            at,
-        )
-        .await?;
+        let results = self.read_with_riders(batches, number, at).await?;
         let Some((first, health)) = results.split_first() else {
             return Err(MonitorError::Decode("an empty answer to the position batch".into()));
         };
@@ -457,6 +467,48 @@ impl Monitor {
             });
         }
         Ok((seen, block_time))
+    }
+
+    /// Sends the monitor's `own` batches with the riders' in one round trip, hands the riders
+    /// their answers and returns the monitor's. If the whole read fails with the riders' calls
+    /// in it, the monitor's own are read again alone: a rider never blinds the monitor.
+    async fn read_with_riders(
+        &self,
+        own: Vec<Vec<(Address, Bytes)>>,
+        number: u64,
+        at: BlockId,
+    ) -> Result<Vec<Vec<Option<Bytes>>>, MonitorError> {
+        let multicall3 = self.network.protocols.multicall3;
+        let riding: Vec<_> = self.riders.iter().map(|r| r.calls(&self.network.name)).collect();
+        if riding.iter().all(Vec::is_empty) {
+            return Ok(multicall::aggregate_batch(&self.client, multicall3, own, at).await?);
+        }
+        let split = own.len();
+        let sizes: Vec<usize> = riding.iter().map(Vec::len).collect();
+        let mut batches = own.clone();
+        batches.extend(riding.into_iter().flatten());
+        match multicall::aggregate_batch(&self.client, multicall3, batches, at).await {
+            Ok(mut results) => {
+                let mut theirs = results.split_off(split.min(results.len()));
+                for (rider, n) in self.riders.iter().zip(sizes) {
+                    let rest = theirs.split_off(n.min(theirs.len()));
+                    if n > 0 {
+                        rider.answers(
+                            &self.network.name,
+                            number,
+                            std::mem::replace(&mut theirs, rest),
+                        );
+                    } else {
+                        theirs = rest;
+                    }
+                }
+                Ok(results)
+            }
+            Err(e) => {
+                tracing::debug!(network = %self.network.name, "a read with the riders' calls failed ({e}); reading alone");
+                Ok(multicall::aggregate_batch(&self.client, multicall3, own, at).await?)
+            }
+        }
     }
 
     fn thresholds_of(&self, account: &Address) -> Thresholds {

@@ -1,6 +1,8 @@
 //! The app's dashboard over the services, on the devnet: one read of every visible account's
 //! balances and positions, as the window asks for it on every block. p50, p95 and the RPC
-//! requests each read sends (beyond the watcher's own per-block reads).
+//! requests each read sends beyond the watcher's own per-block read: first reading the chain
+//! itself (no watcher running: the CLI, another network), then with the watcher taking the
+//! dashboard's reads in its batch (the app).
 //! Run: `cargo bench -p vigil-wallet --bench dashboard`.
 
 use std::time::Instant;
@@ -41,6 +43,50 @@ async fn main() {
         assert!(!d.positions.is_empty(), "the sample position is read");
     }
     let per_read = (client.requests() - before) as f64 / runs as f64;
-    vigil_defi_adapters::testing::report("dashboard read (1 account, devnet)", times, per_read);
+    vigil_defi_adapters::testing::report(
+        "dashboard read, alone (1 account, devnet)",
+        times,
+        per_read,
+    );
+
+    let watching = vigil_wallet::watch::start(
+        service.wallet().paths(),
+        vigil_wallet::watch::WatchRequest {
+            networks: vec!["devnet".into()],
+            rider: Some(service.dashboard_rider()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let mut events = watching.subscribe();
+    let node = alloy::providers::ProviderBuilder::new()
+        .connect_http(format!("http://127.0.0.1:{port}").parse().unwrap_or_else(|e| panic!("{e}")));
+    let before = client.requests();
+    let mut times = Vec::new();
+    for _ in 0..runs {
+        // A block, the watcher's read of it, then the window's reload.
+        let _: String = alloy::providers::Provider::raw_request(&node, "evm_mine".into(), ())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        loop {
+            match events.recv().await {
+                Ok(vigil_notifier::MonitorEvent::Tick { .. }) => break,
+                Ok(_) => {}
+                Err(e) => panic!("{e}"),
+            }
+        }
+        let t = Instant::now();
+        let d = service.dashboard(&request).await.unwrap_or_else(|e| panic!("{}", e.message));
+        times.push(t.elapsed());
+        assert!(!d.positions.is_empty(), "the sample position is read");
+    }
+    let per_read = (client.requests() - before) as f64 / runs as f64;
+    vigil_defi_adapters::testing::report(
+        "dashboard read, in the watcher's batch (1 account, devnet)",
+        times,
+        per_read,
+    );
+    watching.stop().await;
     let _ = vigil_devnet::daemon::down(&devnet).await;
 }

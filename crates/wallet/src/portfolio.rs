@@ -195,32 +195,63 @@ pub async fn balances(
     network: &Network,
     accounts: &[Address],
 ) -> Result<Vec<AccountHoldings>, PortfolioError> {
-    let mut assets = vec![(network.native_symbol.clone(), None, 18u8)];
-    assets.extend(network.tokens.iter().map(|t| (t.symbol.clone(), Some(t.address), t.decimals)));
-    let query: Vec<Asset> =
-        assets.iter().map(|(_, t, _)| t.map_or(Asset::Native, Asset::Token)).collect();
-    let table = multicall::balances(client, network.protocols.multicall3, &query, accounts).await?;
-    Ok(accounts
-        .iter()
-        .zip(table)
-        .map(|(&account, row)| AccountHoldings {
-            account,
-            holdings: assets
-                .iter()
-                .zip(row)
-                .map(|((symbol, token, decimals), value)| {
-                    let value = value.unwrap_or(U256::ZERO);
-                    Holding {
-                        symbol: symbol.clone(),
-                        token: *token,
-                        decimals: *decimals,
-                        raw: value.to_string(),
-                        amount: trim(format_units(value, *decimals).unwrap_or_default()),
-                    }
-                })
-                .collect(),
-        })
-        .collect())
+    let query = BalanceQuery::of(network);
+    let table =
+        multicall::balances(client, network.protocols.multicall3, &query.assets(), accounts)
+            .await?;
+    Ok(query.holdings(accounts, table))
+}
+
+/// What a balance read on a network covers: its native coin, then its known tokens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BalanceQuery {
+    assets: Vec<(String, Option<Address>, u8)>,
+}
+
+impl BalanceQuery {
+    /// The native coin and the known tokens of `network`.
+    pub fn of(network: &Network) -> Self {
+        let mut assets = vec![(network.native_symbol.clone(), None, 18u8)];
+        assets
+            .extend(network.tokens.iter().map(|t| (t.symbol.clone(), Some(t.address), t.decimals)));
+        Self { assets }
+    }
+
+    /// The assets, in the order of each row of balances.
+    pub fn assets(&self) -> Vec<Asset> {
+        self.assets.iter().map(|(_, t, _)| t.map_or(Asset::Native, Asset::Token)).collect()
+    }
+
+    /// The holdings of `accounts` from a table of balances (a row per account, in order); a
+    /// balance that could not be read counts as zero.
+    pub fn holdings(
+        &self,
+        accounts: &[Address],
+        table: Vec<Vec<Option<U256>>>,
+    ) -> Vec<AccountHoldings> {
+        accounts
+            .iter()
+            .zip(table)
+            .map(|(&account, row)| AccountHoldings {
+                account,
+                holdings: self
+                    .assets
+                    .iter()
+                    .zip(row)
+                    .map(|((symbol, token, decimals), value)| {
+                        let value = value.unwrap_or(U256::ZERO);
+                        Holding {
+                            symbol: symbol.clone(),
+                            token: *token,
+                            decimals: *decimals,
+                            raw: value.to_string(),
+                            amount: trim(format_units(value, *decimals).unwrap_or_default()),
+                        }
+                    })
+                    .collect(),
+            })
+            .collect()
+    }
 }
 
 /// "10000.000000" -> "10000", "1.500" -> "1.5".

@@ -57,6 +57,8 @@ pub struct WatchRequest {
     pub extra_accounts: Vec<Address>,
     /// Whether alerts go to the desktop's notification server.
     pub desktop: bool,
+    /// Reads to take in every monitor's per-block read (the dashboard's).
+    pub rider: Option<Arc<dyn vigil_notifier::Rider>>,
 }
 
 /// The running monitors. Dropping it stops them.
@@ -216,7 +218,7 @@ pub async fn start(paths: &Paths, request: WatchRequest) -> Result<Watching, Wat
             })
             .collect();
         let watch = Watch { lending: accounts.clone(), liquidity: accounts.clone(), transactions };
-        let monitor = Monitor::new(
+        let mut monitor = Monitor::new(
             network,
             Arc::new(client),
             watch,
@@ -225,6 +227,9 @@ pub async fn start(paths: &Paths, request: WatchRequest) -> Result<Watching, Wat
             sinks.clone(),
             events.clone(),
         );
+        if let Some(rider) = &request.rider {
+            monitor = monitor.with_rider(rider.clone());
+        }
         trackers.insert(name.clone(), monitor.tracker());
         let mut stopped = stopped.clone();
         tasks.push(tokio::spawn(monitor.run(async move {

@@ -222,3 +222,85 @@ async fn a_watch_only_account_is_shown_on_every_chain_and_clients_are_reused() {
     let direct: &ChainClient = again.as_ref();
     assert!(direct.is_local(), "a chain on loopback counts as local (one confirmation)");
 }
+
+/// Waits for the watcher's report of a block at or after `block`.
+async fn tick_at(
+    events: &mut tokio::sync::broadcast::Receiver<vigil_notifier::MonitorEvent>,
+    block: u64,
+) {
+    let wait = async {
+        loop {
+            match events.recv().await {
+                Ok(vigil_notifier::MonitorEvent::Tick { block: b, .. }) if b >= block => return,
+                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(e) => panic!("the watcher stopped: {e}"),
+            }
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(30), wait)
+        .await
+        .unwrap_or_else(|_| panic!("no report of block {block} within 30 s"));
+}
+
+#[tokio::test]
+async fn the_dashboard_shows_the_watchers_reads_and_sends_no_request_of_its_own() {
+    use alloy::providers::Provider;
+
+    let chains = two_chains().await;
+    let s = &chains.service;
+    let request =
+        DashboardRequest { network: "testchain".into(), solana_network: "localnet".into() };
+    // The first read is the dashboard's own; it asks the watcher to take the next ones.
+    let first = s.dashboard(&request).await.unwrap();
+    let (network, client) = s.evm("testchain").await.unwrap();
+    let watching = vigil_wallet::watch::start(
+        s.wallet().paths(),
+        vigil_wallet::watch::WatchRequest {
+            networks: vec!["testchain".into()],
+            rider: Some(s.dashboard_rider()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let mut events = watching.subscribe();
+
+    // The chain moves: the account's ETH changes in a new block.
+    let node = alloy::providers::ProviderBuilder::new().connect_http(network.rpc_urls[0].clone());
+    let main: alloy::primitives::Address = MAIN.parse().unwrap();
+    let wei = alloy::primitives::U256::from(1234u64)
+        * alloy::primitives::U256::from(10u64).pow(alloy::primitives::U256::from(18u64));
+    let _: () = node.raw_request("anvil_setBalance".into(), (main, wei)).await.unwrap();
+    let _: String = node.raw_request("evm_mine".into(), ()).await.unwrap();
+    let block = node.get_block_number().await.unwrap();
+    tick_at(&mut events, block).await;
+
+    let before = client.requests();
+    let now = s.dashboard(&request).await.unwrap();
+    assert_eq!(client.requests(), before, "the dashboard read the chain beside the watcher");
+    let eth = |d: &vigil_api::Dashboard| {
+        let b = d.balances.iter().find(|b| b.account.address == MAIN).unwrap();
+        b.holdings.iter().find(|h| h.symbol == "ETH").unwrap().amount.clone()
+    };
+    assert_eq!(eth(&now), "1234", "the watcher's read of the new block is shown");
+    assert_ne!(eth(&first), "1234");
+    // The same positions, values and levels as the dashboard's own read.
+    assert_eq!(now.positions.len(), first.positions.len());
+    for (a, b) in now.positions.iter().zip(&first.positions) {
+        assert_eq!((&a.key, a.level), (&b.key, b.level));
+        assert!((a.health_factor.unwrap() - b.health_factor.unwrap()).abs() < 1e-6);
+        assert!((a.debt - b.debt).abs() < 0.01 && (a.collateral - b.collateral).abs() < 0.01);
+    }
+    assert_eq!(now.total_value.is_some(), first.total_value.is_some());
+
+    // Without the watcher, the dashboard reads the chain again rather than show old reads.
+    watching.stop().await;
+    let _: () = node
+        .raw_request("anvil_setBalance".into(), (main, wei * alloy::primitives::U256::from(2u64)))
+        .await
+        .unwrap();
+    let before = client.requests();
+    let alone = s.dashboard(&request).await.unwrap();
+    assert!(client.requests() > before, "the watcher stopped: the dashboard reads for itself");
+    assert_eq!(eth(&alone), "2468");
+}

@@ -22,8 +22,9 @@ pub use action::{
 pub use market::{Market, Reserve, ReserveConfig, fetch_market};
 pub use position::{
     ACCOUNTS_PER_CALL, AccountData, AccountState, EMode, HEALTH_PER_CALL, Position, PositionAsset,
-    STRESS_FALLS, StressPoint, StressRow, UserReserve, account_data_calls, decode_account_data,
-    fetch_account, fetch_account_data, fetch_accounts, health_factor_f64,
+    STRESS_FALLS, StressPoint, StressRow, UserReserve, account_data_calls, accounts_calls,
+    decode_account_data, decode_accounts, fetch_account, fetch_account_data, fetch_accounts,
+    health_factor_f64, refreshed_market,
 };
 
 /// Below this health factor an action is a danger finding, blocked without an explicit

@@ -119,8 +119,8 @@ fn market_calls(market: &Market) -> Vec<(Address, Bytes)> {
         .collect()
 }
 
-/// The refreshed market from the results of [`market_calls`] (symbols kept).
-fn refreshed_market(market: &Market, results: &[Option<Bytes>]) -> Result<Market, LendError> {
+/// The market refreshed from the first batch of answers to [`accounts_calls`] (symbols kept).
+pub fn refreshed_market(market: &Market, results: &[Option<Bytes>]) -> Result<Market, LendError> {
     let mut refreshed = market.clone();
     for (reserve, own) in refreshed.reserves.iter_mut().zip(results.chunks(market::PER_RESERVE)) {
         let symbol = std::mem::take(&mut reserve.symbol);
@@ -340,18 +340,41 @@ pub async fn fetch_accounts(
     accounts: &[Address],
     block: alloy::eips::BlockId,
 ) -> Result<Vec<AccountState>, LendError> {
+    let batches = accounts_calls(market, accounts);
+    let results =
+        multicall::aggregate_batch(client, network.protocols.multicall3, batches, block).await?;
+    decode_accounts(client, network, market, accounts, &results).await
+}
+
+/// The Multicall3 batches of [`fetch_accounts`], for a caller that sends them with calls of
+/// its own in one round trip (the dashboard's reads, sent in the monitor's batch).
+pub fn accounts_calls(market: &Market, accounts: &[Address]) -> Vec<Vec<(Address, Bytes)>> {
     let mut batches = vec![market_calls(market)];
     for chunk in accounts.chunks(ACCOUNTS_PER_CALL) {
         batches.push(chunk.iter().flat_map(|&a| account_calls(market, a, false)).collect());
     }
-    let results =
-        multicall::aggregate_batch(client, network.protocols.multicall3, batches, block).await?;
+    batches
+}
+
+/// Decodes the answers to [`accounts_calls`], in the order of `accounts`, against the market
+/// refreshed at the same block. An account in an efficiency mode with its own price source
+/// costs one more read.
+pub async fn decode_accounts(
+    client: &ChainClient,
+    network: &Network,
+    market: &Market,
+    accounts: &[Address],
+    results: &[Vec<Option<Bytes>>],
+) -> Result<Vec<AccountState>, LendError> {
     let Some((own, per_chunk)) = results.split_first() else {
         return Err(LendError::Decode("an empty answer to the position batch".into()));
     };
     let refreshed = refreshed_market(market, own)?;
     let per_account = account_calls(market, Address::ZERO, false).len();
     let mut out = Vec::with_capacity(accounts.len());
+    if per_chunk.len() != accounts.chunks(ACCOUNTS_PER_CALL).len() {
+        return Err(LendError::Decode("a short answer to the position batch".into()));
+    }
     for (chunk, results) in accounts.chunks(ACCOUNTS_PER_CALL).zip(per_chunk) {
         if results.len() != chunk.len() * per_account {
             return Err(LendError::Decode("a short answer to the position batch".into()));

@@ -6,17 +6,62 @@ use vigil_api::{
     AccountBalances, Dashboard, DashboardRequest, HealthPointView, HoldingView, Money,
     PositionAssetView, PositionView,
 };
-use vigil_defi_adapters::{aave, solana::fetch_balances};
+use vigil_defi_adapters::{
+    ChainClient, Network,
+    aave::{self, AccountState, Market},
+    multicall,
+    solana::fetch_balances,
+};
 use vigil_notifier::{AlertStore, rules};
 use vigil_signer::{Chain, Keychain};
 
 use super::{
-    AppResult, AppService, accounts::account_view, internal, invalid, level_view, network_error,
+    AppResult, AppService,
+    accounts::account_view,
+    internal, invalid, level_view, network_error,
+    readings::{Answers, Layout},
 };
-use crate::{AccountConfig, Config, portfolio};
+use crate::{
+    AccountConfig, Config,
+    portfolio::{self, AccountHoldings, BalanceQuery},
+};
 
 /// Points of health-factor history per position on the dashboard.
 const HISTORY_POINTS: usize = 240;
+
+/// What the dashboard shows of one EVM network, in USD.
+struct EvmReads {
+    /// The user's currency there (with the reason when it has no rate for it).
+    money: (Money, Option<String>),
+    table: Vec<AccountHoldings>,
+    market: Option<Market>,
+    states: Vec<AccountState>,
+}
+
+/// [`EvmReads`] from the watcher's answers for `layout`.
+async fn decode_reads(
+    client: &ChainClient,
+    network: &Network,
+    layout: &Layout,
+    answers: &Answers,
+) -> Result<EvmReads, aave::LendError> {
+    let query = &layout.query;
+    let table = multicall::decode_balances(&answers.balances, query.assets().len());
+    let (market, states) = match (&layout.market, answers.positions.first()) {
+        (Some(market), Some(own)) => (
+            Some(aave::refreshed_market(market, own)?),
+            aave::decode_accounts(client, network, market, &layout.accounts, &answers.positions)
+                .await?,
+        ),
+        _ => (None, vec![]),
+    };
+    Ok(EvmReads {
+        money: layout.money.clone(),
+        table: query.holdings(&layout.accounts, table),
+        market,
+        states,
+    })
+}
 
 /// Every value of a dashboard read in USD, in `money`'s currency.
 pub(crate) fn convert(money: &Money, d: &mut Dashboard) {
@@ -105,16 +150,10 @@ impl<K: Keychain + 'static> AppService<K> {
         let thresholds = config.alerts.thresholds().map_err(invalid)?;
         let per_account = config.alerts.per_account().map_err(invalid)?;
         let (network, client) = self.evm(name).await?;
-        let money = self.money(&client, &network).await;
         let addresses: Vec<Address> =
             accounts.iter().filter_map(|a| a.address.parse().ok()).collect();
-        let table =
-            portfolio::balances(&client, &network, &addresses).await.map_err(network_error)?;
-        // Prices and positions come from the Aave market where there is one.
-        let market = match network.protocols.aave_v3_pool {
-            Some(_) => aave::fetch_market(&client, &network).await.ok(),
-            None => None,
-        };
+        let EvmReads { money, table, market, states } =
+            self.evm_reads(name, &network, &client, &addresses).await?;
         let price = |token: Option<Address>| -> Option<f64> {
             let token = token.unwrap_or(network.protocols.weth);
             market.as_ref()?.reserves.iter().find(|r| r.asset == token).map(|r| r.price_usd)
@@ -138,16 +177,6 @@ impl<K: Keychain + 'static> AppService<K> {
                 error: None,
             });
         }
-        let Some(market) = market else { return Ok(money) };
-        let states = aave::fetch_accounts(
-            &client,
-            &network,
-            &market,
-            &addresses,
-            alloy::eips::BlockId::latest(),
-        )
-        .await
-        .map_err(network_error)?;
         for state in states {
             let p = state.position();
             if p.total_collateral_usd <= 0.0 && p.total_debt_usd <= 0.0 {
@@ -202,6 +231,52 @@ impl<K: Keychain + 'static> AppService<K> {
             });
         }
         Ok(money)
+    }
+
+    /// The balances, market and positions of `addresses` on `network`: the watcher's reads of
+    /// the latest block when it took them for the dashboard (no request), else the chain's,
+    /// and from then on the watcher reads them with its own.
+    async fn evm_reads(
+        &self,
+        name: &str,
+        network: &Network,
+        client: &ChainClient,
+        addresses: &[Address],
+    ) -> AppResult<EvmReads> {
+        let query = BalanceQuery::of(network);
+        if let Some((layout, answers)) = self.dashboard_reads.fresh(name, addresses, &query) {
+            match decode_reads(client, network, &layout, &answers).await {
+                Ok(reads) => return Ok(reads),
+                Err(e) => tracing::warn!("the watcher's reads on {name} do not decode: {e}"),
+            }
+        }
+        let money = self.money(client, network).await;
+        let table = portfolio::balances(client, network, addresses).await.map_err(network_error)?;
+        // Prices and positions come from the Aave market where there is one.
+        let market = match network.protocols.aave_v3_pool {
+            Some(_) => aave::fetch_market(client, network).await.ok(),
+            None => None,
+        };
+        let states = match &market {
+            Some(market) => aave::fetch_accounts(
+                client,
+                network,
+                market,
+                addresses,
+                alloy::eips::BlockId::latest(),
+            )
+            .await
+            .map_err(network_error)?,
+            None => vec![],
+        };
+        let layout = Layout {
+            accounts: addresses.to_vec(),
+            query,
+            market: market.clone(),
+            money: money.clone(),
+        };
+        self.dashboard_reads.want(name, network.protocols.multicall3, layout);
+        Ok(EvmReads { money, table, market, states })
     }
 
     async fn solana_dashboard(&self, name: &str, accounts: &[&AccountConfig], out: &mut Dashboard) {

@@ -45,6 +45,7 @@ pub mod ledger;
 pub mod lend;
 pub mod networks;
 pub mod onboarding;
+pub mod readings;
 pub mod send;
 pub mod settings;
 pub mod solana;
@@ -131,6 +132,7 @@ pub struct AppService<K> {
     clients: networks::Clients,
     pending: onboarding::PendingWallet,
     events: tokio::sync::broadcast::Sender<CoreEvent>,
+    dashboard_reads: Arc<readings::DashboardReads>,
 }
 
 impl<K> std::fmt::Debug for AppService<K> {
@@ -257,7 +259,14 @@ impl<K: Keychain + 'static> AppService<K> {
             clients: networks::Clients::default(),
             pending: onboarding::PendingWallet::default(),
             events: tokio::sync::broadcast::channel(EVENT_BACKLOG).0,
+            dashboard_reads: Arc::default(),
         })
+    }
+
+    /// The dashboard's reads, for the watcher's monitors to take in their own per-block read
+    /// ([`crate::watch::WatchRequest::rider`]).
+    pub fn dashboard_rider(&self) -> Arc<dyn vigil_notifier::Rider> {
+        self.dashboard_reads.clone()
     }
 
     /// Every [`CoreEvent`] from now on.
@@ -273,6 +282,9 @@ impl<K: Keychain + 'static> AppService<K> {
     /// Publishes [`CoreEvent::ConfigChanged`] when `result` is a success.
     fn config_changed<T>(&self, result: AppResult<T>) -> AppResult<T> {
         if result.is_ok() {
+            // What the dashboard asked the watcher to read may name other accounts, tokens
+            // or currency now: it asks again on its next read.
+            self.dashboard_reads.clear();
             self.publish(CoreEvent::ConfigChanged);
         }
         result
