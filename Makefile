@@ -19,7 +19,7 @@ E2E_APP := $(CARGO_TARGET_DIR)/e2e/vigil-desktop
 export VIGIL_APP_BINARY := $(E2E_APP)
 export VIGIL_SCREENSHOT_DIR ?= $(CARGO_TARGET_DIR)/screenshots
 
-.PHONY: run test prune setup setup-app setup-test lint unit e2e-app deb dev
+.PHONY: run test prune setup setup-app setup-test lint unit e2e-app e2e-deb deb dev
 
 ## Set up, start the local devnet (in the background; `vigil devnet down` stops it), choose it
 ## and the local Solana validator as the networks to act on, and start Vigil. The validator is
@@ -39,7 +39,7 @@ run: setup-app e2e-app
 ## the registries reachable, then run where nothing beyond 127.0.0.1 can be reached.
 ## On a fresh machine the Solana validator's first build runs in the background from the start
 ## (scripts/setup.sh --for test), overlapping the app's builds; the tests wait for it.
-test: prune setup-test lint e2e-app
+test: prune setup-test lint e2e-deb
 	cargo nextest run --workspace --no-run
 	scripts/build-validator.sh
 	scripts/desktop-session.sh scripts/offline.sh cargo nextest run --workspace --no-fail-fast
@@ -71,6 +71,11 @@ e2e-app:
 	npx tauri build --debug --no-bundle
 	mkdir -p $(dir $(E2E_APP))
 	cp $(CARGO_TARGET_DIR)/debug/vigil-desktop $(E2E_APP)
+
+## The same build packaged as `make deb` packages the release: a test installs it.
+e2e-deb: e2e-app
+	npx tauri build --debug --bundles deb
+	cp $(CARGO_TARGET_DIR)/debug/bundle/deb/Vigil_*_amd64.deb $(dir $(E2E_APP))vigil.deb
 
 ## The installable .deb (release build).
 deb: setup-app

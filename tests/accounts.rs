@@ -177,7 +177,7 @@ async fn a_ledger_account_swaps_once_the_device_approves_and_a_rejection_sends_n
 }
 
 #[tokio::test]
-async fn a_new_install_with_no_devnet_onboards_and_says_ethereum_cannot_be_reached() {
+async fn the_installed_deb_with_no_devnet_onboards_and_says_ethereum_cannot_be_reached() {
     // Nothing beyond loopback exists here (scripts/offline.sh): Ethereum's public endpoint
     // fails at once, as it does for a user who is offline, and no test traffic leaves.
     assert_eq!(
@@ -185,8 +185,26 @@ async fn a_new_install_with_no_devnet_onboards_and_says_ethereum_cannot_be_reach
         Ok("1"),
         "run the tests in the private network namespace: scripts/offline.sh (make test does)"
     );
+    // The app as the .deb installs it: the package extracted, its binary started.
+    let installed = tempfile::tempdir().unwrap();
+    let deb = support::app_deb();
+    let extract = std::process::Command::new("dpkg-deb")
+        .arg("-x")
+        .arg(&deb)
+        .arg(installed.path())
+        .status()
+        .unwrap_or_else(|e| panic!("dpkg-deb: {e}"));
+    assert!(extract.success(), "{} does not extract", deb.display());
+    let usr = installed.path().join("usr");
+    assert!(usr.join("share/applications/Vigil.desktop").is_file(), "the menu entry is packaged");
+    let script = std::fs::read_to_string(usr.join("bin/vigil")).unwrap();
+    assert_eq!(
+        script,
+        include_str!("../src-tauri/packaging/vigil"),
+        "the command line is packaged"
+    );
     let profile = Profile::fresh("first-run");
-    let app = profile.launch().await;
+    let app = profile.launch_binary(&usr.join("bin/vigil-desktop")).await;
     app.find("#create-wallet").await;
     import_demo(&app).await;
     // A real network by default, chosen in the picker; its state is explained, not an error

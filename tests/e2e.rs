@@ -253,7 +253,7 @@ async fn the_wallet_on_the_devnet_swap_borrow_speed_up_alert_and_lock() {
     app.click(&format!("{row} .speed-up")).await;
     app.wait_for_text("#preview-title", "Speed up").await;
     app.click("#confirm").await;
-    wait_for_pending(&db, 2).await;
+    wait_for_pending(&app, &db, 2).await;
     devnet.anvil("evm_mine", serde_json::json!([])).await;
     app.wait_for_text("#tx-done", "Done").await;
     devnet.anvil("evm_setAutomine", serde_json::json!([true])).await;
@@ -321,11 +321,12 @@ async fn swap_left_pending(
     app.click("#swap-preview").await;
     app.wait_for_text("#preview-title", &format!("Swap {amount} ETH")).await;
     app.click("#confirm").await;
-    wait_for_pending(db, 1).await
+    wait_for_pending(app, db, 1).await
 }
 
 /// Waits until the journal holds `n` pending transactions.
 async fn wait_for_pending(
+    app: &App,
     db: &vigil_wallet::db::Database,
     n: usize,
 ) -> Vec<vigil_wallet::db::JournalEntry> {
@@ -335,7 +336,11 @@ async fn wait_for_pending(
         if pending.len() >= n {
             return pending;
         }
-        assert!(started.elapsed() < TX_TIMEOUT, "{n} pending transactions never appeared");
+        assert!(
+            started.elapsed() < TX_TIMEOUT,
+            "{n} pending transactions never appeared; the window shows: {}",
+            app.shown().await
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
@@ -437,6 +442,8 @@ async fn settings_are_checked_tested_against_the_node_and_saved() {
     assert!(results.contains("cannot reach http://127.0.0.1:9"), "{results}");
     app.select("#notify-level", "critical").await;
     app.select("#currency", "EUR").await;
+    // A Solana cluster through the user's own endpoint.
+    app.type_into("#solana-urls-devnet", "http://127.0.0.1:9").await;
     app.screenshot("21-settings").await;
     app.click("#save-settings").await;
     app.wait_for_text("#settings-saved", "Saved").await;
@@ -450,6 +457,12 @@ async fn settings_are_checked_tested_against_the_node_and_saved() {
     );
     assert!(config.contains(&devnet.url) && config.contains("http://127.0.0.1:9"), "{config}");
     assert!(config.contains("currency = \"EUR\""), "{config}");
+    assert!(
+        config.contains(
+            "[[solana_network]]\nname = \"devnet\"\nrpc_urls = [\"http://127.0.0.1:9/\"]"
+        ),
+        "{config}"
+    );
 
     // Values are now in euros, at the devnet's EUR/USD feed (1.08), without a restart.
     app.click("#nav-dashboard").await;

@@ -38,6 +38,14 @@ pub(crate) fn app_binary() -> PathBuf {
     target.unwrap_or_default().join("e2e").join("vigil-desktop")
 }
 
+/// The .deb `make e2e-app` packages from the same build: `VIGIL_APP_DEB`, or next to the binary.
+pub(crate) fn app_deb() -> PathBuf {
+    match std::env::var_os("VIGIL_APP_DEB") {
+        Some(p) => p.into(),
+        None => app_binary().with_file_name("vigil.deb"),
+    }
+}
+
 /// Where screenshots go: `VIGIL_SCREENSHOT_DIR`, or `<target>/screenshots`.
 pub(crate) fn screenshot_dir() -> PathBuf {
     std::env::var_os("VIGIL_SCREENSHOT_DIR").map(PathBuf::from).unwrap_or_else(|| {
@@ -284,6 +292,14 @@ impl App {
             );
             tokio::time::sleep(Duration::from_millis(150)).await;
         };
+        // Brought to the middle of the window first, as a user scrolls to what they click: at
+        // the bottom edge, an alert that pops up over the window's corner could take the click.
+        let centre = "arguments[0].scrollIntoView({ block: 'center', inline: 'nearest' });";
+        let arg = serde_json::to_value(&element).unwrap_or_else(|e| panic!("{e}"));
+        self.client
+            .execute(centre, vec![arg])
+            .await
+            .unwrap_or_else(|e| panic!("cannot scroll to '{css}': {e}"));
         element.click().await.unwrap_or_else(|e| panic!("cannot click '{css}': {e}"));
     }
 

@@ -105,11 +105,26 @@ pub const PROTOCOL_KEYS: [(&str, &str); 11] = [
     ("aave_v3_oracle", "Aave V3 oracle"),
 ];
 
+/// A public Solana cluster's RPC endpoints.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SolanaNetworkSetting {
+    /// The cluster: mainnet-beta, devnet or testnet.
+    pub name: String,
+    /// The user's RPC URLs, tried in order (empty: the cluster's public endpoint).
+    pub rpc_urls: Vec<String>,
+    /// The public endpoint used without the user's (shown, not saved).
+    #[serde(default)]
+    pub default_urls: Vec<String>,
+}
+
 /// The settings screen.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Settings {
     /// Networks with the user's RPC URLs.
     pub networks: Vec<NetworkSetting>,
+    /// Solana clusters with the user's RPC URLs.
+    #[serde(default)]
+    pub solana_networks: Vec<SolanaNetworkSetting>,
     /// Inactivity before locking, seconds.
     pub lock_after_secs: u64,
     /// The currency.

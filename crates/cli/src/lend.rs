@@ -7,7 +7,7 @@ use vigil_defi_adapters::{
     aave::{self, LendAction},
 };
 
-use crate::{SignArgs, acting_account, confirm_and_execute, print_review};
+use crate::sign::{self, Service, SignArgs, failed, print_review};
 
 #[derive(Subcommand)]
 pub(crate) enum LendCommand {
@@ -93,14 +93,14 @@ pub(crate) async fn run(command: LendCommand) -> Result<()> {
     }
 }
 
+/// The core, the network and its client (the core's), and the network's Aave market.
 async fn connect(
     network: &str,
-) -> Result<(vigil_wallet::Paths, vigil_defi_adapters::Network, ChainClient, aave::Market)> {
-    let paths = vigil_wallet::Paths::from_env()?;
-    let network = vigil_wallet::portfolio::network(network, &paths)?;
-    let client = ChainClient::connect(&network).await?;
+) -> Result<(Service, vigil_defi_adapters::Network, std::sync::Arc<ChainClient>, aave::Market)> {
+    let service = sign::service()?;
+    let (network, client) = service.evm(network).await.map_err(failed)?;
     let market = aave::fetch_market(&client, &network).await?;
-    Ok((paths, network, client, market))
+    Ok((service, network, client, market))
 }
 
 fn pct(v: f64) -> String {
@@ -154,8 +154,8 @@ async fn markets(network: &str, json: bool) -> Result<()> {
 }
 
 async fn position(account: Option<&str>, network: &str, json: bool) -> Result<()> {
-    let (paths, network, client, market) = connect(network).await?;
-    let account = acting_account(account, &paths)?;
+    let (service, network, client, market) = connect(network).await?;
+    let account = sign::acting_address(&service, account)?;
     let state = aave::fetch_account(&client, &network, &market, account).await?;
     let p = state.position();
     if json {
@@ -195,14 +195,14 @@ async fn position(account: Option<&str>, network: &str, json: bool) -> Result<()
 }
 
 async fn act(action: LendAction, asset: &str, amount: Option<&str>, args: &SignArgs) -> Result<()> {
-    let (paths, network, client, market) = connect(&args.network).await?;
-    let account = acting_account(args.account.as_deref(), &paths)?;
+    let (service, network, client, market) = connect(&args.network).await?;
+    let account = sign::acting_address(&service, args.account.as_deref())?;
     let req = vigil_wallet::actions::lend_request(&market, account, action, asset, amount)?;
     let p = aave::preview(&client, &network, &market, &req).await?;
+    let label = p.review.plan.steps.last().map_or("", |s| s.label.as_str()).to_owned();
     if args.json {
         println!("{}", serde_json::to_string_pretty(&p)?);
     } else {
-        let label = p.review.plan.steps.last().map_or("", |s| s.label.as_str());
         println!("{label} ({}, {})", p.network, p.account);
         println!(
             "  health factor   {} → {}",
@@ -225,5 +225,5 @@ async fn act(action: LendAction, asset: &str, amount: Option<&str>, args: &SignA
         }
         print_review(&p.review, &network.native_symbol);
     }
-    confirm_and_execute(&client, account, &p.review, args).await
+    sign::send_reviewed(&service, account, label, p.review, args).await
 }

@@ -18,7 +18,10 @@ use zeroize::Zeroizing;
 mod accounts;
 mod ledger;
 mod lend;
+mod sign;
 mod sol;
+mod swap;
+mod tx;
 mod watch;
 
 #[derive(Parser)]
@@ -61,7 +64,7 @@ enum Command {
         json: bool,
     },
     /// Swap tokens on Uniswap (V2 or V3, the best route), previewed before anything is signed.
-    Swap(SwapArgs),
+    Swap(swap::SwapArgs),
     /// Lend and borrow on Aave V3: every action shows the health factor before and after.
     Lend {
         #[command(subcommand)]
@@ -77,7 +80,7 @@ enum Command {
     /// Speed up or cancel a pending transaction.
     Tx {
         #[command(subcommand)]
-        command: TxCommand,
+        command: tx::TxCommand,
     },
     /// Your transactions, newest first: pending ones and what became of the others.
     Activity {
@@ -128,30 +131,6 @@ fn chosen_preferences() -> vigil_wallet::Preferences {
         .and_then(|p| vigil_wallet::Config::load(&p.config_file()).ok())
         .map(|c| c.preferences)
         .unwrap_or_default()
-}
-
-#[derive(Subcommand)]
-enum TxCommand {
-    /// Send a pending transaction again with fees at least 10% higher.
-    SpeedUp(ReplaceArgs),
-    /// Replace a pending transaction with a zero-value transfer to yourself.
-    Cancel(ReplaceArgs),
-}
-
-/// Which pending transaction to replace, and how to sign the replacement.
-#[derive(clap::Args)]
-struct ReplaceArgs {
-    /// The pending transaction's hash.
-    hash: String,
-    /// The network it was sent on (default: the chosen one).
-    #[arg(long, default_value_t = chosen_network())]
-    network: String,
-    /// Sign without asking for confirmation.
-    #[arg(long)]
-    yes: bool,
-    /// Read the vault password from stdin instead of prompting.
-    #[arg(long)]
-    password_stdin: bool,
 }
 
 #[derive(Subcommand)]
@@ -299,13 +278,13 @@ fn run(cli: Cli) -> Result<()> {
         Command::Balances { accounts, network, json } => {
             block_on(balances(accounts, &network, json))?
         }
-        Command::Swap(args) => block_on(swap(args))?,
+        Command::Swap(args) => block_on(swap::run(args))?,
         Command::Lend { command } => block_on(lend::run(command))?,
         Command::Watch(args) => block_on(watch::run(args))?,
         Command::Ledger { command } => block_on(ledger::run(command))?,
         Command::Sol { command } => block_on(sol::run(command))?,
         Command::Activity { pending, json } => activity(pending, json)?,
-        Command::Tx { command } => block_on(replace_tx(command))?,
+        Command::Tx { command } => block_on(tx::run(command))?,
         Command::Devnet { command } => block_on(devnet(command))?,
         Command::Network { command } => accounts::network_command(command)?,
         Command::Account { command } => accounts::account_command(command)?,
@@ -405,185 +384,6 @@ fn vault(command: VaultCommand) -> Result<()> {
     Ok(())
 }
 
-#[derive(clap::Args)]
-struct SwapArgs {
-    /// The token sold: a symbol of the network (WETH, USDC, …) or an address.
-    #[arg(long)]
-    from: String,
-    /// The token bought.
-    #[arg(long)]
-    to: String,
-    /// How much to sell (or, with --exact-out, to buy), in whole units: 1.5, 1000.
-    #[arg(long, allow_negative_numbers = true)]
-    amount: String,
-    /// --amount is what to receive, not what to spend.
-    #[arg(long)]
-    exact_out: bool,
-    /// Slippage tolerance in percent.
-    #[arg(long, default_value = "0.5")]
-    slippage: String,
-    /// Approve an unlimited amount instead of exactly this swap's.
-    #[arg(long)]
-    unlimited_approval: bool,
-    #[command(flatten)]
-    sign: SignArgs,
-}
-
-/// Who acts, where, and how the preview turns into signed transactions.
-#[derive(clap::Args)]
-struct SignArgs {
-    /// The account that acts; default: the wallet's first Ethereum account.
-    #[arg(long)]
-    account: Option<String>,
-    /// The network (default: the one chosen with 'vigil network use' or in the app).
-    #[arg(long, default_value_t = chosen_network())]
-    network: String,
-    /// Stop after the preview.
-    #[arg(long)]
-    preview_only: bool,
-    /// Sign without asking for confirmation.
-    #[arg(long)]
-    yes: bool,
-    /// Sign even when the preview has a danger finding.
-    #[arg(long)]
-    accept_risk: bool,
-    /// Read the vault password from stdin instead of prompting.
-    #[arg(long)]
-    password_stdin: bool,
-    /// Print the preview as JSON.
-    #[arg(long)]
-    json: bool,
-}
-
-/// After a preview: confirms (or not), unlocks the vault, signs and sends every step, and
-/// prints the transaction hashes.
-async fn confirm_and_execute(
-    client: &vigil_defi_adapters::ChainClient,
-    account: alloy::primitives::Address,
-    review: &vigil_defi_adapters::preview::PlanReview,
-    args: &SignArgs,
-) -> Result<()> {
-    let (plan, simulation) = (&review.plan, &review.simulation);
-    if args.preview_only {
-        return Ok(());
-    }
-    if let Some(reason) = simulation.revert_reason() {
-        bail!("not signed: the simulation says it would fail ({reason})");
-    }
-    if review.needs_override() && !args.accept_risk {
-        bail!(
-            "not signed: the preview has a danger finding; re-run with --accept-risk to sign anyway"
-        );
-    }
-    confirm(args.yes)?;
-    let wallet = Wallet::from_env()?;
-    let signer = evm_signer(&wallet, &account.to_checksum(None), args.password_stdin).await?;
-    let mut report = |e: vigil_wallet::execute::TxEvent| match e {
-        vigil_wallet::execute::TxEvent::Sent { step, hash } => {
-            eprintln!("sent    {} ({hash})", plan.steps[step].label)
-        }
-        vigil_wallet::execute::TxEvent::Confirmed { step, block, .. } => {
-            eprintln!("mined   {} in block {block}", plan.steps[step].label)
-        }
-    };
-    // Every signed transaction is journaled before it is broadcast.
-    let db = vigil_wallet::db::Database::open(&vigil_wallet::db::Database::file(
-        &wallet.paths().data_dir,
-    ))?;
-    let journal = vigil_wallet::execute::Journal { db: &db, network: &args.network };
-    let receipts = vigil_wallet::execute::execute_journaled(
-        client,
-        plan,
-        simulation,
-        signer.as_ref(),
-        journal,
-        &mut report,
-    )
-    .await?;
-    for r in &receipts {
-        // With --json, stdout holds the preview alone.
-        if args.json {
-            eprintln!("{}", r.transaction_hash)
-        } else {
-            println!("{}", r.transaction_hash)
-        }
-    }
-    Ok(())
-}
-
-/// The signer of the Ethereum account `address`: its Ledger, or its vault unlocked with a
-/// password from a prompt (or stdin).
-async fn evm_signer(
-    wallet: &Wallet<vigil_signer::vault::OsKeychain>,
-    address: &str,
-    password_stdin: bool,
-) -> Result<Box<dyn vigil_signer::EvmSigner>> {
-    Ok(match wallet.account(Chain::Ethereum, address)?.signer {
-        vigil_wallet::SignerKind::Ledger => {
-            let signer = wallet.ledger_evm_signer(address).await?;
-            eprintln!(
-                "Confirm on your Ledger: review each transaction on the device and approve it."
-            );
-            Box::new(signer)
-        }
-        _ => {
-            let password = password_from(password_stdin, "Vault password: ")?;
-            Box::new(wallet.evm_signer(address, &password)?)
-        }
-    })
-}
-
-/// Speeds up or cancels a pending transaction.
-async fn replace_tx(command: TxCommand) -> Result<()> {
-    use vigil_wallet::replace::Replacement;
-    let (hash, network, yes, password_stdin, kind) = match command {
-        TxCommand::SpeedUp(ReplaceArgs { hash, network, yes, password_stdin }) => {
-            (hash, network, yes, password_stdin, Replacement::SpeedUp)
-        }
-        TxCommand::Cancel(ReplaceArgs { hash, network, yes, password_stdin }) => {
-            (hash, network, yes, password_stdin, Replacement::Cancel)
-        }
-    };
-    let wallet = Wallet::from_env()?;
-    let db = vigil_wallet::db::Database::open(&vigil_wallet::db::Database::file(
-        &wallet.paths().data_dir,
-    ))?;
-    let entry = db.journal_entry(&hash)?.with_context(|| {
-        format!("{hash} is not one of this wallet's transactions (see 'vigil activity')")
-    })?;
-    eprintln!(
-        "{} nonce {} ({}): {}",
-        match kind {
-            Replacement::SpeedUp => "Speed up",
-            Replacement::Cancel => "Cancel",
-        },
-        entry.nonce,
-        entry.label,
-        match kind {
-            Replacement::SpeedUp => "the same transaction with fees at least 10% higher",
-            Replacement::Cancel =>
-                "a zero-value transfer to yourself takes its place; it still costs a fee",
-        }
-    );
-    confirm(yes)?;
-    let network_config = vigil_wallet::portfolio::network(&network, wallet.paths())?;
-    let client = vigil_defi_adapters::ChainClient::connect(&network_config).await?;
-    let signer = evm_signer(&wallet, &entry.account, password_stdin).await?;
-    let new_hash = vigil_wallet::replace::replace(
-        &client,
-        &db,
-        &network,
-        &hash,
-        signer.as_ref(),
-        kind,
-        |_| {},
-    )
-    .await?;
-    eprintln!("mined; {hash} is replaced");
-    println!("{new_hash}");
-    Ok(())
-}
-
 /// Prints the transaction journal.
 fn activity(pending: bool, json: bool) -> Result<()> {
     let paths = vigil_wallet::Paths::from_env()?;
@@ -608,106 +408,6 @@ fn activity(pending: bool, json: bool) -> Result<()> {
         );
     }
     Ok(())
-}
-
-/// Asks "Sign and send?" unless `yes`; without a terminal to ask on, refuses.
-fn confirm(yes: bool) -> Result<()> {
-    if yes {
-        return Ok(());
-    }
-    if !io::stdin().is_terminal() {
-        bail!("not signed: pass --yes to sign without a confirmation prompt");
-    }
-    eprint!("Sign and send? [y/N] ");
-    io::stderr().flush()?;
-    let mut answer = String::new();
-    io::stdin().read_line(&mut answer)?;
-    if !answer.trim().eq_ignore_ascii_case("y") {
-        bail!("not signed");
-    }
-    Ok(())
-}
-
-/// Prints what every preview shares: wallet changes, approvals, the fee and the findings.
-fn print_review(review: &vigil_defi_adapters::preview::PlanReview, native_symbol: &str) {
-    for c in &review.changes {
-        println!("  {:>24} {}", c.amount, c.symbol);
-    }
-    for (symbol, spender, amount) in &review.approvals {
-        println!("  approves    {amount} {symbol} to {spender}");
-    }
-    let usd = review.fee_usd.map(|u| format!(" (${u:.2})")).unwrap_or_default();
-    println!("  network fee {} {native_symbol}{usd}, {} gas", review.fee_native, review.gas);
-    for f in &review.findings {
-        println!("  [{:?}] {}", f.severity, f.message);
-    }
-}
-
-/// The account to act for: `--account`, or the wallet's first Ethereum account.
-fn acting_account(
-    account: Option<&str>,
-    paths: &vigil_wallet::Paths,
-) -> Result<alloy::primitives::Address> {
-    if let Some(a) = account {
-        return Ok(vigil_signer::parse_evm_address(a)?);
-    }
-    let config = vigil_wallet::Config::load(&paths.config_file())?;
-    let first = config.accounts.iter().find(|a| a.chain == Chain::Ethereum).ok_or_else(|| {
-        anyhow::anyhow!(
-            "no Ethereum accounts: import a wallet ('vigil vault import') or pass --account"
-        )
-    })?;
-    Ok(vigil_signer::parse_evm_address(&first.address)?)
-}
-
-async fn swap(args: SwapArgs) -> Result<()> {
-    use vigil_defi_adapters::preview;
-    let paths = vigil_wallet::Paths::from_env()?;
-    let account = acting_account(args.sign.account.as_deref(), &paths)?;
-    let network = vigil_wallet::portfolio::network(&args.sign.network, &paths)?;
-    let client = vigil_defi_adapters::ChainClient::connect(&network).await?;
-    // Checked here too, so that the message names the flag the user typed.
-    let slippage_percent: f64 =
-        args.slippage.parse().ok().filter(|p: &f64| (0.0..=50.0).contains(p)).ok_or_else(|| {
-            anyhow::anyhow!("--slippage must be a percentage from 0 to 50, like 0.5")
-        })?;
-    let form = vigil_wallet::actions::SwapForm {
-        from: args.from.clone(),
-        to: args.to.clone(),
-        amount: args.amount.clone(),
-        exact_out: args.exact_out,
-        slippage_percent,
-        unlimited_approval: args.unlimited_approval,
-    };
-    let request = vigil_wallet::actions::swap_request(&client, &network, account, &form).await?;
-    if let Some(wrap) = preview::wrap_of(&network, &request) {
-        // ETH and WETH convert 1:1 through the WETH contract: no pool, no slippage.
-        let review = preview::preview_wrap(&client, &network, &request, wrap).await?;
-        if args.sign.json {
-            println!("{}", serde_json::to_string_pretty(&review)?);
-        } else {
-            let label = review.plan.steps.first().map(|s| s.label.as_str()).unwrap_or("Wrap");
-            println!("{label} on {} for {account}", network.name);
-            print_review(&review, &network.native_symbol);
-        }
-        return confirm_and_execute(&client, account, &review, &args.sign).await;
-    }
-    let p = preview::preview_swap(&client, &network, &request).await?;
-    if args.sign.json {
-        println!("{}", serde_json::to_string_pretty(&p)?);
-    } else {
-        println!("Swap on {} for {}", p.network, p.account);
-        println!("  route       {}", p.route);
-        if let Some(r) = &p.runner_up {
-            println!("  runner-up   {r}");
-        }
-        println!("  spend at most {}, receive at least {}", p.max_in, p.min_out);
-        if let Some(bps) = p.quote.price_impact_bps {
-            println!("  price impact {:.2}%", f64::from(bps) / 100.0);
-        }
-        print_review(&p.review, &network.native_symbol);
-    }
-    confirm_and_execute(&client, account, &p.review, &args.sign).await
 }
 
 async fn balances(accounts: Vec<String>, network: &str, json: bool) -> Result<()> {

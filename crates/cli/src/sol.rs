@@ -13,7 +13,7 @@ use vigil_defi_adapters::solana::{
 use vigil_signer::{Chain, SolanaSigner};
 use vigil_wallet::{SignerKind, Wallet};
 
-use crate::{confirm, password_from};
+use crate::{password_from, sign::confirm};
 
 #[derive(Subcommand)]
 pub(crate) enum SolCommand {

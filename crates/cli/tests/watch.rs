@@ -268,7 +268,7 @@ fn a_pending_swap_is_sped_up_and_another_cancelled() {
     let o = env
         .vigil_stdin(&["tx", "speed-up", &cancel, "--yes", "--password-stdin"], "hunter2hunter2\n");
     assert!(!o.status.success());
-    assert!(err(&o).contains("not pending"), "{}", err(&o));
+    assert!(err(&o).contains("only pending transactions can be replaced"), "{}", err(&o));
     let o = env
         .vigil_stdin(&["tx", "cancel", "0x1234", "--yes", "--password-stdin"], "hunter2hunter2\n");
     assert!(err(&o).contains("is not one of this wallet's transactions"), "{}", err(&o));

@@ -18,6 +18,7 @@ pub mod session;
 pub mod watch;
 
 pub use config::{
-    AccountConfig, Config, ConfigError, LedgerConfig, NetworkConfig, Paths, Preferences, SignerKind,
+    AccountConfig, Config, ConfigError, LedgerConfig, NetworkConfig, Paths, Preferences,
+    SignerKind, SolanaNetworkConfig,
 };
 pub use service::{NewWallet, Wallet, WalletError};

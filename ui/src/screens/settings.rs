@@ -1,5 +1,6 @@
-//! Settings: lock timeout, currency, notifications, slippage, and the networks with the
-//! user's endpoints (each tested against its chain id) and protocol contracts.
+//! Settings: lock timeout, currency, notifications, slippage, the networks with the user's
+//! endpoints (each tested against its chain id) and protocol contracts, and the public Solana
+//! clusters' endpoints.
 
 use vigil_api::Level;
 use vigil_api::{LockState, PROTOCOL_KEYS, Settings};
@@ -104,6 +105,13 @@ fn settings_form(s: Settings, shared: Shared) -> impl IntoView {
             .map(|n| NetworkRow::new(&n.name, n.chain_id, &n.rpc_urls, &n.protocols))
             .collect::<Vec<_>>(),
     );
+    // Each public Solana cluster: the user's URLs, one per line (empty: its public endpoint).
+    let clusters: Vec<(String, String, RwSignal<String>)> = s
+        .solana_networks
+        .iter()
+        .map(|c| (c.name.clone(), c.default_urls.join(" "), RwSignal::new(c.rpc_urls.join("\n"))))
+        .collect();
+    let cluster_fields = clusters.clone();
     let saved = RwSignal::new(None::<String>);
     let error = RwSignal::new(None::<String>);
     let save = move |ev: leptos::ev::SubmitEvent| {
@@ -149,8 +157,22 @@ fn settings_form(s: Settings, shared: Shared) -> impl IntoView {
                 rpc_urls: r.urls(),
             });
         }
+        let solana_networks = clusters
+            .iter()
+            .map(|(name, _, urls)| vigil_api::SolanaNetworkSetting {
+                name: name.clone(),
+                rpc_urls: urls
+                    .get_untracked()
+                    .lines()
+                    .map(|l| l.trim().to_owned())
+                    .filter(|l| !l.is_empty())
+                    .collect(),
+                default_urls: vec![],
+            })
+            .collect();
         let request = Settings {
             networks,
+            solana_networks,
             lock_after_secs: (minutes * 60.0).round() as u64,
             currency: currency.get_untracked(),
             slippage_percent: slippage,
@@ -228,6 +250,14 @@ fn settings_form(s: Settings, shared: Shared) -> impl IntoView {
             </div>
             <p class="muted">"The local devnet is always there. Give a built-in network's chain id (Ethereum 1, Arbitrum 42161, Optimism 10, Base 8453, Polygon 137) to use your own RPC URLs with its protocols and tokens; any other chain needs its protocol contracts."</p>
             <div class="networks" id="networks">{network_rows}</div>
+            <h2>"Solana clusters"</h2>
+            <p class="muted">"Your own RPC endpoints, one per line, tried in order; leave empty for the cluster's public endpoint. The local validator is set up by 'vigil devnet solana'."</p>
+            <div class="card form inline-form" id="solana-networks">
+                {cluster_fields.into_iter().map(|(name, default, urls)| view! {
+                    <label for=format!("solana-urls-{name}")>{name.clone()}</label>
+                    <textarea id=format!("solana-urls-{name}") class="solana-urls" rows="2" spellcheck="false" placeholder=default bind:value=urls></textarea>
+                }).collect_view()}
+            </div>
             <div class="actions">
                 <button class="primary" id="save-settings" type="submit">"Save"</button>
             </div>

@@ -84,8 +84,8 @@ impl<K: Keychain + 'static> AppService<K> {
         Ok((account.address.clone(), account))
     }
 
-    /// The EVM account an action is for, and its address.
-    pub(super) fn acting_evm(&self, given: Option<&str>) -> AppResult<(Address, AccountConfig)> {
+    /// The EVM account an action is for (`given`, or the first visible one), and its address.
+    pub fn acting_evm(&self, given: Option<&str>) -> AppResult<(Address, AccountConfig)> {
         let (address, account) = self.acting(Chain::Ethereum, given)?;
         Ok((parse_evm(&address)?, account))
     }

@@ -129,7 +129,12 @@ impl<K: Keychain + 'static> AppService<K> {
                             self.sent(&network, &hash.to_string());
                             (step, "sent", hash)
                         }
-                        TxEvent::Confirmed { step, hash, .. } => (step, "confirmed", hash),
+                        TxEvent::Confirmed { step, hash, block } => {
+                            // The chain changed: the dashboard reads it, not the watcher's
+                            // reads of the block before.
+                            self.dashboard_reads.changed(&network, Some(block));
+                            (step, "confirmed", hash)
+                        }
                     };
                     progress(TxProgress {
                         id,
@@ -175,8 +180,9 @@ impl<K: Keychain + 'static> AppService<K> {
                     kind,
                     followed,
                 )
-                .await
-                .map_err(|e| err(ErrorKind::InvalidInput, e))?;
+                .await;
+                self.dashboard_reads.changed(&network, None);
+                let new_hash = new_hash.map_err(|e| err(ErrorKind::InvalidInput, e))?;
                 progress(TxProgress {
                     id,
                     step: "Replacement".into(),

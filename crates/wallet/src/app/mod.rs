@@ -330,9 +330,31 @@ impl<K: Keychain + 'static> AppService<K> {
 
     /// Opens the app's vault with `password` until the session locks.
     pub fn unlock(&self, password: &Password) -> AppResult<LockState> {
-        let vault = self.wallet.unlock(APP_VAULT, password).map_err(wallet_error)?;
+        self.unlock_vault(APP_VAULT, password)
+    }
+
+    /// Unlocks the vault named `vault` (the command line keeps several) for this session.
+    pub fn unlock_vault(&self, vault: &str, password: &Password) -> AppResult<LockState> {
+        let vault = self.wallet.unlock(vault, password).map_err(wallet_error)?;
         self.session.insert(vault);
         Ok(self.lock_state())
+    }
+
+    /// Keeps a plan a front-end previewed with the adapters itself (the command line, which
+    /// prints their full detail) for [`Self::confirm`]: the same signer choice, gating and
+    /// journal as every preview of the app's own.
+    pub async fn keep_plan(
+        &self,
+        network: &str,
+        account: Address,
+        title: String,
+        review: PlanReview,
+    ) -> AppResult<Preview> {
+        let (_, config) = self.acting_evm(Some(&account.to_checksum(None)))?;
+        let (network, client) = self.evm(network).await?;
+        let (money, _) = self.money(&client, &network).await;
+        let described = Described { title, details: vec![], health_factor: None };
+        Ok(self.plan_preview(described, &network, &config, account, review, &money))
     }
 
     /// Drops the unlocked vault now, every preview, and a generated phrase not yet confirmed.

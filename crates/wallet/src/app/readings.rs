@@ -64,6 +64,8 @@ struct Slot {
     asked: Option<u64>,
     wanted_until: Instant,
     answers: Option<(Arc<Answers>, Instant)>,
+    /// Answers of an older block than this are not the chain's state any more.
+    not_before: Option<u64>,
 }
 
 /// The dashboard's reads per network (by name), shared by the dashboard and the monitors.
@@ -87,6 +89,7 @@ impl DashboardReads {
         }
         let mut slots = self.slots();
         let generation = slots.get(network).map_or(0, |s| s.generation + 1);
+        let not_before = slots.get(network).and_then(|s| s.not_before);
         slots.insert(
             network.to_owned(),
             Slot {
@@ -96,6 +99,7 @@ impl DashboardReads {
                 asked: None,
                 wanted_until: Instant::now() + WANTED_FOR,
                 answers: None,
+                not_before,
             },
         );
     }
@@ -103,6 +107,16 @@ impl DashboardReads {
     /// Forgets every layout (the config changed).
     pub(crate) fn clear(&self) {
         self.slots().clear();
+    }
+
+    /// Drops what the monitor read on `network` before `block` (or all of it): the wallet
+    /// just changed that chain (a transaction of its own is final there), so the next read is
+    /// the chain's, never one of the block before, even if the monitor was reading it then.
+    pub(crate) fn changed(&self, network: &str, block: Option<u64>) {
+        if let Some(slot) = self.slots().get_mut(network) {
+            slot.answers = None;
+            slot.not_before = slot.not_before.max(block);
+        }
     }
 
     /// The monitor's latest answers on `network` for `accounts` and `query`, if they are
@@ -141,6 +155,9 @@ impl Rider for DashboardReads {
         let Some(slot) = slots.get_mut(network) else { return };
         if slot.asked != Some(slot.generation) || answers.len() != slot.calls.len() {
             return; // answers to calls of a layout since replaced
+        }
+        if slot.not_before.is_some_and(|b| block < b) {
+            return; // read before the wallet's own transaction was final
         }
         let positions = answers.split_off(1);
         let balances = answers.into_iter().next().unwrap_or_default();
@@ -206,7 +223,17 @@ mod tests {
         reads.answers("ethereum", 8, calls.iter().map(|b| vec![None; b.len()]).collect());
         assert!(reads.fresh("ethereum", &accounts, &query).is_none());
 
+        // The wallet's own transaction was final in block 12: a read of block 11 (the monitor
+        // was reading it meanwhile) is not the chain's state; one of block 12 is.
         answer(&reads, 9);
+        reads.changed("ethereum", Some(12));
+        assert!(reads.fresh("ethereum", &accounts, &query).is_none());
+        answer(&reads, 11);
+        assert!(reads.fresh("ethereum", &accounts, &query).is_none());
+        answer(&reads, 12);
+        assert_eq!(reads.fresh("ethereum", &accounts, &query).expect("block 12").1.block, 12);
+
+        answer(&reads, 13);
         reads.stopped("ethereum");
         assert!(reads.fresh("ethereum", &accounts, &query).is_none(), "the watcher stopped");
         answer(&reads, 10);

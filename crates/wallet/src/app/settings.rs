@@ -1,11 +1,12 @@
 //! Settings: preferences, and the networks with the user's endpoints and protocol contracts.
 
-use vigil_api::{NetworkSetting, PROTOCOL_KEYS, Settings};
+use vigil_api::{NetworkSetting, PROTOCOL_KEYS, Settings, SolanaNetworkSetting};
 use vigil_defi_adapters::ProtocolAddresses;
+use vigil_defi_adapters::solana::SolanaNetwork;
 use vigil_signer::Keychain;
 
 use super::{AppResult, AppService, invalid, level_view};
-use crate::{NetworkConfig, Preferences};
+use crate::{NetworkConfig, Preferences, SolanaNetworkConfig};
 
 /// The protocol contracts typed in the settings, checked: every key known, every value an
 /// address, WETH and Multicall3 given. `None` when nothing was typed.
@@ -68,6 +69,14 @@ impl<K: Keychain + 'static> AppService<K> {
                     return Err(invalid(format!("two networks are called '{}'", n.name)));
                 }
             }
+            let mut clusters = Vec::new();
+            for c in &settings.solana_networks {
+                clusters.extend(solana_network_config(c)?);
+            }
+            // Clusters the form does not show (the local validator's) are kept.
+            let shown = |name: &str| settings.solana_networks.iter().any(|c| c.name == name);
+            config.solana_networks.retain(|c| !shown(&c.name));
+            config.solana_networks.extend(clusters);
             config.preferences = preferences;
             config.networks = networks;
             let notify = settings.notify_level;
@@ -99,12 +108,51 @@ impl<K: Keychain + 'static> AppService<K> {
                     protocols: n.protocols.as_ref().map(protocol_fields).unwrap_or_default(),
                 })
                 .collect(),
+            solana_networks: SolanaNetwork::builtin()
+                .into_iter()
+                .map(|cluster| SolanaNetworkSetting {
+                    rpc_urls: config
+                        .solana_networks
+                        .iter()
+                        .find(|c| c.name == cluster.name)
+                        .map(|c| c.rpc_urls.iter().map(ToString::to_string).collect())
+                        .unwrap_or_default(),
+                    default_urls: cluster.rpc_urls.iter().map(ToString::to_string).collect(),
+                    name: cluster.name,
+                })
+                .collect(),
             lock_after_secs: config.preferences.lock_after_secs,
             currency: config.preferences.currency.clone(),
             slippage_percent: config.preferences.slippage_percent,
             notify_level: level_view(config.alerts.notify.unwrap_or(vigil_notifier::Level::Ok)),
         })
     }
+}
+
+/// A public Solana cluster's endpoints as the config keeps them, checked; `None` when the
+/// user gave none (its public endpoint is used).
+fn solana_network_config(c: &SolanaNetworkSetting) -> AppResult<Option<SolanaNetworkConfig>> {
+    let name = c.name.trim();
+    if !SolanaNetwork::builtin().iter().any(|b| b.name == name) {
+        return Err(invalid(format!(
+            "'{name}' is not a public Solana cluster: use mainnet-beta, devnet or testnet"
+        )));
+    }
+    let rpc_urls = http_urls(name, &c.rpc_urls)?;
+    Ok((!rpc_urls.is_empty()).then(|| SolanaNetworkConfig { name: name.to_owned(), rpc_urls }))
+}
+
+/// The URLs typed one per line, each checked to be http(s); blank lines dropped.
+fn http_urls(name: &str, typed: &[String]) -> AppResult<Vec<url::Url>> {
+    let mut urls = Vec::new();
+    for u in typed.iter().map(|u| u.trim()).filter(|u| !u.is_empty()) {
+        let url = url::Url::parse(u)
+            .ok()
+            .filter(|url| matches!(url.scheme(), "http" | "https"))
+            .ok_or_else(|| invalid(format!("{name}: '{u}' is not an http(s) URL")))?;
+        urls.push(url);
+    }
+    Ok(urls)
 }
 
 /// One network of the settings form as the config keeps it, checked.
@@ -118,14 +166,7 @@ fn network_config(config: &crate::Config, n: &NetworkSetting) -> AppResult<Netwo
     if n.chain_id == 0 {
         return Err(invalid(format!("{name}: the chain id must be a positive number")));
     }
-    let mut rpc_urls = Vec::new();
-    for u in n.rpc_urls.iter().map(|u| u.trim()).filter(|u| !u.is_empty()) {
-        let url = url::Url::parse(u)
-            .ok()
-            .filter(|url| matches!(url.scheme(), "http" | "https"))
-            .ok_or_else(|| invalid(format!("{name}: '{u}' is not an http(s) URL")))?;
-        rpc_urls.push(url);
-    }
+    let rpc_urls = http_urls(name, &n.rpc_urls)?;
     if rpc_urls.is_empty() {
         return Err(invalid(format!("{name}: give at least one RPC URL")));
     }

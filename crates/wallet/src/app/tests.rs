@@ -312,3 +312,60 @@ async fn config_changes_and_locks_are_published_to_whoever_follows_the_core() {
     assert_eq!(events.try_recv().unwrap(), CoreEvent::Locked);
     assert!(events.try_recv().is_err(), "an already locked wallet is not locked again");
 }
+
+#[test]
+fn solana_clusters_take_the_users_endpoints_checked_and_fall_back_to_the_public_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = service(dir.path());
+    let mut settings = s.settings().unwrap();
+    let names: Vec<&str> = settings.solana_networks.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["mainnet-beta", "devnet", "testnet"]);
+    assert!(settings.solana_networks.iter().all(|c| c.rpc_urls.is_empty()));
+    let public = settings.solana_networks[1].default_urls.clone();
+    assert!(public[0].starts_with("https://api.devnet.solana.com"), "{public:?}");
+
+    let devnet = |settings: &mut vigil_api::Settings| {
+        settings
+            .solana_networks
+            .iter_mut()
+            .find(|c| c.name == "devnet")
+            .unwrap()
+            .rpc_urls
+            .clone_from(&vec![
+                "http://127.0.0.1:9".to_owned(),
+                " https://rpc.example/solana ".to_owned(),
+            ]);
+    };
+    devnet(&mut settings);
+    let saved = s.save_settings(&settings).unwrap();
+    let urls = &saved.solana_networks.iter().find(|c| c.name == "devnet").unwrap().rpc_urls;
+    assert_eq!(urls, &["http://127.0.0.1:9/", "https://rpc.example/solana"]);
+    // Every Solana screen resolves the cluster to them, in order, for fail-over.
+    let config = s.config().unwrap();
+    let resolved = crate::portfolio::solana_network(&config, "devnet").unwrap();
+    let resolved: Vec<String> = resolved.rpc_urls.iter().map(ToString::to_string).collect();
+    assert_eq!(resolved, ["http://127.0.0.1:9/", "https://rpc.example/solana"]);
+
+    let mut bad = saved.clone();
+    bad.solana_networks[0].rpc_urls = vec!["ftp://example.com".into()];
+    let e = s.save_settings(&bad).unwrap_err();
+    assert!(
+        e.message.contains("mainnet-beta: 'ftp://example.com' is not an http(s) URL"),
+        "{}",
+        e.message
+    );
+    let mut bad = saved.clone();
+    bad.solana_networks[0].name = "localnet".into();
+    let e = s.save_settings(&bad).unwrap_err();
+    assert!(e.message.contains("not a public Solana cluster"), "{}", e.message);
+    assert_eq!(s.settings().unwrap(), saved, "a refused save changes nothing");
+
+    // Emptied: the public endpoint again.
+    let mut cleared = saved;
+    cleared.solana_networks.iter_mut().for_each(|c| c.rpc_urls.clear());
+    s.save_settings(&cleared).unwrap();
+    let config = s.config().unwrap();
+    assert!(config.solana_networks.is_empty());
+    let resolved = crate::portfolio::solana_network(&config, "devnet").unwrap();
+    assert_eq!(resolved.rpc_urls[0].as_str(), public[0]);
+}

@@ -1,0 +1,59 @@
+//! `vigil tx speed-up | cancel`: replaces a pending transaction of the wallet's, previewed and
+//! signed through the core, on the network and with the account the journal says it used.
+
+use anyhow::Result;
+use clap::Subcommand;
+use vigil_api::ReplaceForm;
+
+use crate::sign::{self, SignArgs, failed};
+
+#[derive(Subcommand)]
+pub(crate) enum TxCommand {
+    /// Send a pending transaction again with fees at least 10% higher.
+    SpeedUp(ReplaceArgs),
+    /// Replace a pending transaction with a zero-value transfer to yourself.
+    Cancel(ReplaceArgs),
+}
+
+/// Which pending transaction to replace, and how to sign the replacement.
+#[derive(clap::Args)]
+pub(crate) struct ReplaceArgs {
+    /// The pending transaction's hash (see 'vigil activity --pending').
+    hash: String,
+    /// Sign without asking for confirmation.
+    #[arg(long)]
+    yes: bool,
+    /// Read the vault password from stdin instead of prompting.
+    #[arg(long)]
+    password_stdin: bool,
+}
+
+pub(crate) async fn run(command: TxCommand) -> Result<()> {
+    let (args, cancel) = match command {
+        TxCommand::SpeedUp(args) => (args, false),
+        TxCommand::Cancel(args) => (args, true),
+    };
+    let service = sign::service()?;
+    let preview = service
+        .preview_replace(&ReplaceForm { hash: args.hash.clone(), cancel })
+        .map_err(|e| match e.kind {
+            vigil_api::ErrorKind::InvalidInput if e.message.contains("not one of") => {
+                anyhow::anyhow!("{} (see 'vigil activity')", e.message)
+            }
+            _ => failed(e),
+        })?;
+    eprintln!("{} on {}", preview.title, preview.network);
+    for (label, value) in &preview.details {
+        eprintln!("  {label:<13} {value}");
+    }
+    let sign = SignArgs {
+        account: Some(preview.account.clone()),
+        network: preview.network.clone(),
+        preview_only: false,
+        yes: args.yes,
+        accept_risk: false,
+        password_stdin: args.password_stdin,
+        json: false,
+    };
+    sign::sign_and_send(&service, preview, &sign).await
+}
