@@ -72,27 +72,48 @@ pub(crate) async fn send_reviewed(
     if args.preview_only {
         return Ok(());
     }
-    refuse(review.simulation.revert_reason(), review.needs_override(), args)?;
+    refuse(review.simulation.revert_reason(), review.needs_override(), args.accept_risk)?;
     let preview = service.keep_plan(&args.network, account, title, review).await.map_err(failed)?;
-    sign_and_send(service, preview, args).await
+    sign_and_send(service, preview, Chain::Ethereum, &Consent::from(args)).await
 }
 
-/// Signs and sends a kept `preview` unless `--preview-only`: asks first (or takes `--yes`),
-/// unlocks the account's vault with its password or tells the user to confirm on the Ledger,
-/// prints each transaction as it is sent and mined, and its hash.
+/// What the user said about signing a preview.
+pub(crate) struct Consent {
+    /// Sign without asking.
+    pub(crate) yes: bool,
+    /// Sign despite a danger finding.
+    pub(crate) accept_risk: bool,
+    /// The password comes on stdin.
+    pub(crate) password_stdin: bool,
+    /// stdout holds the preview as JSON: hashes go to stderr.
+    pub(crate) json: bool,
+}
+
+impl From<&SignArgs> for Consent {
+    fn from(a: &SignArgs) -> Self {
+        Self {
+            yes: a.yes,
+            accept_risk: a.accept_risk,
+            password_stdin: a.password_stdin,
+            json: a.json,
+        }
+    }
+}
+
+/// Signs and sends a kept `preview` of `chain`: asks first (or takes `--yes`), unlocks the
+/// account's vault with its password or tells the user to confirm on the Ledger, prints each
+/// transaction as it is sent and mined, and its hash.
 pub(crate) async fn sign_and_send(
     service: &Service,
     preview: Preview,
-    args: &SignArgs,
+    chain: Chain,
+    args: &Consent,
 ) -> Result<()> {
-    if args.preview_only {
-        return Ok(());
-    }
-    refuse(preview.would_fail.as_deref(), preview.needs_override, args)?;
+    refuse(preview.would_fail.as_deref(), preview.needs_override, args.accept_risk)?;
     confirm(args.yes)?;
     match preview.signer {
         SignerKind::Software => {
-            let account = service.wallet().account(Chain::Ethereum, &preview.account)?;
+            let account = service.wallet().account(chain, &preview.account)?;
             let vigil_wallet::SignerKind::Software { vault } = &account.signer else {
                 bail!("{} has no vault to sign with", preview.account);
             };
@@ -123,11 +144,11 @@ pub(crate) async fn sign_and_send(
 
 /// Refuses, before any prompt or vault, what the core would refuse to sign: a preview that
 /// would fail, or one with a danger finding without `--accept-risk` (the flag named).
-fn refuse(would_fail: Option<&str>, needs_override: bool, args: &SignArgs) -> Result<()> {
+fn refuse(would_fail: Option<&str>, needs_override: bool, accept_risk: bool) -> Result<()> {
     if let Some(reason) = would_fail {
         bail!("not signed: the simulation says it would fail ({reason})");
     }
-    if needs_override && !args.accept_risk {
+    if needs_override && !accept_risk {
         bail!(
             "not signed: the preview has a danger finding; re-run with --accept-risk to sign anyway"
         );

@@ -8,12 +8,13 @@ use solana_pubkey::Pubkey;
 use vigil_defi_adapters::solana::{
     SolanaClient, SolanaNetwork, fetch_balances,
     plan::{SolPlan, SolReview, simulate},
-    stake, submit, transfer,
+    stake, transfer,
 };
-use vigil_signer::{Chain, SolanaSigner};
-use vigil_wallet::{SignerKind, Wallet};
+use vigil_signer::Chain;
+use vigil_wallet::Wallet;
 
-use crate::{password_from, sign::confirm};
+use crate::sign;
+use std::sync::Arc;
 
 #[derive(Subcommand)]
 pub(crate) enum SolCommand {
@@ -149,7 +150,7 @@ pub(crate) async fn run(command: SolCommand) -> Result<()> {
             Ok(())
         }
         SolCommand::Send { to, amount, token, sign } => {
-            let (wallet, client, owner) = connect(&sign.on).await?;
+            let (_, client, owner) = connect(&sign.on).await?;
             let plan = match token {
                 None => transfer::transfer_sol(owner, &to, &amount)?,
                 Some(t) if t.eq_ignore_ascii_case("SOL") => {
@@ -167,22 +168,22 @@ pub(crate) async fn run(command: SolCommand) -> Result<()> {
                     transfer::transfer_token(&client, owner, &to, &info, &symbol, &amount).await?
                 }
             };
-            execute(&wallet, &client, owner, plan, &sign).await
+            execute(client, owner, plan, &sign).await
         }
         SolCommand::Stake { validator, amount, sign } => {
-            let (wallet, client, owner) = connect(&sign.on).await?;
+            let (_, client, owner) = connect(&sign.on).await?;
             let plan = stake::stake(&client, owner, &validator, &amount).await?;
-            execute(&wallet, &client, owner, plan, &sign).await
+            execute(client, owner, plan, &sign).await
         }
         SolCommand::Unstake { stake_account, sign } => {
-            let (wallet, client, owner) = connect(&sign.on).await?;
+            let (_, client, owner) = connect(&sign.on).await?;
             let plan = stake::deactivate(owner, &stake_account)?;
-            execute(&wallet, &client, owner, plan, &sign).await
+            execute(client, owner, plan, &sign).await
         }
         SolCommand::Withdraw { stake_account, amount, sign } => {
-            let (wallet, client, owner) = connect(&sign.on).await?;
+            let (_, client, owner) = connect(&sign.on).await?;
             let plan = stake::withdraw(&client, owner, &stake_account, amount.as_deref()).await?;
-            execute(&wallet, &client, owner, plan, &sign).await
+            execute(client, owner, plan, &sign).await
         }
     }
 }
@@ -235,16 +236,11 @@ fn print_review(review: &SolReview) {
     }
 }
 
-/// Simulates `plan`, shows it, and unless told otherwise signs it (keychain or Ledger), sends
-/// it and waits until it is confirmed.
-async fn execute(
-    wallet: &OsWallet,
-    client: &SolanaClient,
-    owner: Pubkey,
-    plan: SolPlan,
-    args: &Sign,
-) -> Result<()> {
-    let review = simulate(client, &plan, &client.network().tokens).await?;
+/// Simulates `plan`, shows it, and unless told otherwise has the core keep it and signs it
+/// through the core's confirm path (keychain or Ledger), sends it through the client it was
+/// simulated with and waits until it is confirmed.
+async fn execute(client: SolanaClient, owner: Pubkey, plan: SolPlan, args: &Sign) -> Result<()> {
+    let review = simulate(&client, &plan, &client.network().tokens).await?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&review)?);
     } else {
@@ -259,32 +255,15 @@ async fn execute(
     if args.preview_only {
         return Ok(());
     }
-    confirm(args.yes)?;
-    let address = owner.to_string();
-    let signer: Box<dyn SolanaSigner> = match wallet.account(Chain::Solana, &address)?.signer {
-        SignerKind::Ledger => {
-            let signer = wallet.ledger_solana_signer(&address).await?;
-            eprintln!(
-                "Confirm on your Ledger: review the transaction on the device and approve it."
-            );
-            Box::new(signer)
-        }
-        _ => {
-            let password = password_from(args.password_stdin, "Vault password: ")?;
-            Box::new(wallet.solana_signer(&address, &password)?)
-        }
+    let service = sign::service()?;
+    let preview = service
+        .keep_solana_plan(Arc::new(client), &owner.to_string(), plan, &review)
+        .map_err(sign::failed)?;
+    let consent = sign::Consent {
+        yes: args.yes,
+        accept_risk: false,
+        password_stdin: args.password_stdin,
+        json: args.json,
     };
-    let sent = submit::send_plan(client, &plan, None, |bytes| {
-        let signer = &signer;
-        async move { signer.sign_message(&bytes).await.map(|s| s.0) }
-    })
-    .await?;
-    eprintln!("confirmed");
-    // With --json, stdout holds the preview alone.
-    if args.json {
-        eprintln!("{}", sent.signature);
-    } else {
-        println!("{}", sent.signature);
-    }
-    Ok(())
+    sign::sign_and_send(&service, preview, Chain::Solana, &consent).await
 }

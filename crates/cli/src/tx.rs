@@ -5,7 +5,7 @@ use anyhow::Result;
 use clap::Subcommand;
 use vigil_api::ReplaceForm;
 
-use crate::sign::{self, SignArgs, failed};
+use crate::sign::{self, failed};
 
 #[derive(Subcommand)]
 pub(crate) enum TxCommand {
@@ -46,14 +46,11 @@ pub(crate) async fn run(command: TxCommand) -> Result<()> {
     for (label, value) in &preview.details {
         eprintln!("  {label:<13} {value}");
     }
-    let sign = SignArgs {
-        account: Some(preview.account.clone()),
-        network: preview.network.clone(),
-        preview_only: false,
+    let consent = sign::Consent {
         yes: args.yes,
         accept_risk: false,
         password_stdin: args.password_stdin,
         json: false,
     };
-    sign::sign_and_send(&service, preview, &sign).await
+    sign::sign_and_send(&service, preview, vigil_signer::Chain::Ethereum, &consent).await
 }

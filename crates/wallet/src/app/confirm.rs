@@ -69,7 +69,7 @@ impl<K: Keychain + 'static> AppService<K> {
         }
         let Kept { account, generation, signable, made } = kept;
         let evm = match signable {
-            Signable::Solana { network, plan, would_fail } => {
+            Signable::Solana { client, plan, would_fail } => {
                 if let Some(reason) = would_fail {
                     return Err(err(
                         ErrorKind::InvalidInput,
@@ -78,14 +78,14 @@ impl<K: Keychain + 'static> AppService<K> {
                 }
                 return match self.solana_signer(&account).await {
                     Ok(signer) => {
-                        self.send_solana(&network, id, &plan, signer.as_ref(), &progress).await
+                        self.send_solana(&client, id, &plan, signer.as_ref(), &progress).await
                     }
                     Err(e) => {
                         // Locked: kept for the confirm that follows the unlock.
                         let kept = Kept {
                             account,
                             generation,
-                            signable: Signable::Solana { network, plan, would_fail },
+                            signable: Signable::Solana { client, plan, would_fail },
                             made,
                         };
                         self.previews().insert(id, kept);

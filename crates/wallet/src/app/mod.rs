@@ -87,9 +87,10 @@ const EVENT_BACKLOG: usize = 64;
 
 /// What a preview will sign when confirmed.
 enum Signable {
-    /// A simulated Solana transaction on `network`, and why the simulation says it would fail.
+    /// A simulated Solana transaction, sent through the client it was simulated with, and
+    /// why the simulation says it would fail.
     Solana {
-        network: String,
+        client: Arc<vigil_defi_adapters::solana::SolanaClient>,
         plan: Box<vigil_defi_adapters::solana::plan::SolPlan>,
         would_fail: Option<String>,
     },

@@ -1,13 +1,15 @@
 //! The app's Solana actions: sending SOL and tokens, and staking (stake, unstake, withdraw),
 //! previewed from the node's own simulation and signed like every other preview.
 
+use std::sync::Arc;
 use vigil_api::{
     CommandError, ErrorKind, Executed, FindingView, Preview, Severity, SolanaForm,
     SolanaStakesRequest, SolanaStaking, StakeView, TxProgress, group_thousands,
 };
+
 use vigil_defi_adapters::solana::{
-    SolanaError,
-    plan::{SolPlan, simulate},
+    SolanaClient, SolanaError,
+    plan::{SolPlan, SolReview, simulate},
     stake, submit, transfer,
 };
 use vigil_signer::{Chain, Keychain, SolanaSigner};
@@ -86,6 +88,31 @@ impl<K: Keychain + 'static> AppService<K> {
         };
         let review =
             simulate(&client, &plan, &client.network().tokens).await.map_err(solana_error)?;
+        Ok(self.keep_solana(account, client, plan, &review))
+    }
+
+    /// Keeps a Solana plan the command line built and simulated itself (it prints the full
+    /// review), for `account` (one of the wallet's): signed through [`Self::confirm`] like
+    /// every other preview, and sent through `client`, the one it was simulated with.
+    pub fn keep_solana_plan(
+        &self,
+        client: Arc<SolanaClient>,
+        account: &str,
+        plan: SolPlan,
+        review: &SolReview,
+    ) -> AppResult<Preview> {
+        let (_, account) = self.acting(Chain::Solana, Some(account))?;
+        Ok(self.keep_solana(account, client, plan, review))
+    }
+
+    /// The preview of a simulated Solana plan, kept for confirm.
+    fn keep_solana(
+        &self,
+        account: crate::AccountConfig,
+        client: Arc<SolanaClient>,
+        plan: SolPlan,
+        review: &SolReview,
+    ) -> Preview {
         let mut details = vec![("Network fee".to_owned(), format!("{} SOL", review.fee_sol))];
         if review.rent > 0 {
             details.push(("Rent for new accounts".into(), format!("{} SOL", review.rent_sol)));
@@ -118,10 +145,9 @@ impl<K: Keychain + 'static> AppService<K> {
             would_fail: review.error.clone(),
         };
         let would_fail = review.error.clone();
-        let signable =
-            Signable::Solana { network: form.network.clone(), plan: Box::new(plan), would_fail };
+        let signable = Signable::Solana { client, plan: Box::new(plan), would_fail };
         let id = self.keep(account.address, signable);
-        Ok(Preview { id, ..preview })
+        Preview { id, ..preview }
     }
 
     /// An account's stake accounts on a cluster, and the validators to delegate to.
@@ -169,20 +195,19 @@ impl<K: Keychain + 'static> AppService<K> {
     /// Signs and sends a previewed Solana transaction and waits until it is confirmed.
     pub(super) async fn send_solana(
         &self,
-        network: &str,
+        client: &SolanaClient,
         id: u64,
         plan: &SolPlan,
         signer: &dyn SolanaSigner,
         progress: &(impl Fn(TxProgress) + Send + Sync),
     ) -> AppResult<Executed> {
-        let client = self.solana_client(network).await?;
         progress(TxProgress {
             id,
             step: "Solana transaction".into(),
             stage: "signing".into(),
             hash: None,
         });
-        let sent = submit::send_plan(&client, plan, None, |bytes| async move {
+        let sent = submit::send_plan(client, plan, None, |bytes| async move {
             signer.sign_message(&bytes).await.map(|s| s.0)
         })
         .await
