@@ -117,7 +117,7 @@ pub(crate) struct Sign {
 pub(crate) async fn run(command: SolCommand) -> Result<()> {
     match command {
         SolCommand::Balance { on, json } => {
-            let (_, client, owner) = connect(&on).await?;
+            let (client, owner) = connect(&on).await?;
             let balances = fetch_balances(&client, &owner, &client.network().tokens).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&balances)?);
@@ -130,7 +130,7 @@ pub(crate) async fn run(command: SolCommand) -> Result<()> {
             Ok(())
         }
         SolCommand::Stakes { on, json } => {
-            let (_, client, owner) = connect(&on).await?;
+            let (client, owner) = connect(&on).await?;
             let stakes = stake::list_stakes(&client, &owner).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&stakes)?);
@@ -150,7 +150,7 @@ pub(crate) async fn run(command: SolCommand) -> Result<()> {
             Ok(())
         }
         SolCommand::Send { to, amount, token, sign } => {
-            let (_, client, owner) = connect(&sign.on).await?;
+            let (client, owner) = connect(&sign.on).await?;
             let plan = match token {
                 None => transfer::transfer_sol(owner, &to, &amount)?,
                 Some(t) if t.eq_ignore_ascii_case("SOL") => {
@@ -171,27 +171,25 @@ pub(crate) async fn run(command: SolCommand) -> Result<()> {
             execute(client, owner, plan, &sign).await
         }
         SolCommand::Stake { validator, amount, sign } => {
-            let (_, client, owner) = connect(&sign.on).await?;
+            let (client, owner) = connect(&sign.on).await?;
             let plan = stake::stake(&client, owner, &validator, &amount).await?;
             execute(client, owner, plan, &sign).await
         }
         SolCommand::Unstake { stake_account, sign } => {
-            let (_, client, owner) = connect(&sign.on).await?;
+            let (client, owner) = connect(&sign.on).await?;
             let plan = stake::deactivate(owner, &stake_account)?;
             execute(client, owner, plan, &sign).await
         }
         SolCommand::Withdraw { stake_account, amount, sign } => {
-            let (_, client, owner) = connect(&sign.on).await?;
+            let (client, owner) = connect(&sign.on).await?;
             let plan = stake::withdraw(&client, owner, &stake_account, amount.as_deref()).await?;
             execute(client, owner, plan, &sign).await
         }
     }
 }
 
-type OsWallet = Wallet<vigil_signer::vault::OsKeychain>;
-
-/// The wallet, a client of the network, and the acting account.
-async fn connect(on: &On) -> Result<(OsWallet, SolanaClient, Pubkey)> {
+/// A client of the network, and the acting account.
+async fn connect(on: &On) -> Result<(SolanaClient, Pubkey)> {
     let wallet = Wallet::from_env()?;
     let owner = match &on.account {
         Some(a) => a.clone(),
@@ -219,7 +217,7 @@ async fn connect(on: &On) -> Result<(OsWallet, SolanaClient, Pubkey)> {
             format!("cannot reach Solana {}", network.name)
         }
     })?;
-    Ok((wallet, client, owner))
+    Ok((client, owner))
 }
 
 fn print_review(review: &SolReview) {

@@ -36,12 +36,7 @@ pub(crate) async fn run(command: TxCommand) -> Result<()> {
     let service = sign::service()?;
     let preview = service
         .preview_replace(&ReplaceForm { hash: args.hash.clone(), cancel })
-        .map_err(|e| match e.kind {
-            vigil_api::ErrorKind::InvalidInput if e.message.contains("not one of") => {
-                anyhow::anyhow!("{} (see 'vigil activity')", e.message)
-            }
-            _ => failed(e),
-        })?;
+        .map_err(failed)?;
     eprintln!("{} on {}", preview.title, preview.network);
     for (label, value) in &preview.details {
         eprintln!("  {label:<13} {value}");

@@ -495,14 +495,9 @@ impl Monitor {
                 for (rider, n) in self.riders.iter().zip(sizes) {
                     let rest = theirs.split_off(n.min(theirs.len()));
                     if n > 0 {
-                        rider.answers(
-                            &self.network.name,
-                            number,
-                            std::mem::replace(&mut theirs, rest),
-                        );
-                    } else {
-                        theirs = rest;
+                        rider.answers(&self.network.name, number, theirs);
                     }
+                    theirs = rest;
                 }
                 Ok(results)
             }

@@ -43,7 +43,10 @@ impl<K: Keychain + 'static> AppService<K> {
     /// on, signed by the account that sent it.
     pub fn preview_replace(&self, form: &ReplaceForm) -> AppResult<Preview> {
         let entry = self.db.journal_entry(&form.hash).map_err(internal)?.ok_or_else(|| {
-            invalid(format!("{} is not one of this wallet's transactions", form.hash))
+            invalid(format!(
+                "{} is not one of this wallet's transactions (Activity lists them)",
+                form.hash
+            ))
         })?;
         if entry.status != TxStatus::Pending {
             return Err(invalid(
