@@ -1,5 +1,6 @@
 //! The commands the UI may call: each takes its request, calls one service of the wallet's
-//! `AppService`, and returns its answer. Blocking work (Argon2, the keychain, the database)
+//! `AppService`, and returns its answer (worded for the window by [`crate::view`] where the
+//! core returns data). Blocking work (Argon2, the keychain, the database)
 //! runs off the main thread. What follows from a command (the watcher restarting on a config
 //! change, the window told of a lock) follows the core's events, in `main.rs`.
 
@@ -17,6 +18,8 @@ use vigil_api::{
 };
 use vigil_signer::{Password, vault::OsKeychain};
 use vigil_wallet::app::AppService;
+
+use crate::view;
 
 type CommandResult<T> = Result<T, CommandError>;
 
@@ -128,7 +131,7 @@ pub(crate) async fn quote_swap(
     state: State<'_, AppState>,
     request: SwapForm,
 ) -> CommandResult<SwapQuote> {
-    state.service.quote_swap(&request).await
+    state.service.quote_swap(&request).await.map(view::swap_quote)
 }
 
 /// Previews a swap.
@@ -137,7 +140,7 @@ pub(crate) async fn preview_swap(
     state: State<'_, AppState>,
     request: SwapForm,
 ) -> CommandResult<Preview> {
-    state.service.preview_swap(&request).await
+    state.service.preview_swap(&request).await.map(view::preview)
 }
 
 /// Previews a lending action.
@@ -146,7 +149,7 @@ pub(crate) async fn preview_lend(
     state: State<'_, AppState>,
     request: LendForm,
 ) -> CommandResult<Preview> {
-    state.service.preview_lend(&request).await
+    state.service.preview_lend(&request).await.map(view::preview)
 }
 
 /// Previews a speed-up or cancel.
@@ -155,7 +158,7 @@ pub(crate) async fn preview_replace(
     state: State<'_, AppState>,
     request: ReplaceForm,
 ) -> CommandResult<Preview> {
-    blocking(&state, move |s| s.preview_replace(&request)).await
+    blocking(&state, move |s| s.preview_replace(&request)).await.map(view::preview)
 }
 
 /// Previews a transfer.
@@ -164,7 +167,7 @@ pub(crate) async fn preview_send(
     state: State<'_, AppState>,
     request: SendForm,
 ) -> CommandResult<Preview> {
-    state.service.preview_send(&request).await
+    state.service.preview_send(&request).await.map(view::preview)
 }
 
 /// Previews a Solana transfer or staking action.
@@ -173,7 +176,7 @@ pub(crate) async fn preview_solana(
     state: State<'_, AppState>,
     request: SolanaForm,
 ) -> CommandResult<Preview> {
-    state.service.preview_solana(&request).await
+    state.service.preview_solana(&request).await.map(view::preview)
 }
 
 /// A Solana account's stake accounts.

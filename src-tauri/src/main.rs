@@ -11,6 +11,7 @@
 
 mod commands;
 mod tray;
+mod view;
 mod watcher;
 
 use std::time::Duration;

@@ -6,9 +6,12 @@ use std::io::{self, IsTerminal, Write};
 
 use alloy::primitives::Address;
 use anyhow::{Result, anyhow, bail};
-use vigil_api::{CommandError, Preview, SignerKind, TxProgress};
-use vigil_signer::{Chain, vault::OsKeychain};
-use vigil_wallet::{Wallet, app::AppService};
+use vigil_api::{CommandError, SignerKind, TxProgress};
+use vigil_signer::vault::OsKeychain;
+use vigil_wallet::{
+    Wallet,
+    app::{ActionPreview, AppService},
+};
 
 use crate::chosen_network;
 
@@ -74,7 +77,7 @@ pub(crate) async fn send_reviewed(
     }
     refuse(review.simulation.revert_reason(), review.needs_override(), args.accept_risk)?;
     let preview = service.keep_plan(&args.network, account, title, review).await.map_err(failed)?;
-    sign_and_send(service, preview, Chain::Ethereum, &Consent::from(args)).await
+    sign_and_send(service, preview, &Consent::from(args)).await
 }
 
 /// What the user said about signing a preview.
@@ -100,20 +103,19 @@ impl From<&SignArgs> for Consent {
     }
 }
 
-/// Signs and sends a kept `preview` of `chain`: asks first (or takes `--yes`), unlocks the
+/// Signs and sends a kept `preview`: asks first (or takes `--yes`), unlocks the
 /// account's vault with its password or tells the user to confirm on the Ledger, prints each
 /// transaction as it is sent and mined, and its hash.
 pub(crate) async fn sign_and_send(
     service: &Service,
-    preview: Preview,
-    chain: Chain,
+    preview: ActionPreview,
     args: &Consent,
 ) -> Result<()> {
     refuse(preview.would_fail.as_deref(), preview.needs_override, args.accept_risk)?;
     confirm(args.yes)?;
     match preview.signer {
         SignerKind::Software => {
-            let account = service.wallet().account(chain, &preview.account)?;
+            let account = service.wallet().account(preview.chain, &preview.account)?;
             let vigil_wallet::SignerKind::Software { vault } = &account.signer else {
                 bail!("{} has no vault to sign with", preview.account);
             };

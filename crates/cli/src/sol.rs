@@ -263,5 +263,5 @@ async fn execute(client: SolanaClient, owner: Pubkey, plan: SolPlan, args: &Sign
         password_stdin: args.password_stdin,
         json: args.json,
     };
-    sign::sign_and_send(&service, preview, Chain::Solana, &consent).await
+    sign::sign_and_send(&service, preview, &consent).await
 }

@@ -4,6 +4,7 @@
 use anyhow::Result;
 use clap::Subcommand;
 use vigil_api::ReplaceForm;
+use vigil_wallet::{app::Action, replace::Replacement};
 
 use crate::sign::{self, failed};
 
@@ -37,9 +38,15 @@ pub(crate) async fn run(command: TxCommand) -> Result<()> {
     let preview = service
         .preview_replace(&ReplaceForm { hash: args.hash.clone(), cancel })
         .map_err(failed)?;
-    eprintln!("{} on {}", preview.title, preview.network);
-    for (label, value) in &preview.details {
-        eprintln!("  {label:<13} {value}");
+    if let Action::Replace { kind, hash, label, nonce } = &preview.action {
+        let what = match kind {
+            Replacement::SpeedUp => "speed up",
+            Replacement::Cancel => "cancel (a zero-value transfer to yourself takes its place)",
+        };
+        eprintln!("{what}: {label} on {}", preview.network);
+        eprintln!("  transaction {hash}");
+        eprintln!("  nonce       {nonce}");
+        eprintln!("  fees        at least 10% above the original's, or what the network asks now");
     }
     let consent = sign::Consent {
         yes: args.yes,
@@ -47,5 +54,5 @@ pub(crate) async fn run(command: TxCommand) -> Result<()> {
         password_stdin: args.password_stdin,
         json: false,
     };
-    sign::sign_and_send(&service, preview, vigil_signer::Chain::Ethereum, &consent).await
+    sign::sign_and_send(&service, preview, &consent).await
 }

@@ -1,10 +1,11 @@
 //! Activity: the transaction journal, and speeding up or cancelling what is still pending.
 
-use vigil_api::{ActivityItem, Preview, ReplaceForm};
+use vigil_api::{ActivityItem, Money, ReplaceForm};
 use vigil_signer::{Chain, Keychain};
 
 use super::{
-    AppResult, AppService, EvmSignable, Signable, internal, invalid, signer_kind, wallet_error,
+    Action, ActionPreview, AppResult, AppService, EvmSignable, Signable, internal, invalid,
+    signer_kind, wallet_error,
 };
 use crate::{db::TxStatus, replace::Replacement};
 
@@ -41,7 +42,7 @@ impl<K: Keychain + 'static> AppService<K> {
 
     /// Previews speeding up or cancelling a pending transaction, on the network it was sent
     /// on, signed by the account that sent it.
-    pub fn preview_replace(&self, form: &ReplaceForm) -> AppResult<Preview> {
+    pub fn preview_replace(&self, form: &ReplaceForm) -> AppResult<ActionPreview> {
         let entry = self.db.journal_entry(&form.hash).map_err(internal)?.ok_or_else(|| {
             invalid(format!(
                 "{} is not one of this wallet's transactions (Activity lists them)",
@@ -59,40 +60,30 @@ impl<K: Keychain + 'static> AppService<K> {
         }
         self.session.touch();
         let account = self.wallet.account(Chain::Ethereum, &entry.account).map_err(wallet_error)?;
-        let (kind, title, what) = if form.cancel {
-            (
-                Replacement::Cancel,
-                format!("Cancel: {}", entry.label),
-                "A zero-value transfer to yourself with the same nonce takes its place. It still costs a network fee.",
-            )
-        } else {
-            (
-                Replacement::SpeedUp,
-                format!("Speed up: {}", entry.label),
-                "The same transaction again with fees at least 10% higher (or what the network asks now).",
-            )
-        };
-        let preview = Preview {
+        let kind = if form.cancel { Replacement::Cancel } else { Replacement::SpeedUp };
+        let preview = ActionPreview {
             id: 0,
-            title,
+            chain: Chain::Ethereum,
             network: entry.network.clone(),
             account: entry.account.clone(),
             signer: signer_kind(&account),
-            details: vec![
-                ("Transaction".into(), entry.hash.clone()),
-                ("Nonce".into(), entry.nonce.to_string()),
-                ("What happens".into(), what.into()),
-            ],
+            action: Action::Replace {
+                kind,
+                hash: entry.hash.clone(),
+                label: entry.label.clone(),
+                nonce: entry.nonce,
+            },
             changes: vec![],
+            approvals: vec![],
             steps: vec![],
-            fee: "at least 10% above the original's".into(),
-            health_factor: None,
+            fee: None,
             findings: vec![],
             needs_override: false,
             would_fail: None,
+            money: Money::usd(),
         };
         let replace = EvmSignable::Replace { network: entry.network, hash: entry.hash, kind };
         let id = self.keep(account.address.clone(), Signable::Evm(replace));
-        Ok(Preview { id, ..preview })
+        Ok(ActionPreview { id, ..preview })
     }
 }

@@ -1,16 +1,14 @@
 //! Lending on Aave V3: the market, and previews of supply, withdraw, borrow and repay with the
 //! health factor before and after.
 
-use vigil_api::{LendForm, MarketRow, NetworkRequest, Preview, group_thousands};
+use vigil_api::{LendForm, MarketRow, NetworkRequest};
 use vigil_defi_adapters::aave::{self, LendAction};
 use vigil_signer::Keychain;
 
-use super::{AppResult, AppService, Described, action_error, invalid, network_error};
+use super::{
+    Action, ActionPreview, AppResult, AppService, LendSummary, action_error, invalid, network_error,
+};
 use crate::actions;
-
-fn hf_text(hf: Option<f64>) -> String {
-    hf.map_or_else(|| "∞ (no debt)".to_owned(), |h| format!("{h:.2}"))
-}
 
 /// The adapters' action for the API's.
 fn lend_action(action: vigil_api::LendAction) -> LendAction {
@@ -50,7 +48,7 @@ impl<K: Keychain + 'static> AppService<K> {
     }
 
     /// Previews a lending action, with the health factor before and after.
-    pub async fn preview_lend(&self, form: &LendForm) -> AppResult<Preview> {
+    pub async fn preview_lend(&self, form: &LendForm) -> AppResult<ActionPreview> {
         let action = lend_action(form.action);
         let (address, account) = self.acting_evm(form.account.as_deref())?;
         let (network, client) = self.evm(&form.network).await?;
@@ -59,41 +57,17 @@ impl<K: Keychain + 'static> AppService<K> {
             actions::lend_request(&market, address, action, &form.asset, Some(&form.amount))
                 .map_err(action_error)?;
         let p = aave::preview(&client, &network, &market, &request).await.map_err(invalid)?;
-        let mut details = vec![(
-            "Health factor".to_owned(),
-            format!("{} → {}", hf_text(p.health_factor_before), hf_text(p.health_factor_after)),
-        )];
-        for (what, (before, after)) in [("Supplied", &p.supplied), ("Owed", &p.debt)] {
-            if before != "0" || after != "0" {
-                details.push((
-                    what.to_owned(),
-                    format!(
-                        "{} → {} {}",
-                        group_thousands(before),
-                        group_thousands(after),
-                        p.symbol
-                    ),
-                ));
-            }
-        }
         let (money, _) = self.money(&client, &network).await;
-        for l in &p.liquidation_prices {
-            let show = |v: Option<f64>| v.map_or("none".to_owned(), |v| money.show(v));
-            details.push((
-                format!("{} liquidation price", l.symbol),
-                format!("{} → {} (now {})", show(l.before), show(l.after), money.show(l.price_usd)),
-            ));
-        }
-        let verb = match action {
-            LendAction::Supply => "Supply",
-            LendAction::Withdraw => "Withdraw",
-            LendAction::Borrow => "Borrow",
-            LendAction::Repay => "Repay",
-            LendAction::Collateral { .. } => "Collateral",
+        let summary = LendSummary {
+            action,
+            amount: p.amount,
+            symbol: p.symbol,
+            health_factor: (p.health_factor_before, p.health_factor_after),
+            supplied: p.supplied,
+            debt: p.debt,
+            liquidation_prices: p.liquidation_prices,
         };
-        let title = format!("{verb} {} {} on Aave", group_thousands(&p.amount), p.symbol);
-        let health_factor = Some((p.health_factor_before, p.health_factor_after));
-        let described = Described { title, details, health_factor };
-        Ok(self.plan_preview(described, &network, &account, address, p.review, &money))
+        let action = Action::Lend(Box::new(summary));
+        Ok(self.plan_preview(action, &network, &account, address, p.review, money))
     }
 }

@@ -10,6 +10,10 @@
 //! showed under an id, and [`AppService::confirm`] signs exactly that and nothing else. A
 //! software account signs only while the [`Session`] is unlocked; a Ledger account on the
 //! device; a watch-only account never.
+//!
+//! The services return data, not wording: a preview is an [`ActionPreview`], a quote the
+//! adapters' [`vigil_defi_adapters::preview::SwapQuote`]. Each front-end writes them its own
+//! way (the app's shell in its mapping to `vigil-api`, the command line as it prints).
 
 use std::{
     collections::HashMap,
@@ -21,10 +25,7 @@ use std::{
 };
 
 use alloy::primitives::Address;
-use vigil_api::{
-    CommandError, ErrorKind, FindingView, LockState, Money, Preview, Severity,
-    SignerKind as ApiSigner, group_thousands,
-};
+use vigil_api::{CommandError, ErrorKind, LockState, Money, SignerKind as ApiSigner};
 use vigil_defi_adapters::{
     Network,
     preview::{self, PlanReview},
@@ -37,6 +38,7 @@ use crate::{
 };
 
 pub mod accounts;
+mod action;
 pub mod activity;
 pub mod alerts;
 pub mod confirm;
@@ -58,6 +60,8 @@ const PREVIEW_TTL: Duration = Duration::from_secs(5 * 60);
 
 /// What every service returns: a value, or an error with its kind and what to do.
 pub type AppResult<T> = Result<T, CommandError>;
+
+pub use action::{Action, ActionPreview, Approval, AssetChange, Fee, LendSummary, SwapSummary};
 
 /// What the core tells whoever follows it (the app's watcher, tray and window): published
 /// by the services, so no front-end has to remember to pass the news on.
@@ -104,13 +108,6 @@ enum EvmSignable {
     Plan { network: String, review: Box<PlanReview> },
     /// A speed-up or cancel of a journaled transaction.
     Replace { network: String, hash: String, kind: Replacement },
-}
-
-/// What an action says about itself, beside its review.
-struct Described {
-    title: String,
-    details: Vec<(String, String)>,
-    health_factor: Option<(Option<f64>, Option<f64>)>,
 }
 
 struct Kept {
@@ -221,21 +218,6 @@ pub(crate) fn level_view(level: vigil_notifier::Level) -> vigil_api::Level {
         L::Critical => vigil_api::Level::Critical,
         L::Liquidatable => vigil_api::Level::Liquidatable,
     }
-}
-
-fn findings(review: &PlanReview) -> Vec<FindingView> {
-    review
-        .findings
-        .iter()
-        .map(|f| FindingView {
-            severity: match f.severity {
-                preview::Severity::Info => Severity::Info,
-                preview::Severity::Warning => Severity::Warning,
-                preview::Severity::Danger => Severity::Danger,
-            },
-            message: f.message.clone(),
-        })
-        .collect()
 }
 
 fn signer_kind(account: &crate::AccountConfig) -> ApiSigner {
@@ -350,12 +332,11 @@ impl<K: Keychain + 'static> AppService<K> {
         account: Address,
         title: String,
         review: PlanReview,
-    ) -> AppResult<Preview> {
+    ) -> AppResult<ActionPreview> {
         let (_, config) = self.acting_evm(Some(&account.to_checksum(None)))?;
         let (network, client) = self.evm(network).await?;
         let (money, _) = self.money(&client, &network).await;
-        let described = Described { title, details: vec![], health_factor: None };
-        Ok(self.plan_preview(described, &network, &config, account, review, &money))
+        Ok(self.plan_preview(Action::Plan { title }, &network, &config, account, review, money))
     }
 
     /// Drops the unlocked vault now, every preview, and a generated phrase not yet confirmed.
@@ -389,45 +370,15 @@ impl<K: Keychain + 'static> AppService<K> {
     /// The preview of an EVM plan, kept for [`AppService::confirm`].
     fn plan_preview(
         &self,
-        described: Described,
+        action: Action,
         network: &Network,
         account: &crate::AccountConfig,
         address: Address,
         review: PlanReview,
-        money: &Money,
-    ) -> Preview {
-        let Described { title, details, health_factor } = described;
-        let fee = match review.fee_usd {
-            Some(usd) => {
-                format!("{} {} ({})", review.fee_native, network.native_symbol, money.show(usd))
-            }
-            None => format!("{} {}", review.fee_native, network.native_symbol),
-        };
-        let mut changes: Vec<String> = review
-            .changes
-            .iter()
-            .map(|c| format!("{} {}", group_thousands(&c.amount), c.symbol))
-            .collect();
-        changes.extend(
-            review.approvals.iter().map(|(symbol, spender, amount)| {
-                format!("approves {amount} {symbol} to {spender}")
-            }),
-        );
-        let preview = Preview {
-            id: 0,
-            title,
-            network: network.name.clone(),
-            account: address.to_checksum(None),
-            signer: signer_kind(account),
-            details,
-            changes,
-            steps: review.plan.steps.iter().map(|s| s.label.clone()).collect(),
-            fee,
-            health_factor,
-            findings: findings(&review),
-            needs_override: review.needs_override(),
-            would_fail: review.simulation.revert_reason().map(str::to_owned),
-        };
+        money: Money,
+    ) -> ActionPreview {
+        let preview =
+            ActionPreview::of_plan(action, network, address, signer_kind(account), &review, money);
         let id = self.keep(
             address.to_checksum(None),
             Signable::Evm(EvmSignable::Plan {
@@ -435,7 +386,7 @@ impl<K: Keychain + 'static> AppService<K> {
                 review: Box::new(review),
             }),
         );
-        Preview { id, ..preview }
+        ActionPreview { id, ..preview }
     }
 }
 

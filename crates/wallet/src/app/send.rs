@@ -1,16 +1,18 @@
 //! Transfers, and the tokens the forms offer: a network's tokens with an account's balances,
 //! and pasted token addresses checked on chain and remembered for that network.
 
-use vigil_api::{AddTokenRequest, Preview, SendForm, TokenView, TokensRequest, group_thousands};
+use vigil_api::{AddTokenRequest, SendForm, TokenView, TokensRequest};
 use vigil_defi_adapters::preview;
 use vigil_signer::Keychain;
 
-use super::{AppResult, AppService, Described, action_error, network_error, preview_error};
+use super::{
+    Action, ActionPreview, AppResult, AppService, action_error, network_error, preview_error,
+};
 use crate::{actions, portfolio};
 
 impl<K: Keychain + 'static> AppService<K> {
     /// Simulates and previews a transfer on the form's network, from the form's account.
-    pub async fn preview_send(&self, form: &SendForm) -> AppResult<Preview> {
+    pub async fn preview_send(&self, form: &SendForm) -> AppResult<ActionPreview> {
         let (address, account) = self.acting_evm(form.account.as_deref())?;
         let (network, client) = self.evm(&form.network).await?;
         let (request, symbol) = actions::transfer_request(
@@ -25,17 +27,9 @@ impl<K: Keychain + 'static> AppService<K> {
         .map_err(action_error)?;
         let review =
             preview::preview_transfer(&client, &network, &request).await.map_err(preview_error)?;
-        let amount = group_thousands(form.amount.trim());
-        let described = Described {
-            title: format!("Send {amount} {symbol}"),
-            details: vec![
-                ("To".into(), request.to.to_checksum(None)),
-                ("Amount".into(), format!("{amount} {symbol}")),
-            ],
-            health_factor: None,
-        };
+        let action = Action::Send { amount: form.amount.trim().to_owned(), symbol, to: request.to };
         let (money, _) = self.money(&client, &network).await;
-        Ok(self.plan_preview(described, &network, &account, address, review, &money))
+        Ok(self.plan_preview(action, &network, &account, address, review, money))
     }
 
     /// The native coin and the network's tokens (built-in and remembered), with what the

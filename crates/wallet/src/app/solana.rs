@@ -3,18 +3,24 @@
 
 use std::sync::Arc;
 use vigil_api::{
-    CommandError, ErrorKind, Executed, FindingView, Preview, Severity, SolanaForm,
-    SolanaStakesRequest, SolanaStaking, StakeView, TxProgress, group_thousands,
+    CommandError, ErrorKind, Executed, Money, SolanaForm, SolanaStakesRequest, SolanaStaking,
+    StakeView, TxProgress,
 };
 
-use vigil_defi_adapters::solana::{
-    SolanaClient, SolanaError,
-    plan::{SolPlan, SolReview, simulate},
-    stake, submit, transfer,
+use vigil_defi_adapters::{
+    preview::{Finding, Severity},
+    solana::{
+        SolanaClient, SolanaError,
+        plan::{SolPlan, SolReview, simulate},
+        stake, submit, transfer,
+    },
 };
 use vigil_signer::{Chain, Keychain, SolanaSigner};
 
-use super::{AppResult, AppService, Signable, err, signer_kind, wallet_error};
+use super::{
+    Action, ActionPreview, AppResult, AppService, AssetChange, Fee, Signable, err, signer_kind,
+    wallet_error,
+};
 use crate::SignerKind;
 
 /// The node's problems are network errors, Vigil's own are internal, the rest is the input.
@@ -39,7 +45,7 @@ impl<K: Keychain + 'static> AppService<K> {
     /// Builds, simulates and previews a Solana action: "send" (`target` the recipient, `asset`
     /// SOL or a token), "stake" (`target` the validator's vote account), "unstake" or
     /// "withdraw" (`target` the stake account; withdraw everything without an amount).
-    pub async fn preview_solana(&self, form: &SolanaForm) -> AppResult<Preview> {
+    pub async fn preview_solana(&self, form: &SolanaForm) -> AppResult<ActionPreview> {
         let (_, account) = self.acting(Chain::Solana, form.account.as_deref())?;
         let owner = account.address.parse().map_err(|_| {
             err(ErrorKind::Internal, format!("bad Solana address {}", account.address))
@@ -100,7 +106,7 @@ impl<K: Keychain + 'static> AppService<K> {
         account: &str,
         plan: SolPlan,
         review: &SolReview,
-    ) -> AppResult<Preview> {
+    ) -> AppResult<ActionPreview> {
         let (_, account) = self.acting(Chain::Solana, Some(account))?;
         Ok(self.keep_solana(account, client, plan, review))
     }
@@ -112,42 +118,44 @@ impl<K: Keychain + 'static> AppService<K> {
         client: Arc<SolanaClient>,
         plan: SolPlan,
         review: &SolReview,
-    ) -> Preview {
-        let mut details = vec![("Network fee".to_owned(), format!("{} SOL", review.fee_sol))];
-        if review.rent > 0 {
-            details.push(("Rent for new accounts".into(), format!("{} SOL", review.rent_sol)));
-        }
-        if let Some(units) = review.units {
-            details.push(("Compute units".into(), units.to_string()));
-        }
-        let preview = Preview {
+    ) -> ActionPreview {
+        let preview = ActionPreview {
             id: 0,
-            title: review.summary.clone(),
-            network: format!("Solana {}", client.network().name),
+            chain: Chain::Solana,
+            network: client.network().name.clone(),
             account: account.address.clone(),
             signer: signer_kind(&account),
-            details,
+            action: Action::Solana {
+                summary: review.summary.clone(),
+                rent_sol: (review.rent > 0).then(|| review.rent_sol.clone()),
+                units: review.units,
+            },
             changes: review
                 .changes
                 .iter()
                 .filter(|c| c.owner == account.address)
-                .map(|c| format!("{} {}", group_thousands(&c.amount), c.asset))
+                .map(|c| AssetChange { amount: c.amount.clone(), symbol: c.asset.clone() })
                 .collect(),
+            approvals: vec![],
             steps: vec![review.summary.clone()],
-            fee: format!("{} SOL", review.fee_sol),
-            health_factor: None,
+            fee: Some(Fee { amount: review.fee_sol.clone(), symbol: "SOL".into(), usd: None }),
             findings: review
                 .warnings
                 .iter()
-                .map(|w| FindingView { severity: Severity::Warning, message: w.clone() })
+                .map(|w| Finding {
+                    severity: Severity::Warning,
+                    code: "solana_warning",
+                    message: w.clone(),
+                })
                 .collect(),
             needs_override: false,
             would_fail: review.error.clone(),
+            money: Money::usd(),
         };
         let would_fail = review.error.clone();
         let signable = Signable::Solana { client, plan: Box::new(plan), would_fail };
         let id = self.keep(account.address, signable);
-        Preview { id, ..preview }
+        ActionPreview { id, ..preview }
     }
 
     /// An account's stake accounts on a cluster, and the validators to delegate to.

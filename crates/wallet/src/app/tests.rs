@@ -148,7 +148,14 @@ async fn a_preview_is_signed_only_in_the_session_generation_it_was_made_in() {
     let form = ReplaceForm { hash, cancel: false };
     let preview = s.preview_replace(&form).unwrap();
     assert_eq!(preview.signer, ApiSigner::Software);
-    assert!(preview.title.starts_with("Speed up: Swap"), "{}", preview.title);
+    match &preview.action {
+        super::Action::Replace { kind, label, .. } => {
+            assert_eq!(*kind, crate::replace::Replacement::SpeedUp);
+            assert!(label.starts_with("Swap"), "{label}");
+        }
+        other => panic!("expected a replacement, got {other:?}"),
+    }
+    assert!(preview.fee.is_none(), "a replacement's fee is set when it is signed");
     // The session locked since the preview (the idle timer, or a lock while a confirm was
     // in flight): it is void, even once unlocked again.
     s.session().lock();
