@@ -214,6 +214,11 @@ async fn the_wallet_on_the_devnet_swap_borrow_speed_up_alert_and_lock() {
     app.wait_for_text("#preview-changes", "-250 USDC").await;
     app.screenshot("11-send-preview").await;
     confirm_preview(&app).await;
+    // The watcher says when it is mined, and its "Open" shows the transaction in Activity.
+    app.wait_until("#toast", TX_TIMEOUT, |t| t.contains("Transaction confirmed")).await;
+    app.wait_for_text("#toast-open", "Open in Activity").await;
+    app.click("#toast-open").await;
+    app.find("#nav-activity.active").await;
     app.click("#nav-dashboard").await;
     let usdc_sent = holding(&app, "USDC").await;
     assert!((usdc_after - 250.0 - usdc_sent).abs() < 1e-6, "{usdc_after} - 250 != {usdc_sent}");
@@ -280,6 +285,18 @@ async fn the_wallet_on_the_devnet_swap_borrow_speed_up_alert_and_lock() {
         "a critical notification: {notified:?}"
     );
     app.screenshot("15-alert").await;
+    // The alert stays on screen while the user acts on it, and hides nothing: a repay's
+    // preview at the bottom of the window, where a toast in the corner used to sit over its
+    // right side, is uncovered.
+    app.click("#nav-lend").await;
+    app.select("#lend-action", "repay").await;
+    app.select("#lend-asset", "USDC").await;
+    app.find("#lend-amount").await.clear().await.unwrap();
+    app.type_into("#lend-amount", "1").await;
+    app.click("#lend-preview").await;
+    app.wait_for_text("#preview-title", "Repay 1 USDC").await;
+    app.find("#toast").await;
+    assert!(app.uncovered_at_the_bottom("#preview").await, "the alert covers the preview");
     app.click("#toast-open").await;
     app.find(".position.focused").await;
     app.screenshot("16-position-opened").await;

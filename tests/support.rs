@@ -303,6 +303,28 @@ impl App {
         element.click().await.unwrap_or_else(|e| panic!("cannot click '{css}': {e}"));
     }
 
+    /// Whether the element matching `css`, scrolled to the bottom edge of the window, is what
+    /// a click reaches across its lowest 120 pixels: left, middle and right (nothing drawn
+    /// over it where a corner toast would sit).
+    pub(crate) async fn uncovered_at_the_bottom(&self, css: &str) -> bool {
+        let element = self.find(css).await;
+        let arg = serde_json::to_value(&element).unwrap_or_else(|e| panic!("{e}"));
+        let probe = "const e = arguments[0]; e.scrollIntoView({ block: 'end' });
+            const r = e.getBoundingClientRect();
+            const xs = [r.left + 16, r.left + r.width / 2, r.right - 16];
+            const ys = [r.bottom - 30, r.bottom - 120].filter(y => y > r.top);
+            return xs.every(x => ys.every(y => {
+                const hit = document.elementFromPoint(x, y);
+                return hit !== null && (hit === e || e.contains(hit));
+            }));";
+        let hit = self
+            .client
+            .execute(probe, vec![arg])
+            .await
+            .unwrap_or_else(|e| panic!("cannot probe '{css}': {e}"));
+        hit.as_bool().unwrap_or_else(|| panic!("the probe of '{css}' answered {hit}"))
+    }
+
     /// What the window shows now, as text (for failure messages).
     pub(crate) async fn shown(&self) -> String {
         let text = match self.client.find(Locator::Css("body")).await {

@@ -2,13 +2,42 @@
 //! this maps it to the `vigil-api` views the window shows. The command line words the same
 //! data its own way.
 
-use vigil_api::{FindingView, Money, Preview, Severity, SwapQuote, group_thousands};
+use vigil_api::{
+    AlertAbout, AlertView, FindingView, Money, MonitorEvent, Preview, Severity, SwapQuote,
+    group_thousands,
+};
 use vigil_defi_adapters::{aave::LendAction, preview};
+use vigil_notifier::Subject;
 use vigil_signer::Chain;
 use vigil_wallet::{
-    app::{Action, ActionPreview, Fee, LendSummary, SwapSummary},
+    app::{Action, ActionPreview, Fee, LendSummary, SwapSummary, level_view},
     replace::Replacement,
 };
+
+/// What the window hears of the watcher: alerts and blocks read (a choice made on a desktop
+/// notification is the shell's to follow, not the window's).
+pub(crate) fn monitor_event(event: &vigil_notifier::MonitorEvent) -> Option<MonitorEvent> {
+    match event {
+        vigil_notifier::MonitorEvent::Alert(a) => Some(MonitorEvent::Alert {
+            alert: AlertView {
+                key: a.key.clone(),
+                level: level_view(a.level),
+                title: a.title.clone(),
+                body: a.body.clone(),
+                at: a.at,
+            },
+            about: match &a.subject {
+                Subject::Lending { .. } | Subject::Liquidity { .. } => AlertAbout::Position,
+                Subject::Transaction { hash, .. } => AlertAbout::Transaction { hash: hash.clone() },
+                Subject::Monitor { .. } => AlertAbout::Monitor,
+            },
+        }),
+        vigil_notifier::MonitorEvent::Tick { network, block, .. } => {
+            Some(MonitorEvent::Block { network: network.clone(), block: *block })
+        }
+        vigil_notifier::MonitorEvent::Action { .. } => None,
+    }
+}
 
 /// The swap form's live quote.
 pub(crate) fn swap_quote(q: preview::SwapQuote) -> SwapQuote {

@@ -99,7 +99,9 @@ async fn run(app: AppHandle, paths: Paths, mut stopped: oneshot::Receiver<()>) {
 }
 
 fn forward(app: &AppHandle, event: &MonitorEvent) {
-    if let Err(e) = app.emit(events::MONITOR, event) {
+    if let Some(shown) = crate::view::monitor_event(event)
+        && let Err(e) = app.emit(events::MONITOR, shown)
+    {
         eprintln!("vigil: cannot send an alert to the window: {e}");
     }
     match event {

@@ -71,6 +71,41 @@ pub struct AlertView {
     pub at: u64,
 }
 
+/// What an alert is about: what its "Open" button opens.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum AlertAbout {
+    /// A lending or liquidity position, on the dashboard (its key is the alert's).
+    Position,
+    /// One of the wallet's transactions, in Activity.
+    Transaction {
+        /// Its hash.
+        hash: String,
+    },
+    /// The watcher itself (no fresh data, or data again): nothing to open.
+    Monitor,
+}
+
+/// What the watcher tells the window, on [`crate::events::MONITOR`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum MonitorEvent {
+    /// An alert fired: the window shows it until dismissed.
+    Alert {
+        /// The alert.
+        alert: AlertView,
+        /// What it is about.
+        about: AlertAbout,
+    },
+    /// A block was read and every watched position evaluated: screens reload.
+    Block {
+        /// The network.
+        network: String,
+        /// The block.
+        block: u64,
+    },
+}
+
 /// Health-factor thresholds of one rule.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RuleView {

@@ -21,7 +21,7 @@ pub mod commands;
 
 /// Events the shell sends to the window.
 pub mod events {
-    /// A monitor event (alerts, blocks), as the notifier serializes it.
+    /// An alert or a block read by the watcher: [`crate::MonitorEvent`].
     pub const MONITOR: &str = "monitor";
     /// "Open position" was chosen on a notification: the position's key.
     pub const OPEN_POSITION: &str = "open-position";
@@ -84,6 +84,29 @@ mod tests {
         let eur = Money { currency: "EUR".into(), usd_per_unit: 1.25 };
         assert_eq!(eur.show(2500.0), "2,000.00 EUR");
         assert_eq!(Money::usd().show(2500.0), "$2,500.00");
+    }
+
+    #[test]
+    fn monitor_events_are_tagged_by_kind() {
+        let e = MonitorEvent::Alert {
+            alert: AlertView {
+                key: "devnet/tx/0xab".into(),
+                level: Level::Ok,
+                title: "Transaction confirmed".into(),
+                body: String::new(),
+                at: 1,
+            },
+            about: AlertAbout::Transaction { hash: "0xab".into() },
+        };
+        let json = serde_json::to_value(&e).unwrap();
+        assert_eq!(json["event"], "alert");
+        assert_eq!(json["about"], serde_json::json!({"kind": "transaction", "hash": "0xab"}));
+        assert_eq!(serde_json::from_value::<MonitorEvent>(json).unwrap(), e);
+        let block = MonitorEvent::Block { network: "base".into(), block: 9 };
+        assert_eq!(
+            serde_json::to_string(&block).unwrap(),
+            r#"{"event":"block","network":"base","block":9}"#
+        );
     }
 
     #[test]

@@ -15,10 +15,10 @@ mod solana;
 mod swap;
 
 use leptos::{prelude::*, task::spawn_local};
-use serde::Deserialize;
 use vigil_api::{
-    Account, Chain, LockState, Networks, Preview, SelectNetwork, SignerKind, TokenView,
-    TokensRequest, TxProgress, UnlockRequest, commands, events,
+    Account, AlertAbout, AlertView, Chain, LockState, MonitorEvent, Networks, Preview,
+    SelectNetwork, SignerKind, TokenView, TokensRequest, TxProgress, UnlockRequest, commands,
+    events,
 };
 
 use crate::{
@@ -111,20 +111,6 @@ fn load_for<
         });
     });
     data
-}
-
-/// A monitor event as the window needs it (alerts and blocks).
-#[derive(Clone, Deserialize)]
-struct MonitorPayload {
-    event: String,
-    #[serde(default)]
-    title: Option<String>,
-    #[serde(default)]
-    body: Option<String>,
-    #[serde(default)]
-    level: Option<String>,
-    #[serde(default)]
-    key: Option<String>,
 }
 
 /// State every screen shares.
@@ -269,7 +255,7 @@ pub(crate) fn main_app(networks: NetworkChoice) -> impl IntoView {
             }
         });
     });
-    let toast = RwSignal::new(None::<MonitorPayload>);
+    let toast = RwSignal::new(None::<(AlertView, AlertAbout)>);
     spawn_local(async move {
         if let Ok(state) = call::<_, LockState>(commands::LOCK_STATE, &NoArgs {}).await {
             shared.lock.set(Some(state));
@@ -286,13 +272,11 @@ pub(crate) fn main_app(networks: NetworkChoice) -> impl IntoView {
     listen(events::TX_PROGRESS, move |p: TxProgress| {
         shared.progress.update(|all| all.push(p));
     });
-    listen(events::MONITOR, move |m: MonitorPayload| match m.event.as_str() {
-        "alert" => {
-            toast.set(Some(m));
-            shared.refresh.update(|r| *r += 1);
+    listen(events::MONITOR, move |m: MonitorEvent| {
+        if let MonitorEvent::Alert { alert, about } = m {
+            toast.set(Some((alert, about)));
         }
-        "tick" => shared.refresh.update(|r| *r += 1),
-        _ => {}
+        shared.refresh.update(|r| *r += 1);
     });
     listen(events::OPEN_POSITION, move |key: String| {
         shared.focus.set(Some(key));
@@ -321,19 +305,33 @@ pub(crate) fn main_app(networks: NetworkChoice) -> impl IntoView {
                 <button id="lock" class="nav-item lock" on:click=lock_now>"Lock"</button>
             </nav>
             <div class="main">
-                {move || toast.get().map(|t| {
-                    let level = t.level.clone().unwrap_or_default();
-                    let key = t.key.clone();
+                {move || toast.get().map(|(alert, about)| {
+                    // What "Open" opens: the position on the dashboard, the transaction in
+                    // Activity; the watcher's own news opens nothing.
+                    let open = match about {
+                        AlertAbout::Position => {
+                            let key = alert.key.clone();
+                            Some(("Open position", Box::new(move || {
+                                shared.focus.set(Some(key.clone()));
+                                tab.set(Tab::Dashboard);
+                            }) as Box<dyn Fn()>))
+                        }
+                        AlertAbout::Transaction { .. } => {
+                            Some(("Open in Activity", Box::new(move || tab.set(Tab::Activity)) as Box<dyn Fn()>))
+                        }
+                        AlertAbout::Monitor => None,
+                    };
                     view! {
-                        <div class=format!("toast {level}") id="toast" role="alert">
-                            <strong>{t.title.clone().unwrap_or_default()}</strong>
-                            <p>{t.body.clone().unwrap_or_default()}</p>
+                        <div class=format!("toast {}", alert.level.as_str()) id="toast" role="alert">
+                            <strong>{alert.title.clone()}</strong>
+                            <p>{alert.body.clone()}</p>
                             <div class="actions">
-                                <button class="small" id="toast-open" on:click=move |_| {
-                                    shared.focus.set(key.clone());
-                                    tab.set(Tab::Dashboard);
-                                    toast.set(None);
-                                }>"Open position"</button>
+                                {open.map(|(label, go)| view! {
+                                    <button class="small" id="toast-open" on:click=move |_| {
+                                        go();
+                                        toast.set(None);
+                                    }>{label}</button>
+                                })}
                                 <button class="small" on:click=move |_| toast.set(None)>"Dismiss"</button>
                             </div>
                         </div>

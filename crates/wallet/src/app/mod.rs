@@ -210,7 +210,7 @@ pub(crate) fn serde_name(value: impl serde::Serialize + std::fmt::Debug) -> Stri
 }
 
 /// The API's level for the notifier's.
-pub(crate) fn level_view(level: vigil_notifier::Level) -> vigil_api::Level {
+pub fn level_view(level: vigil_notifier::Level) -> vigil_api::Level {
     use vigil_notifier::Level as L;
     match level {
         L::Ok => vigil_api::Level::Ok,
