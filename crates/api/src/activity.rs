@@ -109,9 +109,7 @@ pub enum MonitorEvent {
 /// Health-factor thresholds of one rule.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RuleView {
-    /// Whom it applies to: "Every position" or an account.
-    pub scope: String,
-    /// The account, for an account's own rule.
+    /// The account it applies to; `None`: every position without a rule of its own.
     pub account: Option<String>,
     /// Warning below this health factor.
     pub warning: f64,

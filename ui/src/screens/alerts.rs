@@ -89,6 +89,7 @@ fn rule_row(
     let warning = RwSignal::new(format!("{}", r.warning));
     let critical = RwSignal::new(format!("{}", r.critical));
     let account = r.account.clone();
+    let scope = r.account.clone().unwrap_or_else(|| "Every position".to_owned());
     let form = move |remove: bool| -> Option<vigil_api::RuleForm> {
         Some(vigil_api::RuleForm {
             account: account.clone(),
@@ -99,8 +100,8 @@ fn rule_row(
     };
     let (save_form, remove_form) = (form.clone(), form);
     view! {
-        <div class="card rule inline-form form" data-scope=r.scope.clone()>
-            <strong class="rule-scope">{r.scope.clone()}</strong><span></span>
+        <div class="card rule inline-form form" data-scope=scope.clone()>
+            <strong class="rule-scope">{scope.clone()}</strong><span></span>
             <label>"Warning below"</label>
             <input class="rule-warning" inputmode="decimal" bind:value=warning />
             <label>"Critical below"</label>

@@ -12,15 +12,10 @@ impl<K: Keychain + 'static> AppService<K> {
     pub fn alerts(&self) -> AppResult<Alerts> {
         let config = self.config()?;
         let base = config.alerts.thresholds().map_err(invalid)?;
-        let mut rules = vec![RuleView {
-            scope: "Every position".into(),
-            account: None,
-            warning: base.warning,
-            critical: base.critical,
-        }];
+        let mut rules =
+            vec![RuleView { account: None, warning: base.warning, critical: base.critical }];
         for (account, t) in config.alerts.per_account().map_err(invalid)? {
             rules.push(RuleView {
-                scope: account.to_checksum(None),
                 account: Some(account.to_checksum(None)),
                 warning: t.warning,
                 critical: t.critical,
