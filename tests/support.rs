@@ -292,15 +292,19 @@ impl App {
             );
             tokio::time::sleep(Duration::from_millis(150)).await;
         };
-        // Brought to the middle of the window first, as a user scrolls to what they click: at
-        // the bottom edge, an alert that pops up over the window's corner could take the click.
+        self.centre(&element).await;
+        element.click().await.unwrap_or_else(|e| panic!("cannot click '{css}': {e}"));
+    }
+
+    /// Scrolls `element` to the middle of the window, as a user scrolls to what they click:
+    /// at the top edge, the alert that stays over the screen's top could take the click.
+    async fn centre(&self, element: &Element) {
         let centre = "arguments[0].scrollIntoView({ block: 'center', inline: 'nearest' });";
-        let arg = serde_json::to_value(&element).unwrap_or_else(|e| panic!("{e}"));
+        let arg = serde_json::to_value(element).unwrap_or_else(|e| panic!("{e}"));
         self.client
             .execute(centre, vec![arg])
             .await
-            .unwrap_or_else(|e| panic!("cannot scroll to '{css}': {e}"));
-        element.click().await.unwrap_or_else(|e| panic!("cannot click '{css}': {e}"));
+            .unwrap_or_else(|e| panic!("cannot scroll to an element: {e}"));
     }
 
     /// Whether the element matching `css`, scrolled to the bottom edge of the window, is what
@@ -388,7 +392,12 @@ impl App {
         loop {
             let chosen = match self.client.find(Locator::Css(&option)).await {
                 Ok(_) => match self.client.find(Locator::Css(css)).await {
-                    Ok(select) => select.select_by_value(value).await.map_err(|e| e.to_string()),
+                    Ok(select) => {
+                        // In the middle of the window first, as `click` does: an alert at the
+                        // top of the screen could take a click at the window's top edge.
+                        self.centre(&select).await;
+                        select.select_by_value(value).await.map_err(|e| e.to_string())
+                    }
                     Err(e) => Err(e.to_string()),
                 },
                 Err(e) => Err(e.to_string()),
