@@ -156,6 +156,7 @@ impl Profile {
             native_symbol: None,
             protocols: Some(described.protocols),
             tokens: described.tokens,
+            max_fee_gwei: None,
         });
         config.save(&file).unwrap_or_else(|e| panic!("{e}"));
         chain

@@ -210,10 +210,18 @@ fn health_factor_text(hf: Option<f64>) -> String {
     hf.map_or_else(|| "∞ (no debt)".to_owned(), |h| format!("{h:.2}"))
 }
 
+/// The fee expected, and the most it can be when that differs: "0.0021 ETH ($5.00), at most
+/// 0.0063 ETH ($15.00)".
 fn fee_text(fee: &Fee, money: &Money) -> String {
-    match fee.usd {
-        Some(usd) => format!("{} {} ({})", fee.amount, fee.symbol, money.show(usd)),
-        None => format!("{} {}", fee.amount, fee.symbol),
+    let one = |amount: &str, usd: Option<f64>| match usd {
+        Some(usd) => format!("{amount} {} ({})", fee.symbol, money.show(usd)),
+        None => format!("{amount} {}", fee.symbol),
+    };
+    match &fee.max {
+        Some((max, max_usd)) if *max != fee.amount => {
+            format!("{}, at most {}", one(&fee.amount, fee.usd), one(max, *max_usd))
+        }
+        _ => one(&fee.amount, fee.usd),
     }
 }
 
@@ -249,7 +257,12 @@ mod tests {
                 amount: "unlimited".into(),
             }],
             steps: vec!["Approve USDC".into(), "Swap".into()],
-            fee: Some(Fee { amount: "0.0021".into(), symbol: "ETH".into(), usd: Some(5.0) }),
+            fee: Some(Fee {
+                amount: "0.0021".into(),
+                symbol: "ETH".into(),
+                usd: Some(5.0),
+                max: Some(("0.0063".into(), Some(15.0))),
+            }),
             findings: vec![Finding {
                 severity: preview::Severity::Danger,
                 code: "price_impact",
@@ -294,7 +307,7 @@ mod tests {
                 "approves unlimited USDC to 0x1111111111111111111111111111111111111111"
             ]
         );
-        assert_eq!(p.fee, "0.0021 ETH (4.00 EUR)");
+        assert_eq!(p.fee, "0.0021 ETH (4.00 EUR), at most 0.0063 ETH (12.00 EUR)");
         assert_eq!(p.findings[0].severity, Severity::Danger);
         assert!(p.needs_override && p.health_factor.is_none());
     }
@@ -337,7 +350,8 @@ mod tests {
         });
         sol.chain = Chain::Solana;
         sol.network = "devnet".into();
-        sol.fee = Some(Fee { amount: "0.000005".into(), symbol: "SOL".into(), usd: None });
+        sol.fee =
+            Some(Fee { amount: "0.000005".into(), symbol: "SOL".into(), usd: None, max: None });
         let p = preview(sol);
         assert_eq!((p.network.as_str(), p.title.as_str()), ("Solana devnet", "Send 1 SOL"));
         assert_eq!(p.details[0], ("Network fee".to_owned(), "0.000005 SOL".to_owned()));

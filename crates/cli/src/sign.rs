@@ -184,8 +184,15 @@ pub(crate) fn print_review(review: &vigil_defi_adapters::preview::PlanReview, na
     for (symbol, spender, amount) in &review.approvals {
         println!("  approves    {amount} {symbol} to {spender}");
     }
-    let usd = review.fee_usd.map(|u| format!(" (${u:.2})")).unwrap_or_default();
-    println!("  network fee {} {native_symbol}{usd}, {} gas", review.fee_native, review.gas);
+    let usd = |v: Option<f64>| v.map(|u| format!(" (${u:.2})")).unwrap_or_default();
+    println!(
+        "  network fee {} {native_symbol}{}, {} gas; at most {} {native_symbol}{}",
+        review.fee_native,
+        usd(review.fee_usd),
+        review.gas,
+        review.max_fee_native,
+        usd(review.max_fee_usd)
+    );
     for f in &review.findings {
         println!("  [{:?}] {}", f.severity, f.message);
     }

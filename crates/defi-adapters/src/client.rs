@@ -30,6 +30,26 @@ pub struct EndpointFailure {
     pub reason: String,
 }
 
+impl EndpointFailure {
+    /// What `url` did, with the URL's secrets taken out of the error's text too (an HTTP
+    /// client's error names the full URL, API key included).
+    fn new(url: &Url, error: &impl fmt::Display) -> Self {
+        Self { url: url.clone(), reason: scrub(&error.to_string(), url) }
+    }
+}
+
+/// `text` with `url`, and the path and query that may hold an API key, replaced by the
+/// redacted URL.
+pub(crate) fn scrub(text: &str, url: &Url) -> String {
+    let shown = redact(url);
+    let mut out = text.replace(url.as_str(), &shown);
+    let path_and_query = &url[url::Position::BeforePath..];
+    if path_and_query.len() > 1 {
+        out = out.replace(path_and_query, "/…");
+    }
+    out
+}
+
 impl fmt::Display for EndpointFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", redact(&self.url), self.reason)
@@ -68,6 +88,15 @@ pub enum ClientError {
     /// The node answered with an error (a revert, an invalid request): not retried.
     #[error("the node refused the request: {0}")]
     Rpc(String),
+    /// An endpoint is reached without encryption.
+    #[error(transparent)]
+    Insecure(#[from] crate::InsecureTransport),
+    /// The node's answer cannot be right (a simulation of another number of transactions than
+    /// asked, amounts beyond any token's supply): nothing is signed on it.
+    #[error(
+        "the node's answer cannot be right ({0}): nothing was signed. Try again, or another RPC endpoint"
+    )]
+    Implausible(String),
 }
 
 fn list(failures: &[EndpointFailure]) -> String {
@@ -136,6 +165,9 @@ impl ChainClient {
         if network.rpc_urls.is_empty() {
             return Err(ClientError::NoEndpoints(network.name.clone()));
         }
+        for url in &network.rpc_urls {
+            crate::check_transport(url)?;
+        }
         let http = reqwest::Client::builder()
             .timeout(REQUEST_TIMEOUT)
             .connect_timeout(Duration::from_secs(3))
@@ -167,9 +199,7 @@ impl ChainClient {
                         got,
                     });
                 }
-                Err(err) => {
-                    failures.push(EndpointFailure { url: e.url.clone(), reason: err.to_string() })
-                }
+                Err(err) => failures.push(EndpointFailure::new(&e.url, &err)),
             }
         }
         let active = first_good.ok_or_else(|| ClientError::Unreachable {
@@ -226,15 +256,14 @@ impl ChainClient {
                     return Ok(value);
                 }
                 Err(e) if is_transient(&e) => {
-                    failures
-                        .push(EndpointFailure { url: endpoint.url.clone(), reason: e.to_string() });
+                    failures.push(EndpointFailure::new(&endpoint.url, &e));
                     if attempt + 1 >= n {
                         // A full round failed: back off before the next one.
                         tokio::time::sleep(Duration::from_millis(200 * (attempt / n + 1) as u64))
                             .await;
                     }
                 }
-                Err(e) => return Err(ClientError::Rpc(e.to_string())),
+                Err(e) => return Err(ClientError::Rpc(scrub(&e.to_string(), &endpoint.url))),
             }
         }
         Err(ClientError::Unreachable { network: self.network.clone(), failures })
@@ -251,5 +280,25 @@ mod tests {
         assert_eq!(redact(&u), "https://eth-mainnet.example.com/…");
         let local = Url::parse("http://127.0.0.1:8545").unwrap();
         assert_eq!(redact(&local), "http://127.0.0.1:8545");
+    }
+
+    #[test]
+    fn transport_errors_lose_the_api_key_too() {
+        let u = Url::parse("https://eth-mainnet.example.com/v2/SECRETKEY").unwrap();
+        let error = "error sending request for url (https://eth-mainnet.example.com/v2/SECRETKEY): connection refused; retrying /v2/SECRETKEY";
+        let failure = EndpointFailure::new(&u, &error);
+        let shown = failure.to_string();
+        assert!(!shown.contains("SECRETKEY"), "{shown}");
+        assert!(shown.contains("https://eth-mainnet.example.com/…"), "{shown}");
+        assert!(shown.contains("connection refused"), "{shown}");
+    }
+
+    #[tokio::test]
+    async fn a_remote_node_in_clear_text_is_refused_before_any_request() {
+        let mut network = crate::Network::builtin().remove(0);
+        network.rpc_urls = vec![Url::parse("http://rpc.example.com/KEY").unwrap()];
+        let e = ChainClient::connect(&network).await.unwrap_err();
+        assert!(matches!(e, ClientError::Insecure(_)), "{e}");
+        assert!(e.to_string().contains("use https://") && !e.to_string().contains("KEY"), "{e}");
     }
 }

@@ -23,7 +23,10 @@ pub mod swap;
 pub mod testing;
 
 pub use client::{ChainClient, ClientError, EndpointFailure};
-pub use network::{KnownToken, Network, ProtocolAddresses, V3RouterKind, is_loopback, ws_of};
+pub use network::{
+    DEFAULT_MAX_FEE_GWEI, InsecureTransport, KnownToken, Network, ProtocolAddresses, V3RouterKind,
+    check_transport, default_max_fee_gwei, is_loopback, ws_of,
+};
 
 /// Names the process's TLS crypto provider (aws-lc-rs). The graph enables two (alloy's HTTP
 /// client uses aws-lc-rs, solana's ring), and then rustls cannot pick one by itself: TLS

@@ -96,6 +96,24 @@ pub struct Network {
     /// Chainlink feeds of USD per unit of a fiat currency (8 decimals), by currency code: what
     /// values are converted with when the user's currency is not USD.
     pub fiat_feeds: BTreeMap<String, Address>,
+    /// The most Vigil signs per gas on this network, in gwei, whatever a node says the fees
+    /// are: the absolute ceiling against a lying node or a fee spike.
+    pub max_fee_gwei: u64,
+}
+
+/// The fee ceiling of a chain Vigil has no figure for, in gwei: far above any ordinary fee
+/// on an Ethereum-like chain.
+pub const DEFAULT_MAX_FEE_GWEI: u64 = 1_000;
+
+/// The fee ceiling of a chain, in gwei: its base fee doubled in the busiest hours seen, with
+/// room; chains whose gas is cheap in other ways (Polygon) have a higher one.
+pub fn default_max_fee_gwei(chain_id: u64) -> u64 {
+    match chain_id {
+        1 => 500,
+        10 | 8453 | 42161 => 50,
+        137 => 5_000,
+        _ => DEFAULT_MAX_FEE_GWEI,
+    }
 }
 
 /// Multicall3's address on every chain that has it.
@@ -108,6 +126,22 @@ pub fn is_loopback(url: &Url) -> bool {
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
         Some(url::Host::Domain(d)) => d == "localhost",
         None => false,
+    }
+}
+
+/// Why an RPC URL may not be used: anything but https (or wss) to another computer. A node
+/// reached in clear text can be impersonated by anyone on the way, and what it answers is what
+/// gets signed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0} is not encrypted: use https:// (plain http only for a node on this computer)")]
+pub struct InsecureTransport(pub String);
+
+/// Checks that `url` is encrypted, or on this computer.
+pub fn check_transport(url: &Url) -> Result<(), InsecureTransport> {
+    match url.scheme() {
+        "https" | "wss" => Ok(()),
+        "http" | "ws" if is_loopback(url) => Ok(()),
+        _ => Err(InsecureTransport(crate::client::redact(url))),
     }
 }
 
@@ -160,6 +194,7 @@ impl Network {
                 aave_v3_oracle: Some(manifest.aave_v3.oracle),
             },
             fiat_feeds: manifest.fiat_feeds.clone(),
+            max_fee_gwei: DEFAULT_MAX_FEE_GWEI,
         }
     }
 
@@ -189,6 +224,7 @@ impl Network {
                 tokens: vec![KnownToken::new(&wrapped, protocols.weth, 18)],
                 protocols,
                 fiat_feeds: BTreeMap::new(),
+                max_fee_gwei: default_max_fee_gwei(chain_id),
             }
         };
         // Arbitrum, Optimism and Polygon share the Uniswap V3 and Aave V3 addresses.

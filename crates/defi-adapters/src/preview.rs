@@ -185,6 +185,14 @@ pub struct PlanReview {
     pub fee_native: String,
     /// The network fee in USD, when an oracle prices the native coin.
     pub fee_usd: Option<f64>,
+    /// The most the network fee can be (every step using all its gas at the fee cap), in the
+    /// native coin, whole units: what the user agrees to at most.
+    pub max_fee_native: String,
+    /// That maximum in USD, when an oracle prices the native coin.
+    pub max_fee_usd: Option<f64>,
+    /// The nonce, fees and gas limits the plan is signed with: fixed here, so what is signed
+    /// is what was shown.
+    pub terms: crate::submit::SigningTerms,
     /// Risk findings, most serious first.
     pub findings: Vec<Finding>,
     /// The unsigned transactions, in order.
@@ -202,8 +210,8 @@ impl PlanReview {
     }
 
     /// The review of a simulated plan: the account's changes (leaving out the tokens in
-    /// `hidden`, which the action shows its own way), approvals, fee at `gas_price` and the
-    /// `findings`, sorted most serious first.
+    /// `hidden`, which the action shows its own way), approvals, the fee expected and at most
+    /// under `terms`, and the `findings`, sorted most serious first.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
         plan: Plan,
@@ -211,12 +219,14 @@ impl PlanReview {
         mut findings: Vec<Finding>,
         label: &dyn Fn(AssetId) -> AssetLabel,
         hidden: &[Address],
-        gas_price: u128,
+        terms: crate::submit::SigningTerms,
         native_usd: Option<f64>,
     ) -> Self {
         let changes = account_changes(&without_tokens(&simulation, hidden), plan.from, label);
         let approvals = approvals_granted(&simulation, label);
-        let (fee_native, fee_usd) = network_fee(simulation.gas_used, gas_price, native_usd);
+        let expected = U256::from(simulation.gas_used) * U256::from(terms.fees.expected_per_gas());
+        let (fee_native, fee_usd) = network_fee(expected, native_usd);
+        let (max_fee_native, max_fee_usd) = network_fee(terms.max_cost(), native_usd);
         findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
         findings.dedup();
         Self {
@@ -226,6 +236,9 @@ impl PlanReview {
             gas: simulation.gas_used,
             fee_native,
             fee_usd,
+            max_fee_native,
+            max_fee_usd,
+            terms,
             findings,
             plan,
             simulation,
@@ -263,6 +276,9 @@ pub enum PreviewError {
     /// The chain could not be read.
     #[error(transparent)]
     Client(#[from] crate::ClientError),
+    /// The plan cannot be given signing terms (fees above the ceiling, implausible gas).
+    #[error(transparent)]
+    Terms(#[from] crate::submit::TermsError),
 }
 
 /// An amount in whole units, trailing zeros trimmed ("1000", "0.5").
@@ -338,16 +354,34 @@ pub(crate) fn approvals_granted(
         .collect()
 }
 
-/// The network fee of `gas` at `gas_price` wei: in the native coin, and in USD when the
-/// native coin's USD price is known.
-pub(crate) fn network_fee(
-    gas: u64,
-    gas_price: u128,
-    native_usd: Option<f64>,
-) -> (String, Option<f64>) {
-    let fee_wei = U256::from(gas) * U256::from(gas_price);
+/// A network fee of `fee_wei`: in the native coin, and in USD when the native coin's USD
+/// price is known.
+pub(crate) fn network_fee(fee_wei: U256, native_usd: Option<f64>) -> (String, Option<f64>) {
     let usd = native_usd.map(|usd| fee_wei.to_string().parse::<f64>().unwrap_or(0.0) / 1e18 * usd);
     (whole(fee_wei, 18), usd)
+}
+
+/// The terms `plan` is signed on, once simulated, from the account's `nonce` and the fee
+/// `market` read alongside: its steps and the simulation's outcomes must pair one for one, or
+/// nothing about it can be trusted.
+pub(crate) fn terms_for(
+    client: &ChainClient,
+    network: &Network,
+    plan: &Plan,
+    simulation: &Simulation,
+    (nonce, market): (u64, crate::submit::FeeMarket),
+) -> Result<crate::submit::SigningTerms, crate::submit::TermsError> {
+    if plan.steps.len() != simulation.steps.len() {
+        return Err(crate::ClientError::Implausible(format!(
+            "the simulation has {} results for the plan's {} transactions",
+            simulation.steps.len(),
+            plan.steps.len()
+        ))
+        .into());
+    }
+    let gas: Vec<(String, u64)> =
+        simulation.steps.iter().map(|s| (s.label.clone(), s.gas_used)).collect();
+    crate::submit::signing_terms(network, client.chain_id(), nonce, market, &gas)
 }
 
 /// A swap routed, with what its preview reads in the same Multicall3 batch.
@@ -574,7 +608,10 @@ pub async fn preview_swap(
     };
     let plan = swap::plan(network, &best, req.kind, &params)
         .ok_or(SwapError::NoVenues(network.name.clone()))?;
-    let simulation = simulate::simulate(client, &plan).await?;
+    let (simulation, nonce) = tokio::try_join!(
+        simulate::simulate(client, &plan),
+        crate::submit::pending_nonce(client, req.account),
+    )?;
 
     let oracle_deviation_bps = match (routes.oracle_usd.token_in, routes.oracle_usd.token_out) {
         (Some(pin), Some(pout)) => {
@@ -604,13 +641,14 @@ pub async fn preview_swap(
         }
         other => listed_label(network, other),
     };
+    let terms = terms_for(client, network, &plan, &simulation, (nonce, routes.market))?;
     let review = PlanReview::new(
         plan,
         simulation,
         findings,
         &symbol_of,
         &[],
-        routes.gas_price,
+        terms,
         routes.oracle_usd.native,
     );
     let describe = |q: &Quote| routed.describe(q, req.kind, p.weth);
@@ -704,11 +742,14 @@ pub async fn preview_wrap(
         }
     };
     let plan = Plan { from: req.account, steps: vec![simulate::Step { label, request }] };
-    let (simulation, fees) =
-        tokio::try_join!(simulate::simulate(client, &plan), crate::submit::suggest_fees(client))?;
+    let (simulation, chain) = tokio::try_join!(
+        simulate::simulate(client, &plan),
+        crate::submit::account_and_market(client, req.account),
+    )?;
+    let terms = terms_for(client, network, &plan, &simulation, chain)?;
     let findings = assess_plan(client, network, &plan, &simulation, &[]).await?;
     let label_of = |asset: AssetId| listed_label(network, asset);
-    Ok(PlanReview::new(plan, simulation, findings, &label_of, &[], fees.expected_per_gas(), None))
+    Ok(PlanReview::new(plan, simulation, findings, &label_of, &[], terms, None))
 }
 
 /// A transfer of the native coin or of an ERC-20 token to another address.
@@ -749,10 +790,11 @@ pub async fn preview_transfer(
         ),
     };
     let plan = Plan { from: req.from, steps: vec![simulate::Step { label, request }] };
-    let (simulation, gas_price) = tokio::try_join!(
+    let (simulation, chain) = tokio::try_join!(
         simulate::simulate(client, &plan),
-        client.request(|c| async move { c.get_gas_price().await }),
+        crate::submit::account_and_market(client, req.from),
     )?;
+    let terms = terms_for(client, network, &plan, &simulation, chain)?;
     let mut findings = assess_plan(client, network, &plan, &simulation, &[]).await?;
     if req.to == Address::ZERO || Some(req.to) == req.token {
         findings.push(Finding::new(
@@ -768,7 +810,7 @@ pub async fn preview_transfer(
             "this sends to the same account: only the network fee changes anything".into(),
         ));
     }
-    Ok(PlanReview::new(plan, simulation, findings, &label_of, &[], gas_price, None))
+    Ok(PlanReview::new(plan, simulation, findings, &label_of, &[], terms, None))
 }
 
 /// Contracts the network configuration vouches for: its protocols and listed tokens.

@@ -239,20 +239,30 @@ pub async fn simulate_by_tracing(
                 walk(child, visit);
             }
         }
+        let mut bad = None;
         walk(&frame, &mut |f| {
-            if let (Some(value), Some(to)) = (f.value, f.to)
-                && !value.is_zero()
-                && f.typ != "DELEGATECALL"
-            {
-                *deltas.entry((f.from, AssetId::Native)).or_insert(I256::ZERO) -= signed(value);
-                *deltas.entry((to, AssetId::Native)).or_insert(I256::ZERO) += signed(value);
-            }
-            for l in &f.logs {
-                let log = Log { inner: l.clone().into_log(), ..Default::default() };
-                apply_log(&log, &mut deltas, &mut approvals);
-                contracts.push(log.address());
+            let mut visit = || -> Result<(), ClientError> {
+                if let (Some(value), Some(to)) = (f.value, f.to)
+                    && !value.is_zero()
+                    && f.typ != "DELEGATECALL"
+                {
+                    add(&mut deltas, f.from, AssetId::Native, signed(value)?.checked_neg())?;
+                    add(&mut deltas, to, AssetId::Native, Some(signed(value)?))?;
+                }
+                for l in &f.logs {
+                    let log = Log { inner: l.clone().into_log(), ..Default::default() };
+                    apply_log(&log, &mut deltas, &mut approvals)?;
+                    contracts.push(log.address());
+                }
+                Ok(())
+            };
+            if let Err(e) = visit() {
+                bad.get_or_insert(e);
             }
         });
+        if let Some(e) = bad {
+            return Err(e);
+        }
         // Carry the step's state changes into the next step.
         let prestate = GethDebugTracingOptions::prestate_tracer(PreStateConfig {
             diff_mode: Some(true),
@@ -288,7 +298,7 @@ pub async fn simulate_by_tracing(
             entry.state_diff.get_or_insert_with(Default::default).extend(post.storage);
         }
     }
-    let gas_used = steps.iter().map(|s| s.gas_used).sum();
+    let gas_used = total_gas(&steps)?;
     contracts.sort();
     contracts.dedup();
     let changes = deltas
@@ -326,7 +336,22 @@ pub async fn simulate_v1(client: &ChainClient, plan: &Plan) -> Result<Simulation
             async move { alloy::providers::Provider::simulate(&p, &payload).await }
         })
         .await?;
+    // One block asked, one transaction per step: anything else would pair a step with
+    // another's outcome, or leave a step unsimulated (an approval signed without its swap).
+    if blocks.len() != 1 {
+        return Err(ClientError::Implausible(format!(
+            "eth_simulateV1 returned {} blocks for 1",
+            blocks.len()
+        )));
+    }
     let results = blocks.into_iter().next().map(|b| b.calls).unwrap_or_default();
+    if results.len() != plan.steps.len() {
+        return Err(ClientError::Implausible(format!(
+            "the simulation has {} results for the plan's {} transactions",
+            results.len(),
+            plan.steps.len()
+        )));
+    }
     let mut deltas: BTreeMap<(Address, AssetId), I256> = BTreeMap::new();
     let mut approvals = Vec::new();
     let mut steps = Vec::new();
@@ -344,14 +369,14 @@ pub async fn simulate_v1(client: &ChainClient, plan: &Plan) -> Result<Simulation
         });
         if result.status {
             for log in &result.logs {
-                apply_log(log, &mut deltas, &mut approvals);
+                apply_log(log, &mut deltas, &mut approvals)?;
                 if log.address() != NATIVE_PSEUDO_TOKEN {
                     contracts.push(log.address());
                 }
             }
         }
     }
-    let gas_used = steps.iter().map(|s| s.gas_used).sum();
+    let gas_used = total_gas(&steps)?;
     let changes = deltas
         .into_iter()
         .filter(|(_, d)| !d.is_zero())
@@ -362,25 +387,48 @@ pub async fn simulate_v1(client: &ChainClient, plan: &Plan) -> Result<Simulation
     Ok(Simulation { steps, changes, approvals, gas_used, contracts })
 }
 
-fn signed(v: U256) -> I256 {
-    I256::try_from(v).unwrap_or(I256::MAX)
+/// The gas of every step together; a sum beyond `u64` is no real plan.
+fn total_gas(steps: &[StepOutcome]) -> Result<u64, ClientError> {
+    steps.iter().try_fold(0u64, |sum, s| sum.checked_add(s.gas_used)).ok_or_else(|| {
+        ClientError::Implausible("the simulated gas overflows a 64-bit number".into())
+    })
+}
+
+/// A transferred amount as a signed change; no token can move 2^255 units or more.
+fn signed(v: U256) -> Result<I256, ClientError> {
+    I256::try_from(v).map_err(|_| {
+        ClientError::Implausible(format!("a transfer of {v} units, beyond any supply"))
+    })
+}
+
+/// Adds `delta` (`None`: it did not fit) to the running change of `asset` for `account`,
+/// checked: a token emitting transfers that overflow is refused, not wrapped around.
+fn add(
+    deltas: &mut BTreeMap<(Address, AssetId), I256>,
+    account: Address,
+    asset: AssetId,
+    delta: Option<I256>,
+) -> Result<(), ClientError> {
+    let entry = deltas.entry((account, asset)).or_insert(I256::ZERO);
+    *entry = delta.and_then(|d| entry.checked_add(d)).ok_or_else(|| {
+        ClientError::Implausible(format!("the balance changes of {account} overflow"))
+    })?;
+    Ok(())
 }
 
 fn apply_log(
     log: &Log,
     deltas: &mut BTreeMap<(Address, AssetId), I256>,
     approvals: &mut Vec<ApprovalChange>,
-) {
+) -> Result<(), ClientError> {
     let emitter = log.address();
-    let mut add = |account: Address, asset: AssetId, delta: I256| {
-        *deltas.entry((account, asset)).or_insert(I256::ZERO) += delta;
-    };
     let inner = &log.inner;
     if let Ok(t) = Transfer::decode_log(inner) {
         let asset =
             if emitter == NATIVE_PSEUDO_TOKEN { AssetId::Native } else { AssetId::Token(emitter) };
-        add(t.from, asset, -signed(t.value));
-        add(t.to, asset, signed(t.value));
+        let value = signed(t.value)?;
+        add(deltas, t.from, asset, value.checked_neg())?;
+        add(deltas, t.to, asset, Some(value))?;
     } else if let Ok(a) = Approval::decode_log(inner) {
         // The first Approval for a (token, owner, spender) is the grant; later ones are the
         // spender using it (OpenZeppelin tokens emit one on each transferFrom).
@@ -396,8 +444,9 @@ fn apply_log(
             });
         }
     } else if let Ok(d) = Deposit::decode_log(inner) {
-        add(d.dst, AssetId::Token(emitter), signed(d.wad));
+        add(deltas, d.dst, AssetId::Token(emitter), Some(signed(d.wad)?))?;
     } else if let Ok(w) = Withdrawal::decode_log(inner) {
-        add(w.src, AssetId::Token(emitter), -signed(w.wad));
+        add(deltas, w.src, AssetId::Token(emitter), signed(w.wad)?.checked_neg())?;
     }
+    Ok(())
 }

@@ -3,15 +3,16 @@
 use std::time::Duration;
 
 use alloy::{
-    primitives::{Address, B256, Bytes},
+    consensus::TxEip1559,
+    primitives::{Address, B256, Bytes, TxKind, U256},
     providers::Provider,
-    rpc::types::TransactionReceipt,
+    rpc::types::{TransactionReceipt, TransactionRequest},
 };
 
 use crate::{ChainClient, ClientError};
 
 /// EIP-1559 fee caps.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct Fees {
     /// The most paid per gas, base fee included.
     pub max_fee_per_gas: u128,
@@ -23,7 +24,8 @@ impl Fees {
     /// What a transaction is expected to pay per gas: the next base fee plus the tip (the cap
     /// only bounds it).
     pub fn expected_per_gas(&self) -> u128 {
-        (self.max_fee_per_gas - self.max_priority_fee_per_gas) / 2 + self.max_priority_fee_per_gas
+        self.max_fee_per_gas.saturating_sub(self.max_priority_fee_per_gas) / 2
+            + self.max_priority_fee_per_gas
     }
 }
 
@@ -39,19 +41,182 @@ pub enum SubmitError {
     Timeout(B256, Duration),
 }
 
-/// Fees from the last 10 blocks: the median tip, and a cap of twice the next base fee plus the
-/// tip, which survives six full blocks of base-fee growth.
-pub async fn suggest_fees(client: &ChainClient) -> Result<Fees, ClientError> {
+/// What the network asks now: the next block's base fee and the median tip of the last 10
+/// blocks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct FeeMarket {
+    /// The next block's base fee per gas.
+    pub base_fee: u128,
+    /// The tip per gas.
+    pub tip: u128,
+}
+
+impl FeeMarket {
+    /// Fees for a transaction: the tip, and a cap of twice the base fee plus the tip (which
+    /// survives six full blocks of base-fee growth), or `ceiling` when that is lower but still
+    /// above the base fee and tip.
+    pub fn fees(&self, ceiling: u128) -> Fees {
+        let cap = self.base_fee.saturating_mul(2).saturating_add(self.tip);
+        Fees {
+            max_fee_per_gas: cap.min(ceiling.max(self.floor())),
+            max_priority_fee_per_gas: self.tip,
+        }
+    }
+
+    /// The least a transaction must offer per gas to be included now.
+    pub fn floor(&self) -> u128 {
+        self.base_fee.saturating_add(self.tip)
+    }
+}
+
+/// The fee market from the last 10 blocks. At least 0.01 gwei of tip, so that an idle chain's
+/// zero tips do not stall a transaction.
+pub async fn fee_market(client: &ChainClient) -> Result<FeeMarket, ClientError> {
     let history = client
         .request(|p| async move { p.get_fee_history(10, Default::default(), &[50.0]).await })
         .await?;
-    let base = history.next_block_base_fee().unwrap_or_default();
+    let base_fee = history.next_block_base_fee().unwrap_or_default();
     let mut tips: Vec<u128> =
         history.reward.unwrap_or_default().iter().filter_map(|r| r.first().copied()).collect();
     tips.sort_unstable();
-    // At least 0.01 gwei, so that an idle chain's zero tips do not stall the transaction.
     let tip = tips.get(tips.len() / 2).copied().unwrap_or_default().max(10_000_000);
-    Ok(Fees { max_fee_per_gas: base * 2 + tip, max_priority_fee_per_gas: tip })
+    Ok(FeeMarket { base_fee, tip })
+}
+
+/// Fees from the last 10 blocks, with no ceiling: what a quote compares routes with.
+pub async fn suggest_fees(client: &ChainClient) -> Result<Fees, ClientError> {
+    Ok(fee_market(client).await?.fees(u128::MAX))
+}
+
+/// One gwei, in wei.
+pub const GWEI: u128 = 1_000_000_000;
+
+/// The most gas Vigil gives one transaction: more than any action it builds needs. A node
+/// that says a step needs more is wrong, or the call is not what it seems.
+pub const MAX_GAS_LIMIT: u64 = 30_000_000;
+
+/// A transaction's gas limit for `simulated` gas: a margin for state that moves before it is
+/// mined.
+pub fn gas_limit(simulated: u64) -> u64 {
+    simulated.saturating_mul(13) / 10 + 20_000
+}
+
+/// Why a plan cannot be given signing terms.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TermsError {
+    /// The chain could not be read.
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    /// Including a transaction now costs more per gas than the network's ceiling.
+    #[error(
+        "{network} asks {asked} gwei per gas now, above the {ceiling} gwei Vigil signs at most there: nothing was signed. Wait for fees to fall, or raise max_fee_gwei for {network} in the config if the network really is this busy"
+    )]
+    AboveCeiling {
+        /// The network.
+        network: String,
+        /// The base fee and tip, gwei.
+        asked: String,
+        /// The ceiling, gwei.
+        ceiling: u64,
+    },
+    /// A step would need more gas than any transaction is given.
+    #[error(
+        "the node says '{step}' needs {gas} gas, more than the {MAX_GAS_LIMIT} any transaction is given: nothing was signed"
+    )]
+    TooMuchGas {
+        /// The step.
+        step: String,
+        /// The gas the simulation reported.
+        gas: u64,
+    },
+}
+
+/// Everything a plan's transactions are signed with besides the plan itself, fixed when it is
+/// previewed: what is signed is what was shown, and the most it can cost is known.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SigningTerms {
+    /// The chain.
+    pub chain_id: u64,
+    /// The first step's nonce; each next step takes the next one.
+    pub nonce: u64,
+    /// The fees of every step.
+    pub fees: Fees,
+    /// Each step's gas limit.
+    pub gas_limits: Vec<u64>,
+}
+
+impl SigningTerms {
+    /// The most the plan can cost: every step using all its gas at the fee cap, in wei.
+    pub fn max_cost(&self) -> U256 {
+        self.gas_limits
+            .iter()
+            .map(|g| U256::from(*g) * U256::from(self.fees.max_fee_per_gas))
+            .fold(U256::ZERO, U256::saturating_add)
+    }
+
+    /// Step `index`'s transaction, unsigned: `request` with the terms' nonce, fees and gas.
+    pub fn transaction(&self, index: usize, request: &TransactionRequest) -> Option<TxEip1559> {
+        Some(TxEip1559 {
+            chain_id: self.chain_id,
+            nonce: self.nonce.checked_add(u64::try_from(index).ok()?)?,
+            gas_limit: *self.gas_limits.get(index)?,
+            max_fee_per_gas: self.fees.max_fee_per_gas,
+            max_priority_fee_per_gas: self.fees.max_priority_fee_per_gas,
+            to: request.to.unwrap_or(TxKind::Create),
+            value: request.value.unwrap_or_default(),
+            access_list: Default::default(),
+            input: request.input.input().cloned().unwrap_or_default(),
+        })
+    }
+}
+
+/// The account's next nonce and the fee market: what signing terms are fixed from, read in
+/// parallel (and in parallel with the simulation).
+pub async fn account_and_market(
+    client: &ChainClient,
+    from: Address,
+) -> Result<(u64, FeeMarket), ClientError> {
+    tokio::try_join!(pending_nonce(client, from), fee_market(client))
+}
+
+/// The terms to sign `steps` (each with its simulated gas) on: from `nonce`, at fees from
+/// `market` within `network`'s ceiling, with gas limits with a margin.
+pub fn signing_terms(
+    network: &crate::Network,
+    chain_id: u64,
+    nonce: u64,
+    market: FeeMarket,
+    steps: &[(String, u64)],
+) -> Result<SigningTerms, TermsError> {
+    let mut gas_limits = Vec::with_capacity(steps.len());
+    for (step, gas) in steps {
+        let limit = gas_limit(*gas);
+        if limit > MAX_GAS_LIMIT {
+            return Err(TermsError::TooMuchGas { step: step.clone(), gas: *gas });
+        }
+        gas_limits.push(limit);
+    }
+    let ceiling = u128::from(network.max_fee_gwei).saturating_mul(GWEI);
+    if market.floor() > ceiling {
+        return Err(TermsError::AboveCeiling {
+            network: network.name.clone(),
+            asked: gwei(market.floor()),
+            ceiling: network.max_fee_gwei,
+        });
+    }
+    Ok(SigningTerms { chain_id, nonce, fees: market.fees(ceiling), gas_limits })
+}
+
+/// Wei per gas in gwei, as people read it ("12.5").
+pub fn gwei(wei: u128) -> String {
+    let whole = wei / GWEI;
+    let frac = wei % GWEI;
+    if frac == 0 {
+        return whole.to_string();
+    }
+    let digits = format!("{frac:09}");
+    format!("{whole}.{}", digits.trim_end_matches('0'))
 }
 
 /// The account's next nonce, counting its pending transactions.

@@ -118,6 +118,8 @@ pub struct Routes {
     /// The expected price per gas (next base fee plus tip, wei) used to compare them and to
     /// price the fee in the preview.
     pub gas_price: u128,
+    /// The fee market read with the quotes: the preview's signing terms are fixed from it.
+    pub market: crate::submit::FeeMarket,
     /// USD prices from the lending market's oracle, read in the same batch (`None` where the
     /// network has no oracle or it does not price the token).
     pub oracle_usd: OraclePrices,
@@ -350,12 +352,13 @@ pub async fn route_with(
     let n_oracle = oracle_calls.len();
     calls.extend(oracle_calls);
     calls.extend(extra);
-    let (results, gas_price) = tokio::try_join!(
+    let (results, market) = tokio::try_join!(
         multicall::aggregate(client, network.protocols.multicall3, calls),
-        // The same fee estimate the submission uses, so preview and reality agree.
-        crate::submit::suggest_fees(client),
+        // The fee market the preview's signing terms are fixed from, so quote and preview
+        // agree.
+        crate::submit::fee_market(client),
     )?;
-    let gas_price = gas_price.expected_per_gas();
+    let gas_price = market.floor();
     let (route_results, rest) = results.split_at(venues.len());
     let (probe_results, rest) = rest.split_at(venues.len());
     let (price_results, rest) = rest.split_at(price_venues.len());
@@ -398,7 +401,7 @@ pub async fn route_with(
     if quotes.is_empty() {
         return Err(SwapError::NoRoute);
     }
-    Ok((Routes { kind, quotes, gas_price, oracle_usd }, extra_results.to_vec()))
+    Ok((Routes { kind, quotes, gas_price, market, oracle_usd }, extra_results.to_vec()))
 }
 
 /// Slippage tolerance above which sandwich bots profit: a warning in the preview.

@@ -245,7 +245,7 @@ async fn the_stress_table_is_what_the_pool_reports_at_those_prices() {
 }
 
 #[tokio::test]
-async fn previews_project_the_health_factor_and_take_three_requests() {
+async fn previews_project_the_health_factor_in_two_round_trips() {
     let (devnet, network, client, market) = setup().await;
     let m = devnet.manifest();
     let sample = DEMO_ACCOUNTS[0];
@@ -263,7 +263,11 @@ async fn previews_project_the_health_factor_and_take_three_requests() {
     )
     .await
     .unwrap();
-    assert_eq!(client.requests() - before, 3, "position batch, fee history, simulation");
+    assert_eq!(
+        client.requests() - before,
+        4,
+        "position batch; then simulation, nonce and fee history in parallel"
+    );
     assert!(p.review.simulation.success());
     let (hf_before, hf_after) = (p.health_factor_before.unwrap(), p.health_factor_after.unwrap());
     // 5 × 2,000 × 0.825 / 6,500.
@@ -331,7 +335,7 @@ async fn the_circuit_breaker_flags_below_1_10_refuses_below_1_and_reverts_are_de
     let err = aave::preview(&client, &network, &market, &borrow(3000.0)).await.unwrap_err();
     assert!(matches!(err, LendError::WouldBeLiquidatable { .. }), "{err}");
     assert!(err.to_string().contains("below 1.0"), "{err}");
-    assert_eq!(client.requests() - before, 2, "no simulation");
+    assert_eq!(client.requests() - before, 1, "the position batch, no simulation");
 
     // Withdrawing collateral that backs the debt past the limit, or switching it off.
     let err = aave::preview(

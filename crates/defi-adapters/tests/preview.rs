@@ -33,7 +33,7 @@ fn request(account: Address, token_in: Address, token_out: Address, amount: U256
 }
 
 #[tokio::test]
-async fn a_clean_swap_previews_in_three_requests_with_changes_fee_and_no_findings() {
+async fn a_clean_swap_previews_in_two_round_trips_with_changes_fee_and_no_findings() {
     let (devnet, network, client) = setup().await;
     let m = devnet.manifest();
     let (weth, usdc) = (m.weth, m.tokens["USDC"].address);
@@ -45,7 +45,18 @@ async fn a_clean_swap_previews_in_three_requests_with_changes_fee_and_no_finding
     )
     .await
     .unwrap();
-    assert_eq!(client.requests() - before, 3, "multicall, gas price, simulation");
+    assert_eq!(
+        client.requests() - before,
+        4,
+        "multicall and fee history; then simulation and nonce, each pair in parallel"
+    );
+    // The fee is fixed: what is signed at most is shown, above the expected fee.
+    let terms = &p.review.terms;
+    assert_eq!(terms.gas_limits.len(), p.review.plan.steps.len());
+    assert!(terms.fees.max_fee_per_gas >= terms.fees.max_priority_fee_per_gas);
+    let max: f64 = p.review.max_fee_native.parse().unwrap();
+    let expected: f64 = p.review.fee_native.parse().unwrap();
+    assert!(max > expected && expected > 0.0, "{max} vs {expected}");
     assert!(p.route.starts_with("Uniswap V3 0.05%"), "{}", p.route);
     assert!(p.runner_up.is_some());
     assert!(p.review.findings.is_empty(), "{:?}", p.review.findings);

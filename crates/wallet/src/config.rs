@@ -442,6 +442,9 @@ pub struct NetworkConfig {
     /// addresses are remembered here once checked).
     #[serde(default, rename = "token", skip_serializing_if = "Vec::is_empty")]
     pub tokens: Vec<vigil_defi_adapters::KnownToken>,
+    /// The most Vigil signs per gas here, in gwei; `None`: the built-in ceiling for the chain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_fee_gwei: Option<u64>,
 }
 
 /// A token the user added on a network (any network, the built-in ones and the devnet

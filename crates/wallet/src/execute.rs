@@ -8,15 +8,15 @@ use std::{
 };
 
 use alloy::{
-    consensus::{TxEip1559, TypedTransaction},
+    consensus::TypedTransaction,
     eips::Encodable2718,
-    primitives::{Address, B256, TxKind},
+    primitives::{Address, B256},
     rpc::types::TransactionReceipt,
 };
 use vigil_defi_adapters::{
     ChainClient, ClientError,
-    simulate::{Plan, Simulation},
-    submit::{self, SubmitError},
+    preview::PlanReview,
+    submit::{self, SigningTerms, SubmitError},
 };
 use vigil_signer::{EvmSigner, SignerError};
 
@@ -71,6 +71,18 @@ pub enum ExecuteError {
     /// The journal could not be written: nothing is broadcast unless it is journaled first.
     #[error("not sent: the transaction journal could not be written ({0})")]
     Journal(#[from] crate::db::DbError),
+    /// The chain moved past what the preview fixed (fees rose above its maximum, another
+    /// transaction took its nonce): nothing is signed, the user previews again.
+    #[error("not sent: {0}. Preview it again")]
+    Stale(String),
+    /// The plan, its simulation and its terms do not pair step for step.
+    #[error("not sent: the plan has {plan} steps but its simulation or terms have {other}")]
+    Mismatch {
+        /// The plan's steps.
+        plan: usize,
+        /// The simulation's outcomes or the terms' gas limits.
+        other: usize,
+    },
     /// A step reverted on chain (state changed since the simulation); later steps were not sent.
     #[error("'{label}' reverted on chain in transaction {hash}; the steps after it were not sent")]
     Reverted {
@@ -107,16 +119,15 @@ pub struct Journal<'a> {
     pub network: &'a str,
 }
 
-/// Signs and sends every step of a simulated plan in order, waiting for each to be final
-/// ([`confirmations_for`] the client) before sending the next.
+/// Signs and sends every step of a previewed plan in order, on the terms the preview fixed,
+/// waiting for each to be final ([`confirmations_for`] the client) before sending the next.
 pub async fn execute(
     client: &ChainClient,
-    plan: &Plan,
-    simulation: &Simulation,
+    review: &PlanReview,
     signer: &dyn EvmSigner,
     on_event: &mut (dyn FnMut(TxEvent) + Send),
 ) -> Result<Vec<TransactionReceipt>, ExecuteError> {
-    run(client, plan, simulation, signer, None, on_event).await
+    run(client, review, signer, None, on_event).await
 }
 
 /// [`execute`], writing each signed transaction to `journal` before it is broadcast and
@@ -124,24 +135,60 @@ pub async fn execute(
 /// finds it and follows it.
 pub async fn execute_journaled(
     client: &ChainClient,
-    plan: &Plan,
-    simulation: &Simulation,
+    review: &PlanReview,
     signer: &dyn EvmSigner,
     journal: Journal<'_>,
     on_event: &mut (dyn FnMut(TxEvent) + Send),
 ) -> Result<Vec<TransactionReceipt>, ExecuteError> {
-    run(client, plan, simulation, signer, Some(journal), on_event).await
+    run(client, review, signer, Some(journal), on_event).await
+}
+
+/// Checks that the chain is still where the preview left it: the account's next nonce is the
+/// one the terms fixed, and a transaction at the terms' fee cap can still be included.
+async fn still_valid(
+    client: &ChainClient,
+    from: Address,
+    terms: &SigningTerms,
+) -> Result<(), ExecuteError> {
+    if terms.chain_id != client.chain_id() {
+        return Err(ExecuteError::Stale(format!(
+            "the preview was made for chain {}, this network is chain {}",
+            terms.chain_id,
+            client.chain_id()
+        )));
+    }
+    let (nonce, market) =
+        tokio::try_join!(submit::pending_nonce(client, from), submit::fee_market(client))?;
+    if nonce != terms.nonce {
+        return Err(ExecuteError::Stale(format!(
+            "the account's next transaction number (nonce) is {nonce} now, not {} as previewed: another transaction was sent since",
+            terms.nonce
+        )));
+    }
+    if market.floor() > terms.fees.max_fee_per_gas {
+        return Err(ExecuteError::Stale(format!(
+            "network fees rose to {} gwei per gas, above the previewed maximum of {} gwei",
+            submit::gwei(market.floor()),
+            submit::gwei(terms.fees.max_fee_per_gas)
+        )));
+    }
+    Ok(())
 }
 
 async fn run(
     client: &ChainClient,
-    plan: &Plan,
-    simulation: &Simulation,
+    review: &PlanReview,
     signer: &dyn EvmSigner,
     journal: Option<Journal<'_>>,
     on_event: &mut (dyn FnMut(TxEvent) + Send),
 ) -> Result<Vec<TransactionReceipt>, ExecuteError> {
+    let (plan, simulation, terms) = (&review.plan, &review.simulation, &review.terms);
     let confirmations = confirmations_for(client);
+    for other in [simulation.steps.len(), terms.gas_limits.len()] {
+        if other != plan.steps.len() {
+            return Err(ExecuteError::Mismatch { plan: plan.steps.len(), other });
+        }
+    }
     if let Some(reason) = simulation.revert_reason() {
         return Err(ExecuteError::WouldFail(reason.to_owned()));
     }
@@ -150,23 +197,13 @@ async fn run(
     }
     let lock = account_lock(plan.from);
     let _guard = lock.lock().await;
-    let (nonce, fees) =
-        tokio::try_join!(submit::pending_nonce(client, plan.from), submit::suggest_fees(client))?;
+    still_valid(client, plan.from, terms).await?;
     let mut receipts = Vec::with_capacity(plan.steps.len());
-    for (i, (step, outcome)) in plan.steps.iter().zip(&simulation.steps).enumerate() {
-        let r = &step.request;
-        let tx = TxEip1559 {
-            chain_id: client.chain_id(),
-            nonce: nonce + i as u64,
-            // The simulated gas plus a margin for state that moves before it is mined.
-            gas_limit: outcome.gas_used * 13 / 10 + 20_000,
-            max_fee_per_gas: fees.max_fee_per_gas,
-            max_priority_fee_per_gas: fees.max_priority_fee_per_gas,
-            to: r.to.unwrap_or(TxKind::Create),
-            value: r.value.unwrap_or_default(),
-            access_list: Default::default(),
-            input: r.input.input().cloned().unwrap_or_default(),
-        };
+    for (i, step) in plan.steps.iter().enumerate() {
+        let tx = terms
+            .transaction(i, &step.request)
+            .ok_or(ExecuteError::Mismatch { plan: plan.steps.len(), other: i })?;
+        let nonce = tx.nonce;
         let envelope = signer.sign_envelope(TypedTransaction::Eip1559(tx)).await?;
         let raw = envelope.encoded_2718();
         if let Some(j) = journal {
@@ -175,7 +212,7 @@ async fn run(
                 network: j.network.to_owned(),
                 chain_id: client.chain_id(),
                 account: plan.from.to_checksum(None),
-                nonce: nonce + i as u64,
+                nonce,
                 label: step.label.clone(),
                 raw: raw.clone(),
                 status: crate::db::TxStatus::Pending,

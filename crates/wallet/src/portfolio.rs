@@ -60,6 +60,7 @@ pub fn network_in(
                 ws_url: n.ws_url.clone(),
                 explorer: n.explorer.clone().or(b.explorer.clone()),
                 native_symbol: n.native_symbol.clone().unwrap_or(b.native_symbol.clone()),
+                max_fee_gwei: n.max_fee_gwei.unwrap_or(b.max_fee_gwei),
                 ..b
             },
             // Another chain: what the entry says is deployed there, else Multicall3 alone.
@@ -76,6 +77,9 @@ pub fn network_in(
                 },
                 tokens: vec![],
                 fiat_feeds: Default::default(),
+                max_fee_gwei: n
+                    .max_fee_gwei
+                    .unwrap_or_else(|| vigil_defi_adapters::default_max_fee_gwei(n.chain_id)),
             },
         };
         if let Some(protocols) = &n.protocols {

@@ -462,6 +462,7 @@ mod tests {
                             native_symbol: None,
                             protocols: None,
                             tokens: vec![],
+                            max_fee_gwei: None,
                         });
                         // Widen the window between reading and writing.
                         std::thread::sleep(std::time::Duration::from_millis(5));

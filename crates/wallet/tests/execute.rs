@@ -11,7 +11,7 @@ use vigil_defi_adapters::{
     ChainClient, Network,
     multicall::{self, Asset},
     preview::{self, SwapRequest},
-    simulate,
+    submit,
     swap::SwapKind,
 };
 use vigil_devnet::{Devnet, units};
@@ -52,20 +52,29 @@ async fn swaps_signed_by_the_software_signer_change_balances_exactly_as_previewe
             native_out: false,
         };
         let preview = preview::preview_swap(&client, &network, &request).await.unwrap();
-        let simulation = simulate::simulate(&client, &preview.review.plan).await.unwrap();
         let assets = [Asset::Token(token_in), Asset::Token(token_out)];
         let before =
             multicall::balances(&client, network.protocols.multicall3, &assets, &[account])
                 .await
                 .unwrap();
         let mut events = Vec::new();
-        let receipts =
-            execute::execute(&client, &preview.review.plan, &simulation, &signer, &mut |e| {
-                events.push(e)
-            })
+        let receipts = execute::execute(&client, &preview.review, &signer, &mut |e| events.push(e))
             .await
             .unwrap();
         assert_eq!(receipts.len(), preview.review.plan.steps.len());
+        // Signed on the terms the preview showed: its nonces, fees and gas limits.
+        let terms = &preview.review.terms;
+        for (i, r) in receipts.iter().enumerate() {
+            let tx = client
+                .request(|p| async move { p.get_transaction_by_hash(r.transaction_hash).await })
+                .await
+                .unwrap()
+                .unwrap();
+            use alloy::consensus::Transaction as _;
+            assert_eq!(tx.nonce(), terms.nonce + i as u64);
+            assert_eq!(tx.max_fee_per_gas(), terms.fees.max_fee_per_gas);
+            assert_eq!(tx.gas_limit(), terms.gas_limits[i]);
+        }
         assert!(matches!(events.last(), Some(TxEvent::Confirmed { .. })), "{events:?}");
         let after = multicall::balances(&client, network.protocols.multicall3, &assets, &[account])
             .await
@@ -86,7 +95,7 @@ async fn swaps_signed_by_the_software_signer_change_balances_exactly_as_previewe
 }
 
 #[tokio::test]
-async fn concurrent_plans_of_one_account_never_share_a_nonce() {
+async fn a_preview_overtaken_by_another_transaction_is_refused_and_nothing_is_signed_twice() {
     let (devnet, network, client) = setup().await;
     let m = devnet.manifest();
     let signer = signer(2);
@@ -102,25 +111,26 @@ async fn concurrent_plans_of_one_account_never_share_a_nonce() {
         native_in: false,
         native_out: false,
     };
+    // Both previews fix the account's next nonce: whichever is confirmed second would sign a
+    // transaction other than the one it showed.
     let a = preview::preview_swap(&client, &network, &request(units(10.0, 18))).await.unwrap();
     let b = preview::preview_swap(&client, &network, &request(units(20.0, 18))).await.unwrap();
-    let (sim_a, sim_b) = (
-        simulate::simulate(&client, &a.review.plan).await.unwrap(),
-        simulate::simulate(&client, &b.review.plan).await.unwrap(),
-    );
+    assert_eq!(a.review.terms.nonce, b.review.terms.nonce);
     let (mut quiet_a, mut quiet_b) = (|_| {}, |_| {});
     let (ra, rb) = tokio::join!(
-        execute::execute(&client, &a.review.plan, &sim_a, &signer, &mut quiet_a),
-        execute::execute(&client, &b.review.plan, &sim_b, &signer, &mut quiet_b),
+        execute::execute(&client, &a.review, &signer, &mut quiet_a),
+        execute::execute(&client, &b.review, &signer, &mut quiet_b),
     );
-    let (ra, rb) = (ra.unwrap(), rb.unwrap());
-    let hashes: std::collections::HashSet<_> =
-        ra.iter().chain(&rb).map(|r| r.transaction_hash).collect();
-    assert_eq!(
-        hashes.len(),
-        ra.len() + rb.len(),
-        "every transaction was mined, none replaced another"
-    );
+    let (sent, refused) = match (ra, rb) {
+        (Ok(sent), Err(e)) | (Err(e), Ok(sent)) => (sent, e),
+        (ra, rb) => panic!("one is sent and the other refused: {ra:?} {rb:?}"),
+    };
+    assert!(matches!(refused, ExecuteError::Stale(_)), "{refused}");
+    assert!(refused.to_string().contains("Preview it again"), "{refused}");
+    let account = signer.address();
+    let nonce =
+        client.request(|p| async move { p.get_transaction_count(account).await }).await.unwrap();
+    assert_eq!(nonce, a.review.terms.nonce + sent.len() as u64, "only one plan was signed");
 }
 
 #[tokio::test]
@@ -141,22 +151,28 @@ async fn nothing_is_signed_for_a_failing_simulation_or_the_wrong_signer() {
         native_out: false,
     };
     let preview = preview::preview_swap(&client, &network, &request).await.unwrap();
-    let simulation = simulate::simulate(&client, &preview.review.plan).await.unwrap();
     let nonce =
         vigil_defi_adapters::submit::pending_nonce(&client, signer.address()).await.unwrap();
-    let err =
-        execute::execute(&client, &preview.review.plan, &simulation, &self::signer(4), &mut |_| {})
-            .await
-            .unwrap_err();
-    assert!(matches!(err, ExecuteError::WrongAccount { .. }), "{err}");
-
-    let mut failing = simulation.clone();
-    failing.steps[1].success = false;
-    failing.steps[1].revert_reason = Some("revert: Too little received".into());
-    let err = execute::execute(&client, &preview.review.plan, &failing, &signer, &mut |_| {})
+    let err = execute::execute(&client, &preview.review, &self::signer(4), &mut |_| {})
         .await
         .unwrap_err();
+    assert!(matches!(err, ExecuteError::WrongAccount { .. }), "{err}");
+
+    let mut failing = preview.review.clone();
+    failing.simulation.steps[1].success = false;
+    failing.simulation.steps[1].revert_reason = Some("revert: Too little received".into());
+    let err = execute::execute(&client, &failing, &signer, &mut |_| {}).await.unwrap_err();
     assert!(err.to_string().contains("Too little received"), "{err}");
+
+    // A simulation with a step missing, or terms without its gas: nothing is signed.
+    let mut short = preview.review.clone();
+    short.simulation.steps.pop();
+    let err = execute::execute(&client, &short, &signer, &mut |_| {}).await.unwrap_err();
+    assert!(matches!(err, ExecuteError::Mismatch { plan: 2, other: 1 }), "{err}");
+    let mut short = preview.review.clone();
+    short.terms.gas_limits.clear();
+    let err = execute::execute(&client, &short, &signer, &mut |_| {}).await.unwrap_err();
+    assert!(matches!(err, ExecuteError::Mismatch { plan: 2, other: 0 }), "{err}");
     assert_eq!(
         vigil_defi_adapters::submit::pending_nonce(&client, signer.address()).await.unwrap(),
         nonce,
@@ -214,15 +230,8 @@ async fn native_eth_in_and_out_through_the_routers_wrapping() {
         .await
         .unwrap()[0][0]
             .unwrap();
-        let receipts = execute::execute(
-            &client,
-            &preview.review.plan,
-            &preview.review.simulation,
-            &signer,
-            &mut |_| {},
-        )
-        .await
-        .unwrap();
+        let receipts =
+            execute::execute(&client, &preview.review, &signer, &mut |_| {}).await.unwrap();
         let fees: alloy::primitives::U256 = receipts
             .iter()
             .map(|r| {
@@ -252,4 +261,73 @@ async fn native_eth_in_and_out_through_the_routers_wrapping() {
             I256::try_from(token_after).unwrap() - I256::try_from(token_before).unwrap();
         assert_eq!(token_actual.to_string(), token_change.raw);
     }
+}
+
+/// A swap of 1 ETH for USDC by `signer`.
+fn eth_for_usdc(devnet: &Devnet, signer: &SoftwareEvmSigner) -> SwapRequest {
+    let m = devnet.manifest();
+    SwapRequest {
+        account: signer.address(),
+        token_in: m.weth,
+        token_out: m.tokens["USDC"].address,
+        amount: units(1.0, 18),
+        kind: SwapKind::ExactIn,
+        slippage_bps: 50,
+        deadline_secs: 600,
+        unlimited_approval: false,
+        native_in: true,
+        native_out: false,
+    }
+}
+
+#[tokio::test]
+async fn fees_that_rose_past_the_previewed_maximum_are_refused_and_nothing_is_signed() {
+    let (devnet, network, client) = setup().await;
+    let signer = signer(6);
+    let preview =
+        preview::preview_swap(&client, &network, &eth_for_usdc(&devnet, &signer)).await.unwrap();
+    // The chain's fees now above the most the preview allowed (a fee spike since, or a node
+    // that lied at preview time): the preview's cap is set below what inclusion needs.
+    let mut overtaken = preview.review.clone();
+    let market = submit::fee_market(&client).await.unwrap();
+    overtaken.terms.fees.max_fee_per_gas = market.floor() - 1;
+    let nonce = vigil_defi_adapters::submit::pending_nonce(&client, signer.address()).await;
+    let err = execute::execute(&client, &overtaken, &signer, &mut |_| {}).await.unwrap_err();
+    assert!(matches!(err, ExecuteError::Stale(_)), "{err}");
+    assert!(err.to_string().contains("above the previewed maximum"), "{err}");
+    assert_eq!(
+        vigil_defi_adapters::submit::pending_nonce(&client, signer.address()).await.unwrap(),
+        nonce.unwrap(),
+        "nothing was sent"
+    );
+
+    // Fees above the network's ceiling (here a ceiling below the devnet's fraction of a gwei):
+    // refused before anything is signed, with the ceiling named and how to change it.
+    let ceiling = Network { max_fee_gwei: 0, ..network.clone() };
+    let err = preview::preview_swap(&client, &ceiling, &eth_for_usdc(&devnet, &signer))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, preview::PreviewError::Terms(submit::TermsError::AboveCeiling { .. })),
+        "{err}"
+    );
+    assert!(err.to_string().contains("max_fee_gwei"), "{err}");
+}
+
+#[tokio::test]
+async fn the_fee_cap_is_held_to_the_ceiling_when_the_market_allows_it() {
+    use submit::{FeeMarket, GWEI};
+    // Twice the base fee plus the tip, unless the ceiling is lower and still above what
+    // inclusion needs now.
+    let market = FeeMarket { base_fee: 40 * GWEI, tip: GWEI };
+    assert_eq!(market.fees(u128::MAX).max_fee_per_gas, 81 * GWEI);
+    assert_eq!(market.fees(50 * GWEI).max_fee_per_gas, 50 * GWEI);
+    assert_eq!(market.fees(50 * GWEI).max_priority_fee_per_gas, GWEI);
+    assert_eq!(submit::gwei(12_500_000_000), "12.5");
+    assert_eq!(submit::gwei(3 * GWEI), "3");
+    // A step the node says needs more gas than any transaction gets has no terms.
+    let network = Network::builtin().remove(0);
+    let err =
+        submit::signing_terms(&network, 1, 0, market, &[("Swap".into(), 40_000_000)]).unwrap_err();
+    assert!(matches!(err, submit::TermsError::TooMuchGas { .. }), "{err}");
 }

@@ -61,9 +61,7 @@ async fn run(
     let preview = aave::preview(client, network, market, &req).await.unwrap();
     assert!(!preview.needs_override(), "{action:?}: {:?}", preview.review.findings);
     let before = wallet_balance(client, network, account, asset).await;
-    execute::execute(client, &preview.review.plan, &preview.review.simulation, signer, &mut |_| {})
-        .await
-        .unwrap();
+    execute::execute(client, &preview.review, signer, &mut |_| {}).await.unwrap();
     let actual = wallet_balance(client, network, account, asset).await - before;
     let previewed = preview
         .review

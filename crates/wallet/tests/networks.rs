@@ -71,6 +71,7 @@ async fn two_chains() -> Chains {
                 native_symbol: None,
                 protocols: Some(described.protocols.clone()),
                 tokens: described.tokens.iter().filter(|t| t.symbol != "WBTC").cloned().collect(),
+                max_fee_gwei: None,
             });
             Ok::<_, vigil_wallet::WalletError>(())
         })

@@ -252,8 +252,7 @@ fn safe_hint(state: &AccountState, i: usize, action: LendAction) -> String {
     }
 }
 
-/// Previews a lending action: reads the account's position in one round trip (the gas price
-/// in parallel), validates the request, projects the health factor, simulates the plan in one
+/// Previews a lending action: reads the account's position in one round trip, validates the request, projects the health factor, simulates the plan in one
 /// more request and assesses the risk. Nothing is signed.
 pub async fn preview(
     client: &ChainClient,
@@ -261,10 +260,7 @@ pub async fn preview(
     market: &Market,
     req: &LendRequest,
 ) -> Result<LendPreview, LendError> {
-    let (state, fees) =
-        tokio::try_join!(fetch_account(client, network, market, req.account), async {
-            crate::submit::suggest_fees(client).await.map_err(LendError::from)
-        },)?;
+    let state = fetch_account(client, network, market, req.account).await?;
     let i = state.index(req.asset).ok_or_else(|| LendError::UnknownAsset {
         asset: req.asset.to_string(),
         network: network.name.clone(),
@@ -457,7 +453,12 @@ pub async fn preview(
         )),
     }
     let plan = Plan { from: req.account, steps };
-    let mut simulation = simulate::simulate(client, &plan).await?;
+    let (mut simulation, chain) = tokio::try_join!(
+        async { simulate::simulate(client, &plan).await.map_err(LendError::from) },
+        async {
+            crate::submit::account_and_market(client, req.account).await.map_err(LendError::from)
+        },
+    )?;
     for s in &mut simulation.steps {
         if let Some(reason) = &s.revert_reason {
             s.revert_reason = Some(super::explain_revert(reason));
@@ -529,15 +530,8 @@ pub async fn preview(
         });
     }
     let native_usd = state.market.reserve(network.protocols.weth).map(|r| r.price_usd);
-    let review = PlanReview::new(
-        plan,
-        simulation,
-        findings,
-        &label,
-        &hidden,
-        fees.expected_per_gas(),
-        native_usd,
-    );
+    let terms = preview::terms_for(client, network, &plan, &simulation, chain)?;
+    let review = PlanReview::new(plan, simulation, findings, &label, &hidden, terms, native_usd);
     let liquidation_prices = state
         .iter()
         .filter(|(j, _, _)| {

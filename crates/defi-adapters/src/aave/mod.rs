@@ -145,6 +145,9 @@ pub enum LendError {
     /// The chain could not be read.
     #[error(transparent)]
     Client(#[from] crate::ClientError),
+    /// The plan cannot be given signing terms (fees above the ceiling, implausible gas).
+    #[error(transparent)]
+    Terms(#[from] crate::submit::TermsError),
 }
 
 /// An amount in whole units, trailing zeros trimmed.

@@ -122,6 +122,9 @@ pub enum SolanaError {
     /// The network has no RPC URL.
     #[error("Solana network '{0}' has no RPC URL: add one in the settings")]
     NoEndpoints(String),
+    /// An endpoint is reached without encryption.
+    #[error(transparent)]
+    Insecure(#[from] crate::InsecureTransport),
     /// An endpoint serves another cluster.
     #[error(
         "{url} serves another Solana cluster (genesis {got}), not {network}: fix the RPC URL in the settings"
@@ -187,6 +190,9 @@ impl SolanaClient {
     pub async fn connect(network: &SolanaNetwork) -> Result<Self, SolanaError> {
         if network.rpc_urls.is_empty() {
             return Err(SolanaError::NoEndpoints(network.name.clone()));
+        }
+        for url in &network.rpc_urls {
+            crate::check_transport(url)?;
         }
         let clients = network
             .rpc_urls

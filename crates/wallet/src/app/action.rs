@@ -159,12 +159,15 @@ pub struct Approval {
 /// A network fee.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Fee {
-    /// Whole units of the native coin.
+    /// What it is expected to be, whole units of the native coin.
     pub amount: String,
     /// The native coin's symbol.
     pub symbol: String,
     /// In USD, when an oracle prices the native coin.
     pub usd: Option<f64>,
+    /// The most it can be under the signed fee cap and gas limits, when that differs from
+    /// the expected fee: what the user agrees to at most.
+    pub max: Option<(String, Option<f64>)>,
 }
 
 impl ActionPreview {
@@ -203,6 +206,7 @@ impl ActionPreview {
                 amount: review.fee_native.clone(),
                 symbol: network.native_symbol.clone(),
                 usd: review.fee_usd,
+                max: Some((review.max_fee_native.clone(), review.max_fee_usd)),
             }),
             findings: review.findings.clone(),
             needs_override: review.needs_override(),

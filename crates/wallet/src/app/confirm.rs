@@ -146,8 +146,7 @@ impl<K: Keychain + 'static> AppService<K> {
                 let journal = execute::Journal { db: &self.db, network: &network };
                 let receipts = execute::execute_journaled(
                     &client,
-                    &review.plan,
-                    &review.simulation,
+                    &review,
                     signer.as_ref(),
                     journal,
                     &mut report,
@@ -156,6 +155,7 @@ impl<K: Keychain + 'static> AppService<K> {
                 .map_err(|e| match e {
                     execute::ExecuteError::Client(c) => network_error(c),
                     execute::ExecuteError::Signer(s) => err(ErrorKind::Ledger, s),
+                    stale @ execute::ExecuteError::Stale(_) => err(ErrorKind::InvalidInput, stale),
                     other => err(ErrorKind::Internal, other),
                 })?;
                 Ok(Executed {

@@ -142,7 +142,8 @@ fn solana_network_config(c: &SolanaNetworkSetting) -> AppResult<Option<SolanaNet
     Ok((!rpc_urls.is_empty()).then(|| SolanaNetworkConfig { name: name.to_owned(), rpc_urls }))
 }
 
-/// The URLs typed one per line, each checked to be http(s); blank lines dropped.
+/// The URLs typed one per line, each checked to be https (plain http only on this computer);
+/// blank lines dropped.
 fn http_urls(name: &str, typed: &[String]) -> AppResult<Vec<url::Url>> {
     let mut urls = Vec::new();
     for u in typed.iter().map(|u| u.trim()).filter(|u| !u.is_empty()) {
@@ -150,6 +151,7 @@ fn http_urls(name: &str, typed: &[String]) -> AppResult<Vec<url::Url>> {
             .ok()
             .filter(|url| matches!(url.scheme(), "http" | "https"))
             .ok_or_else(|| invalid(format!("{name}: '{u}' is not an http(s) URL")))?;
+        vigil_defi_adapters::check_transport(&url).map_err(|e| invalid(format!("{name}: {e}")))?;
         urls.push(url);
     }
     Ok(urls)
@@ -170,7 +172,7 @@ fn network_config(config: &crate::Config, n: &NetworkSetting) -> AppResult<Netwo
     if rpc_urls.is_empty() {
         return Err(invalid(format!("{name}: give at least one RPC URL")));
     }
-    // What the form does not show (WebSocket, explorer, symbol, tokens) is kept.
+    // What the form does not show (WebSocket, explorer, symbol, tokens, fee ceiling) is kept.
     let kept = config.networks.iter().find(|c| c.name.eq_ignore_ascii_case(name));
     Ok(NetworkConfig {
         name: name.to_owned(),
@@ -181,5 +183,6 @@ fn network_config(config: &crate::Config, n: &NetworkSetting) -> AppResult<Netwo
         native_symbol: kept.and_then(|k| k.native_symbol.clone()),
         protocols: protocols(name, &n.protocols)?,
         tokens: kept.map(|k| k.tokens.clone()).unwrap_or_default(),
+        max_fee_gwei: kept.and_then(|k| k.max_fee_gwei),
     })
 }

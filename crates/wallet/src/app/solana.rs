@@ -138,7 +138,12 @@ impl<K: Keychain + 'static> AppService<K> {
                 .collect(),
             approvals: vec![],
             steps: vec![review.summary.clone()],
-            fee: Some(Fee { amount: review.fee_sol.clone(), symbol: "SOL".into(), usd: None }),
+            fee: Some(Fee {
+                amount: review.fee_sol.clone(),
+                symbol: "SOL".into(),
+                usd: None,
+                max: None,
+            }),
             findings: review
                 .warnings
                 .iter()
