@@ -331,3 +331,30 @@ async fn the_fee_cap_is_held_to_the_ceiling_when_the_market_allows_it() {
         submit::signing_terms(&network, 1, 0, market, &[("Swap".into(), 40_000_000)]).unwrap_err();
     assert!(matches!(err, submit::TermsError::TooMuchGas { .. }), "{err}");
 }
+
+#[tokio::test]
+async fn what_a_node_says_at_confirm_never_changes_the_fee_that_is_signed() {
+    use vigil_defi_adapters::testing::{Fault, HostileNode};
+    let (devnet, network, _) = setup().await;
+    let node = HostileNode::start(devnet.url().parse().unwrap()).await.unwrap();
+    let network = Network { rpc_urls: vec![node.url()], ..network };
+    let client = ChainClient::connect(&network).await.unwrap();
+    let signer = signer(7);
+    let preview =
+        preview::preview_swap(&client, &network, &eth_for_usdc(&devnet, &signer)).await.unwrap();
+    // At confirm the node says fees are nothing, and that the account's nonce is its own.
+    node.set(
+        "eth_feeHistory",
+        Fault::rewrite(|mut h| {
+            let n = h["baseFeePerGas"].as_array().map_or(1, Vec::len);
+            h["baseFeePerGas"] = serde_json::json!(vec!["0x0"; n]);
+            h
+        }),
+    );
+    let receipts = execute::execute(&client, &preview.review, &signer, &mut |_| {}).await.unwrap();
+    let hash = receipts[0].transaction_hash;
+    let tx = devnet.provider().get_transaction_by_hash(hash).await.unwrap().unwrap();
+    use alloy::consensus::Transaction as _;
+    assert_eq!(tx.max_fee_per_gas(), preview.review.terms.fees.max_fee_per_gas);
+    assert_eq!(tx.gas_limit(), preview.review.terms.gas_limits[0]);
+}

@@ -1,5 +1,10 @@
 //! Shared set-up for tests and benchmarks that run against the devnet (foundry-style test
-//! utilities): a devnet from the shared snapshot, its network, and a connected client.
+//! utilities): a devnet from the shared snapshot, its network, and a connected client; and a
+//! [`HostileNode`] to put in front of it.
+
+mod hostile;
+
+pub use hostile::{Fault, HostileNode};
 
 use std::path::Path;
 

@@ -1,0 +1,166 @@
+//! Previews through a hostile node (a proxy in front of the devnet that rewrites answers):
+//! whatever it says, no panic, a clear error, and no terms to sign on a plan that was not
+//! simulated whole.
+
+// Test helpers panic on failure by design.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+
+use serde_json::{Value, json};
+use vigil_defi_adapters::{
+    ChainClient, ClientError, Network,
+    preview::{self, PreviewError, SwapRequest},
+    submit::TermsError,
+    swap::SwapKind,
+    testing::{Fault, HostileNode},
+};
+use vigil_devnet::{DEMO_ACCOUNTS, Devnet, units};
+
+/// The devnet, and a client that reaches it only through a hostile node.
+async fn setup() -> (Devnet, Network, HostileNode, ChainClient) {
+    let (devnet, network, _) =
+        vigil_defi_adapters::testing::devnet(Path::new(env!("CARGO_TARGET_TMPDIR"))).await.unwrap();
+    let node = HostileNode::start(devnet.url().parse().unwrap()).await.unwrap();
+    let network = Network { rpc_urls: vec![node.url()], ..network };
+    let client = ChainClient::connect(&network).await.unwrap();
+    (devnet, network, node, client)
+}
+
+/// 1 WETH for USDC: an approval and a swap.
+fn swap(devnet: &Devnet) -> SwapRequest {
+    let m = devnet.manifest();
+    SwapRequest {
+        account: DEMO_ACCOUNTS[1],
+        token_in: m.weth,
+        token_out: m.tokens["USDC"].address,
+        amount: units(1.0, 18),
+        kind: SwapKind::ExactIn,
+        slippage_bps: 50,
+        deadline_secs: 600,
+        unlimited_approval: false,
+        native_in: false,
+        native_out: false,
+    }
+}
+
+fn implausible(e: &PreviewError) -> bool {
+    matches!(
+        e,
+        PreviewError::Client(ClientError::Implausible(_))
+            | PreviewError::Swap(vigil_defi_adapters::swap::SwapError::Client(
+                ClientError::Implausible(_)
+            ))
+            | PreviewError::Terms(TermsError::Client(ClientError::Implausible(_)))
+    )
+}
+
+/// eth_simulateV1's calls of its first block, rewritten by `f`.
+fn calls(f: impl Fn(&mut Vec<Value>) + Send + Sync + 'static) -> Fault {
+    Fault::rewrite(move |mut result| {
+        if let Some(calls) = result[0]["calls"].as_array_mut() {
+            f(calls);
+        }
+        result
+    })
+}
+
+#[tokio::test]
+async fn a_simulation_that_leaves_out_a_step_or_everything_is_refused() {
+    let (devnet, network, node, client) = setup().await;
+    let honest = preview::preview_swap(&client, &network, &swap(&devnet)).await.unwrap();
+    assert_eq!(honest.review.plan.steps.len(), 2, "an approval and the swap");
+
+    // The approval's result alone: before, the swap went unsimulated and the approval was
+    // signed on a "success".
+    node.set("eth_simulateV1", calls(|c| c.truncate(1)));
+    let e = preview::preview_swap(&client, &network, &swap(&devnet)).await.unwrap_err();
+    assert!(implausible(&e), "{e}");
+    assert!(e.to_string().contains("1 results for the plan's 2 transactions"), "{e}");
+    assert!(e.to_string().contains("nothing was signed"), "{e}");
+
+    // No block at all, and a block with no calls.
+    node.set("eth_simulateV1", Fault::rewrite(|_| json!([])));
+    let e = preview::preview_swap(&client, &network, &swap(&devnet)).await.unwrap_err();
+    assert!(implausible(&e), "{e}");
+    node.set("eth_simulateV1", calls(|c| c.clear()));
+    let e = preview::preview_swap(&client, &network, &swap(&devnet)).await.unwrap_err();
+    assert!(implausible(&e), "{e}");
+}
+
+#[tokio::test]
+async fn transfers_that_overflow_and_gas_beyond_any_block_are_refused() {
+    let (devnet, network, node, client) = setup().await;
+    // A token emitting two transfers of 2^255 - 1 to the account: their sum does not fit.
+    node.set(
+        "eth_simulateV1",
+        calls(|c| {
+            let last = c.len() - 1;
+            let logs = c[last]["logs"].as_array_mut().unwrap();
+            let mut huge = logs[0].clone();
+            huge["data"] = json!(format!("0x7f{}", "f".repeat(62)));
+            logs.push(huge.clone());
+            logs.push(huge);
+        }),
+    );
+    let e = preview::preview_swap(&client, &network, &swap(&devnet)).await.unwrap_err();
+    assert!(implausible(&e), "{e}");
+    assert!(e.to_string().contains("overflow"), "{e}");
+
+    // A step that "needs" u64::MAX gas.
+    node.set("eth_simulateV1", calls(|c| c[0]["gasUsed"] = json!("0xffffffffffffffff")));
+    let e = preview::preview_swap(&client, &network, &swap(&devnet)).await.unwrap_err();
+    assert!(
+        matches!(e, PreviewError::Terms(TermsError::TooMuchGas { .. })) || implausible(&e),
+        "{e}"
+    );
+}
+
+#[tokio::test]
+async fn a_node_asking_huge_fees_gets_nothing_signed_and_the_user_is_told_the_ceiling() {
+    let (devnet, network, node, client) = setup().await;
+    // 10,000 gwei base fee, every block.
+    node.set(
+        "eth_feeHistory",
+        Fault::rewrite(|mut h| {
+            let n = h["baseFeePerGas"].as_array().map_or(1, Vec::len);
+            h["baseFeePerGas"] = json!(vec![format!("{:#x}", 10_000u128 * 1_000_000_000); n]);
+            h
+        }),
+    );
+    let e = preview::preview_swap(&client, &network, &swap(&devnet)).await.unwrap_err();
+    assert!(matches!(e, PreviewError::Terms(TermsError::AboveCeiling { .. })), "{e}");
+    assert!(e.to_string().contains("asks 10000.01 gwei"), "base fee and tip: {e}");
+    assert!(e.to_string().contains(&format!("{} gwei", network.max_fee_gwei)), "{e}");
+}
+
+#[tokio::test]
+async fn broken_answers_are_clear_errors_not_panics() {
+    let (devnet, network, node, client) = setup().await;
+    for (method, fault) in [
+        ("eth_simulateV1", Fault::Garbage),
+        ("eth_simulateV1", Fault::Truncated),
+        ("eth_feeHistory", Fault::Error(-32000, "header not found".into())),
+        ("eth_getTransactionCount", Fault::rewrite(|_| json!("not a number"))),
+        ("eth_call", Fault::rewrite(|_| json!({"unexpected": true}))),
+    ] {
+        node.set(method, fault.clone());
+        let e = preview::preview_swap(&client, &network, &swap(&devnet)).await.unwrap_err();
+        let shown = e.to_string();
+        assert!(!shown.is_empty() && !shown.contains("panicked"), "{method} {fault:?}: {shown}");
+        node.clear(method);
+    }
+    // Honest again: the same client previews.
+    preview::preview_swap(&client, &network, &swap(&devnet)).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_node_that_changes_its_chain_id_mid_session_cannot_move_the_signature_to_its_chain() {
+    let (devnet, network, node, client) = setup().await;
+    node.set("eth_chainId", Fault::rewrite(|_| json!("0x1")));
+    let p = preview::preview_swap(&client, &network, &swap(&devnet)).await.unwrap();
+    assert_eq!(p.review.terms.chain_id, network.chain_id, "signed for the configured chain");
+    // A new client checks every endpoint's chain id again.
+    let e = ChainClient::connect(&network).await.unwrap_err();
+    assert!(matches!(e, ClientError::WrongChain { got: 1, .. }), "{e}");
+}
