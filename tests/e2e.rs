@@ -257,6 +257,9 @@ async fn the_wallet_on_the_devnet_swap_borrow_speed_up_alert_and_lock() {
     app.screenshot("13-activity-pending").await;
     app.click(&format!("{row} .speed-up")).await;
     app.wait_for_text("#preview-title", "Speed up").await;
+    // Its real new fee, simulated, with the most it can be.
+    let fee = app.text("#preview-fee").await;
+    assert!(fee.contains(" ETH") && fee.contains("at most"), "{fee}");
     app.click("#confirm").await;
     wait_for_pending(&app, &db, 2).await;
     devnet.anvil("evm_mine", serde_json::json!([])).await;

@@ -158,7 +158,7 @@ pub(crate) async fn preview_replace(
     state: State<'_, AppState>,
     request: ReplaceForm,
 ) -> CommandResult<Preview> {
-    blocking(&state, move |s| s.preview_replace(&request)).await.map(view::preview)
+    state.service.preview_replace(&request).await.map(view::preview)
 }
 
 /// Previews a transfer.

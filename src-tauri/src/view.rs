@@ -78,7 +78,7 @@ pub(crate) fn preview(p: ActionPreview) -> Preview {
         steps: p.steps,
         fee: match &p.fee {
             Some(fee) => fee_text(fee, &p.money),
-            None => "at least 10% above the original's".into(),
+            None => "—".into(),
         },
         health_factor,
         findings: p
@@ -342,7 +342,7 @@ mod tests {
     }
 
     #[test]
-    fn a_solana_preview_names_the_cluster_and_a_replacement_says_its_fee_is_set_at_signing() {
+    fn a_solana_preview_names_the_cluster_and_a_replacement_says_what_happens() {
         let mut sol = evm(Action::Solana {
             summary: "Send 1 SOL".into(),
             rent_sol: Some("0.00203928".into()),
@@ -368,7 +368,8 @@ mod tests {
         let p = preview(cancel);
         assert_eq!(p.title, "Cancel: Swap 1 ETH for USDC");
         assert_eq!(p.details[1], ("Nonce".to_owned(), "4".to_owned()));
-        assert_eq!(p.fee, "at least 10% above the original's");
+        assert!(p.details[2].1.contains("same nonce takes its place"), "{:?}", p.details);
+        assert_eq!(p.fee, "—", "no fee is made up");
     }
 
     #[test]

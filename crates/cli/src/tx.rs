@@ -37,6 +37,7 @@ pub(crate) async fn run(command: TxCommand) -> Result<()> {
     let service = sign::service()?;
     let preview = service
         .preview_replace(&ReplaceForm { hash: args.hash.clone(), cancel })
+        .await
         .map_err(failed)?;
     if let Action::Replace { kind, hash, label, nonce } = &preview.action {
         let what = match kind {
@@ -46,7 +47,10 @@ pub(crate) async fn run(command: TxCommand) -> Result<()> {
         eprintln!("{what}: {label} on {}", preview.network);
         eprintln!("  transaction {hash}");
         eprintln!("  nonce       {nonce}");
-        eprintln!("  fees        at least 10% above the original's, or what the network asks now");
+    }
+    if let Some(fee) = &preview.fee {
+        let most = fee.max.as_ref().map(|(m, _)| format!(", at most {m} {}", fee.symbol));
+        eprintln!("  network fee {} {}{}", fee.amount, fee.symbol, most.unwrap_or_default());
     }
     let consent = sign::Consent {
         yes: args.yes,

@@ -813,6 +813,54 @@ pub async fn preview_transfer(
     Ok(PlanReview::new(plan, simulation, findings, &label_of, &[], terms, None))
 }
 
+/// Previews replacing a pending transaction: `request` (the same call again to speed it up,
+/// or a zero-value transfer to `from` to cancel it) under `nonce`, with `fees` (already raised
+/// as far as the network's replacement rule needs) and `gas_limit`, simulated on the latest
+/// state. The fees are held to the network's ceiling like any other.
+#[allow(clippy::too_many_arguments)]
+pub async fn preview_replacement(
+    client: &ChainClient,
+    network: &Network,
+    from: Address,
+    label: String,
+    request: alloy::rpc::types::TransactionRequest,
+    nonce: u64,
+    fees: crate::submit::Fees,
+    gas_limit: u64,
+) -> Result<PlanReview, PreviewError> {
+    use crate::submit::{GWEI, SigningTerms, TermsError, gwei};
+    let ceiling = u128::from(network.max_fee_gwei).saturating_mul(GWEI);
+    if fees.max_fee_per_gas > ceiling {
+        return Err(TermsError::AboveCeiling {
+            network: network.name.clone(),
+            asked: gwei(fees.max_fee_per_gas),
+            ceiling: network.max_fee_gwei,
+        }
+        .into());
+    }
+    let plan = Plan { from, steps: vec![simulate::Step { label, request }] };
+    let simulation = simulate::simulate(client, &plan).await?;
+    if simulation.steps.len() != 1 {
+        return Err(crate::ClientError::Implausible(format!(
+            "the simulation has {} results for 1 transaction",
+            simulation.steps.len()
+        ))
+        .into());
+    }
+    let mut findings = assess_plan(client, network, &plan, &simulation, &[]).await?;
+    if let Some(reason) = simulation.revert_reason() {
+        findings.push(Finding::new(
+            Severity::Danger,
+            "simulation_reverts",
+            format!("The replacement would fail ({reason}): its fee would be lost. Cancel the transaction instead."),
+        ));
+    }
+    let terms =
+        SigningTerms { chain_id: client.chain_id(), nonce, fees, gas_limits: vec![gas_limit] };
+    let label_of = |asset: AssetId| listed_label(network, asset);
+    Ok(PlanReview::new(plan, simulation, findings, &label_of, &[], terms, None))
+}
+
 /// Contracts the network configuration vouches for: its protocols and listed tokens.
 fn known_contracts(network: &Network) -> Vec<Address> {
     let p = &network.protocols;

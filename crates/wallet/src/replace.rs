@@ -1,16 +1,22 @@
 //! Replacing a pending EVM transaction: speed it up (the same transaction, fees raised at
 //! least 10%) or cancel it (a zero-value transfer to oneself with the same nonce, which takes
-//! its place). Both are journaled before broadcast like any other transaction.
+//! its place). Both are previewed (simulated, with the fees they will be signed with) and
+//! journaled before broadcast like any other transaction.
 
 use std::time::Duration;
 
 use alloy::{
-    consensus::{Transaction as _, TxEip1559, TxEnvelope, TypedTransaction},
+    consensus::{TxEip1559, TxEnvelope, TypedTransaction},
     eips::{Decodable2718, Encodable2718},
-    primitives::{B256, TxKind, U256},
+    primitives::{Address, B256, U256},
     providers::Provider,
+    rpc::types::TransactionRequest,
 };
-use vigil_defi_adapters::{ChainClient, ClientError, submit};
+use vigil_defi_adapters::{
+    ChainClient, ClientError, Network,
+    preview::{self, PlanReview},
+    submit,
+};
 use vigil_signer::{EvmSigner, SignerError};
 
 use crate::db::{Database, DbError, JournalEntry, TxStatus, unix_now};
@@ -76,6 +82,15 @@ pub enum ReplaceError {
     /// The journal failed.
     #[error(transparent)]
     Db(#[from] DbError),
+    /// The replacement could not be previewed.
+    #[error(transparent)]
+    Preview(#[from] preview::PreviewError),
+    /// The simulation says the replacement would fail.
+    #[error("not sent: the simulation says the replacement would fail ({0})")]
+    WouldFail(String),
+    /// The chain moved past what the preview fixed.
+    #[error("not sent: {0}. Preview it again")]
+    Stale(String),
 }
 
 /// Fees at least 10% above `old` (the network's rule for a replacement) and no lower than
@@ -84,20 +99,25 @@ fn bumped(old: u128, now: u128) -> u128 {
     (old + old.div_ceil(10)).max(now)
 }
 
-/// Replaces the pending transaction `hash` and waits until the replacement is mined; the
-/// journal then has the replacement confirmed and the original replaced. `sent` hears the
-/// replacement's hash once it is journaled, just before it is broadcast (to follow it from
-/// then on). Returns the
-/// replacement's hash.
-pub async fn replace(
+/// A replacement previewed: the transaction it replaces and the simulated replacement, with
+/// the fees and gas it will be signed with.
+#[derive(Debug, Clone)]
+pub struct ReplacementPreview {
+    /// Speed up or cancel.
+    pub kind: Replacement,
+    /// The pending transaction.
+    pub original: JournalEntry,
+    /// The replacement, simulated, on its signing terms (the original's nonce).
+    pub review: PlanReview,
+}
+
+/// The pending transaction `hash` of the journal, checked to be replaceable on `network`.
+async fn replaceable(
     client: &ChainClient,
     db: &Database,
     network: &str,
     hash: &str,
-    signer: &dyn EvmSigner,
-    kind: Replacement,
-    sent: impl FnOnce(B256),
-) -> Result<B256, ReplaceError> {
+) -> Result<(JournalEntry, TxEip1559), ReplaceError> {
     let entry = db.journal_entry(hash)?.ok_or_else(|| ReplaceError::Unknown(hash.to_owned()))?;
     if entry.status != TxStatus::Pending {
         return Err(ReplaceError::NotPending { hash: entry.hash, status: entry.status });
@@ -110,45 +130,103 @@ pub async fn replace(
     let TxEnvelope::Eip1559(old) = envelope else {
         return Err(ReplaceError::Undecodable(entry.hash));
     };
-    let old = old.tx();
-    let from = signer.address();
-    if !entry.account.eq_ignore_ascii_case(&from.to_checksum(None)) {
-        return Err(ReplaceError::WrongAccount {
-            sent_by: entry.account,
-            signer: from.to_checksum(None),
-        });
-    }
+    let from: Address =
+        entry.account.parse().map_err(|_| ReplaceError::Undecodable(entry.hash.clone()))?;
     let mined_nonce =
         client.request(|p| async move { p.get_transaction_count(from).await }).await?;
     if mined_nonce > entry.nonce {
         return Err(ReplaceError::AlreadyMined(entry.hash));
     }
-    let now = submit::suggest_fees(client).await?;
+    Ok((entry, old.tx().clone()))
+}
+
+/// Previews replacing the pending transaction `hash`: fees at least 10% above the original's
+/// and no lower than what the network asks now, simulated on the latest state.
+pub async fn preview_replacement(
+    client: &ChainClient,
+    network: &Network,
+    db: &Database,
+    hash: &str,
+    kind: Replacement,
+) -> Result<ReplacementPreview, ReplaceError> {
+    let (original, old) = replaceable(client, db, &network.name, hash).await?;
+    let from: Address =
+        original.account.parse().map_err(|_| ReplaceError::Undecodable(original.hash.clone()))?;
+    let market = submit::fee_market(client).await?;
+    let now = market.fees(u128::MAX);
     let priority = bumped(old.max_priority_fee_per_gas, now.max_priority_fee_per_gas);
-    let max_fee = bumped(old.max_fee_per_gas, now.max_fee_per_gas).max(priority);
-    let (tx, label) = match kind {
+    let fees = submit::Fees {
+        max_fee_per_gas: bumped(old.max_fee_per_gas, now.max_fee_per_gas).max(priority),
+        max_priority_fee_per_gas: priority,
+    };
+    let (label, request, gas_limit) = match kind {
         Replacement::SpeedUp => (
-            TxEip1559 {
-                max_fee_per_gas: max_fee,
-                max_priority_fee_per_gas: priority,
-                ..old.clone()
-            },
-            format!("Speed up: {}", entry.label),
+            format!("Speed up: {}", original.label),
+            TransactionRequest::default()
+                .to(old.to.to().copied().unwrap_or_default())
+                .value(old.value)
+                .input(old.input.clone().into()),
+            old.gas_limit,
         ),
         Replacement::Cancel => (
-            TxEip1559 {
-                chain_id: old.chain_id,
-                nonce: old.nonce,
-                gas_limit: 21_000,
-                max_fee_per_gas: max_fee,
-                max_priority_fee_per_gas: priority,
-                to: TxKind::Call(from),
-                value: U256::ZERO,
-                access_list: Default::default(),
-                input: Default::default(),
-            },
-            format!("Cancel: {}", entry.label),
+            format!("Cancel: {}", original.label),
+            TransactionRequest::default().to(from).value(U256::ZERO),
+            21_000,
         ),
+    };
+    let review = preview::preview_replacement(
+        client,
+        network,
+        from,
+        label,
+        request,
+        original.nonce,
+        fees,
+        gas_limit,
+    )
+    .await?;
+    Ok(ReplacementPreview { kind, original, review })
+}
+
+/// Signs and sends a previewed replacement on its terms and waits until it is mined; the
+/// journal then has the replacement confirmed and the original replaced. `sent` hears the
+/// replacement's hash once it is journaled, just before it is broadcast (to follow it from
+/// then on). Refused, with nothing signed, when the original was mined since or fees rose
+/// past the preview's cap. Returns the replacement's hash.
+pub async fn replace(
+    client: &ChainClient,
+    db: &Database,
+    network: &str,
+    previewed: &ReplacementPreview,
+    signer: &dyn EvmSigner,
+    sent: impl FnOnce(B256),
+) -> Result<B256, ReplaceError> {
+    let entry = &previewed.original;
+    let from = signer.address();
+    if !entry.account.eq_ignore_ascii_case(&from.to_checksum(None)) {
+        return Err(ReplaceError::WrongAccount {
+            sent_by: entry.account.clone(),
+            signer: from.to_checksum(None),
+        });
+    }
+    let review = &previewed.review;
+    if let Some(reason) = review.simulation.revert_reason() {
+        return Err(ReplaceError::WouldFail(reason.to_owned()));
+    }
+    replaceable(client, db, network, &entry.hash).await?;
+    let market = submit::fee_market(client).await?;
+    if market.floor() > review.terms.fees.max_fee_per_gas {
+        return Err(ReplaceError::Stale(format!(
+            "network fees rose to {} gwei per gas, above the previewed {} gwei",
+            submit::gwei(market.floor()),
+            submit::gwei(review.terms.fees.max_fee_per_gas)
+        )));
+    }
+    let (Some(step), Some(tx)) = (
+        review.plan.steps.first(),
+        review.plan.steps.first().and_then(|s| review.terms.transaction(0, &s.request)),
+    ) else {
+        return Err(ReplaceError::Stale("the preview holds no transaction".into()));
     };
     let envelope = signer.sign_envelope(TypedTransaction::Eip1559(tx)).await?;
     let raw = envelope.encoded_2718();
@@ -156,10 +234,10 @@ pub async fn replace(
     db.journal_signed(&JournalEntry {
         hash: new_hash.to_string(),
         network: network.to_owned(),
-        chain_id: envelope.chain_id().unwrap_or(old.chain_id),
+        chain_id: review.terms.chain_id,
         account: entry.account.clone(),
         nonce: entry.nonce,
-        label,
+        label: step.label.clone(),
         raw: raw.clone(),
         status: TxStatus::Pending,
         replaces: Some(entry.hash.clone()),

@@ -358,3 +358,82 @@ async fn what_a_node_says_at_confirm_never_changes_the_fee_that_is_signed() {
     assert_eq!(tx.max_fee_per_gas(), preview.review.terms.fees.max_fee_per_gas);
     assert_eq!(tx.gas_limit(), preview.review.terms.gas_limits[0]);
 }
+
+#[tokio::test]
+async fn a_speed_up_is_previewed_with_its_real_fees_and_signed_with_exactly_those() {
+    use alloy::consensus::{Transaction as _, TypedTransaction};
+    use alloy::eips::Encodable2718;
+    use vigil_wallet::{
+        db::{Database, JournalEntry, TxStatus},
+        replace::{self, Replacement},
+    };
+    let (devnet, network, client) = setup().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = Database::open(&dir.path().join("vigil.db")).unwrap();
+    let signer = signer(8);
+    let p = devnet.provider();
+    // A transfer left pending: blocks are held back.
+    let _: serde_json::Value = p.raw_request("evm_setAutomine".into(), (false,)).await.unwrap();
+    let preview =
+        preview::preview_swap(&client, &network, &eth_for_usdc(&devnet, &signer)).await.unwrap();
+    let tx = preview.review.terms.transaction(0, &preview.review.plan.steps[0].request).unwrap();
+    let original_fee = tx.max_fee_per_gas;
+    let envelope = signer.sign_envelope(TypedTransaction::Eip1559(tx)).await.unwrap();
+    let raw = envelope.encoded_2718();
+    let hash = envelope.tx_hash().to_string();
+    db.journal_signed(&JournalEntry {
+        hash: hash.clone(),
+        network: network.name.clone(),
+        chain_id: network.chain_id,
+        account: signer.address().to_checksum(None),
+        nonce: 0,
+        label: "Swap".into(),
+        raw: raw.clone(),
+        status: TxStatus::Pending,
+        replaces: None,
+        block: None,
+        sent_at: 1,
+    })
+    .unwrap();
+    submit::broadcast(&client, raw.into()).await.unwrap();
+
+    let speed_up =
+        replace::preview_replacement(&client, &network, &db, &hash, Replacement::SpeedUp)
+            .await
+            .unwrap();
+    let review = &speed_up.review;
+    assert!(review.simulation.success(), "the swap, simulated again");
+    assert_eq!(review.terms.nonce, 0, "the original's nonce");
+    assert!(review.terms.fees.max_fee_per_gas >= original_fee + original_fee / 10, "10% more");
+    assert!(!review.max_fee_native.is_empty() && review.max_fee_native != "0");
+
+    // Blocks still held back, so the original cannot be mined first; one block is mined once
+    // the replacement is out.
+    let (sent_tx, sent_rx) = tokio::sync::oneshot::channel();
+    let miner = {
+        let p = p.clone();
+        tokio::spawn(async move {
+            let Ok(replacement) = sent_rx.await else { return };
+            let replacement = format!("{replacement:#x}");
+            for _ in 0..100 {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                let pool: serde_json::Value =
+                    p.raw_request("txpool_content".into(), ()).await.unwrap();
+                if pool.to_string().to_lowercase().contains(&replacement) {
+                    let _: serde_json::Value = p.raw_request("evm_mine".into(), ()).await.unwrap();
+                    return;
+                }
+            }
+        })
+    };
+    let new_hash = replace::replace(&client, &db, &network.name, &speed_up, &signer, |h| {
+        let _ = sent_tx.send(h);
+    })
+    .await
+    .unwrap();
+    miner.await.unwrap();
+    let mined = p.get_transaction_by_hash(new_hash).await.unwrap().unwrap();
+    assert_eq!(mined.max_fee_per_gas(), review.terms.fees.max_fee_per_gas);
+    assert_eq!(mined.nonce(), 0);
+    assert_eq!(db.journal_entry(&hash).unwrap().unwrap().status, TxStatus::Replaced);
+}

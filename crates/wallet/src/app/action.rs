@@ -34,7 +34,7 @@ pub struct ActionPreview {
     pub approvals: Vec<Approval>,
     /// The transactions, in order, by their labels.
     pub steps: Vec<String>,
-    /// The network fee; `None` when it is set at signing (a replacement).
+    /// The network fee; `None` when the chain gave none to show.
     pub fee: Option<Fee>,
     /// Risk findings, most serious first.
     pub findings: Vec<Finding>,

@@ -1,13 +1,16 @@
 //! Activity: the transaction journal, and speeding up or cancelling what is still pending.
 
-use vigil_api::{ActivityItem, Money, ReplaceForm};
+use vigil_api::{ActivityItem, ReplaceForm};
 use vigil_signer::{Chain, Keychain};
 
 use super::{
     Action, ActionPreview, AppResult, AppService, EvmSignable, Signable, internal, invalid,
-    signer_kind, wallet_error,
+    network_error, signer_kind, wallet_error,
 };
-use crate::{db::TxStatus, replace::Replacement};
+use crate::{
+    db::TxStatus,
+    replace::{self, Replacement},
+};
 
 /// The API's status for the journal's.
 fn status_view(status: TxStatus) -> vigil_api::TxStatus {
@@ -41,8 +44,8 @@ impl<K: Keychain + 'static> AppService<K> {
     }
 
     /// Previews speeding up or cancelling a pending transaction, on the network it was sent
-    /// on, signed by the account that sent it.
-    pub fn preview_replace(&self, form: &ReplaceForm) -> AppResult<ActionPreview> {
+    /// on, signed by the account that sent it: simulated, with the fees it will be signed with.
+    pub async fn preview_replace(&self, form: &ReplaceForm) -> AppResult<ActionPreview> {
         let entry = self.db.journal_entry(&form.hash).map_err(internal)?.ok_or_else(|| {
             invalid(format!(
                 "{} is not one of this wallet's transactions (Activity lists them)",
@@ -60,29 +63,33 @@ impl<K: Keychain + 'static> AppService<K> {
         }
         self.session.touch();
         let account = self.wallet.account(Chain::Ethereum, &entry.account).map_err(wallet_error)?;
+        let address = vigil_signer::parse_evm_address(&entry.account).map_err(invalid)?;
+        let (network, client) = self.evm(&entry.network).await?;
         let kind = if form.cancel { Replacement::Cancel } else { Replacement::SpeedUp };
-        let preview = ActionPreview {
-            id: 0,
-            chain: Chain::Ethereum,
-            network: entry.network.clone(),
-            account: entry.account.clone(),
-            signer: signer_kind(&account),
-            action: Action::Replace {
-                kind,
-                hash: entry.hash.clone(),
-                label: entry.label.clone(),
-                nonce: entry.nonce,
-            },
-            changes: vec![],
-            approvals: vec![],
-            steps: vec![],
-            fee: None,
-            findings: vec![],
-            needs_override: false,
-            would_fail: None,
-            money: Money::usd(),
+        let previewed =
+            replace::preview_replacement(&client, &network, &self.db, &entry.hash, kind)
+                .await
+                .map_err(|e| match e {
+                    replace::ReplaceError::Client(c) => network_error(c),
+                    other => invalid(other),
+                })?;
+        let (money, _) = self.money(&client, &network).await;
+        let action = Action::Replace {
+            kind,
+            hash: entry.hash.clone(),
+            label: entry.label.clone(),
+            nonce: entry.nonce,
         };
-        let replace = EvmSignable::Replace { network: entry.network, hash: entry.hash, kind };
+        let preview = ActionPreview::of_plan(
+            action,
+            &network,
+            address,
+            signer_kind(&account),
+            &previewed.review,
+            money,
+        );
+        let replace =
+            EvmSignable::Replace { network: network.name.clone(), preview: Box::new(previewed) };
         let id = self.keep(account.address.clone(), Signable::Evm(replace));
         Ok(ActionPreview { id, ..preview })
     }

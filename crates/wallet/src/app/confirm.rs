@@ -103,23 +103,28 @@ impl<K: Keychain + 'static> AppService<K> {
                 return Err(e);
             }
         };
+        // A plan and a replacement are gated alike: never what would fail, and a danger
+        // finding only with the user's explicit tick.
+        let review = match &evm {
+            EvmSignable::Plan { review, .. } => review.as_ref(),
+            EvmSignable::Replace { preview, .. } => &preview.review,
+        };
+        if let Some(reason) = review.simulation.revert_reason() {
+            return Err(err(
+                ErrorKind::InvalidInput,
+                format!("not signed: the simulation says it would fail ({reason})"),
+            ));
+        }
+        if review.needs_override() && !accept_risk {
+            let kept = Kept { account, generation, signable: Signable::Evm(evm), made };
+            self.previews().insert(id, kept);
+            return Err(err(
+                ErrorKind::InvalidInput,
+                "not signed: tick \"I understand the risk\" to sign a preview with a danger finding",
+            ));
+        }
         match evm {
             EvmSignable::Plan { network, review } => {
-                if let Some(reason) = review.simulation.revert_reason() {
-                    return Err(err(
-                        ErrorKind::InvalidInput,
-                        format!("not signed: the simulation says it would fail ({reason})"),
-                    ));
-                }
-                if review.needs_override() && !accept_risk {
-                    let signable = Signable::Evm(EvmSignable::Plan { network, review });
-                    let kept = Kept { account, generation, signable, made };
-                    self.previews().insert(id, kept);
-                    return Err(err(
-                        ErrorKind::InvalidInput,
-                        "not signed: tick \"I understand the risk\" to sign a preview with a danger finding",
-                    ));
-                }
                 let (_, client) = self.evm(&network).await?;
                 let labels: Vec<String> =
                     review.plan.steps.iter().map(|s| s.label.clone()).collect();
@@ -162,7 +167,7 @@ impl<K: Keychain + 'static> AppService<K> {
                     hashes: receipts.iter().map(|r| r.transaction_hash.to_string()).collect(),
                 })
             }
-            EvmSignable::Replace { network, hash, kind } => {
+            EvmSignable::Replace { network, preview } => {
                 let (_, client) = self.evm(&network).await?;
                 progress(TxProgress {
                     id,
@@ -175,9 +180,8 @@ impl<K: Keychain + 'static> AppService<K> {
                     &client,
                     &self.db,
                     &network,
-                    &hash,
+                    &preview,
                     signer.as_ref(),
-                    kind,
                     followed,
                 )
                 .await;

@@ -33,8 +33,7 @@ use vigil_defi_adapters::{
 use vigil_signer::{Keychain, Password};
 
 use crate::{
-    Config, SignerKind, Wallet, WalletError, actions::ActionError, db::Database,
-    replace::Replacement, session::Session,
+    Config, SignerKind, Wallet, WalletError, actions::ActionError, db::Database, session::Session,
 };
 
 pub mod accounts;
@@ -106,8 +105,8 @@ enum Signable {
 enum EvmSignable {
     /// A simulated plan.
     Plan { network: String, review: Box<PlanReview> },
-    /// A speed-up or cancel of a journaled transaction.
-    Replace { network: String, hash: String, kind: Replacement },
+    /// A speed-up or cancel of a journaled transaction, previewed.
+    Replace { network: String, preview: Box<crate::replace::ReplacementPreview> },
 }
 
 struct Kept {

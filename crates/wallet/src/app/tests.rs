@@ -4,13 +4,9 @@ use vigil_defi_adapters::solana::LOCALNET;
 use vigil_signer::{KdfParams, Mnemonic, Vault, vault::InMemoryKeychain};
 
 use super::{dashboard::convert, *};
-use crate::{
-    Paths,
-    db::{JournalEntry, TxStatus},
-};
+use crate::Paths;
 use vigil_api::{
-    AccountBalances, Dashboard, ErrorKind, HoldingView, PositionAssetView, PositionView,
-    ReplaceForm, SwapForm,
+    AccountBalances, Dashboard, ErrorKind, HoldingView, PositionAssetView, PositionView, SwapForm,
 };
 
 const JUNK: &str = "test test test test test test test test test test test junk";
@@ -24,33 +20,55 @@ fn service(dir: &std::path::Path) -> AppService<InMemoryKeychain> {
     AppService::new(wallet).unwrap()
 }
 
-/// A pending transaction of `account` in the journal, as if it had just been broadcast.
-fn pending_of(service: &AppService<InMemoryKeychain>, account: &str) -> String {
-    let hash = format!("0x{}", &account[2..].to_lowercase())
-        .chars()
-        .chain("ab".repeat(12).chars())
-        .collect::<String>();
-    service
-        .db
-        .journal_signed(&JournalEntry {
-            hash: hash.clone(),
-            network: "devnet".into(),
+/// A preview of `account`'s, kept as the services keep one, of a plan no chain has seen: what
+/// confirm checks before it reaches a chain (expiry, the session, the signer) is the same.
+fn kept_plan(service: &AppService<InMemoryKeychain>, account: &str) -> ActionPreview {
+    use vigil_defi_adapters::{
+        simulate::{Plan, Simulation, Step, StepOutcome},
+        submit::{Fees, SigningTerms},
+    };
+    let from = vigil_signer::parse_evm_address(account).unwrap();
+    let step = Step { label: "Swap".into(), request: Default::default() };
+    let outcome =
+        StepOutcome { label: "Swap".into(), success: true, gas_used: 21_000, revert_reason: None };
+    let review = PlanReview {
+        changes: vec![],
+        approvals: vec![],
+        steps: vec![outcome.clone()],
+        gas: 21_000,
+        fee_native: "0".into(),
+        fee_usd: None,
+        max_fee_native: "0".into(),
+        max_fee_usd: None,
+        terms: SigningTerms {
             chain_id: 31337,
-            account: account.into(),
-            nonce: 3,
-            label: "Swap".into(),
-            raw: vec![2],
-            status: TxStatus::Pending,
-            replaces: None,
-            block: None,
-            sent_at: 1,
-        })
-        .unwrap();
-    hash
-}
-
-fn pending(service: &AppService<InMemoryKeychain>) -> String {
-    pending_of(service, DEMO)
+            nonce: 0,
+            fees: Fees { max_fee_per_gas: 1, max_priority_fee_per_gas: 1 },
+            gas_limits: vec![41_300],
+        },
+        findings: vec![],
+        plan: Plan { from, steps: vec![step] },
+        simulation: Simulation {
+            steps: vec![outcome],
+            changes: vec![],
+            approvals: vec![],
+            gas_used: 21_000,
+            contracts: vec![],
+        },
+    };
+    let config = service.wallet.account(vigil_signer::Chain::Ethereum, account).unwrap();
+    let network = vigil_defi_adapters::Network::builtin().remove(0);
+    let preview = ActionPreview::of_plan(
+        Action::Plan { title: "Swap".into() },
+        &network,
+        from,
+        signer_kind(&config),
+        &review,
+        Money::usd(),
+    );
+    let signable =
+        Signable::Evm(EvmSignable::Plan { network: "devnet".into(), review: Box::new(review) });
+    ActionPreview { id: service.keep(config.address, signable), ..preview }
 }
 
 #[tokio::test]
@@ -144,18 +162,8 @@ fn a_dashboard_is_converted_value_by_value_and_its_total_follows() {
 async fn a_preview_is_signed_only_in_the_session_generation_it_was_made_in() {
     let dir = tempfile::tempdir().unwrap();
     let s = service(dir.path());
-    let hash = pending(&s);
-    let form = ReplaceForm { hash, cancel: false };
-    let preview = s.preview_replace(&form).unwrap();
+    let preview = kept_plan(&s, DEMO);
     assert_eq!(preview.signer, ApiSigner::Software);
-    match &preview.action {
-        super::Action::Replace { kind, label, .. } => {
-            assert_eq!(*kind, crate::replace::Replacement::SpeedUp);
-            assert!(label.starts_with("Swap"), "{label}");
-        }
-        other => panic!("expected a replacement, got {other:?}"),
-    }
-    assert!(preview.fee.is_none(), "a replacement's fee is set when it is signed");
     // The session locked since the preview (the idle timer, or a lock while a confirm was
     // in flight): it is void, even once unlocked again.
     s.session().lock();
@@ -166,8 +174,7 @@ async fn a_preview_is_signed_only_in_the_session_generation_it_was_made_in() {
     let e = s.confirm(preview.id, false, |_| {}).await.unwrap_err();
     assert!(e.message.contains("expired or was already used"), "{}", e.message);
     // The app's own lock drops every preview at once.
-    let form = ReplaceForm { hash: form.hash.clone(), cancel: true };
-    let preview = s.preview_replace(&form).unwrap();
+    let preview = kept_plan(&s, DEMO);
     s.lock();
     let e = s.confirm(preview.id, false, |_| {}).await.unwrap_err();
     assert!(e.message.contains("expired or was already used"), "{}", e.message);
@@ -179,7 +186,7 @@ async fn a_locked_wallet_keeps_the_preview_for_the_confirm_after_unlocking() {
     let s = service(dir.path());
     s.lock();
     assert!(s.lock_state().locked);
-    let preview = s.preview_replace(&ReplaceForm { hash: pending(&s), cancel: true }).unwrap();
+    let preview = kept_plan(&s, DEMO);
     let e = s.confirm(preview.id, false, |_| {}).await.unwrap_err();
     assert_eq!(e.kind, ErrorKind::Locked, "{}", e.message);
     // Still there: confirming again reaches the same point, not "already used".
@@ -256,8 +263,7 @@ async fn a_watch_only_account_is_refused_at_signing() {
         name: None,
     };
     s.watch_account(&watched).unwrap();
-    let hash = pending_of(&s, &watched.address);
-    let preview = s.preview_replace(&ReplaceForm { hash, cancel: true }).unwrap();
+    let preview = kept_plan(&s, &watched.address);
     assert_eq!(preview.signer, ApiSigner::Watch);
     let e = s.confirm(preview.id, false, |_| {}).await.unwrap_err();
     assert!(e.message.contains("watch-only"), "{}", e.message);
