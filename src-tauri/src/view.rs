@@ -54,7 +54,12 @@ pub(crate) fn swap_quote(q: preview::SwapQuote) -> SwapQuote {
 
 /// A preview as the window shows it.
 pub(crate) fn preview(p: ActionPreview) -> Preview {
-    let (title, details) = described(&p);
+    let (title, mut details) = described(&p);
+    // Which node said all this, and which one checked it: the user can judge whom they trust.
+    details.push(("Simulated by".to_owned(), p.endpoint.clone()));
+    if let Some(w) = &p.witness {
+        details.push(("Checked against".to_owned(), w.clone()));
+    }
     let health_factor = match &p.action {
         Action::Lend(l) => Some(l.health_factor),
         _ => None,
@@ -271,6 +276,8 @@ mod tests {
             needs_override: true,
             would_fail: None,
             money: Money { currency: "EUR".into(), usd_per_unit: EUR },
+            endpoint: "https://base-rpc.example.com/…".into(),
+            witness: None,
         }
     }
 
@@ -296,6 +303,7 @@ mod tests {
                 ("You receive at least", "2,467,721.9"),
                 ("Slippage tolerance", "0.5%"),
                 ("Price impact", "12.34%"),
+                ("Simulated by", "https://base-rpc.example.com/…"),
             ]
             .map(|(l, v)| (l.to_owned(), v.to_owned()))
         );

@@ -229,6 +229,31 @@ impl ChainClient {
             || self.endpoints.iter().all(|e| crate::network::is_loopback(&e.url))
     }
 
+    /// The endpoint requests go to now (the last one that answered), API key hidden: the one
+    /// a preview names as its source.
+    pub fn active_endpoint(&self) -> String {
+        let i = self.active.load(Ordering::Relaxed) % self.endpoints.len().max(1);
+        self.endpoints.get(i).map(|e| redact(&e.url)).unwrap_or_default()
+    }
+
+    /// A client over one endpoint other than the active one, with no fail-over: a second
+    /// opinion on what the first said. `None` with a single endpoint.
+    pub fn witness(&self) -> Option<ChainClient> {
+        let n = self.endpoints.len();
+        if n < 2 {
+            return None;
+        }
+        let i = (self.active.load(Ordering::Relaxed) + 1) % n;
+        let e = &self.endpoints[i];
+        Some(ChainClient {
+            network: self.network.clone(),
+            chain_id: self.chain_id,
+            endpoints: vec![Endpoint { url: e.url.clone(), provider: e.provider.clone() }],
+            active: AtomicUsize::new(0),
+            requests: AtomicU64::new(0),
+        })
+    }
+
     /// How many RPC requests were sent so far (for round-trip budgets and benchmarks).
     pub fn requests(&self) -> u64 {
         self.requests.load(Ordering::Relaxed)

@@ -21,6 +21,7 @@ pub mod submit;
 pub mod swap;
 #[cfg(any(test, feature = "test-utils"))]
 pub mod testing;
+pub mod witness;
 
 pub use client::{ChainClient, ClientError, EndpointFailure};
 pub use network::{

@@ -193,6 +193,10 @@ pub struct PlanReview {
     /// The nonce, fees and gas limits the plan is signed with: fixed here, so what is signed
     /// is what was shown.
     pub terms: crate::submit::SigningTerms,
+    /// The endpoint that simulated it, API key hidden.
+    pub endpoint: String,
+    /// The second endpoint that checked it, when the network has one and it answered.
+    pub witness: Option<String>,
     /// Risk findings, most serious first.
     pub findings: Vec<Finding>,
     /// The unsigned transactions, in order.
@@ -221,7 +225,19 @@ impl PlanReview {
         hidden: &[Address],
         terms: crate::submit::SigningTerms,
         native_usd: Option<f64>,
+        sources: Sources,
     ) -> Self {
+        let market = sources.market.as_ref();
+        if let Some(second) = &sources.second {
+            findings.extend(crate::witness::disagreements(
+                &plan,
+                &sources.endpoint,
+                &simulation,
+                market,
+                second,
+            ));
+        }
+        let witness = sources.second.and_then(|s| s.ok()).map(|s| s.endpoint);
         let changes = account_changes(&without_tokens(&simulation, hidden), plan.from, label);
         let approvals = approvals_granted(&simulation, label);
         let expected = U256::from(simulation.gas_used) * U256::from(terms.fees.expected_per_gas());
@@ -239,11 +255,36 @@ impl PlanReview {
             max_fee_native,
             max_fee_usd,
             terms,
+            endpoint: sources.endpoint,
+            witness,
             findings,
             plan,
             simulation,
         }
     }
+}
+
+/// Where a preview's facts came from: the endpoint that simulated it, and what a second
+/// endpoint said when the network has one.
+#[derive(Debug)]
+pub(crate) struct Sources {
+    /// The endpoint that simulated it.
+    pub(crate) endpoint: String,
+    /// The second endpoint's opinion.
+    pub(crate) second: Option<Result<crate::witness::SecondOpinion, crate::ClientError>>,
+    /// The fee market the preview read, to compare the base fee with.
+    pub(crate) market: Option<crate::submit::FeeMarket>,
+}
+
+/// Simulates `plan` and, in parallel, asks a second endpoint for its opinion.
+pub(crate) async fn simulate_witnessed(
+    client: &ChainClient,
+    plan: &Plan,
+) -> Result<(Simulation, Sources), crate::ClientError> {
+    let (simulation, second) =
+        tokio::join!(simulate::simulate(client, plan), crate::witness::ask(client, plan));
+    let simulation = simulation?;
+    Ok((simulation, Sources { endpoint: client.active_endpoint(), second, market: None }))
 }
 
 impl SwapPreview {
@@ -608,10 +649,11 @@ pub async fn preview_swap(
     };
     let plan = swap::plan(network, &best, req.kind, &params)
         .ok_or(SwapError::NoVenues(network.name.clone()))?;
-    let (simulation, nonce) = tokio::try_join!(
-        simulate::simulate(client, &plan),
+    let ((simulation, mut sources), nonce) = tokio::try_join!(
+        simulate_witnessed(client, &plan),
         crate::submit::pending_nonce(client, req.account),
     )?;
+    sources.market = Some(routes.market);
 
     let oracle_deviation_bps = match (routes.oracle_usd.token_in, routes.oracle_usd.token_out) {
         (Some(pin), Some(pout)) => {
@@ -650,6 +692,7 @@ pub async fn preview_swap(
         &[],
         terms,
         routes.oracle_usd.native,
+        sources,
     );
     let describe = |q: &Quote| routed.describe(q, req.kind, p.weth);
     Ok(SwapPreview {
@@ -742,14 +785,15 @@ pub async fn preview_wrap(
         }
     };
     let plan = Plan { from: req.account, steps: vec![simulate::Step { label, request }] };
-    let (simulation, chain) = tokio::try_join!(
-        simulate::simulate(client, &plan),
+    let ((simulation, mut sources), chain) = tokio::try_join!(
+        simulate_witnessed(client, &plan),
         crate::submit::account_and_market(client, req.account),
     )?;
+    sources.market = Some(chain.1);
     let terms = terms_for(client, network, &plan, &simulation, chain)?;
     let findings = assess_plan(client, network, &plan, &simulation, &[]).await?;
     let label_of = |asset: AssetId| listed_label(network, asset);
-    Ok(PlanReview::new(plan, simulation, findings, &label_of, &[], terms, None))
+    Ok(PlanReview::new(plan, simulation, findings, &label_of, &[], terms, None, sources))
 }
 
 /// A transfer of the native coin or of an ERC-20 token to another address.
@@ -790,10 +834,11 @@ pub async fn preview_transfer(
         ),
     };
     let plan = Plan { from: req.from, steps: vec![simulate::Step { label, request }] };
-    let (simulation, chain) = tokio::try_join!(
-        simulate::simulate(client, &plan),
+    let ((simulation, mut sources), chain) = tokio::try_join!(
+        simulate_witnessed(client, &plan),
         crate::submit::account_and_market(client, req.from),
     )?;
+    sources.market = Some(chain.1);
     let terms = terms_for(client, network, &plan, &simulation, chain)?;
     let mut findings = assess_plan(client, network, &plan, &simulation, &[]).await?;
     if req.to == Address::ZERO || Some(req.to) == req.token {
@@ -810,7 +855,7 @@ pub async fn preview_transfer(
             "this sends to the same account: only the network fee changes anything".into(),
         ));
     }
-    Ok(PlanReview::new(plan, simulation, findings, &label_of, &[], terms, None))
+    Ok(PlanReview::new(plan, simulation, findings, &label_of, &[], terms, None, sources))
 }
 
 /// Previews replacing a pending transaction: `request` (the same call again to speed it up,
@@ -839,7 +884,7 @@ pub async fn preview_replacement(
         .into());
     }
     let plan = Plan { from, steps: vec![simulate::Step { label, request }] };
-    let simulation = simulate::simulate(client, &plan).await?;
+    let (simulation, sources) = simulate_witnessed(client, &plan).await?;
     if simulation.steps.len() != 1 {
         return Err(crate::ClientError::Implausible(format!(
             "the simulation has {} results for 1 transaction",
@@ -858,7 +903,7 @@ pub async fn preview_replacement(
     let terms =
         SigningTerms { chain_id: client.chain_id(), nonce, fees, gas_limits: vec![gas_limit] };
     let label_of = |asset: AssetId| listed_label(network, asset);
-    Ok(PlanReview::new(plan, simulation, findings, &label_of, &[], terms, None))
+    Ok(PlanReview::new(plan, simulation, findings, &label_of, &[], terms, None, sources))
 }
 
 /// Contracts the network configuration vouches for: its protocols and listed tokens.

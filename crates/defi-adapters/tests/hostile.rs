@@ -164,3 +164,78 @@ async fn a_node_that_changes_its_chain_id_mid_session_cannot_move_the_signature_
     let e = ChainClient::connect(&network).await.unwrap_err();
     assert!(matches!(e, ClientError::WrongChain { got: 1, .. }), "{e}");
 }
+
+/// The devnet behind two endpoints: the devnet itself first, then a hostile node in front of
+/// it, which a preview asks for a second opinion.
+async fn two_endpoints() -> (Devnet, Network, HostileNode, ChainClient) {
+    let (devnet, network, _) =
+        vigil_defi_adapters::testing::devnet(Path::new(env!("CARGO_TARGET_TMPDIR"))).await.unwrap();
+    let node = HostileNode::start(devnet.url().parse().unwrap()).await.unwrap();
+    let network = Network { rpc_urls: vec![devnet.url().parse().unwrap(), node.url()], ..network };
+    let client = ChainClient::connect(&network).await.unwrap();
+    (devnet, network, node, client)
+}
+
+fn disagreement(p: &preview::SwapPreview) -> Option<&preview::Finding> {
+    p.review.findings.iter().find(|f| f.code == "endpoints_disagree")
+}
+
+#[tokio::test]
+async fn a_second_endpoint_checks_the_preview_and_a_disagreement_is_a_danger() {
+    let (devnet, network, node, client) = two_endpoints().await;
+    // Both honest: checked, no finding, and the preview names both.
+    let p = preview::preview_swap(&client, &network, &swap(&devnet)).await.unwrap();
+    assert!(disagreement(&p).is_none(), "{:?}", p.review.findings);
+    assert_eq!(p.review.witness.as_deref(), Some(node.url().as_str().trim_end_matches('/')));
+    assert!(p.review.endpoint.starts_with("http://127.0.0.1:"), "{}", p.review.endpoint);
+    assert!(node.calls("eth_simulateV1").len() == 1, "the witness simulated the plan too");
+
+    // The second endpoint's simulation moves 1 unit where the first moves thousands.
+    node.set(
+        "eth_simulateV1",
+        calls(|c| {
+            for call in c.iter_mut() {
+                for log in call["logs"].as_array_mut().into_iter().flatten() {
+                    log["data"] = json!(format!("0x{}1", "0".repeat(63)));
+                }
+            }
+        }),
+    );
+    let p = preview::preview_swap(&client, &network, &swap(&devnet)).await.unwrap();
+    let f = disagreement(&p).expect("a disagreement");
+    assert_eq!(f.severity, preview::Severity::Danger);
+    assert!(f.message.contains("disagree on what this does to your balance"), "{}", f.message);
+    assert!(p.needs_override());
+
+    // A base fee ten times the first's.
+    node.clear("eth_simulateV1");
+    node.set(
+        "eth_feeHistory",
+        Fault::rewrite(|mut h| {
+            let fees: Vec<String> = h["baseFeePerGas"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| {
+                    let wei =
+                        u128::from_str_radix(v.as_str().unwrap().trim_start_matches("0x"), 16);
+                    format!("{:#x}", wei.unwrap() * 10 + 1_000_000_000)
+                })
+                .collect();
+            h["baseFeePerGas"] = json!(fees);
+            h
+        }),
+    );
+    let p = preview::preview_swap(&client, &network, &swap(&devnet)).await.unwrap();
+    let f = disagreement(&p).expect("a fee disagreement");
+    assert!(f.message.contains("base fee"), "{}", f.message);
+
+    // A witness that cannot answer: a warning that the preview rests on one node, no danger.
+    node.clear("eth_feeHistory");
+    node.set("eth_simulateV1", Fault::Garbage);
+    let p = preview::preview_swap(&client, &network, &swap(&devnet)).await.unwrap();
+    assert!(disagreement(&p).is_none());
+    let single = p.review.findings.iter().find(|f| f.code == "single_endpoint").unwrap();
+    assert_eq!(single.severity, preview::Severity::Warning);
+    assert!(p.review.witness.is_none());
+}

@@ -18,7 +18,7 @@ use crate::{
     ChainClient, Network,
     abi::{IAavePool, IERC20},
     preview::{self, Finding, PlanReview, Severity},
-    simulate::{self, AssetId, Plan, Step},
+    simulate::{AssetId, Plan, Step},
 };
 
 /// Aave's variable interest rate mode.
@@ -453,8 +453,8 @@ pub async fn preview(
         )),
     }
     let plan = Plan { from: req.account, steps };
-    let (mut simulation, chain) = tokio::try_join!(
-        async { simulate::simulate(client, &plan).await.map_err(LendError::from) },
+    let ((mut simulation, mut sources), chain) = tokio::try_join!(
+        async { preview::simulate_witnessed(client, &plan).await.map_err(LendError::from) },
         async {
             crate::submit::account_and_market(client, req.account).await.map_err(LendError::from)
         },
@@ -531,7 +531,9 @@ pub async fn preview(
     }
     let native_usd = state.market.reserve(network.protocols.weth).map(|r| r.price_usd);
     let terms = preview::terms_for(client, network, &plan, &simulation, chain)?;
-    let review = PlanReview::new(plan, simulation, findings, &label, &hidden, terms, native_usd);
+    sources.market = Some(chain.1);
+    let review =
+        PlanReview::new(plan, simulation, findings, &label, &hidden, terms, native_usd, sources);
     let liquidation_prices = state
         .iter()
         .filter(|(j, _, _)| {

@@ -226,6 +226,12 @@ impl SolanaClient {
         &self.network
     }
 
+    /// The endpoint requests go to now (the last one that answered), API key hidden.
+    pub fn active_endpoint(&self) -> String {
+        let i = self.current.load(Ordering::Relaxed);
+        self.clients.get(i).map(|(url, _)| redact(url)).unwrap_or_default()
+    }
+
     /// Runs `request` on the current endpoint, failing over to the others when the endpoint
     /// cannot be reached. An answer from the node (an RPC error) is final.
     pub async fn request<'a, T, F, Fut>(&'a self, request: F) -> Result<T, SolanaError>
@@ -243,7 +249,11 @@ impl SolanaClient {
                     self.current.store(index, Ordering::Relaxed);
                     return Ok(value);
                 }
-                Err(e) if is_transport(&e) => failures.push(format!("{}: {e}", redact(url))),
+                Err(e) if is_transport(&e) => failures.push(format!(
+                    "{}: {}",
+                    redact(url),
+                    crate::client::scrub(&e.to_string(), url)
+                )),
                 Err(e) => return Err(SolanaError::Rpc(e.to_string())),
             }
         }

@@ -44,6 +44,10 @@ pub struct ActionPreview {
     pub would_fail: Option<String>,
     /// The user's currency on that network, for the values in USD.
     pub money: Money,
+    /// The endpoint that simulated it, API key hidden.
+    pub endpoint: String,
+    /// The second endpoint that checked it, when the network has one and it answered.
+    pub witness: Option<String>,
 }
 
 /// What a preview does.
@@ -212,6 +216,8 @@ impl ActionPreview {
             needs_override: review.needs_override(),
             would_fail: review.simulation.revert_reason().map(str::to_owned),
             money,
+            endpoint: review.endpoint.clone(),
+            witness: review.witness.clone(),
         }
     }
 }

@@ -156,6 +156,8 @@ impl<K: Keychain + 'static> AppService<K> {
             needs_override: false,
             would_fail: review.error.clone(),
             money: Money::usd(),
+            endpoint: client.active_endpoint(),
+            witness: None,
         };
         let would_fail = review.error.clone();
         let signable = Signable::Solana { client, plan: Box::new(plan), would_fail };

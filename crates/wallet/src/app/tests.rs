@@ -40,6 +40,8 @@ fn kept_plan(service: &AppService<InMemoryKeychain>, account: &str) -> ActionPre
         fee_usd: None,
         max_fee_native: "0".into(),
         max_fee_usd: None,
+        endpoint: "http://127.0.0.1:8545".into(),
+        witness: None,
         terms: SigningTerms {
             chain_id: 31337,
             nonce: 0,
