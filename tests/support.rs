@@ -298,7 +298,7 @@ impl App {
     }
 
     /// Scrolls `element` to the middle of the window, as a user scrolls to what they click:
-    /// at the top edge, the alert that stays over the screen's top could take the click.
+    /// at the bottom edge, an alert over the window's corner could take the click.
     async fn centre(&self, element: &Element) {
         let centre = "arguments[0].scrollIntoView({ block: 'center', inline: 'nearest' });";
         let arg = serde_json::to_value(element).unwrap_or_else(|e| panic!("{e}"));
@@ -308,17 +308,19 @@ impl App {
             .unwrap_or_else(|e| panic!("cannot scroll to an element: {e}"));
     }
 
-    /// Whether the element matching `css`, scrolled to the bottom edge of the window, is what
-    /// a click reaches across its lowest 120 pixels: left, middle and right (nothing drawn
-    /// over it where a corner toast would sit).
-    pub(crate) async fn uncovered_at_the_bottom(&self, css: &str) -> bool {
+    /// Whether the element matching `css` can be scrolled clear of anything drawn over the
+    /// window's lower corner (an alert): scrolled up until its bottom is 300 pixels above the
+    /// window's, a click reaches it across its lowest 120 pixels, left, middle and right.
+    pub(crate) async fn uncovered_when_scrolled_up(&self, css: &str) -> bool {
         let element = self.find(css).await;
         let arg = serde_json::to_value(&element).unwrap_or_else(|e| panic!("{e}"));
-        let probe = "const e = arguments[0]; e.scrollIntoView({ block: 'end' });
+        let probe = "const e = arguments[0];
+            e.scrollIntoView({ block: 'end' });
+            window.scrollBy(0, 300);
             const r = e.getBoundingClientRect();
             const xs = [r.left + 16, r.left + r.width / 2, r.right - 16];
-            const ys = [r.bottom - 30, r.bottom - 120].filter(y => y > r.top);
-            return xs.every(x => ys.every(y => {
+            const ys = [r.bottom - 30, r.bottom - 120].filter(y => y > r.top && y > 0);
+            return ys.length > 0 && xs.every(x => ys.every(y => {
                 const hit = document.elementFromPoint(x, y);
                 return hit !== null && (hit === e || e.contains(hit));
             }));";
@@ -394,8 +396,8 @@ impl App {
             let chosen = match self.client.find(Locator::Css(&option)).await {
                 Ok(_) => match self.client.find(Locator::Css(css)).await {
                     Ok(select) => {
-                        // In the middle of the window first, as `click` does: an alert at the
-                        // top of the screen could take a click at the window's top edge.
+                        // In the middle of the window first, as `click` does: an alert over
+                        // the window's corner could take a click at its edge.
                         self.centre(&select).await;
                         select.select_by_value(value).await.map_err(|e| e.to_string())
                     }

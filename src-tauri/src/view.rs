@@ -55,6 +55,13 @@ pub(crate) fn swap_quote(q: preview::SwapQuote) -> SwapQuote {
 /// A preview as the window shows it.
 pub(crate) fn preview(p: ActionPreview) -> Preview {
     let (title, mut details) = described(&p);
+    // A Ledger blind-signs contract calls and shows only a hash: the same hash here lets the
+    // user check that the device signs what was previewed.
+    if p.signer == vigil_api::SignerKind::Ledger {
+        for (label, hash) in &p.device_hashes {
+            details.push((format!("On your Ledger, {label}"), format!("transaction hash {hash}")));
+        }
+    }
     // Which node said all this, and which one checked it: the user can judge whom they trust.
     details.push(("Simulated by".to_owned(), p.endpoint.clone()));
     if let Some(w) = &p.witness {
@@ -278,6 +285,7 @@ mod tests {
             money: Money { currency: "EUR".into(), usd_per_unit: EUR },
             endpoint: "https://base-rpc.example.com/…".into(),
             witness: None,
+            device_hashes: vec![("Swap".into(), "0xabc1".into())],
         }
     }
 
@@ -303,6 +311,7 @@ mod tests {
                 ("You receive at least", "2,467,721.9"),
                 ("Slippage tolerance", "0.5%"),
                 ("Price impact", "12.34%"),
+                ("On your Ledger, Swap", "transaction hash 0xabc1"),
                 ("Simulated by", "https://base-rpc.example.com/…"),
             ]
             .map(|(l, v)| (l.to_owned(), v.to_owned()))

@@ -122,9 +122,15 @@ pub(crate) async fn sign_and_send(
             let password = crate::password_from(args.password_stdin, "Vault password: ")?;
             service.unlock_vault(vault, &password).map_err(failed)?;
         }
-        SignerKind::Ledger => eprintln!(
-            "Confirm on your Ledger: review each transaction on the device and approve it."
-        ),
+        SignerKind::Ledger => {
+            eprintln!(
+                "Confirm on your Ledger: review each transaction on the device and approve it."
+            );
+            // What the device shows of a contract call it blind-signs: compare before approving.
+            for (label, hash) in &preview.device_hashes {
+                eprintln!("  {label}: the device shows transaction hash {hash}");
+            }
+        }
         // The core says why it cannot sign.
         SignerKind::Watch => {}
     }

@@ -181,7 +181,14 @@ fn a_ledger_account_swaps_and_lends_on_the_devnet() {
     let o = run(&swap);
     assert!(o.status.success(), "{}", err(&o));
     assert!(err(&o).contains("mined"), "{}", err(&o));
-    assert!(sim.controls().screens.iter().any(|s| s.starts_with("Review transaction")));
+    // The device showed the hash of what it blind-signed, and Vigil printed the same one first.
+    let shown = sim
+        .controls()
+        .screens
+        .iter()
+        .find_map(|s| s.split("transaction hash ").nth(1).map(str::to_owned));
+    let shown = shown.unwrap_or_else(|| panic!("{:?}", sim.controls().screens));
+    assert!(err(&o).contains(&format!("the device shows transaction hash {shown}")), "{}", err(&o));
     let o = run(&["balances", "--json"]);
     assert!(o.status.success(), "{}", err(&o));
     let balances: serde_json::Value = serde_json::from_str(&out(&o)).unwrap();

@@ -213,6 +213,23 @@ impl PlanReview {
         self.findings.iter().any(|f| f.severity == Severity::Danger)
     }
 
+    /// The hash a hardware wallet signs for each step that calls a contract (what a Ledger
+    /// shows when it blind-signs): the terms are fixed, so the transaction, and its hash, are
+    /// known before it is sent to the device. (step label, hash)
+    pub fn blind_signing_hashes(&self) -> Vec<(String, alloy::primitives::B256)> {
+        use alloy::consensus::SignableTransaction as _;
+        self.plan
+            .steps
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.request.input.input().is_some_and(|i| !i.is_empty()))
+            .filter_map(|(i, s)| {
+                let tx = self.terms.transaction(i, &s.request)?;
+                Some((s.label.clone(), tx.signature_hash()))
+            })
+            .collect()
+    }
+
     /// The review of a simulated plan: the account's changes (leaving out the tokens in
     /// `hidden`, which the action shows its own way), approvals, the fee expected and at most
     /// under `terms`, and the `findings`, sorted most serious first.

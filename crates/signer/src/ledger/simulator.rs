@@ -413,7 +413,18 @@ impl Device {
             }
             (true, None) => 27 + parity,
         });
-        let screen = format!("Review transaction: to {}, {} bytes of data", tx.to, tx.data_len);
+        // As the Ethereum app: a contract call is blind-signed, and all the device can show of
+        // it is the hash it signs.
+        let screen = if tx.has_data {
+            format!(
+                "Review transaction: to {}, {} bytes of data. Blind signing: transaction hash 0x{}",
+                tx.to,
+                tx.data_len,
+                hex::encode(hash)
+            )
+        } else {
+            format!("Review transaction: to {}, {} bytes of data", tx.to, tx.data_len)
+        };
         self.confirm(c, screen, signature)
     }
 

@@ -48,6 +48,9 @@ pub struct ActionPreview {
     pub endpoint: String,
     /// The second endpoint that checked it, when the network has one and it answered.
     pub witness: Option<String>,
+    /// For each step that calls a contract, the hash a Ledger shows when it blind-signs it:
+    /// (step label, 0x… hash), to compare on the device.
+    pub device_hashes: Vec<(String, String)>,
 }
 
 /// What a preview does.
@@ -218,6 +221,11 @@ impl ActionPreview {
             money,
             endpoint: review.endpoint.clone(),
             witness: review.witness.clone(),
+            device_hashes: review
+                .blind_signing_hashes()
+                .into_iter()
+                .map(|(label, hash)| (label, format!("{hash:#x}")))
+                .collect(),
         }
     }
 }

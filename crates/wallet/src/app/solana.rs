@@ -158,6 +158,7 @@ impl<K: Keychain + 'static> AppService<K> {
             money: Money::usd(),
             endpoint: client.active_endpoint(),
             witness: None,
+            device_hashes: vec![],
         };
         let would_fail = review.error.clone();
         let signable = Signable::Solana { client, plan: Box::new(plan), would_fail };
