@@ -5,7 +5,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use solana_hash::Hash;
 use solana_pubkey::Pubkey;
 use vigil_defi_adapters::solana::{
     SolanaBalances, SolanaClient, SolanaError, SolanaNetwork, fetch_balances,
@@ -50,15 +49,9 @@ async fn send(
     client: &SolanaClient,
     plan: &vigil_defi_adapters::solana::plan::SolPlan,
     from: &SoftwareSolanaSigner,
-    first: Option<Hash>,
 ) -> Result<vigil_defi_adapters::solana::submit::Sent, SendError<vigil_signer::SignerError>> {
-    send_plan(
-        client,
-        plan,
-        first,
-        |bytes| async move { from.sign_message(&bytes).await.map(|s| s.0) },
-    )
-    .await
+    send_plan(client, plan, |bytes| async move { from.sign_message(&bytes).await.map(|s| s.0) })
+        .await
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -94,7 +87,7 @@ async fn balances_transfers_and_previews_on_the_local_validator() {
     assert_eq!(change(&review, &key(&bob), "SOL"), 1_500_000_000);
     assert_eq!(change(&review, &key(&alice), "SOL"), -1_500_000_000 - i128::from(review.fee));
     assert!(review.fee > 0);
-    let sent = send(&client, &plan, &alice, None).await.unwrap();
+    let sent = send(&client, &plan, &alice).await.unwrap();
     assert_eq!(sent.attempts, 1);
     let after = fetch_balances(&client, &key(&alice), &symbols).await.unwrap();
     assert_eq!(sol(&after) - sol(&balances), change(&review, &key(&alice), "SOL"));
@@ -121,7 +114,7 @@ async fn balances_transfers_and_previews_on_the_local_validator() {
             -i128::from(review.fee) - i128::from(review.rent),
             "the payer pays the fee and the rent"
         );
-        send(&client, &plan, &alice, None).await.unwrap();
+        send(&client, &plan, &alice).await.unwrap();
         let after = fetch_balances(&client, &key(&alice), &symbols).await.unwrap();
         assert_eq!(token(&after, &mint.mint) - token(&before, &mint.mint), -250_500_000);
         assert_eq!(sol(&after) - sol(&before), change(&review, &key(&alice), "SOL"));
@@ -146,16 +139,15 @@ async fn balances_transfers_and_previews_on_the_local_validator() {
     );
     assert!(review.logs.iter().any(|l| l.contains("insufficient lamports")), "{:?}", review.logs);
     let before = fetch_balances(&client, &key(&bob), &symbols).await.unwrap();
-    assert!(matches!(send(&client, &plan, &bob, None).await, Err(SendError::Failed(_))));
+    assert!(matches!(send(&client, &plan, &bob).await, Err(SendError::Failed(_))));
     assert_eq!(
         fetch_balances(&client, &key(&bob), &symbols).await.unwrap().lamports,
         before.lamports
     );
 
-    // A blockhash the node does not know (expired): replaced, signed again, sent.
-    let plan = transfer_sol(key(&alice), &bob.pubkey().to_string(), "0.25").unwrap();
-    let sent = send(&client, &plan, &alice, Some(Hash::new_from_array([7; 32]))).await.unwrap();
-    assert_eq!(sent.attempts, 2, "the stale blockhash was refreshed once");
+    // A node that holds a transaction back, then one that says "Blockhash not found" for a
+    // transaction it passed on: signed again only once the first cannot land, and never two.
+    withheld_and_denied_transactions_land_once(&validator, &alice, &bob).await;
 
     // Staking: create and delegate, deactivate, withdraw; the list follows each step.
     let votes = client.request(|c| async move { c.get_vote_accounts().await }).await.unwrap();
@@ -164,7 +156,7 @@ async fn balances_transfers_and_previews_on_the_local_validator() {
     let plan = stake(&client, key(&alice), &vote, "10").await.unwrap();
     let review = simulate(&client, &plan, &symbols).await.unwrap();
     assert_eq!(review.error, None, "{:?}", review.logs);
-    send(&client, &plan, &alice, None).await.unwrap();
+    send(&client, &plan, &alice).await.unwrap();
     let stakes = list_stakes(&client, &key(&alice)).await.unwrap();
     assert_eq!(stakes.len(), 1, "{stakes:?}");
     let account = stakes[0].clone();
@@ -183,7 +175,7 @@ async fn balances_transfers_and_previews_on_the_local_validator() {
     assert!(second.summary.contains("new stake account"), "{}", second.summary);
     assert!(!second.summary.contains(&account.address), "{}", second.summary);
 
-    send(&client, &deactivate(key(&alice), &account.address).unwrap(), &alice, None).await.unwrap();
+    send(&client, &deactivate(key(&alice), &account.address).unwrap(), &alice).await.unwrap();
     let stakes = list_stakes(&client, &key(&alice)).await.unwrap();
     assert!(
         matches!(stakes[0].state, StakeState::Inactive | StakeState::Deactivating),
@@ -197,7 +189,7 @@ async fn balances_transfers_and_previews_on_the_local_validator() {
         change(&review, &key(&alice), "SOL"),
         i128::from(account.lamports) - i128::from(review.fee)
     );
-    send(&client, &plan, &alice, None).await.unwrap();
+    send(&client, &plan, &alice).await.unwrap();
     assert!(list_stakes(&client, &key(&alice)).await.unwrap().is_empty(), "the account is closed");
     // Not a vote account.
     let e = stake(&client, key(&alice), &bob.pubkey().to_string(), "1").await.unwrap_err();
@@ -229,4 +221,81 @@ async fn balances_transfers_and_previews_on_the_local_validator() {
     failover.rpc_urls.insert(0, "http://127.0.0.1:9".parse().unwrap());
     let client = SolanaClient::connect(&failover).await.unwrap();
     assert!(fetch_balances(&client, &key(&alice), &[]).await.unwrap().lamports > 0);
+}
+
+/// A client through a hostile node in front of the validator whose first blockhash "expires"
+/// within 3 blocks and is then reported invalid (so that the test does not wait the 150
+/// blocks of a real one).
+async fn through_hostile(
+    validator: &SolanaValidator,
+) -> (vigil_defi_adapters::testing::HostileNode, SolanaClient) {
+    use vigil_defi_adapters::testing::{Fault, HostileNode};
+    let node = HostileNode::start(validator.rpc_url().parse().unwrap()).await.unwrap();
+    let direct =
+        SolanaClient::connect(&SolanaNetwork::localnet(validator.rpc_url().parse().unwrap()))
+            .await
+            .unwrap();
+    let height = direct.request(|c| async move { c.get_block_height().await }).await.unwrap();
+    node.set_times(
+        "getLatestBlockhash",
+        Fault::rewrite(move |mut r| {
+            r["value"]["lastValidBlockHeight"] = serde_json::json!(height + 3);
+            r
+        }),
+        1,
+    );
+    node.set(
+        "isBlockhashValid",
+        Fault::rewrite(|mut r| {
+            r["value"] = serde_json::json!(false);
+            r
+        }),
+    );
+    let client = SolanaClient::connect(&SolanaNetwork::localnet(node.url())).await.unwrap();
+    (node, client)
+}
+
+async fn withheld_and_denied_transactions_land_once(
+    validator: &SolanaValidator,
+    alice: &SoftwareSolanaSigner,
+    bob: &SoftwareSolanaSigner,
+) {
+    use vigil_defi_adapters::testing::Fault;
+    let plan = transfer_sol(key(alice), &bob.pubkey().to_string(), "0.25").unwrap();
+    let direct =
+        SolanaClient::connect(&SolanaNetwork::localnet(validator.rpc_url().parse().unwrap()))
+            .await
+            .unwrap();
+    let bob_key = key(bob);
+    let lamports = async |c: &SolanaClient| {
+        c.request(|r| async move { r.get_balance(&bob_key).await }).await.unwrap()
+    };
+
+    // Held back: the first transaction never reaches the cluster. Once its blockhash has
+    // expired and its signature is nowhere, a second is signed and lands.
+    let (node, client) = through_hostile(validator).await;
+    node.set_times("sendTransaction", Fault::withhold_solana_transaction(), 1);
+    let before = lamports(&direct).await;
+    let sent = send(&client, &plan, alice).await.unwrap();
+    assert_eq!(sent.attempts, 2, "signed again once the first could no longer land");
+    assert_eq!(lamports(&direct).await - before, 250_000_000, "landed once");
+    assert_eq!(node.calls("sendTransaction").len(), 2);
+
+    // Passed on, and denied: "Blockhash not found". Before, Vigil signed again at once and
+    // both landed; now it waits, finds the first landed, and signs nothing more.
+    let (node, client) = through_hostile(validator).await;
+    node.set_times(
+        "sendTransaction",
+        Fault::ForwardThenError(
+            -32002,
+            "Transaction simulation failed: Blockhash not found".into(),
+        ),
+        1,
+    );
+    let before = lamports(&direct).await;
+    let sent = send(&client, &plan, alice).await.unwrap();
+    assert_eq!(sent.attempts, 1, "the first landed");
+    assert_eq!(node.calls("sendTransaction").len(), 1, "nothing signed again");
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    assert_eq!(lamports(&direct).await - before, 250_000_000, "landed once, not twice");
 }

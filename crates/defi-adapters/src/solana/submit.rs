@@ -1,6 +1,10 @@
-//! Sending a plan: sign the message at a recent blockhash, send it (the node's preflight
-//! simulates it once more), and wait for confirmation. A blockhash the node does not know, or
-//! one that expires before the transaction lands, is replaced and the message signed again.
+//! Sending a plan: sign the message at the latest blockhash, send it (the node's preflight
+//! simulates it once more), and wait for confirmation.
+//!
+//! A transaction is signed again, with a new blockhash, only when the earlier one can no
+//! longer land: its signature is not on chain and its blockhash has expired, on a node that
+//! has seen the block height past it. A node that says "Blockhash not found", or holds a
+//! transaction back, cannot make two of them land.
 //!
 //! The key never comes here: the caller's `sign` turns message bytes into a signature.
 
@@ -51,12 +55,110 @@ pub struct Sent {
     pub attempts: u32,
 }
 
-/// Signs and sends `plan`, and waits until it is confirmed. `blockhash` is the hash to try
-/// first (from a preview, say); `None` fetches the latest.
+/// A transaction signed and handed to the node, not yet known to have landed.
+struct Attempt {
+    signature: Signature,
+    blockhash: Hash,
+    /// The last block height at which its blockhash is valid.
+    last_valid: u64,
+}
+
+/// What became of every earlier attempt, once none of them can land any more.
+enum Settled {
+    /// One landed (and succeeded).
+    Landed(Signature),
+    /// One landed and failed.
+    Failed(String),
+    /// None landed, and none can: a new one may be signed.
+    Gone,
+}
+
+/// How long to wait for earlier attempts to land or expire: a blockhash lives 150 blocks.
+const EXPIRY_TIMEOUT: Duration = Duration::from_secs(150);
+
+/// Waits until every attempt has landed or can no longer land: the node's block height is past
+/// each one's last valid height, the node says its blockhash is no longer valid, and its
+/// signature is not on chain (searched in the node's history).
+async fn settle(client: &SolanaClient, attempts: &[Attempt]) -> Result<Settled, SolanaError> {
+    let signatures: Vec<Signature> = attempts.iter().map(|a| a.signature).collect();
+    let statuses = || statuses(client, &signatures);
+    let last_valid = attempts.iter().map(|a| a.last_valid).max().unwrap_or_default();
+    let deadline = Instant::now() + EXPIRY_TIMEOUT;
+    loop {
+        let found = statuses().await?;
+        for (signature, status) in signatures.iter().zip(&found) {
+            match status.as_ref().and_then(|s| s.status.clone().err()) {
+                Some(e) => return Ok(Settled::Failed(e.to_string())),
+                None if status.is_some() => return Ok(Settled::Landed(*signature)),
+                None => {}
+            }
+        }
+        let height = client.request(|c| async move { c.get_block_height().await }).await?;
+        if height > last_valid {
+            let mut expired = true;
+            for a in attempts {
+                let hash = a.blockhash;
+                let valid = client
+                    .request(|c| async move {
+                        c.is_blockhash_valid(&hash, CommitmentConfig::processed()).await
+                    })
+                    .await?;
+                expired &= !valid;
+            }
+            if expired {
+                // Past expiry, by the node's own height and word: a last look at the
+                // signatures, which cannot land any more.
+                let found = statuses().await?;
+                return Ok(match found.iter().zip(&signatures).find(|(s, _)| s.is_some()) {
+                    Some((Some(s), signature)) => match &s.status {
+                        Ok(()) => Settled::Landed(*signature),
+                        Err(e) => Settled::Failed(e.to_string()),
+                    },
+                    _ => Settled::Gone,
+                });
+            }
+        }
+        if Instant::now() > deadline {
+            return Err(SolanaError::Rpc(format!(
+                "the node still reports block height {height}, not past {last_valid}: it is stuck or withholding; nothing more was signed"
+            )));
+        }
+        tokio::time::sleep(Duration::from_millis(400)).await;
+    }
+}
+
+/// The statuses of `signatures`, searched in the node's transaction history; a node without
+/// history (a local validator) answers from its status cache, which holds every transaction
+/// of the last 300 slots: all an unexpired blockhash can have landed in, when asked right after
+/// expiry as [`settle`] does.
+async fn statuses(
+    client: &SolanaClient,
+    signatures: &[Signature],
+) -> Result<Vec<Option<solana_transaction_status_client_types::TransactionStatus>>, SolanaError> {
+    let searched = client
+        .request(|c| {
+            let signatures = signatures.to_vec();
+            async move { c.get_signature_statuses_with_history(&signatures).await }
+        })
+        .await;
+    match searched {
+        Ok(found) => Ok(found.value),
+        Err(SolanaError::Rpc(e)) if e.contains("history is not available") => Ok(client
+            .request(|c| {
+                let signatures = signatures.to_vec();
+                async move { c.get_signature_statuses(&signatures).await }
+            })
+            .await?
+            .value),
+        Err(e) => Err(e),
+    }
+}
+
+/// Signs and sends `plan`, and waits until it is confirmed. A transaction that has not
+/// landed is signed again only once it can no longer land (see the module's documentation).
 pub async fn send_plan<E, F, Fut>(
     client: &SolanaClient,
     plan: &SolPlan,
-    mut blockhash: Option<Hash>,
     mut sign: F,
 ) -> Result<Sent, SendError<E>>
 where
@@ -64,23 +166,26 @@ where
     F: FnMut(Vec<u8>) -> Fut,
     Fut: Future<Output = Result<[u8; 64], E>>,
 {
+    let mut attempts: Vec<Attempt> = Vec::new();
     for attempt in 1..=ATTEMPTS {
-        let (hash, last_valid) = match blockhash.take() {
-            Some(hash) => {
-                let height = client.request(|c| async move { c.get_block_height().await }).await?;
-                (hash, height + 150)
+        if !attempts.is_empty() {
+            match settle(client, &attempts).await? {
+                Settled::Landed(signature) => {
+                    return Ok(Sent { signature, attempts: attempt - 1 });
+                }
+                Settled::Failed(e) => return Err(SendError::Failed(e)),
+                Settled::Gone => {}
             }
-            None => {
-                client
-                    .request(|c| async move {
-                        c.get_latest_blockhash_with_commitment(CommitmentConfig::confirmed()).await
-                    })
-                    .await?
-            }
-        };
+        }
+        let (hash, last_valid) = client
+            .request(|c| async move {
+                c.get_latest_blockhash_with_commitment(CommitmentConfig::confirmed()).await
+            })
+            .await?;
         let message = plan.message(hash);
         let signature = Signature::from(sign(message.serialize()).await.map_err(SendError::Sign)?);
         let tx = Transaction { signatures: vec![signature], message };
+        attempts.push(Attempt { signature, blockhash: hash, last_valid });
         let config = RpcSendTransactionConfig {
             preflight_commitment: Some(CommitmentLevel::Confirmed),
             ..Default::default()
@@ -93,6 +198,8 @@ where
             .await;
         match sent {
             Ok(_) => {}
+            // The node says it does not know the blockhash; it may still have passed the
+            // transaction on. Settled (landed or expired) before anything is signed again.
             Err(SolanaError::Rpc(e)) if e.contains("Blockhash not found") => continue,
             Err(SolanaError::Rpc(e)) => return Err(SendError::Failed(e)),
             Err(e) => return Err(e.into()),
@@ -115,12 +222,16 @@ where
                     let height =
                         client.request(|c| async move { c.get_block_height().await }).await?;
                     if height > last_valid {
-                        break; // Expired: sign again with a new blockhash.
+                        break; // Perhaps expired: settled before signing again.
                     }
                 }
             }
             tokio::time::sleep(Duration::from_millis(300)).await;
         }
     }
-    Err(SendError::Expired(ATTEMPTS))
+    match settle(client, &attempts).await? {
+        Settled::Landed(signature) => Ok(Sent { signature, attempts: ATTEMPTS }),
+        Settled::Failed(e) => Err(SendError::Failed(e)),
+        Settled::Gone => Err(SendError::Expired(ATTEMPTS)),
+    }
 }

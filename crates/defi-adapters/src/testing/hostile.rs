@@ -33,9 +33,12 @@ pub enum Fault {
     Truncated,
     /// Answers as the real node does, after a delay.
     Slow(Duration),
-    /// Never passes the request on, and answers `result` as if it had (a node that withholds
-    /// a transaction it says it broadcast).
-    Withhold(Value),
+    /// Never passes the request on, and answers what the function makes of the request's
+    /// params as if it had (a node that withholds a transaction it says it broadcast).
+    Withhold(Arc<dyn Fn(&Value) -> Value + Send + Sync>),
+    /// Passes the request on, and answers with a JSON-RPC error anyway (a node that
+    /// broadcasts a transaction and says it did not).
+    ForwardThenError(i64, String),
 }
 
 impl Fault {
@@ -43,6 +46,46 @@ impl Fault {
     pub fn rewrite(f: impl Fn(Value) -> Value + Send + Sync + 'static) -> Self {
         Self::Rewrite(Arc::new(f))
     }
+
+    /// [`Fault::Withhold`] of a Solana `sendTransaction`: answers the transaction's own
+    /// signature, as a node that broadcast it would, and passes nothing on.
+    pub fn withhold_solana_transaction() -> Self {
+        Self::Withhold(Arc::new(|params: &Value| {
+            let signature = params[0]
+                .as_str()
+                .and_then(base64_decode)
+                // A transaction starts with its signature count (one byte here) and the first.
+                .and_then(|tx| solana_signature::Signature::try_from(tx.get(1..65)?).ok())
+                .map(|s| s.to_string())
+                .unwrap_or_default();
+            Value::String(signature)
+        }))
+    }
+}
+
+/// Standard base64, as Solana's RPC encodes transactions; `None` for anything else.
+fn base64_decode(text: &str) -> Option<Vec<u8>> {
+    let value = |c: u8| -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        } as u32)
+    };
+    let bytes = text.trim_end_matches('=').as_bytes();
+    let mut out = Vec::with_capacity(bytes.len() * 3 / 4);
+    for chunk in bytes.chunks(4) {
+        let mut n = 0u32;
+        for (i, c) in chunk.iter().enumerate() {
+            n |= value(*c)? << (18 - 6 * i);
+        }
+        let take = chunk.len().checked_sub(1)?;
+        out.extend_from_slice(&n.to_be_bytes()[1..1 + take]);
+    }
+    Some(out)
 }
 
 impl std::fmt::Debug for Fault {
@@ -53,14 +96,16 @@ impl std::fmt::Debug for Fault {
             Self::Garbage => f.write_str("Garbage"),
             Self::Truncated => f.write_str("Truncated"),
             Self::Slow(d) => write!(f, "Slow({d:?})"),
-            Self::Withhold(v) => write!(f, "Withhold({v})"),
+            Self::Withhold(_) => f.write_str("Withhold"),
+            Self::ForwardThenError(code, m) => write!(f, "ForwardThenError({code}, {m})"),
         }
     }
 }
 
 #[derive(Default)]
 struct State {
-    faults: HashMap<String, Fault>,
+    /// Each method's fault, and how many more requests it applies to (`None`: all).
+    faults: HashMap<String, (Fault, Option<usize>)>,
     /// Every request passed on or withheld: (method, params).
     seen: Vec<(String, Value)>,
 }
@@ -117,7 +162,12 @@ impl HostileNode {
 
     /// From now on, `fault` for every request of `method`.
     pub fn set(&self, method: &str, fault: Fault) {
-        lock(&self.state).faults.insert(method.to_owned(), fault);
+        lock(&self.state).faults.insert(method.to_owned(), (fault, None));
+    }
+
+    /// `fault` for the next `times` requests of `method`, then honest again.
+    pub fn set_times(&self, method: &str, fault: Fault, times: usize) {
+        lock(&self.state).faults.insert(method.to_owned(), (fault, Some(times)));
     }
 
     /// Honest again for `method`.
@@ -182,7 +232,15 @@ async fn serve(
         for r in &requests {
             let method = r["method"].as_str().unwrap_or_default().to_owned();
             s.seen.push((method.clone(), r["params"].clone()));
-            faults.push(s.faults.get(&method).cloned());
+            let fault = match s.faults.get_mut(&method) {
+                Some((fault, None)) => Some(fault.clone()),
+                Some((fault, Some(left))) if *left > 0 => {
+                    *left -= 1;
+                    Some(fault.clone())
+                }
+                _ => None,
+            };
+            faults.push(fault);
         }
         faults
     };
@@ -227,9 +285,12 @@ async fn serve(
                 let real = answers.remove(&id.to_string());
                 match (f, real) {
                     (Some(Fault::Withhold(result)), _) => {
-                        serde_json::json!({"jsonrpc": "2.0", "id": id, "result": result})
+                        serde_json::json!({"jsonrpc": "2.0", "id": id, "result": result(&r["params"])})
                     }
-                    (Some(Fault::Error(code, message)), _) => serde_json::json!({
+                    (
+                        Some(Fault::Error(code, message) | Fault::ForwardThenError(code, message)),
+                        _,
+                    ) => serde_json::json!({
                         "jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message}
                     }),
                     (Some(Fault::Rewrite(f)), Some(mut a)) if a.get("result").is_some() => {
@@ -263,4 +324,17 @@ async fn serve(
         answer.len()
     );
     socket.write_all(response.as_bytes()).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_decodes_as_the_standard_says() {
+        assert_eq!(base64_decode("aGVsbG8=").as_deref(), Some(&b"hello"[..]));
+        assert_eq!(base64_decode("aGk=").as_deref(), Some(&b"hi"[..]));
+        assert_eq!(base64_decode("AAEC").as_deref(), Some(&[0u8, 1, 2][..]));
+        assert_eq!(base64_decode("a$=="), None);
+    }
 }

@@ -223,7 +223,7 @@ impl<K: Keychain + 'static> AppService<K> {
             stage: "signing".into(),
             hash: None,
         });
-        let sent = submit::send_plan(client, plan, None, |bytes| async move {
+        let sent = submit::send_plan(client, plan, |bytes| async move {
             signer.sign_message(&bytes).await.map(|s| s.0)
         })
         .await
