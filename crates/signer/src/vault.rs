@@ -93,13 +93,18 @@ impl OsKeychain {
     }
 
     /// Turns a `keyring` error into one that says what happened. `keyring` reports a locked
-    /// collection as a missing item, so a miss is double-checked against the lock state.
+    /// collection as a missing item, so a miss is double-checked against the lock state; a
+    /// miss whose lock state cannot be told is not a miss (creating a vault on it could
+    /// overwrite one that is there, behind the lock).
     fn map_error(&self, e: keyring::Error, vault: &str) -> KeychainError {
         match e {
             keyring::Error::NoEntry => match self.is_locked() {
                 Ok(true) => KeychainError::Locked,
+                Ok(false) => KeychainError::NotFound(vault.to_owned()),
                 Err(e @ KeychainError::Unavailable(_)) => e,
-                _ => KeychainError::NotFound(vault.to_owned()),
+                Err(e) => KeychainError::Failed(format!(
+                    "the keychain says '{vault}' is not there but cannot say whether it is locked ({e}): unlock it, or check that the keyring is running"
+                )),
             },
             keyring::Error::NoStorageAccess(e) => match self.is_locked() {
                 Ok(true) => KeychainError::Locked,

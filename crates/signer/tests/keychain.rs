@@ -63,6 +63,22 @@ fn vault_lifecycle_with_real_parameters() {
     assert!(matches!(vault.delete("main"), Err(VaultError::Keychain(KeychainError::NotFound(_)))));
 }
 
+#[test]
+fn no_vault_is_created_where_the_keychain_cannot_tell_whether_it_is_locked() {
+    // A collection the Secret Service does not have: whether it is locked cannot be known,
+    // so a miss there is not taken as "no such vault" (creating would risk overwriting one).
+    let keychain =
+        OsKeychain::new(service("unknown")).in_collection("no collection has this label");
+    let vault = Vault::new(keychain).with_kdf(KdfParams::INSECURE_FAST);
+    let e = vault
+        .create("main", &Mnemonic::parse(JUNK).unwrap(), "", &Password::new("password1"))
+        .unwrap_err();
+    assert!(
+        matches!(&e, VaultError::Keychain(KeychainError::Failed(m)) if m.contains("cannot say whether it is locked")),
+        "{e}"
+    );
+}
+
 /// Creates a keychain collection with gnome-keyring's prompt-free internal interface, returning
 /// its object path. (The public CreateCollection call would open a password prompt.)
 fn create_collection(conn: &Connection, label: &str, password: &str) -> dbus::Path<'static> {

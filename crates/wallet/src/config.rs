@@ -44,13 +44,9 @@ impl Paths {
 pub(crate) fn lock_across_processes(paths: &Paths) -> Result<std::fs::File, ConfigError> {
     let path = paths.config_dir.join("config.lock");
     let io = |source| ConfigError::Io { path: path.clone(), source };
-    std::fs::create_dir_all(&paths.config_dir).map_err(io)?;
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .write(true)
-        .truncate(false)
-        .open(&path)
-        .map_err(io)?;
+    crate::private::dir(&paths.config_dir).map_err(io)?;
+    crate::private::touch(&path).map_err(io)?;
+    let file = std::fs::OpenOptions::new().write(true).open(&path).map_err(io)?;
     file.lock().map_err(io)?;
     Ok(file)
 }
@@ -193,6 +189,11 @@ impl Default for Preferences {
     }
 }
 
+/// The shortest inactivity before the wallet locks, in seconds.
+pub const MIN_LOCK_AFTER_SECS: u64 = 30;
+/// The longest: an unlocked wallet left for longer is a wallet anyone at the desk can sign with.
+pub const MAX_LOCK_AFTER_SECS: u64 = 3_600;
+
 /// Currencies Vigil shows prices in.
 pub const CURRENCIES: [&str; 5] = ["USD", "EUR", "GBP", "CHF", "JPY"];
 
@@ -216,9 +217,9 @@ impl Preferences {
                 self.slippage_percent
             ));
         }
-        if !(30..=86_400).contains(&self.lock_after_secs) {
+        if !(MIN_LOCK_AFTER_SECS..=MAX_LOCK_AFTER_SECS).contains(&self.lock_after_secs) {
             return Err(format!(
-                "lock_after_secs {} is out of range: use 30 (half a minute) to 86400 (a day)",
+                "lock_after_secs {} is out of range: use 30 (half a minute) to 3600 (an hour)",
                 self.lock_after_secs
             ));
         }
@@ -502,8 +503,17 @@ impl Config {
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Self::default()),
             Err(source) => return Err(ConfigError::Io { path: path.into(), source }),
         };
-        let config: Self = toml::from_str(&text)
+        let mut config: Self = toml::from_str(&text)
             .map_err(|e| ConfigError::Invalid { path: path.into(), message: e.to_string() })?;
+        // Earlier versions allowed up to a day: such a config still opens, locking after the
+        // longest time allowed now.
+        if config.preferences.lock_after_secs > MAX_LOCK_AFTER_SECS {
+            tracing::warn!(
+                "lock_after_secs {} is above the {MAX_LOCK_AFTER_SECS} allowed: the wallet locks after an hour",
+                config.preferences.lock_after_secs
+            );
+            config.preferences.lock_after_secs = MAX_LOCK_AFTER_SECS;
+        }
         config.preferences.validate().map_err(|message| ConfigError::Invalid {
             path: path.into(),
             message: format!("[preferences] {message}"),
@@ -515,7 +525,7 @@ impl Config {
     pub fn save(&self, path: &Path) -> Result<(), ConfigError> {
         let io_err = |source| ConfigError::Io { path: path.into(), source };
         if let Some(dir) = path.parent() {
-            fs::create_dir_all(dir).map_err(io_err)?;
+            crate::private::dir(dir).map_err(io_err)?;
         }
         let text = toml::to_string_pretty(self)
             .map_err(|e| ConfigError::Invalid { path: path.into(), message: e.to_string() })?;
@@ -523,7 +533,8 @@ impl Config {
         // rename, so a crash leaves the old file or the new one, never an empty one.
         let tmp = path.with_extension(format!("toml.{}.tmp", std::process::id()));
         let write = || -> io::Result<()> {
-            let mut file = fs::File::create(&tmp)?;
+            // The user's alone: the rename keeps the mode.
+            let mut file = crate::private::create(&tmp)?;
             io::Write::write_all(&mut file, text.as_bytes())?;
             file.sync_all()?;
             fs::rename(&tmp, path)
@@ -548,6 +559,35 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_config_and_the_database_are_the_users_alone_whatever_the_umask() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let dir = tempfile::tempdir().unwrap();
+        let (config_dir, data_dir) = (dir.path().join("config"), dir.path().join("data"));
+        // An earlier version's files, readable by everyone.
+        fs::create_dir_all(&config_dir).unwrap();
+        let file = config_dir.join("config.toml");
+        fs::write(&file, "").unwrap();
+        fs::set_permissions(&file, fs::Permissions::from_mode(0o644)).unwrap();
+        fs::set_permissions(&config_dir, fs::Permissions::from_mode(0o755)).unwrap();
+
+        Config::default().save(&file).unwrap();
+        let db_file = data_dir.join("vigil.db");
+        let db = crate::db::Database::open(&db_file).unwrap();
+        db.journal(None, false, 1).unwrap();
+        assert_eq!(mode(&file), 0o600);
+        assert_eq!(mode(&config_dir), 0o700);
+        assert_eq!(mode(&db_file), 0o600);
+        assert_eq!(mode(&data_dir), 0o700);
+        for side in ["vigil.db-wal", "vigil.db-shm"] {
+            let side = data_dir.join(side);
+            if side.exists() {
+                assert_eq!(mode(&side), 0o600, "{}", side.display());
+            }
+        }
+    }
 
     #[test]
     fn alert_rules_parse_validate_and_report_unknown_keys() {
@@ -611,13 +651,18 @@ mod tests {
         for (text, want) in [
             ("currency = \"BTC\"", "use one of USD, EUR, GBP, CHF, JPY"),
             ("slippage_percent = 0", "more than 0 and at most 50"),
-            ("lock_after_secs = 5", "30 (half a minute) to 86400"),
+            ("lock_after_secs = 5", "30 (half a minute) to 3600 (an hour)"),
             ("theme = \"dark\"", "theme"),
         ] {
             fs::write(&path, format!("[preferences]\n{text}\n")).unwrap();
             let err = Config::load(&path).unwrap_err().to_string();
             assert!(err.contains(want) && err.contains("config.toml"), "{text}: {err}");
         }
+        // A day, as an earlier version allowed: opens, locking after an hour at most.
+        fs::write(&path, "[preferences]\nlock_after_secs = 86400\n").unwrap();
+        assert_eq!(Config::load(&path).unwrap().preferences.lock_after_secs, 3600);
+        let day = Preferences { lock_after_secs: 7200, ..Preferences::default() };
+        assert!(day.validate().unwrap_err().contains("3600 (an hour)"));
     }
 
     #[test]

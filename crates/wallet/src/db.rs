@@ -180,8 +180,11 @@ impl Database {
         let open_err =
             |e: &dyn std::fmt::Display| DbError::Open { path: path.into(), message: e.to_string() };
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| open_err(&e))?;
+            crate::private::dir(dir).map_err(|e| open_err(&e))?;
         }
+        // Created private before SQLite opens it, which gives its WAL and shared-memory
+        // files the same mode.
+        crate::private::touch(path).map_err(|e| open_err(&e))?;
         let mut conn = Connection::open(path).map_err(|e| open_err(&e))?;
         conn.busy_timeout(Duration::from_secs(5)).map_err(|e| open_err(&e))?;
         conn.pragma_update(None, "journal_mode", "WAL").map_err(|e| open_err(&e))?;

@@ -12,6 +12,7 @@ pub mod config;
 pub mod db;
 pub mod execute;
 pub mod portfolio;
+mod private;
 pub mod replace;
 mod service;
 pub mod session;

@@ -353,6 +353,7 @@ impl<K: Keychain + 'static> AppService<K> {
         let was_unlocked = !self.session.is_locked();
         if self.session.lock_if_idle() && was_unlocked {
             self.previews().clear();
+            self.pending.forget();
             self.publish(CoreEvent::Locked);
         }
     }

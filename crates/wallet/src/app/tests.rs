@@ -384,3 +384,30 @@ fn solana_clusters_take_the_users_endpoints_checked_and_fall_back_to_the_public_
     let resolved = crate::portfolio::solana_network(&config, "devnet").unwrap();
     assert_eq!(resolved.rpc_urls[0].as_str(), public[0]);
 }
+
+#[test]
+fn a_generated_phrase_not_yet_confirmed_is_dropped_when_the_wallet_locks() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = service(dir.path());
+    let shown = s.generate_wallet(12).unwrap();
+    let answers = || {
+        zeroize::Zeroizing::new(
+            shown.check_positions.iter().map(|&i| shown.words[i - 1].clone()).collect::<Vec<_>>(),
+        )
+    };
+    s.lock();
+    let e = s.confirm_wallet(answers(), &Password::new("password1")).unwrap_err();
+    assert!(e.message.contains("no new wallet is waiting"), "{}", e.message);
+
+    // The idle lock too, once the session was unlocked.
+    let shown = s.generate_wallet(12).unwrap();
+    s.unlock(&Password::new("password1")).unwrap();
+    s.session().set_lock_after(Duration::from_millis(20));
+    std::thread::sleep(Duration::from_millis(50));
+    s.lock_if_idle();
+    let answers = zeroize::Zeroizing::new(
+        shown.check_positions.iter().map(|&i| shown.words[i - 1].clone()).collect(),
+    );
+    let e = s.confirm_wallet(answers, &Password::new("password1")).unwrap_err();
+    assert!(e.message.contains("no new wallet is waiting"), "{}", e.message);
+}
