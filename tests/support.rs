@@ -157,6 +157,8 @@ impl Profile {
             protocols: Some(described.protocols),
             tokens: described.tokens,
             max_fee_gwei: None,
+            private_tx: None,
+            private_tx_url: None,
         });
         config.save(&file).unwrap_or_else(|e| panic!("{e}"));
         chain

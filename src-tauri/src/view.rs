@@ -62,6 +62,12 @@ pub(crate) fn preview(p: ActionPreview) -> Preview {
             details.push((format!("On your Ledger, {label}"), format!("transaction hash {hash}")));
         }
     }
+    if let Some(host) = &p.private_submission {
+        details.push((
+            "Sent through".to_owned(),
+            format!("{host}, privately: not the public mempool, where bots front-run swaps"),
+        ));
+    }
     // Which node said all this, and which one checked it: the user can judge whom they trust.
     details.push(("Simulated by".to_owned(), p.endpoint.clone()));
     if let Some(w) = &p.witness {
@@ -286,6 +292,7 @@ mod tests {
             endpoint: "https://base-rpc.example.com/…".into(),
             witness: None,
             device_hashes: vec![("Swap".into(), "0xabc1".into())],
+            private_submission: Some("rpc.flashbots.net".into()),
         }
     }
 
@@ -312,6 +319,10 @@ mod tests {
                 ("Slippage tolerance", "0.5%"),
                 ("Price impact", "12.34%"),
                 ("On your Ledger, Swap", "transaction hash 0xabc1"),
+                (
+                    "Sent through",
+                    "rpc.flashbots.net, privately: not the public mempool, where bots front-run swaps"
+                ),
                 ("Simulated by", "https://base-rpc.example.com/…"),
             ]
             .map(|(l, v)| (l.to_owned(), v.to_owned()))

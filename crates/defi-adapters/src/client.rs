@@ -88,6 +88,17 @@ pub enum ClientError {
     /// The node answered with an error (a revert, an invalid request): not retried.
     #[error("the node refused the request: {0}")]
     Rpc(String),
+    /// The private submission endpoint refused or could not be reached: nothing was sent to
+    /// the public mempool instead.
+    #[error(
+        "the private submission endpoint {url} did not take the transaction ({reason}): it was not sent publicly instead. Try again, or turn private submission off for this network in the config (private_tx = false)"
+    )]
+    Private {
+        /// The endpoint, API key hidden.
+        url: String,
+        /// What it said.
+        reason: String,
+    },
     /// An endpoint is reached without encryption.
     #[error(transparent)]
     Insecure(#[from] crate::InsecureTransport),
@@ -127,6 +138,8 @@ pub struct ChainClient {
     network: String,
     chain_id: u64,
     endpoints: Vec<Endpoint>,
+    /// Where signed transactions go instead of the endpoints, when the network has one.
+    private: Option<Endpoint>,
     active: AtomicUsize,
     requests: AtomicU64,
 }
@@ -165,7 +178,7 @@ impl ChainClient {
         if network.rpc_urls.is_empty() {
             return Err(ClientError::NoEndpoints(network.name.clone()));
         }
-        for url in &network.rpc_urls {
+        for url in network.rpc_urls.iter().chain(&network.private_tx_url) {
             crate::check_transport(url)?;
         }
         let http = reqwest::Client::builder()
@@ -184,6 +197,13 @@ impl ChainClient {
                     .erased(),
             })
             .collect();
+        let private = network.private_tx_url.as_ref().map(|url| Endpoint {
+            url: url.clone(),
+            provider: ProviderBuilder::new()
+                .disable_recommended_fillers()
+                .connect_client(RpcClient::new_http_with_client(http.clone(), url.clone()))
+                .erased(),
+        });
         let mut failures = Vec::new();
         let mut first_good = None;
         for (i, e) in endpoints.iter().enumerate() {
@@ -213,9 +233,32 @@ impl ChainClient {
             network: network.name.clone(),
             chain_id: network.chain_id,
             endpoints,
+            private,
             active: AtomicUsize::new(active),
             requests: AtomicU64::new(0),
         })
+    }
+
+    /// The private submission endpoint signed transactions go to, API key hidden; `None`:
+    /// they go to the RPC endpoints.
+    pub fn private_endpoint(&self) -> Option<String> {
+        self.private.as_ref().map(|e| redact(&e.url))
+    }
+
+    /// Sends `raw` (a signed transaction) to the private submission endpoint alone, when the
+    /// network has one: never to the public mempool behind the user's back, even when the
+    /// private endpoint fails. `None` without one.
+    pub(crate) async fn send_private(
+        &self,
+        raw: &alloy::primitives::Bytes,
+    ) -> Option<Result<alloy::primitives::B256, ClientError>> {
+        let endpoint = self.private.as_ref()?;
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        let sent = endpoint.provider.send_raw_transaction(raw).await;
+        Some(sent.map(|p| *p.tx_hash()).map_err(|e| ClientError::Private {
+            url: redact(&endpoint.url),
+            reason: scrub(&e.to_string(), &endpoint.url),
+        }))
     }
 
     /// The chain id every endpoint was checked against.
@@ -249,6 +292,7 @@ impl ChainClient {
             network: self.network.clone(),
             chain_id: self.chain_id,
             endpoints: vec![Endpoint { url: e.url.clone(), provider: e.provider.clone() }],
+            private: None,
             active: AtomicUsize::new(0),
             requests: AtomicU64::new(0),
         })

@@ -99,7 +99,13 @@ pub struct Network {
     /// The most Vigil signs per gas on this network, in gwei, whatever a node says the fees
     /// are: the absolute ceiling against a lying node or a fee spike.
     pub max_fee_gwei: u64,
+    /// A private submission endpoint: signed transactions go there alone, not to the public
+    /// mempool where bots front-run and sandwich swaps. `None`: the RPC endpoints.
+    pub private_tx_url: Option<Url>,
 }
+
+/// Flashbots Protect: Ethereum's private submission endpoint Vigil uses by default.
+pub const FLASHBOTS_PROTECT: &str = "https://rpc.flashbots.net/fast";
 
 /// The fee ceiling of a chain Vigil has no figure for, in gwei: far above any ordinary fee
 /// on an Ethereum-like chain.
@@ -195,6 +201,7 @@ impl Network {
             },
             fiat_feeds: manifest.fiat_feeds.clone(),
             max_fee_gwei: DEFAULT_MAX_FEE_GWEI,
+            private_tx_url: None,
         }
     }
 
@@ -225,6 +232,8 @@ impl Network {
                 protocols,
                 fiat_feeds: BTreeMap::new(),
                 max_fee_gwei: default_max_fee_gwei(chain_id),
+                // Flashbots Protect on Ethereum; elsewhere the user can name one.
+                private_tx_url: (chain_id == 1).then(|| url(FLASHBOTS_PROTECT)),
             }
         };
         // Arbitrum, Optimism and Polygon share the Uniswap V3 and Aave V3 addresses.

@@ -224,9 +224,13 @@ pub async fn pending_nonce(client: &ChainClient, account: Address) -> Result<u64
     client.request(|p| async move { p.get_transaction_count(account).pending().await }).await
 }
 
-/// Broadcasts a signed transaction (EIP-2718 bytes) and returns its hash. Sending the same
-/// bytes to another endpoint after a failure is harmless: it is the same transaction.
+/// Broadcasts a signed transaction (EIP-2718 bytes) and returns its hash: to the network's
+/// private submission endpoint alone when it has one, else to its RPC endpoints (sending the
+/// same bytes to another endpoint after a failure is harmless: it is the same transaction).
 pub async fn broadcast(client: &ChainClient, raw: Bytes) -> Result<B256, ClientError> {
+    if let Some(sent) = client.send_private(&raw).await {
+        return sent;
+    }
     client
         .request(|p| {
             let raw = raw.clone();

@@ -239,3 +239,69 @@ async fn a_second_endpoint_checks_the_preview_and_a_disagreement_is_a_danger() {
     assert_eq!(single.severity, preview::Severity::Warning);
     assert!(p.review.witness.is_none());
 }
+
+/// A signed transfer of 1 ETH from the junk phrase's account `index`, previewed on `client`.
+async fn signed_transfer(
+    client: &ChainClient,
+    network: &Network,
+    index: u32,
+) -> alloy::primitives::Bytes {
+    use alloy::{consensus::TypedTransaction, eips::Encodable2718};
+    use vigil_signer::{DerivationPath, EvmSigner, Mnemonic, SoftwareEvmSigner};
+    let seed = Mnemonic::parse("test test test test test test test test test test test junk")
+        .unwrap()
+        .to_seed("");
+    let signer = SoftwareEvmSigner::from_seed(&seed, &DerivationPath::ethereum(index)).unwrap();
+    let req = preview::TransferRequest {
+        from: signer.address(),
+        to: DEMO_ACCOUNTS[0],
+        token: None,
+        amount: units(1.0, 18),
+        symbol: "ETH".into(),
+        decimals: 18,
+    };
+    let review = preview::preview_transfer(client, network, &req).await.unwrap();
+    let tx = review.terms.transaction(0, &review.plan.steps[0].request).unwrap();
+    signer.sign_envelope(TypedTransaction::Eip1559(tx)).await.unwrap().encoded_2718().into()
+}
+
+#[tokio::test]
+async fn with_a_private_endpoint_a_signed_transaction_reaches_it_alone() {
+    use vigil_defi_adapters::submit;
+    let (devnet, network, _) =
+        vigil_defi_adapters::testing::devnet(Path::new(env!("CARGO_TARGET_TMPDIR"))).await.unwrap();
+    let public = HostileNode::start(devnet.url().parse().unwrap()).await.unwrap();
+    let private = HostileNode::start(devnet.url().parse().unwrap()).await.unwrap();
+    let sent = |node: &HostileNode| node.calls("eth_sendRawTransaction").len();
+
+    // Private submission on: the public endpoints never see the transaction.
+    let protected = Network {
+        rpc_urls: vec![public.url()],
+        private_tx_url: Some(private.url()),
+        ..network.clone()
+    };
+    let client = ChainClient::connect(&protected).await.unwrap();
+    assert_eq!(
+        client.private_endpoint().as_deref(),
+        Some(private.url().as_str().trim_end_matches('/'))
+    );
+    let raw = signed_transfer(&client, &protected, 9).await;
+    let hash = submit::broadcast(&client, raw).await.unwrap();
+    submit::wait_for_receipt(&client, hash, std::time::Duration::from_secs(30)).await.unwrap();
+    assert_eq!((sent(&private), sent(&public)), (1, 0));
+
+    // The private endpoint fails: an error that says so, and nothing goes public instead.
+    private.set("eth_sendRawTransaction", Fault::Error(-32000, "rate limited".into()));
+    let raw = signed_transfer(&client, &protected, 9).await;
+    let e = submit::broadcast(&client, raw).await.unwrap_err();
+    assert!(matches!(e, ClientError::Private { .. }), "{e}");
+    assert!(e.to_string().contains("not sent publicly instead"), "{e}");
+    assert_eq!(sent(&public), 0);
+
+    // Off: the public endpoints.
+    let open = Network { rpc_urls: vec![public.url()], private_tx_url: None, ..network };
+    let client = ChainClient::connect(&open).await.unwrap();
+    let raw = signed_transfer(&client, &open, 9).await;
+    submit::broadcast(&client, raw).await.unwrap();
+    assert_eq!(sent(&public), 1);
+}

@@ -446,6 +446,24 @@ pub struct NetworkConfig {
     /// The most Vigil signs per gas here, in gwei; `None`: the built-in ceiling for the chain.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_fee_gwei: Option<u64>,
+    /// Whether signed transactions go to a private submission endpoint rather than the public
+    /// mempool; `None`: the built-in choice (Flashbots Protect on Ethereum, none elsewhere).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub private_tx: Option<bool>,
+    /// The private submission endpoint to use instead of the built-in one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub private_tx_url: Option<url::Url>,
+}
+
+impl NetworkConfig {
+    /// The private submission endpoint this entry chooses, given the built-in one.
+    pub fn private_tx_url(&self, builtin: Option<&url::Url>) -> Option<url::Url> {
+        match (self.private_tx, &self.private_tx_url) {
+            (Some(false), _) => None,
+            (_, Some(url)) => Some(url.clone()),
+            _ => builtin.cloned(),
+        }
+    }
 }
 
 /// A token the user added on a network (any network, the built-in ones and the devnet

@@ -61,6 +61,7 @@ pub fn network_in(
                 explorer: n.explorer.clone().or(b.explorer.clone()),
                 native_symbol: n.native_symbol.clone().unwrap_or(b.native_symbol.clone()),
                 max_fee_gwei: n.max_fee_gwei.unwrap_or(b.max_fee_gwei),
+                private_tx_url: n.private_tx_url(b.private_tx_url.as_ref()),
                 ..b
             },
             // Another chain: what the entry says is deployed there, else Multicall3 alone.
@@ -80,6 +81,7 @@ pub fn network_in(
                 max_fee_gwei: n
                     .max_fee_gwei
                     .unwrap_or_else(|| vigil_defi_adapters::default_max_fee_gwei(n.chain_id)),
+                private_tx_url: n.private_tx_url(None),
             },
         };
         if let Some(protocols) = &n.protocols {
@@ -266,6 +268,37 @@ fn trim(s: String) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ethereum_sends_through_flashbots_protect_unless_turned_off_or_replaced() {
+        let config = |private_tx, private_tx_url: Option<&str>| crate::NetworkConfig {
+            name: "mainnet".into(),
+            chain_id: 1,
+            rpc_urls: vec!["https://eth.example.com".parse().unwrap()],
+            ws_url: None,
+            explorer: None,
+            native_symbol: None,
+            protocols: None,
+            tokens: vec![],
+            max_fee_gwei: None,
+            private_tx,
+            private_tx_url: private_tx_url.map(|u| u.parse().unwrap()),
+        };
+        let builtin: url::Url = vigil_defi_adapters::FLASHBOTS_PROTECT.parse().unwrap();
+        assert_eq!(
+            Network::named("ethereum").unwrap().private_tx_url.as_ref(),
+            Some(&builtin),
+            "on by default"
+        );
+        assert_eq!(config(None, None).private_tx_url(Some(&builtin)), Some(builtin.clone()));
+        assert_eq!(config(Some(false), None).private_tx_url(Some(&builtin)), None, "turned off");
+        let own = config(None, Some("https://private.example.com"));
+        assert_eq!(
+            own.private_tx_url(Some(&builtin)).unwrap().host_str(),
+            Some("private.example.com")
+        );
+        assert_eq!(Network::named("base").unwrap().private_tx_url, None, "none elsewhere");
+    }
 
     #[test]
     fn amounts_drop_trailing_zeros_only_after_the_point() {

@@ -463,6 +463,8 @@ mod tests {
                             protocols: None,
                             tokens: vec![],
                             max_fee_gwei: None,
+                            private_tx: None,
+                            private_tx_url: None,
                         });
                         // Widen the window between reading and writing.
                         std::thread::sleep(std::time::Duration::from_millis(5));

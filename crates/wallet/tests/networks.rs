@@ -72,6 +72,8 @@ async fn two_chains() -> Chains {
                 protocols: Some(described.protocols.clone()),
                 tokens: described.tokens.iter().filter(|t| t.symbol != "WBTC").cloned().collect(),
                 max_fee_gwei: None,
+                private_tx: None,
+                private_tx_url: None,
             });
             Ok::<_, vigil_wallet::WalletError>(())
         })

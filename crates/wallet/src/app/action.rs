@@ -51,6 +51,9 @@ pub struct ActionPreview {
     /// For each step that calls a contract, the hash a Ledger shows when it blind-signs it:
     /// (step label, 0x… hash), to compare on the device.
     pub device_hashes: Vec<(String, String)>,
+    /// The private submission endpoint's host the transactions go to instead of the public
+    /// mempool, when the network has one.
+    pub private_submission: Option<String>,
 }
 
 /// What a preview does.
@@ -226,6 +229,11 @@ impl ActionPreview {
                 .into_iter()
                 .map(|(label, hash)| (label, format!("{hash:#x}")))
                 .collect(),
+            private_submission: network
+                .private_tx_url
+                .as_ref()
+                .and_then(|u| u.host_str())
+                .map(str::to_owned),
         }
     }
 }

@@ -172,7 +172,8 @@ fn network_config(config: &crate::Config, n: &NetworkSetting) -> AppResult<Netwo
     if rpc_urls.is_empty() {
         return Err(invalid(format!("{name}: give at least one RPC URL")));
     }
-    // What the form does not show (WebSocket, explorer, symbol, tokens, fee ceiling) is kept.
+    // What the form does not show (WebSocket, explorer, symbol, tokens, fee ceiling, private
+    // submission) is kept.
     let kept = config.networks.iter().find(|c| c.name.eq_ignore_ascii_case(name));
     Ok(NetworkConfig {
         name: name.to_owned(),
@@ -184,5 +185,7 @@ fn network_config(config: &crate::Config, n: &NetworkSetting) -> AppResult<Netwo
         protocols: protocols(name, &n.protocols)?,
         tokens: kept.map(|k| k.tokens.clone()).unwrap_or_default(),
         max_fee_gwei: kept.and_then(|k| k.max_fee_gwei),
+        private_tx: kept.and_then(|k| k.private_tx),
+        private_tx_url: kept.and_then(|k| k.private_tx_url.clone()),
     })
 }

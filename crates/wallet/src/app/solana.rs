@@ -159,6 +159,7 @@ impl<K: Keychain + 'static> AppService<K> {
             endpoint: client.active_endpoint(),
             witness: None,
             device_hashes: vec![],
+            private_submission: None,
         };
         let would_fail = review.error.clone();
         let signable = Signable::Solana { client, plan: Box::new(plan), would_fail };
