@@ -38,7 +38,7 @@ fn call3s(calls: Vec<(Address, Bytes)>) -> Vec<IMulticall3::Call3> {
 /// `n` is an error (callers index the results by call: a short answer must not shift them).
 fn results(results: Vec<IMulticall3::Result>, n: usize) -> Result<Vec<Option<Bytes>>, ClientError> {
     if results.len() != n {
-        return Err(ClientError::Rpc(format!(
+        return Err(ClientError::Implausible(format!(
             "Multicall3 returned {} results for {n} calls",
             results.len()
         )));
@@ -218,13 +218,17 @@ pub fn balance_calls(
 }
 
 /// The answers to [`balance_calls`]: a row per account, a balance per asset (`None` where the
-/// call reverted).
+/// call reverted, or where a short answer has none: every row has `assets` entries, so no
+/// balance is taken for another asset's).
 pub fn decode_balances(results: &[Option<Bytes>], assets: usize) -> Vec<Vec<Option<U256>>> {
     results
         .chunks(assets.max(1))
         .map(|row| {
-            row.iter()
-                .map(|r| r.as_ref().and_then(|d| IERC20::balanceOfCall::abi_decode_returns(d).ok()))
+            (0..assets)
+                .map(|i| {
+                    let data = row.get(i)?.as_ref()?;
+                    IERC20::balanceOfCall::abi_decode_returns(data).ok()
+                })
                 .collect()
         })
         .collect()
