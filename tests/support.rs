@@ -78,6 +78,22 @@ pub(crate) struct Profile {
     env: Vec<(String, String)>,
 }
 
+impl Drop for Profile {
+    /// What the app wrote for this profile (config, database, journal, logs) and the
+    /// screenshots hold no secret of the test's: not the phrase, not the password, not a
+    /// private key. Checked as each test ends, so every end-to-end run is scanned whole.
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
+        let mut secrets = vec![JUNK, PASSWORD];
+        secrets.extend(vigil_signer::testing::TEST_PRIVATE_KEYS);
+        let screenshots = screenshot_dir();
+        let found = vigil_signer::testing::files_holding(&[self.dir(), &screenshots], &secrets);
+        assert!(found.is_empty(), "secrets on disk (file, secret number): {found:?}");
+    }
+}
+
 impl Profile {
     /// A profile named after the test whose user has chosen the local devnet and the local
     /// Solana validator (in the config, as the network picker leaves it).

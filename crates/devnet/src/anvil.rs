@@ -68,6 +68,46 @@ fn exited(port: u16, output: &str) -> DevnetError {
 
 /// Starts anvil detached from this process (its own session, output to `log`), for a devnet
 /// that outlives the command that started it. Returns its process id once it answers on `port`.
+/// `line` with what anvil's start-up banner says of its dev accounts' secrets blanked (the
+/// mnemonic, and every 32-byte hex private key), at the same length: the devnet's log keeps no
+/// key, even of the well-known test phrase, and a log anvil is still appending to can be
+/// blanked in place.
+pub(crate) fn blank_secrets(line: &str) -> String {
+    if let Some(rest) = line.strip_prefix("Mnemonic:") {
+        return format!("Mnemonic:{}", "*".repeat(rest.chars().count()));
+    }
+    // The banner lists private keys as "(3) 0x<64 hex digits>", alone on their line
+    // (transaction and block hashes, also 64 digits, are logged with a label and kept).
+    let key = line.trim_start().strip_prefix('(').and_then(|r| {
+        let (index, rest) = r.split_once(") 0x")?;
+        (index.bytes().all(|b| b.is_ascii_digit())
+            && rest.len() == 64
+            && rest.bytes().all(|b| b.is_ascii_hexdigit()))
+        .then_some(rest)
+    });
+    match key {
+        Some(hex) => line.replace(hex, &"*".repeat(64)),
+        None => line.to_owned(),
+    }
+}
+
+/// Blanks the secrets in the log file anvil is writing, in place and at the same length.
+fn blank_log_in_place(log: &Path) {
+    use std::io::{Seek, Write};
+    let Ok(text) = std::fs::read_to_string(log) else { return };
+    let blanked: String = text
+        .split_inclusive('\n')
+        .map(|l| {
+            blank_secrets(l.trim_end_matches('\n')) + if l.ends_with('\n') { "\n" } else { "" }
+        })
+        .collect();
+    if blanked != text
+        && let Ok(mut f) = std::fs::OpenOptions::new().write(true).open(log)
+    {
+        let _ = f.seek(std::io::SeekFrom::Start(0)).and_then(|_| f.write_all(blanked.as_bytes()));
+    }
+}
+
 pub(crate) fn spawn_detached(port: u16, chain_id: u64, log: &Path) -> Result<Child, DevnetError> {
     use std::os::unix::process::CommandExt;
     let anvil = anvil_binary()?;
@@ -86,6 +126,7 @@ pub(crate) fn spawn_detached(port: u16, chain_id: u64, log: &Path) -> Result<Chi
     loop {
         let text = std::fs::read_to_string(log).unwrap_or_default();
         if text.contains("Listening on") {
+            blank_log_in_place(log);
             return Ok(child);
         }
         if let Ok(Some(_)) = child.try_wait() {
@@ -149,5 +190,29 @@ impl AnvilProcess {
     /// Stops anvil and waits for it (bounded: the watchdog escalates to KILL after 2 s).
     pub fn stop(&mut self) {
         self.process.stop();
+    }
+}
+
+#[cfg(test)]
+mod blanking_tests {
+    use super::blank_secrets;
+
+    #[test]
+    fn the_banners_keys_and_mnemonic_are_blanked_at_the_same_length() {
+        let key = "(0) 0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+        let blanked = blank_secrets(key);
+        assert_eq!(blanked.len(), key.len());
+        assert!(!blanked.contains("ac0974") && blanked.starts_with("(0) 0x****"), "{blanked}");
+        let mnemonic =
+            "Mnemonic:          test test test test test test test test test test test junk";
+        assert_eq!(blank_secrets(mnemonic).len(), mnemonic.len());
+        assert!(!blank_secrets(mnemonic).contains("junk"));
+        // An address (20 bytes) and a transaction hash are kept as they are.
+        let account = "(0) 0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266 (10000 ETH)";
+        assert_eq!(blank_secrets(account), account);
+        let tx =
+            "    Transaction: 0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+        assert_eq!(blank_secrets(tx), tx);
+        assert_eq!(blank_secrets("Listening on 127.0.0.1:8545"), "Listening on 127.0.0.1:8545");
     }
 }

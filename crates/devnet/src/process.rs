@@ -72,7 +72,7 @@ impl Watched {
             let (mut log, mut ready, mut tail, mut sent) = (log, ready, Vec::new(), false);
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
                 if let Some(f) = log.as_mut() {
-                    let _ = writeln!(f, "{line}");
+                    let _ = writeln!(f, "{}", crate::anvil::blank_secrets(&line));
                 }
                 if sent {
                     continue;

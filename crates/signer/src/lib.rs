@@ -15,6 +15,8 @@ pub mod mnemonic;
 pub mod path;
 pub mod slip10;
 pub mod solana;
+#[cfg(any(test, feature = "test-utils"))]
+pub mod testing;
 pub mod vault;
 
 pub use evm::{EvmSigner, SoftwareEvmSigner, parse_evm_address};

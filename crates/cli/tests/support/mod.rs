@@ -93,9 +93,23 @@ impl Env {
     }
 }
 
+/// The passwords the command-line tests give Vigil.
+const TEST_PASSWORDS: [&str; 3] = ["hunter2hunter2", "long password", "new password 1"];
+
 impl Drop for Env {
+    /// Stops the devnet; then what Vigil wrote in this user's home (config, database,
+    /// journal, logs, the devnet's state) holds no secret of the test's: not the phrase, a
+    /// password or a private key.
     fn drop(&mut self) {
         let _ = self.vigil(&["devnet", "down"]);
+        if std::thread::panicking() {
+            return;
+        }
+        let mut secrets = vec![JUNK];
+        secrets.extend(TEST_PASSWORDS);
+        secrets.extend(vigil_signer::testing::TEST_PRIVATE_KEYS);
+        let found = vigil_signer::testing::files_holding(&[self.home.path()], &secrets);
+        assert!(found.is_empty(), "secrets on disk (file, secret number): {found:?}");
     }
 }
 
