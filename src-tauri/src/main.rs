@@ -10,6 +10,8 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod commands;
+#[cfg(target_os = "linux")]
+mod sleep;
 mod tray;
 mod view;
 mod watcher;
@@ -51,6 +53,14 @@ fn main() -> std::process::ExitCode {
             tray::install(&handle)?;
             follow_core(handle.clone());
             watcher::restart(&handle);
+            #[cfg(target_os = "linux")]
+            let asleep = handle.clone();
+            #[cfg(target_os = "linux")]
+            sleep::lock_on_sleep(move || {
+                if let Some(state) = asleep.try_state::<commands::AppState>() {
+                    state.service.lock();
+                }
+            });
             auto_lock(handle);
             Ok(())
         })
