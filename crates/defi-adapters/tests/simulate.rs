@@ -17,6 +17,7 @@ use vigil_defi_adapters::{
     abi::{IERC20, IUniswapV2Router02},
     multicall::{self, Asset},
     simulate::{self, AssetId, Plan, Step},
+    testing::{Fault, HostileNode},
 };
 use vigil_devnet::{DEMO_ACCOUNTS, Devnet, contracts::IWETH9, units};
 
@@ -208,69 +209,19 @@ async fn the_tracing_fallback_agrees_with_eth_simulate_v1() {
     assert!(!simulate::simulate_by_tracing(&client, &plans[2]).await.unwrap().success());
 }
 
-/// A loopback JSON-RPC proxy to `upstream` that answers eth_simulateV1 with "method not found",
-/// as many public nodes do.
-async fn proxy_without_simulate(upstream: String) -> (url::Url, tokio::task::JoinHandle<()>) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap()).parse().unwrap();
-    let http = reqwest::Client::new();
-    let server = tokio::spawn(async move {
-        while let Ok((mut socket, _)) = listener.accept().await {
-            let (http, upstream) = (http.clone(), upstream.clone());
-            tokio::spawn(async move {
-                let mut buf = Vec::new();
-                let mut chunk = [0u8; 8192];
-                let body = loop {
-                    let n = socket.read(&mut chunk).await.unwrap_or(0);
-                    if n == 0 {
-                        return;
-                    }
-                    buf.extend_from_slice(&chunk[..n]);
-                    let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") else { continue };
-                    let head = String::from_utf8_lossy(&buf[..end]).to_lowercase();
-                    let len: usize = head
-                        .lines()
-                        .find_map(|l| l.strip_prefix("content-length:"))
-                        .and_then(|v| v.trim().parse().ok())
-                        .unwrap_or(0);
-                    if buf.len() >= end + 4 + len {
-                        break buf[end + 4..end + 4 + len].to_vec();
-                    }
-                };
-                let request: serde_json::Value = serde_json::from_slice(&body).unwrap();
-                let answer = if request["method"] == "eth_simulateV1" {
-                    serde_json::json!({"jsonrpc": "2.0", "id": request["id"],
-                        "error": {"code": -32601, "message": "the method eth_simulateV1 does not exist/is not available"}})
-                    .to_string()
-                } else {
-                    let r = http
-                        .post(&upstream)
-                        .header("content-type", "application/json")
-                        .body(body)
-                        .send()
-                        .await
-                        .unwrap();
-                    r.text().await.unwrap()
-                };
-                let response = format!(
-                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{answer}",
-                    answer.len()
-                );
-                let _ = socket.write_all(response.as_bytes()).await;
-            });
-        }
-    });
-    (url, server)
-}
-
 #[tokio::test]
 async fn nodes_without_eth_simulate_v1_fall_back_to_tracing() {
     let (devnet, network, client) = setup().await;
     let m = devnet.manifest();
-    let (proxy, server) = proxy_without_simulate(devnet.url()).await;
-    let limited =
-        ChainClient::connect(&Network { rpc_urls: vec![proxy], ..network.clone() }).await.unwrap();
+    // A node without eth_simulateV1, as many public nodes are.
+    let node = HostileNode::start(devnet.url().parse().unwrap()).await.unwrap();
+    node.set(
+        "eth_simulateV1",
+        Fault::Error(-32601, "the method eth_simulateV1 does not exist/is not available".into()),
+    );
+    let limited = ChainClient::connect(&Network { rpc_urls: vec![node.url()], ..network.clone() })
+        .await
+        .unwrap();
     let user = DEMO_ACCOUNTS[3];
     let amount = units(300.0, 6);
     let (usdc, dai, router) =
@@ -301,5 +252,4 @@ async fn nodes_without_eth_simulate_v1_fall_back_to_tracing() {
     let direct = simulate::simulate(&client, &plan).await.unwrap();
     assert!(via_fallback.success());
     assert_eq!(via_fallback.changes, direct.changes);
-    server.abort();
 }

@@ -78,10 +78,19 @@ impl NotificationCapture {
 
     /// Waits (at most `timeout`) until at least `n` calls were received; returns them all.
     pub fn wait_for(&self, n: usize, timeout: Duration) -> Vec<Notified> {
+        self.wait_until(|got| got.len() >= n, timeout)
+    }
+
+    /// Waits (at most `timeout`) until the calls received satisfy `done`; returns them all.
+    pub fn wait_until(
+        &self,
+        done: impl Fn(&[Notified]) -> bool,
+        timeout: Duration,
+    ) -> Vec<Notified> {
         let deadline = Instant::now() + timeout;
         loop {
             let got = self.notified();
-            if got.len() >= n || Instant::now() >= deadline {
+            if done(&got) || Instant::now() >= deadline {
                 return got;
             }
             thread::sleep(Duration::from_millis(20));
