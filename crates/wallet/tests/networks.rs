@@ -306,3 +306,126 @@ async fn the_dashboard_shows_the_watchers_reads_and_sends_no_request_of_its_own(
     assert!(client.requests() > before, "the watcher stopped: the dashboard reads for itself");
     assert_eq!(eth(&alone), "2468");
 }
+
+/// What users type where a value is expected, at its worst (the command line's corpus too).
+fn bad_values() -> Vec<String> {
+    vec![
+        String::new(),
+        " ".into(),
+        "-1".into(),
+        "NaN".into(),
+        "1e999".into(),
+        "0.0000000000000000000000000000001".into(),
+        "9".repeat(90),
+        "0xZZ".into(),
+        "0x1234".into(),
+        "0xF39fd6e51aad88F6F4ce6aB8827279cffFb92266".into(),
+        "\u{202e}USDC".into(),
+        "🙂".into(),
+        "USDC; rm -rf /".into(),
+        "a".repeat(10_000),
+    ]
+}
+
+/// A service's answer without its value.
+fn ok<T>(answer: Result<T, vigil_api::CommandError>) -> Result<(), vigil_api::CommandError> {
+    answer.map(|_| ())
+}
+
+#[tokio::test]
+async fn the_apps_services_answer_bad_input_with_an_error_never_a_panic() {
+    use vigil_api::{EditAccountRequest, LendAction, LendForm, ReplaceForm, SolanaForm};
+    let chains = two_chains().await;
+    let s = &chains.service;
+    let swap = SwapForm {
+        network: "devnet".into(),
+        account: None,
+        from: "ETH".into(),
+        to: "USDC".into(),
+        amount: "1".into(),
+        slippage_percent: None,
+    };
+    let send = SendForm {
+        network: "devnet".into(),
+        account: None,
+        to: OTHER.into(),
+        asset: "USDC".into(),
+        amount: "1".into(),
+    };
+    let lend = LendForm {
+        network: "devnet".into(),
+        account: None,
+        action: LendAction::Supply,
+        asset: "USDC".into(),
+        amount: "1".into(),
+    };
+    let mut tried = 0;
+    // Each answer: a value, or an error that says something (a panic fails the test).
+    let mut check = |what: &str, answer: Result<(), vigil_api::CommandError>| {
+        tried += 1;
+        if let Err(e) = answer {
+            assert!(!e.message.trim().is_empty(), "{what}: an error without a word");
+        }
+    };
+    for bad in bad_values() {
+        let b = || bad.clone();
+        check("swap network", ok(s.preview_swap(&SwapForm { network: b(), ..swap.clone() }).await));
+        check(
+            "swap account",
+            ok(s.preview_swap(&SwapForm { account: Some(b()), ..swap.clone() }).await),
+        );
+        check("swap from", ok(s.preview_swap(&SwapForm { from: b(), ..swap.clone() }).await));
+        check("swap to", ok(s.quote_swap(&SwapForm { to: b(), ..swap.clone() }).await));
+        check("swap amount", ok(s.quote_swap(&SwapForm { amount: b(), ..swap.clone() }).await));
+        check("send to", ok(s.preview_send(&SendForm { to: b(), ..send.clone() }).await));
+        check("send asset", ok(s.preview_send(&SendForm { asset: b(), ..send.clone() }).await));
+        check("send amount", ok(s.preview_send(&SendForm { amount: b(), ..send.clone() }).await));
+        check("lend asset", ok(s.preview_lend(&LendForm { asset: b(), ..lend.clone() }).await));
+        check("lend amount", ok(s.preview_lend(&LendForm { amount: b(), ..lend.clone() }).await));
+        check("markets", ok(s.markets(&NetworkRequest { network: b() }).await));
+        check(
+            "tokens",
+            ok(s.tokens(&TokensRequest { network: "devnet".into(), account: Some(b()) }).await),
+        );
+        check(
+            "add token",
+            ok(s.add_token(&AddTokenRequest { network: "devnet".into(), address: b() }).await),
+        );
+        check(
+            "watch",
+            ok(s.watch_account(&WatchAccountRequest {
+                chain: Chain::Ethereum,
+                address: b(),
+                name: None,
+            })),
+        );
+        check(
+            "rename",
+            ok(s.edit_account(&EditAccountRequest {
+                chain: Chain::Ethereum,
+                address: MAIN.into(),
+                name: Some(b()),
+                hidden: None,
+            })),
+        );
+        check(
+            "network",
+            ok(s.select_network(&SelectNetwork { network: Some(b()), solana_network: None })),
+        );
+        check("replace", ok(s.preview_replace(&ReplaceForm { hash: b(), cancel: false }).await));
+        check(
+            "solana",
+            ok(s.preview_solana(&SolanaForm {
+                network: "localnet".into(),
+                account: None,
+                action: b(),
+                target: b(),
+                asset: "SOL".into(),
+                amount: b(),
+            })
+            .await),
+        );
+    }
+    eprintln!("{tried} bad inputs tried on the app's services, no panic");
+    assert_eq!(tried, 18 * bad_values().len());
+}
