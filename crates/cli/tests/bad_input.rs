@@ -7,30 +7,7 @@
 mod support;
 
 use support::{Env, err};
-
-/// What users (and scripts) type where a value is expected, at its worst.
-fn corpus() -> Vec<String> {
-    vec![
-        String::new(),
-        " ".into(),
-        "-1".into(),
-        "NaN".into(),
-        "inf".into(),
-        "1e999".into(),
-        "0.0000000000000000000000000000001".into(),
-        "9".repeat(90),
-        "0xZZ".into(),
-        "0x1234".into(),
-        // A checksummed address with one letter's case changed.
-        "0xF39fd6e51aad88F6F4ce6aB8827279cffFb92266".into(),
-        "\u{202e}USDC".into(),
-        "🙂".into(),
-        "../../etc/passwd".into(),
-        "USDC; rm -rf /".into(),
-        "a".repeat(10_000),
-        "EDUded8fGxKkRTWWjE9YFzCmrW54aXXab".into(),
-    ]
-}
+use vigil_signer::testing::bad_values as corpus;
 
 /// Each command, `{}` where the bad value goes.
 const TEMPLATES: &[&str] = &[

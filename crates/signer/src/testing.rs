@@ -9,6 +9,33 @@ pub const TEST_PRIVATE_KEYS: [&str; 3] = [
     "5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a",
 ];
 
+/// What users and scripts type where a value is expected, at its worst: empty, blank,
+/// negative, not a number, huge, too many decimals, broken hex, a checksum gone wrong, control
+/// and non-ASCII characters, an injection, 10,000 characters. The bad-input tests of the
+/// command line and of the app's services send these.
+pub fn bad_values() -> Vec<String> {
+    vec![
+        String::new(),
+        " ".into(),
+        "-1".into(),
+        "NaN".into(),
+        "inf".into(),
+        "1e999".into(),
+        "0.0000000000000000000000000000001".into(),
+        "9".repeat(90),
+        "0xZZ".into(),
+        "0x1234".into(),
+        // A checksummed address with one letter's case changed.
+        "0xF39fd6e51aad88F6F4ce6aB8827279cffFb92266".into(),
+        "\u{202e}USDC".into(),
+        "🙂".into(),
+        "../../etc/passwd".into(),
+        "USDC; rm -rf /".into(),
+        "a".repeat(10_000),
+        "EDUded8fGxKkRTWWjE9YFzCmrW54aXXab".into(),
+    ]
+}
+
 /// Every file under `dirs` (recursively) that holds one of `secrets`, as (file, which secret
 /// by its index): the secret itself is never printed. Files are read whole; what cannot be
 /// read is skipped.

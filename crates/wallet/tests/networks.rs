@@ -307,26 +307,6 @@ async fn the_dashboard_shows_the_watchers_reads_and_sends_no_request_of_its_own(
     assert_eq!(eth(&alone), "2468");
 }
 
-/// What users type where a value is expected, at its worst (the command line's corpus too).
-fn bad_values() -> Vec<String> {
-    vec![
-        String::new(),
-        " ".into(),
-        "-1".into(),
-        "NaN".into(),
-        "1e999".into(),
-        "0.0000000000000000000000000000001".into(),
-        "9".repeat(90),
-        "0xZZ".into(),
-        "0x1234".into(),
-        "0xF39fd6e51aad88F6F4ce6aB8827279cffFb92266".into(),
-        "\u{202e}USDC".into(),
-        "🙂".into(),
-        "USDC; rm -rf /".into(),
-        "a".repeat(10_000),
-    ]
-}
-
 /// A service's answer without its value.
 fn ok<T>(answer: Result<T, vigil_api::CommandError>) -> Result<(), vigil_api::CommandError> {
     answer.map(|_| ())
@@ -335,6 +315,7 @@ fn ok<T>(answer: Result<T, vigil_api::CommandError>) -> Result<(), vigil_api::Co
 #[tokio::test]
 async fn the_apps_services_answer_bad_input_with_an_error_never_a_panic() {
     use vigil_api::{EditAccountRequest, LendAction, LendForm, ReplaceForm, SolanaForm};
+    use vigil_signer::testing::bad_values;
     let chains = two_chains().await;
     let s = &chains.service;
     let swap = SwapForm {
