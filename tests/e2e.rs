@@ -79,8 +79,16 @@ async fn import_the_demo_mnemonic_and_see_it_after_a_restart() {
     let app = profile.launch().await;
     app.click("#import-wallet").await;
     app.type_into("#mnemonic", JUNK).await;
-    app.type_into("#password", PASSWORD).await;
-    app.type_into("#password-repeat", PASSWORD).await;
+    // A guessable password is refused with what to do instead, and nothing is stored.
+    app.type_into("#password", "password123").await;
+    app.type_into("#password-repeat", "password123").await;
+    app.click("#import-confirm").await;
+    let refused = app.wait_for_text("#error", "too easy to guess").await;
+    assert!(refused.contains("Add another word"), "{refused}");
+    for field in ["#password", "#password-repeat"] {
+        app.find(field).await.clear().await.unwrap();
+        app.type_into(field, PASSWORD).await;
+    }
     app.screenshot("05-import").await;
     app.click("#import-confirm").await;
     app.wait_for_text("#accounts", "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266").await;

@@ -150,6 +150,8 @@ fn cancel_new_wallet(screen: RwSignal<Screen>) {
 fn password_fields(password: RwSignal<String>, repeat: RwSignal<String>) -> impl IntoView {
     view! {
         <label for="password">"Password (at least " {MIN_PASSWORD_LEN} " characters)"</label>
+        <p class="muted">"Use a few uncommon words: a password that is easy to guess is refused, \
+            because anyone who copies your keychain could try guesses at it offline."</p>
         <input type="password" id="password" autocomplete="new-password"
             bind:value=password />
         <label for="password-repeat">"Repeat the password"</label>

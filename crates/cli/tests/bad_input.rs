@@ -36,7 +36,7 @@ const TEMPLATES: &[&str] = &[
 #[test]
 fn every_subcommand_answers_bad_input_with_an_error_never_a_panic() {
     let env = Env::new("bad-input");
-    env.import_junk("hunter2hunter2");
+    env.import_junk("hunter2 orbit meadow");
     assert!(env.vigil(&["devnet", "up"]).status.success());
     let mut tried = 0;
     for template in TEMPLATES {

@@ -55,13 +55,13 @@ fn vault_round_trip_across_processes() {
     let env = Env::new("vault");
     let o = env.vigil_stdin(
         &["vault", "import", "--password-stdin"],
-        &format!("{JUNK}\nhunter2hunter2\n"),
+        &format!("{JUNK}\nhunter2 orbit meadow\n"),
     );
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"));
 
     // A new process reads the vault back from the keychain.
-    let o = env.vigil_stdin(&["vault", "unlock", "--password-stdin"], "hunter2hunter2\n");
+    let o = env.vigil_stdin(&["vault", "unlock", "--password-stdin"], "hunter2 orbit meadow\n");
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"));
 
@@ -71,14 +71,16 @@ fn vault_round_trip_across_processes() {
 
     let o = env.vigil_stdin(
         &["vault", "import", "--password-stdin"],
-        &format!("{JUNK}\nhunter2hunter2\n"),
+        &format!("{JUNK}\nhunter2 orbit meadow\n"),
     );
     assert!(stderr(&o).contains("already exists"), "{}", stderr(&o));
 
-    let o = env
-        .vigil_stdin(&["vault", "passwd", "--password-stdin"], "hunter2hunter2\nnew password 1\n");
+    let o = env.vigil_stdin(
+        &["vault", "passwd", "--password-stdin"],
+        "hunter2 orbit meadow\nnew lantern orbit 1\n",
+    );
     assert!(o.status.success(), "{}", stderr(&o));
-    let o = env.vigil_stdin(&["vault", "unlock", "--password-stdin"], "new password 1\n");
+    let o = env.vigil_stdin(&["vault", "unlock", "--password-stdin"], "new lantern orbit 1\n");
     assert!(o.status.success(), "{}", stderr(&o));
 
     let o = env.vigil_stdin(&["vault", "list", "--json"], "");
@@ -97,7 +99,7 @@ fn vault_round_trip_across_processes() {
     assert!(stderr(&o).contains("pass --yes"));
     let o = env.vigil_stdin(&["vault", "delete", "--yes"], "");
     assert!(o.status.success(), "{}", stderr(&o));
-    let o = env.vigil_stdin(&["vault", "unlock", "--password-stdin"], "new password 1\n");
+    let o = env.vigil_stdin(&["vault", "unlock", "--password-stdin"], "new lantern orbit 1\n");
     assert!(stderr(&o).contains("no vault named 'default'"), "{}", stderr(&o));
 }
 
@@ -106,7 +108,7 @@ fn create_prints_the_words_once_and_they_restore_the_same_accounts() {
     require_session();
     let env = Env::new("create");
     let args = ["vault", "create", "--words", "24", "--name", "fresh", "--password-stdin"];
-    let o = env.vigil_stdin(&args, "long password\n");
+    let o = env.vigil_stdin(&args, "long quiet password\n");
     assert!(o.status.success(), "{}", stderr(&o));
     let phrase = stdout(&o);
     assert_eq!(phrase.split_whitespace().count(), 24);
@@ -116,8 +118,10 @@ fn create_prints_the_words_once_and_they_restore_the_same_accounts() {
     assert!(address.starts_with("0x") && address.trim().len() == 42, "{address}");
     assert!(stderr(&o).contains(address.trim()), "the derived address is the vault's account");
 
-    let o = env
-        .vigil_stdin(&["vault", "create", "--words", "13", "--password-stdin"], "long password\n");
+    let o = env.vigil_stdin(
+        &["vault", "create", "--words", "13", "--password-stdin"],
+        "long quiet password\n",
+    );
     assert!(stderr(&o).contains("--words must be 12 or 24"), "{}", stderr(&o));
     let o = env.vigil_stdin(&["vault", "create", "--name", "x", "--password-stdin"], "short\n");
     assert!(stderr(&o).contains("at least 8 characters"), "{}", stderr(&o));
@@ -178,7 +182,7 @@ fn accounts_are_added_from_the_phrase_and_watched() {
     let env = Env::new("accounts");
     let o = env.vigil_stdin(
         &["vault", "import", "--password-stdin"],
-        &format!("{JUNK}\nhunter2hunter2\n"),
+        &format!("{JUNK}\nhunter2 orbit meadow\n"),
     );
     assert!(o.status.success(), "{}", stderr(&o));
     let o = env.vigil_stdin(
@@ -188,7 +192,7 @@ fn accounts_are_added_from_the_phrase_and_watched() {
     assert!(!o.status.success(), "a wrong password adds nothing");
     let o = env.vigil_stdin(
         &["account", "add", "--chain", "ethereum", "--name", "Savings", "--password-stdin"],
-        "hunter2hunter2\n",
+        "hunter2 orbit meadow\n",
     );
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(

@@ -208,7 +208,7 @@ fn swap_preview_and_bad_input() {
 #[test]
 fn swap_signed_with_the_vault_and_sent() {
     let env = Env::new("swap");
-    env.import_junk("hunter2hunter2");
+    env.import_junk("hunter2 orbit meadow");
     let run = |args: &[&str], stdin: &str| env.vigil_stdin(args, stdin);
     assert!(env.vigil(&["devnet", "up"]).status.success());
 
@@ -228,7 +228,7 @@ fn swap_signed_with_the_vault_and_sent() {
     let swap = ["swap", "--from", "WETH", "--to", "USDC", "--amount", "0.5", "--password-stdin"];
 
     // Not confirmed (no terminal, no --yes): nothing is signed.
-    let o = run(&swap, "hunter2hunter2\n");
+    let o = run(&swap, "hunter2 orbit meadow\n");
     assert!(err(&o).contains("pass --yes"), "{}", err(&o));
     // A wrong password signs nothing.
     let mut with_yes = swap.to_vec();
@@ -237,7 +237,7 @@ fn swap_signed_with_the_vault_and_sent() {
     assert!(err(&o).contains("wrong password"), "{}", err(&o));
     assert_eq!(weth(&env), before);
 
-    let o = run(&with_yes, "hunter2hunter2\n");
+    let o = run(&with_yes, "hunter2 orbit meadow\n");
     assert!(o.status.success(), "{}", err(&o));
     let hashes = out(&o).lines().filter(|l| l.starts_with("0x") && l.len() == 66).count();
     assert_eq!(hashes, 2, "approve and swap hashes: {}", out(&o));
@@ -247,7 +247,8 @@ fn swap_signed_with_the_vault_and_sent() {
     // ETH and WETH convert through the WETH contract, one transaction, exactly 1:1.
     let convert = |from: &str, to: &str, amount: &str| {
         let args = ["swap", "--from", from, "--to", to, "--amount", amount];
-        let o = run(&[&args[..], &["--password-stdin", "--yes"]].concat(), "hunter2hunter2\n");
+        let o =
+            run(&[&args[..], &["--password-stdin", "--yes"]].concat(), "hunter2 orbit meadow\n");
         assert!(o.status.success(), "{}", err(&o));
         out(&o)
     };
@@ -260,7 +261,7 @@ fn swap_signed_with_the_vault_and_sent() {
 
     // A danger finding (the oracle moved away from the pools) needs --accept-risk.
     assert!(env.vigil(&["devnet", "price", "WETH", "1500", "--oracle-only"]).status.success());
-    let o = run(&with_yes, "hunter2hunter2\n");
+    let o = run(&with_yes, "hunter2 orbit meadow\n");
     assert!(err(&o).contains("--accept-risk"), "{}", err(&o));
     assert!(out(&o).contains("oracle price"), "the finding is shown: {}", out(&o));
     assert_eq!(before - weth(&env), 0.5, "nothing more was swapped");

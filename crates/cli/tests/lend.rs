@@ -89,12 +89,14 @@ fn markets_position_and_previews_without_a_vault() {
 #[test]
 fn supply_borrow_repay_and_withdraw_signed_with_the_vault() {
     let env = Env::new("lend-sign");
-    env.import_junk("hunter2hunter2");
+    env.import_junk("hunter2 orbit meadow");
     assert!(env.vigil(&["devnet", "up"]).status.success());
     // The wallet's first account holds the sample position: 5 WETH, 6,000 USDC owed.
     let act = |args: &[&str]| {
-        let o =
-            env.vigil_stdin(&[args, &["--yes", "--password-stdin"]].concat(), "hunter2hunter2\n");
+        let o = env.vigil_stdin(
+            &[args, &["--yes", "--password-stdin"]].concat(),
+            "hunter2 orbit meadow\n",
+        );
         assert!(o.status.success(), "{args:?}: {}", err(&o));
         o
     };

@@ -39,7 +39,7 @@ async fn vote_account(url: &str) -> String {
 fn balances_transfers_and_staking_signed_with_the_vault() {
     require_session();
     let env = Env::new("sol-vault");
-    env.import_junk("hunter2hunter2");
+    env.import_junk("hunter2 orbit meadow");
     let dir = tempfile::tempdir().unwrap();
     let validator =
         SolanaValidator::start(&dir.path().join("ledger"), &[ALICE.to_owned()]).unwrap();
@@ -48,7 +48,7 @@ fn balances_transfers_and_staking_signed_with_the_vault() {
     let signed = |args: &[&str]| {
         env.vigil_stdin(
             &[&["sol"], args, &["--rpc-url", &url, "--yes", "--password-stdin"]].concat(),
-            "hunter2hunter2\n",
+            "hunter2 orbit meadow\n",
         )
     };
 

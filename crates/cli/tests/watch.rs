@@ -128,7 +128,7 @@ fn anvil(env: &Env, method: &str, params: serde_json::Value) {
 fn a_transaction_survives_vigil_being_killed_between_broadcast_and_receipt() {
     require_session();
     let env = Env::new("crash");
-    env.import_junk("hunter2hunter2");
+    env.import_junk("hunter2 orbit meadow");
     assert!(env.vigil(&["devnet", "up"]).status.success());
     // Blocks are held back: the swap is broadcast but not mined.
     anvil(&env, "evm_setAutomine", serde_json::json!([false]));
@@ -179,7 +179,7 @@ fn pending_swap(env: &Env) -> String {
         .stdout(Stdio::null())
         .spawn()
         .unwrap();
-    std::io::Write::write_all(&mut swap.stdin.take().unwrap(), b"hunter2hunter2\n").unwrap();
+    std::io::Write::write_all(&mut swap.stdin.take().unwrap(), b"hunter2 orbit meadow\n").unwrap();
     let stderr = BufReader::new(swap.stderr.take().unwrap());
     let sent = stderr.lines().map_while(Result::ok).any(|l| l.starts_with("sent"));
     assert!(sent, "the swap was broadcast");
@@ -205,7 +205,7 @@ fn replace(env: &Env, verb: &str, hash: &str) -> String {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    std::io::Write::write_all(&mut child.stdin.take().unwrap(), b"hunter2hunter2\n").unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), b"hunter2 orbit meadow\n").unwrap();
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     while !journal(env, true).as_array().unwrap().iter().any(|e| e["replaces"] == hash) {
         assert!(std::time::Instant::now() < deadline, "the replacement was not journaled");
@@ -234,7 +234,7 @@ fn usdc(env: &Env) -> f64 {
 fn a_pending_swap_is_sped_up_and_another_cancelled() {
     require_session();
     let env = Env::new("replace");
-    env.import_junk("hunter2hunter2");
+    env.import_junk("hunter2 orbit meadow");
     assert!(env.vigil(&["devnet", "up"]).status.success());
     anvil(&env, "evm_setAutomine", serde_json::json!([false]));
     let start = usdc(&env);
@@ -265,11 +265,15 @@ fn a_pending_swap_is_sped_up_and_another_cancelled() {
     assert_eq!(usdc(&env), after_swap, "the cancelled swap bought nothing");
 
     // Final transactions cannot be replaced.
-    let o = env
-        .vigil_stdin(&["tx", "speed-up", &cancel, "--yes", "--password-stdin"], "hunter2hunter2\n");
+    let o = env.vigil_stdin(
+        &["tx", "speed-up", &cancel, "--yes", "--password-stdin"],
+        "hunter2 orbit meadow\n",
+    );
     assert!(!o.status.success());
     assert!(err(&o).contains("only pending transactions can be replaced"), "{}", err(&o));
-    let o = env
-        .vigil_stdin(&["tx", "cancel", "0x1234", "--yes", "--password-stdin"], "hunter2hunter2\n");
+    let o = env.vigil_stdin(
+        &["tx", "cancel", "0x1234", "--yes", "--password-stdin"],
+        "hunter2 orbit meadow\n",
+    );
     assert!(err(&o).contains("is not one of this wallet's transactions"), "{}", err(&o));
 }

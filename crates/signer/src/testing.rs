@@ -72,9 +72,9 @@ mod tests {
     fn finds_a_secret_in_a_nested_file_and_names_it_by_index() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("a/b")).unwrap();
-        std::fs::write(dir.path().join("a/b/log"), "…signed with hunter2hunter2…").unwrap();
+        std::fs::write(dir.path().join("a/b/log"), "…signed with hunter2 orbit meadow…").unwrap();
         std::fs::write(dir.path().join("clean"), "nothing here").unwrap();
-        let found = files_holding(&[dir.path()], &["not there", "hunter2hunter2"]);
+        let found = files_holding(&[dir.path()], &["not there", "hunter2 orbit meadow"]);
         assert_eq!(found, vec![(dir.path().join("a/b/log"), 1)]);
     }
 }

@@ -21,6 +21,9 @@ use crate::mnemonic::{Mnemonic, Seed};
 pub const DEFAULT_SERVICE: &str = "vigil";
 /// The shortest password accepted for a new vault.
 pub const MIN_PASSWORD_LEN: usize = 8;
+/// The weakest zxcvbn score accepted for a new vault: at least 10^8 guesses, each costing an
+/// attacker one Argon2id run of [`KdfParams::DESKTOP`].
+const MIN_PASSWORD_SCORE: zxcvbn::Score = zxcvbn::Score::Three;
 const FORMAT_VERSION: u32 = 1;
 /// The most memory an item may ask Argon2id for (1 GiB).
 const MAX_KDF_MEMORY_KIB: u32 = 1024 * 1024;
@@ -249,6 +252,15 @@ pub enum VaultError {
     /// A new password is too short.
     #[error("the password must have at least {MIN_PASSWORD_LEN} characters")]
     PasswordTooShort,
+    /// A new password is long enough but easy to guess (zxcvbn estimates fewer than 10^8
+    /// guesses: a stolen vault item would be opened offline).
+    #[error("this password is too easy to guess{}: {advice}", reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default())]
+    WeakPassword {
+        /// What makes it guessable ("This is a very common password."), when zxcvbn says.
+        reason: Option<String>,
+        /// What to do instead.
+        advice: String,
+    },
     /// A vault name must be 1-64 characters of letters, digits, '-', '_' or '.'.
     #[error("'{0}' is not a valid vault name: use 1-64 letters, digits, '-', '_' or '.'")]
     InvalidName(String),
@@ -274,12 +286,35 @@ impl Password {
         Self(Zeroizing::new(password.into()))
     }
 
-    fn check_new(&self) -> Result<(), VaultError> {
+    /// Refuses a new password that is short or guessable. `context` are words an attacker
+    /// would try first (the vault's name, the app's).
+    fn check_new(&self, context: &[&str]) -> Result<(), VaultError> {
         if self.0.chars().count() < MIN_PASSWORD_LEN {
             return Err(VaultError::PasswordTooShort);
         }
-        Ok(())
+        let mut words = vec![DEFAULT_SERVICE];
+        words.extend_from_slice(context);
+        let estimate = zxcvbn::zxcvbn(&self.0, &words);
+        if estimate.score() >= MIN_PASSWORD_SCORE {
+            return Ok(());
+        }
+        let feedback = estimate.feedback();
+        let reason = feedback
+            .and_then(|f| f.warning())
+            .map(|w| lowercase_first(w.to_string().trim_end_matches('.')));
+        let mut advice: Vec<String> = feedback
+            .map(|f| f.suggestions().iter().map(ToString::to_string).collect())
+            .unwrap_or_default();
+        if advice.is_empty() {
+            advice.push("Add another word or two. Uncommon words are better.".to_owned());
+        }
+        Err(VaultError::WeakPassword { reason, advice: advice.join(" ") })
     }
+}
+
+fn lowercase_first(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|c| c.to_lowercase().chain(chars).collect()).unwrap_or_default()
 }
 
 impl fmt::Debug for Password {
@@ -365,6 +400,13 @@ impl UnlockedVault {
     pub fn seed(&self) -> Seed {
         self.mnemonic.to_seed(&self.passphrase)
     }
+
+    /// The vault's name and seed, dropping (and so zeroizing) the phrase and passphrase: what
+    /// a session keeps to sign without holding the words.
+    pub fn into_seed(self) -> (String, Seed) {
+        let seed = self.seed();
+        (self.name, seed)
+    }
 }
 
 impl fmt::Debug for UnlockedVault {
@@ -406,7 +448,7 @@ impl<K: Keychain> Vault<K> {
         password: &Password,
     ) -> Result<(), VaultError> {
         check_name(name)?;
-        password.check_new()?;
+        password.check_new(&[name])?;
         match self.keychain.load(name) {
             Ok(_) => return Err(VaultError::AlreadyExists(name.to_owned())),
             Err(KeychainError::NotFound(_)) => {}
@@ -438,7 +480,7 @@ impl<K: Keychain> Vault<K> {
         new: &Password,
     ) -> Result<(), VaultError> {
         check_name(name)?;
-        new.check_new()?;
+        new.check_new(&[name])?;
         let blob = self.keychain.load(name)?;
         let secret = open(name, &blob, old)?;
         self.keychain.store(name, &self.seal(name, &secret, new)?)?;
@@ -575,11 +617,38 @@ mod tests {
     }
 
     #[test]
+    fn refuses_guessable_passwords_with_what_to_do() {
+        let v = vault();
+        let m = Mnemonic::parse(JUNK).unwrap();
+        // Long enough, but common, repeated, a keyboard walk, or the vault's own name.
+        for weak in ["password1", "hunter2hunter2", "qwertyuiop", "aaaaaaaaaaaa", "savings2024"] {
+            let name = "savings";
+            let e = v.create(name, &m, "", &Password::new(weak)).unwrap_err();
+            let text = e.to_string();
+            assert!(matches!(e, VaultError::WeakPassword { .. }), "{weak}: {e:?}");
+            assert!(text.starts_with("this password is too easy to guess"), "{text}");
+            assert!(text.contains("Add another word"), "says what to do: {text}");
+            assert!(!text.contains(weak), "never quotes the password: {text}");
+            assert!(v.list().unwrap().is_empty(), "nothing stored for {weak}");
+        }
+        let e = v.create("a", &m, "", &Password::new("password1")).unwrap_err();
+        assert!(e.to_string().contains("(this is a very common password)"), "{e}");
+        // A new password on change is held to the same bar; the old one still opens the vault.
+        v.create("a", &m, "", &Password::new("quiet meadow lantern 58")).unwrap();
+        let old = Password::new("quiet meadow lantern 58");
+        assert!(matches!(
+            v.change_password("a", &old, &Password::new("iloveyou123")),
+            Err(VaultError::WeakPassword { .. })
+        ));
+        v.unlock("a", &old).unwrap();
+    }
+
+    #[test]
     fn passphrase_changes_the_seed_and_is_kept() {
         let v = vault();
         let m = Mnemonic::parse(JUNK).unwrap();
-        v.create("p", &m, "TREZOR", &Password::new("12345678")).unwrap();
-        let u = v.unlock("p", &Password::new("12345678")).unwrap();
+        v.create("p", &m, "TREZOR", &Password::new("quiet meadow lantern 58")).unwrap();
+        let u = v.unlock("p", &Password::new("quiet meadow lantern 58")).unwrap();
         assert_eq!(u.seed().as_bytes(), m.to_seed("TREZOR").as_bytes());
         assert_ne!(u.seed().as_bytes(), m.to_seed("").as_bytes());
     }
@@ -592,14 +661,14 @@ mod tests {
             v.create("a", &m, "", &Password::new("short")),
             Err(VaultError::PasswordTooShort)
         ));
-        v.create("a", &m, "", &Password::new("long enough")).unwrap();
+        v.create("a", &m, "", &Password::new("long enough lantern")).unwrap();
         assert!(matches!(
-            v.create("a", &m, "", &Password::new("long enough")),
+            v.create("a", &m, "", &Password::new("long enough lantern")),
             Err(VaultError::AlreadyExists(_))
         ));
         for bad in ["", "a/b", "with space", &"x".repeat(65)] {
             assert!(matches!(
-                v.create(bad, &m, "", &Password::new("long enough")),
+                v.create(bad, &m, "", &Password::new("long enough lantern")),
                 Err(VaultError::InvalidName(_))
             ));
         }
@@ -612,7 +681,7 @@ mod tests {
             "c",
             &Mnemonic::parse(JUNK).unwrap(),
             "pass-phrase",
-            &Password::new("hunter2hunter2"),
+            &Password::new("hunter2 orbit meadow"),
         )
         .unwrap();
         let blob = v.keychain().load("c").unwrap();
@@ -635,7 +704,7 @@ mod tests {
     #[test]
     fn tampering_and_moving_items_are_detected() {
         let v = vault();
-        let pw = Password::new("long enough");
+        let pw = Password::new("long enough lantern");
         v.create("a", &Mnemonic::parse(JUNK).unwrap(), "", &pw).unwrap();
         let blob = v.keychain().load("a").unwrap();
         // Moved under another name: the AAD no longer matches.
@@ -658,7 +727,7 @@ mod tests {
     #[test]
     fn debug_output_is_redacted() {
         let v = vault();
-        let pw = Password::new("hunter2hunter2");
+        let pw = Password::new("hunter2 orbit meadow");
         v.create("d", &Mnemonic::parse(JUNK).unwrap(), "", &pw).unwrap();
         let u = v.unlock("d", &pw).unwrap();
         let dbg = format!("{u:?} {pw:?}");

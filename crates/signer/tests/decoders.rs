@@ -87,7 +87,7 @@ proptest! {
     ) {
         let keychain = InMemoryKeychain::default();
         let vault = Vault::new(keychain).with_kdf(KdfParams::INSECURE_FAST);
-        let pw = Password::new("password1");
+        let pw = Password::new("quiet meadow lantern 58");
         vault.create("main", &Mnemonic::parse(JUNK).unwrap(), "", &pw).unwrap();
         let blob = vault.keychain().load("main").unwrap();
         let mut chars: Vec<char> = blob.chars().collect();
@@ -108,6 +108,6 @@ proptest! {
         let keychain = InMemoryKeychain::default();
         keychain.store("main", &blob).unwrap();
         let vault = Vault::new(keychain).with_kdf(KdfParams::INSECURE_FAST);
-        prop_assert!(vault.unlock("main", &Password::new("password1")).is_err());
+        prop_assert!(vault.unlock("main", &Password::new("quiet meadow lantern 58")).is_err());
     }
 }

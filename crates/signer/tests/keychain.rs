@@ -71,7 +71,12 @@ fn no_vault_is_created_where_the_keychain_cannot_tell_whether_it_is_locked() {
         OsKeychain::new(service("unknown")).in_collection("no collection has this label");
     let vault = Vault::new(keychain).with_kdf(KdfParams::INSECURE_FAST);
     let e = vault
-        .create("main", &Mnemonic::parse(JUNK).unwrap(), "", &Password::new("password1"))
+        .create(
+            "main",
+            &Mnemonic::parse(JUNK).unwrap(),
+            "",
+            &Password::new("quiet meadow lantern 58"),
+        )
         .unwrap_err();
     assert!(
         matches!(&e, VaultError::Keychain(KeychainError::Failed(m)) if m.contains("cannot say whether it is locked")),

@@ -27,7 +27,9 @@ async fn main() {
     let vault = Vault::new(InMemoryKeychain::default()).with_kdf(KdfParams::INSECURE_FAST);
     let service = AppService::new(Wallet::new(vault, paths)).unwrap_or_else(|e| panic!("{e}"));
     let phrase = zeroize::Zeroizing::new(JUNK.to_owned());
-    service.import_wallet(phrase, &Password::new("password1")).unwrap_or_else(|e| panic!("{e}"));
+    service
+        .import_wallet(phrase, &Password::new("quiet meadow lantern 58"))
+        .unwrap_or_else(|e| panic!("{e}"));
     // The local validator is not running here: its accounts show an error, read from loopback only.
     let request = DashboardRequest { network: "devnet".into(), solana_network: "localnet".into() };
     // The first read connects; the window's reads on later blocks reuse the client.

@@ -368,13 +368,18 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let w = wallet(dir.path());
         let accounts = w
-            .import("default", &Mnemonic::parse(JUNK).unwrap(), "", &Password::new("password1"))
+            .import(
+                "default",
+                &Mnemonic::parse(JUNK).unwrap(),
+                "",
+                &Password::new("quiet meadow lantern 58"),
+            )
             .unwrap();
         assert_eq!(accounts[0].address, "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266");
         assert_eq!(accounts[1].chain, Chain::Solana);
         let text = std::fs::read_to_string(w.paths().config_file()).unwrap();
         assert!(text.contains("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"));
-        assert!(!text.contains("junk") && !text.contains("password1"));
+        assert!(!text.contains("junk") && !text.contains("quiet meadow lantern 58"));
         assert_eq!(w.vaults().unwrap(), vec![("default".to_owned(), accounts)]);
 
         w.delete("default").unwrap();
@@ -386,18 +391,26 @@ mod tests {
     fn a_broken_config_stops_delete_before_the_vault_is_gone() {
         let dir = tempfile::tempdir().unwrap();
         let w = wallet(dir.path());
-        w.import("default", &Mnemonic::parse(JUNK).unwrap(), "", &Password::new("password1"))
-            .unwrap();
+        w.import(
+            "default",
+            &Mnemonic::parse(JUNK).unwrap(),
+            "",
+            &Password::new("quiet meadow lantern 58"),
+        )
+        .unwrap();
         std::fs::write(w.paths().config_file(), "not = [valid").unwrap();
         assert!(matches!(w.delete("default"), Err(WalletError::Config(_))));
-        assert!(w.unlock("default", &Password::new("password1")).is_ok(), "the vault survived");
+        assert!(
+            w.unlock("default", &Password::new("quiet meadow lantern 58")).is_ok(),
+            "the vault survived"
+        );
     }
 
     #[test]
     fn signers_come_only_for_the_wallets_software_accounts() {
         let dir = tempfile::tempdir().unwrap();
         let w = wallet(dir.path());
-        let pw = Password::new("password1");
+        let pw = Password::new("quiet meadow lantern 58");
         w.import("default", &Mnemonic::parse(JUNK).unwrap(), "", &pw).unwrap();
         let signer = w.evm_signer("0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266", &pw).unwrap();
         assert_eq!(
@@ -418,7 +431,7 @@ mod tests {
     async fn each_signer_kind_is_reached_only_its_own_way() {
         let dir = tempfile::tempdir().unwrap();
         let w = wallet(dir.path());
-        let pw = Password::new("password1");
+        let pw = Password::new("quiet meadow lantern 58");
         w.import("default", &Mnemonic::parse(JUNK).unwrap(), "", &pw).unwrap();
         let mut config = w.config().unwrap();
         let watched = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
@@ -501,7 +514,7 @@ mod tests {
         let tmp = format!("toml.{}.tmp", std::process::id());
         std::fs::create_dir_all(w.paths().config_file().with_extension(tmp)).unwrap();
         assert!(matches!(
-            w.import("default", &m, "", &Password::new("password1")),
+            w.import("default", &m, "", &Password::new("quiet meadow lantern 58")),
             Err(WalletError::Config(_))
         ));
         assert!(w.vaults().unwrap().is_empty());

@@ -1,6 +1,9 @@
-//! The unlocked wallet: vaults opened with their password, kept only while the user is
-//! active. After `lock_after` without use (or on [`Session::lock`]) every unlocked vault is
-//! dropped, which zeroizes its mnemonic; signing needs the password again.
+//! The unlocked wallet: the keys of vaults opened with their password, kept only while the
+//! user is active. The session keeps each vault's BIP39 seed (what every account key is
+//! derived from), never its recovery phrase: the phrase is dropped, and zeroized, as soon as
+//! the seed is derived, so nothing in a running session can give the words away. After
+//! `lock_after` without use (or on [`Session::lock`]) the seeds are dropped and zeroized;
+//! signing needs the password again.
 
 use std::{
     collections::HashMap,
@@ -13,7 +16,7 @@ use vigil_signer::{Seed, UnlockedVault};
 /// The default inactivity before locking.
 pub const DEFAULT_LOCK_AFTER: Duration = Duration::from_secs(5 * 60);
 
-/// Unlocked vaults and when they were last used.
+/// The seeds of unlocked vaults and when they were last used.
 #[derive(Debug)]
 pub struct Session {
     inner: Mutex<Inner>,
@@ -21,7 +24,8 @@ pub struct Session {
 
 #[derive(Debug)]
 struct Inner {
-    vaults: HashMap<String, UnlockedVault>,
+    /// Vault name → seed. Not the mnemonic: see the module's doc.
+    vaults: HashMap<String, Seed>,
     last_used: Instant,
     lock_after: Duration,
     /// Counts locks: what was prepared before a lock is not signed after it.
@@ -66,11 +70,13 @@ impl Session {
         self.inner().lock_after = lock_after;
     }
 
-    /// Keeps `vault` unlocked (until the session locks).
+    /// Keeps `vault`'s seed (until the session locks) and drops the vault, which zeroizes
+    /// its recovery phrase and passphrase.
     pub fn insert(&self, vault: UnlockedVault) {
+        let (name, seed) = vault.into_seed();
         let mut inner = self.inner();
         inner.last_used = Instant::now();
-        inner.vaults.insert(vault.name().to_owned(), vault);
+        inner.vaults.insert(name, seed);
     }
 
     /// The seed of the unlocked vault `name`, counting as activity; `None` when it is locked
@@ -81,7 +87,7 @@ impl Session {
             inner.clear();
             return None;
         }
-        let seed = inner.vaults.get(name).map(UnlockedVault::seed)?;
+        let seed = inner.vaults.get(name).cloned()?;
         inner.last_used = Instant::now();
         Some(seed)
     }
@@ -130,13 +136,28 @@ mod tests {
 
     use super::*;
 
-    fn unlocked() -> UnlockedVault {
+    const JUNK: &str = "test test test test test test test test test test test junk";
+
+    fn unlocked_with(passphrase: &str) -> UnlockedVault {
         let vault = Vault::new(InMemoryKeychain::default()).with_kdf(KdfParams::INSECURE_FAST);
-        let m =
-            Mnemonic::parse("test test test test test test test test test test test junk").unwrap();
-        let pw = Password::new("password1");
-        vault.create("default", &m, "", &pw).unwrap();
+        let m = Mnemonic::parse(JUNK).unwrap();
+        let pw = Password::new("quiet meadow lantern 58");
+        vault.create("default", &m, passphrase, &pw).unwrap();
         vault.unlock("default", &pw).unwrap()
+    }
+
+    fn unlocked() -> UnlockedVault {
+        unlocked_with("")
+    }
+
+    #[test]
+    fn keeps_the_seed_with_its_passphrase() {
+        let session = Session::new(DEFAULT_LOCK_AFTER);
+        session.insert(unlocked_with("TREZOR"));
+        let m = Mnemonic::parse(JUNK).unwrap();
+        let kept = session.seed("default").unwrap();
+        assert_eq!(kept.as_bytes(), m.to_seed("TREZOR").as_bytes());
+        assert_ne!(kept.as_bytes(), m.to_seed("").as_bytes());
     }
 
     #[test]

@@ -80,7 +80,7 @@ async fn two_chains() -> Chains {
         .unwrap();
     let service = AppService::new(wallet).unwrap();
     let phrase = zeroize::Zeroizing::new(JUNK.to_owned());
-    service.import_wallet(phrase, &Password::new("password1")).unwrap();
+    service.import_wallet(phrase, &Password::new("quiet meadow lantern 58")).unwrap();
     Chains { service, _second: second, _home: home, devnet }
 }
 

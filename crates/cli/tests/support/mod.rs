@@ -94,7 +94,8 @@ impl Env {
 }
 
 /// The passwords the command-line tests give Vigil.
-const TEST_PASSWORDS: [&str; 3] = ["hunter2hunter2", "long password", "new password 1"];
+const TEST_PASSWORDS: [&str; 3] =
+    ["hunter2 orbit meadow", "long quiet password", "new lantern orbit 1"];
 
 impl Drop for Env {
     /// Stops the devnet; then what Vigil wrote in this user's home (config, database,

@@ -150,6 +150,7 @@ pub fn wallet_error(e: WalletError) -> CommandError {
         WalletError::Vault(VaultError::WrongPassword(_)) => ErrorKind::WrongPassword,
         WalletError::Vault(
             VaultError::PasswordTooShort
+            | VaultError::WeakPassword { .. }
             | VaultError::InvalidName(_)
             | VaultError::AlreadyExists(_),
         ) => ErrorKind::InvalidInput,

@@ -15,7 +15,7 @@ const DEMO: &str = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
 fn service(dir: &std::path::Path) -> AppService<InMemoryKeychain> {
     let vault = Vault::new(InMemoryKeychain::default()).with_kdf(KdfParams::INSECURE_FAST);
     let wallet = Wallet::new(vault, Paths::under(dir.into()));
-    let pw = Password::new("password1");
+    let pw = Password::new("quiet meadow lantern 58");
     wallet.import(APP_VAULT, &Mnemonic::parse(JUNK).unwrap(), "", &pw).unwrap();
     AppService::new(wallet).unwrap()
 }
@@ -90,13 +90,13 @@ async fn a_live_quote_is_not_activity_but_a_preview_is() {
     // timeout since the unlock but not since the call. No devnet runs here, so both calls
     // fail to connect; what counts is whether they touched the session first.
     let pause = Duration::from_millis(200);
-    s.unlock(&Password::new("password1")).unwrap();
+    s.unlock(&Password::new("quiet meadow lantern 58")).unwrap();
     tokio::time::sleep(pause).await;
     assert!(s.quote_swap(&form).await.is_err());
     tokio::time::sleep(pause).await;
     assert!(s.session().lock_if_idle(), "the quote repeats every block: it is not activity");
 
-    s.unlock(&Password::new("password1")).unwrap();
+    s.unlock(&Password::new("quiet meadow lantern 58")).unwrap();
     tokio::time::sleep(pause).await;
     assert!(s.preview_swap(&form).await.is_err());
     tokio::time::sleep(pause).await;
@@ -169,7 +169,7 @@ async fn a_preview_is_signed_only_in_the_session_generation_it_was_made_in() {
     // The session locked since the preview (the idle timer, or a lock while a confirm was
     // in flight): it is void, even once unlocked again.
     s.session().lock();
-    s.unlock(&Password::new("password1")).unwrap();
+    s.unlock(&Password::new("quiet meadow lantern 58")).unwrap();
     let e = s.confirm(preview.id, false, |_| {}).await.unwrap_err();
     assert!(e.message.contains("locked since this preview"), "{}", e.message);
     // And it was used up: a second confirm finds nothing.
@@ -205,7 +205,7 @@ fn accounts_are_added_at_the_next_index_watched_renamed_and_hidden() {
     let add = AddAccountRequest { chain: Chain::Ethereum, name: Some("Savings".into()) };
     let e = s.add_account(&add).unwrap_err();
     assert_eq!(e.kind, ErrorKind::Locked, "the phrase is needed: {}", e.message);
-    s.unlock(&Password::new("password1")).unwrap();
+    s.unlock(&Password::new("quiet meadow lantern 58")).unwrap();
     let second = s.add_account(&add).unwrap();
     // The second account of the "test … junk" phrase.
     assert_eq!(second.address, "0x70997970C51812dc3A010C7d01b50e0d17dc79C8");
@@ -319,7 +319,7 @@ async fn config_changes_and_locks_are_published_to_whoever_follows_the_core() {
     s.lock();
     assert_eq!(events.try_recv().unwrap(), CoreEvent::Locked);
     // The idle timer publishes the lock it makes, once.
-    s.unlock(&Password::new("password1")).unwrap();
+    s.unlock(&Password::new("quiet meadow lantern 58")).unwrap();
     s.session().set_lock_after(Duration::from_millis(50));
     tokio::time::sleep(Duration::from_millis(80)).await;
     s.lock_if_idle();
@@ -396,18 +396,38 @@ fn a_generated_phrase_not_yet_confirmed_is_dropped_when_the_wallet_locks() {
         )
     };
     s.lock();
-    let e = s.confirm_wallet(answers(), &Password::new("password1")).unwrap_err();
+    let e = s.confirm_wallet(answers(), &Password::new("quiet meadow lantern 58")).unwrap_err();
     assert!(e.message.contains("no new wallet is waiting"), "{}", e.message);
 
     // The idle lock too, once the session was unlocked.
     let shown = s.generate_wallet(12).unwrap();
-    s.unlock(&Password::new("password1")).unwrap();
+    s.unlock(&Password::new("quiet meadow lantern 58")).unwrap();
     s.session().set_lock_after(Duration::from_millis(20));
     std::thread::sleep(Duration::from_millis(50));
     s.lock_if_idle();
     let answers = zeroize::Zeroizing::new(
         shown.check_positions.iter().map(|&i| shown.words[i - 1].clone()).collect(),
     );
-    let e = s.confirm_wallet(answers, &Password::new("password1")).unwrap_err();
+    let e = s.confirm_wallet(answers, &Password::new("quiet meadow lantern 58")).unwrap_err();
     assert!(e.message.contains("no new wallet is waiting"), "{}", e.message);
+}
+
+#[test]
+fn a_guessable_password_is_refused_and_the_new_phrase_waits_for_a_better_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = Vault::new(InMemoryKeychain::default()).with_kdf(KdfParams::INSECURE_FAST);
+    let s = AppService::new(Wallet::new(vault, Paths::under(dir.path().into()))).unwrap();
+    let shown = s.generate_wallet(12).unwrap();
+    let answers = || {
+        zeroize::Zeroizing::new(
+            shown.check_positions.iter().map(|&i| shown.words[i - 1].clone()).collect::<Vec<_>>(),
+        )
+    };
+    let e = s.confirm_wallet(answers(), &Password::new("password123")).unwrap_err();
+    assert_eq!(e.kind, vigil_api::ErrorKind::InvalidInput);
+    assert!(e.message.contains("too easy to guess"), "{}", e.message);
+    assert!(!s.has_wallet().unwrap(), "nothing stored");
+    let accounts = s.confirm_wallet(answers(), &Password::new("quiet meadow lantern 58")).unwrap();
+    assert!(!accounts.is_empty());
+    assert!(s.has_wallet().unwrap());
 }
