@@ -62,6 +62,7 @@ setup-test:
 
 lint:
 	cargo fmt --all --check
+	cargo deny --locked check licenses bans sources
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy -p vigil-ui --target wasm32-unknown-unknown -- -D warnings
 

