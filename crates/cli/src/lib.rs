@@ -355,6 +355,12 @@ fn vault(command: VaultCommand) -> Result<()> {
                 );
             } else {
                 for (name, accounts) in &vaults {
+                    if accounts.is_empty() {
+                        println!(
+                            "{name}  (unfinished: Vigil stopped while storing it; import its phrase again with the same password to finish, or delete it)"
+                        );
+                        continue;
+                    }
                     println!("{name}");
                     for a in accounts {
                         println!("  {:<8} {}  {}", a.chain, a.address, a.name);

@@ -8,60 +8,12 @@ mod support;
 
 use std::{
     io::{BufRead, BufReader},
-    process::{Child, Stdio},
-    sync::mpsc,
+    process::Stdio,
     time::Duration,
 };
 
-use support::{Env, err, require_session};
+use support::{Env, SAMPLE, Watcher, anvil, err, journal, require_session, usdc};
 use vigil_notifier::testing::NotificationCapture;
-
-const SAMPLE: &str = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
-
-/// A running `vigil watch --json`, its stdout lines arriving on a channel.
-struct Watcher {
-    child: Child,
-    lines: mpsc::Receiver<String>,
-}
-
-impl Watcher {
-    fn start(env: &Env) -> Self {
-        let mut child = env
-            .command(&["watch", "--account", SAMPLE, "--json"])
-            .env("VIGIL_LOG", "info")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let (tx, lines) = mpsc::channel();
-        let stdout = child.stdout.take().unwrap();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        });
-        Self { child, lines }
-    }
-
-    /// The next alert printed, within `secs`; `None` if none.
-    fn next_alert(&self, secs: u64) -> Option<serde_json::Value> {
-        let line = self.lines.recv_timeout(Duration::from_secs(secs)).ok()?;
-        let v: serde_json::Value = serde_json::from_str(&line).unwrap();
-        assert_eq!(v["event"], "alert", "{v}");
-        Some(v)
-    }
-
-    /// Stops it as a service manager would (SIGTERM) and returns its log.
-    fn stop(self) -> String {
-        let pid = self.child.id().to_string();
-        assert!(
-            std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success()
-        );
-        let out = self.child.wait_with_output().unwrap();
-        assert!(out.status.success(), "exit: {}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8_lossy(&out.stderr).into_owned()
-    }
-}
 
 /// Sets WETH's price so the sample position's health factor is `hf` (it is price / 1454.5).
 fn set_hf(env: &Env, hf: f64) {
@@ -111,17 +63,6 @@ fn watch_with_nothing_to_watch_says_what_to_do() {
     let o = env.vigil(&["watch", "--account", "0x123", "--no-desktop"]);
     assert!(!o.status.success());
     assert!(err(&o).contains("--account"), "{}", err(&o));
-}
-
-/// The devnet's JSON-RPC, for what no `vigil` command does (holding blocks back).
-fn anvil(env: &Env, method: &str, params: serde_json::Value) {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(async {
-        use alloy::providers::Provider;
-        let provider = vigil_devnet::provider(&format!("http://127.0.0.1:{}", env.port)).unwrap();
-        let _: serde_json::Value =
-            provider.raw_request(method.to_owned().into(), params).await.unwrap();
-    });
 }
 
 #[test]
@@ -189,12 +130,6 @@ fn pending_swap(env: &Env) -> String {
     activity[0]["hash"].as_str().unwrap().to_owned()
 }
 
-fn journal(env: &Env, pending: bool) -> serde_json::Value {
-    let args: &[&str] =
-        if pending { &["activity", "--json", "--pending"] } else { &["activity", "--json"] };
-    serde_json::from_str(&support::out(&env.vigil(args))).unwrap()
-}
-
 /// Runs `vigil tx VERB HASH`, mines a block once the replacement is journaled, and returns
 /// the replacement's hash.
 fn replace(env: &Env, verb: &str, hash: &str) -> String {
@@ -215,19 +150,6 @@ fn replace(env: &Env, verb: &str, hash: &str) -> String {
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
-}
-
-fn usdc(env: &Env) -> f64 {
-    let o = env.vigil(&["balances", "--json"]);
-    let v: serde_json::Value = serde_json::from_str(&support::out(&o)).unwrap();
-    let holding = v[0]["holdings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|h| h["symbol"] == "USDC")
-        .unwrap()
-        .clone();
-    holding["amount"].as_str().unwrap().parse().unwrap()
 }
 
 #[test]

@@ -454,6 +454,33 @@ impl<K: Keychain> Vault<K> {
             Err(KeychainError::NotFound(_)) => {}
             Err(e) => return Err(e.into()),
         }
+        self.store(name, mnemonic, passphrase, password)
+    }
+
+    /// Seals `mnemonic` under `password` over the existing vault `name`, whose own password
+    /// `current` must open it first. For a vault nothing uses yet (one whose creation was
+    /// interrupted): whoever calls this has checked that.
+    pub fn replace(
+        &self,
+        name: &str,
+        current: &Password,
+        mnemonic: &Mnemonic,
+        passphrase: &str,
+        password: &Password,
+    ) -> Result<(), VaultError> {
+        check_name(name)?;
+        password.check_new(&[name])?;
+        drop(self.unlock(name, current)?);
+        self.store(name, mnemonic, passphrase, password)
+    }
+
+    fn store(
+        &self,
+        name: &str,
+        mnemonic: &Mnemonic,
+        passphrase: &str,
+        password: &Password,
+    ) -> Result<(), VaultError> {
         let secret = VaultSecret {
             mnemonic: mnemonic.phrase(),
             passphrase: Zeroizing::new(passphrase.to_owned()),

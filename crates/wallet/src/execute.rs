@@ -206,6 +206,7 @@ async fn run(
         let nonce = tx.nonce;
         let envelope = signer.sign_envelope(TypedTransaction::Eip1559(tx)).await?;
         let raw = envelope.encoded_2718();
+        crate::crash::point(crate::crash::SIGNED);
         if let Some(j) = journal {
             j.db.journal_signed(&crate::db::JournalEntry {
                 hash: envelope.tx_hash().to_string(),
@@ -221,10 +222,13 @@ async fn run(
                 sent_at: crate::db::unix_now(),
             })?;
         }
+        crate::crash::point(crate::crash::JOURNALED);
         let hash = submit::broadcast(client, raw.into()).await?;
+        crate::crash::point(crate::crash::BROADCAST);
         on_event(TxEvent::Sent { step: i, hash });
         let receipt = submit::wait_for_receipt(client, hash, RECEIPT_TIMEOUT).await?;
         let block = receipt.block_number.unwrap_or_default();
+        crate::crash::point(crate::crash::MINED);
         if let Some(j) = journal {
             let status = if receipt.status() {
                 crate::db::TxStatus::Confirmed
@@ -241,4 +245,50 @@ async fn run(
         receipts.push(receipt);
     }
     Ok(receipts)
+}
+
+/// How long after signing a journaled transaction the node never saw is still sent on the
+/// next start: as long as a preview stays valid. Older ones are left for the monitor to
+/// report dropped ("send it again if it is still wanted"): the market has moved since.
+pub const RESEND_WITHIN: Duration = Duration::from_secs(5 * 60);
+
+/// What a start did with a transaction journaled but not final.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resumed {
+    /// The node has it (pending or included): the monitor follows it.
+    Known,
+    /// Vigil had stopped after journaling it and before the node had it: the signed bytes the
+    /// user confirmed were broadcast now.
+    Sent,
+    /// The node does not have it and it is too old, or its nonce is taken: not sent again.
+    NotSent,
+}
+
+/// Picks up a journaled transaction after a restart (Vigil may have been killed between
+/// journaling and broadcasting it). Sending the same signed bytes again cannot make it
+/// happen twice: a transaction is included at most once, and only while its nonce is free.
+pub async fn resume(
+    client: &ChainClient,
+    entry: &crate::db::JournalEntry,
+) -> Result<Resumed, ClientError> {
+    let (Ok(hash), Ok(from)) = (entry.hash.parse::<B256>(), entry.account.parse::<Address>())
+    else {
+        return Ok(Resumed::NotSent);
+    };
+    let known = client
+        .request(
+            |p| async move { alloy::providers::Provider::get_transaction_by_hash(&p, hash).await },
+        )
+        .await?
+        .is_some();
+    if known {
+        return Ok(Resumed::Known);
+    }
+    let age = crate::db::unix_now().saturating_sub(entry.sent_at);
+    let nonce_free = submit::pending_nonce(client, from).await? <= entry.nonce;
+    if !nonce_free || age > RESEND_WITHIN.as_secs() || entry.chain_id != client.chain_id() {
+        return Ok(Resumed::NotSent);
+    }
+    submit::broadcast(client, entry.raw.clone().into()).await?;
+    Ok(Resumed::Sent)
 }

@@ -9,6 +9,7 @@
 pub mod actions;
 pub mod app;
 pub mod config;
+pub mod crash;
 pub mod db;
 pub mod execute;
 pub mod portfolio;

@@ -51,6 +51,12 @@ pub enum WalletError {
     /// The database could not be opened or written.
     #[error(transparent)]
     Database(#[from] crate::db::DbError),
+    /// A vault whose creation was interrupted is in the keychain, and the password given does
+    /// not open it.
+    #[error(
+        "Vigil stopped while storing the wallet '{0}' earlier, and this password does not open it: enter the password you chose then to finish it, or delete it (vigil vault delete {0}) to start again"
+    )]
+    Unfinished(String),
     /// A Ledger account in the config has no path or an invalid address.
     #[error("the Ledger account {0} in the config is incomplete (it needs its address and path)")]
     IncompleteLedgerAccount(String),
@@ -164,7 +170,23 @@ impl<K: Keychain> Wallet<K> {
             .collect::<Result<Vec<_>, WalletError>>()?;
         let _one_at_a_time = self.lock_config()?;
         let mut config = self.config()?;
-        self.vault.create(name, mnemonic, passphrase, password)?;
+        match self.vault.create(name, mnemonic, passphrase, password) {
+            Ok(()) => {}
+            // A vault no account uses was left by a creation that stopped between the keychain
+            // and the config (a crash, a power cut): its accounts were never listed, so nothing
+            // depends on it, and the user who knows its password may finish or replace it.
+            Err(VaultError::AlreadyExists(_)) if config.vault_accounts(name).next().is_none() => {
+                match self.vault.replace(name, password, mnemonic, passphrase, password) {
+                    Ok(()) => {}
+                    Err(VaultError::WrongPassword(_)) => {
+                        return Err(WalletError::Unfinished(name.to_owned()));
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            Err(e) => return Err(e.into()),
+        }
+        crate::crash::point(crate::crash::VAULT_STORED);
         config.remove_vault_accounts(name);
         config.accounts.extend(accounts.iter().cloned());
         if let Err(e) = config.save(&self.paths.config_file()) {
@@ -385,6 +407,49 @@ mod tests {
         w.delete("default").unwrap();
         assert!(w.config().unwrap().accounts.is_empty());
         assert!(w.vaults().unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_creation_interrupted_before_the_config_is_finished_by_importing_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let w = wallet(dir.path());
+        let pw = Password::new("quiet meadow lantern 58");
+        let m = Mnemonic::parse(JUNK).unwrap();
+        // As after a kill between the keychain write and the config write.
+        w.vault.create("default", &m, "", &pw).unwrap();
+        assert_eq!(w.vaults().unwrap(), vec![("default".to_owned(), vec![])]);
+
+        // Another password does not open it: nothing is overwritten, and the error says why.
+        let e = w.import("default", &m, "", &Password::new("another long password 7")).unwrap_err();
+        assert!(matches!(e, WalletError::Unfinished(ref n) if n == "default"), "{e:?}");
+        assert!(e.to_string().contains("enter the password you chose then"), "{e}");
+        assert!(w.config().unwrap().accounts.is_empty());
+        w.unlock("default", &pw).unwrap();
+
+        // Its own password finishes it: the accounts are listed and it opens as before.
+        let accounts = w.import("default", &m, "", &pw).unwrap();
+        assert_eq!(accounts[0].address, "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266");
+        assert_eq!(w.vaults().unwrap(), vec![("default".to_owned(), accounts)]);
+        assert_eq!(*w.unlock("default", &pw).unwrap().mnemonic().phrase(), JUNK);
+
+        // A vault with accounts is never replaced, whatever the password.
+        let other = Mnemonic::generate(WordCount::Twelve);
+        let e = w.import("default", &other, "", &pw).unwrap_err();
+        assert!(matches!(e, WalletError::Vault(VaultError::AlreadyExists(_))), "{e:?}");
+        assert_eq!(*w.unlock("default", &pw).unwrap().mnemonic().phrase(), JUNK);
+    }
+
+    #[test]
+    fn an_interrupted_creation_can_be_replaced_by_a_new_phrase_with_its_password() {
+        let dir = tempfile::tempdir().unwrap();
+        let w = wallet(dir.path());
+        let pw = Password::new("quiet meadow lantern 58");
+        w.vault.create("default", &Mnemonic::generate(WordCount::Twelve), "", &pw).unwrap();
+        // The user started again with another phrase (the first one's accounts were never
+        // listed, so nothing depends on it).
+        let accounts = w.import("default", &Mnemonic::parse(JUNK).unwrap(), "", &pw).unwrap();
+        assert_eq!(accounts[0].address, "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266");
+        assert_eq!(*w.unlock("default", &pw).unwrap().mnemonic().phrase(), JUNK);
     }
 
     #[test]

@@ -203,10 +203,21 @@ pub async fn start(paths: &Paths, request: WatchRequest) -> Result<Watching, Wat
             }
             Err(e) => tracing::warn!("alerts on {name} show USD: {e}"),
         }
-        // Transactions journaled but not final (Vigil may have stopped between broadcast and
-        // receipt) are followed again until they are.
-        let transactions = db
-            .journal(Some(name), true, 1000)?
+        // Transactions journaled but not final are followed again until they are. Vigil may
+        // have stopped after journaling one and before the node had it: that one is sent now.
+        let unfinished = db.journal(Some(name), true, 1000)?;
+        for entry in &unfinished {
+            match crate::execute::resume(&client, entry).await {
+                Ok(crate::execute::Resumed::Sent) => tracing::warn!(
+                    "{} ({}) was signed but not yet sent when Vigil stopped: sent it now",
+                    entry.hash,
+                    entry.label
+                ),
+                Ok(_) => {}
+                Err(e) => tracing::warn!("cannot check {} on {name}: {e}", entry.hash),
+            }
+        }
+        let transactions = unfinished
             .into_iter()
             .filter_map(|e| {
                 Some(TrackedTx {

@@ -437,3 +437,64 @@ async fn a_speed_up_is_previewed_with_its_real_fees_and_signed_with_exactly_thos
     assert_eq!(mined.nonce(), 0);
     assert_eq!(db.journal_entry(&hash).unwrap().unwrap().status, TxStatus::Replaced);
 }
+
+#[tokio::test]
+async fn a_journaled_transaction_is_sent_on_restart_only_while_its_nonce_is_free_and_it_is_fresh() {
+    use alloy::{consensus::TypedTransaction, eips::Encodable2718};
+    use vigil_wallet::{
+        db::{JournalEntry, TxStatus},
+        execute::{RESEND_WITHIN, Resumed},
+    };
+    let (devnet, network, client) = setup().await;
+    let signer = signer(8);
+    let preview =
+        preview::preview_swap(&client, &network, &eth_for_usdc(&devnet, &signer)).await.unwrap();
+    let terms = &preview.review.terms;
+    let tx = terms.transaction(0, &preview.review.plan.steps[0].request).unwrap();
+    let nonce = tx.nonce;
+    let envelope = signer.sign_envelope(TypedTransaction::Eip1559(tx)).await.unwrap();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let entry = |sent_at: u64| JournalEntry {
+        hash: envelope.tx_hash().to_string(),
+        network: network.name.clone(),
+        chain_id: client.chain_id(),
+        account: signer.address().to_checksum(None),
+        nonce,
+        label: "Swap".into(),
+        raw: envelope.encoded_2718(),
+        status: TxStatus::Pending,
+        replaces: None,
+        block: None,
+        sent_at,
+    };
+    let pending = || submit::pending_nonce(&client, signer.address());
+
+    // Signed longer ago than a preview lasts: the market has moved, it is not sent.
+    let stale = entry(now - RESEND_WITHIN.as_secs() - 5);
+    assert_eq!(execute::resume(&client, &stale).await.unwrap(), Resumed::NotSent);
+    assert_eq!(pending().await.unwrap(), nonce, "nothing was sent");
+    // For another chain than the node's: not sent.
+    let elsewhere = JournalEntry { chain_id: client.chain_id() + 1, ..entry(now) };
+    assert_eq!(execute::resume(&client, &elsewhere).await.unwrap(), Resumed::NotSent);
+    assert_eq!(pending().await.unwrap(), nonce);
+
+    // Fresh, unknown to the node, its nonce free: the signed bytes are sent, once.
+    let fresh = entry(now);
+    assert_eq!(execute::resume(&client, &fresh).await.unwrap(), Resumed::Sent);
+    let hash = *envelope.tx_hash();
+    let receipt =
+        submit::wait_for_receipt(&client, hash, std::time::Duration::from_secs(30)).await.unwrap();
+    assert!(receipt.status());
+    assert_eq!(pending().await.unwrap(), nonce + 1);
+    // Now the node has it: followed, not sent again.
+    assert_eq!(execute::resume(&client, &fresh).await.unwrap(), Resumed::Known);
+
+    // A different transaction that was signed for the same, now used, nonce: never sent.
+    let mut other = terms.transaction(0, &preview.review.plan.steps[0].request).unwrap();
+    other.max_priority_fee_per_gas += 1;
+    let other = signer.sign_envelope(TypedTransaction::Eip1559(other)).await.unwrap();
+    let taken =
+        JournalEntry { hash: other.tx_hash().to_string(), raw: other.encoded_2718(), ..entry(now) };
+    assert_eq!(execute::resume(&client, &taken).await.unwrap(), Resumed::NotSent);
+    assert_eq!(pending().await.unwrap(), nonce + 1);
+}

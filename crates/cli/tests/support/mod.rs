@@ -4,10 +4,15 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::{
-    io::Write,
+    io::{BufRead, BufReader, Write},
     net::TcpListener,
-    process::{Command, Output, Stdio},
+    process::{Child, Command, Output, Stdio},
+    sync::mpsc,
+    time::Duration,
 };
+
+/// The anvil mnemonic's first account, which the devnet gives an Aave position.
+pub(crate) const SAMPLE: &str = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
 
 /// The anvil mnemonic.
 pub(crate) const JUNK: &str = "test test test test test test test test test test test junk";
@@ -128,4 +133,81 @@ pub(crate) fn require_session() {
         std::env::var_os("VIGIL_TEST_SESSION").is_some(),
         "this test needs the private desktop session's keychain: run it with scripts/desktop-session.sh (make test does)"
     );
+}
+
+/// A running `vigil watch --json`, its stdout lines arriving on a channel.
+pub(crate) struct Watcher {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+}
+
+impl Watcher {
+    pub(crate) fn start(env: &Env) -> Self {
+        let mut child = env
+            .command(&["watch", "--account", SAMPLE, "--json"])
+            .env("VIGIL_LOG", "info")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let (tx, lines) = mpsc::channel();
+        let stdout = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        Self { child, lines }
+    }
+
+    /// The next alert printed, within `secs`; `None` if none.
+    pub(crate) fn next_alert(&self, secs: u64) -> Option<serde_json::Value> {
+        let line = self.lines.recv_timeout(Duration::from_secs(secs)).ok()?;
+        let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(v["event"], "alert", "{v}");
+        Some(v)
+    }
+
+    /// Stops it as a service manager would (SIGTERM) and returns its log.
+    pub(crate) fn stop(self) -> String {
+        let pid = self.child.id().to_string();
+        assert!(
+            std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success()
+        );
+        let out = self.child.wait_with_output().unwrap();
+        assert!(out.status.success(), "exit: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    }
+}
+
+/// The devnet's JSON-RPC, for what no `vigil` command does (holding blocks back).
+pub(crate) fn anvil(env: &Env, method: &str, params: serde_json::Value) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        use alloy::providers::Provider;
+        let provider = vigil_devnet::provider(&format!("http://127.0.0.1:{}", env.port)).unwrap();
+        let _: serde_json::Value =
+            provider.raw_request(method.to_owned().into(), params).await.unwrap();
+    });
+}
+
+/// The wallet's journal as `vigil activity --json` prints it (`pending`: only those not final).
+pub(crate) fn journal(env: &Env, pending: bool) -> serde_json::Value {
+    let args: &[&str] =
+        if pending { &["activity", "--json", "--pending"] } else { &["activity", "--json"] };
+    serde_json::from_str(&out(&env.vigil(args))).unwrap()
+}
+
+/// The first account's USDC on the devnet.
+pub(crate) fn usdc(env: &Env) -> f64 {
+    let o = env.vigil(&["balances", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&out(&o)).unwrap();
+    let holding = v[0]["holdings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["symbol"] == "USDC")
+        .unwrap()
+        .clone();
+    holding["amount"].as_str().unwrap().parse().unwrap()
 }

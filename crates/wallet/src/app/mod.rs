@@ -147,7 +147,9 @@ pub fn wallet_error(e: WalletError) -> CommandError {
     use vigil_signer::{KeychainError, VaultError};
     let kind = match &e {
         WalletError::Mnemonic(_) => ErrorKind::InvalidInput,
-        WalletError::Vault(VaultError::WrongPassword(_)) => ErrorKind::WrongPassword,
+        WalletError::Vault(VaultError::WrongPassword(_)) | WalletError::Unfinished(_) => {
+            ErrorKind::WrongPassword
+        }
         WalletError::Vault(
             VaultError::PasswordTooShort
             | VaultError::WeakPassword { .. }
