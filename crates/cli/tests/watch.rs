@@ -44,14 +44,25 @@ fn watch_prints_alerts_notifies_and_remembers_them_across_restarts() {
     // Restarted: the warning is remembered, not repeated; a crossing is still caught.
     let w = Watcher::start(&env);
     assert!(w.next_alert(3).is_none(), "no repeat after a restart");
-    set_hf(&env, 1.15);
+    set_hf(&env, 1.03);
     let a = w.next_alert(15).expect("critical");
     assert_eq!(a["level"], "critical", "{a}");
     w.stop();
 
-    let got = capture.wait_for(2, Duration::from_secs(5));
+    // Stopped; the price recovers past the critical threshold and its margin (still a
+    // warning, already told). Seen on the next start, that is a recovery: the fall back to
+    // critical minutes later is a new event, told despite the cool-down.
+    set_hf(&env, 1.375);
+    let w = Watcher::start(&env);
+    assert!(w.next_alert(3).is_none(), "the warning it is at was told already");
+    set_hf(&env, 1.1);
+    let a = w.next_alert(15).expect("critical again after the recovery");
+    assert_eq!(a["level"], "critical", "{a}");
+    w.stop();
+
+    let got = capture.wait_for(3, Duration::from_secs(5));
     let urgencies: Vec<_> = got.iter().map(|n| n.urgency).collect();
-    assert_eq!(urgencies, [Some(1), Some(2)], "{got:#?}");
+    assert_eq!(urgencies, [Some(1), Some(2), Some(2)], "{got:#?}");
 }
 
 #[test]

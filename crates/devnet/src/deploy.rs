@@ -468,6 +468,34 @@ impl Deployer<'_> {
                 "add V3 liquidity",
             )
             .await?;
+            // And a thinner full-range position, so that the pool has liquidity at every
+            // price: `vigil devnet price` can move it anywhere (the router refuses a swap that
+            // stays where no liquidity is), as a real pool's many positions allow.
+            let max_tick = 887_272i32.div_euclid(spacing) * spacing;
+            self.send(
+                DEPLOYER,
+                position_manager,
+                NonfungiblePositionManager::mintCall {
+                    params: NonfungiblePositionManager::MintParams {
+                        token0: t0.address,
+                        token1: t1.address,
+                        fee: Uint::from(fee),
+                        tickLower: I24::try_from(-max_tick)
+                            .map_err(|e| DevnetError::Deploy(e.to_string()))?,
+                        tickUpper: I24::try_from(max_tick)
+                            .map_err(|e| DevnetError::Deploy(e.to_string()))?,
+                        amount0Desired: amount(t0, 100_000.0),
+                        amount1Desired: amount(t1, 100_000.0),
+                        amount0Min: U256::ZERO,
+                        amount1Min: U256::ZERO,
+                        recipient: DEPLOYER,
+                        deadline: U256::MAX,
+                    },
+                },
+                U256::ZERO,
+                "add full-range V3 liquidity",
+            )
+            .await?;
             let address = UniswapV3Factory::new(factory, &self.provider)
                 .getPool(t0.address, t1.address, Uint::from(fee))
                 .call()

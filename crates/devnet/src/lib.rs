@@ -103,6 +103,18 @@ pub enum DevnetError {
     /// Prices must be positive and finite.
     #[error("invalid price {0}: give a positive number of US dollars, like 1450.5")]
     InvalidPrice(String),
+    /// Moving a market to a new price failed (the oracle may already show it).
+    #[error(
+        "the oracle says {symbol} is ${usd}, but its pools could not follow: {reason}. Try another price, or 'vigil devnet reset'"
+    )]
+    PriceMove {
+        /// The token whose price moved.
+        symbol: String,
+        /// The price asked for, in USD.
+        usd: f64,
+        /// What the node said.
+        reason: String,
+    },
     /// No devnet is running where one was expected.
     #[error("the devnet is not running: start it with 'vigil devnet up'")]
     NotRunning,
@@ -376,7 +388,12 @@ pub async fn set_price(
     if move_pools {
         let nm = node_modules();
         let d = Deployer { provider: provider.clone(), node_modules: &nm };
-        move_pools_to_oracle(&d, manifest, symbol).await?;
+        move_pools_to_oracle(&d, manifest, symbol).await.map_err(|e| match e {
+            DevnetError::Deploy(reason) | DevnetError::Rpc(reason) => {
+                DevnetError::PriceMove { symbol: symbol.to_owned(), usd, reason }
+            }
+            other => other,
+        })?;
     }
     // On a real chain a price update arrives in a block; mine one, so that block watchers see
     // the change the way they would there.
@@ -456,7 +473,7 @@ async fn move_pools_to_oracle(
                 deadline: U256::MAX,
             },
             U256::ZERO,
-            "move V2 pool",
+            &format!("moving the Uniswap V2 {name} pair"),
         )
         .await?;
     }
@@ -498,7 +515,11 @@ async fn move_pools_to_oracle(
                 },
             },
             U256::ZERO,
-            "move V3 pool",
+            &format!(
+                "moving the Uniswap V3 {} {}% pool",
+                pool.pair,
+                f64::from(pool.fee) / 10_000.0
+            ),
         )
         .await?;
     }

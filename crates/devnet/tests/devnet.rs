@@ -386,3 +386,47 @@ async fn a_snapshot_from_another_version_is_redeployed() {
     let code = devnet.provider().get_code_at(devnet.manifest().aave_v3.pool).await.unwrap();
     assert!(!code.is_empty());
 }
+
+#[tokio::test]
+async fn fifty_random_price_moves_between_100_and_10000_dollars_all_land_in_every_pool() {
+    let devnet = start().await;
+    let m = devnet.manifest().clone();
+    let (weth, usdc) = (&m.tokens["WETH"], &m.tokens["USDC"]);
+    // A seeded xorshift: the order differs per run, and a failure prints what to replay.
+    let seed =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
+            as u64
+            | 1;
+    let mut x = seed;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        (x >> 11) as f64 / (1u64 << 53) as f64
+    };
+    for i in 0..50 {
+        // Log-uniform, so small and large moves, up and down, are all drawn.
+        let usd = (100f64.ln() + next() * (10_000f64.ln() - 100f64.ln())).exp().round();
+        devnet
+            .set_price("WETH", usd, true)
+            .await
+            .unwrap_or_else(|e| panic!("move {i} to ${usd} (seed {seed}): {e}"));
+        assert_eq!(oracle_price(devnet.provider(), weth).await.unwrap(), usd);
+        for pool in &m.uniswap_v3.pools {
+            let sqrt = IUniswapV3Pool::new(pool.address, devnet.provider())
+                .slot0()
+                .call()
+                .await
+                .unwrap()
+                .sqrtPriceX96;
+            let raw = (sqrt.to_string().parse::<f64>().unwrap() / 2f64.powi(96)).powi(2);
+            // The pool's price of token0 in token1, as USD per WETH.
+            let weth_usd = if weth.address < usdc.address { raw * 1e12 } else { 1e12 / raw };
+            assert!(
+                (weth_usd / usd - 1.0).abs() < 1e-3,
+                "move {i} (seed {seed}): {} is at ${weth_usd}, not ${usd}",
+                pool.pair
+            );
+        }
+    }
+}

@@ -1,8 +1,9 @@
 //! Alert rules: a position's observation becomes a level, and a level becomes a notification
 //! only when it is crossed. Levels are sticky (hysteresis): one fired stays fired until the
 //! position recovers past its threshold plus a margin, so a health factor wobbling around a
-//! threshold alerts once. An escalation fires at once; anything else at most once per
-//! cool-down, and not while the user has snoozed the position.
+//! threshold alerts once. An escalation, or a crossing after a recovery past the margin, fires
+//! at once; the cool-down only holds back repeats of a level the position never left; nothing
+//! below liquidation is told while the user has snoozed the position.
 
 use serde::{Deserialize, Serialize};
 
@@ -152,11 +153,16 @@ pub fn evaluate(
     // A fired level holds until the position is past its threshold plus the margin.
     let fired = held_level(thresholds, state, obs);
     next.fired = (fired > Level::Ok).then_some(fired);
+    // A recovery past the margin is recorded as one (also when it is first seen on a start):
+    // crossing back is a new event, not a repeat for the cool-down to hold back.
+    if fired < state.fired.unwrap_or(Level::Ok) {
+        next.last_level = next.last_level.min(next.fired);
+    }
     if level <= fired {
         return (Decision::Quiet, next);
     }
-    // Higher than anything told so far, or the cool-down has passed.
-    let may_notify = state.last_level.is_none_or(|l| level > l)
+    // Higher than anything told since the last recovery, or the cool-down has passed.
+    let may_notify = next.last_level.is_none_or(|l| level > l)
         || state.last_notified.is_none_or(|t| now >= t + thresholds.cooldown_secs);
     let snoozed = state.snoozed_until.is_some_and(|until| now < until);
     // Liquidation always gets through; hysteresis alone keeps it from repeating.
@@ -218,23 +224,42 @@ mod tests {
     fn wobbling_around_a_threshold_alerts_once_until_recovered_past_the_margin() {
         // 1.49 → 1.51 → 1.49: still within the 0.05 margin, no second alert.
         assert_eq!(run(&[1.49, 1.51, 1.49, 1.53, 1.48]), [(0, Level::Warning)]);
-        // Recovered past 1.55 re-arms; the next crossing is within the cool-down, so held back.
-        assert_eq!(run(&[1.49, 1.6, 1.49]), [(0, Level::Warning)]);
+        // Recovered past 1.55: the next crossing is a new event, told at once.
+        assert_eq!(run(&[1.49, 1.6, 1.49]), [(0, Level::Warning), (2, Level::Warning)]);
+        // Within the critical margin (1.25) the critical level is never left: told once.
+        assert_eq!(
+            run(&[1.3, 1.1, 1.22, 1.15, 1.24, 1.1]),
+            [(0, Level::Warning), (1, Level::Critical)]
+        );
     }
 
     #[test]
-    fn after_the_cool_down_a_re_armed_level_fires_again() {
+    fn a_critical_crossing_after_a_recovery_seen_on_a_start_is_told_again() {
+        // Critical at 1.03, then (Vigil stopped) the price recovered to 1.375: past the
+        // critical threshold and its margin, still a warning. Seen on the next start, that is
+        // a recovery; the fall back to critical minutes later is a new event.
+        let t = Thresholds::default();
+        let (d, s) = evaluate(&t, &RuleState::default(), &hf(1.03), 0);
+        assert_eq!(d, Decision::Notify(Level::Critical));
+        let (d, s) = evaluate(&t, &s, &hf(1.375), 120);
+        assert_eq!(d, Decision::Quiet, "a warning it was already past is not told");
+        assert_eq!((s.fired, s.last_level), (Some(Level::Warning), Some(Level::Warning)));
+        let (d, _) = evaluate(&t, &s, &hf(1.1), 240);
+        assert_eq!(d, Decision::Notify(Level::Critical), "well within the cool-down");
+    }
+
+    #[test]
+    fn the_cool_down_holds_back_a_level_told_without_a_recovery_recorded() {
+        // A state saved by an earlier Vigil: told a warning, fired cleared, no recovery
+        // recorded. Nothing says the level was left, so its repeat waits for the cool-down.
         let t = Thresholds::default();
         let (d, s) = evaluate(&t, &RuleState::default(), &hf(1.4), 0);
         assert_eq!(d, Decision::Notify(Level::Warning));
-        let (d, s) = evaluate(&t, &s, &hf(1.7), 60);
-        assert_eq!((d, s.fired), (Decision::Quiet, None), "recovered: re-armed");
-        let (d, s) = evaluate(&t, &s, &hf(1.4), 120);
+        let told = RuleState { fired: None, ..s };
+        let (d, _) = evaluate(&t, &told, &hf(1.4), 60);
         assert_eq!(d, Decision::Suppressed(Level::Warning), "within the cool-down");
-        let (d, s2) = evaluate(&t, &s, &hf(1.7), 180);
-        assert_eq!(d, Decision::Quiet);
-        let (d, _) = evaluate(&t, &s2, &hf(1.4), t.cooldown_secs + 10);
-        assert_eq!(d, Decision::Notify(Level::Warning));
+        let (d, _) = evaluate(&t, &told, &hf(1.4), t.cooldown_secs + 10);
+        assert_eq!(d, Decision::Notify(Level::Warning), "after it");
     }
 
     #[test]
