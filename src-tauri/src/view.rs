@@ -6,7 +6,10 @@ use vigil_api::{
     AlertAbout, AlertView, FindingView, Money, MonitorEvent, Preview, Severity, SwapQuote,
     group_thousands,
 };
-use vigil_defi_adapters::{aave::LendAction, preview};
+use vigil_defi_adapters::{
+    aave::{LendAction, PriceMove},
+    preview,
+};
 use vigil_notifier::Subject;
 use vigil_signer::Chain;
 use vigil_wallet::{
@@ -215,9 +218,16 @@ fn lend_details(l: &LendSummary, money: &Money) -> Details {
     }
     for p in &l.liquidation_prices {
         let show = |v: Option<f64>| v.map_or("none".to_owned(), |v| money.show(v));
+        // A debt liquidates by rising: say so, the usual case (a collateral's fall) goes unsaid.
+        let rising = if p.on == PriceMove::Rise { ", if it rises" } else { "" };
         details.push((
             format!("{} liquidation price", p.symbol),
-            format!("{} → {} (now {})", show(p.before), show(p.after), money.show(p.price_usd)),
+            format!(
+                "{} → {} (now {}{rising})",
+                show(p.before),
+                show(p.after),
+                money.show(p.price_usd)
+            ),
         ));
     }
     details
@@ -350,6 +360,7 @@ mod tests {
             supplied: ("0".into(), "0".into()),
             debt: ("0".into(), "1500".into()),
             liquidation_prices: vec![LiquidationPriceChange {
+                on: PriceMove::Fall,
                 symbol: "WETH".into(),
                 price_usd: 2500.0,
                 before: None,

@@ -52,9 +52,12 @@ pub struct PositionAssetView {
     pub collateral: bool,
     /// The oracle price, in the dashboard's currency.
     pub price: f64,
-    /// The price at which this collateral alone liquidates the position, in the dashboard's
-    /// currency.
+    /// The price at which this asset's move alone liquidates the position, in the
+    /// dashboard's currency.
     pub liquidation_price: Option<f64>,
+    /// Whether that price is reached by a rise (a debt) rather than a fall (a collateral).
+    #[serde(default)]
+    pub liquidates_on_rise: bool,
 }
 
 /// A health-factor reading for the history chart.

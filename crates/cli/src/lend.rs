@@ -169,12 +169,17 @@ async fn position(account: Option<&str>, network: &str, json: bool) -> Result<()
         p.total_collateral_usd, p.total_debt_usd, p.available_borrows_usd
     );
     if let Some(d) = p.distance_to_liquidation {
-        println!("  liquidated if all collateral falls {}", pct(d));
+        println!("  liquidated if collateral falls and debt rises {}", pct(d));
     }
     for a in &p.assets {
         let role = if a.collateral { "collateral" } else { "" };
+        let on = match a.liquidates_on {
+            Some(aave::PriceMove::Fall) => " (on a fall)",
+            Some(aave::PriceMove::Rise) => " (on a rise)",
+            None => "",
+        };
         println!(
-            "  {:<6} supplied {:>14}  owed {:>14}  {role:<10} liquidation price {}",
+            "  {:<6} supplied {:>14}  owed {:>14}  {role:<10} liquidation price {}{on}",
             a.symbol,
             a.supplied,
             a.debt,
@@ -182,13 +187,29 @@ async fn position(account: Option<&str>, network: &str, json: bool) -> Result<()
         );
     }
     if !p.stress.is_empty() {
-        let header: Vec<String> =
-            aave::STRESS_FALLS.iter().map(|f| format!("{:>8}", format!("-{f}%"))).collect();
-        println!("  stress test          {}", header.join(" "));
+        println!("  stress test");
         for row in &p.stress {
-            let cells: Vec<String> =
-                row.falls.iter().map(|pt| format!("{:>8}", hf(pt.health_factor))).collect();
-            println!("  {:<20} {}", row.asset, cells.join(" "));
+            let cells: Vec<String> = row
+                .points
+                .iter()
+                .map(|pt| {
+                    let scenario = match pt.price_usd {
+                        Some(price) => format!("${price:.2}"),
+                        None => format!("{:+}%", pt.change_pct),
+                    };
+                    format!("{scenario} → {}", hf(pt.health_factor))
+                })
+                .collect();
+            let what = match row.kind {
+                aave::StressKind::Fall => "falls",
+                aave::StressKind::Rise => "rises",
+                aave::StressKind::Combined => "",
+                aave::StressKind::Depeg => "depegs",
+                aave::StressKind::Correlated => "fall together",
+            };
+            let label =
+                if what.is_empty() { row.asset.clone() } else { format!("{} {what}", row.asset) };
+            println!("    {label}: {}", cells.join(", "));
         }
     }
     Ok(())
@@ -215,8 +236,9 @@ async fn act(action: LendAction, asset: &str, amount: Option<&str>, args: &SignA
             }
         }
         for l in &p.liquidation_prices {
+            let on = if l.on == aave::PriceMove::Rise { "rise" } else { "fall" };
             println!(
-                "  {} liquidation price {} → {} (now ${:.2})",
+                "  {} liquidation price ({on}) {} → {} (now ${:.2})",
                 l.symbol,
                 usd(l.before),
                 usd(l.after),

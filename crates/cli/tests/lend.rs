@@ -37,17 +37,27 @@ fn markets_position_and_previews_without_a_vault() {
     assert_eq!(p["matches_pool"], true, "Vigil's figure is the pool's: {p}");
     assert_eq!(p["pool_health_factor"], p["health_factor"]);
     let distance = p["distance_to_liquidation"].as_f64().unwrap();
-    assert!((distance - (1.0 - 1.0 / 1.375)).abs() < 1e-3, "{distance}");
+    // WETH down and USDC up by x: 1.375 (1 - x) = 1 + x.
+    assert!((distance - 0.375 / 2.375).abs() < 1e-3, "{distance}");
     let weth = p["assets"].as_array().unwrap().iter().find(|a| a["symbol"] == "WETH").unwrap();
     assert!((weth["liquidation_price_usd"].as_f64().unwrap() - 6000.0 / 4.125).abs() < 0.1);
     let stress = &p["stress"][0];
     assert_eq!(stress["asset"], "WETH");
-    assert_eq!(stress["falls"].as_array().unwrap().len(), 4);
-    assert!((stress["falls"][1]["health_factor"].as_f64().unwrap() - 1.1).abs() < 1e-3);
+    assert_eq!((&stress["kind"], stress["points"].as_array().unwrap().len()), (&"fall".into(), 4));
+    assert!((stress["points"][1]["health_factor"].as_f64().unwrap() - 1.1).abs() < 1e-3);
+    let usdc_rise = &p["stress"][1];
+    assert_eq!((&usdc_rise["asset"], &usdc_rise["kind"]), (&"USDC".into(), &"rise".into()));
+    // USDC 10% up: 1.375 / 1.1.
+    assert!((usdc_rise["points"][0]["health_factor"].as_f64().unwrap() - 1.25).abs() < 1e-3);
 
     let o = env.vigil(&["lend", "position", "--account", SAMPLE]);
-    assert!(out(&o).contains("liquidated if all collateral falls 27.27%"), "{}", out(&o));
+    assert!(
+        out(&o).contains("liquidated if collateral falls and debt rises 15.79%"),
+        "{}",
+        out(&o)
+    );
     assert!(out(&o).contains("stress test"), "{}", out(&o));
+    assert!(out(&o).contains("USDC depegs: $1.10 → 1.250"), "{}", out(&o));
 
     // A preview stops before the vault; the danger finding is shown.
     let borrow = ["lend", "borrow", "--asset", "USDC", "--amount", "1857", "--account", SAMPLE];

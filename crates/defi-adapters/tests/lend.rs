@@ -205,17 +205,99 @@ async fn setting_the_oracle_to_a_computed_liquidation_price_brings_the_health_fa
     assert!((hf - 1.0).abs() < 0.001, "the pool says {hf} at the computed liquidation price");
     devnet.set_price("WETH", 2000.0, false).await.unwrap();
 
-    // The basket: every collateral falling by the distance to liquidation reaches 1 too.
+    // The combined adverse move: every collateral falling and the debt rising by the distance
+    // to liquidation reaches 1 too.
     let distance = position.distance_to_liquidation.unwrap();
     assert!(distance > 0.0 && distance < 1.0, "{distance}");
     devnet.set_price("WETH", 2000.0 * (1.0 - distance), false).await.unwrap();
     devnet.set_price("WBTC", 60_000.0 * (1.0 - distance), false).await.unwrap();
-    let basket = account(&client, &network, &market, user).await;
-    let hf = aave::health_factor_f64(basket.chain.health_factor).unwrap();
+    devnet.set_price("USDC", 1.0 + distance, false).await.unwrap();
+    let combined = account(&client, &network, &market, user).await;
+    let hf = aave::health_factor_f64(combined.chain.health_factor).unwrap();
     assert!(
         (hf - 1.0).abs() < 0.001,
-        "the pool says {hf} after a {distance} fall of all collateral"
+        "the pool says {hf} after collateral fell and debt rose by {distance}"
     );
+}
+
+/// Sets each price a stress point assumes (today's `prices`, moved as the row says), reads
+/// the pool's own health factor, and puts the prices back.
+async fn pool_health_factor_at(
+    devnet: &Devnet,
+    client: &ChainClient,
+    network: &Network,
+    market: &Market,
+    user: Address,
+    prices: &[(&str, f64)],
+) -> f64 {
+    for (symbol, usd) in prices {
+        devnet.set_price(symbol, *usd, false).await.unwrap();
+    }
+    let state = account(client, network, market, user).await;
+    aave::health_factor_f64(state.chain.health_factor).unwrap()
+}
+
+/// Every point of every row of `position`'s stress table against the pool, with the oracle
+/// set to that point's prices. `today` are the prices the table started from.
+async fn assert_stress_table_matches_the_pool(
+    devnet: &Devnet,
+    client: &ChainClient,
+    network: &Network,
+    market: &Market,
+    user: Address,
+    position: &aave::Position,
+    today: &[(&'static str, f64)],
+) -> usize {
+    let price = |s: &str| today.iter().find(|(t, _)| *t == s).unwrap().1;
+    let mut checked = 0;
+    for row in &position.stress {
+        for point in &row.points {
+            let pct = f64::from(point.change_pct) / 100.0;
+            let moved: Vec<(&str, f64)> = match row.kind {
+                aave::StressKind::Fall | aave::StressKind::Rise => {
+                    vec![(row.asset.as_str(), price(&row.asset) * (1.0 + pct))]
+                }
+                aave::StressKind::Depeg => vec![(row.asset.as_str(), point.price_usd.unwrap())],
+                aave::StressKind::Combined => position
+                    .assets
+                    .iter()
+                    .filter(|a| a.liquidates_on.is_some())
+                    .map(|a| {
+                        let sign =
+                            if a.liquidates_on == Some(aave::PriceMove::Fall) { 1.0 } else { -1.0 };
+                        (
+                            today.iter().find(|(t, _)| *t == a.symbol).unwrap().0,
+                            price(&a.symbol) * (1.0 + sign * pct),
+                        )
+                    })
+                    .collect(),
+                aave::StressKind::Correlated => {
+                    // "eMode 1 (WETH, WBTC)": its members move together.
+                    let members = row.asset.split_once('(').unwrap().1.trim_end_matches(')');
+                    members
+                        .split(", ")
+                        .map(|m| {
+                            let (symbol, usd) = today.iter().find(|(t, _)| *t == m).unwrap();
+                            (*symbol, usd * (1.0 + pct))
+                        })
+                        .collect()
+                }
+            };
+            let pool = pool_health_factor_at(devnet, client, network, market, user, &moved).await;
+            let table = point.health_factor.unwrap();
+            // Equal but for the interest accrued until the block that carries the new prices.
+            assert!(
+                (pool / table - 1.0).abs() < 1e-6,
+                "{} {:?} {:+}%: pool {pool}, table {table}",
+                row.asset,
+                row.kind,
+                point.change_pct
+            );
+            pool_health_factor_at(devnet, client, network, market, user, today).await;
+            checked += 1;
+        }
+    }
+    checked
 }
 
 #[tokio::test]
@@ -223,25 +305,126 @@ async fn the_stress_table_is_what_the_pool_reports_at_those_prices() {
     let (devnet, network, client, market) = setup().await;
     let state = account(&client, &network, &market, DEMO_ACCOUNTS[0]).await;
     let position = state.position();
-    assert_eq!(position.stress.len(), 1, "one collateral, no basket row");
-    let row = &position.stress[0];
-    assert_eq!(row.asset, "WETH");
-    let falls: Vec<u8> = row.falls.iter().map(|p| p.fall_pct).collect();
-    assert_eq!(falls, aave::STRESS_FALLS);
-    let hf =
-        |fall: u8| row.falls.iter().find(|p| p.fall_pct == fall).unwrap().health_factor.unwrap();
-    assert!(hf(10) > 1.0 && hf(30) < 1.0 && hf(50) < hf(30), "{row:?}");
-    // Moving the real oracle gives the table's figure, but for the interest accrued in the
-    // seconds until the block that carries the new price (relative 1e-6 is hours of it).
-    devnet.set_price("WETH", 1600.0, false).await.unwrap();
-    let fallen = account(&client, &network, &market, DEMO_ACCOUNTS[0]).await;
-    let pool = aave::health_factor_f64(fallen.chain.health_factor).unwrap();
-    assert!(pool <= hf(20) && (pool - hf(20)).abs() < 1e-6, "pool {pool}, table {}", hf(20));
+    // WETH collateral, USDC debt: WETH's fall, USDC's rise, both together, USDC's depeg.
+    let rows: Vec<(&str, aave::StressKind)> =
+        position.stress.iter().map(|r| (r.asset.as_str(), r.kind)).collect();
+    assert_eq!(
+        rows,
+        [
+            ("WETH", aave::StressKind::Fall),
+            ("USDC", aave::StressKind::Rise),
+            ("collateral down, debt up", aave::StressKind::Combined),
+            ("USDC", aave::StressKind::Depeg),
+        ]
+    );
+    let falls: Vec<i16> = position.stress[0].points.iter().map(|p| p.change_pct).collect();
+    assert_eq!(falls, [-10, -20, -30, -50]);
+    let depeg = &position.stress[3].points;
+    assert_eq!((depeg.len(), depeg[0].price_usd, depeg[0].change_pct), (1, Some(1.10), 10));
+    let hf = |row: usize, i: usize| position.stress[row].points[i].health_factor.unwrap();
+    assert!(hf(0, 0) > 1.0 && hf(0, 2) < 1.0 && hf(0, 3) < hf(0, 2), "{:?}", position.stress);
+    assert!(hf(2, 0) < hf(0, 0) && hf(2, 0) < hf(1, 0), "both together are worse than either");
+    let checked = assert_stress_table_matches_the_pool(
+        &devnet,
+        &client,
+        &network,
+        &market,
+        DEMO_ACCOUNTS[0],
+        &position,
+        &[("WETH", 2000.0), ("USDC", 1.0)],
+    )
+    .await;
+    assert_eq!(checked, 13);
     let json = serde_json::to_value(&position).unwrap();
     for key in ["health_factor", "distance_to_liquidation", "stress", "assets"] {
         assert!(!json[key].is_null(), "{key} in {json}");
     }
+    assert_eq!(json["stress"][1]["kind"], "rise");
     assert!(json["assets"][0]["liquidation_price_usd"].as_f64().unwrap() > 1000.0);
+}
+
+#[tokio::test]
+async fn a_short_position_is_liquidated_by_its_debts_rise_at_exactly_the_computed_price() {
+    use alloy::{network::TransactionBuilder, rpc::types::TransactionRequest, sol_types::SolCall};
+    use vigil_devnet::contracts::{AavePool, IERC20};
+    let (devnet, network, client, market) = setup().await;
+    let m = devnet.manifest();
+    let (user, liquidator) = (DEMO_ACCOUNTS[3], DEMO_ACCOUNTS[4]);
+    let dai = m.tokens["DAI"].address;
+    // Supplies DAI and borrows WETH: it is liquidated when WETH rises.
+    open_position(
+        &devnet,
+        &client,
+        &network,
+        &market,
+        user,
+        &[
+            (dai, LendAction::Supply, units(9_000.0, 18)),
+            (m.weth, LendAction::Borrow, units(2.5, 18)),
+        ],
+    )
+    .await;
+    let state = account(&client, &network, &market, user).await;
+    let position = state.position();
+    let weth = position.assets.iter().find(|a| a.symbol == "WETH").unwrap();
+    assert_eq!(weth.liquidates_on, Some(aave::PriceMove::Rise));
+    let liquidation = weth.liquidation_price_usd.expect("a short has a liquidation price");
+    assert!(liquidation > 2000.0, "{liquidation}");
+    let dai_row = position.assets.iter().find(|a| a.symbol == "DAI").unwrap();
+    assert_eq!(dai_row.liquidates_on, Some(aave::PriceMove::Fall));
+
+    // Its stress table: DAI's fall and depegs, WETH's rise, both together; each the pool's.
+    let kinds: Vec<(&str, aave::StressKind)> =
+        position.stress.iter().map(|r| (r.asset.as_str(), r.kind)).collect();
+    assert!(kinds.contains(&("WETH", aave::StressKind::Rise)), "{kinds:?}");
+    assert!(kinds.contains(&("DAI", aave::StressKind::Depeg)), "{kinds:?}");
+    let checked = assert_stress_table_matches_the_pool(
+        &devnet,
+        &client,
+        &network,
+        &market,
+        user,
+        &position,
+        &[("WETH", 2000.0), ("DAI", 1.0)],
+    )
+    .await;
+    assert_eq!(checked, 14, "4 + 4 + 4 + 2 points");
+
+    // At the computed price the pool's health factor is 1, but for rounding and interest.
+    let (d, c, n, mk) = (&devnet, &client, &network, &market);
+    let at =
+        |usd: f64| async move { pool_health_factor_at(d, c, n, mk, user, &[("WETH", usd)]).await };
+    let hf = at(liquidation).await;
+    assert!((hf - 1.0).abs() < 1e-6, "the pool says {hf} at {liquidation}");
+    // A hair below, nobody can liquidate it; a hair above, anyone can.
+    let liquidate = || async {
+        let cover = units(0.5, 18);
+        for (to, input) in [
+            (m.weth, IERC20::approveCall { spender: m.aave_v3.pool, amount: cover }.abi_encode()),
+            (
+                m.aave_v3.pool,
+                AavePool::liquidationCallCall {
+                    collateralAsset: dai,
+                    debtAsset: m.weth,
+                    user,
+                    debtToCover: cover,
+                    receiveAToken: false,
+                }
+                .abi_encode(),
+            ),
+        ] {
+            let tx = TransactionRequest::default().from(liquidator).to(to).with_input(input);
+            match devnet.send_unlocked(tx).await {
+                Ok(r) if r.status() => {}
+                _ => return false,
+            }
+        }
+        true
+    };
+    assert!(at(liquidation * 0.9999).await > 1.0);
+    assert!(!liquidate().await, "liquidated above a health factor of 1");
+    assert!(at(liquidation * 1.0001).await < 1.0);
+    assert!(liquidate().await, "not liquidatable just past the computed price");
 }
 
 #[tokio::test]

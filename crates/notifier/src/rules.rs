@@ -30,7 +30,8 @@ pub struct Thresholds {
     pub critical: f64,
     /// Below which it is liquidatable.
     pub liquidatable: f64,
-    /// A fall of all collateral prices smaller than this (0.10: 10%) liquidates: critical.
+    /// A move against the position smaller than this (0.10: 10%: every collateral down and
+    /// every debt up by 10%) liquidates: critical.
     pub min_distance: f64,
     /// How far past a threshold a position must recover before that level fires again
     /// (health factor units; for the distance, the same fraction).
@@ -60,7 +61,7 @@ pub enum Observation {
     Lending {
         /// Health factor (`None`: no debt).
         health_factor: Option<f64>,
-        /// The fall of all collateral that liquidates (`None`: none does).
+        /// The combined adverse move that liquidates (`None`: no debt).
         distance: Option<f64>,
     },
     /// A concentrated-liquidity position.

@@ -205,12 +205,15 @@ async fn price_steps_fire_one_notification_per_crossing_with_the_right_urgency()
         assert_eq!(n.actions, ["default", "Open position", "snooze", "Snooze 1 h"]);
         assert!(n.body.contains("Aave account 0xf39F…2266 on devnet"), "{}", n.body);
     }
-    assert!(got[1].body.contains("below 1.2") && got[1].body.contains("fall of all collateral"));
+    assert!(
+        got[1].body.contains("below 1.2")
+            && got[1].body.contains("move against it (collateral down, debt up)")
+    );
     // The liquidation price is about 1454.55 USD (see weth_price_for): 1163.64 EUR at 1.25.
     let eur = got[1]
         .body
-        .split_once("WETH liquidates at ")
-        .and_then(|(_, rest)| rest.split_once(" EUR (now "))
+        .split_once("WETH falling to ")
+        .and_then(|(_, rest)| rest.split_once(" EUR liquidates it (now "))
         .map(|(price, _)| price.replace(',', "").parse::<f64>().unwrap())
         .unwrap_or_else(|| panic!("no price in euros: {}", got[1].body));
     assert!((eur - 1454.545 / 1.25).abs() < 0.5, "{}", got[1].body);

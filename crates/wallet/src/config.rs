@@ -277,7 +277,7 @@ impl LedgerConfig {
 /// warning = 1.5                      # health factor thresholds
 /// critical = 1.2
 /// liquidatable = 1.0
-/// min_distance = 0.10                # a 10% fall of all collateral liquidates: critical
+/// min_distance = 0.10                # a 10% move against it (collateral down, debt up) liquidates: critical
 /// cooldown_secs = 900                # at most one alert per position per 15 min, escalations aside
 /// blind_after_secs = 60              # "monitor blind" after a minute without fresh data
 ///
@@ -321,7 +321,8 @@ pub struct LevelConfig {
     /// Below this: liquidatable.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub liquidatable: Option<f64>,
-    /// A fall of all collateral smaller than this fraction liquidates: critical.
+    /// A move against the position (collateral down, debt up) smaller than this fraction
+    /// liquidates: critical.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_distance: Option<f64>,
 }

@@ -151,20 +151,23 @@ fn position_card(p: &PositionView, currency: &str, shared: Shared) -> impl IntoV
         .assets
         .iter()
         .map(|a| {
-            let liq = a.liquidation_price.map_or("—".to_owned(), |v| money(v, currency));
+            // The direction says which move liquidates: a collateral's fall, a debt's rise.
+            let liq = a.liquidation_price.map_or("—".to_owned(), |v| {
+                format!("{} {}", money(v, currency), if a.liquidates_on_rise { "↑" } else { "↓" })
+            });
             view! {
                 <tr>
                     <td>{a.symbol.clone()}</td>
                     <td>{format::amount(&a.supplied)}</td>
                     <td>{format::amount(&a.debt)}</td>
                     <td>{money(a.price, currency)}</td>
-                    <td class="liq-price">{if a.collateral { liq } else { "—".to_owned() }}</td>
+                    <td class="liq-price">{liq}</td>
                 </tr>
             }
         })
         .collect_view();
     let distance = p.distance_to_liquidation.map_or("no debt".to_owned(), |d| {
-        format!("collateral can fall {} before liquidation", format::percent(d))
+        format!("{} against it (collateral down, debt up) before liquidation", format::percent(d))
     });
     view! {
         <article class=move || if focused() { "card position focused" } else { "card position" }

@@ -83,8 +83,10 @@ pub struct LendRequest {
 /// A collateral's liquidation price before and after the action.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LiquidationPriceChange {
-    /// The collateral asset.
+    /// The asset whose move liquidates.
     pub symbol: String,
+    /// Whether its fall (collateral) or its rise (debt) liquidates.
+    pub on: super::PriceMove,
     /// Its current oracle price, USD.
     pub price_usd: f64,
     /// Its liquidation price before, USD.
@@ -483,7 +485,7 @@ pub async fn preview(
                 severity: Severity::Danger,
                 code: "health_factor_danger",
                 message: format!(
-                    "Health factor {h:.3} after this, below {DANGER_HEALTH_FACTOR:.2}: a {fall:.1}% fall in collateral prices lets anyone liquidate this position at a discount. {}",
+                    "Health factor {h:.3} after this, below {DANGER_HEALTH_FACTOR:.2}: a {fall:.1}% move against it (collateral down, debt up) lets anyone liquidate this position at a discount. {}",
                     safe_hint(&state, i, action)
                 ),
             });
@@ -492,7 +494,7 @@ pub async fn preview(
                 severity: Severity::Warning,
                 code: "health_factor_low",
                 message: format!(
-                    "Health factor {h:.3} after this: a {fall:.1}% fall in collateral prices reaches liquidation."
+                    "Health factor {h:.3} after this: a {fall:.1}% move against it (collateral down, debt up) reaches liquidation."
                 ),
             });
         }
@@ -539,11 +541,15 @@ pub async fn preview(
         .filter(|(j, _, _)| {
             state.liquidation_price(*j).is_some() || projected.liquidation_price(*j).is_some()
         })
-        .map(|(j, r, _)| LiquidationPriceChange {
-            symbol: r.symbol.clone(),
-            price_usd: r.price_usd,
-            before: state.liquidation_price(j),
-            after: projected.liquidation_price(j),
+        .map(|(j, r, _)| {
+            let (before, after) = (state.liquidation_price(j), projected.liquidation_price(j));
+            LiquidationPriceChange {
+                symbol: r.symbol.clone(),
+                on: after.or(before).map_or(super::PriceMove::Fall, |l| l.on),
+                price_usd: r.price_usd,
+                before: before.map(|l| l.usd),
+                after: after.map(|l| l.usd),
+            }
         })
         .collect();
     Ok(LendPreview {

@@ -12,6 +12,7 @@ mod errors;
 mod market;
 pub mod math;
 mod position;
+mod risk;
 
 use alloy::primitives::U256;
 use serde::Serializer;
@@ -22,9 +23,12 @@ pub use action::{
 pub use market::{Market, Reserve, ReserveConfig, fetch_market};
 pub use position::{
     ACCOUNTS_PER_CALL, AccountData, AccountState, EMode, HEALTH_PER_CALL, Position, PositionAsset,
-    STRESS_FALLS, StressPoint, StressRow, UserReserve, account_data_calls, accounts_calls,
-    decode_account_data, decode_accounts, fetch_account, fetch_account_data, fetch_accounts,
-    health_factor_f64, refreshed_market,
+    UserReserve, account_data_calls, accounts_calls, decode_account_data, decode_accounts,
+    fetch_account, fetch_account_data, fetch_accounts, health_factor_f64, refreshed_market,
+};
+pub use risk::{
+    DEPEG_COLLATERAL, DEPEG_DEBT, LiquidationPrice, PriceMove, STRESS_MOVES, StressKind,
+    StressPoint, StressRow, is_usd_stablecoin,
 };
 
 /// Below this health factor an action is a danger finding, blocked without an explicit

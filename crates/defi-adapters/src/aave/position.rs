@@ -1,6 +1,5 @@
-//! An account's Aave position: read in one round trip, its health factor computed locally with
-//! the pool's own formula and rounding, liquidation prices, distance to liquidation and a
-//! stress table.
+//! An account's Aave position: read in one round trip, and its health factor computed locally
+//! with the pool's own formula and rounding. The risk figures built on it are in `risk.rs`.
 
 use alloy::{
     primitives::{Address, Bytes, U256},
@@ -12,15 +11,13 @@ use super::{
     LendError,
     market::{self, Market, Reserve},
     math::{percent_mul, ray_mul, to_f64, wad_div},
+    risk::{PriceMove, StressRow},
 };
 use crate::{
     ChainClient, Network,
     abi::{IAavePool, IERC20, IScaledBalanceToken},
     multicall,
 };
-
-/// Falls of each collateral asset's price the stress table applies, in percent.
-pub const STRESS_FALLS: [u8; 4] = [10, 20, 30, 50];
 
 /// An account's holdings in one reserve, as the pool stores them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -498,114 +495,6 @@ impl AccountState {
         }
     }
 
-    /// Collateral weighted by its liquidation threshold and debt, in USD, with each reserve's
-    /// price multiplied by `factor(index)`: the two sides of the health factor.
-    fn sides(&self, factor: &dyn Fn(usize) -> f64) -> (f64, f64) {
-        let mut weighted = 0.0;
-        let mut debt = 0.0;
-        for (i, r, u) in self.iter() {
-            let price = self.market.usd(self.price(r)) * factor(i);
-            if u.collateral && r.can_be_collateral() {
-                let lt = f64::from(self.liquidation_threshold_bps(r)) / 10_000.0;
-                weighted += to_f64(self.supplied(i), r.config.decimals) * price * lt;
-            }
-            if u.borrowing {
-                debt += to_f64(self.debt(i), r.config.decimals) * price;
-            }
-        }
-        (weighted, debt)
-    }
-
-    fn is_collateral(&self, i: usize) -> bool {
-        match (self.market.reserves.get(i), self.reserves.get(i)) {
-            (Some(r), Some(u)) => {
-                u.collateral && r.can_be_collateral() && !u.scaled_supply.is_zero()
-            }
-            _ => false,
-        }
-    }
-
-    /// The USD price of collateral `i` at which the health factor reaches 1, other prices held
-    /// constant; `None` when no fall of that price alone can liquidate the account.
-    pub fn liquidation_price(&self, i: usize) -> Option<f64> {
-        if !self.is_collateral(i) {
-            return None;
-        }
-        let r = self.market.reserves.get(i)?;
-        let (weighted_others, debt_others) = self.sides(&|j| if j == i { 0.0 } else { 1.0 });
-        let lt = f64::from(self.liquidation_threshold_bps(r)) / 10_000.0;
-        let held = to_f64(self.supplied(i), r.config.decimals);
-        let owed = if self.reserves.get(i).is_some_and(|u| u.borrowing) {
-            to_f64(self.debt(i), r.config.decimals)
-        } else {
-            0.0
-        };
-        let numerator = debt_others - weighted_others;
-        let denominator = held * lt - owed;
-        if self.account_data().health_factor < super::math::WAD {
-            // Liquidatable already: at today's price.
-            return Some(r.price_usd);
-        }
-        (numerator > 0.0 && denominator > 0.0).then(|| numerator / denominator)
-    }
-
-    /// The fraction (0.25 is 25%) by which every collateral price may fall together before the
-    /// health factor reaches 1; `None` without debt or when no such fall liquidates.
-    pub fn distance_to_liquidation(&self) -> Option<f64> {
-        let (weighted, debt) = self.sides(&|_| 1.0);
-        if debt == 0.0 {
-            return None;
-        }
-        if weighted <= debt {
-            return Some(0.0);
-        }
-        // Debt in a collateral asset falls with it.
-        let (_, debt_outside) = self.sides(&|j| if self.is_collateral(j) { 0.0 } else { 1.0 });
-        let debt_in_collateral = debt - debt_outside;
-        let x = (weighted - debt) / (weighted - debt_in_collateral);
-        // x = 1 would mean debt entirely in collateral assets: the ratio then never changes.
-        (weighted > debt_in_collateral && x < 1.0).then_some(x)
-    }
-
-    /// The health factor with the prices of the reserves in `fallen` cut by `fall_pct` percent.
-    pub fn health_factor_after_fall(&self, fallen: &[usize], fall_pct: u8) -> U256 {
-        let keep = U256::from(100 - u64::from(fall_pct.min(100)));
-        self.account_data_with(&|i, price| {
-            if fallen.contains(&i) { price * keep / U256::from(100) } else { price }
-        })
-        .health_factor
-    }
-
-    /// The stress table: the health factor under falls of [`STRESS_FALLS`] of each collateral
-    /// asset alone, and of all collateral together.
-    pub fn stress(&self) -> Vec<StressRow> {
-        let collateral: Vec<usize> =
-            (0..self.reserves.len()).filter(|&i| self.is_collateral(i)).collect();
-        if collateral.is_empty() {
-            return Vec::new();
-        }
-        let row = |label: String, fallen: &[usize]| StressRow {
-            asset: label,
-            falls: STRESS_FALLS
-                .iter()
-                .map(|&fall_pct| StressPoint {
-                    fall_pct,
-                    health_factor: health_factor_f64(
-                        self.health_factor_after_fall(fallen, fall_pct),
-                    ),
-                })
-                .collect(),
-        };
-        let mut rows: Vec<StressRow> = collateral
-            .iter()
-            .filter_map(|&i| Some(row(self.market.reserves.get(i)?.symbol.clone(), &[i])))
-            .collect();
-        if collateral.len() > 1 {
-            rows.push(row("all collateral".into(), &collateral));
-        }
-        rows
-    }
-
     /// The position as the user reads it.
     pub fn position(&self) -> Position {
         let data = self.account_data();
@@ -629,7 +518,8 @@ impl AccountState {
                     collateral: u.collateral && r.can_be_collateral(),
                     wallet: super::whole(u.wallet, dec),
                     price_usd: r.price_usd,
-                    liquidation_price_usd: self.liquidation_price(i),
+                    liquidation_price_usd: self.liquidation_price(i).map(|l| l.usd),
+                    liquidates_on: self.liquidation_price(i).map(|l| l.on),
                     supply_apy: r.supply_apy,
                     borrow_apy: r.borrow_apy,
                 }
@@ -676,30 +566,14 @@ pub struct PositionAsset {
     pub wallet: String,
     /// The oracle price, USD.
     pub price_usd: f64,
-    /// The price at which this collateral alone brings the health factor to 1.
+    /// The price at which this asset's move alone brings the health factor to 1.
     pub liquidation_price_usd: Option<f64>,
+    /// Whether that is a fall (collateral) or a rise (debt).
+    pub liquidates_on: Option<PriceMove>,
     /// Supply APY.
     pub supply_apy: f64,
     /// Variable borrow APY.
     pub borrow_apy: f64,
-}
-
-/// The health factor under one scenario of the stress table.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct StressPoint {
-    /// The price fall, percent.
-    pub fall_pct: u8,
-    /// The health factor after it (`None`: no debt).
-    pub health_factor: Option<f64>,
-}
-
-/// One row of the stress table.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct StressRow {
-    /// The collateral asset whose price falls, or "all collateral".
-    pub asset: String,
-    /// The scenarios.
-    pub falls: Vec<StressPoint>,
 }
 
 /// An account's Aave position, as shown and as `vigil lend position --json` prints it.
@@ -731,10 +605,11 @@ pub struct Position {
     pub liquidation_threshold_bps: u64,
     /// The efficiency-mode category (0: none).
     pub emode_category: u8,
-    /// The fall of the whole collateral basket that reaches a health factor of 1 (0.25: 25%).
+    /// The combined adverse move (every collateral down, every debt up, by the same fraction)
+    /// that reaches a health factor of 1 (0.25: 25%).
     pub distance_to_liquidation: Option<f64>,
     /// The assets supplied or borrowed.
     pub assets: Vec<PositionAsset>,
-    /// The health factor under price falls.
+    /// The health factor under price moves, depegs and correlated moves.
     pub stress: Vec<StressRow>,
 }

@@ -703,23 +703,29 @@ fn title(s: &Seen, level: Level) -> String {
     }
 }
 
-/// The distance to liquidation and the liquidation price of the largest collateral.
+/// The distance to liquidation and the liquidation price nearest to today's, whichever side
+/// it is on (a collateral's fall or a debt's rise).
 fn lending_detail(state: &aave::AccountState, money: &vigil_api::Money) -> String {
     let mut out = Vec::new();
     if let Some(d) = state.distance_to_liquidation() {
-        out.push(format!("A {:.1}% fall of all collateral prices liquidates it.", d * 100.0));
+        out.push(format!(
+            "A {:.1}% move against it (collateral down, debt up) liquidates it.",
+            d * 100.0
+        ));
     }
     let position = state.position();
-    let largest = position
+    let nearest = position
         .assets
         .iter()
-        .filter(|a| a.collateral)
-        .max_by(|a, b| a.supplied_usd.total_cmp(&b.supplied_usd));
-    if let Some(a) = largest
-        && let Some(price) = a.liquidation_price_usd
-    {
+        .filter_map(|a| Some((a, a.liquidation_price_usd?, a.liquidates_on?)))
+        .filter(|(a, _, _)| a.price_usd > 0.0)
+        .min_by(|(a, x, _), (b, y, _)| {
+            (x / a.price_usd - 1.0).abs().total_cmp(&(y / b.price_usd - 1.0).abs())
+        });
+    if let Some((a, price, on)) = nearest {
+        let how = if on == aave::PriceMove::Rise { "rising" } else { "falling" };
         out.push(format!(
-            "{} liquidates at {} (now {}).",
+            "{} {how} to {} liquidates it (now {}).",
             a.symbol,
             money.show(price),
             money.show(a.price_usd)

@@ -225,6 +225,8 @@ impl<K: Keychain + 'static> AppService<K> {
                         collateral: a.collateral,
                         price: a.price_usd,
                         liquidation_price: a.liquidation_price_usd,
+                        liquidates_on_rise: a.liquidates_on
+                            == Some(vigil_defi_adapters::aave::PriceMove::Rise),
                     })
                     .collect(),
                 history,

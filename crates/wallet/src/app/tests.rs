@@ -123,6 +123,7 @@ fn a_dashboard_is_converted_value_by_value_and_its_total_follows() {
             collateral: true,
             price: 2000.0,
             liquidation_price: Some(1500.0),
+            liquidates_on_rise: false,
         }],
         history: vec![],
     };
