@@ -43,6 +43,22 @@ pub(crate) enum LendCommand {
     Repay(AmountArgs),
     /// Use a supplied asset as collateral, or stop using it.
     Collateral(CollateralArgs),
+    /// Bring the health factor back to a target by the cheapest path: repay from the wallet,
+    /// add collateral from the wallet, or sell collateral for the debt in rounds (never below
+    /// 1.05 in between). Previewed as one plan, then signed step by step.
+    Protect(ProtectArgs),
+}
+
+#[derive(clap::Args)]
+pub(crate) struct ProtectArgs {
+    /// The health factor to reach.
+    #[arg(long, default_value_t = aave::DEFAULT_PROTECT_TARGET)]
+    target: f64,
+    /// Slippage tolerance of the swaps, percent.
+    #[arg(long, default_value = "0.5")]
+    slippage: String,
+    #[command(flatten)]
+    sign: SignArgs,
 }
 
 #[derive(clap::Args)]
@@ -86,6 +102,7 @@ pub(crate) async fn run(command: LendCommand) -> Result<()> {
         }
         LendCommand::Borrow(a) => act(LendAction::Borrow, &a.asset, Some(&a.amount), &a.sign).await,
         LendCommand::Repay(a) => act(LendAction::Repay, &a.asset, Some(&a.amount), &a.sign).await,
+        LendCommand::Protect(p) => protect(&p).await,
         LendCommand::Collateral(c) => {
             act(LendAction::Collateral { enable: c.enable && !c.disable }, &c.asset, None, &c.sign)
                 .await
@@ -213,6 +230,52 @@ async fn position(account: Option<&str>, network: &str, json: bool) -> Result<()
         }
     }
     Ok(())
+}
+
+async fn protect(args: &ProtectArgs) -> Result<()> {
+    let slippage_bps = args
+        .slippage
+        .parse::<f64>()
+        .ok()
+        .filter(|p| (0.0..=50.0).contains(p))
+        .map(|p| (p * 100.0).round() as u32)
+        .ok_or_else(|| anyhow::anyhow!("--slippage must be a percentage from 0 to 50, like 0.5"))?;
+    let (service, network, client, market) = connect(&args.sign.network).await?;
+    let account = sign::acting_address(&service, args.sign.account.as_deref())?;
+    let req = aave::ProtectRequest { account, target: args.target, slippage_bps };
+    let p = aave::preview_protect(&client, &network, &market, &req).await?;
+    let title = match &p.path {
+        aave::ProtectPath::Repay { symbol, amount } => {
+            format!("Repay {amount} {symbol} from the wallet")
+        }
+        aave::ProtectPath::Supply { symbol, amount } => {
+            format!("Supply {amount} {symbol} from the wallet")
+        }
+        aave::ProtectPath::Deleverage { collateral, debt, rounds } => {
+            format!("Sell {collateral} to repay {debt}, in {rounds} rounds")
+        }
+    };
+    if args.sign.json {
+        println!("{}", serde_json::to_string_pretty(&p)?);
+    } else {
+        println!("Protect: {title} ({}, {})", p.network, p.account);
+        println!(
+            "  health factor   {} → {} (target {})",
+            hf(p.health_factor_before),
+            hf(p.health_factor_after),
+            p.target
+        );
+        for (n, step) in p.steps.iter().enumerate() {
+            println!(
+                "  {:>3}. {:<60} health factor {}",
+                n + 1,
+                step.label,
+                hf(step.health_factor_after)
+            );
+        }
+        print_review(&p.review, &network.native_symbol);
+    }
+    sign::send_reviewed(&service, account, format!("Protect: {title}"), p.review, &args.sign).await
 }
 
 async fn act(action: LendAction, asset: &str, amount: Option<&str>, args: &SignArgs) -> Result<()> {

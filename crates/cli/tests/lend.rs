@@ -128,3 +128,37 @@ fn supply_borrow_repay_and_withdraw_signed_with_the_vault() {
         assets.as_array().unwrap().iter().map(|a| a["symbol"].as_str().unwrap()).collect();
     assert_eq!(symbols, ["WETH"], "the DAI is all withdrawn and the USDC debt repaid");
 }
+
+#[test]
+fn protect_brings_the_sample_position_back_to_the_target_after_a_price_cut() {
+    let env = Env::new("lend-protect");
+    env.import_junk("hunter2 orbit meadow");
+    assert!(env.vigil(&["devnet", "up"]).status.success());
+    let o = env.vigil(&["devnet", "price", "WETH", "1600", "--oracle-only"]);
+    assert!(o.status.success(), "{}", err(&o));
+    let hf =
+        || json(&env.vigil(&["lend", "position", "--json"]))["health_factor"].as_f64().unwrap();
+    assert!(hf() < 1.2);
+
+    // Previewed first: the path, every step with the health factor after it.
+    let o = env.vigil(&["lend", "protect", "--preview-only"]);
+    assert!(o.status.success(), "{}", err(&o));
+    let shown = out(&o);
+    assert!(shown.contains("Protect: Repay"), "{shown}");
+    assert!(shown.contains("USDC from the wallet") && shown.contains("(target 1.6)"), "{shown}");
+    assert!(shown.contains("Repay") && shown.contains("health factor 1.60"), "{shown}");
+
+    let o = env.vigil_stdin(
+        &["lend", "protect", "--target", "1.6", "--yes", "--password-stdin"],
+        "hunter2 orbit meadow\n",
+    );
+    assert!(o.status.success(), "{}", err(&o));
+    let now = hf();
+    assert!((1.6..1.61).contains(&now), "{now}");
+
+    // Already there: says so; a silly target says what would do.
+    let o = env.vigil(&["lend", "protect", "--preview-only"]);
+    assert!(err(&o).contains("at or above the target 1.6: nothing to do"), "{}", err(&o));
+    let o = env.vigil(&["lend", "protect", "--target", "0.5", "--preview-only"]);
+    assert!(err(&o).contains("pick one between 1.1 and 10"), "{}", err(&o));
+}

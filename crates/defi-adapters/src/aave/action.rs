@@ -152,7 +152,7 @@ fn step(label: String, to: Address, input: Vec<u8>) -> Step {
 
 /// Applies the action to the stored balances as the pool would (same index arithmetic), for
 /// the health factor after.
-fn project(
+pub(super) fn project(
     state: &AccountState,
     i: usize,
     action: LendAction,
@@ -367,117 +367,23 @@ pub async fn preview(
     }
 
     // The plan.
-    let pool = market.pool;
-    let approve = |amount: U256| {
-        step(
-            format!("Approve {} {sym} to the Aave pool", whole(amount, dec)),
-            r.asset,
-            IERC20::approveCall { spender: pool, amount }.abi_encode(),
-        )
-    };
-    let mut steps = Vec::new();
-    match action {
-        LendAction::Supply => {
-            if u.allowance < amount {
-                steps.push(approve(amount));
-            }
-            steps.push(step(
-                format!("Supply {} {sym} to Aave", whole(amount, dec)),
-                pool,
-                IAavePool::supplyCall {
-                    asset: r.asset,
-                    amount,
-                    onBehalfOf: req.account,
-                    referralCode: 0,
-                }
-                .abi_encode(),
-            ));
-        }
-        LendAction::Withdraw => steps.push(step(
-            format!(
-                "Withdraw {}{} {sym} from Aave",
-                if max { "all, " } else { "" },
-                whole(amount, dec)
-            ),
-            pool,
-            IAavePool::withdrawCall { asset: r.asset, amount: call_amount, to: req.account }
-                .abi_encode(),
-        )),
-        LendAction::Borrow => steps.push(step(
-            format!("Borrow {} {sym} from Aave at the variable rate", whole(amount, dec)),
-            pool,
-            IAavePool::borrowCall {
-                asset: r.asset,
-                amount,
-                interestRateMode: U256::from(VARIABLE_RATE),
-                referralCode: 0,
-                onBehalfOf: req.account,
-            }
-            .abi_encode(),
-        )),
-        LendAction::Repay => {
-            // Repaying everything takes the debt as of the block it is mined in: allow an
-            // hour of interest on top, so the approval still covers it then.
-            let allowance_needed = if max {
-                let hourly = ray_mul(debt, r.variable_borrow_rate) * U256::from(3600)
-                    / U256::from(SECONDS_PER_YEAR);
-                (debt + hourly + U256::from(1)).min(u.wallet.max(debt))
-            } else {
-                amount
-            };
-            if u.allowance < allowance_needed {
-                steps.push(approve(allowance_needed));
-            }
-            steps.push(step(
-                format!(
-                    "Repay {}{} {sym} to Aave",
-                    if max { "all, " } else { "" },
-                    whole(amount, dec)
-                ),
-                pool,
-                IAavePool::repayCall {
-                    asset: r.asset,
-                    amount: call_amount,
-                    interestRateMode: U256::from(VARIABLE_RATE),
-                    onBehalfOf: req.account,
-                }
-                .abi_encode(),
-            ));
-        }
-        LendAction::Collateral { enable } => steps.push(step(
-            format!("{} {sym} as collateral on Aave", if enable { "Use" } else { "Stop using" }),
-            pool,
-            IAavePool::setUserUseReserveAsCollateralCall {
-                asset: r.asset,
-                useAsCollateral: enable,
-            }
-            .abi_encode(),
-        )),
-    }
-    let plan = Plan { from: req.account, steps };
-    let ((mut simulation, mut sources), chain) = tokio::try_join!(
-        async { preview::simulate_witnessed(client, &plan).await.map_err(LendError::from) },
-        async {
-            crate::submit::account_and_market(client, req.account).await.map_err(LendError::from)
+    let steps = action_steps(
+        market.pool,
+        r,
+        req.account,
+        ActionAmounts {
+            action,
+            amount,
+            call_amount,
+            max,
+            allowance: u.allowance,
+            wallet: u.wallet,
+            debt,
         },
-    )?;
-    for s in &mut simulation.steps {
-        if let Some(reason) = &s.revert_reason {
-            s.revert_reason = Some(super::explain_revert(reason));
-        }
-    }
-
-    // Findings: the simulation, the circuit breaker, then the checks every plan gets.
+    );
+    let plan = Plan { from: req.account, steps };
+    // The circuit breaker's findings, then what every lending plan gets.
     let mut findings = Vec::new();
-    if let Some(reason) = simulation.revert_reason() {
-        findings.push(Finding {
-            severity: Severity::Danger,
-            code: "simulation_reverts",
-            message: format!(
-                "The transaction would fail ({reason}); nothing would change and the fee is lost."
-            ),
-        });
-    }
     if lowers && let Some(h) = hf_after {
         let fall = projected.distance_to_liquidation().map(|d| d * 100.0).unwrap_or(0.0);
         if h < DANGER_HEALTH_FACTOR {
@@ -500,6 +406,78 @@ pub async fn preview(
         }
     }
 
+    let review = review_plan(client, network, &state, plan, findings).await?;
+    let liquidation_prices = state
+        .iter()
+        .filter(|(j, _, _)| {
+            state.liquidation_price(*j).is_some() || projected.liquidation_price(*j).is_some()
+        })
+        .map(|(j, r, _)| {
+            let (before, after) = (state.liquidation_price(j), projected.liquidation_price(j));
+            LiquidationPriceChange {
+                symbol: r.symbol.clone(),
+                on: after.or(before).map_or(super::PriceMove::Fall, |l| l.on),
+                price_usd: r.price_usd,
+                before: before.map(|l| l.usd),
+                after: after.map(|l| l.usd),
+            }
+        })
+        .collect();
+    Ok(LendPreview {
+        network: network.name.clone(),
+        account: req.account,
+        action,
+        symbol: sym,
+        asset: r.asset,
+        amount: whole(amount, dec),
+        amount_raw: amount,
+        health_factor_before: hf_before,
+        health_factor_after: hf_after,
+        health_factor_after_wad: after.health_factor,
+        supplied: (whole(supplied, dec), whole(projected.supplied(i), dec)),
+        debt: (whole(state.debt(i), dec), whole(projected.debt(i), dec)),
+        available_borrows_after_usd: state.market.usd(after.available_borrows_base),
+        liquidation_prices,
+        distance_to_liquidation_after: projected.distance_to_liquidation(),
+        review,
+        projected,
+    })
+}
+
+/// Simulates a lending plan (a single action or several, such as a protect plan) and reviews
+/// it: reverts explained, `findings` (the caller's circuit breaker) after a revert finding,
+/// the checks every plan gets, and whether Vigil's health factor is the pool's.
+pub(super) async fn review_plan(
+    client: &ChainClient,
+    network: &Network,
+    state: &AccountState,
+    plan: Plan,
+    circuit: Vec<Finding>,
+) -> Result<PlanReview, LendError> {
+    let before = state.account_data();
+    let ((mut simulation, mut sources), chain) = tokio::try_join!(
+        async { preview::simulate_witnessed(client, &plan).await.map_err(LendError::from) },
+        async {
+            crate::submit::account_and_market(client, plan.from).await.map_err(LendError::from)
+        },
+    )?;
+    for s in &mut simulation.steps {
+        if let Some(reason) = &s.revert_reason {
+            s.revert_reason = Some(super::explain_revert(reason));
+        }
+    }
+
+    let mut findings = Vec::new();
+    if let Some(reason) = simulation.revert_reason() {
+        findings.push(Finding {
+            severity: Severity::Danger,
+            code: "simulation_reverts",
+            message: format!(
+                "The transaction would fail ({reason}); nothing would change and the fee is lost."
+            ),
+        });
+    }
+    findings.extend(circuit);
     // What the user reads. aTokens and debt tokens move by the amount plus the interest since
     // the account's last action; they are shown as supplied and owed instead.
     let hidden: Vec<Address> = state
@@ -536,39 +514,122 @@ pub async fn preview(
     sources.market = Some(chain.1);
     let review =
         PlanReview::new(plan, simulation, findings, &label, &hidden, terms, native_usd, sources);
-    let liquidation_prices = state
-        .iter()
-        .filter(|(j, _, _)| {
-            state.liquidation_price(*j).is_some() || projected.liquidation_price(*j).is_some()
-        })
-        .map(|(j, r, _)| {
-            let (before, after) = (state.liquidation_price(j), projected.liquidation_price(j));
-            LiquidationPriceChange {
-                symbol: r.symbol.clone(),
-                on: after.or(before).map_or(super::PriceMove::Fall, |l| l.on),
-                price_usd: r.price_usd,
-                before: before.map(|l| l.usd),
-                after: after.map(|l| l.usd),
+    Ok(review)
+}
+
+/// What [`action_steps`] needs to know of one action.
+pub(super) struct ActionAmounts {
+    /// The action.
+    pub action: LendAction,
+    /// Its amount as of now.
+    pub amount: U256,
+    /// What the pool call is given (`U256::MAX` for "all of it").
+    pub call_amount: U256,
+    /// Whether it is "all of it".
+    pub max: bool,
+    /// The account's allowance of the asset to the pool.
+    pub allowance: U256,
+    /// The account's wallet balance of the asset.
+    pub wallet: U256,
+    /// The account's variable debt in the asset.
+    pub debt: U256,
+}
+
+/// The transactions of one lending action on reserve `r`: an approval when the allowance is
+/// short, then the pool call.
+pub(super) fn action_steps(
+    pool: Address,
+    r: &super::Reserve,
+    account: Address,
+    a: ActionAmounts,
+) -> Vec<Step> {
+    let ActionAmounts { action, amount, call_amount, max, allowance, wallet, debt } = a;
+    let (sym, dec) = (&r.symbol, r.config.decimals);
+    let approve = |amount: U256| {
+        step(
+            format!("Approve {} {sym} to the Aave pool", whole(amount, dec)),
+            r.asset,
+            IERC20::approveCall { spender: pool, amount }.abi_encode(),
+        )
+    };
+    let mut steps = Vec::new();
+    match action {
+        LendAction::Supply => {
+            if allowance < amount {
+                steps.push(approve(amount));
             }
-        })
-        .collect();
-    Ok(LendPreview {
-        network: network.name.clone(),
-        account: req.account,
-        action,
-        symbol: sym,
-        asset: r.asset,
-        amount: whole(amount, dec),
-        amount_raw: amount,
-        health_factor_before: hf_before,
-        health_factor_after: hf_after,
-        health_factor_after_wad: after.health_factor,
-        supplied: (whole(supplied, dec), whole(projected.supplied(i), dec)),
-        debt: (whole(state.debt(i), dec), whole(projected.debt(i), dec)),
-        available_borrows_after_usd: state.market.usd(after.available_borrows_base),
-        liquidation_prices,
-        distance_to_liquidation_after: projected.distance_to_liquidation(),
-        review,
-        projected,
-    })
+            steps.push(step(
+                format!("Supply {} {sym} to Aave", whole(amount, dec)),
+                pool,
+                IAavePool::supplyCall {
+                    asset: r.asset,
+                    amount,
+                    onBehalfOf: account,
+                    referralCode: 0,
+                }
+                .abi_encode(),
+            ));
+        }
+        LendAction::Withdraw => steps.push(step(
+            format!(
+                "Withdraw {}{} {sym} from Aave",
+                if max { "all, " } else { "" },
+                whole(amount, dec)
+            ),
+            pool,
+            IAavePool::withdrawCall { asset: r.asset, amount: call_amount, to: account }
+                .abi_encode(),
+        )),
+        LendAction::Borrow => steps.push(step(
+            format!("Borrow {} {sym} from Aave at the variable rate", whole(amount, dec)),
+            pool,
+            IAavePool::borrowCall {
+                asset: r.asset,
+                amount,
+                interestRateMode: U256::from(VARIABLE_RATE),
+                referralCode: 0,
+                onBehalfOf: account,
+            }
+            .abi_encode(),
+        )),
+        LendAction::Repay => {
+            // Repaying everything takes the debt as of the block it is mined in: allow an
+            // hour of interest on top, so the approval still covers it then.
+            let allowance_needed = if max {
+                let hourly = ray_mul(debt, r.variable_borrow_rate) * U256::from(3600)
+                    / U256::from(SECONDS_PER_YEAR);
+                (debt + hourly + U256::from(1)).min(wallet.max(debt))
+            } else {
+                amount
+            };
+            if allowance < allowance_needed {
+                steps.push(approve(allowance_needed));
+            }
+            steps.push(step(
+                format!(
+                    "Repay {}{} {sym} to Aave",
+                    if max { "all, " } else { "" },
+                    whole(amount, dec)
+                ),
+                pool,
+                IAavePool::repayCall {
+                    asset: r.asset,
+                    amount: call_amount,
+                    interestRateMode: U256::from(VARIABLE_RATE),
+                    onBehalfOf: account,
+                }
+                .abi_encode(),
+            ));
+        }
+        LendAction::Collateral { enable } => steps.push(step(
+            format!("{} {sym} as collateral on Aave", if enable { "Use" } else { "Stop using" }),
+            pool,
+            IAavePool::setUserUseReserveAsCollateralCall {
+                asset: r.asset,
+                useAsCollateral: enable,
+            }
+            .abi_encode(),
+        )),
+    }
+    steps
 }

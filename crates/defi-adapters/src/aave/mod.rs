@@ -12,6 +12,7 @@ mod errors;
 mod market;
 pub mod math;
 mod position;
+mod protect;
 mod risk;
 
 use alloy::primitives::U256;
@@ -25,6 +26,10 @@ pub use position::{
     ACCOUNTS_PER_CALL, AccountData, AccountState, EMode, HEALTH_PER_CALL, Position, PositionAsset,
     UserReserve, account_data_calls, accounts_calls, decode_account_data, decode_accounts,
     fetch_account, fetch_account_data, fetch_accounts, health_factor_f64, refreshed_market,
+};
+pub use protect::{
+    DEFAULT_PROTECT_TARGET, MIN_STEP_HEALTH_FACTOR, ProtectPath, ProtectPreview, ProtectRequest,
+    ProtectStep, preview_protect,
 };
 pub use risk::{
     DEPEG_COLLATERAL, DEPEG_DEBT, LiquidationPrice, PriceMove, STRESS_MOVES, StressKind,
@@ -152,6 +157,30 @@ pub enum LendError {
     /// The plan cannot be given signing terms (fees above the ceiling, implausible gas).
     #[error(transparent)]
     Terms(#[from] crate::submit::TermsError),
+    /// A protect target outside what makes sense.
+    #[error("a target health factor of {0} makes no sense: pick one between 1.1 and 10, like 1.6")]
+    InvalidTarget(f64),
+    /// The position is at or above the target already.
+    #[error(
+        "the health factor is {health_factor:.3}, at or above the target {target}: nothing to do"
+    )]
+    AlreadySafe {
+        /// Its health factor now.
+        health_factor: f64,
+        /// The target asked for.
+        target: f64,
+    },
+    /// No path reaches the target.
+    #[error("no way found to bring the health factor to {target}: {reason}")]
+    CannotProtect {
+        /// The target asked for.
+        target: f64,
+        /// Why, and what the user can do.
+        reason: String,
+    },
+    /// A swap of the deleverage path failed to route or quote.
+    #[error(transparent)]
+    Swap(#[from] crate::swap::SwapError),
 }
 
 /// An amount in whole units, trailing zeros trimmed.
