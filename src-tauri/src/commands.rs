@@ -12,9 +12,9 @@ use vigil_api::{
     ConfirmRequest, ConfirmWalletRequest, Dashboard, DashboardRequest, EditAccountRequest,
     ErrorKind, Executed, GenerateWalletRequest, GeneratedWallet, Home, ImportWalletRequest,
     LedgerAddRequest, LedgerStatus, LedgerVerifyRequest, LendForm, LockState, MarketRow,
-    NetworkRequest, Networks, Preview, ReplaceForm, RpcTest, RpcTestRequest, SelectNetwork,
-    SendForm, Settings, SolanaForm, SolanaStakesRequest, SolanaStaking, SwapForm, SwapQuote,
-    TokenView, TokensRequest, UnlockRequest, WatchAccountRequest, events,
+    NetworkRequest, Networks, Preview, ProtectForm, ReplaceForm, RpcTest, RpcTestRequest,
+    SelectNetwork, SendForm, Settings, SolanaForm, SolanaStakesRequest, SolanaStaking, SwapForm,
+    SwapQuote, TokenView, TokensRequest, UnlockRequest, WatchAccountRequest, events,
 };
 use vigil_signer::{Password, vault::OsKeychain};
 use vigil_wallet::app::AppService;
@@ -150,6 +150,15 @@ pub(crate) async fn preview_lend(
     request: LendForm,
 ) -> CommandResult<Preview> {
     state.service.preview_lend(&request).await.map(view::preview)
+}
+
+/// Previews "Reduce risk": the plan back to a target health factor.
+#[tauri::command]
+pub(crate) async fn preview_protect(
+    state: State<'_, AppState>,
+    request: ProtectForm,
+) -> CommandResult<Preview> {
+    state.service.preview_protect(&request).await.map(view::preview)
 }
 
 /// Previews a speed-up or cancel.

@@ -86,6 +86,7 @@ fn main() -> std::process::ExitCode {
             commands::quote_swap,
             commands::preview_swap,
             commands::preview_lend,
+            commands::preview_protect,
             commands::preview_replace,
             commands::preview_send,
             commands::preview_solana,

@@ -7,13 +7,13 @@ use vigil_api::{
     group_thousands,
 };
 use vigil_defi_adapters::{
-    aave::{LendAction, PriceMove},
+    aave::{LendAction, PriceMove, ProtectPath},
     preview,
 };
 use vigil_notifier::Subject;
 use vigil_signer::Chain;
 use vigil_wallet::{
-    app::{Action, ActionPreview, Fee, LendSummary, SwapSummary, level_view},
+    app::{Action, ActionPreview, Fee, LendSummary, ProtectSummary, SwapSummary, level_view},
     replace::Replacement,
 };
 
@@ -78,6 +78,7 @@ pub(crate) fn preview(p: ActionPreview) -> Preview {
     }
     let health_factor = match &p.action {
         Action::Lend(l) => Some(l.health_factor),
+        Action::Protect(s) => Some(s.health_factor),
         _ => None,
     };
     let mut changes: Vec<String> =
@@ -138,6 +139,7 @@ fn described(p: &ActionPreview) -> (String, Details) {
             )
         }
         Action::Lend(l) => (lend_title(l), lend_details(l, &p.money)),
+        Action::Protect(s) => (protect_title(s), protect_details(s)),
         Action::Replace { kind, hash, label, nonce } => {
             let (title, what) = match kind {
                 Replacement::Cancel => (
@@ -234,6 +236,48 @@ fn lend_details(l: &LendSummary, money: &Money) -> Details {
 }
 
 /// A health factor to two decimals; without debt there is none to lose.
+fn protect_title(s: &ProtectSummary) -> String {
+    let how = match &s.path {
+        ProtectPath::Repay { symbol, amount } => {
+            format!("repay {} {symbol} from the wallet", group_thousands(amount))
+        }
+        ProtectPath::Supply { symbol, amount } => {
+            format!("supply {} {symbol} from the wallet", group_thousands(amount))
+        }
+        ProtectPath::Deleverage { collateral, debt, rounds } => {
+            let rounds =
+                if *rounds == 1 { "once".to_owned() } else { format!("in {rounds} rounds") };
+            format!("sell {collateral} to repay {debt}, {rounds}")
+        }
+    };
+    format!("Reduce risk: {how}")
+}
+
+fn protect_details(s: &ProtectSummary) -> Details {
+    let (before, after) = s.health_factor;
+    let mut details = vec![(
+        "Health factor".to_owned(),
+        format!(
+            "{} → {} (target {})",
+            health_factor_text(before),
+            health_factor_text(after),
+            s.target
+        ),
+    )];
+    // Every transaction with where it leaves the position: none goes below the minimum.
+    details.extend(s.steps.iter().enumerate().map(|(n, step)| {
+        (
+            format!("Step {}", n + 1),
+            format!(
+                "{}: health factor {}",
+                step.label,
+                health_factor_text(step.health_factor_after)
+            ),
+        )
+    }));
+    details
+}
+
 fn health_factor_text(hf: Option<f64>) -> String {
     hf.map_or_else(|| "∞ (no debt)".to_owned(), |h| format!("{h:.2}"))
 }

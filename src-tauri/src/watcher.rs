@@ -116,6 +116,10 @@ fn forward(app: &AppHandle, event: &MonitorEvent) {
             crate::tray::show_window(app);
             let _ = app.emit(events::OPEN_POSITION, key);
         }
+        MonitorEvent::Action { key, action: UserAction::Protect } => {
+            crate::tray::show_window(app);
+            let _ = app.emit(events::PROTECT_POSITION, key);
+        }
         _ => {}
     }
 }

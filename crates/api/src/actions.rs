@@ -93,6 +93,17 @@ pub struct LendForm {
     pub amount: String,
 }
 
+/// "Reduce risk" on a lending position: the plan back to a target health factor.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProtectForm {
+    /// The network of the position.
+    pub network: String,
+    /// The account (0x…); `None`: the first Ethereum account.
+    pub account: Option<String>,
+    /// The health factor to reach; `None`: 1.6.
+    pub target: Option<f64>,
+}
+
 /// A transfer as typed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SendForm {

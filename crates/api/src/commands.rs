@@ -25,6 +25,8 @@ pub const QUOTE_SWAP: &str = "quote_swap";
 pub const PREVIEW_SWAP: &str = "preview_swap";
 /// [`crate::LendForm`] -> [`crate::Preview`].
 pub const PREVIEW_LEND: &str = "preview_lend";
+/// [`crate::ProtectForm`] -> [`crate::Preview`]: the plan back to a target health factor.
+pub const PREVIEW_PROTECT: &str = "preview_protect";
 /// [`crate::ReplaceForm`] -> [`crate::Preview`].
 pub const PREVIEW_REPLACE: &str = "preview_replace";
 /// [`crate::SendForm`] -> [`crate::Preview`].
@@ -78,7 +80,7 @@ pub const TOKENS: &str = "tokens";
 pub const ADD_TOKEN: &str = "add_token";
 
 /// Every command, in one list: the shell registers, declares and grants exactly these.
-pub const ALL: [&str; 35] = [
+pub const ALL: [&str; 36] = [
     APP_STATUS,
     GENERATE_WALLET,
     CONFIRM_WALLET,
@@ -91,6 +93,7 @@ pub const ALL: [&str; 35] = [
     QUOTE_SWAP,
     PREVIEW_SWAP,
     PREVIEW_LEND,
+    PREVIEW_PROTECT,
     PREVIEW_REPLACE,
     PREVIEW_SEND,
     PREVIEW_SOLANA,

@@ -25,6 +25,8 @@ pub mod events {
     pub const MONITOR: &str = "monitor";
     /// "Open position" was chosen on a notification: the position's key.
     pub const OPEN_POSITION: &str = "open-position";
+    /// "Reduce risk" was chosen on a notification: the position's key.
+    pub const PROTECT_POSITION: &str = "protect-position";
     /// A signed transaction's progress: [`crate::TxProgress`].
     pub const TX_PROGRESS: &str = "tx-progress";
     /// The wallet locked (timeout or tray): [`crate::LockState`].

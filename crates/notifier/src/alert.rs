@@ -93,6 +93,8 @@ pub enum UserAction {
     Open,
     /// "Snooze 1 h": no alerts below liquidatable for an hour.
     Snooze,
+    /// "Reduce risk": the app previews the plan back to a safe health factor.
+    Protect,
 }
 
 /// The event stream the app's UI (and `vigil watch --json`) listens to.

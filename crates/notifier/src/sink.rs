@@ -1,5 +1,6 @@
-//! Where alerts go: the desktop (a notification with "Open position" and "Snooze 1 h", whose
-//! choice comes back as a [`MonitorEvent::Action`]), and a structured log line. The app's event
+//! Where alerts go: the desktop (a notification with "Open position", "Reduce risk" for a
+//! lending position, and "Snooze 1 h", whose choice comes back as a
+//! [`MonitorEvent::Action`]), and a structured log line. The app's event
 //! stream is the monitor's broadcast channel itself, so it gets every alert whatever happens to
 //! the other sinks.
 
@@ -79,6 +80,7 @@ pub fn urgency(level: Level) -> Urgency {
 /// The action keys on a notification. "default" is what clicking the notification does.
 const OPEN: &str = "default";
 const SNOOZE: &str = "snooze";
+const PROTECT: &str = "protect";
 /// An actionable notification expires after this long (the snooze period), so the thread that
 /// waits for the user's choice ends even when nobody acts.
 const ACTION_WINDOW_MS: u32 = 3_600_000;
@@ -138,9 +140,12 @@ impl Sink for DesktopSink {
             .icon("dialog-warning")
             .urgency(urgency(alert.level));
         if alert.has_actions() {
-            n.action(OPEN, "Open position")
-                .action(SNOOZE, "Snooze 1 h")
-                .timeout(Timeout::Milliseconds(ACTION_WINDOW_MS));
+            n.action(OPEN, "Open position");
+            // A lending position has a way back to safety one click away.
+            if matches!(alert.subject, crate::Subject::Lending { .. }) && alert.level > Level::Ok {
+                n.action(PROTECT, "Reduce risk");
+            }
+            n.action(SNOOZE, "Snooze 1 h").timeout(Timeout::Milliseconds(ACTION_WINDOW_MS));
         } else if alert.level == Level::Ok {
             n.timeout(Timeout::Milliseconds(10_000));
         }
@@ -173,6 +178,7 @@ impl Sink for DesktopSink {
                     NotificationResponse::Default => Some(UserAction::Open),
                     NotificationResponse::Action(a) if a == OPEN => Some(UserAction::Open),
                     NotificationResponse::Action(a) if a == SNOOZE => Some(UserAction::Snooze),
+                    NotificationResponse::Action(a) if a == PROTECT => Some(UserAction::Protect),
                     _ => None,
                 };
             });

@@ -202,7 +202,10 @@ async fn price_steps_fire_one_notification_per_crossing_with_the_right_urgency()
     );
     for n in &got {
         assert_eq!(n.app, "Vigil");
-        assert_eq!(n.actions, ["default", "Open position", "snooze", "Snooze 1 h"]);
+        assert_eq!(
+            n.actions,
+            ["default", "Open position", "protect", "Reduce risk", "snooze", "Snooze 1 h"]
+        );
         assert!(n.body.contains("Aave account 0xf39F…2266 on devnet"), "{}", n.body);
     }
     assert!(
@@ -307,7 +310,7 @@ async fn a_killed_node_makes_the_monitor_blind_and_it_recovers_when_the_node_ret
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn open_and_snooze_chosen_in_the_notification_reach_the_app() {
+async fn open_reduce_risk_and_snooze_chosen_in_the_notification_reach_the_app() {
     require_session();
     let (devnet, network, _client) = vigil_defi_adapters::testing::devnet(dir()).await.unwrap();
     let capture = NotificationCapture::start().unwrap();
@@ -323,11 +326,21 @@ async fn open_and_snooze_chosen_in_the_notification_reach_the_app() {
     let open = m.wait_event(10, |e| matches!(e, MonitorEvent::Action { .. })).await;
     assert_eq!(open, MonitorEvent::Action { key: key.clone(), action: UserAction::Open });
 
+    // Recovered and crossed again: "Reduce risk" asks the app for the plan back to safety.
     let block = set_weth(&devnet, weth_price_for(1.75)).await;
     m.alerts_until(block).await;
     let block = set_weth(&devnet, weth_price_for(1.45)).await;
     assert_eq!(levels(&m.alerts_until(block).await), [Level::Warning]);
     capture.wait_for(2, Duration::from_secs(5));
+    choose_action("Reduce risk").unwrap();
+    let protect = m.wait_event(10, |e| matches!(e, MonitorEvent::Action { .. })).await;
+    assert_eq!(protect, MonitorEvent::Action { key: key.clone(), action: UserAction::Protect });
+
+    let block = set_weth(&devnet, weth_price_for(1.75)).await;
+    m.alerts_until(block).await;
+    let block = set_weth(&devnet, weth_price_for(1.45)).await;
+    assert_eq!(levels(&m.alerts_until(block).await), [Level::Warning]);
+    capture.wait_for(3, Duration::from_secs(5));
     choose_action("Snooze").unwrap();
     let snooze = m.wait_event(10, |e| matches!(e, MonitorEvent::Action { .. })).await;
     assert_eq!(snooze, MonitorEvent::Action { key: key.clone(), action: UserAction::Snooze });
@@ -341,8 +354,8 @@ async fn open_and_snooze_chosen_in_the_notification_reach_the_app() {
     let block = set_weth(&devnet, weth_price_for(0.96)).await;
     assert_eq!(levels(&m.alerts_until(block).await), [Level::Liquidatable]);
     m.stop().await;
-    let got = capture.wait_for(3, Duration::from_secs(5));
-    assert_eq!(got.len(), 3, "{got:#?}");
+    let got = capture.wait_for(4, Duration::from_secs(5));
+    assert_eq!(got.len(), 4, "{got:#?}");
 }
 
 /// Captures log output, for asserting what the log says.

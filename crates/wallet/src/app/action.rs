@@ -79,6 +79,8 @@ pub enum Action {
     },
     /// An Aave action.
     Lend(Box<LendSummary>),
+    /// A plan back to a target health factor ("Reduce risk").
+    Protect(Box<ProtectSummary>),
     /// A speed-up or cancel of a pending transaction.
     Replace {
         /// Which.
@@ -144,6 +146,19 @@ pub struct LendSummary {
     pub debt: (String, String),
     /// Each collateral's liquidation price before and after, USD.
     pub liquidation_prices: Vec<LiquidationPriceChange>,
+}
+
+/// A protect plan's facts: the path, the target, and the health factor along the way.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProtectSummary {
+    /// The path chosen (repay, supply, or sell collateral in rounds).
+    pub path: vigil_defi_adapters::aave::ProtectPath,
+    /// The target health factor.
+    pub target: f64,
+    /// The health factor before and after the plan.
+    pub health_factor: (Option<f64>, Option<f64>),
+    /// Each transaction with the health factor after it.
+    pub steps: Vec<vigil_defi_adapters::aave::ProtectStep>,
 }
 
 /// One balance change of the acting account.

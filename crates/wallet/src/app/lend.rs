@@ -1,12 +1,13 @@
 //! Lending on Aave V3: the market, and previews of supply, withdraw, borrow and repay with the
 //! health factor before and after.
 
-use vigil_api::{LendForm, MarketRow, NetworkRequest};
+use vigil_api::{LendForm, MarketRow, NetworkRequest, ProtectForm};
 use vigil_defi_adapters::aave::{self, LendAction};
 use vigil_signer::Keychain;
 
 use super::{
-    Action, ActionPreview, AppResult, AppService, LendSummary, action_error, invalid, network_error,
+    Action, ActionPreview, AppResult, AppService, LendSummary, ProtectSummary, action_error,
+    invalid, network_error,
 };
 use crate::actions;
 
@@ -68,6 +69,31 @@ impl<K: Keychain + 'static> AppService<K> {
             liquidation_prices: p.liquidation_prices,
         };
         let action = Action::Lend(Box::new(summary));
+        Ok(self.plan_preview(action, &network, &account, address, p.review, money))
+    }
+
+    /// Previews "Reduce risk": the plan that brings the account's Aave position back to a
+    /// target health factor (1.6 unless the form says), every step with the health factor
+    /// after it.
+    pub async fn preview_protect(&self, form: &ProtectForm) -> AppResult<ActionPreview> {
+        let (address, account) = self.acting_evm(form.account.as_deref())?;
+        let (network, client) = self.evm(&form.network).await?;
+        let market = aave::fetch_market(&client, &network).await.map_err(network_error)?;
+        let request = aave::ProtectRequest {
+            account: address,
+            target: form.target.unwrap_or(aave::DEFAULT_PROTECT_TARGET),
+            slippage_bps: vigil_defi_adapters::swap::DEFAULT_SLIPPAGE_BPS,
+        };
+        let p =
+            aave::preview_protect(&client, &network, &market, &request).await.map_err(invalid)?;
+        let (money, _) = self.money(&client, &network).await;
+        let summary = ProtectSummary {
+            path: p.path,
+            target: p.target,
+            health_factor: (p.health_factor_before, p.health_factor_after),
+            steps: p.steps,
+        };
+        let action = Action::Protect(Box::new(summary));
         Ok(self.plan_preview(action, &network, &account, address, p.review, money))
     }
 }

@@ -60,7 +60,9 @@ const PREVIEW_TTL: Duration = Duration::from_secs(5 * 60);
 /// What every service returns: a value, or an error with its kind and what to do.
 pub type AppResult<T> = Result<T, CommandError>;
 
-pub use action::{Action, ActionPreview, Approval, AssetChange, Fee, LendSummary, SwapSummary};
+pub use action::{
+    Action, ActionPreview, Approval, AssetChange, Fee, LendSummary, ProtectSummary, SwapSummary,
+};
 
 /// What the core tells whoever follows it (the app's watcher, tray and window): published
 /// by the services, so no front-end has to remember to pass the news on.
