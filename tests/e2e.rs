@@ -317,6 +317,31 @@ async fn the_wallet_on_the_devnet_swap_borrow_speed_up_alert_and_lock() {
     app.wait_for_text("#alert-history", "Aave position critical").await;
     app.screenshot("17-alerts").await;
 
+    // Lower still, liquidatable: "Reduce risk" on the alert previews the plan back to a health
+    // factor of 1.6 (repaying USDC from the wallet), with the health factor after each step;
+    // confirmed, the position is there.
+    devnet.set_price("WETH", 0.97 * debt / (5.0 * 0.825)).await;
+    app.wait_until("#toast", TX_TIMEOUT, |t| t.contains("can be liquidated")).await;
+    app.click("#toast-protect").await;
+    app.find("#protect").await;
+    app.wait_for_text("#preview-title", "Reduce risk: repay").await;
+    let hf_text = app.wait_for_text("#preview-hf", "→").await;
+    assert!(number(hf_text.split_once('→').unwrap().0) < 1.0, "{hf_text}");
+    let shown = app.text("#preview").await;
+    assert!(shown.contains("(target 1.6)") && shown.contains("Step 1"), "{shown}");
+    app.screenshot("17b-reduce-risk").await;
+    confirm_preview(&app).await;
+    app.click("#nav-dashboard").await;
+    let protected = app
+        .wait_until(
+            &format!(".position[data-key='devnet/aave/{}'] .hf", DEMO.to_lowercase()),
+            TX_TIMEOUT,
+            // A number: an empty cell (the card redrawing) reads as infinite.
+            |t| !t.is_empty() && number(t) >= 1.6 && number(t).is_finite(),
+        )
+        .await;
+    assert!(number(&protected) < 1.62, "{protected}");
+
     // Lock: balances are hidden until the password is given again; a wrong one is refused;
     // and the swap being typed is still there afterwards.
     app.click("#nav-swap").await;

@@ -39,6 +39,17 @@ pub enum SubmitError {
     /// No receipt in time; the transaction may still be mined later.
     #[error("transaction {0} was not mined within {1:?}; it may still be: Vigil keeps tracking it")]
     Timeout(B256, Duration),
+    /// Another transaction of the account took its nonce (a speed-up or cancel, or another
+    /// wallet of the same key): it will never be mined.
+    #[error(
+        "transaction {hash} was replaced: another transaction of the account used its nonce {nonce}"
+    )]
+    Replaced {
+        /// The transaction waited for.
+        hash: B256,
+        /// Its nonce.
+        nonce: u64,
+    },
 }
 
 /// What the network asks now: the next block's base fee and the median tip of the last 10
@@ -252,6 +263,47 @@ pub async fn wait_for_receipt(
             client.request(|p| async move { p.get_transaction_receipt(hash).await }).await?
         {
             return Ok(r);
+        }
+        if started.elapsed() > timeout {
+            return Err(SubmitError::Timeout(hash, timeout));
+        }
+        tokio::time::sleep(interval).await;
+        interval = (interval * 2).min(Duration::from_secs(2));
+    }
+}
+
+/// [`wait_for_receipt`], but gives up as soon as another transaction of `from` is mined with
+/// `nonce` (a speed-up or cancel took its place): waiting on would hold the account's sends
+/// back for nothing.
+pub async fn wait_for_receipt_or_replacement(
+    client: &ChainClient,
+    hash: B256,
+    (from, nonce): (Address, u64),
+    timeout: Duration,
+) -> Result<TransactionReceipt, SubmitError> {
+    let started = std::time::Instant::now();
+    let mut interval = Duration::from_millis(5);
+    loop {
+        let (receipt, mined) = tokio::try_join!(
+            client.request(|p| async move { p.get_transaction_receipt(hash).await }),
+            client.request(|p| async move { p.get_transaction_count(from).latest().await }),
+        )?;
+        if let Some(r) = receipt {
+            return Ok(r);
+        }
+        if mined > nonce {
+            // Mined in between the two reads (a node may count the nonce a moment before it
+            // serves the receipt), or replaced: a few more looks over a second decide.
+            for wait in [50, 200, 750] {
+                tokio::time::sleep(Duration::from_millis(wait)).await;
+                let receipt = client
+                    .request(|p| async move { p.get_transaction_receipt(hash).await })
+                    .await?;
+                if let Some(r) = receipt {
+                    return Ok(r);
+                }
+            }
+            return Err(SubmitError::Replaced { hash, nonce });
         }
         if started.elapsed() > timeout {
             return Err(SubmitError::Timeout(hash, timeout));

@@ -226,7 +226,13 @@ async fn run(
         let hash = submit::broadcast(client, raw.into()).await?;
         crate::crash::point(crate::crash::BROADCAST);
         on_event(TxEvent::Sent { step: i, hash });
-        let receipt = submit::wait_for_receipt(client, hash, RECEIPT_TIMEOUT).await?;
+        let receipt = submit::wait_for_receipt_or_replacement(
+            client,
+            hash,
+            (plan.from, nonce),
+            RECEIPT_TIMEOUT,
+        )
+        .await?;
         let block = receipt.block_number.unwrap_or_default();
         crate::crash::point(crate::crash::MINED);
         if let Some(j) = journal {

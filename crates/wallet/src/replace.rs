@@ -247,7 +247,14 @@ pub async fn replace(
     // Followed from before it can be mined, so that the original is known to be replaced.
     sent(new_hash);
     submit::broadcast(client, raw.into()).await?;
-    let receipt = submit::wait_for_receipt(client, new_hash, RECEIPT_TIMEOUT).await?;
+    // The original may still win the race for the nonce: then this one never will.
+    let receipt = submit::wait_for_receipt_or_replacement(
+        client,
+        new_hash,
+        (from, entry.nonce),
+        RECEIPT_TIMEOUT,
+    )
+    .await?;
     let status = if receipt.status() { TxStatus::Confirmed } else { TxStatus::Failed };
     db.journal_settle(&new_hash.to_string(), status, receipt.block_number)?;
     db.journal_settle(&entry.hash, TxStatus::Replaced, None)?;

@@ -368,6 +368,7 @@ async fn a_speed_up_is_previewed_with_its_real_fees_and_signed_with_exactly_thos
         replace::{self, Replacement},
     };
     let (devnet, network, client) = setup().await;
+    let client = std::sync::Arc::new(client);
     let dir = tempfile::tempdir().unwrap();
     let db = Database::open(&dir.path().join("vigil.db")).unwrap();
     let signer = signer(8);
@@ -396,6 +397,23 @@ async fn a_speed_up_is_previewed_with_its_real_fees_and_signed_with_exactly_thos
     })
     .unwrap();
     submit::broadcast(&client, raw.into()).await.unwrap();
+    // Whoever waits on the original (the app's confirm of it) learns it was replaced as soon
+    // as the replacement is mined, and lets the account's next send go.
+    let waiting = {
+        let (client, hash) = (client.clone(), envelope.tx_hash().to_owned());
+        let from = signer.address();
+        tokio::spawn(async move {
+            let started = std::time::Instant::now();
+            let waited = submit::wait_for_receipt_or_replacement(
+                &client,
+                hash,
+                (from, 0),
+                std::time::Duration::from_secs(120),
+            )
+            .await;
+            (waited, started.elapsed())
+        })
+    };
 
     let speed_up =
         replace::preview_replacement(&client, &network, &db, &hash, Replacement::SpeedUp)
@@ -436,6 +454,9 @@ async fn a_speed_up_is_previewed_with_its_real_fees_and_signed_with_exactly_thos
     assert_eq!(mined.max_fee_per_gas(), review.terms.fees.max_fee_per_gas);
     assert_eq!(mined.nonce(), 0);
     assert_eq!(db.journal_entry(&hash).unwrap().unwrap().status, TxStatus::Replaced);
+    let (waited, after) = waiting.await.unwrap();
+    assert!(matches!(waited, Err(submit::SubmitError::Replaced { nonce: 0, .. })), "{waited:?}");
+    assert!(after < std::time::Duration::from_secs(30), "gave up only after {after:?}");
 }
 
 #[tokio::test]

@@ -185,6 +185,14 @@ fn position_card(p: &PositionView, currency: &str, shared: Shared) -> impl IntoV
                 <span class="hf-value">"Health factor "<strong class="hf">{format::health(p.health_factor)}</strong></span>
             </div>
             <p class="muted distance">{distance}</p>
+            {(is_lending(&p.key) && p.health_factor.is_some()).then(|| {
+                let key = p.key.clone();
+                view! {
+                    <button class="small reduce-risk" on:click=move |_| shared.protect.set(Some(key.clone()))>
+                        "Reduce risk"
+                    </button>
+                }
+            })}
             <dl class="details">
                 <dt>"Collateral"</dt><dd>{money(p.collateral, currency)}</dd>
                 <dt>"Debt"</dt><dd>{money(p.debt, currency)}</dd>

@@ -1,7 +1,7 @@
 //! Lending on Aave V3: the network's market, then supply, withdraw, borrow or repay, previewed
 //! with the health factor before and after.
 
-use vigil_api::{LendAction, LendForm, MarketRow, NetworkRequest, money};
+use vigil_api::{LendAction, LendForm, MarketRow, NetworkRequest, ProtectForm, money};
 
 use super::*;
 
@@ -31,9 +31,52 @@ pub(super) fn lend(shared: Shared) -> impl IntoView {
         asset: asset.get_untracked(),
         amount: amount.get_untracked(),
     });
+    // "Reduce risk" asked for a position: its plan back to the target, previewed at once.
+    let target = RwSignal::new("1.6".to_owned());
+    let protect = move || {
+        let key = shared.protect.get_untracked()?;
+        // "devnet/aave/0x…": the network, then the account.
+        let (network, account) = key.split_once("/aave/")?;
+        Some(ProtectForm {
+            network: network.to_owned(),
+            account: Some(account.to_owned()),
+            target: target.get_untracked().trim().parse().ok(),
+        })
+    };
+    Effect::new(move |_| {
+        if shared.protect.get().is_some()
+            && let Some(form) = protect()
+        {
+            slot.request(commands::PREVIEW_PROTECT, form);
+        }
+    });
+    let protect_again = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if let Some(form) = protect() {
+            slot.request(commands::PREVIEW_PROTECT, form);
+        }
+    };
+    let protect_panel = move || {
+        shared.protect.get().map(|key| {
+            let account = key.rsplit('/').next().unwrap_or_default().to_owned();
+            view! {
+                <form class="card form inline-form" id="protect" on:submit=protect_again>
+                    <p class="intro">"Reduce risk for "<strong>{format::short(&account)}</strong>
+                        ": the cheapest way back to a safe health factor (repay or add collateral from the wallet, else sell collateral to repay debt, never below 1.05 on the way)."</p>
+                    <label for="protect-target">"Target health factor"</label>
+                    <input id="protect-target" inputmode="decimal" bind:value=target />
+                    <div class="actions">
+                        <button class="primary" id="protect-preview" type="submit" disabled=move || slot.busy.get()>"Preview"</button>
+                        <button type="button" class="small" on:click=move |_| shared.protect.set(None)>"Close"</button>
+                    </div>
+                </form>
+            }
+        })
+    };
     view! {
         <section class="lend">
             <h1>"Lend on Aave"</h1>
+            {protect_panel}
             {move || match markets.get() {
                 Load::Loading => loading(),
                 Load::Failed(e) => failed(e),

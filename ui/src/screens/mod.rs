@@ -122,6 +122,8 @@ struct Shared {
     refresh: RwSignal<u32>,
     /// The position "Open position" asked for.
     focus: RwSignal<Option<String>>,
+    /// The lending position "Reduce risk" asked a plan for (its key).
+    protect: RwSignal<Option<String>>,
     /// The networks, and the ones chosen in the top bar.
     networks: RwSignal<Option<Networks>>,
     /// Every account; reloaded when one is added or changed.
@@ -236,6 +238,7 @@ pub(crate) fn main_app(networks: NetworkChoice) -> impl IntoView {
         progress: RwSignal::new(vec![]),
         refresh: RwSignal::new(0),
         focus: RwSignal::new(None),
+        protect: RwSignal::new(None),
         networks,
         accounts: RwSignal::new(vec![]),
         accounts_changed: RwSignal::new(0),
@@ -281,6 +284,14 @@ pub(crate) fn main_app(networks: NetworkChoice) -> impl IntoView {
     listen(events::OPEN_POSITION, move |key: String| {
         shared.focus.set(Some(key));
         tab.set(Tab::Dashboard);
+    });
+    listen(events::PROTECT_POSITION, move |key: String| shared.protect.set(Some(key)));
+    // "Reduce risk", wherever it was asked for (a notification, the toast, a position card),
+    // shows its plan on the Lend screen.
+    Effect::new(move |_| {
+        if shared.protect.get().is_some() {
+            tab.set(Tab::Lend);
+        }
     });
     let nav = Tab::ALL
         .iter()
@@ -332,6 +343,15 @@ pub(crate) fn main_app(networks: NetworkChoice) -> impl IntoView {
                                         toast.set(None);
                                     }>{label}</button>
                                 })}
+                                {is_lending(&alert.key).then(|| {
+                                    let key = alert.key.clone();
+                                    view! {
+                                        <button class="small" id="toast-protect" on:click=move |_| {
+                                            shared.protect.set(Some(key.clone()));
+                                            toast.set(None);
+                                        }>"Reduce risk"</button>
+                                    }
+                                })}
                                 <button class="small" on:click=move |_| toast.set(None)>"Dismiss"</button>
                             </div>
                         </div>
@@ -357,6 +377,12 @@ pub(crate) fn main_app(networks: NetworkChoice) -> impl IntoView {
             {move || locked.get().then(|| view! { <div class="lock-overlay">{lock_screen(shared)}</div> })}
         </div>
     }
+}
+
+/// Whether a position key ("devnet/aave/0x…") is a lending position, which "Reduce risk" can
+/// bring back to safety.
+fn is_lending(key: &str) -> bool {
+    key.split('/').nth(1) == Some("aave")
 }
 
 fn failed(message: String) -> AnyView {

@@ -228,7 +228,16 @@ pub async fn preview_protect(
         None => deleverage(client, network, req, &mut b).await?,
     };
 
-    let lowest = b.after.iter().map(|h| h.unwrap_or(f64::INFINITY)).fold(f64::INFINITY, f64::min);
+    // A step that lowers the health factor (a withdrawal) must not take it below the minimum;
+    // approvals of a position that starts lower change nothing.
+    let mut lowest = f64::INFINITY;
+    let mut previous = before;
+    for h in b.after.iter().map(|h| h.unwrap_or(f64::INFINITY)) {
+        if h < previous {
+            lowest = lowest.min(h);
+        }
+        previous = h;
+    }
     let mut circuit = Vec::new();
     if lowest < MIN_STEP_HEALTH_FACTOR {
         circuit.push(Finding {
