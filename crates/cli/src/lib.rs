@@ -245,6 +245,17 @@ enum VaultCommand {
     },
 }
 
+/// A closed pipe (`vigil … | head`) ends the command quietly, as it ends any Unix tool. Rust
+/// ignores SIGPIPE by default, and printing to a closed pipe then panics.
+#[allow(unsafe_code)]
+fn end_quietly_on_a_closed_pipe() {
+    // SAFETY: called first in `main_with`, before the runtime starts any thread; SIG_DFL is a
+    // valid disposition for SIGPIPE, and nothing in Vigil installs a handler for it.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 /// Runs `vigil` with `args` (the program name first, as `std::env::args_os` gives them):
 /// the `vigil` binary, and the app's binary started as `vigil-desktop --cli`.
 pub fn main_with<I, T>(args: I) -> ExitCode
@@ -252,6 +263,7 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
+    end_quietly_on_a_closed_pipe();
     vigil_defi_adapters::install_tls_provider();
     match run(Cli::parse_from(args)) {
         Ok(()) => ExitCode::SUCCESS,

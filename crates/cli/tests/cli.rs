@@ -24,6 +24,18 @@ fn derive_prints_the_address_alone() {
 }
 
 #[test]
+fn a_closed_pipe_ends_the_command_quietly() {
+    // `vigil network list | head -0`: the reader is gone before vigil prints.
+    use std::os::unix::process::ExitStatusExt;
+    let env = Env::new("pipe");
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let o = env.command(&["network", "list"]).stdout(writer).output().unwrap();
+    assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
+    assert_eq!(o.status.signal(), Some(13), "ended by SIGPIPE, as any Unix tool: {:?}", o.status);
+}
+
+#[test]
 fn derive_rejects_bad_input_with_the_specific_error() {
     let env = Env::new("derive-bad");
     let cases = [

@@ -416,10 +416,15 @@ impl Monitor {
                 .lending
                 .iter()
                 .zip(&data)
-                .filter(|(a, d)| {
+                .filter(|(a, data)| {
                     let t = self.thresholds_of(a);
-                    aave::health_factor_f64(d.health_factor)
-                        .is_some_and(|h| h < t.warning + t.rearm_margin)
+                    // A move against the position of d (collateral down and debt up by d)
+                    // liquidates only below a health factor of (1 + d) / (1 - d): above that
+                    // and above the warning, nothing can fire.
+                    let d = t.min_distance.min(0.99);
+                    let near_distance = (1.0 + d) / (1.0 - d);
+                    let bound = t.warning.max(near_distance) + t.rearm_margin;
+                    aave::health_factor_f64(data.health_factor).is_some_and(|h| h < bound)
                 })
                 .map(|(a, _)| *a)
                 .collect();
