@@ -98,12 +98,8 @@ pub(crate) fn panel(
             view! { <li class=class><strong>{label}</strong>" "{f.message.clone()}</li> }
         })
         .collect_view();
-    let steps = preview
-        .steps
-        .iter()
-        .enumerate()
-        .map(|(i, s)| view! { <li>{format!("{}. {s}", i + 1)}</li> })
-        .collect_view();
+    // The list numbers them.
+    let steps = preview.steps.iter().map(|s| view! { <li>{s.clone()}</li> }).collect_view();
     let hf = preview.health_factor.map(|(before, after)| {
         let class = match after {
             Some(h) if h < 1.1 => "hf-change danger",
