@@ -120,6 +120,9 @@ pub struct PositionView {
     pub available: f64,
     /// The fall of all collateral that liquidates (0.25: 25%).
     pub distance_to_liquidation: Option<f64>,
+    /// Why the risk figures are missing, when Vigil's model of the market is not the pool's.
+    #[serde(default)]
+    pub unmodelled: Option<String>,
     /// The assets supplied or borrowed.
     pub assets: Vec<PositionAssetView>,
     /// Health factor per block, oldest first.

@@ -185,6 +185,9 @@ async fn position(account: Option<&str>, network: &str, json: bool) -> Result<()
         "  collateral ${:.2}, debt ${:.2}, can borrow ${:.2} more",
         p.total_collateral_usd, p.total_debt_usd, p.available_borrows_usd
     );
+    if let Some(why) = &p.unmodelled {
+        println!("  careful: {why}");
+    }
     if let Some(d) = p.distance_to_liquidation {
         println!("  liquidated if collateral falls and debt rises {}", pct(d));
     }

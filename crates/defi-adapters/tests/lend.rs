@@ -344,6 +344,24 @@ async fn the_stress_table_is_what_the_pool_reports_at_those_prices() {
 }
 
 #[tokio::test]
+async fn where_the_model_is_not_the_pools_the_position_says_so_instead_of_guessing() {
+    let (_devnet, network, client, market) = setup().await;
+    let mut state = account(&client, &network, &market, DEMO_ACCOUNTS[0]).await;
+    assert!(state.is_modelled());
+    let modelled = state.position();
+    assert!(modelled.unmodelled.is_none() && !modelled.stress.is_empty());
+    // As on a market whose rules Vigil does not know: the pool says something else.
+    state.chain.health_factor += U256::from(10u64).pow(U256::from(16));
+    assert!(!state.is_modelled());
+    let p = state.position();
+    assert!(!p.matches_pool);
+    assert!(p.unmodelled.as_deref().unwrap().contains("rules Vigil does not model"), "{p:?}");
+    assert_eq!(p.health_factor, p.pool_health_factor, "the pool's figure is the one shown");
+    assert!(p.assets.iter().all(|a| a.liquidation_price_usd.is_none()), "{:?}", p.assets);
+    assert!(p.distance_to_liquidation.is_none() && p.stress.is_empty());
+}
+
+#[tokio::test]
 async fn a_short_position_is_liquidated_by_its_debts_rise_at_exactly_the_computed_price() {
     use alloy::{network::TransactionBuilder, rpc::types::TransactionRequest, sol_types::SolCall};
     use vigil_devnet::contracts::{AavePool, IERC20};

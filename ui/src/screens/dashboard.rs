@@ -185,6 +185,7 @@ fn position_card(p: &PositionView, currency: &str, shared: Shared) -> impl IntoV
                 <span class="hf-value">"Health factor "<strong class="hf">{format::health(p.health_factor)}</strong></span>
             </div>
             <p class="muted distance">{distance}</p>
+            {p.unmodelled.clone().map(|why| view! { <p class="unmodelled">{format!("Careful: {why}.")}</p> })}
             {(is_lending(&p.key) && p.health_factor.is_some()).then(|| {
                 let key = p.key.clone();
                 view! {

@@ -24,8 +24,9 @@ pub use action::{
 pub use market::{Market, Reserve, ReserveConfig, fetch_market};
 pub use position::{
     ACCOUNTS_PER_CALL, AccountData, AccountState, EMode, HEALTH_PER_CALL, Position, PositionAsset,
-    UserReserve, account_data_calls, accounts_calls, decode_account_data, decode_accounts,
-    fetch_account, fetch_account_data, fetch_accounts, health_factor_f64, refreshed_market,
+    UNMODELLED, UserReserve, account_data_calls, accounts_calls, decode_account_data,
+    decode_accounts, fetch_account, fetch_account_data, fetch_accounts, health_factor_f64,
+    refreshed_market,
 };
 pub use protect::{
     DEFAULT_PROTECT_TARGET, MIN_STEP_HEALTH_FACTOR, ProtectPath, ProtectPreview, ProtectRequest,

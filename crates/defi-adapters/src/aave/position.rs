@@ -97,6 +97,9 @@ pub struct AccountState {
     pub chain: AccountData,
 }
 
+/// What a position says when Vigil's health factor is not the pool's.
+pub const UNMODELLED: &str = "this market has rules Vigil does not model (its health factor differs from the pool's), so the health factor shown is the pool's own and no liquidation price, distance or stress figure is shown";
+
 /// A health factor as a number; `None` without debt (infinite).
 pub fn health_factor_f64(wad: U256) -> Option<f64> {
     (wad != U256::MAX).then(|| to_f64(wad, 18))
@@ -499,6 +502,9 @@ impl AccountState {
     pub fn position(&self) -> Position {
         let data = self.account_data();
         let m = &self.market;
+        // Figures built on Vigil's model are shown only where the model is the pool's.
+        let modelled = self.is_modelled();
+        let liquidation = |i: usize| self.liquidation_price(i).filter(|_| modelled);
         let assets = self
             .iter()
             .filter(|(i, _, u)| {
@@ -518,8 +524,8 @@ impl AccountState {
                     collateral: u.collateral && r.can_be_collateral(),
                     wallet: super::whole(u.wallet, dec),
                     price_usd: r.price_usd,
-                    liquidation_price_usd: self.liquidation_price(i).map(|l| l.usd),
-                    liquidates_on: self.liquidation_price(i).map(|l| l.on),
+                    liquidation_price_usd: liquidation(i).map(|l| l.usd),
+                    liquidates_on: liquidation(i).map(|l| l.on),
                     supply_apy: r.supply_apy,
                     borrow_apy: r.borrow_apy,
                 }
@@ -528,19 +534,25 @@ impl AccountState {
         Position {
             network: m.network.clone(),
             account: self.account,
-            health_factor: health_factor_f64(data.health_factor),
+            // Where the model is not the pool's, the pool's own figure is the one shown.
+            health_factor: health_factor_f64(if modelled {
+                data.health_factor
+            } else {
+                self.chain.health_factor
+            }),
             health_factor_wad: data.health_factor,
             pool_health_factor: health_factor_f64(self.chain.health_factor),
-            matches_pool: data == self.chain,
+            matches_pool: modelled,
+            unmodelled: (!modelled).then(|| UNMODELLED.to_owned()),
             total_collateral_usd: m.usd(data.total_collateral_base),
             total_debt_usd: m.usd(data.total_debt_base),
             available_borrows_usd: m.usd(data.available_borrows_base),
             ltv_bps: data.ltv_bps.saturating_to(),
             liquidation_threshold_bps: data.liquidation_threshold_bps.saturating_to(),
             emode_category: self.emode.map_or(0, |e| e.category),
-            distance_to_liquidation: self.distance_to_liquidation(),
+            distance_to_liquidation: self.distance_to_liquidation().filter(|_| modelled),
             assets,
-            stress: self.stress(),
+            stress: if modelled { self.stress() } else { Vec::new() },
         }
     }
 }
@@ -593,6 +605,9 @@ pub struct Position {
     /// Whether Vigil's computation equals the pool's to the unit (if not, the market has rules
     /// Vigil does not model, and its projections are not to be trusted).
     pub matches_pool: bool,
+    /// When the model is not the pool's: why liquidation prices, the distance and the stress
+    /// table are not shown.
+    pub unmodelled: Option<String>,
     /// Collateral, USD.
     pub total_collateral_usd: f64,
     /// Debt, USD.

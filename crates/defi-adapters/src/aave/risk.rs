@@ -95,6 +95,13 @@ fn moved(price: U256, change_pct: i16) -> U256 {
 }
 
 impl AccountState {
+    /// Whether Vigil's model of this account is the pool's: its health factor and totals,
+    /// computed locally, equal what the pool reports at the same block to the unit. Where not,
+    /// the market has rules Vigil does not model, and figures built on the model may be wrong.
+    pub fn is_modelled(&self) -> bool {
+        self.account_data() == self.chain
+    }
+
     /// Each asset's net exposure, in token units: supplied collateral weighted by its
     /// liquidation threshold, less debt. Positive backs the position, negative weighs on it.
     fn exposures(&self) -> Vec<f64> {

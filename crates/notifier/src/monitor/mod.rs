@@ -443,7 +443,9 @@ impl Monitor {
                 }
                 let health_factor = aave::health_factor_f64(d.health_factor);
                 let state = detail.get(account);
-                let distance = state.and_then(|s| s.distance_to_liquidation());
+                // A distance from a model that is not the pool's could alert wrongly.
+                let distance =
+                    state.filter(|s| s.is_modelled()).and_then(|s| s.distance_to_liquidation());
                 seen.push(Seen {
                     key: format!("{}/aave/{account:#x}", self.network.name),
                     subject: Subject::Lending { account: account.to_checksum(None) },
@@ -711,6 +713,9 @@ fn title(s: &Seen, level: Level) -> String {
 /// The distance to liquidation and the liquidation price nearest to today's, whichever side
 /// it is on (a collateral's fall or a debt's rise).
 fn lending_detail(state: &aave::AccountState, money: &vigil_api::Money) -> String {
+    if !state.is_modelled() {
+        return format!("Careful: {}.", aave::UNMODELLED);
+    }
     let mut out = Vec::new();
     if let Some(d) = state.distance_to_liquidation() {
         out.push(format!(

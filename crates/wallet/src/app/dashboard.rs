@@ -215,6 +215,7 @@ impl<K: Keychain + 'static> AppService<K> {
                 debt: p.total_debt_usd,
                 available: p.available_borrows_usd,
                 distance_to_liquidation: p.distance_to_liquidation,
+                unmodelled: p.unmodelled.clone(),
                 assets: p
                     .assets
                     .iter()

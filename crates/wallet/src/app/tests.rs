@@ -116,6 +116,7 @@ fn a_dashboard_is_converted_value_by_value_and_its_total_follows() {
         debt: 100.0,
         available: 50.0,
         distance_to_liquidation: Some(0.3),
+        unmodelled: None,
         assets: vec![PositionAssetView {
             symbol: "WETH".into(),
             supplied: "1".into(),
