@@ -11,6 +11,7 @@ mod action;
 mod errors;
 mod market;
 pub mod math;
+mod plan;
 mod position;
 mod protect;
 mod risk;

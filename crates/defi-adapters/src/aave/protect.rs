@@ -14,9 +14,10 @@ use serde::Serialize;
 
 use super::{
     AccountState, LendAction, LendError, Market,
-    action::{ActionAmounts, action_steps, project, review_plan},
+    action::project,
     fetch_account, health_factor_f64,
     math::to_f64,
+    plan::{ActionAmounts, action_steps, review_plan},
     whole,
 };
 use crate::{
