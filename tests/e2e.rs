@@ -329,11 +329,18 @@ async fn the_wallet_on_the_devnet_swap_borrow_speed_up_alert_and_lock() {
     assert!(number(hf_text.split_once('→').unwrap().0) < 1.0, "{hf_text}");
     let shown = app.text("#preview").await;
     assert!(shown.contains("(target 1.6)") && shown.contains("Step 1"), "{shown}");
-    // The plan, in view for the picture (it is drawn under the market on the Lend screen).
-    app.client
-        .execute("document.getElementById('preview').scrollIntoView({ block: 'start' });", vec![])
+    // The plan is brought into view (it is drawn under the market on the Lend screen).
+    let top = app
+        .client
+        .execute(
+            "const r = document.getElementById('preview').getBoundingClientRect();
+             return [r.top, window.innerHeight];",
+            vec![],
+        )
         .await
         .unwrap();
+    let (top, height) = (top[0].as_f64().unwrap(), top[1].as_f64().unwrap());
+    assert!((0.0..height / 2.0).contains(&top), "the plan is not in view: top {top} of {height}");
     app.screenshot("17b-reduce-risk").await;
     confirm_preview(&app).await;
     app.click("#nav-dashboard").await;

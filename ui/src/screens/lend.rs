@@ -50,6 +50,20 @@ pub(super) fn lend(shared: Shared) -> impl IntoView {
             slot.request(commands::PREVIEW_PROTECT, form);
         }
     });
+    // The plan "Reduce risk" asked for is drawn under the market: brought into view when it
+    // arrives.
+    Effect::new(move |_| {
+        if slot.preview.with(Option::is_some) && shared.protect.get_untracked().is_some() {
+            request_animation_frame(|| {
+                let preview = web_sys::window()
+                    .and_then(|w| w.document())
+                    .and_then(|d| d.get_element_by_id("preview"));
+                if let Some(preview) = preview {
+                    preview.scroll_into_view();
+                }
+            });
+        }
+    });
     let protect_again = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if let Some(form) = protect() {
