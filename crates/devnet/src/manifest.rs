@@ -6,7 +6,7 @@ use alloy::primitives::Address;
 use serde::{Deserialize, Serialize};
 
 /// Bumped whenever the deployment changes, so that old snapshots are redeployed, not trusted.
-pub const DEPLOYMENT_VERSION: &str = concat!("vigil-devnet/", env!("CARGO_PKG_VERSION"), "/3");
+pub const DEPLOYMENT_VERSION: &str = concat!("vigil-devnet/", env!("CARGO_PKG_VERSION"), "/4");
 
 /// A token on the devnet.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
