@@ -63,6 +63,10 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
+# The current Aave ships only Solidity: compile it, and the devnet's price feed, with npm's solc
+# (seconds, once; cached outside the checkout).
+node scripts/compile-contracts.mjs
+
 # Tools, at the versions the build needs. wasm-bindgen must equal the version in Cargo.lock
 # (the wasm it reads was made by that version of the crate).
 tools_dir="${VIGIL_TOOLS_DIR:-$HOME/.cache/vigil/tools}"

@@ -175,6 +175,8 @@ impl Profile {
             max_fee_gwei: None,
             private_tx: None,
             private_tx_url: None,
+            // As a user names a public chain's feeds' heartbeats.
+            feed_heartbeats: described.feed_heartbeats,
         });
         config.save(&file).unwrap_or_else(|e| panic!("{e}"));
         chain

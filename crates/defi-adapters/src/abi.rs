@@ -23,10 +23,14 @@ sol! {
         function withdraw(uint256 wad) external;
     }
 
-    /// A Chainlink aggregator (and the devnet's MockAggregator): only what both have.
+    /// A Chainlink price feed (AggregatorV3Interface, and the older `latestAnswer`).
     #[sol(rpc)]
     interface IChainlinkAggregator {
         function latestAnswer() external view returns (int256);
+        function latestRoundData() external view returns (uint80 roundId, int256 answer,
+            uint256 startedAt, uint256 updatedAt, uint80 answeredInRound);
+        function getRoundData(uint80 roundId) external view returns (uint80 id, int256 answer,
+            uint256 startedAt, uint256 updatedAt, uint80 answeredInRound);
     }
 
     /// Tokens such as MKR return their name and symbol as bytes32.
@@ -111,6 +115,7 @@ sol! {
     interface IAaveOracle {
         function getAssetPrice(address asset) external view returns (uint256);
         function BASE_CURRENCY_UNIT() external view returns (uint256);
+        function getSourceOfAsset(address asset) external view returns (address);
     }
 
     /// Aave V3's Pool, as of V3.0/V3.1 (later versions keep these signatures; `getReserveData`
@@ -153,6 +158,19 @@ sol! {
         function getUserConfiguration(address user) external view returns (UserConfigurationMap);
         function getUserEMode(address user) external view returns (uint256);
         function getEModeCategoryData(uint8 id) external view returns (EModeCategory);
+        /// The implementation's revision (1 for V3.0, 10 for V3.6): which rules the pool has.
+        function POOL_REVISION() external view returns (uint256);
+        /// V3.2 and later: a category's LTV, liquidation threshold and bonus.
+        function getEModeCategoryCollateralConfig(uint8 id) external view returns (uint16 ltv,
+            uint16 liquidationThreshold, uint16 liquidationBonus);
+        /// V3.2 and later: the reserves (bit = reserve id) that count as the category's collateral.
+        function getEModeCategoryCollateralBitmap(uint8 id) external view returns (uint128);
+        /// V3.2 and later: the reserves that may be borrowed in the category.
+        function getEModeCategoryBorrowableBitmap(uint8 id) external view returns (uint128);
+        /// V3.2 and later: a category's name.
+        function getEModeCategoryLabel(uint8 id) external view returns (string);
+        /// V3.1 and later: until when (unix time) liquidations of a reserve are held back.
+        function getLiquidationGracePeriod(address asset) external view returns (uint40);
         function getUserAccountData(address user) external view returns (uint256 totalCollateralBase,
             uint256 totalDebtBase, uint256 availableBorrowsBase, uint256 currentLiquidationThreshold,
             uint256 ltv, uint256 healthFactor);

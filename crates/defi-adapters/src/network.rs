@@ -102,6 +102,17 @@ pub struct Network {
     /// A private submission endpoint: signed transactions go there alone, not to the public
     /// mempool where bots front-run and sandwich swaps. `None`: the RPC endpoints.
     pub private_tx_url: Option<Url>,
+    /// Price feeds' heartbeats by the token they price (seconds): how often each posts at
+    /// least, which says when it is stale. Unnamed tokens' feeds get a day.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub feed_heartbeats: BTreeMap<Address, u64>,
+}
+
+impl Network {
+    /// The heartbeat of the feed that prices `token` (seconds).
+    pub fn heartbeat_of(&self, token: Address) -> u64 {
+        self.feed_heartbeats.get(&token).copied().unwrap_or(crate::aave::DEFAULT_HEARTBEAT_SECS)
+    }
 }
 
 /// Flashbots Protect: Ethereum's private submission endpoint Vigil uses by default.
@@ -202,6 +213,11 @@ impl Network {
             fiat_feeds: manifest.fiat_feeds.clone(),
             max_fee_gwei: DEFAULT_MAX_FEE_GWEI,
             private_tx_url: None,
+            feed_heartbeats: manifest
+                .tokens
+                .values()
+                .map(|t| (t.address, t.heartbeat_secs))
+                .collect(),
         }
     }
 
@@ -220,6 +236,7 @@ impl Network {
                    native: &str,
                    protocols: ProtocolAddresses| {
             let wrapped = if native == "ETH" { "WETH".to_owned() } else { format!("W{native}") };
+            let weth = protocols.weth;
             Self {
                 name: name.into(),
                 chain_id,
@@ -234,6 +251,12 @@ impl Network {
                 max_fee_gwei: default_max_fee_gwei(chain_id),
                 // Flashbots Protect on Ethereum; elsewhere the user can name one.
                 private_tx_url: (chain_id == 1).then(|| url(FLASHBOTS_PROTECT)),
+                // Chainlink's ETH / USD feed posts at least hourly on Ethereum.
+                feed_heartbeats: if chain_id == 1 {
+                    BTreeMap::from([(weth, 3600)])
+                } else {
+                    BTreeMap::new()
+                },
             }
         };
         // Arbitrum, Optimism and Polygon share the Uniswap V3 and Aave V3 addresses.

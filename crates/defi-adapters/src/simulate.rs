@@ -135,6 +135,15 @@ impl Simulation {
     }
 }
 
+/// A revert's reason: `Error(string)` and panics decoded, a custom error as its hex
+/// (`custom error 0x…`, for a protocol's own table to name), nothing for empty data.
+fn revert_reason(data: &[u8]) -> Option<String> {
+    alloy::sol_types::decode_revert_reason(data).or_else(|| {
+        (data.len() >= 4)
+            .then(|| format!("custom error 0x{}", alloy::primitives::hex::encode(data)))
+    })
+}
+
 /// Whether an error says the node does not have a method.
 fn method_missing(e: &ClientError) -> bool {
     let ClientError::Rpc(message) = e else { return false };
@@ -220,7 +229,7 @@ pub async fn simulate_by_tracing(
                 frame
                     .output
                     .as_ref()
-                    .and_then(|o| alloy::sol_types::decode_revert_reason(o))
+                    .and_then(|o| revert_reason(o))
                     .or_else(|| frame.revert_reason.clone())
                     .or_else(|| frame.error.clone())
                     .unwrap_or_else(|| "reverted without a reason".into())
@@ -362,7 +371,7 @@ pub async fn simulate_v1(client: &ChainClient, plan: &Plan) -> Result<Simulation
             success: result.status,
             gas_used: result.gas_used,
             revert_reason: (!result.status).then(|| {
-                alloy::sol_types::decode_revert_reason(&result.return_data)
+                revert_reason(&result.return_data)
                     .or_else(|| result.error.as_ref().map(|e| e.message.clone()))
                     .unwrap_or_else(|| "reverted without a reason".into())
             }),

@@ -528,7 +528,7 @@ async fn the_circuit_breaker_flags_below_1_10_refuses_below_1_and_reverts_are_de
     let p = aave::preview(&client, &network, &market, &borrow(2100.0)).await.unwrap();
     assert!(!p.review.simulation.success());
     let revert = p.review.findings.iter().find(|f| f.code == "simulation_reverts").unwrap();
-    assert!(revert.message.contains("COLLATERAL_CANNOT_COVER_NEW_BORROW"), "{}", revert.message);
+    assert!(revert.message.contains("CollateralCannotCoverNewBorrow()"), "{}", revert.message);
     assert_eq!(revert.severity, Severity::Danger);
 
     // 9,000 owed: liquidatable at once. Refused before anything is simulated.
@@ -660,7 +660,7 @@ async fn frozen_paused_and_borrow_disabled_reserves_say_so_before_signing() {
         .await
         .unwrap_err();
     assert_eq!(e.to_string(), "borrowing DAI is not enabled on this market");
-    admin(PoolConfigurator::setReservePauseCall { asset: usdc, paused: true }.abi_encode()).await;
+    admin(PoolConfigurator::setReservePause_0Call { asset: usdc, paused: true }.abi_encode()).await;
     let e = preview(request(sample, usdc, LendAction::Repay, LendAmount::Max)).await.unwrap_err();
     assert_eq!(e.to_string(), "USDC is paused on Aave: repay is not possible now");
 }

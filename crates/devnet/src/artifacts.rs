@@ -1,4 +1,6 @@
 //! Contract bytecode read at run time from the protocols' own npm packages, with library linking.
+//! The current Aave ships only Solidity: `scripts/compile-contracts.mjs` compiles it (and the
+//! devnet's price feed) once into `node_modules/.vigil-contracts`, read here like any artifact.
 
 use std::{
     collections::BTreeMap,
@@ -15,9 +17,6 @@ use crate::DevnetError;
 pub(crate) struct ArtifactPath(pub(crate) &'static str);
 
 pub(crate) const WETH9: ArtifactPath = ArtifactPath("canonical-weth/build/contracts/WETH9.json");
-pub(crate) const MINTABLE_ERC20: ArtifactPath = ArtifactPath(
-    "@aave/core-v3/artifacts/contracts/mocks/tokens/MintableERC20.sol/MintableERC20.json",
-);
 pub(crate) const V2_FACTORY: ArtifactPath =
     ArtifactPath("@uniswap/v2-core/build/UniswapV2Factory.json");
 pub(crate) const V2_ROUTER: ArtifactPath =
@@ -32,12 +31,13 @@ pub(crate) const V3_POSITION_MANAGER: ArtifactPath = ArtifactPath(
     "@uniswap/v3-periphery/artifacts/contracts/NonfungiblePositionManager.sol/NonfungiblePositionManager.json",
 );
 
-const AAVE: &str = "@aave/core-v3/artifacts/contracts";
+/// Where `scripts/compile-contracts.mjs` writes what it compiles, relative to `node_modules`.
+pub(crate) const COMPILED: &str = ".vigil-contracts";
 
-/// An Aave V3 contract artifact by its path below `artifacts/contracts`.
-pub(crate) fn aave(path: &'static str) -> ArtifactPath {
-    // Leaked once per distinct path: a handful of short strings for the life of the process.
-    ArtifactPath(Box::leak(format!("{AAVE}/{path}").into_boxed_str()))
+/// A contract compiled from source by `scripts/compile-contracts.mjs`, by its name.
+pub(crate) fn compiled(name: &'static str) -> ArtifactPath {
+    // Leaked once per distinct name: a handful of short strings for the life of the process.
+    ArtifactPath(Box::leak(format!("{COMPILED}/{name}.json").into_boxed_str()))
 }
 
 #[derive(Deserialize)]

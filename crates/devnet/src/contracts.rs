@@ -135,50 +135,69 @@ sol! {
         constructor(address provider);
         function addPoolAdmin(address admin) external;
         function addRiskAdmin(address admin) external;
+        function addEmergencyAdmin(address admin) external;
     }
 
     #[sol(rpc)]
     contract AavePool {
-        constructor(address provider);
+        constructor(address provider, address interestRateStrategy);
         function supply(address asset, uint256 amount, address onBehalfOf, uint16 referralCode) external;
         function borrow(address asset, uint256 amount, uint256 interestRateMode, uint16 referralCode, address onBehalfOf) external;
         function liquidationCall(address collateralAsset, address debtAsset, address user, uint256 debtToCover, bool receiveAToken) external;
+        function setUserEMode(uint8 categoryId) external;
         function getReservesList() external view returns (address[]);
         function getUserAccountData(address user) external view returns (uint256 totalCollateralBase,
             uint256 totalDebtBase, uint256 availableBorrowsBase, uint256 currentLiquidationThreshold,
             uint256 ltv, uint256 healthFactor);
     }
 
+    /// Aave V3.6's configurator (only what the devnet and its tests set).
     #[sol(rpc)]
     contract PoolConfigurator {
         struct InitReserveInput {
             address aTokenImpl;
-            address stableDebtTokenImpl;
             address variableDebtTokenImpl;
-            uint8 underlyingAssetDecimals;
-            address interestRateStrategyAddress;
             address underlyingAsset;
-            address treasury;
-            address incentivesController;
             string aTokenName;
             string aTokenSymbol;
             string variableDebtTokenName;
             string variableDebtTokenSymbol;
-            string stableDebtTokenName;
-            string stableDebtTokenSymbol;
             bytes params;
+            bytes interestRateData;
         }
         function initReserves(InitReserveInput[] input) external;
         function configureReserveAsCollateral(address asset, uint256 ltv, uint256 liquidationThreshold, uint256 liquidationBonus) external;
         function setReserveBorrowing(address asset, bool enabled) external;
+        function setReserveFlashLoaning(address asset, bool enabled) external;
         function setReserveFreeze(address asset, bool freeze) external;
         function setReservePause(address asset, bool paused) external;
+        function setReservePause(address asset, bool paused, uint40 gracePeriod) external;
+        function setDebtCeiling(address asset, uint256 newDebtCeiling) external;
+        function setBorrowableInIsolation(address asset, bool borrowable) external;
+        function setSiloedBorrowing(address asset, bool newSiloed) external;
+        function setEModeCategory(uint8 categoryId, uint16 ltv, uint16 liquidationThreshold, uint16 liquidationBonus, string label) external;
+        function setAssetCollateralInEMode(address asset, uint8 categoryId, bool allowed) external;
+        function setAssetBorrowableInEMode(address asset, uint8 categoryId, bool borrowable) external;
     }
 
+    /// The rates of Aave V3.6's DefaultReserveInterestRateStrategyV2, bps.
+    struct InterestRateData {
+        uint16 optimalUsageRatio;
+        uint32 baseVariableBorrowRate;
+        uint32 variableRateSlope1;
+        uint32 variableRateSlope2;
+    }
+
+    /// Vigil's devnet price feed (contracts/DevnetPriceFeed.sol): Chainlink's interface, with
+    /// rounds anyone may post on the local chain.
     #[sol(rpc)]
-    contract MockAggregator {
-        constructor(int256 initialAnswer);
+    contract DevnetPriceFeed {
+        constructor(uint8 decimals, string description);
+        function updateAnswer(int256 answer) external;
+        function postRounds(int256[] answers, uint256[] times) external;
         function latestAnswer() external view returns (int256);
+        function latestRoundData() external view returns (uint80 roundId, int256 answer,
+            uint256 startedAt, uint256 updatedAt, uint80 answeredInRound);
     }
 
     #[sol(rpc)]
@@ -198,17 +217,9 @@ sol! {
     }
 
     #[sol(rpc)]
-    contract ATokenImpl { constructor(address pool); }
+    contract ATokenInstance { constructor(address pool, address rewardsController, address treasury); }
     #[sol(rpc)]
-    contract StableDebtTokenImpl { constructor(address pool); }
+    contract VariableDebtTokenInstance { constructor(address pool, address rewardsController); }
     #[sol(rpc)]
-    contract VariableDebtTokenImpl { constructor(address pool); }
-
-    #[sol(rpc)]
-    contract DefaultReserveInterestRateStrategy {
-        constructor(address provider, uint256 optimalUsageRatio, uint256 baseVariableBorrowRate,
-            uint256 variableRateSlope1, uint256 variableRateSlope2, uint256 stableRateSlope1,
-            uint256 stableRateSlope2, uint256 baseStableRateOffset, uint256 stableRateExcessOffset,
-            uint256 optimalStableToTotalDebtRatio);
-    }
+    contract DefaultReserveInterestRateStrategyV2 { constructor(address provider); }
 }

@@ -8,7 +8,7 @@ use alloy::{
     primitives::{Address, Bytes, I256, U160, U256, Uint, address, aliases::I24},
     providers::{DynProvider, PendingTransactionBuilder, Provider, ext::AnvilApi},
     rpc::types::{TransactionReceipt, TransactionRequest},
-    sol_types::{SolCall, SolConstructor},
+    sol_types::{SolCall, SolConstructor, SolValue},
 };
 
 use crate::{
@@ -36,7 +36,8 @@ pub const DEMO_ACCOUNTS: [Address; 5] = [
 /// an oracle observation), so an estimate made in the previous block can run out of gas.
 const GAS_LIMIT: u64 = 15_000_000;
 
-/// A token to deploy: symbol, decimals, USD price, Aave LTV / liquidation threshold / bonus (bps).
+/// A token to deploy: symbol, decimals, USD price, Aave LTV / liquidation threshold / bonus (bps),
+/// and its price feed's heartbeat and the annual volatility of the history laid down in it.
 struct TokenSpec {
     symbol: &'static str,
     decimals: u8,
@@ -44,6 +45,8 @@ struct TokenSpec {
     ltv: u64,
     threshold: u64,
     bonus: u64,
+    heartbeat_secs: u64,
+    annual_volatility: f64,
 }
 
 /// Fiat exchange rates, USD per unit, each behind a Chainlink-style aggregator (8 decimals, as
@@ -52,7 +55,8 @@ struct TokenSpec {
 pub const FIAT_USD: [(&str, f64); 4] =
     [("EUR", 1.08), ("GBP", 1.27), ("CHF", 1.13), ("JPY", 0.0067)];
 
-/// Realistic Aave V3 risk parameters (close to Ethereum mainnet's).
+/// Realistic Aave V3 risk parameters, feed heartbeats and volatilities (close to Ethereum
+/// mainnet's: Chainlink's ETH, BTC and DAI feeds beat hourly, USDC's daily).
 const TOKENS: [TokenSpec; 4] = [
     TokenSpec {
         symbol: "WETH",
@@ -61,6 +65,8 @@ const TOKENS: [TokenSpec; 4] = [
         ltv: 8000,
         threshold: 8250,
         bonus: 10500,
+        heartbeat_secs: 3600,
+        annual_volatility: 0.6,
     },
     TokenSpec {
         symbol: "USDC",
@@ -69,6 +75,8 @@ const TOKENS: [TokenSpec; 4] = [
         ltv: 7700,
         threshold: 8000,
         bonus: 10450,
+        heartbeat_secs: 86400,
+        annual_volatility: 0.005,
     },
     TokenSpec {
         symbol: "DAI",
@@ -77,6 +85,8 @@ const TOKENS: [TokenSpec; 4] = [
         ltv: 7500,
         threshold: 8000,
         bonus: 10500,
+        heartbeat_secs: 3600,
+        annual_volatility: 0.01,
     },
     TokenSpec {
         symbol: "WBTC",
@@ -85,8 +95,14 @@ const TOKENS: [TokenSpec; 4] = [
         ltv: 7300,
         threshold: 7800,
         bonus: 10500,
+        heartbeat_secs: 3600,
+        annual_volatility: 0.5,
     },
 ];
+
+/// The devnet's efficiency mode for USDC and DAI: id, LTV, liquidation threshold, bonus (bps),
+/// as Aave's Ethereum market sets its stablecoin category.
+pub const STABLECOIN_EMODE: (u8, u16, u16, u16) = (1, 9300, 9500, 10100);
 
 /// `amount` whole tokens in base units.
 pub fn units(amount: f64, decimals: u8) -> U256 {
@@ -98,6 +114,41 @@ pub fn units(amount: f64, decimals: u8) -> U256 {
 /// A USD price as the 8-decimal answer of a Chainlink-style aggregator.
 pub fn price_answer(usd: f64) -> I256 {
     I256::try_from((usd * 1e8).round() as i128).unwrap_or(I256::ZERO)
+}
+
+/// Hours of history laid down in each devnet feed.
+pub const FEED_HISTORY_HOURS: u64 = 168;
+
+/// Hourly answers and their times for [`FEED_HISTORY_HOURS`] up to `now`, ending at `usd`: a
+/// driftless log-normal walk at `annual_volatility`, seeded by the symbol (reproducible).
+fn price_history(
+    symbol: &str,
+    usd: f64,
+    annual_volatility: f64,
+    now: u64,
+) -> (Vec<I256>, Vec<U256>) {
+    let hourly = annual_volatility / (365.0f64 * 24.0).sqrt();
+    // xorshift64* seeded by the symbol; Box-Muller for normal steps.
+    let mut state = symbol
+        .bytes()
+        .fold(0x9E37_79B9_7F4A_7C15u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01B3))
+        | 1;
+    let mut uniform = move || {
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        ((state.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+    };
+    let mut prices = vec![usd];
+    for _ in 0..FEED_HISTORY_HOURS {
+        let z = (-2.0 * uniform().ln()).sqrt() * (std::f64::consts::TAU * uniform()).cos();
+        let previous = prices.last().copied().unwrap_or(usd) * (-hourly * z).exp();
+        prices.push(previous);
+    }
+    prices.reverse();
+    let start = now.saturating_sub(FEED_HISTORY_HOURS * 3600);
+    let times = (0..=FEED_HISTORY_HOURS).map(|h| U256::from(start + h * 3600)).collect();
+    (prices.into_iter().map(price_answer).collect(), times)
 }
 
 pub(crate) struct Deployer<'a> {
@@ -148,6 +199,27 @@ impl Deployer<'_> {
         self.confirm(pending, what).await
     }
 
+    /// [`Self::send`] with calldata already encoded (calls of several types in one loop).
+    pub(crate) async fn send_raw(
+        &self,
+        from: Address,
+        to: Address,
+        input: Bytes,
+        what: &str,
+    ) -> Result<TransactionReceipt, DevnetError> {
+        let tx = TransactionRequest::default()
+            .from(from)
+            .to(to)
+            .gas_limit(GAS_LIMIT)
+            .input(input.into());
+        let pending = self
+            .provider
+            .send_transaction(tx)
+            .await
+            .map_err(|e| DevnetError::Deploy(format!("{what}: {e}")))?;
+        self.confirm(pending, what).await
+    }
+
     async fn deploy_code(&self, code: Bytes, what: &str) -> Result<Address, DevnetError> {
         let tx = TransactionRequest::default()
             .from(DEPLOYER)
@@ -185,6 +257,44 @@ impl Deployer<'_> {
         self.deploy_code(artifact.with_args(args)?, &name).await
     }
 
+    /// A price feed for `symbol` in USD with a week of hourly rounds behind the current one:
+    /// a random walk at `annual_volatility` that ends at `usd`, the same on every deployment,
+    /// so that realized volatility is read from the feed as it is on a real network.
+    async fn deploy_feed(
+        &self,
+        symbol: &str,
+        usd: f64,
+        annual_volatility: f64,
+    ) -> Result<Address, DevnetError> {
+        let feed = self
+            .deploy(
+                artifacts::compiled("DevnetPriceFeed"),
+                DevnetPriceFeed::constructorCall {
+                    decimals: 8,
+                    description: format!("{symbol} / USD"),
+                },
+            )
+            .await?;
+        let now = self.provider.get_block_number().await.map_err(rpc)?;
+        let now = self
+            .provider
+            .get_block_by_number(now.into())
+            .await
+            .map_err(rpc)?
+            .map(|b| b.header.timestamp)
+            .ok_or_else(|| DevnetError::Rpc("no latest block".into()))?;
+        let (answers, times) = price_history(symbol, usd, annual_volatility, now);
+        self.send(
+            DEPLOYER,
+            feed,
+            DevnetPriceFeed::postRoundsCall { answers, times },
+            U256::ZERO,
+            "post the feed's history",
+        )
+        .await?;
+        Ok(feed)
+    }
+
     /// Deploys everything and returns the manifest.
     pub(crate) async fn deploy_all(&self, chain_id: u64) -> Result<Manifest, DevnetError> {
         let p = &self.provider;
@@ -200,7 +310,7 @@ impl Deployer<'_> {
             } else {
                 let name = format!("Devnet {}", spec.symbol);
                 self.deploy(
-                    artifacts::MINTABLE_ERC20,
+                    artifacts::compiled("MintableERC20"),
                     MintableERC20::constructorCall {
                         name,
                         symbol: spec.symbol.into(),
@@ -209,17 +319,16 @@ impl Deployer<'_> {
                 )
                 .await?
             };
-            let aggregator = self
-                .deploy(
-                    artifacts::aave(
-                        "mocks/oracle/CLAggregators/MockAggregator.sol/MockAggregator.json",
-                    ),
-                    MockAggregator::constructorCall { initialAnswer: price_answer(spec.price_usd) },
-                )
-                .await?;
+            let aggregator =
+                self.deploy_feed(spec.symbol, spec.price_usd, spec.annual_volatility).await?;
             tokens.insert(
                 spec.symbol.to_owned(),
-                Token { address, decimals: spec.decimals, aggregator },
+                Token {
+                    address,
+                    decimals: spec.decimals,
+                    aggregator,
+                    heartbeat_secs: spec.heartbeat_secs,
+                },
             );
         }
         let token = |s: &str| tokens[s].address;
@@ -291,14 +400,8 @@ impl Deployer<'_> {
         // Deployed last, so that every other address stays what it was before they existed.
         let mut fiat_feeds = BTreeMap::new();
         for (currency, usd) in FIAT_USD {
-            let feed = self
-                .deploy(
-                    artifacts::aave(
-                        "mocks/oracle/CLAggregators/MockAggregator.sol/MockAggregator.json",
-                    ),
-                    MockAggregator::constructorCall { initialAnswer: price_answer(usd) },
-                )
-                .await?;
+            // Exchange rates move little: a week of history at 8% a year.
+            let feed = self.deploy_feed(currency, usd, 0.08).await?;
             fiat_feeds.insert(currency.to_owned(), feed);
         }
 
@@ -488,12 +591,14 @@ impl Deployer<'_> {
         Ok(UniswapV3 { factory, swap_router, quoter_v2, position_manager, pools })
     }
 
+    /// Aave V3.6, deployed in the order of Aave's own deployment procedures
+    /// (aave-v3-origin's `AaveV3SetupProcedure`): addresses provider, ACL, the pool-wide rate
+    /// strategy, the logic libraries, Pool and PoolConfigurator behind their proxies, oracle,
+    /// data provider, token implementations, reserves, then a stablecoin efficiency mode.
     async fn deploy_aave(&self, tokens: &BTreeMap<String, Token>) -> Result<AaveV3, DevnetError> {
         let provider = self
             .deploy(
-                artifacts::aave(
-                    "protocol/configuration/PoolAddressesProvider.sol/PoolAddressesProvider.json",
-                ),
+                artifacts::compiled("PoolAddressesProvider"),
                 PoolAddressesProvider::constructorCall {
                     marketId: "Vigil Devnet".into(),
                     owner: DEPLOYER,
@@ -509,10 +614,7 @@ impl Deployer<'_> {
         )
         .await?;
         let acl_manager = self
-            .deploy(
-                artifacts::aave("protocol/configuration/ACLManager.sol/ACLManager.json"),
-                ACLManager::constructorCall { provider },
-            )
+            .deploy(artifacts::compiled("ACLManager"), ACLManager::constructorCall { provider })
             .await?;
         self.send(
             DEPLOYER,
@@ -522,49 +624,41 @@ impl Deployer<'_> {
             "setACLManager",
         )
         .await?;
-        self.send(
-            DEPLOYER,
-            acl_manager,
-            ACLManager::addPoolAdminCall { admin: DEPLOYER },
-            U256::ZERO,
-            "addPoolAdmin",
-        )
-        .await?;
-        self.send(
-            DEPLOYER,
-            acl_manager,
-            ACLManager::addRiskAdminCall { admin: DEPLOYER },
-            U256::ZERO,
-            "addRiskAdmin",
-        )
-        .await?;
-
-        // Logic libraries, then the Pool and PoolConfigurator linked to them.
-        let logic = |name: &str| {
-            artifacts::aave(Box::leak(
-                format!("protocol/libraries/logic/{name}.sol/{name}.json").into_boxed_str(),
-            ))
-        };
-        let mut libraries: Vec<(&str, Address)> = Vec::new();
-        for name in [
-            "BorrowLogic",
-            "BridgeLogic",
-            "EModeLogic",
-            "LiquidationLogic",
-            "PoolLogic",
-            "SupplyLogic",
-            "ConfiguratorLogic",
+        for (call, what) in [
+            (ACLManager::addPoolAdminCall { admin: DEPLOYER }.abi_encode(), "addPoolAdmin"),
+            (ACLManager::addRiskAdminCall { admin: DEPLOYER }.abi_encode(), "addRiskAdmin"),
+            (
+                ACLManager::addEmergencyAdminCall { admin: DEPLOYER }.abi_encode(),
+                "addEmergencyAdmin",
+            ),
         ] {
-            let address = self.deploy_linked(logic(name), &[], &[]).await?;
+            self.send_raw(DEPLOYER, acl_manager, call.into(), what).await?;
+        }
+        // One interest rate strategy serves the whole pool since V3.2.
+        let strategy = self
+            .deploy(
+                artifacts::compiled("DefaultReserveInterestRateStrategyV2"),
+                DefaultReserveInterestRateStrategyV2::constructorCall { provider },
+            )
+            .await?;
+
+        // Logic libraries (FlashLoanLogic calls BorrowLogic), then Pool and PoolConfigurator.
+        let mut libraries: Vec<(&str, Address)> = Vec::new();
+        for name in
+            ["BorrowLogic", "ConfiguratorLogic", "LiquidationLogic", "PoolLogic", "SupplyLogic"]
+        {
+            let address = self.deploy_linked(artifacts::compiled(name), &[], &[]).await?;
             libraries.push((name, address));
         }
-        let flash = self.deploy_linked(logic("FlashLoanLogic"), &libraries, &[]).await?;
+        let flash =
+            self.deploy_linked(artifacts::compiled("FlashLoanLogic"), &libraries, &[]).await?;
         libraries.push(("FlashLoanLogic", flash));
         let pool_impl = self
             .deploy_linked(
-                artifacts::aave("protocol/pool/Pool.sol/Pool.json"),
+                artifacts::compiled("PoolInstance"),
                 &libraries,
-                &AavePool::constructorCall { provider }.abi_encode(),
+                &AavePool::constructorCall { provider, interestRateStrategy: strategy }
+                    .abi_encode(),
             )
             .await?;
         self.send(
@@ -576,11 +670,7 @@ impl Deployer<'_> {
         )
         .await?;
         let configurator_impl = self
-            .deploy_linked(
-                artifacts::aave("protocol/pool/PoolConfigurator.sol/PoolConfigurator.json"),
-                &libraries,
-                &[],
-            )
+            .deploy_linked(artifacts::compiled("PoolConfiguratorInstance"), &libraries, &[])
             .await?;
         self.send(
             DEPLOYER,
@@ -596,12 +686,12 @@ impl Deployer<'_> {
         let pool = addresses.getPool().call().await.map_err(rpc)?;
         let pool_configurator = addresses.getPoolConfigurator().call().await.map_err(rpc)?;
 
-        // Prices: one aggregator per asset behind the Aave oracle (USD, 8 decimals).
+        // Prices: one feed per asset behind the Aave oracle (USD, 8 decimals).
         let assets: Vec<Address> = TOKENS.iter().map(|s| tokens[s.symbol].address).collect();
         let sources: Vec<Address> = TOKENS.iter().map(|s| tokens[s.symbol].aggregator).collect();
         let oracle = self
             .deploy(
-                artifacts::aave("misc/AaveOracle.sol/AaveOracle.json"),
+                artifacts::compiled("AaveOracle"),
                 AaveOracle::constructorCall {
                     provider,
                     assets,
@@ -622,7 +712,7 @@ impl Deployer<'_> {
         .await?;
         let data_provider = self
             .deploy(
-                artifacts::aave("misc/AaveProtocolDataProvider.sol/AaveProtocolDataProvider.json"),
+                artifacts::compiled("AaveProtocolDataProvider"),
                 AaveProtocolDataProvider::constructorCall { addressesProvider: provider },
             )
             .await?;
@@ -635,50 +725,45 @@ impl Deployer<'_> {
         )
         .await?;
 
-        // Reserves.
+        // Reserves. The deployer stands in for the treasury (an EOA is what Aave asks for).
         let a_token = self
             .deploy(
-                artifacts::aave("protocol/tokenization/AToken.sol/AToken.json"),
-                ATokenImpl::constructorCall { pool },
-            )
-            .await?;
-        let stable_debt = self
-            .deploy(
-                artifacts::aave("protocol/tokenization/StableDebtToken.sol/StableDebtToken.json"),
-                StableDebtTokenImpl::constructorCall { pool },
+                artifacts::compiled("ATokenInstance"),
+                ATokenInstance::constructorCall {
+                    pool,
+                    rewardsController: Address::ZERO,
+                    treasury: DEPLOYER,
+                },
             )
             .await?;
         let variable_debt = self
             .deploy(
-                artifacts::aave(
-                    "protocol/tokenization/VariableDebtToken.sol/VariableDebtToken.json",
-                ),
-                VariableDebtTokenImpl::constructorCall { pool },
+                artifacts::compiled("VariableDebtTokenInstance"),
+                VariableDebtTokenInstance::constructorCall {
+                    pool,
+                    rewardsController: Address::ZERO,
+                },
             )
             .await?;
-        let ray = |pct: u64| U256::from(pct) * U256::from(10u64).pow(U256::from(25)); // pct% in ray
-        let strategy = self.deploy(artifacts::aave("protocol/pool/DefaultReserveInterestRateStrategy.sol/DefaultReserveInterestRateStrategy.json"), DefaultReserveInterestRateStrategy::constructorCall {
-            provider, optimalUsageRatio: ray(80), baseVariableBorrowRate: ray(0), variableRateSlope1: ray(4), variableRateSlope2: ray(60),
-            stableRateSlope1: ray(0), stableRateSlope2: ray(0), baseStableRateOffset: ray(2), stableRateExcessOffset: ray(5), optimalStableToTotalDebtRatio: ray(20),
-        }).await?;
+        // 80% optimal usage, 0% base, 4% and 60% slopes.
+        let rates = InterestRateData {
+            optimalUsageRatio: 8000,
+            baseVariableBorrowRate: 0,
+            variableRateSlope1: 400,
+            variableRateSlope2: 6000,
+        };
         let inputs = TOKENS
             .iter()
             .map(|s| PoolConfigurator::InitReserveInput {
                 aTokenImpl: a_token,
-                stableDebtTokenImpl: stable_debt,
                 variableDebtTokenImpl: variable_debt,
-                underlyingAssetDecimals: s.decimals,
-                interestRateStrategyAddress: strategy,
                 underlyingAsset: tokens[s.symbol].address,
-                treasury: DEPLOYER,
-                incentivesController: Address::ZERO,
                 aTokenName: format!("Aave Devnet {}", s.symbol),
                 aTokenSymbol: format!("a{}", s.symbol),
                 variableDebtTokenName: format!("Aave Devnet Variable Debt {}", s.symbol),
                 variableDebtTokenSymbol: format!("variableDebt{}", s.symbol),
-                stableDebtTokenName: format!("Aave Devnet Stable Debt {}", s.symbol),
-                stableDebtTokenSymbol: format!("stableDebt{}", s.symbol),
                 params: Bytes::new(),
+                interestRateData: rates.abi_encode().into(),
             })
             .collect();
         self.send(
@@ -691,28 +776,59 @@ impl Deployer<'_> {
         .await?;
         for s in &TOKENS {
             let asset = tokens[s.symbol].address;
-            self.send(
-                DEPLOYER,
-                pool_configurator,
+            let configure = [
                 PoolConfigurator::configureReserveAsCollateralCall {
                     asset,
                     ltv: U256::from(s.ltv),
                     liquidationThreshold: U256::from(s.threshold),
                     liquidationBonus: U256::from(s.bonus),
-                },
-                U256::ZERO,
-                "configureReserveAsCollateral",
-            )
-            .await?;
-            self.send(
-                DEPLOYER,
-                pool_configurator,
-                PoolConfigurator::setReserveBorrowingCall { asset, enabled: true },
-                U256::ZERO,
-                "setReserveBorrowing",
-            )
-            .await?;
-            // Liquidity to borrow from: $4M of each asset.
+                }
+                .abi_encode(),
+                PoolConfigurator::setReserveBorrowingCall { asset, enabled: true }.abi_encode(),
+                PoolConfigurator::setReserveFlashLoaningCall { asset, enabled: true }.abi_encode(),
+            ];
+            for call in configure {
+                self.send_raw(DEPLOYER, pool_configurator, call.into(), "configure a reserve")
+                    .await?;
+            }
+        }
+        // Stablecoins correlated: an efficiency mode as on Aave's Ethereum market.
+        let (id, ltv, threshold, bonus) = STABLECOIN_EMODE;
+        let mut emode = vec![
+            PoolConfigurator::setEModeCategoryCall {
+                categoryId: id,
+                ltv,
+                liquidationThreshold: threshold,
+                liquidationBonus: bonus,
+                label: "Stablecoins".into(),
+            }
+            .abi_encode(),
+        ];
+        for symbol in ["USDC", "DAI"] {
+            let asset = tokens[symbol].address;
+            emode.push(
+                PoolConfigurator::setAssetCollateralInEModeCall {
+                    asset,
+                    categoryId: id,
+                    allowed: true,
+                }
+                .abi_encode(),
+            );
+            emode.push(
+                PoolConfigurator::setAssetBorrowableInEModeCall {
+                    asset,
+                    categoryId: id,
+                    borrowable: true,
+                }
+                .abi_encode(),
+            );
+        }
+        for call in emode {
+            self.send_raw(DEPLOYER, pool_configurator, call.into(), "configure eMode").await?;
+        }
+        // Liquidity to borrow from: $4M of each asset.
+        for s in &TOKENS {
+            let asset = tokens[s.symbol].address;
             self.approve(DEPLOYER, asset, pool).await?;
             let amount = units(4_000_000.0 / s.price_usd, s.decimals);
             self.send(

@@ -26,13 +26,14 @@ use std::{
 };
 
 use alloy::{
-    primitives::{Address, B256, U256, Uint},
+    primitives::{Address, U256, Uint},
     providers::{DynProvider, Provider, ProviderBuilder, ext::AnvilApi},
 };
 
 pub use anvil::{AnvilProcess, anvil_binary, node_modules};
 pub use deploy::{
-    DEMO_ACCOUNTS, DEPLOYER, FIAT_USD, MULTICALL3, price_answer, sqrt_price_x96, units,
+    DEMO_ACCOUNTS, DEPLOYER, FEED_HISTORY_HOURS, FIAT_USD, MULTICALL3, STABLECOIN_EMODE,
+    price_answer, sqrt_price_x96, units,
 };
 pub use manifest::{AaveV3, DEPLOYMENT_VERSION, Manifest, Token, UniswapV2, UniswapV3, V3Pool};
 
@@ -75,7 +76,7 @@ pub enum DevnetError {
     AnvilStart(String),
     /// A protocol artifact is missing or unreadable.
     #[error(
-        "cannot read contract artifact {path}: {reason}. Run 'make setup' (or 'npm ci') to install the protocol packages"
+        "cannot read contract artifact {path}: {reason}. Run 'make setup' to install the protocol packages and compile the current Aave"
     )]
     MissingArtifact {
         /// The artifact file.
@@ -207,7 +208,10 @@ pub async fn bring_up(
         for file in candidates {
             let Ok(bytes) = fs::read(&file) else { continue };
             match provider.anvil_load_state(bytes.into()).await {
-                Ok(true) if verify(provider, &manifest).await => return Ok(manifest),
+                Ok(true) if verify(provider, &manifest).await => {
+                    refresh_feeds(provider, &manifest).await?;
+                    return Ok(manifest);
+                }
                 _ => {
                     tracing::warn!(
                         "devnet state {} did not load; trying the next one",
@@ -364,7 +368,47 @@ impl Devnet {
     }
 }
 
-/// The aggregator's answer is its storage slot 0 (MockAggregator has no setter).
+/// Feeds older than this when a saved state loads get a fresh round.
+const FEED_REFRESH_AGE_SECS: u64 = 600;
+
+/// Posts each feed's answer again where its last round is older than
+/// [`FEED_REFRESH_AGE_SECS`]: the chain was stopped, and a real feed's nodes would have kept
+/// posting on its heartbeat meanwhile. Without it every saved devnet would start stale.
+async fn refresh_feeds(provider: &DynProvider, manifest: &Manifest) -> Result<(), DevnetError> {
+    let nm = node_modules();
+    let d = Deployer { provider: provider.clone(), node_modules: &nm };
+    let feeds =
+        manifest.tokens.values().map(|t| t.aggregator).chain(manifest.fiat_feeds.values().copied());
+    let mut posted = false;
+    for feed in feeds {
+        let round = DevnetPriceFeed::new(feed, provider)
+            .latestRoundData()
+            .call()
+            .await
+            .map_err(deploy::rpc)?;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let updated: u64 = round.updatedAt.saturating_to();
+        if now.saturating_sub(updated) > FEED_REFRESH_AGE_SECS {
+            d.send(
+                DEPLOYER,
+                feed,
+                DevnetPriceFeed::updateAnswerCall { answer: round.answer },
+                U256::ZERO,
+                "refresh a feed",
+            )
+            .await?;
+            posted = true;
+        }
+    }
+    if posted {
+        provider.anvil_mine(Some(1), None).await.map_err(deploy::rpc)?;
+    }
+    Ok(())
+}
+
+/// Posts the price as a new round of the token's feed, as a real feed's next round would.
 pub async fn set_price(
     provider: &DynProvider,
     manifest: &Manifest,
@@ -381,29 +425,32 @@ pub async fn set_price(
     if answer.is_zero() {
         return Err(DevnetError::InvalidPrice(usd.to_string()));
     }
-    provider
-        .anvil_set_storage_at(token.aggregator, U256::ZERO, B256::from(answer.into_raw()))
-        .await
-        .map_err(deploy::rpc)?;
+    let nm = node_modules();
+    let d = Deployer { provider: provider.clone(), node_modules: &nm };
     if move_pools {
-        let nm = node_modules();
-        let d = Deployer { provider: provider.clone(), node_modules: &nm };
-        move_pools_to_oracle(&d, manifest, symbol).await.map_err(|e| match e {
+        move_pools_to_oracle(&d, manifest, symbol, usd).await.map_err(|e| match e {
             DevnetError::Deploy(reason) | DevnetError::Rpc(reason) => {
                 DevnetError::PriceMove { symbol: symbol.to_owned(), usd, reason }
             }
             other => other,
         })?;
     }
-    // On a real chain a price update arrives in a block; mine one, so that block watchers see
-    // the change the way they would there.
-    provider.anvil_mine(Some(1), None).await.map_err(deploy::rpc)?;
+    // The new round comes last, in a block of its own, as a real feed's update would: block
+    // watchers see the oracle move in exactly that block.
+    d.send(
+        DEPLOYER,
+        token.aggregator,
+        DevnetPriceFeed::updateAnswerCall { answer },
+        U256::ZERO,
+        "post a price",
+    )
+    .await?;
     Ok(())
 }
 
 /// The oracle's USD price of a token.
 pub async fn oracle_price(provider: &DynProvider, token: &Token) -> Result<f64, DevnetError> {
-    let answer = MockAggregator::new(token.aggregator, provider)
+    let answer = DevnetPriceFeed::new(token.aggregator, provider)
         .latestAnswer()
         .call()
         .await
@@ -414,10 +461,19 @@ pub async fn oracle_price(provider: &DynProvider, token: &Token) -> Result<f64, 
     }
 }
 
-/// The price of `t0` in units of `t1`, in base units (what Uniswap pools hold).
-async fn raw_price(provider: &DynProvider, t0: &Token, t1: &Token) -> Result<f64, DevnetError> {
-    Ok(oracle_price(provider, t0).await? / oracle_price(provider, t1).await?
-        * 10f64.powi(i32::from(t1.decimals) - i32::from(t0.decimals)))
+/// The price of `t0` in units of `t1`, in base units (what Uniswap pools hold), at the
+/// oracle's prices, with `moving` at the price it is about to be given.
+async fn raw_price(
+    provider: &DynProvider,
+    t0: &Token,
+    t1: &Token,
+    moving: (Address, f64),
+) -> Result<f64, DevnetError> {
+    let mut usd = [0.0; 2];
+    for (price, t) in usd.iter_mut().zip([t0, t1]) {
+        *price = if t.address == moving.0 { moving.1 } else { oracle_price(provider, t).await? };
+    }
+    Ok(usd[0] / usd[1] * 10f64.powi(i32::from(t1.decimals) - i32::from(t0.decimals)))
 }
 
 /// The manifest's token with this exact symbol, or a clear error.
@@ -429,7 +485,9 @@ async fn move_pools_to_oracle(
     d: &Deployer<'_>,
     m: &Manifest,
     symbol: &str,
+    usd: f64,
 ) -> Result<(), DevnetError> {
+    let moving = (token(m, symbol)?.address, usd);
     let by_address = |a: Address| m.tokens.values().find(|t| t.address == a);
     // Uniswap V2: sell the cheap side until reserves match the oracle ratio (x*y = k).
     for (name, pair) in &m.uniswap_v2.pairs {
@@ -449,7 +507,7 @@ async fn move_pools_to_oracle(
             _ => continue,
         };
         let (r0, r1) = (f64::from(reserves.reserve0), f64::from(reserves.reserve1));
-        let target = raw_price(&d.provider, t0, t1).await?;
+        let target = raw_price(&d.provider, t0, t1, moving).await?;
         let k = r0 * r1;
         let new_r0 = (k / target).sqrt();
         let (token_in, token_out, amount_in) = if new_r0 > r0 {
@@ -484,7 +542,7 @@ async fn move_pools_to_oracle(
         }
         let Some((a, b)) = pool.pair.split_once('/') else { continue };
         let (t0, t1) = (token(m, a)?, token(m, b)?);
-        let target = raw_price(&d.provider, t0, t1).await?;
+        let target = raw_price(&d.provider, t0, t1, moving).await?;
         let limit = sqrt_price_x96(target)?;
         let current = IUniswapV3Pool::new(pool.address, &d.provider)
             .slot0()

@@ -6,7 +6,7 @@ use alloy::primitives::Address;
 use serde::{Deserialize, Serialize};
 
 /// Bumped whenever the deployment changes, so that old snapshots are redeployed, not trusted.
-pub const DEPLOYMENT_VERSION: &str = concat!("vigil-devnet/", env!("CARGO_PKG_VERSION"), "/4");
+pub const DEPLOYMENT_VERSION: &str = concat!("vigil-devnet/", env!("CARGO_PKG_VERSION"), "/5");
 
 /// A token on the devnet.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -17,6 +17,8 @@ pub struct Token {
     pub decimals: u8,
     /// The Chainlink-style aggregator behind the Aave oracle's price for it (8 decimals, USD).
     pub aggregator: Address,
+    /// The feed's heartbeat: it posts a round at least this often (seconds).
+    pub heartbeat_secs: u64,
 }
 
 /// A Uniswap V3 pool.

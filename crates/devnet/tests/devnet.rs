@@ -199,10 +199,12 @@ async fn send(devnet: &Devnet, from: Address, to: Address, call: impl alloy::sol
 
 /// Aave's health factor, with its rounding: `percentMul(collateral, threshold).wadDiv(debt)`,
 /// both rounding half up (Aave's PercentageMath and WadRayMath).
+/// Aave V3.6's health factor for one collateral (GenericLogic): the threshold-weighted
+/// collateral over the debt, rounded half up, then divided by 100.00% (rounded down).
 fn health_factor(collateral_base: U256, threshold_bps: U256, debt_base: U256) -> U256 {
-    let weighted = (collateral_base * threshold_bps + U256::from(5000)) / U256::from(10_000);
+    let weighted = collateral_base * threshold_bps;
     let wad = U256::from(10u64).pow(U256::from(18));
-    (weighted * wad + debt_base / U256::from(2)) / debt_base
+    (weighted * wad + debt_base / U256::from(2)) / debt_base / U256::from(10_000)
 }
 
 #[tokio::test]

@@ -454,6 +454,10 @@ pub struct NetworkConfig {
     /// The private submission endpoint to use instead of the built-in one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub private_tx_url: Option<url::Url>,
+    /// Price feeds' heartbeats in seconds, by the token they price (`"0x…" = 3600`): a feed
+    /// silent for longer is stale. Unnamed ones: a day, or the built-in network's figure.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub feed_heartbeats: std::collections::BTreeMap<alloy::primitives::Address, u64>,
 }
 
 impl NetworkConfig {

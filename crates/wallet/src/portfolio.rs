@@ -82,8 +82,10 @@ pub fn network_in(
                     .max_fee_gwei
                     .unwrap_or_else(|| vigil_defi_adapters::default_max_fee_gwei(n.chain_id)),
                 private_tx_url: n.private_tx_url(None),
+                feed_heartbeats: Default::default(),
             },
         };
+        network.feed_heartbeats.extend(n.feed_heartbeats.iter().map(|(k, v)| (*k, *v)));
         if let Some(protocols) = &n.protocols {
             network.protocols = protocols.clone();
             // The wrapped native coin is a token like the others.
@@ -283,6 +285,7 @@ mod tests {
             max_fee_gwei: None,
             private_tx,
             private_tx_url: private_tx_url.map(|u| u.parse().unwrap()),
+            feed_heartbeats: Default::default(),
         };
         let builtin: url::Url = vigil_defi_adapters::FLASHBOTS_PROTECT.parse().unwrap();
         assert_eq!(

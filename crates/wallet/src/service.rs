@@ -543,6 +543,7 @@ mod tests {
                             max_fee_gwei: None,
                             private_tx: None,
                             private_tx_url: None,
+                            feed_heartbeats: Default::default(),
                         });
                         // Widen the window between reading and writing.
                         std::thread::sleep(std::time::Duration::from_millis(5));

@@ -74,6 +74,7 @@ async fn two_chains() -> Chains {
                 max_fee_gwei: None,
                 private_tx: None,
                 private_tx_url: None,
+                feed_heartbeats: described.feed_heartbeats.clone(),
             });
             Ok::<_, vigil_wallet::WalletError>(())
         })

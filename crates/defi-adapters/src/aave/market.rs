@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::{LendError, math};
 use crate::{
     ChainClient, Network,
-    abi::{IAaveOracle, IAavePool, IERC20},
+    abi::{IAaveOracle, IAavePool, IChainlinkAggregator, IERC20},
     multicall,
 };
 
@@ -103,6 +103,12 @@ pub struct Reserve {
     /// The variable debt index at this block (ray).
     #[serde(skip)]
     pub normalized_debt: U256,
+    /// The price feed the oracle reads for this asset (zero: none named).
+    pub feed: Address,
+    /// The feed's latest round, read with every refresh (not with the first market read).
+    pub feed_round: Option<FeedRound>,
+    /// How often the feed posts at least (the network's setting, or a day).
+    pub heartbeat_secs: u64,
     /// The current variable borrow rate (ray, per year).
     #[serde(skip)]
     pub variable_borrow_rate: U256,
@@ -120,6 +126,57 @@ impl Reserve {
     }
 }
 
+/// A price feed's round: its id, answer and when it was posted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct FeedRound {
+    /// The round id (Chainlink: phase in the top 16 bits, the aggregator's round below).
+    pub round_id: u128,
+    /// The answer, in the feed's decimals.
+    #[serde(serialize_with = "super::decimal_i256")]
+    pub answer: alloy::primitives::I256,
+    /// When it was posted (unix seconds).
+    pub updated_at: u64,
+}
+
+/// An efficiency-mode category of a V3.2+ market, where membership is a bitmap of reserve ids.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EModeCategory {
+    /// The category id.
+    pub id: u8,
+    /// Its name ("Stablecoins").
+    pub label: String,
+    /// LTV for its collateral, bps.
+    pub ltv_bps: u16,
+    /// Liquidation threshold for its collateral, bps.
+    pub liquidation_threshold_bps: u16,
+    /// Liquidation bonus, bps over 100%.
+    pub liquidation_bonus_bps: u16,
+    /// The reserves (bit = reserve id) that count as its collateral.
+    pub collateral_bitmap: u128,
+    /// The reserves that may be borrowed in it.
+    pub borrowable_bitmap: u128,
+}
+
+impl EModeCategory {
+    /// Whether reserve `id` counts as this category's collateral.
+    pub fn has_collateral(&self, id: u16) -> bool {
+        id < 128 && self.collateral_bitmap >> id & 1 == 1
+    }
+
+    /// Whether reserve `id` may be borrowed in this category.
+    pub fn can_borrow(&self, id: u16) -> bool {
+        id < 128 && self.borrowable_bitmap >> id & 1 == 1
+    }
+}
+
+/// Categories probed in a V3.2+ market (Aave's largest market uses fewer than 40).
+pub(crate) const EMODE_CATEGORIES_PROBED: u8 = 48;
+
+/// The first pool revision with efficiency modes as bitmaps (V3.2; V3.1 is revision 3).
+pub(crate) const REVISION_EMODE_BITMAPS: u64 = 4;
+/// The first pool revision that rounds balances down and debts up (V3.5).
+pub(crate) const REVISION_DIRECTED_ROUNDING: u64 = 9;
+
 /// An Aave V3 market on one network.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Market {
@@ -132,6 +189,15 @@ pub struct Market {
     /// One unit of the base currency in the oracle's prices (1e8 for USD).
     #[serde(serialize_with = "super::decimal")]
     pub base_unit: U256,
+    /// The pool implementation's revision: which version's rules it computes with (1 for V3.0,
+    /// 10 for V3.6; 1 for a pool that does not say).
+    pub revision: u64,
+    /// Efficiency-mode categories of a V3.2+ market (older markets' are read per account).
+    pub emode_categories: Vec<EModeCategory>,
+    /// Multicall3, which tells a refresh its block's time.
+    pub multicall3: Address,
+    /// The time of the block the market was last refreshed at (unix seconds; 0 before).
+    pub block_timestamp: u64,
     /// The reserves, in the pool's order.
     pub reserves: Vec<Reserve>,
 }
@@ -162,6 +228,22 @@ impl Market {
         self.reserves.iter().map(|r| r.symbol.as_str()).collect::<Vec<_>>().join(", ")
     }
 
+    /// Whether efficiency modes are bitmaps of reserves (V3.2+) rather than a reserve's one
+    /// category with its own price source (V3.0 and V3.1).
+    pub fn emode_bitmaps(&self) -> bool {
+        self.revision >= REVISION_EMODE_BITMAPS
+    }
+
+    /// Whether balances round down and debts up (V3.5+) rather than half up.
+    pub fn directed_rounding(&self) -> bool {
+        self.revision >= REVISION_DIRECTED_ROUNDING
+    }
+
+    /// The V3.2+ category `id`.
+    pub fn emode_category(&self, id: u8) -> Option<&EModeCategory> {
+        self.emode_categories.iter().find(|c| c.id == id)
+    }
+
     /// A price in base units as USD.
     pub fn usd(&self, base: U256) -> f64 {
         math::to_f64(base, 0) / math::to_f64(self.base_unit, 0)
@@ -183,12 +265,16 @@ pub(crate) fn decode<C: SolCall>(result: Option<&Option<Bytes>>) -> Option<C::Re
 }
 
 /// The per-reserve reads of the market batch, in this order.
-pub(crate) const PER_RESERVE: usize = 5;
+pub(crate) const PER_RESERVE: usize = 7;
 
+/// A reserve's reads. `feed` is its price feed where known (a refresh): its latest round is
+/// read with the rest; unknown (the first read), the round is asked of the oracle, which
+/// fails harmlessly.
 pub(crate) fn reserve_calls(
     pool: Address,
     oracle: Address,
     asset: Address,
+    feed: Option<Address>,
 ) -> [(Address, Bytes); PER_RESERVE] {
     [
         (pool, IAavePool::getReserveDataCall { asset }.abi_encode().into()),
@@ -196,6 +282,11 @@ pub(crate) fn reserve_calls(
         (pool, IAavePool::getReserveNormalizedVariableDebtCall { asset }.abi_encode().into()),
         (oracle, IAaveOracle::getAssetPriceCall { asset }.abi_encode().into()),
         (asset, IERC20::symbolCall {}.abi_encode().into()),
+        (oracle, IAaveOracle::getSourceOfAssetCall { asset }.abi_encode().into()),
+        (
+            feed.filter(|f| !f.is_zero()).unwrap_or(oracle),
+            IChainlinkAggregator::latestRoundDataCall {}.abi_encode().into(),
+        ),
     ]
 }
 
@@ -218,6 +309,14 @@ pub(crate) fn decode_reserve(
             // A token without a readable symbol is still a reserve; show its address.
             asset.to_string()
         });
+    let feed = decode::<IAaveOracle::getSourceOfAssetCall>(results.get(5)).unwrap_or_default();
+    let feed_round = decode::<IChainlinkAggregator::latestRoundDataCall>(results.get(6))
+        .filter(|_| !feed.is_zero())
+        .map(|r| FeedRound {
+            round_id: r.roundId.to::<u128>(),
+            answer: r.answer,
+            updated_at: r.updatedAt.saturating_to(),
+        });
     let liquidity_rate = U256::from(data.currentLiquidityRate);
     let variable_borrow_rate = U256::from(data.currentVariableBorrowRate);
     Ok(Reserve {
@@ -235,8 +334,15 @@ pub(crate) fn decode_reserve(
         normalized_income,
         normalized_debt,
         variable_borrow_rate,
+        feed,
+        feed_round,
+        heartbeat_secs: DEFAULT_HEARTBEAT_SECS,
     })
 }
+
+/// A feed's heartbeat where the network does not name it: a day, the longest Chainlink uses
+/// for the feeds Aave reads. A feed silent longer than that is stale whatever its heartbeat.
+pub const DEFAULT_HEARTBEAT_SECS: u64 = 24 * 3600;
 
 /// Reads the market in one Multicall3 round trip: the reserve list, the oracle's base unit and,
 /// for every token the network lists, its reserve data, indexes, price and symbol. Reserves the
@@ -253,9 +359,14 @@ pub async fn fetch_market(client: &ChainClient, network: &Network) -> Result<Mar
         (oracle, IAaveOracle::BASE_CURRENCY_UNITCall {}.abi_encode().into()),
     ];
     for &asset in &candidates {
-        calls.extend(reserve_calls(pool, oracle, asset));
+        calls.extend(reserve_calls(pool, oracle, asset, None));
     }
-    let results = multicall::aggregate(client, network.protocols.multicall3, calls).await?;
+    let head = calls.len();
+    calls.push((pool, IAavePool::POOL_REVISIONCall {}.abi_encode().into()));
+    calls.extend(emode_calls(pool));
+    let mut results = multicall::aggregate(client, network.protocols.multicall3, calls).await?;
+    let tail = results.split_off(head.min(results.len()));
+    let (revision, emode_categories) = decode_rules(&tail);
     let list = decode::<IAavePool::getReservesListCall>(results.first()).ok_or_else(|| {
         LendError::Decode(format!("the pool {pool} did not return its reserve list"))
     })?;
@@ -275,14 +386,84 @@ pub async fn fetch_market(client: &ChainClient, network: &Network) -> Result<Mar
         }
     }
     if !unlisted.is_empty() {
-        let calls = unlisted.iter().flat_map(|&a| reserve_calls(pool, oracle, a)).collect();
+        let calls = unlisted.iter().flat_map(|&a| reserve_calls(pool, oracle, a, None)).collect();
         let results = multicall::aggregate(client, network.protocols.multicall3, calls).await?;
         for (asset, chunk) in unlisted.iter().zip(results.chunks(PER_RESERVE)) {
             reserves.push(decode_reserve(*asset, chunk, base_unit)?);
         }
     }
     reserves.sort_by_key(|r| r.id);
-    Ok(Market { network: network.name.clone(), pool, oracle, base_unit, reserves })
+    for r in &mut reserves {
+        r.heartbeat_secs = network.heartbeat_of(r.asset);
+    }
+    Ok(Market {
+        network: network.name.clone(),
+        pool,
+        oracle,
+        base_unit,
+        revision,
+        emode_categories,
+        multicall3: network.protocols.multicall3,
+        block_timestamp: 0,
+        reserves,
+    })
+}
+
+/// Per probed category: its collateral configuration, bitmaps and label (V3.2+; these calls
+/// fail on older pools, which is how they are told apart from a pool with no categories).
+const PER_CATEGORY: usize = 4;
+
+fn emode_calls(pool: Address) -> Vec<(Address, Bytes)> {
+    (1..=EMODE_CATEGORIES_PROBED)
+        .flat_map(|id| {
+            [
+                (pool, IAavePool::getEModeCategoryCollateralConfigCall { id }.abi_encode().into()),
+                (pool, IAavePool::getEModeCategoryCollateralBitmapCall { id }.abi_encode().into()),
+                (pool, IAavePool::getEModeCategoryBorrowableBitmapCall { id }.abi_encode().into()),
+                (pool, IAavePool::getEModeCategoryLabelCall { id }.abi_encode().into()),
+            ]
+        })
+        .collect()
+}
+
+/// The pool's revision and its V3.2+ categories (those with a liquidation threshold).
+fn decode_rules(results: &[Option<Bytes>]) -> (u64, Vec<EModeCategory>) {
+    // A pool without the getter is treated as V3.0: the oldest rules, checked against the
+    // pool's own health factor like every other.
+    let revision = decode::<IAavePool::POOL_REVISIONCall>(results.first())
+        .map_or(1, |r| r.saturating_to::<u64>());
+    let mut categories = Vec::new();
+    if revision < REVISION_EMODE_BITMAPS {
+        return (revision, categories);
+    }
+    for (id, chunk) in
+        (1..=EMODE_CATEGORIES_PROBED).zip(results.get(1..).unwrap_or_default().chunks(PER_CATEGORY))
+    {
+        let Some(config) = decode::<IAavePool::getEModeCategoryCollateralConfigCall>(chunk.first())
+        else {
+            continue;
+        };
+        if config.liquidationThreshold == 0 {
+            continue;
+        }
+        categories.push(EModeCategory {
+            id,
+            label: decode::<IAavePool::getEModeCategoryLabelCall>(chunk.get(3))
+                .unwrap_or_else(|| format!("category {id}")),
+            ltv_bps: config.ltv,
+            liquidation_threshold_bps: config.liquidationThreshold,
+            liquidation_bonus_bps: config.liquidationBonus,
+            collateral_bitmap: decode::<IAavePool::getEModeCategoryCollateralBitmapCall>(
+                chunk.get(1),
+            )
+            .unwrap_or(0),
+            borrowable_bitmap: decode::<IAavePool::getEModeCategoryBorrowableBitmapCall>(
+                chunk.get(2),
+            )
+            .unwrap_or(0),
+        });
+    }
+    (revision, categories)
 }
 
 #[cfg(test)]

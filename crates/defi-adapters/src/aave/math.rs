@@ -1,5 +1,6 @@
-//! Aave's fixed-point arithmetic (WadRayMath and PercentageMath), rounding half up exactly as
-//! the contracts do, so local results equal the pool's to the last unit.
+//! Aave's fixed-point arithmetic (WadRayMath and PercentageMath), rounding exactly as the
+//! contracts do (half up, and since V3.5 down for what is owed to the user and up for what the
+//! user owes), so local results equal the pool's to the last unit.
 
 use alloy::primitives::U256;
 
@@ -15,6 +16,30 @@ pub const SECONDS_PER_YEAR: u64 = 365 * 24 * 3600;
 /// `a * b / RAY`, rounded half up.
 pub fn ray_mul(a: U256, b: U256) -> U256 {
     (a.saturating_mul(b).saturating_add(RAY / U256::from(2))) / RAY
+}
+
+/// `a * b / RAY`, rounded down (aToken balances since V3.5).
+pub fn ray_mul_floor(a: U256, b: U256) -> U256 {
+    a.saturating_mul(b) / RAY
+}
+
+/// `a * b / RAY`, rounded up (debt balances since V3.5).
+pub fn ray_mul_ceil(a: U256, b: U256) -> U256 {
+    mul_div_ceil(a, b, RAY)
+}
+
+/// `a * b / c`, rounded up; zero when `c` is zero.
+pub fn mul_div_ceil(a: U256, b: U256, c: U256) -> U256 {
+    if c.is_zero() {
+        return U256::ZERO;
+    }
+    let product = a.saturating_mul(b);
+    product / c + U256::from(!(product % c).is_zero())
+}
+
+/// `value * bps / 10_000`, rounded down (available borrows since V3.5).
+pub fn percent_mul_floor(value: U256, bps: u64) -> U256 {
+    value.saturating_mul(U256::from(bps)) / U256::from(PERCENTAGE_FACTOR)
 }
 
 /// `a * RAY / b`, rounded half up; zero when `b` is zero (never the case for an index).

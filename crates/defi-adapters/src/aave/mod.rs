@@ -22,7 +22,9 @@ use serde::Serializer;
 pub use action::{
     LendAction, LendAmount, LendPreview, LendRequest, LiquidationPriceChange, preview,
 };
-pub use market::{Market, Reserve, ReserveConfig, fetch_market};
+pub use market::{
+    DEFAULT_HEARTBEAT_SECS, EModeCategory, FeedRound, Market, Reserve, ReserveConfig, fetch_market,
+};
 pub use position::{
     ACCOUNTS_PER_CALL, AccountData, AccountState, EMode, HEALTH_PER_CALL, Position, PositionAsset,
     UNMODELLED, UserReserve, account_data_calls, accounts_calls, decode_account_data,
@@ -190,20 +192,46 @@ pub(crate) fn whole(v: U256, decimals: u8) -> String {
     crate::preview::whole(v, decimals)
 }
 
+/// Serializes an `I256` as a decimal string.
+pub(crate) fn decimal_i256<S: Serializer>(
+    v: &alloy::primitives::I256,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&v.to_string())
+}
+
 /// Serializes a `U256` as a decimal string (JSON numbers lose precision beyond 2^53).
 pub(crate) fn decimal<S: Serializer>(v: &U256, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&v.to_string())
 }
 
-/// A revert reason with Aave's numeric error code explained: `revert: 36` becomes
+/// A revert reason with Aave's error explained: V3.0's numeric code (`revert: 36` becomes
 /// `revert: 36 COLLATERAL_CANNOT_COVER_NEW_BORROW (there is not enough collateral to cover a
-/// new borrow)`. Other reasons are returned unchanged.
+/// new borrow)`) or V3.2+'s custom error (`custom error 0x…` gets `CollateralCannotCoverNewBorrow()
+/// (…)`). Other reasons are returned unchanged.
 pub fn explain_revert(reason: &str) -> String {
+    if let Some(selector) = custom_error_selector(reason) {
+        let known = errors::CUSTOM_ERRORS
+            .iter()
+            .find(|(signature, _)| alloy::primitives::keccak256(signature)[..4] == selector);
+        if let Some((signature, meaning)) = known {
+            return format!("{reason}: {signature} ({meaning})");
+        }
+    }
     let code = reason.rsplit([' ', ':']).next().unwrap_or_default();
     match errors::ERRORS.iter().find(|(c, _, _)| *c == code) {
         Some((_, name, meaning)) => format!("{reason} {name} ({meaning})"),
         None => reason.to_owned(),
     }
+}
+
+/// The first four bytes of the first `0x…` hex run of at least eight digits in `reason`.
+fn custom_error_selector(reason: &str) -> Option<[u8; 4]> {
+    let start = reason.find("0x")? + 2;
+    let digits: String =
+        reason[start..].chars().take_while(char::is_ascii_hexdigit).take(8).collect();
+    let bytes = alloy::primitives::hex::decode(digits).ok()?;
+    bytes.try_into().ok()
 }
 
 #[cfg(test)]
@@ -220,6 +248,16 @@ mod tests {
             explain_revert("revert: 35").contains("HEALTH_FACTOR_LOWER_THAN_LIQUIDATION_THRESHOLD")
         );
         assert_eq!(explain_revert("revert: EXPIRED"), "revert: EXPIRED");
+        // V3.2+: keccak256("CollateralCannotCoverNewBorrow()")[..4], as the node returns it.
+        let selector = alloy::primitives::keccak256("CollateralCannotCoverNewBorrow()");
+        let reason = format!("custom error 0x{}", alloy::primitives::hex::encode(&selector[..4]));
+        assert_eq!(
+            explain_revert(&reason),
+            format!(
+                "{reason}: CollateralCannotCoverNewBorrow() (there is not enough collateral to cover a new borrow)"
+            )
+        );
+        assert_eq!(explain_revert("custom error 0xdeadbeef"), "custom error 0xdeadbeef");
         assert_eq!(explain_revert("out of gas"), "out of gas");
     }
 }

@@ -10,12 +10,15 @@ use serde::Serialize;
 use super::{
     LendError,
     market::{self, Market, Reserve},
-    math::{percent_mul, ray_mul, to_f64, wad_div},
+    math::{
+        PERCENTAGE_FACTOR, mul_div_ceil, percent_mul, percent_mul_floor, ray_mul, ray_mul_ceil,
+        ray_mul_floor, to_f64, wad_div,
+    },
     risk::{PriceMove, StressRow},
 };
 use crate::{
     ChainClient, Network,
-    abi::{IAavePool, IERC20, IScaledBalanceToken},
+    abi::{IAavePool, IERC20, IMulticall3, IScaledBalanceToken},
     multicall,
 };
 
@@ -47,8 +50,11 @@ pub struct EMode {
     pub ltv_bps: u16,
     /// Its liquidation threshold, bps.
     pub liquidation_threshold_bps: u16,
-    /// Its price, when the category has its own price source (else zero).
+    /// Its price, when the category has its own price source (else zero; V3.0 and V3.1).
     pub price: U256,
+    /// V3.2+: the reserves (bit = reserve id) that count as its collateral. `None` on older
+    /// markets, where a reserve belongs to the category its configuration names.
+    pub collateral_bitmap: Option<u128>,
 }
 
 /// The pool's own `getUserAccountData`, read in the same call as everything else.
@@ -110,28 +116,47 @@ pub(crate) fn describe(wad: U256) -> String {
     health_factor_f64(wad).map_or_else(|| "∞".into(), |h| format!("{h:.4}"))
 }
 
-/// The market's own reads, refreshed with every position read so both are of one block.
+/// The market's own reads, refreshed with every position read so both are of one block, and
+/// last the block's time (what a feed's age is measured against).
 fn market_calls(market: &Market) -> Vec<(Address, Bytes)> {
     market
         .reserves
         .iter()
-        .flat_map(|r| market::reserve_calls(market.pool, market.oracle, r.asset))
+        .flat_map(|r| market::reserve_calls(market.pool, market.oracle, r.asset, Some(r.feed)))
+        .chain(std::iter::once((
+            market.multicall3,
+            IMulticall3::getCurrentBlockTimestampCall {}.abi_encode().into(),
+        )))
         .collect()
 }
 
-/// The market refreshed from the first batch of answers to [`accounts_calls`] (symbols kept).
+/// The market refreshed from the first batch of answers to [`accounts_calls`] (symbols and
+/// heartbeats kept).
 pub fn refreshed_market(market: &Market, results: &[Option<Bytes>]) -> Result<Market, LendError> {
     let mut refreshed = market.clone();
-    for (reserve, own) in refreshed.reserves.iter_mut().zip(results.chunks(market::PER_RESERVE)) {
-        let symbol = std::mem::take(&mut reserve.symbol);
+    let per_reserve = market.reserves.len() * market::PER_RESERVE;
+    for (reserve, own) in refreshed
+        .reserves
+        .iter_mut()
+        .zip(results[..per_reserve.min(results.len())].chunks(market::PER_RESERVE))
+    {
+        let (symbol, heartbeat) = (std::mem::take(&mut reserve.symbol), reserve.heartbeat_secs);
         *reserve = market::decode_reserve(reserve.asset, own, market.base_unit)?;
         reserve.symbol = symbol;
+        reserve.heartbeat_secs = heartbeat;
     }
+    refreshed.block_timestamp =
+        market::decode::<IMulticall3::getCurrentBlockTimestampCall>(results.get(per_reserve))
+            .map_or(market.block_timestamp, |t| t.saturating_to());
     Ok(refreshed)
 }
 
-/// The efficiency-mode categories the market's reserves use.
+/// The efficiency-mode categories the market's reserves use, read per account on V3.0 and V3.1
+/// markets (V3.2+ markets' categories come with the market).
 fn emode_categories(market: &Market) -> Vec<u8> {
+    if market.emode_bitmaps() {
+        return Vec::new();
+    }
     let mut categories: Vec<u8> =
         market.reserves.iter().map(|r| r.config.emode_category).filter(|&c| c != 0).collect();
     categories.sort_unstable();
@@ -190,6 +215,18 @@ async fn decode_account(
     let categories = emode_categories(&market);
     let emode = match u8::try_from(emode_id).unwrap_or(0) {
         0 => None,
+        category if market.emode_bitmaps() => {
+            let c = market
+                .emode_category(category)
+                .ok_or_else(|| missing("the efficiency-mode category"))?;
+            Some(EMode {
+                category,
+                ltv_bps: c.ltv_bps,
+                liquidation_threshold_bps: c.liquidation_threshold_bps,
+                price: U256::ZERO,
+                collateral_bitmap: Some(c.collateral_bitmap),
+            })
+        }
         category => {
             let i = categories.iter().position(|&c| c == category);
             let data = i
@@ -215,6 +252,7 @@ async fn decode_account(
                 ltv_bps: data.ltv,
                 liquidation_threshold_bps: data.liquidationThreshold,
                 price,
+                collateral_bitmap: None,
             })
         }
     };
@@ -400,6 +438,9 @@ impl AccountState {
     /// The aToken balance (supply with interest) in reserve `i`.
     pub fn supplied(&self, i: usize) -> U256 {
         match (self.market.reserves.get(i), self.reserves.get(i)) {
+            (Some(r), Some(u)) if self.market.directed_rounding() => {
+                ray_mul_floor(u.scaled_supply, r.normalized_income)
+            }
             (Some(r), Some(u)) => ray_mul(u.scaled_supply, r.normalized_income),
             _ => U256::ZERO,
         }
@@ -408,6 +449,9 @@ impl AccountState {
     /// The variable-rate debt (with interest) in reserve `i`: what a variable-rate repay pays.
     pub fn variable_debt(&self, i: usize) -> U256 {
         match (self.market.reserves.get(i), self.reserves.get(i)) {
+            (Some(r), Some(u)) if self.market.directed_rounding() => {
+                ray_mul_ceil(u.scaled_variable_debt, r.normalized_debt)
+            }
             (Some(r), Some(u)) => ray_mul(u.scaled_variable_debt, r.normalized_debt),
             _ => U256::ZERO,
         }
@@ -416,15 +460,18 @@ impl AccountState {
     /// The debt (with interest) in reserve `i`.
     pub fn debt(&self, i: usize) -> U256 {
         match (self.market.reserves.get(i), self.reserves.get(i)) {
-            (Some(r), Some(u)) => {
-                ray_mul(u.scaled_variable_debt, r.normalized_debt).saturating_add(u.stable_debt)
-            }
+            (Some(_), Some(u)) => self.variable_debt(i).saturating_add(u.stable_debt),
             _ => U256::ZERO,
         }
     }
 
+    /// The account's efficiency mode where it applies to reserve `r`: V3.2+ to the category's
+    /// collateral, V3.0 and V3.1 to every reserve of the category.
     fn in_emode(&self, r: &Reserve) -> Option<EMode> {
-        self.emode.filter(|e| e.category == r.config.emode_category)
+        self.emode.filter(|e| match e.collateral_bitmap {
+            Some(bitmap) => r.id < 128 && bitmap >> r.id & 1 == 1,
+            None => e.category == r.config.emode_category,
+        })
     }
 
     /// The liquidation threshold that applies to reserve `r` for this account, bps.
@@ -448,6 +495,7 @@ impl AccountState {
 
     /// [`Self::account_data`] with each reserve's price passed through `price_of(index, price)`.
     pub fn account_data_with(&self, price_of: &dyn Fn(usize, U256) -> U256) -> AccountData {
+        let directed = self.market.directed_rounding();
         let mut total_collateral = U256::ZERO;
         let mut total_debt = U256::ZERO;
         let mut weighted_ltv = U256::ZERO;
@@ -461,17 +509,23 @@ impl AccountState {
             let price = price_of(i, self.price(r));
             let unit = r.unit();
             let emode = self.in_emode(r);
-            if r.config.liquidation_threshold_bps != 0 && u.collateral {
+            // V3.0 skips collateral without a threshold; V3.5+ counts what the user enabled.
+            if u.collateral && (directed || r.config.liquidation_threshold_bps != 0) {
                 let value = self.supplied(i).saturating_mul(price) / unit;
                 total_collateral += value;
-                if r.config.ltv_bps != 0 {
-                    let ltv = emode.map_or(r.config.ltv_bps, |e| e.ltv_bps);
+                let ltv = emode.map_or(r.config.ltv_bps, |e| e.ltv_bps);
+                // V3.2+: a category's collateral takes the category's LTV even where its own is 0.
+                if r.config.ltv_bps != 0 || (self.market.emode_bitmaps() && emode.is_some()) {
                     weighted_ltv += value * U256::from(ltv);
                 }
                 weighted_threshold += value * U256::from(self.liquidation_threshold_bps(r));
             }
             if u.borrowing {
-                total_debt += self.debt(i).saturating_mul(price) / unit;
+                total_debt += if directed {
+                    mul_div_ceil(self.debt(i), price, unit)
+                } else {
+                    self.debt(i).saturating_mul(price) / unit
+                };
             }
         }
         if !used {
@@ -484,10 +538,17 @@ impl AccountState {
         };
         let health_factor = if total_debt.is_zero() {
             U256::MAX
+        } else if directed {
+            // V3.5+: the weighted sum over the debt, without rounding the average first.
+            wad_div(weighted_threshold, total_debt) / U256::from(PERCENTAGE_FACTOR)
         } else {
             wad_div(percent_mul(total_collateral, threshold.saturating_to()), total_debt)
         };
-        let borrowable = percent_mul(total_collateral, ltv.saturating_to());
+        let borrowable = if directed {
+            percent_mul_floor(total_collateral, ltv.saturating_to())
+        } else {
+            percent_mul(total_collateral, ltv.saturating_to())
+        };
         AccountData {
             total_collateral_base: total_collateral,
             total_debt_base: total_debt,

@@ -173,7 +173,7 @@ fn network_config(config: &crate::Config, n: &NetworkSetting) -> AppResult<Netwo
         return Err(invalid(format!("{name}: give at least one RPC URL")));
     }
     // What the form does not show (WebSocket, explorer, symbol, tokens, fee ceiling, private
-    // submission) is kept.
+    // submission, feed heartbeats) is kept.
     let kept = config.networks.iter().find(|c| c.name.eq_ignore_ascii_case(name));
     Ok(NetworkConfig {
         name: name.to_owned(),
@@ -187,5 +187,6 @@ fn network_config(config: &crate::Config, n: &NetworkSetting) -> AppResult<Netwo
         max_fee_gwei: kept.and_then(|k| k.max_fee_gwei),
         private_tx: kept.and_then(|k| k.private_tx),
         private_tx_url: kept.and_then(|k| k.private_tx_url.clone()),
+        feed_heartbeats: kept.map(|k| k.feed_heartbeats.clone()).unwrap_or_default(),
     })
 }
