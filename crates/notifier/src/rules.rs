@@ -38,6 +38,14 @@ pub struct Thresholds {
     pub rearm_margin: f64,
     /// At most one notification per position in this many seconds, escalations aside.
     pub cooldown_secs: u64,
+    /// A chance of liquidation within 24 hours above this (0.05: 5%), at the assets' realized
+    /// volatility, is a warning.
+    #[serde(default = "default_max_liquidation_probability")]
+    pub max_liquidation_probability: f64,
+}
+
+fn default_max_liquidation_probability() -> f64 {
+    0.05
 }
 
 impl Default for Thresholds {
@@ -49,6 +57,7 @@ impl Default for Thresholds {
             min_distance: 0.10,
             rearm_margin: 0.05,
             cooldown_secs: 15 * 60,
+            max_liquidation_probability: default_max_liquidation_probability(),
         }
     }
 }
@@ -63,6 +72,14 @@ pub enum Observation {
         health_factor: Option<f64>,
         /// The combined adverse move that liquidates (`None`: no debt).
         distance: Option<f64>,
+        /// The chance of liquidation within 24 hours (`None`: not known).
+        #[serde(default)]
+        probability: Option<f64>,
+    },
+    /// The price feeds a lending position depends on.
+    Feeds {
+        /// Whether one of them is stale (silent past its heartbeat).
+        stale: bool,
     },
     /// A concentrated-liquidity position.
     Liquidity {
@@ -76,7 +93,7 @@ impl Thresholds {
     /// level now; the re-arm margin for whether a fired level still holds).
     pub fn level(&self, obs: &Observation, margin: f64) -> Level {
         match *obs {
-            Observation::Lending { health_factor, distance } => {
+            Observation::Lending { health_factor, distance, probability } => {
                 let by_hf = match health_factor {
                     None => Level::Ok,
                     Some(h) if h < self.liquidatable + margin => Level::Liquidatable,
@@ -88,7 +105,25 @@ impl Thresholds {
                     Some(d) if d < self.min_distance + margin => Level::Critical,
                     _ => Level::Ok,
                 };
-                by_hf.max(by_distance)
+                // A fired probability warning holds until the chance halves (the margin is in
+                // health factor units, not a probability's).
+                let bar = if margin > 0.0 {
+                    self.max_liquidation_probability / 2.0
+                } else {
+                    self.max_liquidation_probability
+                };
+                let by_probability = match probability {
+                    Some(p) if p > bar => Level::Warning,
+                    _ => Level::Ok,
+                };
+                by_hf.max(by_distance).max(by_probability)
+            }
+            Observation::Feeds { stale } => {
+                if stale {
+                    Level::Warning
+                } else {
+                    Level::Ok
+                }
             }
             Observation::Liquidity { in_range } => {
                 if in_range {
@@ -184,7 +219,7 @@ mod tests {
     use super::*;
 
     fn hf(h: f64) -> Observation {
-        Observation::Lending { health_factor: Some(h), distance: None }
+        Observation::Lending { health_factor: Some(h), distance: None, probability: None }
     }
 
     /// Feeds health factors a minute apart; returns the decisions that notify.
@@ -264,6 +299,30 @@ mod tests {
     }
 
     #[test]
+    fn a_likely_liquidation_warns_until_the_chance_halves_and_a_stale_feed_warns() {
+        let t = Thresholds::default();
+        let chance = |p: f64| Observation::Lending {
+            health_factor: Some(1.8),
+            distance: Some(0.3),
+            probability: Some(p),
+        };
+        assert_eq!(t.level(&chance(0.04), 0.0), Level::Ok);
+        assert_eq!(t.level(&chance(0.06), 0.0), Level::Warning);
+        let (d, s) = evaluate(&t, &RuleState::default(), &chance(0.06), 10);
+        assert_eq!(d, Decision::Notify(Level::Warning));
+        // 4%: under the bar, not yet half of it: the warning holds, nothing new is told.
+        let (d, s) = evaluate(&t, &s, &chance(0.04), 20);
+        assert_eq!(d, Decision::Quiet);
+        assert_eq!(s.fired, Some(Level::Warning));
+        let (_, s) = evaluate(&t, &s, &chance(0.02), 30);
+        assert_eq!(s.fired, None, "re-armed once the chance halved");
+        let custom = Thresholds { max_liquidation_probability: 0.01, ..t };
+        assert_eq!(custom.level(&chance(0.02), 0.0), Level::Warning);
+        assert_eq!(t.level(&Observation::Feeds { stale: true }, 0.0), Level::Warning);
+        assert_eq!(t.level(&Observation::Feeds { stale: false }, 0.0), Level::Ok);
+    }
+
+    #[test]
     fn snooze_holds_back_all_but_liquidation() {
         let t = Thresholds::default();
         let snoozed = RuleState { snoozed_until: Some(3_600), ..Default::default() };
@@ -295,10 +354,17 @@ mod tests {
     #[test]
     fn distance_and_liquidity_rules() {
         let t = Thresholds::default();
-        let near = Observation::Lending { health_factor: Some(1.3), distance: Some(0.08) };
+        let near = Observation::Lending {
+            health_factor: Some(1.3),
+            distance: Some(0.08),
+            probability: None,
+        };
         assert_eq!(t.level(&near, 0.0), Level::Critical, "8% from liquidation");
         assert_eq!(
-            t.level(&Observation::Lending { health_factor: None, distance: None }, 0.0),
+            t.level(
+                &Observation::Lending { health_factor: None, distance: None, probability: None },
+                0.0
+            ),
             Level::Ok
         );
         assert_eq!(t.level(&Observation::Liquidity { in_range: false }, 0.0), Level::Warning);

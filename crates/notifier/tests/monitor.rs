@@ -602,3 +602,60 @@ async fn alerts_below_the_chosen_level_stay_off_the_desktop() {
     assert_eq!(titles, ["critical level", "liquidatable level"]);
     close_all().unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stale_feed_raises_its_own_alert_at_the_notification_server() {
+    require_session();
+    let (devnet, network, _client) = vigil_defi_adapters::testing::devnet(dir()).await.unwrap();
+    let capture = NotificationCapture::start().unwrap();
+    let store: Arc<dyn AlertStore> = Arc::new(MemoryStore::default());
+    // Health factor 1.65: nothing to say about the position itself.
+    let block = set_weth(&devnet, weth_price_for(1.65)).await;
+    let mut m = start(&network, sample_watch(), options(&network), store, true).await;
+    let first = m.alerts_until(block).await;
+    assert!(first.is_empty(), "fresh feeds and a healthy position: {first:#?}");
+
+    // Three hours without a round: WETH's feed beats hourly (stale), USDC's daily (not).
+    use alloy::providers::ext::AnvilApi;
+    devnet.provider().anvil_increase_time(3 * 3600 + 60).await.unwrap();
+    devnet.provider().anvil_mine(Some(1), None).await.unwrap();
+    let block = devnet.provider().get_block_number().await.unwrap();
+    let alerts = m.alerts_until(block).await;
+    assert_eq!(levels(&alerts), [Level::Warning], "{alerts:#?}");
+    let stale = &alerts[0];
+    assert!(stale.key.ends_with(&format!("{:#x}/feeds", DEMO_ACCOUNTS[0])), "{}", stale.key);
+    assert!(
+        stale.body.contains("priced by a feed that has not updated for 3 hours (WETH at "),
+        "{}",
+        stale.body
+    );
+    assert!(stale.body.contains("it posts at least every 60 minutes"), "{}", stale.body);
+    assert!(!stale.body.contains("USDC"), "USDC's feed is within its day: {}", stale.body);
+    // Still stale on the next block: not told twice.
+    devnet.provider().anvil_mine(Some(1), None).await.unwrap();
+    let block = devnet.provider().get_block_number().await.unwrap();
+    assert!(m.alerts_until(block).await.is_empty());
+
+    // The feed posts again: the rule re-arms quietly; a second silence is news again.
+    let block = set_weth(&devnet, weth_price_for(1.65)).await;
+    assert!(m.alerts_until(block).await.is_empty());
+    devnet.provider().anvil_increase_time(2 * 3600).await.unwrap();
+    devnet.provider().anvil_mine(Some(1), None).await.unwrap();
+    let block = devnet.provider().get_block_number().await.unwrap();
+    let again = m.alerts_until(block).await;
+    assert_eq!(levels(&again), [Level::Warning], "{again:#?}");
+    assert!(again[0].body.contains("has not updated for 2 hours"), "{}", again[0].body);
+    m.stop().await;
+
+    let got: Vec<_> = capture
+        .wait_for(2, Duration::from_secs(5))
+        .into_iter()
+        .filter(|n| n.app == "Vigil")
+        .collect();
+    assert_eq!(got.len(), 2, "{got:#?}");
+    for n in &got {
+        assert_eq!(n.summary, "Aave position priced by a stale feed");
+        assert_eq!(n.urgency, Some(1));
+        assert!(n.body.contains("Aave account 0xf39F…2266 on devnet"), "{}", n.body);
+    }
+}

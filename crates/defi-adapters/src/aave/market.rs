@@ -43,6 +43,10 @@ pub struct ReserveConfig {
     pub emode_category: u8,
     /// Isolation-mode debt ceiling in cents of USD (0: not isolated).
     pub debt_ceiling: u64,
+    /// Whether it may be borrowed against an isolated collateral.
+    pub borrowable_in_isolation: bool,
+    /// Siloed: a borrower of it can borrow nothing else.
+    pub siloed_borrowing: bool,
 }
 
 impl ReserveConfig {
@@ -61,6 +65,8 @@ impl ReserveConfig {
             frozen: bits(57, 1) == 1,
             borrowing_enabled: bits(58, 1) == 1,
             paused: bits(60, 1) == 1,
+            borrowable_in_isolation: bits(61, 1) == 1,
+            siloed_borrowing: bits(62, 1) == 1,
             reserve_factor_bps: bits(64, 16) as u16,
             borrow_cap: bits(80, 36),
             supply_cap: bits(116, 36),
@@ -103,6 +109,11 @@ pub struct Reserve {
     /// The variable debt index at this block (ray).
     #[serde(skip)]
     pub normalized_debt: U256,
+    /// Debt borrowed against it as an isolated collateral, cents of USD.
+    pub isolation_total_debt: u64,
+    /// Until when (unix seconds) its liquidations are held back after an unpause (V3.1+;
+    /// 0: none).
+    pub liquidation_grace_until: u64,
     /// The price feed the oracle reads for this asset (zero: none named).
     pub feed: Address,
     /// The feed's latest round, read with every refresh (not with the first market read).
@@ -265,7 +276,7 @@ pub(crate) fn decode<C: SolCall>(result: Option<&Option<Bytes>>) -> Option<C::Re
 }
 
 /// The per-reserve reads of the market batch, in this order.
-pub(crate) const PER_RESERVE: usize = 7;
+pub(crate) const PER_RESERVE: usize = 8;
 
 /// A reserve's reads. `feed` is its price feed where known (a refresh): its latest round is
 /// read with the rest; unknown (the first read), the round is asked of the oracle, which
@@ -287,6 +298,7 @@ pub(crate) fn reserve_calls(
             feed.filter(|f| !f.is_zero()).unwrap_or(oracle),
             IChainlinkAggregator::latestRoundDataCall {}.abi_encode().into(),
         ),
+        (pool, IAavePool::getLiquidationGracePeriodCall { asset }.abi_encode().into()),
     ]
 }
 
@@ -334,6 +346,10 @@ pub(crate) fn decode_reserve(
         normalized_income,
         normalized_debt,
         variable_borrow_rate,
+        isolation_total_debt: u64::try_from(data.isolationModeTotalDebt).unwrap_or(u64::MAX),
+        // V3.0 pools have no grace periods: the call fails, and nothing is held back.
+        liquidation_grace_until: decode::<IAavePool::getLiquidationGracePeriodCall>(results.get(7))
+            .map_or(0, |t| t.to::<u64>()),
         feed,
         feed_round,
         heartbeat_secs: DEFAULT_HEARTBEAT_SECS,

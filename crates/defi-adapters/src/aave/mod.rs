@@ -11,10 +11,12 @@ mod action;
 mod errors;
 mod market;
 pub mod math;
+mod oracle;
 mod plan;
 mod position;
 mod protect;
 mod risk;
+mod rules;
 
 use alloy::primitives::U256;
 use serde::Serializer;
@@ -24,6 +26,11 @@ pub use action::{
 };
 pub use market::{
     DEFAULT_HEARTBEAT_SECS, EModeCategory, FeedRound, Market, Reserve, ReserveConfig, fetch_market,
+};
+pub use oracle::{
+    DEX_DEVIATION_THRESHOLD, FeedStatus, VOLATILITY_ROUNDS, VOLATILITY_WINDOW_SECS,
+    VolatilityCache, apply_feed_rounds, dex_deviation, duration, feed_round_calls, first_passage,
+    is_stale, realized_daily_volatility,
 };
 pub use position::{
     ACCOUNTS_PER_CALL, AccountData, AccountState, EMode, HEALTH_PER_CALL, Position, PositionAsset,

@@ -101,6 +101,9 @@ pub struct AccountState {
     pub emode: Option<EMode>,
     /// What the pool itself reports for the account at that block.
     pub chain: AccountData,
+    /// Each reserve's daily realized volatility (in the market's order), where the caller read
+    /// it ([`super::VolatilityCache`]); empty otherwise.
+    pub volatility: Vec<Option<f64>>,
 }
 
 /// What a position says when Vigil's health factor is not the pool's.
@@ -281,7 +284,7 @@ async fn decode_account(
             allowance: if wallet { u256(4)? } else { U256::ZERO },
         });
     }
-    Ok(AccountState { account, market, reserves, emode, chain })
+    Ok(AccountState { account, market, reserves, emode, chain, volatility: Vec::new() })
 }
 
 /// Reads the account's position, its wallet balances and allowances, and the market refreshed
@@ -589,6 +592,7 @@ impl AccountState {
                     liquidates_on: liquidation(i).map(|l| l.on),
                     supply_apy: r.supply_apy,
                     borrow_apy: r.borrow_apy,
+                    daily_volatility: self.volatility.get(i).copied().flatten(),
                 }
             })
             .collect();
@@ -614,6 +618,9 @@ impl AccountState {
             distance_to_liquidation: self.distance_to_liquidation().filter(|_| modelled),
             assets,
             stress: if modelled { self.stress() } else { Vec::new() },
+            liquidation_probability_24h: self.liquidation_probability(1.0).filter(|_| modelled),
+            feeds: self.feeds(),
+            rules: self.rules(),
         }
     }
 }
@@ -647,6 +654,8 @@ pub struct PositionAsset {
     pub supply_apy: f64,
     /// Variable borrow APY.
     pub borrow_apy: f64,
+    /// Daily realized volatility of its price feed (0.03: 3% a day), where read.
+    pub daily_volatility: Option<f64>,
 }
 
 /// An account's Aave position, as shown and as `vigil lend position --json` prints it.
@@ -688,4 +697,12 @@ pub struct Position {
     pub assets: Vec<PositionAsset>,
     /// The health factor under price moves, depegs and correlated moves.
     pub stress: Vec<StressRow>,
+    /// The chance of reaching liquidation within 24 hours at today's volatility (an upper
+    /// bound; see [`AccountState::liquidation_probability`]).
+    pub liquidation_probability_24h: Option<f64>,
+    /// The price feeds the position depends on, and whether each is stale.
+    pub feeds: Vec<super::FeedStatus>,
+    /// The market's rules that apply to this position, said in words (efficiency mode,
+    /// isolation, siloed borrowing, frozen or paused reserves, liquidation grace periods).
+    pub rules: Vec<String>,
 }

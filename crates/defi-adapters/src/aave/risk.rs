@@ -251,22 +251,52 @@ impl AccountState {
                 .collect();
             rows.push(StressRow { asset: r.symbol.clone(), kind: StressKind::Depeg, points });
         }
-        let mut categories: Vec<u8> = held
-            .iter()
-            .filter_map(|&i| self.market.reserves.get(i))
-            .map(|r| r.config.emode_category)
-            .filter(|c| *c != 0)
-            .collect();
-        categories.sort_unstable();
-        categories.dedup();
-        for category in categories {
-            let group: Vec<usize> = held
+        // Each efficiency-mode category's assets that the position holds, moving as one.
+        let groups: Vec<(String, Vec<usize>)> = if self.market.emode_bitmaps() {
+            self.market
+                .emode_categories
                 .iter()
-                .copied()
-                .filter(|&i| {
-                    self.market.reserves.get(i).is_some_and(|r| r.config.emode_category == category)
+                .map(|c| {
+                    let members = held
+                        .iter()
+                        .copied()
+                        .filter(|&i| {
+                            self.market
+                                .reserves
+                                .get(i)
+                                .is_some_and(|r| c.has_collateral(r.id) || c.can_borrow(r.id))
+                        })
+                        .collect();
+                    (c.label.clone(), members)
                 })
+                .collect()
+        } else {
+            let mut categories: Vec<u8> = held
+                .iter()
+                .filter_map(|&i| self.market.reserves.get(i))
+                .map(|r| r.config.emode_category)
+                .filter(|c| *c != 0)
                 .collect();
+            categories.sort_unstable();
+            categories.dedup();
+            categories
+                .into_iter()
+                .map(|category| {
+                    let members = held
+                        .iter()
+                        .copied()
+                        .filter(|&i| {
+                            self.market
+                                .reserves
+                                .get(i)
+                                .is_some_and(|r| r.config.emode_category == category)
+                        })
+                        .collect();
+                    (category.to_string(), members)
+                })
+                .collect()
+        };
+        for (category, group) in groups {
             if group.len() < 2 {
                 continue;
             }

@@ -162,6 +162,8 @@ pub struct Monitor {
     track_tx: mpsc::UnboundedSender<TrackedTx>,
     new_txs: mpsc::UnboundedReceiver<TrackedTx>,
     market: Option<Market>,
+    /// Each feed's realized volatility, read again only when the feed posts a round.
+    volatility: aave::VolatilityCache,
     liquidity: Vec<LiquidityPosition>,
     liquidity_read_at: Option<u64>,
     last_block: Option<u64>,
@@ -205,6 +207,7 @@ impl Monitor {
             track_tx,
             new_txs,
             market: None,
+            volatility: aave::VolatilityCache::default(),
             liquidity: Vec::new(),
             liquidity_read_at: None,
             last_block: None,
@@ -319,7 +322,7 @@ impl Monitor {
             .iter()
             .filter_map(|s| match s.observation {
                 Observation::Lending { health_factor, .. } => health_factor,
-                Observation::Liquidity { .. } => None,
+                Observation::Liquidity { .. } | Observation::Feeds { .. } => None,
             })
             .min_by(f64::total_cmp);
         let lending = seen
@@ -328,7 +331,7 @@ impl Monitor {
                 Observation::Lending { health_factor, .. } => {
                     Some(LendingReading { key: s.key.clone(), health_factor })
                 }
-                Observation::Liquidity { .. } => None,
+                Observation::Liquidity { .. } | Observation::Feeds { .. } => None,
             })
             .collect();
         self.deliver(&alerts).await;
@@ -392,6 +395,13 @@ impl Monitor {
             Bytes::from(IMulticall3::getCurrentBlockTimestampCall {}.abi_encode()),
         )];
         first.extend(liquidity::tick_calls(&pools));
+        // The feeds behind the market's prices: their age and, when one posts, its history.
+        let feed_calls = match (lending, &self.market) {
+            (true, Some(market)) => aave::feed_round_calls(market),
+            _ => Vec::new(),
+        };
+        let n_feeds = feed_calls.len();
+        first.extend(feed_calls);
         let mut batches = vec![first];
         if let (true, Some(market)) = (lending, &self.market) {
             batches.extend(aave::account_data_calls(market, &self.watch.lending));
@@ -406,10 +416,29 @@ impl Monitor {
             .and_then(|d| IMulticall3::getCurrentBlockTimestampCall::abi_decode_returns(d).ok())
             .map(|t: U256| t.saturating_to::<u64>())
             .ok_or_else(|| MonitorError::Decode("the block's timestamp".into()))?;
-        let ticks = liquidity::decode_ticks(&first[1..], &pools)?;
+        let n_ticks = first.len().saturating_sub(1 + n_feeds);
+        let ticks = liquidity::decode_ticks(&first[1..1 + n_ticks], &pools)?;
         let mut seen = Vec::new();
+        if let (true, Some(market)) = (lending, &mut self.market) {
+            aave::apply_feed_rounds(market, &first[1 + n_ticks..], block_time);
+        }
         if let (true, Some(market)) = (lending, &self.market) {
             let data = aave::decode_account_data(health, &self.watch.lending)?;
+            // Volatility is read when a feed posts a round (hourly), not every block; without
+            // it the chance of liquidation is not stated, and nothing else waits for it.
+            let volatility = match self
+                .volatility
+                .volatilities(&self.client, &self.network, market)
+                .await
+            {
+                Ok(v) => v,
+                Err(e) => {
+                    tracing::warn!(network = %self.network.name, "cannot read the feeds' history: {e}");
+                    Vec::new()
+                }
+            };
+            let stale_feed = market.reserves.iter().any(|r| r.feed_status(block_time).stale);
+            let max_volatility = volatility.iter().flatten().copied().fold(0.0f64, f64::max);
             // Only accounts near a threshold need the detail (the distance to liquidation).
             let near: Vec<Address> = self
                 .watch
@@ -424,7 +453,17 @@ impl Monitor {
                     let d = t.min_distance.min(0.99);
                     let near_distance = (1.0 + d) / (1.0 - d);
                     let bound = t.warning.max(near_distance) + t.rearm_margin;
-                    aave::health_factor_f64(data.health_factor).is_some_and(|h| h < bound)
+                    let Some(h) = aave::health_factor_f64(data.health_factor) else {
+                        return false;
+                    };
+                    // A position's volatility is at most twice the most volatile asset's (its
+                    // collateral and its debt moving against it): below half the bar at that
+                    // volatility, the chance cannot cross it.
+                    let likely = aave::first_passage(h.ln(), 2.0 * max_volatility, 1.0)
+                        >= t.max_liquidation_probability / 2.0;
+                    // With a stale feed, every position with debt is read: which feeds it
+                    // depends on is in the detail.
+                    h < bound || likely || stale_feed
                 })
                 .map(|(a, _)| *a)
                 .collect();
@@ -434,7 +473,10 @@ impl Monitor {
                 aave::fetch_accounts(&self.client, &self.network, market, &near, at)
                     .await?
                     .into_iter()
-                    .map(|s| (s.account, s))
+                    .map(|mut s| {
+                        s.volatility = volatility.clone();
+                        (s.account, s)
+                    })
                     .collect()
             };
             for (account, d) in self.watch.lending.iter().zip(&data) {
@@ -444,17 +486,34 @@ impl Monitor {
                 let health_factor = aave::health_factor_f64(d.health_factor);
                 let state = detail.get(account);
                 // A distance from a model that is not the pool's could alert wrongly.
-                let distance =
-                    state.filter(|s| s.is_modelled()).and_then(|s| s.distance_to_liquidation());
+                let modelled = state.filter(|s| s.is_modelled());
+                let distance = modelled.and_then(|s| s.distance_to_liquidation());
+                let probability = modelled.and_then(|s| s.liquidation_probability(1.0));
+                let key = format!("{}/aave/{account:#x}", self.network.name);
                 seen.push(Seen {
-                    key: format!("{}/aave/{account:#x}", self.network.name),
+                    key: key.clone(),
                     subject: Subject::Lending { account: account.to_checksum(None) },
-                    observation: Observation::Lending { health_factor, distance },
+                    observation: Observation::Lending { health_factor, distance, probability },
                     thresholds: self.thresholds_of(account),
                     detail: state
                         .map(|s| lending_detail(s, &self.options.money))
                         .unwrap_or_default(),
                 });
+                // Its feeds, as a rule of their own: a stale price is news whatever the health
+                // factor says (the health factor is computed from it). Positions without
+                // debt cannot be liquidated.
+                if health_factor.is_some() {
+                    let stale: Vec<aave::FeedStatus> = state
+                        .map(|s| s.feeds().into_iter().filter(|f| f.stale).collect())
+                        .unwrap_or_default();
+                    seen.push(Seen {
+                        key: format!("{key}/feeds"),
+                        subject: Subject::Lending { account: account.to_checksum(None) },
+                        observation: Observation::Feeds { stale: !stale.is_empty() },
+                        thresholds: self.thresholds_of(account),
+                        detail: stale_detail(&stale),
+                    });
+                }
             }
         }
         let tick_of: BTreeMap<Address, i32> = pools.iter().copied().zip(ticks).collect();
@@ -605,6 +664,12 @@ impl Monitor {
                     self.network.name
                 )
             }
+            (Subject::Lending { account }, Observation::Feeds { .. }) => format!(
+                "Aave account {} on {} is priced by a feed that may be out of date: its health \
+                 factor, and when it can be liquidated, may not be what Vigil shows.",
+                short(account),
+                self.network.name
+            ),
             (Subject::Liquidity { token_id, .. }, _) => format!(
                 "Uniswap V3 position #{token_id} on {} is out of range: it earns no fees and holds only one token.",
                 self.network.name
@@ -703,11 +768,32 @@ fn title(s: &Seen, level: Level) -> String {
                 _ => format!("Aave position at risk (health factor {hf})"),
             }
         }
+        (Subject::Lending { .. }, Observation::Feeds { .. }) => {
+            "Aave position priced by a stale feed".to_owned()
+        }
         (Subject::Liquidity { token_id, .. }, _) => {
             format!("Uniswap position #{token_id} out of range")
         }
         _ => String::new(),
     }
+}
+
+/// Which feeds are stale, and for how long: "Your position is priced by a feed that has not
+/// updated for 3 hours (WETH; it posts at least every 60 minutes)."
+fn stale_detail(stale: &[aave::FeedStatus]) -> String {
+    stale
+        .iter()
+        .map(|f| {
+            format!(
+                "Your position is priced by a feed that {} ({} at {}; it posts at least every {}).",
+                f.describe_age(),
+                f.symbol,
+                short(&f.feed.to_checksum(None)),
+                aave::duration(f.heartbeat_secs)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The distance to liquidation and the liquidation price nearest to today's, whichever side
@@ -741,5 +827,20 @@ fn lending_detail(state: &aave::AccountState, money: &vigil_api::Money) -> Strin
             money.show(a.price_usd)
         ));
     }
+    if let Some(p) = position.liquidation_probability_24h {
+        out.push(format!(
+            "At today's volatility the chance of liquidation within 24 hours is {}.",
+            percent(p)
+        ));
+    }
     out.join(" ")
+}
+
+/// A probability for messages: "12%", "0.4%", "under 0.1%".
+fn percent(p: f64) -> String {
+    match p * 100.0 {
+        x if x < 0.1 => "under 0.1%".into(),
+        x if x < 10.0 => format!("{x:.1}%"),
+        x => format!("{x:.0}%"),
+    }
 }

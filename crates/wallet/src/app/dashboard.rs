@@ -188,6 +188,7 @@ impl<K: Keychain + 'static> AppService<K> {
             let observation = rules::Observation::Lending {
                 health_factor: p.health_factor,
                 distance: p.distance_to_liquidation,
+                probability: p.liquidation_probability_24h,
             };
             let account_thresholds =
                 per_account.iter().find(|(a, _)| *a == p.account).map_or(thresholds, |(_, t)| *t);
