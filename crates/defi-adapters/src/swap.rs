@@ -287,6 +287,47 @@ fn decode_quote(
     }
 }
 
+/// The best output of each exact-in quote `(token_in, token_out, amount_in)` over every
+/// candidate route, gross of gas, all in one Multicall3 round trip: reference prices to check
+/// an oracle against, not a plan (no fee market is read).
+pub async fn best_outputs(
+    client: &ChainClient,
+    network: &Network,
+    quotes: &[(Address, Address, U256)],
+) -> Result<Vec<Option<U256>>, SwapError> {
+    let mut calls = Vec::new();
+    let mut spans = Vec::with_capacity(quotes.len());
+    for &(token_in, token_out, amount) in quotes {
+        let venues: Vec<(Venue, (Address, Bytes))> = candidates(network, token_in, token_out)
+            .into_iter()
+            .filter_map(|v| {
+                let call = quote_call(network, &v, SwapKind::ExactIn, amount)?;
+                Some((v, call))
+            })
+            .collect();
+        spans.push((amount, venues.iter().map(|(v, _)| v.clone()).collect::<Vec<_>>()));
+        calls.extend(venues.into_iter().map(|(_, c)| c));
+    }
+    if calls.is_empty() {
+        return Ok(vec![None; quotes.len()]);
+    }
+    let results = multicall::aggregate(client, network.protocols.multicall3, calls).await?;
+    let mut at = 0;
+    Ok(spans
+        .into_iter()
+        .map(|(amount, venues)| {
+            let best = venues
+                .iter()
+                .zip(&results[at..(at + venues.len()).min(results.len())])
+                .filter_map(|(v, r)| decode_quote(v, SwapKind::ExactIn, amount, r.as_ref()?))
+                .map(|(_, out, _)| out)
+                .max();
+            at += venues.len();
+            best
+        })
+        .collect())
+}
+
 /// Quotes every candidate route in one Multicall3 round trip (plus one for the gas price) and
 /// orders them by output net of gas (exact-in) or input plus gas (exact-out).
 pub async fn route(

@@ -395,7 +395,7 @@ pub async fn preview(
         }
     }
 
-    let review = review_plan(client, network, &state, plan, findings).await?;
+    let review = review_plan(client, network, &state, plan, findings, &[req.asset]).await?;
     let liquidation_prices = state
         .iter()
         .filter(|(j, _, _)| {

@@ -29,7 +29,7 @@ pub use market::{
 };
 pub use oracle::{
     DEX_DEVIATION_THRESHOLD, FeedStatus, VOLATILITY_ROUNDS, VOLATILITY_WINDOW_SECS,
-    VolatilityCache, apply_feed_rounds, dex_deviation, duration, feed_round_calls, first_passage,
+    VolatilityCache, apply_feed_rounds, dex_deviations, duration, feed_round_calls, first_passage,
     is_stale, realized_daily_volatility,
 };
 pub use position::{

@@ -326,38 +326,46 @@ async fn fetch_history(
     Ok(out)
 }
 
-/// How far a DEX's price for `asset` is from the oracle's (0.05: the DEX pays 5% more; −0.05:
-/// 5% less), quoting about [`DEVIATION_PROBE_USD`] of it into WETH (or, for WETH, into a USD
-/// stablecoin) with Vigil's routing. `None` where no route or no oracle price exists.
-pub async fn dex_deviation(
+/// How far a DEX's price for each asset is from the oracle's (0.05: the DEX pays 5% more;
+/// −0.05: 5% less), quoting about [`DEVIATION_PROBE_USD`] of each into WETH (WETH into a USD
+/// stablecoin) over every route Vigil knows, in one round trip. `None` where no route or no
+/// oracle price exists.
+pub async fn dex_deviations(
     client: &ChainClient,
     network: &Network,
     market: &Market,
-    asset: Address,
-) -> Option<f64> {
-    let reserve = market.reserve(asset)?;
-    let counterpart = if asset == network.protocols.weth {
-        market
-            .reserves
-            .iter()
-            .find(|r| super::risk::is_usd_stablecoin(&r.symbol) && r.asset != asset)?
-            .asset
-    } else {
-        network.protocols.weth
-    };
-    let out_reserve = market.reserve(counterpart)?;
-    if reserve.price_usd <= 0.0 || out_reserve.price_usd <= 0.0 {
-        return None;
-    }
-    let whole = DEVIATION_PROBE_USD / reserve.price_usd;
-    let amount = U256::from((whole * 10f64.powi(i32::from(reserve.config.decimals))) as u128);
-    let routes = swap::route(client, network, asset, counterpart, amount, swap::SwapKind::ExactIn)
-        .await
-        .ok()?;
-    let best = routes.best()?;
-    let paid_usd = to_f64(best.amount_out, out_reserve.config.decimals) * out_reserve.price_usd;
-    let sold_usd = to_f64(amount, reserve.config.decimals) * reserve.price_usd;
-    (sold_usd > 0.0).then(|| paid_usd / sold_usd - 1.0)
+    assets: &[Address],
+) -> Result<Vec<Option<f64>>, LendError> {
+    let stable = market.reserves.iter().find(|r| super::risk::is_usd_stablecoin(&r.symbol));
+    let pairs: Vec<Option<(&Reserve, &Reserve, U256)>> = assets
+        .iter()
+        .map(|&asset| {
+            let sold = market.reserve(asset).filter(|r| r.price_usd > 0.0)?;
+            let bought = if asset == network.protocols.weth {
+                stable.filter(|s| s.asset != asset)?
+            } else {
+                market.reserve(network.protocols.weth)?
+            };
+            let whole = DEVIATION_PROBE_USD / sold.price_usd;
+            let amount = whole * 10f64.powi(i32::from(sold.config.decimals));
+            (bought.price_usd > 0.0 && amount >= 1.0 && amount < 1e36)
+                .then(|| (sold, bought, U256::from(amount as u128)))
+        })
+        .collect();
+    let quotes: Vec<(Address, Address, U256)> =
+        pairs.iter().flatten().map(|(s, b, amount)| (s.asset, b.asset, *amount)).collect();
+    let outputs = swap::best_outputs(client, network, &quotes).await?;
+    let mut outputs = outputs.into_iter();
+    Ok(pairs
+        .into_iter()
+        .map(|pair| {
+            let (sold, bought, amount) = pair?;
+            let out = outputs.next().flatten()?;
+            let paid = to_f64(out, bought.config.decimals) * bought.price_usd;
+            let value = to_f64(amount, sold.config.decimals) * sold.price_usd;
+            (value > 0.0 && paid > 0.0).then(|| paid / value - 1.0)
+        })
+        .collect())
 }
 
 #[cfg(test)]

@@ -36,12 +36,32 @@ pub(super) async fn review_plan(
     state: &AccountState,
     plan: Plan,
     circuit: Vec<Finding>,
+    acted_on: &[Address],
 ) -> Result<PlanReview, LendError> {
     let before = state.account_data();
-    let ((mut simulation, mut sources), chain) = tokio::try_join!(
+    // The prices the position will depend on: what it holds and owes, and what the plan moves.
+    let mut priced: Vec<Address> = state
+        .feeds()
+        .iter()
+        .map(|f| f.asset)
+        .chain(acted_on.iter().copied())
+        .filter(|a| state.market.reserve(*a).is_some())
+        .collect();
+    priced.sort();
+    priced.dedup();
+    let ((mut simulation, mut sources), chain, deviations) = tokio::try_join!(
         async { preview::simulate_witnessed(client, &plan).await.map_err(LendError::from) },
         async {
             crate::submit::account_and_market(client, plan.from).await.map_err(LendError::from)
+        },
+        // Read beside the simulation: no round trip of its own. A failed quote only loses the
+        // comparison, never the preview.
+        async {
+            Ok::<_, LendError>(
+                super::dex_deviations(client, network, &state.market, &priced)
+                    .await
+                    .unwrap_or_else(|_| vec![None; priced.len()]),
+            )
         },
     )?;
     for s in &mut simulation.steps {
@@ -61,6 +81,7 @@ pub(super) async fn review_plan(
         });
     }
     findings.extend(circuit);
+    findings.extend(feed_findings(state, &priced, &deviations));
     // What the user reads. aTokens and debt tokens move by the amount plus the interest since
     // the account's last action; they are shown as supplied and owed instead.
     let hidden: Vec<Address> = state
@@ -98,6 +119,50 @@ pub(super) async fn review_plan(
     let review =
         PlanReview::new(plan, simulation, findings, &label, &hidden, terms, native_usd, sources);
     Ok(review)
+}
+
+/// A stale feed, or an oracle price far from what a DEX pays, for any asset the position
+/// depends on after the plan.
+fn feed_findings(
+    state: &AccountState,
+    priced: &[Address],
+    deviations: &[Option<f64>],
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for (&asset, deviation) in priced.iter().zip(deviations) {
+        let Some(r) = state.market.reserve(asset) else { continue };
+        let feed = r.feed_status(state.market.block_timestamp);
+        if feed.stale {
+            findings.push(Finding {
+                severity: Severity::Warning,
+                code: "stale_price_feed",
+                message: format!(
+                    "Aave prices {} with a feed that {} (it posts at least every {}): the \
+                     health factor shown, and the one the pool acts on, may not be today's.",
+                    r.symbol,
+                    feed.describe_age(),
+                    super::duration(feed.heartbeat_secs)
+                ),
+            });
+        }
+        if let Some(d) = deviation.filter(|d| d.abs() > super::DEX_DEVIATION_THRESHOLD) {
+            let dex = r.price_usd * (1.0 + d);
+            findings.push(Finding {
+                severity: Severity::Warning,
+                code: "oracle_dex_deviation",
+                message: format!(
+                    "Aave's price for {} (${:.2}) is {:.1}% {} what a DEX pays (${dex:.2}): the \
+                     oracle may lag the market or be manipulated, and the health factor can jump \
+                     when the two meet.",
+                    r.symbol,
+                    r.price_usd,
+                    d.abs() * 100.0,
+                    if d > 0.0 { "below" } else { "above" },
+                ),
+            });
+        }
+    }
+    findings
 }
 
 /// What [`action_steps`] needs to know of one action.

@@ -251,7 +251,7 @@ pub async fn preview_protect(
     }
     let labels: Vec<String> = b.steps.iter().map(|s| s.label.clone()).collect();
     let plan = Plan { from: req.account, steps: b.steps };
-    let review = review_plan(client, network, &state, plan, circuit).await?;
+    let review = review_plan(client, network, &state, plan, circuit, &[]).await?;
     Ok(ProtectPreview {
         network: network.name.clone(),
         account: req.account,
