@@ -348,7 +348,7 @@ pub async fn dex_deviations(
             };
             let whole = DEVIATION_PROBE_USD / sold.price_usd;
             let amount = whole * 10f64.powi(i32::from(sold.config.decimals));
-            (bought.price_usd > 0.0 && amount >= 1.0 && amount < 1e36)
+            (bought.price_usd > 0.0 && (1.0..1e36).contains(&amount))
                 .then(|| (sold, bought, U256::from(amount as u128)))
         })
         .collect();
