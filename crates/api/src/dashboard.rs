@@ -97,6 +97,15 @@ impl Level {
     }
 }
 
+/// A probability as people read it: "12%", "0.4%", "under 0.1%" (never a misleading "0.0%").
+pub fn describe_chance(p: f64) -> String {
+    match p * 100.0 {
+        x if x < 0.1 => "under 0.1%".into(),
+        x if x < 10.0 => format!("{x:.1}%"),
+        x => format!("{x:.0}%"),
+    }
+}
+
 /// A lending position.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PositionView {
@@ -123,6 +132,15 @@ pub struct PositionView {
     /// Why the risk figures are missing, when Vigil's model of the market is not the pool's.
     #[serde(default)]
     pub unmodelled: Option<String>,
+    /// The chance of liquidation within 24 hours at today's volatility (0.05: 5%).
+    #[serde(default)]
+    pub liquidation_probability: Option<f64>,
+    /// The feeds pricing it that are stale, in sentences.
+    #[serde(default)]
+    pub stale_feeds: Vec<String>,
+    /// The market's rules that apply to it (efficiency mode, isolation, grace periods…).
+    #[serde(default)]
+    pub rules: Vec<String>,
     /// The assets supplied or borrowed.
     pub assets: Vec<PositionAssetView>,
     /// Health factor per block, oldest first.
@@ -161,4 +179,17 @@ pub struct MarketRow {
     pub collateral: bool,
     /// Whether it can be borrowed.
     pub borrowable: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chances_read_as_people_say_them() {
+        assert_eq!(describe_chance(0.00004), "under 0.1%");
+        assert_eq!(describe_chance(0.004), "0.4%");
+        assert_eq!(describe_chance(0.1234), "12%");
+        assert_eq!(describe_chance(1.0), "100%");
+    }
 }

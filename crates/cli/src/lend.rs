@@ -173,7 +173,12 @@ async fn markets(network: &str, json: bool) -> Result<()> {
 async fn position(account: Option<&str>, network: &str, json: bool) -> Result<()> {
     let (service, network, client, market) = connect(network).await?;
     let account = sign::acting_address(&service, account)?;
-    let state = aave::fetch_account(&client, &network, &market, account).await?;
+    let mut state = aave::fetch_account(&client, &network, &market, account).await?;
+    // Each feed's volatility, from its own past rounds: the chance of liquidation needs it.
+    match aave::VolatilityCache::default().volatilities(&client, &network, &state.market).await {
+        Ok(v) => state.volatility = v,
+        Err(e) => eprintln!("(the feeds' history could not be read: {e})"),
+    }
     let p = state.position();
     if json {
         println!("{}", serde_json::to_string_pretty(&p)?);
@@ -191,6 +196,27 @@ async fn position(account: Option<&str>, network: &str, json: bool) -> Result<()
     if let Some(d) = p.distance_to_liquidation {
         println!("  liquidated if collateral falls and debt rises {}", pct(d));
     }
+    if let Some(chance) = p.liquidation_probability_24h {
+        println!(
+            "  chance of liquidation within 24 hours at today's volatility: {}",
+            vigil_api::describe_chance(chance)
+        );
+    }
+    for f in &p.feeds {
+        let age = f
+            .age_secs
+            .map_or_else(|| "age unknown".to_owned(), |a| format!("{} old", aave::duration(a)));
+        let state = if f.stale { "STALE" } else { "fresh" };
+        println!(
+            "  {:<6} priced by feed {} ({age}, posts at least every {}): {state}",
+            f.symbol,
+            f.feed,
+            aave::duration(f.heartbeat_secs)
+        );
+    }
+    for rule in &p.rules {
+        println!("  rule: {rule}");
+    }
     for a in &p.assets {
         let role = if a.collateral { "collateral" } else { "" };
         let on = match a.liquidates_on {
@@ -199,11 +225,12 @@ async fn position(account: Option<&str>, network: &str, json: bool) -> Result<()
             None => "",
         };
         println!(
-            "  {:<6} supplied {:>14}  owed {:>14}  {role:<10} liquidation price {}{on}",
+            "  {:<6} supplied {:>14}  owed {:>14}  {role:<10} liquidation price {}{on}{}",
             a.symbol,
             a.supplied,
             a.debt,
-            usd(a.liquidation_price_usd)
+            usd(a.liquidation_price_usd),
+            a.daily_volatility.map_or_else(String::new, |v| format!(", moves {} a day", pct(v)))
         );
     }
     if !p.stress.is_empty() {

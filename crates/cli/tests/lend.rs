@@ -58,6 +58,19 @@ fn markets_position_and_previews_without_a_vault() {
     );
     assert!(out(&o).contains("stress test"), "{}", out(&o));
     assert!(out(&o).contains("USDC depegs: $1.10 → 1.250"), "{}", out(&o));
+    // The feeds behind it, their age and how much each moves, and the day's chance.
+    let weth_feed = format!("WETH   priced by feed {}", p["feeds"][0]["feed"].as_str().unwrap());
+    assert!(out(&o).to_lowercase().contains(&weth_feed.to_lowercase()), "{}", out(&o));
+    assert!(out(&o).contains("posts at least every 60 minutes): fresh"), "{}", out(&o));
+    assert!(
+        out(&o).contains("chance of liquidation within 24 hours at today's volatility: under 0.1%"),
+        "{}",
+        out(&o)
+    );
+    assert!(out(&o).contains("a day"), "volatility per asset: {}", out(&o));
+    let chance = p["liquidation_probability_24h"].as_f64().unwrap();
+    assert!((0.0..0.001).contains(&chance), "{p}");
+    assert_eq!(p["feeds"][0]["heartbeat_secs"], 3600, "{p}");
 
     // A preview stops before the vault; the danger finding is shown.
     let borrow = ["lend", "borrow", "--asset", "USDC", "--amount", "1857", "--account", SAMPLE];

@@ -183,9 +183,19 @@ fn position_card(p: &PositionView, currency: &str, shared: Shared) -> impl IntoV
                     <div class="gauge-one"></div>
                 </div>
                 <span class="hf-value">"Health factor "<strong class="hf">{format::health(p.health_factor)}</strong></span>
+                {p.liquidation_probability.map(|chance| view! {
+                    <span class="liq-chance" title="The chance of liquidation within 24 hours at each asset's realized volatility, read from its price feed (an upper bound: every asset moving against the position together)">
+                        {format!("{} chance of liquidation in 24 h", vigil_api::describe_chance(chance))}
+                    </span>
+                })}
             </div>
             <p class="muted distance">{distance}</p>
             {p.unmodelled.clone().map(|why| view! { <p class="unmodelled">{format!("Careful: {why}.")}</p> })}
+            {p.stale_feeds.iter().map(|feed| view! { <p class="stale-feed">{format!("Careful: {feed}.")}</p> }).collect_view()}
+            {(!p.rules.is_empty()).then(|| {
+                let rules = p.rules.iter().map(|r| view! { <li>{r.clone()}</li> }).collect_view();
+                view! { <ul class="market-rules">{rules}</ul> }
+            })}
             {(is_lending(&p.key) && p.health_factor.is_some()).then(|| {
                 let key = p.key.clone();
                 view! {

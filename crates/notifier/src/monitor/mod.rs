@@ -830,17 +830,8 @@ fn lending_detail(state: &aave::AccountState, money: &vigil_api::Money) -> Strin
     if let Some(p) = position.liquidation_probability_24h {
         out.push(format!(
             "At today's volatility the chance of liquidation within 24 hours is {}.",
-            percent(p)
+            vigil_api::describe_chance(p)
         ));
     }
     out.join(" ")
-}
-
-/// A probability for messages: "12%", "0.4%", "under 0.1%".
-fn percent(p: f64) -> String {
-    match p * 100.0 {
-        x if x < 0.1 => "under 0.1%".into(),
-        x if x < 10.0 => format!("{x:.1}%"),
-        x => format!("{x:.0}%"),
-    }
 }

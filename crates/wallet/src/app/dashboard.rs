@@ -152,8 +152,16 @@ impl<K: Keychain + 'static> AppService<K> {
         let (network, client) = self.evm(name).await?;
         let addresses: Vec<Address> =
             accounts.iter().filter_map(|a| a.address.parse().ok()).collect();
-        let EvmReads { money, table, market, states } =
+        let EvmReads { money, table, market, mut states } =
             self.evm_reads(name, &network, &client, &addresses).await?;
+        // The chance of liquidation needs each feed's volatility: read when a feed posts a
+        // round, and only a missing figure if it cannot be.
+        if let Some(first) = states.first() {
+            match self.volatility.volatilities(&client, &network, &first.market).await {
+                Ok(v) => states.iter_mut().for_each(|s| s.volatility = v.clone()),
+                Err(e) => tracing::warn!("cannot read the feeds' history on {name}: {e}"),
+            }
+        }
         let price = |token: Option<Address>| -> Option<f64> {
             let token = token.unwrap_or(network.protocols.weth);
             market.as_ref()?.reserves.iter().find(|r| r.asset == token).map(|r| r.price_usd)
@@ -217,6 +225,21 @@ impl<K: Keychain + 'static> AppService<K> {
                 available: p.available_borrows_usd,
                 distance_to_liquidation: p.distance_to_liquidation,
                 unmodelled: p.unmodelled.clone(),
+                liquidation_probability: p.liquidation_probability_24h,
+                stale_feeds: p
+                    .feeds
+                    .iter()
+                    .filter(|f| f.stale)
+                    .map(|f| {
+                        format!(
+                            "{} is priced by a feed that {} (it posts at least every {})",
+                            f.symbol,
+                            f.describe_age(),
+                            aave::duration(f.heartbeat_secs)
+                        )
+                    })
+                    .collect(),
+                rules: p.rules.clone(),
                 assets: p
                     .assets
                     .iter()

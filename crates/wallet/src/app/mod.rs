@@ -132,6 +132,8 @@ pub struct AppService<K> {
     pending: onboarding::PendingWallet,
     events: tokio::sync::broadcast::Sender<CoreEvent>,
     dashboard_reads: Arc<readings::DashboardReads>,
+    /// Each feed's volatility, read again only when it posts a round.
+    volatility: vigil_defi_adapters::aave::VolatilityCache,
 }
 
 impl<K> std::fmt::Debug for AppService<K> {
@@ -247,6 +249,7 @@ impl<K: Keychain + 'static> AppService<K> {
             pending: onboarding::PendingWallet::default(),
             events: tokio::sync::broadcast::channel(EVENT_BACKLOG).0,
             dashboard_reads: Arc::default(),
+            volatility: vigil_defi_adapters::aave::VolatilityCache::default(),
         })
     }
 

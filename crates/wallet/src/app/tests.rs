@@ -117,6 +117,9 @@ fn a_dashboard_is_converted_value_by_value_and_its_total_follows() {
         available: 50.0,
         distance_to_liquidation: Some(0.3),
         unmodelled: None,
+        liquidation_probability: Some(0.01),
+        stale_feeds: vec![],
+        rules: vec![],
         assets: vec![PositionAssetView {
             symbol: "WETH".into(),
             supplied: "1".into(),
