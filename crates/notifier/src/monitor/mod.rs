@@ -334,6 +334,9 @@ impl Monitor {
                 Observation::Liquidity { .. } | Observation::Feeds { .. } => None,
             })
             .collect();
+        // A position's feed rule rides along with it; it is not a position of its own.
+        let positions =
+            seen.iter().filter(|s| !matches!(s.observation, Observation::Feeds { .. })).count();
         self.deliver(&alerts).await;
         // Saved only once delivered: a read that fails halfway is judged again, not lost.
         for (key, state) in changed {
@@ -342,7 +345,7 @@ impl Monitor {
         let _ = self.events.send(MonitorEvent::Tick {
             network: self.network.name.clone(),
             block: number,
-            positions: seen.len(),
+            positions,
             worst_health_factor: worst,
             lending,
         });
@@ -357,7 +360,7 @@ impl Monitor {
         Ok(TickReport {
             block: Some(number),
             alerts,
-            positions: seen.len(),
+            positions,
             requests: self.client.requests() - requests_before,
         })
     }
