@@ -607,10 +607,13 @@ async fn alert_rules_are_checked_and_saved_for_every_position_and_per_account() 
     app.wait_for_text("#error", "liquidatable < critical < warning").await;
     set(format!("{every} .rule-warning"), "1.6").await;
     set(format!("{every} .rule-critical"), "1.25").await;
+    // The 24-hour liquidation chance, typed as a percentage, written as a fraction.
+    set(format!("{every} .rule-chance"), "2.5").await;
     app.click(&format!("{every} .save-rule")).await;
     app.wait_for_text("#rule-saved", "Saved").await;
     let config = std::fs::read_to_string(app.home().join("config/config.toml")).unwrap();
     assert!(config.contains("warning = 1.6") && config.contains("critical = 1.25"), "{config}");
+    assert!(config.contains("liquidation_probability = 0.025"), "{config}");
 
     // An account's own rule, then removed again.
     app.click("#add-rule").await;

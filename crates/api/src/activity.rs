@@ -115,6 +115,13 @@ pub struct RuleView {
     pub warning: f64,
     /// Critical below this.
     pub critical: f64,
+    /// Warning when the chance of liquidation within 24 hours passes this (0.05: 5%).
+    #[serde(default = "default_chance")]
+    pub liquidation_chance: f64,
+}
+
+fn default_chance() -> f64 {
+    0.05
 }
 
 /// Set the thresholds of every position, or of one account's.
@@ -126,6 +133,9 @@ pub struct RuleForm {
     pub warning: f64,
     /// Critical below this.
     pub critical: f64,
+    /// Warning when the chance of liquidation within 24 hours passes this (0.05: 5%).
+    #[serde(default = "default_chance")]
+    pub liquidation_chance: f64,
     /// Remove the account's own rule (it then follows every position's).
     pub remove: bool,
 }

@@ -50,10 +50,8 @@ async fn main() {
     for _ in 0..runs {
         let cache = aave::VolatilityCache::default();
         let t = Instant::now();
-        state.volatility = cache
-            .volatilities(&client, &network, &state.market)
-            .await
-            .unwrap_or_else(|e| fail(e));
+        state.volatility =
+            cache.volatilities(&client, &network, &state.market).await.unwrap_or_else(|e| fail(e));
         times.push(t.elapsed());
     }
     report(

@@ -39,7 +39,7 @@ pub struct Thresholds {
     /// At most one notification per position in this many seconds, escalations aside.
     pub cooldown_secs: u64,
     /// A chance of liquidation within 24 hours above this (0.05: 5%), at the assets' realized
-    /// volatility, is a warning.
+    /// volatility, is a warning; 1.0 turns the rule off.
     #[serde(default = "default_max_liquidation_probability")]
     pub max_liquidation_probability: f64,
 }
@@ -113,7 +113,7 @@ impl Thresholds {
                     self.max_liquidation_probability
                 };
                 let by_probability = match probability {
-                    Some(p) if p > bar => Level::Warning,
+                    Some(p) if self.max_liquidation_probability < 1.0 && p > bar => Level::Warning,
                     _ => Level::Ok,
                 };
                 by_hf.max(by_distance).max(by_probability)
@@ -318,6 +318,8 @@ mod tests {
         assert_eq!(s.fired, None, "re-armed once the chance halved");
         let custom = Thresholds { max_liquidation_probability: 0.01, ..t };
         assert_eq!(custom.level(&chance(0.02), 0.0), Level::Warning);
+        let off = Thresholds { max_liquidation_probability: 1.0, ..t };
+        assert_eq!(off.level(&chance(1.0), 0.05), Level::Ok);
         assert_eq!(t.level(&Observation::Feeds { stale: true }, 0.0), Level::Warning);
         assert_eq!(t.level(&Observation::Feeds { stale: false }, 0.0), Level::Ok);
     }

@@ -278,6 +278,7 @@ impl LedgerConfig {
 /// critical = 1.2
 /// liquidatable = 1.0
 /// min_distance = 0.10                # a 10% move against it (collateral down, debt up) liquidates: critical
+/// liquidation_probability = 0.05     # a 5% chance of liquidation within 24 hours: warning
 /// cooldown_secs = 900                # at most one alert per position per 15 min, escalations aside
 /// blind_after_secs = 60              # "monitor blind" after a minute without fresh data
 ///
@@ -325,6 +326,10 @@ pub struct LevelConfig {
     /// liquidates: critical.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_distance: Option<f64>,
+    /// A chance of liquidation within 24 hours above this fraction (0.05: 5%), at the assets'
+    /// realized volatility: warning (1: off).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub liquidation_probability: Option<f64>,
 }
 
 /// One account's own thresholds.
@@ -378,6 +383,8 @@ impl LevelConfig {
         t.critical = self.critical.unwrap_or(t.critical);
         t.liquidatable = self.liquidatable.unwrap_or(t.liquidatable);
         t.min_distance = self.min_distance.unwrap_or(t.min_distance);
+        t.max_liquidation_probability =
+            self.liquidation_probability.unwrap_or(t.max_liquidation_probability);
         let ordered = 0.0 < t.liquidatable && t.liquidatable < t.critical && t.critical < t.warning;
         if !ordered || !t.warning.is_finite() {
             return Err(format!(
@@ -389,6 +396,12 @@ impl LevelConfig {
             return Err(format!(
                 "min_distance must be a fraction below 1 (0.10 is 10%), not {}",
                 t.min_distance
+            ));
+        }
+        if !(t.max_liquidation_probability > 0.0 && t.max_liquidation_probability <= 1.0) {
+            return Err(format!(
+                "liquidation_probability must be a fraction above 0 and at most 1 (0.05 is 5%; 1 turns the rule off), not {}",
+                t.max_liquidation_probability
             ));
         }
         Ok(t)

@@ -35,18 +35,18 @@ pub(super) fn alerts(shared: Shared) -> impl IntoView {
                     let without: Vec<String> = a.accounts.iter().filter(|x| !with_rules.iter().any(|w| w.eq_ignore_ascii_case(x))).cloned().collect();
                     view! {
                         <h2>"Rules"</h2>
-                        <p class="muted">"A position is a warning below the first health factor and critical below the second. Positions are watched every block, also with the window closed."</p>
+                        <p class="muted">"A position is a warning below the first health factor, or when its chance of liquidation within 24 hours passes the percentage, and critical below the second health factor. Positions are watched every block, also with the window closed."</p>
                         <div class="rules" id="rules">
                             {a.rules.iter().map(|r| rule_row(r, save)).collect_view()}
                         </div>
                         {(!without.is_empty()).then(|| {
                             let chosen = RwSignal::new(without[0].clone());
-                            let base = a.rules.first().map_or((1.5, 1.2), |r| (r.warning, r.critical));
+                            let base = a.rules.first().map_or((1.5, 1.2, 0.05), |r| (r.warning, r.critical, r.liquidation_chance));
                             view! {
                                 <div class="actions">
                                     {select("rule-account", without.clone(), chosen)}
                                     <button class="small" id="add-rule" on:click=move |_| save(vigil_api::RuleForm {
-                                        account: Some(chosen.get_untracked()), warning: base.0, critical: base.1, remove: false,
+                                        account: Some(chosen.get_untracked()), warning: base.0, critical: base.1, liquidation_chance: base.2, remove: false,
                                     })>"Add a rule for this account"</button>
                                 </div>
                             }
@@ -88,6 +88,8 @@ fn rule_row(
 ) -> impl IntoView {
     let warning = RwSignal::new(format!("{}", r.warning));
     let critical = RwSignal::new(format!("{}", r.critical));
+    // Shown and typed as a percentage.
+    let chance = RwSignal::new(format!("{}", (r.liquidation_chance * 1000.0).round() / 10.0));
     let account = r.account.clone();
     let scope = r.account.clone().unwrap_or_else(|| "Every position".to_owned());
     let form = move |remove: bool| -> Option<vigil_api::RuleForm> {
@@ -95,6 +97,13 @@ fn rule_row(
             account: account.clone(),
             warning: warning.get_untracked().trim().parse().ok()?,
             critical: critical.get_untracked().trim().parse().ok()?,
+            liquidation_chance: chance
+                .get_untracked()
+                .trim()
+                .trim_end_matches('%')
+                .parse::<f64>()
+                .ok()?
+                / 100.0,
             remove,
         })
     };
@@ -106,6 +115,8 @@ fn rule_row(
             <input class="rule-warning" inputmode="decimal" bind:value=warning />
             <label>"Critical below"</label>
             <input class="rule-critical" inputmode="decimal" bind:value=critical />
+            <label title="At each asset's realized volatility, read from its price feed">"Warning when the 24 h liquidation chance passes (%)"</label>
+            <input class="rule-chance" inputmode="decimal" bind:value=chance />
             <div class="actions">
                 <button class="small save-rule" on:click=move |_| if let Some(f) = save_form(false) { save(f) }>"Save"</button>
                 {r.account.is_some().then(|| view! {

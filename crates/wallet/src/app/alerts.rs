@@ -12,13 +12,18 @@ impl<K: Keychain + 'static> AppService<K> {
     pub fn alerts(&self) -> AppResult<Alerts> {
         let config = self.config()?;
         let base = config.alerts.thresholds().map_err(invalid)?;
-        let mut rules =
-            vec![RuleView { account: None, warning: base.warning, critical: base.critical }];
+        let mut rules = vec![RuleView {
+            account: None,
+            warning: base.warning,
+            critical: base.critical,
+            liquidation_chance: base.max_liquidation_probability,
+        }];
         for (account, t) in config.alerts.per_account().map_err(invalid)? {
             rules.push(RuleView {
                 account: Some(account.to_checksum(None)),
                 warning: t.warning,
                 critical: t.critical,
+                liquidation_chance: t.max_liquidation_probability,
             });
         }
         let history = self
@@ -50,6 +55,7 @@ impl<K: Keychain + 'static> AppService<K> {
         let levels = LevelConfig {
             warning: Some(form.warning),
             critical: Some(form.critical),
+            liquidation_probability: Some(form.liquidation_chance),
             ..Default::default()
         };
         self.config_changed(self.wallet.update_config(|config| {
@@ -57,6 +63,7 @@ impl<K: Keychain + 'static> AppService<K> {
                 None => {
                     config.alerts.levels.warning = levels.warning;
                     config.alerts.levels.critical = levels.critical;
+                    config.alerts.levels.liquidation_probability = levels.liquidation_probability;
                 }
                 Some(account) => {
                     let address: Address =
