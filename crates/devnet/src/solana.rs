@@ -101,6 +101,9 @@ pub fn tools_dir() -> PathBuf {
     })
 }
 
+/// The first slot whose transactions pay the fee rate (see [`SolanaValidator::start`]).
+const FIRST_SLOT_WITH_FEES: u64 = 3;
+
 /// A running validator. Dropping it stops it.
 #[derive(Debug)]
 pub struct SolanaValidator {
@@ -113,7 +116,7 @@ pub struct SolanaValidator {
 impl SolanaValidator {
     /// Starts a validator whose ledger lives in `ledger` (a fresh directory starts a fresh
     /// chain, an existing one carries on), funding each of `fund` (base58 public keys) on a
-    /// fresh chain, on free loopback ports.
+    /// fresh chain, on free loopback ports. It returns once the chain charges fees.
     pub fn start(ledger: &Path, fund: &[String]) -> Result<Self, DevnetError> {
         Self::start_on(ledger, fund, None)
     }
@@ -177,7 +180,9 @@ impl SolanaValidator {
                     let faucet = faucet.parse().map_err(|_| {
                         DevnetError::SolanaValidatorStart(format!("bad faucet address {faucet}"))
                     })?;
-                    return Ok(Self { process, rpc_url, faucet, mints });
+                    let validator = Self { process, rpc_url, faucet, mints };
+                    validator.wait_for_fees();
+                    return Ok(validator);
                 }
                 Err(StartFailure::Exited(output)) if output.contains("in use") => last = output,
                 Err(StartFailure::Exited(output)) => {
@@ -197,6 +202,41 @@ impl SolanaValidator {
             }
         }
         Err(DevnetError::SolanaValidatorStart(format!("no free ports: {last}")))
+    }
+
+    /// Waits (at most 10 s) until the chain is past its first slots: a new chain charges no
+    /// fee until its fee rate is derived from slot 1 on, so a fee previewed earlier would be 0
+    /// and the fee paid would not. A real cluster never is in that state; a test must not be.
+    fn wait_for_fees(&self) {
+        for _ in 0..40 {
+            if self.slot().is_some_and(|s| s >= FIRST_SLOT_WITH_FEES) {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(250));
+        }
+        tracing::warn!("the local validator is not past slot {FIRST_SLOT_WITH_FEES} after 10 s");
+    }
+
+    /// The current slot, by a plain JSON-RPC call over loopback (no async runtime here).
+    fn slot(&self) -> Option<u64> {
+        use std::io::{Read, Write};
+        let authority = self.rpc_url.strip_prefix("http://")?.trim_end_matches('/');
+        // The processed slot: the finalized one stays 0 for the chain's first 30-odd slots.
+        let body =
+            r#"{"jsonrpc":"2.0","id":1,"method":"getSlot","params":[{"commitment":"processed"}]}"#;
+        let mut stream = std::net::TcpStream::connect(authority).ok()?;
+        stream.set_read_timeout(Some(std::time::Duration::from_secs(2))).ok()?;
+        write!(
+            stream,
+            "POST / HTTP/1.1\r\nHost: {authority}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .ok()?;
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).ok()?;
+        let json: serde_json::Value =
+            serde_json::from_str(answer.split("\r\n\r\n").nth(1)?).ok()?;
+        json["result"].as_u64()
     }
 
     /// The JSON-RPC URL (on 127.0.0.1).
