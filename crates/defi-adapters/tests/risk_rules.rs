@@ -245,12 +245,18 @@ async fn feeds_are_traced_aged_and_their_volatility_read_from_their_own_rounds()
     let expected = aave::first_passage(hf.ln(), vol(weth_at) + vol(usdc_at), 1.0);
     let p = state.position().liquidation_probability_24h.unwrap();
     assert!((p - expected).abs() < 1e-12 && p < 0.001, "{p} vs {expected} at {hf}");
-    // At a health factor of 1.03 a day's move liquidates it about one time in three.
+    // WETH falls 25% in one round: its volatility jumps (that round is in the week's history),
+    // and at a health factor of 1.03 liquidation within a day becomes likely.
     devnet.set_price("WETH", 1_500.0, true).await.unwrap();
     let mut state = account(&client, &network, &market, sample).await;
-    state.volatility = cache.volatilities(&client, &network, &state.market).await.unwrap();
+    let after = cache.volatilities(&client, &network, &state.market).await.unwrap();
+    assert!(after[weth_at].unwrap() > 2.0 * vol(weth_at), "{after:?}");
+    state.volatility = after.clone();
+    let hf = aave::health_factor_f64(state.chain.health_factor).unwrap();
+    let expected =
+        aave::first_passage(hf.ln(), after[weth_at].unwrap() + after[usdc_at].unwrap(), 1.0);
     let p = state.position().liquidation_probability_24h.unwrap();
-    assert!((0.05..0.6).contains(&p), "{p}");
+    assert!((p - expected).abs() < 1e-12 && p > 0.05, "{p} vs {expected} at {hf}");
 
     // Three hours on without a round: WETH's hourly feed is stale, USDC's daily one is not.
     devnet.provider().anvil_increase_time(3 * 3600 + 60).await.unwrap();

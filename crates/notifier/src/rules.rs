@@ -80,6 +80,10 @@ pub enum Observation {
     Feeds {
         /// Whether one of them is stale (silent past its heartbeat).
         stale: bool,
+        /// Whether one of them is far from what a DEX pays (see the adapters'
+        /// `DEX_DEVIATION_THRESHOLD`).
+        #[serde(default)]
+        deviated: bool,
     },
     /// A concentrated-liquidity position.
     Liquidity {
@@ -118,8 +122,8 @@ impl Thresholds {
                 };
                 by_hf.max(by_distance).max(by_probability)
             }
-            Observation::Feeds { stale } => {
-                if stale {
+            Observation::Feeds { stale, deviated } => {
+                if stale || deviated {
                     Level::Warning
                 } else {
                     Level::Ok
@@ -320,8 +324,10 @@ mod tests {
         assert_eq!(custom.level(&chance(0.02), 0.0), Level::Warning);
         let off = Thresholds { max_liquidation_probability: 1.0, ..t };
         assert_eq!(off.level(&chance(1.0), 0.05), Level::Ok);
-        assert_eq!(t.level(&Observation::Feeds { stale: true }, 0.0), Level::Warning);
-        assert_eq!(t.level(&Observation::Feeds { stale: false }, 0.0), Level::Ok);
+        let feeds = |stale, deviated| Observation::Feeds { stale, deviated };
+        assert_eq!(t.level(&feeds(true, false), 0.0), Level::Warning);
+        assert_eq!(t.level(&feeds(false, true), 0.0), Level::Warning);
+        assert_eq!(t.level(&feeds(false, false), 0.0), Level::Ok);
     }
 
     #[test]

@@ -38,10 +38,17 @@ fn dir() -> &'static Path {
     Path::new(env!("CARGO_TARGET_TMPDIR"))
 }
 
-/// Options for tests: quick polls, no cool-down (so re-arming is visible at once).
+/// Options for tests: quick polls, no cool-down (so re-arming is visible at once), and the
+/// 24-hour chance rule off: these tests swing WETH by tens of percent within seconds, which the
+/// feed's volatility rightly reads as a likely liquidation that would hold a warning (that
+/// rule has its own test, `rules::tests`, and the model its own on the devnet).
 fn options(network: &Network) -> MonitorOptions {
     MonitorOptions {
-        thresholds: Thresholds { cooldown_secs: 0, ..Thresholds::default() },
+        thresholds: Thresholds {
+            cooldown_secs: 0,
+            max_liquidation_probability: 1.0,
+            ..Thresholds::default()
+        },
         poll_interval: Duration::from_millis(250),
         blind_after: Duration::from_secs(30),
         ..MonitorOptions::for_network(network)
@@ -122,6 +129,12 @@ async fn start(
 
 async fn set_weth(devnet: &Devnet, usd: f64) -> u64 {
     devnet.set_price("WETH", usd, false).await.unwrap();
+    devnet.provider().get_block_number().await.unwrap()
+}
+
+/// [`set_weth`] with the pools trading to the new price too, as arbitrage would.
+async fn set_weth_and_pools(devnet: &Devnet, usd: f64) -> u64 {
+    devnet.set_price("WETH", usd, true).await.unwrap();
     devnet.provider().get_block_number().await.unwrap()
 }
 
@@ -604,13 +617,14 @@ async fn alerts_below_the_chosen_level_stay_off_the_desktop() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_stale_feed_raises_its_own_alert_at_the_notification_server() {
+async fn a_stale_feed_or_an_oracle_far_from_the_dex_raises_its_own_alert_at_the_notification_server()
+ {
     require_session();
     let (devnet, network, _client) = vigil_defi_adapters::testing::devnet(dir()).await.unwrap();
     let capture = NotificationCapture::start().unwrap();
     let store: Arc<dyn AlertStore> = Arc::new(MemoryStore::default());
-    // Health factor 1.65: nothing to say about the position itself.
-    let block = set_weth(&devnet, weth_price_for(1.65)).await;
+    // Health factor 1.65, the pools at the oracle's price: nothing to say.
+    let block = set_weth_and_pools(&devnet, weth_price_for(1.65)).await;
     let mut m = start(&network, sample_watch(), options(&network), store, true).await;
     let first = m.alerts_until(block).await;
     assert!(first.is_empty(), "fresh feeds and a healthy position: {first:#?}");
@@ -637,7 +651,7 @@ async fn a_stale_feed_raises_its_own_alert_at_the_notification_server() {
     assert!(m.alerts_until(block).await.is_empty());
 
     // The feed posts again: the rule re-arms quietly; a second silence is news again.
-    let block = set_weth(&devnet, weth_price_for(1.65)).await;
+    let block = set_weth_and_pools(&devnet, weth_price_for(1.65)).await;
     assert!(m.alerts_until(block).await.is_empty());
     devnet.provider().anvil_increase_time(2 * 3600).await.unwrap();
     devnet.provider().anvil_mine(Some(1), None).await.unwrap();
@@ -645,17 +659,88 @@ async fn a_stale_feed_raises_its_own_alert_at_the_notification_server() {
     let again = m.alerts_until(block).await;
     assert_eq!(levels(&again), [Level::Warning], "{again:#?}");
     assert!(again[0].body.contains("has not updated for 2 hours"), "{}", again[0].body);
+
+    // Fresh again; then the oracle moves and the pools do not (health factor 1.52: near the
+    // warning, read in detail): the oracle is 8% under what the DEX pays. USDC, priced in DAI,
+    // is where it should be.
+    let block = set_weth_and_pools(&devnet, weth_price_for(1.65)).await;
+    assert!(m.alerts_until(block).await.is_empty());
+    let block = set_weth(&devnet, weth_price_for(1.52)).await;
+    assert!(m.alerts_until(block).await.is_empty(), "a gap of a moment is not news");
+    // A minute later it still is: that is.
+    devnet.provider().anvil_increase_time(61).await.unwrap();
+    devnet.provider().anvil_mine(Some(1), None).await.unwrap();
+    let block = devnet.provider().get_block_number().await.unwrap();
+    let apart = m.alerts_until(block).await;
+    assert_eq!(levels(&apart), [Level::Warning], "{apart:#?}");
+    assert_eq!(apart[0].title, "Aave position's oracle far from the market");
+    assert!(
+        apart[0].body.contains("Aave's price for WETH ($2,210.91) is 8% below what a DEX pays"),
+        "{}",
+        apart[0].body
+    );
+    assert!(!apart[0].body.contains("price for USDC"), "{}", apart[0].body);
     m.stop().await;
 
     let got: Vec<_> = capture
-        .wait_for(2, Duration::from_secs(5))
+        .wait_for(3, Duration::from_secs(5))
         .into_iter()
         .filter(|n| n.app == "Vigil")
         .collect();
-    assert_eq!(got.len(), 2, "{got:#?}");
-    for n in &got {
+    assert_eq!(got.len(), 3, "{got:#?}");
+    for n in &got[..2] {
         assert_eq!(n.summary, "Aave position priced by a stale feed");
         assert_eq!(n.urgency, Some(1));
         assert!(n.body.contains("Aave account 0xf39F…2266 on devnet"), "{}", n.body);
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_likely_liquidation_within_a_day_warns_at_the_notification_server() {
+    require_session();
+    let (devnet, network, _client) = vigil_defi_adapters::testing::devnet(dir()).await.unwrap();
+    let capture = NotificationCapture::start().unwrap();
+    let store: Arc<dyn AlertStore> = Arc::new(MemoryStore::default());
+    // The chance rule on, at its default 5%.
+    let options = MonitorOptions {
+        thresholds: Thresholds { cooldown_secs: 0, ..Thresholds::default() },
+        ..options(&network)
+    };
+    let block = set_weth_and_pools(&devnet, weth_price_for(3.0)).await;
+    let mut m = start(&network, sample_watch(), options, store, true).await;
+    let calm = m.alerts_until(block).await;
+    assert!(calm.is_empty(), "health factor 3 after one jump: {calm:#?}");
+
+    // WETH falls 47% in one round: its realized volatility jumps, and at a health factor of
+    // 1.6 (above every health factor threshold) liquidation within a day is likely.
+    let block = set_weth_and_pools(&devnet, weth_price_for(1.6)).await;
+    let alerts = m.alerts_until(block).await;
+    assert_eq!(levels(&alerts), [Level::Warning], "{alerts:#?}");
+    let Some(vigil_notifier::rules::Observation::Lending {
+        health_factor: Some(hf),
+        probability: Some(p),
+        ..
+    }) = alerts[0].observation
+    else {
+        panic!("{alerts:#?}")
+    };
+    assert!(hf > 1.5 && p > 0.05, "health factor {hf}, chance {p}");
+    assert!(
+        alerts[0]
+            .body
+            .contains("At today's volatility the chance of liquidation within 24 hours is"),
+        "{}",
+        alerts[0].body
+    );
+    m.stop().await;
+    let got: Vec<_> = capture
+        .wait_for(1, Duration::from_secs(5))
+        .into_iter()
+        .filter(|n| n.app == "Vigil")
+        .collect();
+    assert_eq!(got.len(), 1, "{got:#?}");
+    assert_eq!(
+        (got[0].urgency, got[0].summary.as_str()),
+        (Some(1), "Aave position at risk (health factor 1.60)")
+    );
 }

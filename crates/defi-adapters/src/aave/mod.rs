@@ -28,9 +28,9 @@ pub use market::{
     DEFAULT_HEARTBEAT_SECS, EModeCategory, FeedRound, Market, Reserve, ReserveConfig, fetch_market,
 };
 pub use oracle::{
-    DEX_DEVIATION_THRESHOLD, FeedStatus, VOLATILITY_ROUNDS, VOLATILITY_WINDOW_SECS,
-    VolatilityCache, apply_feed_rounds, dex_deviations, duration, feed_round_calls, first_passage,
-    is_stale, realized_daily_volatility,
+    DEX_DEVIATION_THRESHOLD, DexRate, FeedStatus, VOLATILITY_ROUNDS, VOLATILITY_WINDOW_SECS,
+    VolatilityCache, apply_feed_rounds, dex_deviations, dex_rates, duration, feed_round_calls,
+    first_passage, is_stale, realized_daily_volatility,
 };
 pub use position::{
     ACCOUNTS_PER_CALL, AccountData, AccountState, EMode, HEALTH_PER_CALL, Position, PositionAsset,

@@ -186,8 +186,10 @@ pub fn realized_daily_volatility(rounds: &[(f64, u64)], heartbeat_secs: u64) -> 
     let mut returns = 0usize;
     for pair in rounds.windows(2) {
         let ((p0, t0), (p1, t1)) = (pair[0], pair[1]);
-        let dt = t1.saturating_sub(t0);
-        if p0 <= 0.0 || p1 <= 0.0 || dt == 0 || dt > heartbeat_secs.saturating_mul(2) {
+        // Two rounds in one second (a local chain's blocks can share a timestamp) still moved
+        // the price: the return counts, over at least a second.
+        let dt = t1.saturating_sub(t0).max(1);
+        if p0 <= 0.0 || p1 <= 0.0 || dt > heartbeat_secs.saturating_mul(2) {
             continue;
         }
         squares += (p1 / p0).ln().powi(2);
@@ -326,30 +328,59 @@ async fn fetch_history(
     Ok(out)
 }
 
-/// How far a DEX's price for each asset is from the oracle's (0.05: the DEX pays 5% more;
-/// −0.05: 5% less), quoting about [`DEVIATION_PROBE_USD`] of each into WETH (WETH into a USD
-/// stablecoin) over every route Vigil knows, in one round trip. `None` where no route or no
-/// oracle price exists.
-pub async fn dex_deviations(
+/// What a DEX pays for an amount of an asset: `sold` whole units of `asset` bring `received`
+/// whole units of `counterpart`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DexRate {
+    /// The asset sold.
+    pub asset: Address,
+    /// What it was quoted into (a USD stablecoin, another one for a stablecoin).
+    pub counterpart: Address,
+    /// Whole units sold.
+    pub sold: f64,
+    /// Whole units received.
+    pub received: f64,
+}
+
+impl DexRate {
+    /// How far the DEX's price is from the oracle's in `market` (0.05: the DEX pays 5% more;
+    /// −0.05: 5% less); `None` without both oracle prices.
+    pub fn deviation(&self, market: &Market) -> Option<f64> {
+        let sold = market.reserve(self.asset)?.price_usd * self.sold;
+        let paid = market.reserve(self.counterpart)?.price_usd * self.received;
+        (sold > 0.0 && paid > 0.0).then(|| paid / sold - 1.0)
+    }
+}
+
+/// What a DEX pays for about [`DEVIATION_PROBE_USD`] of each asset in a USD stablecoin (WETH
+/// where the market has none), over every route Vigil knows, in one round trip. `None` where
+/// no route exists.
+pub async fn dex_rates(
     client: &ChainClient,
     network: &Network,
     market: &Market,
     assets: &[Address],
-) -> Result<Vec<Option<f64>>, LendError> {
-    let stable = market.reserves.iter().find(|r| super::risk::is_usd_stablecoin(&r.symbol));
+) -> Result<Vec<Option<DexRate>>, LendError> {
+    // Each asset is priced in a USD stablecoin (another one for a stablecoin): a volatile
+    // counterpart's own oracle error would show as every asset's.
+    let stable_other_than = |asset: Address| {
+        market
+            .reserves
+            .iter()
+            .find(|r| super::risk::is_usd_stablecoin(&r.symbol) && r.asset != asset)
+    };
     let pairs: Vec<Option<(&Reserve, &Reserve, U256)>> = assets
         .iter()
         .map(|&asset| {
             let sold = market.reserve(asset).filter(|r| r.price_usd > 0.0)?;
-            let bought = if asset == network.protocols.weth {
-                stable.filter(|s| s.asset != asset)?
-            } else {
-                market.reserve(network.protocols.weth)?
-            };
+            let bought =
+                stable_other_than(asset).or_else(|| market.reserve(network.protocols.weth))?;
+            if bought.asset == asset {
+                return None;
+            }
             let whole = DEVIATION_PROBE_USD / sold.price_usd;
             let amount = whole * 10f64.powi(i32::from(sold.config.decimals));
-            (bought.price_usd > 0.0 && (1.0..1e36).contains(&amount))
-                .then(|| (sold, bought, U256::from(amount as u128)))
+            (1.0..1e36).contains(&amount).then(|| (sold, bought, U256::from(amount as u128)))
         })
         .collect();
     let quotes: Vec<(Address, Address, U256)> =
@@ -361,11 +392,26 @@ pub async fn dex_deviations(
         .map(|pair| {
             let (sold, bought, amount) = pair?;
             let out = outputs.next().flatten()?;
-            let paid = to_f64(out, bought.config.decimals) * bought.price_usd;
-            let value = to_f64(amount, sold.config.decimals) * sold.price_usd;
-            (value > 0.0 && paid > 0.0).then(|| paid / value - 1.0)
+            Some(DexRate {
+                asset: sold.asset,
+                counterpart: bought.asset,
+                sold: to_f64(amount, sold.config.decimals),
+                received: to_f64(out, bought.config.decimals),
+            })
         })
         .collect())
+}
+
+/// How far a DEX's price for each asset is from the oracle's in `market`: [`dex_rates`] held
+/// against `market`'s prices.
+pub async fn dex_deviations(
+    client: &ChainClient,
+    network: &Network,
+    market: &Market,
+    assets: &[Address],
+) -> Result<Vec<Option<f64>>, LendError> {
+    let rates = dex_rates(client, network, market, assets).await?;
+    Ok(rates.iter().map(|r| r.and_then(|r| r.deviation(market))).collect())
 }
 
 #[cfg(test)]

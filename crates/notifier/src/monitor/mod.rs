@@ -164,6 +164,8 @@ pub struct Monitor {
     market: Option<Market>,
     /// Each feed's realized volatility, read again only when the feed posts a round.
     volatility: aave::VolatilityCache,
+    /// Since when (block time) each asset's oracle has been far from the DEX.
+    deviated_since: HashMap<Address, u64>,
     liquidity: Vec<LiquidityPosition>,
     liquidity_read_at: Option<u64>,
     last_block: Option<u64>,
@@ -208,6 +210,7 @@ impl Monitor {
             new_txs,
             market: None,
             volatility: aave::VolatilityCache::default(),
+            deviated_since: HashMap::new(),
             liquidity: Vec::new(),
             liquidity_read_at: None,
             last_block: None,
@@ -470,18 +473,53 @@ impl Monitor {
                 })
                 .map(|(a, _)| *a)
                 .collect();
-            let detail: HashMap<Address, aave::AccountState> = if near.is_empty() {
-                HashMap::new()
+            // The detail, and beside it (same round trip) what a DEX pays for each asset, to
+            // hold the oracle against: only for positions read in detail, the ones a wrong
+            // price could liquidate.
+            let (detail, rates): (
+                HashMap<Address, aave::AccountState>,
+                Vec<Option<aave::DexRate>>,
+            ) = if near.is_empty() {
+                (HashMap::new(), Vec::new())
             } else {
-                aave::fetch_accounts(&self.client, &self.network, market, &near, at)
-                    .await?
+                let assets: Vec<Address> = market.reserves.iter().map(|r| r.asset).collect();
+                let (states, rates) = tokio::join!(
+                    aave::fetch_accounts(&self.client, &self.network, market, &near, at),
+                    aave::dex_rates(&self.client, &self.network, market, &assets),
+                );
+                let states = states?
                     .into_iter()
                     .map(|mut s| {
                         s.volatility = volatility.clone();
                         (s.account, s)
                     })
-                    .collect()
+                    .collect();
+                (states, rates.unwrap_or_default())
             };
+            // A gap lasting a moment is how markets move (the DEX first, the oracle after);
+            // one that lasts DEVIATION_PERSISTS_SECS is news.
+            let now_market = detail.values().next().map_or(market, |s| &s.market);
+            let mut sustained: Vec<(Address, f64)> = Vec::new();
+            for r in &market.reserves {
+                let d = rates
+                    .iter()
+                    .flatten()
+                    .find(|rate| rate.asset == r.asset)
+                    .and_then(|rate| rate.deviation(now_market))
+                    .filter(|d| d.abs() > aave::DEX_DEVIATION_THRESHOLD);
+                match d {
+                    Some(d) => {
+                        let since = *self.deviated_since.entry(r.asset).or_insert(block_time);
+                        if block_time.saturating_sub(since) >= DEVIATION_PERSISTS_SECS {
+                            sustained.push((r.asset, d));
+                        }
+                    }
+                    // Within bounds, or not read (no position near): forgotten.
+                    None => {
+                        self.deviated_since.remove(&r.asset);
+                    }
+                }
+            }
             for (account, d) in self.watch.lending.iter().zip(&data) {
                 if d.total_collateral_base.is_zero() && d.total_debt_base.is_zero() {
                     continue; // no position here
@@ -506,15 +544,30 @@ impl Monitor {
                 // factor says (the health factor is computed from it). Positions without
                 // debt cannot be liquidated.
                 if health_factor.is_some() {
-                    let stale: Vec<aave::FeedStatus> = state
-                        .map(|s| s.feeds().into_iter().filter(|f| f.stale).collect())
-                        .unwrap_or_default();
+                    let feeds = state.map(|s| s.feeds()).unwrap_or_default();
+                    let now = state.map_or(market, |s| &s.market);
+                    let stale: Vec<&aave::FeedStatus> = feeds.iter().filter(|f| f.stale).collect();
+                    let apart: Vec<(&aave::FeedStatus, f64)> = feeds
+                        .iter()
+                        .filter_map(|f| {
+                            sustained.iter().find(|(a, _)| *a == f.asset).map(|(_, d)| (f, *d))
+                        })
+                        .collect();
+                    let mut words = stale_detail(&stale);
+                    let deviated = deviation_detail(now, &apart, &self.options.money);
+                    if !deviated.is_empty() {
+                        words =
+                            if words.is_empty() { deviated } else { format!("{words} {deviated}") };
+                    }
                     seen.push(Seen {
                         key: format!("{key}/feeds"),
                         subject: Subject::Lending { account: account.to_checksum(None) },
-                        observation: Observation::Feeds { stale: !stale.is_empty() },
+                        observation: Observation::Feeds {
+                            stale: !stale.is_empty(),
+                            deviated: !apart.is_empty(),
+                        },
                         thresholds: self.thresholds_of(account),
-                        detail: stale_detail(&stale),
+                        detail: words,
                     });
                 }
             }
@@ -668,7 +721,7 @@ impl Monitor {
                 )
             }
             (Subject::Lending { account }, Observation::Feeds { .. }) => format!(
-                "Aave account {} on {} is priced by a feed that may be out of date: its health \
+                "Aave account {} on {} is priced by an oracle that may be wrong: its health \
                  factor, and when it can be liquidated, may not be what Vigil shows.",
                 short(account),
                 self.network.name
@@ -771,9 +824,12 @@ fn title(s: &Seen, level: Level) -> String {
                 _ => format!("Aave position at risk (health factor {hf})"),
             }
         }
-        (Subject::Lending { .. }, Observation::Feeds { .. }) => {
-            "Aave position priced by a stale feed".to_owned()
+        (Subject::Lending { .. }, Observation::Feeds { stale, .. }) => if stale {
+            "Aave position priced by a stale feed"
+        } else {
+            "Aave position's oracle far from the market"
         }
+        .to_owned(),
         (Subject::Liquidity { token_id, .. }, _) => {
             format!("Uniswap position #{token_id} out of range")
         }
@@ -783,7 +839,7 @@ fn title(s: &Seen, level: Level) -> String {
 
 /// Which feeds are stale, and for how long: "Your position is priced by a feed that has not
 /// updated for 3 hours (WETH; it posts at least every 60 minutes)."
-fn stale_detail(stale: &[aave::FeedStatus]) -> String {
+fn stale_detail(stale: &[&aave::FeedStatus]) -> String {
     stale
         .iter()
         .map(|f| {
@@ -794,6 +850,33 @@ fn stale_detail(stale: &[aave::FeedStatus]) -> String {
                 short(&f.feed.to_checksum(None)),
                 aave::duration(f.heartbeat_secs)
             )
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// How long an oracle must stay far from the DEX before it is an alert (seconds of block time).
+const DEVIATION_PERSISTS_SECS: u64 = 60;
+
+/// Which oracle prices are far from what a DEX pays: "Aave's price for WETH ($1,500.00) is
+/// 33% below what a DEX pays ($2,000.00)."
+fn deviation_detail(
+    market: &Market,
+    apart: &[(&aave::FeedStatus, f64)],
+    money: &vigil_api::Money,
+) -> String {
+    apart
+        .iter()
+        .filter_map(|(f, d)| {
+            let oracle = market.reserve(f.asset)?.price_usd;
+            Some(format!(
+                "Aave's price for {} ({}) is {:.0}% {} what a DEX pays ({}): the oracle may lag the market or be manipulated.",
+                f.symbol,
+                money.show(oracle),
+                d.abs() * 100.0,
+                if *d > 0.0 { "below" } else { "above" },
+                money.show(oracle * (1.0 + d)),
+            ))
         })
         .collect::<Vec<_>>()
         .join(" ")
