@@ -1,5 +1,6 @@
-//! Deploys the protocols' own bytecode: tokens, Uniswap V2 and V3 with liquidity, an Aave V3
-//! market, Multicall3, demo funds and a sample position.
+//! Deploys the protocols' own bytecode: tokens with their price feeds (`feeds.rs`), Uniswap V2
+//! and V3 with liquidity, an Aave V3 market (`aave.rs`), Multicall3, demo funds and a sample
+//! position.
 
 use std::{collections::BTreeMap, path::Path, time::Duration};
 
@@ -8,14 +9,14 @@ use alloy::{
     primitives::{Address, Bytes, I256, U160, U256, Uint, address, aliases::I24},
     providers::{DynProvider, PendingTransactionBuilder, Provider, ext::AnvilApi},
     rpc::types::{TransactionReceipt, TransactionRequest},
-    sol_types::{SolCall, SolConstructor, SolValue},
+    sol_types::{SolCall, SolConstructor},
 };
 
 use crate::{
     DevnetError,
     artifacts::{self, Artifact, ArtifactPath},
     contracts::*,
-    manifest::{AaveV3, DEPLOYMENT_VERSION, Manifest, Token, UniswapV2, UniswapV3, V3Pool},
+    manifest::{DEPLOYMENT_VERSION, Manifest, Token, UniswapV2, UniswapV3, V3Pool},
 };
 
 /// Multicall3's canonical address on every chain.
@@ -38,15 +39,15 @@ const GAS_LIMIT: u64 = 15_000_000;
 
 /// A token to deploy: symbol, decimals, USD price, Aave LTV / liquidation threshold / bonus (bps),
 /// and its price feed's heartbeat and the annual volatility of the history laid down in it.
-struct TokenSpec {
-    symbol: &'static str,
-    decimals: u8,
-    price_usd: f64,
-    ltv: u64,
-    threshold: u64,
-    bonus: u64,
-    heartbeat_secs: u64,
-    annual_volatility: f64,
+pub(crate) struct TokenSpec {
+    pub(crate) symbol: &'static str,
+    pub(crate) decimals: u8,
+    pub(crate) price_usd: f64,
+    pub(crate) ltv: u64,
+    pub(crate) threshold: u64,
+    pub(crate) bonus: u64,
+    pub(crate) heartbeat_secs: u64,
+    pub(crate) annual_volatility: f64,
 }
 
 /// Fiat exchange rates, USD per unit, each behind a Chainlink-style aggregator (8 decimals, as
@@ -57,7 +58,7 @@ pub const FIAT_USD: [(&str, f64); 4] =
 
 /// Realistic Aave V3 risk parameters, feed heartbeats and volatilities (close to Ethereum
 /// mainnet's: Chainlink's ETH, BTC and DAI feeds beat hourly, USDC's daily).
-const TOKENS: [TokenSpec; 4] = [
+pub(crate) const TOKENS: [TokenSpec; 4] = [
     TokenSpec {
         symbol: "WETH",
         decimals: 18,
@@ -114,41 +115,6 @@ pub fn units(amount: f64, decimals: u8) -> U256 {
 /// A USD price as the 8-decimal answer of a Chainlink-style aggregator.
 pub fn price_answer(usd: f64) -> I256 {
     I256::try_from((usd * 1e8).round() as i128).unwrap_or(I256::ZERO)
-}
-
-/// Hours of history laid down in each devnet feed.
-pub const FEED_HISTORY_HOURS: u64 = 168;
-
-/// Hourly answers and their times for [`FEED_HISTORY_HOURS`] up to `now`, ending at `usd`: a
-/// driftless log-normal walk at `annual_volatility`, seeded by the symbol (reproducible).
-fn price_history(
-    symbol: &str,
-    usd: f64,
-    annual_volatility: f64,
-    now: u64,
-) -> (Vec<I256>, Vec<U256>) {
-    let hourly = annual_volatility / (365.0f64 * 24.0).sqrt();
-    // xorshift64* seeded by the symbol; Box-Muller for normal steps.
-    let mut state = symbol
-        .bytes()
-        .fold(0x9E37_79B9_7F4A_7C15u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01B3))
-        | 1;
-    let mut uniform = move || {
-        state ^= state >> 12;
-        state ^= state << 25;
-        state ^= state >> 27;
-        ((state.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 + 0.5) / (1u64 << 53) as f64
-    };
-    let mut prices = vec![usd];
-    for _ in 0..FEED_HISTORY_HOURS {
-        let z = (-2.0 * uniform().ln()).sqrt() * (std::f64::consts::TAU * uniform()).cos();
-        let previous = prices.last().copied().unwrap_or(usd) * (-hourly * z).exp();
-        prices.push(previous);
-    }
-    prices.reverse();
-    let start = now.saturating_sub(FEED_HISTORY_HOURS * 3600);
-    let times = (0..=FEED_HISTORY_HOURS).map(|h| U256::from(start + h * 3600)).collect();
-    (prices.into_iter().map(price_answer).collect(), times)
 }
 
 pub(crate) struct Deployer<'a> {
@@ -236,7 +202,7 @@ impl Deployer<'_> {
             .ok_or_else(|| DevnetError::Deploy(format!("deploying {what}: no contract address")))
     }
 
-    async fn deploy(
+    pub(crate) async fn deploy(
         &self,
         path: ArtifactPath,
         args: impl SolConstructor,
@@ -246,7 +212,7 @@ impl Deployer<'_> {
         self.deploy_code(code, artifact.name()).await
     }
 
-    async fn deploy_linked(
+    pub(crate) async fn deploy_linked(
         &self,
         path: ArtifactPath,
         libraries: &[(&str, Address)],
@@ -255,44 +221,6 @@ impl Deployer<'_> {
         let artifact = Artifact::load(self.node_modules, path)?.link(libraries)?;
         let name = artifact.name().to_owned();
         self.deploy_code(artifact.with_args(args)?, &name).await
-    }
-
-    /// A price feed for `symbol` in USD with a week of hourly rounds behind the current one:
-    /// a random walk at `annual_volatility` that ends at `usd`, the same on every deployment,
-    /// so that realized volatility is read from the feed as it is on a real network.
-    async fn deploy_feed(
-        &self,
-        symbol: &str,
-        usd: f64,
-        annual_volatility: f64,
-    ) -> Result<Address, DevnetError> {
-        let feed = self
-            .deploy(
-                artifacts::compiled("DevnetPriceFeed"),
-                DevnetPriceFeed::constructorCall {
-                    decimals: 8,
-                    description: format!("{symbol} / USD"),
-                },
-            )
-            .await?;
-        let now = self.provider.get_block_number().await.map_err(rpc)?;
-        let now = self
-            .provider
-            .get_block_by_number(now.into())
-            .await
-            .map_err(rpc)?
-            .map(|b| b.header.timestamp)
-            .ok_or_else(|| DevnetError::Rpc("no latest block".into()))?;
-        let (answers, times) = price_history(symbol, usd, annual_volatility, now);
-        self.send(
-            DEPLOYER,
-            feed,
-            DevnetPriceFeed::postRoundsCall { answers, times },
-            U256::ZERO,
-            "post the feed's history",
-        )
-        .await?;
-        Ok(feed)
     }
 
     /// Deploys everything and returns the manifest.
@@ -589,265 +517,6 @@ impl Deployer<'_> {
             pools.push(V3Pool { pair: format!("{}/{}", name(t0), name(t1)), fee, address });
         }
         Ok(UniswapV3 { factory, swap_router, quoter_v2, position_manager, pools })
-    }
-
-    /// Aave V3.6, deployed in the order of Aave's own deployment procedures
-    /// (aave-v3-origin's `AaveV3SetupProcedure`): addresses provider, ACL, the pool-wide rate
-    /// strategy, the logic libraries, Pool and PoolConfigurator behind their proxies, oracle,
-    /// data provider, token implementations, reserves, then a stablecoin efficiency mode.
-    async fn deploy_aave(&self, tokens: &BTreeMap<String, Token>) -> Result<AaveV3, DevnetError> {
-        let provider = self
-            .deploy(
-                artifacts::compiled("PoolAddressesProvider"),
-                PoolAddressesProvider::constructorCall {
-                    marketId: "Vigil Devnet".into(),
-                    owner: DEPLOYER,
-                },
-            )
-            .await?;
-        self.send(
-            DEPLOYER,
-            provider,
-            PoolAddressesProvider::setACLAdminCall { newAclAdmin: DEPLOYER },
-            U256::ZERO,
-            "setACLAdmin",
-        )
-        .await?;
-        let acl_manager = self
-            .deploy(artifacts::compiled("ACLManager"), ACLManager::constructorCall { provider })
-            .await?;
-        self.send(
-            DEPLOYER,
-            provider,
-            PoolAddressesProvider::setACLManagerCall { newAclManager: acl_manager },
-            U256::ZERO,
-            "setACLManager",
-        )
-        .await?;
-        for (call, what) in [
-            (ACLManager::addPoolAdminCall { admin: DEPLOYER }.abi_encode(), "addPoolAdmin"),
-            (ACLManager::addRiskAdminCall { admin: DEPLOYER }.abi_encode(), "addRiskAdmin"),
-            (
-                ACLManager::addEmergencyAdminCall { admin: DEPLOYER }.abi_encode(),
-                "addEmergencyAdmin",
-            ),
-        ] {
-            self.send_raw(DEPLOYER, acl_manager, call.into(), what).await?;
-        }
-        // One interest rate strategy serves the whole pool since V3.2.
-        let strategy = self
-            .deploy(
-                artifacts::compiled("DefaultReserveInterestRateStrategyV2"),
-                DefaultReserveInterestRateStrategyV2::constructorCall { provider },
-            )
-            .await?;
-
-        // Logic libraries (FlashLoanLogic calls BorrowLogic), then Pool and PoolConfigurator.
-        let mut libraries: Vec<(&str, Address)> = Vec::new();
-        for name in
-            ["BorrowLogic", "ConfiguratorLogic", "LiquidationLogic", "PoolLogic", "SupplyLogic"]
-        {
-            let address = self.deploy_linked(artifacts::compiled(name), &[], &[]).await?;
-            libraries.push((name, address));
-        }
-        let flash =
-            self.deploy_linked(artifacts::compiled("FlashLoanLogic"), &libraries, &[]).await?;
-        libraries.push(("FlashLoanLogic", flash));
-        let pool_impl = self
-            .deploy_linked(
-                artifacts::compiled("PoolInstance"),
-                &libraries,
-                &AavePool::constructorCall { provider, interestRateStrategy: strategy }
-                    .abi_encode(),
-            )
-            .await?;
-        self.send(
-            DEPLOYER,
-            provider,
-            PoolAddressesProvider::setPoolImplCall { newPoolImpl: pool_impl },
-            U256::ZERO,
-            "setPoolImpl",
-        )
-        .await?;
-        let configurator_impl = self
-            .deploy_linked(artifacts::compiled("PoolConfiguratorInstance"), &libraries, &[])
-            .await?;
-        self.send(
-            DEPLOYER,
-            provider,
-            PoolAddressesProvider::setPoolConfiguratorImplCall {
-                newPoolConfiguratorImpl: configurator_impl,
-            },
-            U256::ZERO,
-            "setPoolConfiguratorImpl",
-        )
-        .await?;
-        let addresses = PoolAddressesProvider::new(provider, &self.provider);
-        let pool = addresses.getPool().call().await.map_err(rpc)?;
-        let pool_configurator = addresses.getPoolConfigurator().call().await.map_err(rpc)?;
-
-        // Prices: one feed per asset behind the Aave oracle (USD, 8 decimals).
-        let assets: Vec<Address> = TOKENS.iter().map(|s| tokens[s.symbol].address).collect();
-        let sources: Vec<Address> = TOKENS.iter().map(|s| tokens[s.symbol].aggregator).collect();
-        let oracle = self
-            .deploy(
-                artifacts::compiled("AaveOracle"),
-                AaveOracle::constructorCall {
-                    provider,
-                    assets,
-                    sources,
-                    fallbackOracle: Address::ZERO,
-                    baseCurrency: Address::ZERO,
-                    baseCurrencyUnit: U256::from(100_000_000u64),
-                },
-            )
-            .await?;
-        self.send(
-            DEPLOYER,
-            provider,
-            PoolAddressesProvider::setPriceOracleCall { newPriceOracle: oracle },
-            U256::ZERO,
-            "setPriceOracle",
-        )
-        .await?;
-        let data_provider = self
-            .deploy(
-                artifacts::compiled("AaveProtocolDataProvider"),
-                AaveProtocolDataProvider::constructorCall { addressesProvider: provider },
-            )
-            .await?;
-        self.send(
-            DEPLOYER,
-            provider,
-            PoolAddressesProvider::setPoolDataProviderCall { newDataProvider: data_provider },
-            U256::ZERO,
-            "setPoolDataProvider",
-        )
-        .await?;
-
-        // Reserves. The deployer stands in for the treasury (an EOA is what Aave asks for).
-        let a_token = self
-            .deploy(
-                artifacts::compiled("ATokenInstance"),
-                ATokenInstance::constructorCall {
-                    pool,
-                    rewardsController: Address::ZERO,
-                    treasury: DEPLOYER,
-                },
-            )
-            .await?;
-        let variable_debt = self
-            .deploy(
-                artifacts::compiled("VariableDebtTokenInstance"),
-                VariableDebtTokenInstance::constructorCall {
-                    pool,
-                    rewardsController: Address::ZERO,
-                },
-            )
-            .await?;
-        // 80% optimal usage, 0% base, 4% and 60% slopes.
-        let rates = InterestRateData {
-            optimalUsageRatio: 8000,
-            baseVariableBorrowRate: 0,
-            variableRateSlope1: 400,
-            variableRateSlope2: 6000,
-        };
-        let inputs = TOKENS
-            .iter()
-            .map(|s| PoolConfigurator::InitReserveInput {
-                aTokenImpl: a_token,
-                variableDebtTokenImpl: variable_debt,
-                underlyingAsset: tokens[s.symbol].address,
-                aTokenName: format!("Aave Devnet {}", s.symbol),
-                aTokenSymbol: format!("a{}", s.symbol),
-                variableDebtTokenName: format!("Aave Devnet Variable Debt {}", s.symbol),
-                variableDebtTokenSymbol: format!("variableDebt{}", s.symbol),
-                params: Bytes::new(),
-                interestRateData: rates.abi_encode().into(),
-            })
-            .collect();
-        self.send(
-            DEPLOYER,
-            pool_configurator,
-            PoolConfigurator::initReservesCall { input: inputs },
-            U256::ZERO,
-            "initReserves",
-        )
-        .await?;
-        for s in &TOKENS {
-            let asset = tokens[s.symbol].address;
-            let configure = [
-                PoolConfigurator::configureReserveAsCollateralCall {
-                    asset,
-                    ltv: U256::from(s.ltv),
-                    liquidationThreshold: U256::from(s.threshold),
-                    liquidationBonus: U256::from(s.bonus),
-                }
-                .abi_encode(),
-                PoolConfigurator::setReserveBorrowingCall { asset, enabled: true }.abi_encode(),
-                PoolConfigurator::setReserveFlashLoaningCall { asset, enabled: true }.abi_encode(),
-            ];
-            for call in configure {
-                self.send_raw(DEPLOYER, pool_configurator, call.into(), "configure a reserve")
-                    .await?;
-            }
-        }
-        // Stablecoins correlated: an efficiency mode as on Aave's Ethereum market.
-        let (id, ltv, threshold, bonus) = STABLECOIN_EMODE;
-        let mut emode = vec![
-            PoolConfigurator::setEModeCategoryCall {
-                categoryId: id,
-                ltv,
-                liquidationThreshold: threshold,
-                liquidationBonus: bonus,
-                label: "Stablecoins".into(),
-            }
-            .abi_encode(),
-        ];
-        for symbol in ["USDC", "DAI"] {
-            let asset = tokens[symbol].address;
-            emode.push(
-                PoolConfigurator::setAssetCollateralInEModeCall {
-                    asset,
-                    categoryId: id,
-                    allowed: true,
-                }
-                .abi_encode(),
-            );
-            emode.push(
-                PoolConfigurator::setAssetBorrowableInEModeCall {
-                    asset,
-                    categoryId: id,
-                    borrowable: true,
-                }
-                .abi_encode(),
-            );
-        }
-        for call in emode {
-            self.send_raw(DEPLOYER, pool_configurator, call.into(), "configure eMode").await?;
-        }
-        // Liquidity to borrow from: $4M of each asset.
-        for s in &TOKENS {
-            let asset = tokens[s.symbol].address;
-            self.approve(DEPLOYER, asset, pool).await?;
-            let amount = units(4_000_000.0 / s.price_usd, s.decimals);
-            self.send(
-                DEPLOYER,
-                pool,
-                AavePool::supplyCall { asset, amount, onBehalfOf: DEPLOYER, referralCode: 0 },
-                U256::ZERO,
-                "supply liquidity",
-            )
-            .await?;
-        }
-        Ok(AaveV3 {
-            addresses_provider: provider,
-            pool,
-            pool_configurator,
-            oracle,
-            data_provider,
-            acl_manager,
-        })
     }
 
     /// Multicall3's creation code ships in viem; its runtime code is placed at the canonical address.

@@ -11,11 +11,13 @@
 //! unlocked dev accounts sign), and nothing in the wallet depends on it except as the default
 //! network that the user can switch away from.
 
+mod aave;
 mod anvil;
 mod artifacts;
 pub mod contracts;
 pub mod daemon;
 mod deploy;
+mod feeds;
 mod manifest;
 mod process;
 pub mod solana;
@@ -32,9 +34,10 @@ use alloy::{
 
 pub use anvil::{AnvilProcess, anvil_binary, node_modules};
 pub use deploy::{
-    DEMO_ACCOUNTS, DEPLOYER, FEED_HISTORY_HOURS, FIAT_USD, MULTICALL3, STABLECOIN_EMODE,
-    price_answer, sqrt_price_x96, units,
+    DEMO_ACCOUNTS, DEPLOYER, FIAT_USD, MULTICALL3, STABLECOIN_EMODE, price_answer, sqrt_price_x96,
+    units,
 };
+pub use feeds::FEED_HISTORY_HOURS;
 pub use manifest::{AaveV3, DEPLOYMENT_VERSION, Manifest, Token, UniswapV2, UniswapV3, V3Pool};
 
 use crate::{contracts::*, deploy::Deployer};
@@ -209,7 +212,7 @@ pub async fn bring_up(
             let Ok(bytes) = fs::read(&file) else { continue };
             match provider.anvil_load_state(bytes.into()).await {
                 Ok(true) if verify(provider, &manifest).await => {
-                    refresh_feeds(provider, &manifest).await?;
+                    feeds::refresh_feeds(provider, &manifest).await?;
                     return Ok(manifest);
                 }
                 _ => {
@@ -366,46 +369,6 @@ impl Devnet {
     ) -> Result<(), DevnetError> {
         set_price(&self.provider, &self.manifest, symbol, usd, move_pools).await
     }
-}
-
-/// Feeds older than this when a saved state loads get a fresh round.
-const FEED_REFRESH_AGE_SECS: u64 = 600;
-
-/// Posts each feed's answer again where its last round is older than
-/// [`FEED_REFRESH_AGE_SECS`]: the chain was stopped, and a real feed's nodes would have kept
-/// posting on its heartbeat meanwhile. Without it every saved devnet would start stale.
-async fn refresh_feeds(provider: &DynProvider, manifest: &Manifest) -> Result<(), DevnetError> {
-    let nm = node_modules();
-    let d = Deployer { provider: provider.clone(), node_modules: &nm };
-    let feeds =
-        manifest.tokens.values().map(|t| t.aggregator).chain(manifest.fiat_feeds.values().copied());
-    let mut posted = false;
-    for feed in feeds {
-        let round = DevnetPriceFeed::new(feed, provider)
-            .latestRoundData()
-            .call()
-            .await
-            .map_err(deploy::rpc)?;
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        let updated: u64 = round.updatedAt.saturating_to();
-        if now.saturating_sub(updated) > FEED_REFRESH_AGE_SECS {
-            d.send(
-                DEPLOYER,
-                feed,
-                DevnetPriceFeed::updateAnswerCall { answer: round.answer },
-                U256::ZERO,
-                "refresh a feed",
-            )
-            .await?;
-            posted = true;
-        }
-    }
-    if posted {
-        provider.anvil_mine(Some(1), None).await.map_err(deploy::rpc)?;
-    }
-    Ok(())
 }
 
 /// Posts the price as a new round of the token's feed, as a real feed's next round would.

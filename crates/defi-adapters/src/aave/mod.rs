@@ -7,6 +7,7 @@
 //! health factor below [`DANGER_HEALTH_FACTOR`] is a danger finding, and one that would leave
 //! it below 1 is refused ([`LendError::WouldBeLiquidatable`]).
 
+mod accounts;
 mod action;
 mod errors;
 mod market;
@@ -21,6 +22,10 @@ mod rules;
 use alloy::primitives::U256;
 use serde::Serializer;
 
+pub use accounts::{
+    ACCOUNTS_PER_CALL, HEALTH_PER_CALL, account_data_calls, accounts_calls, decode_account_data,
+    decode_accounts, fetch_account, fetch_account_data, fetch_accounts, refreshed_market,
+};
 pub use action::{
     LendAction, LendAmount, LendPreview, LendRequest, LiquidationPriceChange, preview,
 };
@@ -33,10 +38,8 @@ pub use oracle::{
     first_passage, is_stale, realized_daily_volatility,
 };
 pub use position::{
-    ACCOUNTS_PER_CALL, AccountData, AccountState, EMode, HEALTH_PER_CALL, Position, PositionAsset,
-    UNMODELLED, UserReserve, account_data_calls, accounts_calls, decode_account_data,
-    decode_accounts, fetch_account, fetch_account_data, fetch_accounts, health_factor_f64,
-    refreshed_market,
+    AccountData, AccountState, EMode, Position, PositionAsset, UNMODELLED, UserReserve,
+    health_factor_f64,
 };
 pub use protect::{
     DEFAULT_PROTECT_TARGET, MIN_STEP_HEALTH_FACTOR, ProtectPath, ProtectPreview, ProtectRequest,

@@ -29,7 +29,7 @@ use vigil_defi_adapters::{
 };
 
 use crate::{
-    alert::{Alert, LendingReading, MonitorEvent, Subject, short, unix_now},
+    alert::{Alert, LendingReading, MonitorEvent, Subject, unix_now},
     heads::{Head, Heads},
     rider::Rider,
     rules::{self, Decision, Level, Observation, RuleState, Thresholds},
@@ -37,7 +37,9 @@ use crate::{
     store::{AlertStore, StoreError},
 };
 
+mod lending;
 mod transactions;
+mod words;
 
 /// Errors of one read.
 #[derive(Debug, thiserror::Error)]
@@ -428,149 +430,8 @@ impl Monitor {
         if let (true, Some(market)) = (lending, &mut self.market) {
             aave::apply_feed_rounds(market, &first[1 + n_ticks..], block_time);
         }
-        if let (true, Some(market)) = (lending, &self.market) {
-            let data = aave::decode_account_data(health, &self.watch.lending)?;
-            // Volatility is read when a feed posts a round (hourly), not every block; without
-            // it the chance of liquidation is not stated, and nothing else waits for it.
-            let volatility = match self
-                .volatility
-                .volatilities(&self.client, &self.network, market)
-                .await
-            {
-                Ok(v) => v,
-                Err(e) => {
-                    tracing::warn!(network = %self.network.name, "cannot read the feeds' history: {e}");
-                    Vec::new()
-                }
-            };
-            let stale_feed = market.reserves.iter().any(|r| r.feed_status(block_time).stale);
-            let max_volatility = volatility.iter().flatten().copied().fold(0.0f64, f64::max);
-            // Only accounts near a threshold need the detail (the distance to liquidation).
-            let near: Vec<Address> = self
-                .watch
-                .lending
-                .iter()
-                .zip(&data)
-                .filter(|(a, data)| {
-                    let t = self.thresholds_of(a);
-                    // A move against the position of d (collateral down and debt up by d)
-                    // liquidates only below a health factor of (1 + d) / (1 - d): above that
-                    // and above the warning, nothing can fire.
-                    let d = t.min_distance.min(0.99);
-                    let near_distance = (1.0 + d) / (1.0 - d);
-                    let bound = t.warning.max(near_distance) + t.rearm_margin;
-                    let Some(h) = aave::health_factor_f64(data.health_factor) else {
-                        return false;
-                    };
-                    // A position's volatility is at most twice the most volatile asset's (its
-                    // collateral and its debt moving against it): below half the bar at that
-                    // volatility, the chance cannot cross it.
-                    let likely = aave::first_passage(h.ln(), 2.0 * max_volatility, 1.0)
-                        >= t.max_liquidation_probability / 2.0;
-                    // With a stale feed, every position with debt is read: which feeds it
-                    // depends on is in the detail.
-                    h < bound || likely || stale_feed
-                })
-                .map(|(a, _)| *a)
-                .collect();
-            // The detail, and beside it (same round trip) what a DEX pays for each asset, to
-            // hold the oracle against: only for positions read in detail, the ones a wrong
-            // price could liquidate.
-            let (detail, rates): (
-                HashMap<Address, aave::AccountState>,
-                Vec<Option<aave::DexRate>>,
-            ) = if near.is_empty() {
-                (HashMap::new(), Vec::new())
-            } else {
-                let assets: Vec<Address> = market.reserves.iter().map(|r| r.asset).collect();
-                let (states, rates) = tokio::join!(
-                    aave::fetch_accounts(&self.client, &self.network, market, &near, at),
-                    aave::dex_rates(&self.client, &self.network, market, &assets),
-                );
-                let states = states?
-                    .into_iter()
-                    .map(|mut s| {
-                        s.volatility = volatility.clone();
-                        (s.account, s)
-                    })
-                    .collect();
-                (states, rates.unwrap_or_default())
-            };
-            // A gap lasting a moment is how markets move (the DEX first, the oracle after);
-            // one that lasts DEVIATION_PERSISTS_SECS is news.
-            let now_market = detail.values().next().map_or(market, |s| &s.market);
-            let mut sustained: Vec<(Address, f64)> = Vec::new();
-            for r in &market.reserves {
-                let d = rates
-                    .iter()
-                    .flatten()
-                    .find(|rate| rate.asset == r.asset)
-                    .and_then(|rate| rate.deviation(now_market))
-                    .filter(|d| d.abs() > aave::DEX_DEVIATION_THRESHOLD);
-                match d {
-                    Some(d) => {
-                        let since = *self.deviated_since.entry(r.asset).or_insert(block_time);
-                        if block_time.saturating_sub(since) >= DEVIATION_PERSISTS_SECS {
-                            sustained.push((r.asset, d));
-                        }
-                    }
-                    // Within bounds, or not read (no position near): forgotten.
-                    None => {
-                        self.deviated_since.remove(&r.asset);
-                    }
-                }
-            }
-            for (account, d) in self.watch.lending.iter().zip(&data) {
-                if d.total_collateral_base.is_zero() && d.total_debt_base.is_zero() {
-                    continue; // no position here
-                }
-                let health_factor = aave::health_factor_f64(d.health_factor);
-                let state = detail.get(account);
-                // A distance from a model that is not the pool's could alert wrongly.
-                let modelled = state.filter(|s| s.is_modelled());
-                let distance = modelled.and_then(|s| s.distance_to_liquidation());
-                let probability = modelled.and_then(|s| s.liquidation_probability(1.0));
-                let key = format!("{}/aave/{account:#x}", self.network.name);
-                seen.push(Seen {
-                    key: key.clone(),
-                    subject: Subject::Lending { account: account.to_checksum(None) },
-                    observation: Observation::Lending { health_factor, distance, probability },
-                    thresholds: self.thresholds_of(account),
-                    detail: state
-                        .map(|s| lending_detail(s, &self.options.money))
-                        .unwrap_or_default(),
-                });
-                // Its feeds, as a rule of their own: a stale price is news whatever the health
-                // factor says (the health factor is computed from it). Positions without
-                // debt cannot be liquidated.
-                if health_factor.is_some() {
-                    let feeds = state.map(|s| s.feeds()).unwrap_or_default();
-                    let now = state.map_or(market, |s| &s.market);
-                    let stale: Vec<&aave::FeedStatus> = feeds.iter().filter(|f| f.stale).collect();
-                    let apart: Vec<(&aave::FeedStatus, f64)> = feeds
-                        .iter()
-                        .filter_map(|f| {
-                            sustained.iter().find(|(a, _)| *a == f.asset).map(|(_, d)| (f, *d))
-                        })
-                        .collect();
-                    let mut words = stale_detail(&stale);
-                    let deviated = deviation_detail(now, &apart, &self.options.money);
-                    if !deviated.is_empty() {
-                        words =
-                            if words.is_empty() { deviated } else { format!("{words} {deviated}") };
-                    }
-                    seen.push(Seen {
-                        key: format!("{key}/feeds"),
-                        subject: Subject::Lending { account: account.to_checksum(None) },
-                        observation: Observation::Feeds {
-                            stale: !stale.is_empty(),
-                            deviated: !apart.is_empty(),
-                        },
-                        thresholds: self.thresholds_of(account),
-                        detail: words,
-                    });
-                }
-            }
+        if lending {
+            seen.extend(self.read_lending(health, block_time, at).await?);
         }
         let tick_of: BTreeMap<Address, i32> = pools.iter().copied().zip(ticks).collect();
         for p in &self.liquidity {
@@ -661,7 +522,7 @@ impl Monitor {
         }
         let alert = match decision {
             Decision::Notify(level) => {
-                let mut body = self.describe(s, level);
+                let mut body = words::describe(s, level, &self.network.name);
                 // A crossing found on the first read after a start happened while not watching.
                 if !self.started
                     && let Some(b) = state.last_block
@@ -678,7 +539,7 @@ impl Monitor {
                     network: self.network.name.clone(),
                     subject: s.subject.clone(),
                     level,
-                    title: title(s, level),
+                    title: words::title(s, level),
                     body,
                     block: Some(block),
                     data_age_secs: Some(age),
@@ -694,49 +555,6 @@ impl Monitor {
             Decision::Quiet => None,
         };
         Ok((alert, (next != state).then_some(next)))
-    }
-
-    fn describe(&self, s: &Seen, level: Level) -> String {
-        let t = &s.thresholds;
-        let mut body = match (&s.subject, s.observation) {
-            (Subject::Lending { account }, Observation::Lending { health_factor, .. }) => {
-                let hf = health_factor.map_or_else(|| "∞".to_owned(), |h| format!("{h:.3}"));
-                let (limit, advice) = match level {
-                    Level::Liquidatable => (
-                        t.liquidatable,
-                        "Anyone can liquidate it now: repay debt or add collateral at once.",
-                    ),
-                    Level::Critical => (t.critical, "Act soon: repay debt or add collateral."),
-                    _ => (t.warning, "Consider repaying debt or adding collateral."),
-                };
-                let below = if health_factor.is_some_and(|h| h < limit) {
-                    format!(", below {limit}")
-                } else {
-                    String::new()
-                };
-                format!(
-                    "Aave account {} on {}: health factor {hf}{below}. {advice}",
-                    short(account),
-                    self.network.name
-                )
-            }
-            (Subject::Lending { account }, Observation::Feeds { .. }) => format!(
-                "Aave account {} on {} is priced by an oracle that may be wrong: its health \
-                 factor, and when it can be liquidated, may not be what Vigil shows.",
-                short(account),
-                self.network.name
-            ),
-            (Subject::Liquidity { token_id, .. }, _) => format!(
-                "Uniswap V3 position #{token_id} on {} is out of range: it earns no fees and holds only one token.",
-                self.network.name
-            ),
-            _ => String::new(),
-        };
-        if !s.detail.is_empty() {
-            body.push(' ');
-            body.push_str(&s.detail);
-        }
-        body
     }
 
     /// Sends alerts to the event stream first (it never fails), then to every sink off the
@@ -810,114 +628,4 @@ impl Monitor {
             at: unix_now(),
         }
     }
-}
-
-fn title(s: &Seen, level: Level) -> String {
-    match (&s.subject, s.observation) {
-        (Subject::Lending { .. }, Observation::Lending { health_factor, .. }) => {
-            let hf = health_factor.map_or_else(|| "∞".to_owned(), |h| format!("{h:.2}"));
-            match level {
-                Level::Liquidatable => {
-                    format!("Aave position can be liquidated (health factor {hf})")
-                }
-                Level::Critical => format!("Aave position critical (health factor {hf})"),
-                _ => format!("Aave position at risk (health factor {hf})"),
-            }
-        }
-        (Subject::Lending { .. }, Observation::Feeds { stale, .. }) => if stale {
-            "Aave position priced by a stale feed"
-        } else {
-            "Aave position's oracle far from the market"
-        }
-        .to_owned(),
-        (Subject::Liquidity { token_id, .. }, _) => {
-            format!("Uniswap position #{token_id} out of range")
-        }
-        _ => String::new(),
-    }
-}
-
-/// Which feeds are stale, and for how long: "Your position is priced by a feed that has not
-/// updated for 3 hours (WETH; it posts at least every 60 minutes)."
-fn stale_detail(stale: &[&aave::FeedStatus]) -> String {
-    stale
-        .iter()
-        .map(|f| {
-            format!(
-                "Your position is priced by a feed that {} ({} at {}; it posts at least every {}).",
-                f.describe_age(),
-                f.symbol,
-                short(&f.feed.to_checksum(None)),
-                aave::duration(f.heartbeat_secs)
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// How long an oracle must stay far from the DEX before it is an alert (seconds of block time).
-const DEVIATION_PERSISTS_SECS: u64 = 60;
-
-/// Which oracle prices are far from what a DEX pays: "Aave's price for WETH ($1,500.00) is
-/// 33% below what a DEX pays ($2,000.00)."
-fn deviation_detail(
-    market: &Market,
-    apart: &[(&aave::FeedStatus, f64)],
-    money: &vigil_api::Money,
-) -> String {
-    apart
-        .iter()
-        .filter_map(|(f, d)| {
-            let oracle = market.reserve(f.asset)?.price_usd;
-            Some(format!(
-                "Aave's price for {} ({}) is {:.0}% {} what a DEX pays ({}): the oracle may lag the market or be manipulated.",
-                f.symbol,
-                money.show(oracle),
-                d.abs() * 100.0,
-                if *d > 0.0 { "below" } else { "above" },
-                money.show(oracle * (1.0 + d)),
-            ))
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// The distance to liquidation and the liquidation price nearest to today's, whichever side
-/// it is on (a collateral's fall or a debt's rise).
-fn lending_detail(state: &aave::AccountState, money: &vigil_api::Money) -> String {
-    if !state.is_modelled() {
-        return format!("Careful: {}.", aave::UNMODELLED);
-    }
-    let mut out = Vec::new();
-    if let Some(d) = state.distance_to_liquidation() {
-        out.push(format!(
-            "A {:.1}% move against it (collateral down, debt up) liquidates it.",
-            d * 100.0
-        ));
-    }
-    let position = state.position();
-    let nearest = position
-        .assets
-        .iter()
-        .filter_map(|a| Some((a, a.liquidation_price_usd?, a.liquidates_on?)))
-        .filter(|(a, _, _)| a.price_usd > 0.0)
-        .min_by(|(a, x, _), (b, y, _)| {
-            (x / a.price_usd - 1.0).abs().total_cmp(&(y / b.price_usd - 1.0).abs())
-        });
-    if let Some((a, price, on)) = nearest {
-        let how = if on == aave::PriceMove::Rise { "rising" } else { "falling" };
-        out.push(format!(
-            "{} {how} to {} liquidates it (now {}).",
-            a.symbol,
-            money.show(price),
-            money.show(a.price_usd)
-        ));
-    }
-    if let Some(p) = position.liquidation_probability_24h {
-        out.push(format!(
-            "At today's volatility the chance of liquidation within 24 hours is {}.",
-            vigil_api::describe_chance(p)
-        ));
-    }
-    out.join(" ")
 }
