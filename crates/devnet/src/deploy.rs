@@ -151,12 +151,24 @@ impl Deployer<'_> {
         value: U256,
         what: &str,
     ) -> Result<TransactionReceipt, DevnetError> {
+        self.send_value(from, to, call.abi_encode().into(), value, what).await
+    }
+
+    /// [`Self::send`] with calldata already encoded.
+    async fn send_value(
+        &self,
+        from: Address,
+        to: Address,
+        input: Bytes,
+        value: U256,
+        what: &str,
+    ) -> Result<TransactionReceipt, DevnetError> {
         let tx = TransactionRequest::default()
             .from(from)
             .to(to)
             .value(value)
             .gas_limit(GAS_LIMIT)
-            .input(Bytes::from(call.abi_encode()).into());
+            .input(input.into());
         let pending = self
             .provider
             .send_transaction(tx)
@@ -173,17 +185,7 @@ impl Deployer<'_> {
         input: Bytes,
         what: &str,
     ) -> Result<TransactionReceipt, DevnetError> {
-        let tx = TransactionRequest::default()
-            .from(from)
-            .to(to)
-            .gas_limit(GAS_LIMIT)
-            .input(input.into());
-        let pending = self
-            .provider
-            .send_transaction(tx)
-            .await
-            .map_err(|e| DevnetError::Deploy(format!("{what}: {e}")))?;
-        self.confirm(pending, what).await
+        self.send_value(from, to, input, U256::ZERO, what).await
     }
 
     async fn deploy_code(&self, code: Bytes, what: &str) -> Result<Address, DevnetError> {

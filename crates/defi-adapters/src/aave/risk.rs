@@ -252,22 +252,18 @@ impl AccountState {
             rows.push(StressRow { asset: r.symbol.clone(), kind: StressKind::Depeg, points });
         }
         // Each efficiency-mode category's assets that the position holds, moving as one.
+        let members = |is_member: &dyn Fn(&super::Reserve) -> bool| -> Vec<usize> {
+            held.iter()
+                .copied()
+                .filter(|&i| self.market.reserves.get(i).is_some_and(is_member))
+                .collect()
+        };
         let groups: Vec<(String, Vec<usize>)> = if self.market.emode_bitmaps() {
             self.market
                 .emode_categories
                 .iter()
                 .map(|c| {
-                    let members = held
-                        .iter()
-                        .copied()
-                        .filter(|&i| {
-                            self.market
-                                .reserves
-                                .get(i)
-                                .is_some_and(|r| c.has_collateral(r.id) || c.can_borrow(r.id))
-                        })
-                        .collect();
-                    (c.label.clone(), members)
+                    (c.label.clone(), members(&|r| c.has_collateral(r.id) || c.can_borrow(r.id)))
                 })
                 .collect()
         } else {
@@ -281,19 +277,7 @@ impl AccountState {
             categories.dedup();
             categories
                 .into_iter()
-                .map(|category| {
-                    let members = held
-                        .iter()
-                        .copied()
-                        .filter(|&i| {
-                            self.market
-                                .reserves
-                                .get(i)
-                                .is_some_and(|r| r.config.emode_category == category)
-                        })
-                        .collect();
-                    (category.to_string(), members)
-                })
+                .map(|c| (c.to_string(), members(&|r| r.config.emode_category == c)))
                 .collect()
         };
         for (category, group) in groups {
