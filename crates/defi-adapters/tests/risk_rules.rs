@@ -316,3 +316,75 @@ async fn an_oracle_far_from_the_dex_is_a_finding_and_one_that_agrees_is_not() {
         p.review.findings
     );
 }
+
+#[tokio::test]
+async fn an_isolated_collateral_is_said_with_its_ceiling_and_the_pool_enforces_both() {
+    let (devnet, network, client, market) = setup().await;
+    let m = devnet.manifest();
+    let (user, wbtc, usdc, dai) = (
+        DEMO_ACCOUNTS[1],
+        m.tokens["WBTC"].address,
+        m.tokens["USDC"].address,
+        m.tokens["DAI"].address,
+    );
+    let configurator = m.aave_v3.pool_configurator;
+    // Aave isolates only a collateral nobody has supplied: the deployer takes its WBTC back.
+    let withdraw = vigil_defi_adapters::abi::IAavePool::withdrawCall {
+        asset: wbtc,
+        amount: alloy::primitives::U256::MAX,
+        to: DEPLOYER,
+    };
+    send(&devnet, DEPLOYER, m.aave_v3.pool, withdraw.abi_encode()).await;
+    // $10,000 of debt at most against WBTC, USDC the only asset borrowable against it.
+    let ceiling = PoolConfigurator::setDebtCeilingCall {
+        asset: wbtc,
+        newDebtCeiling: alloy::primitives::U256::from(1_000_000u64),
+    };
+    send(&devnet, DEPLOYER, configurator, ceiling.abi_encode()).await;
+    let borrowable =
+        PoolConfigurator::setBorrowableInIsolationCall { asset: usdc, borrowable: true };
+    send(&devnet, DEPLOYER, configurator, borrowable.abi_encode()).await;
+    let market = aave::fetch_market(&client, &network).await.unwrap_or(market);
+    assert_eq!(market.reserve(wbtc).unwrap().config.debt_ceiling, 1_000_000);
+
+    // An isolated supply is not collateral until the user says so.
+    open_position(
+        &devnet,
+        &client,
+        &network,
+        &market,
+        user,
+        &[
+            (wbtc, LendAction::Supply, units(1.0, 8)),
+            (wbtc, LendAction::Collateral { enable: true }, units(0.0, 8)),
+            (usdc, LendAction::Borrow, units(4_000.0, 6)),
+        ],
+    )
+    .await;
+    let state = account(&client, &network, &market, user).await;
+    assert_matches_chain(&state);
+    let position = state.position();
+    assert!(
+        position.rules.contains(
+            &"Isolation mode: WBTC is an isolated collateral, so only USDC can be borrowed against it, and all its borrowers together up to $10000 ($4000 used)".into()
+        ),
+        "{:?}",
+        position.rules
+    );
+
+    // What the rule says, the pool enforces: DAI is refused, and so is USDC past the ceiling.
+    for (asset, amount, error) in [
+        (dai, units(100.0, 18), "AssetNotBorrowableInIsolation()"),
+        (usdc, units(6_500.0, 6), "DebtCeilingExceeded()"),
+    ] {
+        let borrow = request(user, asset, LendAction::Borrow, LendAmount::Exact(amount));
+        let said = match aave::preview(&client, &network, &market, &borrow).await {
+            Err(e) => e.to_string(),
+            Ok(p) => {
+                assert!(!p.review.simulation.success(), "{error} not enforced");
+                p.review.findings.iter().map(|f| f.message.clone()).collect::<Vec<_>>().join(" ")
+            }
+        };
+        assert!(said.contains(error), "{said}");
+    }
+}
