@@ -1,0 +1,289 @@
+//! The provider's methods: who is asking, what they may see, and the chain's answers to what
+//! only reads. A request from a page carries its `Origin`; a program on this computer sends
+//! none and is treated as one caller, "a local program", that the user connects once.
+
+use std::{borrow::Cow, collections::BTreeMap, sync::Arc, sync::Mutex};
+
+use alloy::{
+    primitives::Address,
+    providers::Provider as _,
+    transports::{RpcError as TransportError, TransportErrorKind},
+};
+use serde_json::{Value, json, value::RawValue};
+use tokio::sync::broadcast;
+use vigil_defi_adapters::{ChainClient, Network};
+
+use crate::rpc::{Request, RpcError};
+
+/// Who is asking.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Caller {
+    /// A web page, by its origin (`https://app.uniswap.org`).
+    Site(String),
+    /// A program on this computer that sent no `Origin` (a script, `cast`).
+    Local,
+}
+
+impl Caller {
+    /// The key its permission is kept under.
+    pub fn key(&self) -> &str {
+        match self {
+            Self::Site(origin) => origin,
+            Self::Local => "local program",
+        }
+    }
+}
+
+impl std::fmt::Display for Caller {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.key())
+    }
+}
+
+/// The wallet's side of a connection: its accounts, and the user's answer to a request.
+#[async_trait::async_trait]
+pub trait Approver: Send + Sync {
+    /// The accounts `caller` may see, of `offered` (the wallet's, the selected one first), as
+    /// the user chose; `None`: the user refused.
+    async fn connect(&self, caller: &Caller, offered: &[Address]) -> Option<Vec<Address>>;
+}
+
+/// The wallet's Ethereum accounts, the selected one first.
+pub trait Accounts: Send + Sync {
+    /// The accounts.
+    fn accounts(&self) -> Vec<Address>;
+}
+
+/// The connections the user granted, by caller key. Kept by the wallet (its database); an
+/// in-memory implementation serves tests and the headless provider.
+pub trait Permissions: Send + Sync {
+    /// The accounts `key` may see, if connected.
+    fn get(&self, key: &str) -> Option<Vec<Address>>;
+    /// Connects `key` to `accounts`.
+    fn set(&self, key: &str, accounts: Vec<Address>);
+    /// Disconnects `key`; whether it was connected.
+    fn revoke(&self, key: &str) -> bool;
+    /// Every connection, by key.
+    fn list(&self) -> Vec<(String, Vec<Address>)>;
+}
+
+/// [`Permissions`] in memory.
+#[derive(Debug, Default)]
+pub struct MemoryPermissions(Mutex<BTreeMap<String, Vec<Address>>>);
+
+impl MemoryPermissions {
+    fn map(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Vec<Address>>> {
+        // A panic elsewhere leaves a plain map behind, still whole.
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl Permissions for MemoryPermissions {
+    fn get(&self, key: &str) -> Option<Vec<Address>> {
+        self.map().get(key).cloned()
+    }
+    fn set(&self, key: &str, accounts: Vec<Address>) {
+        self.map().insert(key.to_owned(), accounts);
+    }
+    fn revoke(&self, key: &str) -> bool {
+        self.map().remove(key).is_some()
+    }
+    fn list(&self) -> Vec<(String, Vec<Address>)> {
+        self.map().iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+    }
+}
+
+/// What subscribers hear (EIP-1193's `accountsChanged` and `chainChanged`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ProviderEvent {
+    /// The accounts a caller may see changed (connected, revoked).
+    AccountsChanged {
+        /// The caller's key.
+        key: String,
+        /// What it may see now.
+        accounts: Vec<Address>,
+    },
+    /// The network changed.
+    ChainChanged {
+        /// The new chain id.
+        chain_id: u64,
+    },
+}
+
+/// Methods that only read the chain: forwarded to the network's endpoints, with fail-over.
+const READS: &[&str] = &[
+    "eth_blockNumber",
+    "eth_call",
+    "eth_estimateGas",
+    "eth_feeHistory",
+    "eth_gasPrice",
+    "eth_getBalance",
+    "eth_getBlockByHash",
+    "eth_getBlockByNumber",
+    "eth_getBlockTransactionCountByHash",
+    "eth_getBlockTransactionCountByNumber",
+    "eth_getCode",
+    "eth_getLogs",
+    "eth_getProof",
+    "eth_getStorageAt",
+    "eth_getTransactionByHash",
+    "eth_getTransactionCount",
+    "eth_getTransactionReceipt",
+    "eth_maxPriorityFeePerGas",
+    "eth_syncing",
+    "web3_clientVersion",
+];
+
+/// The provider of one network.
+pub struct Provider {
+    network: Network,
+    client: Arc<ChainClient>,
+    accounts: Arc<dyn Accounts>,
+    approver: Arc<dyn Approver>,
+    permissions: Arc<dyn Permissions>,
+    events: broadcast::Sender<ProviderEvent>,
+}
+
+impl std::fmt::Debug for Provider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Provider").field("network", &self.network.name).finish()
+    }
+}
+
+impl Provider {
+    /// A provider of `network` (read through `client`).
+    pub fn new(
+        network: Network,
+        client: Arc<ChainClient>,
+        accounts: Arc<dyn Accounts>,
+        approver: Arc<dyn Approver>,
+        permissions: Arc<dyn Permissions>,
+    ) -> Self {
+        let (events, _) = broadcast::channel(64);
+        Self { network, client, accounts, approver, permissions, events }
+    }
+
+    /// The events subscribers hear.
+    pub fn events(&self) -> broadcast::Receiver<ProviderEvent> {
+        self.events.subscribe()
+    }
+
+    /// The network it serves.
+    pub fn network(&self) -> &Network {
+        &self.network
+    }
+
+    /// Disconnects `key` (from Settings); subscribers of that caller hear `accountsChanged []`.
+    pub fn revoke(&self, key: &str) -> bool {
+        let was = self.permissions.revoke(key);
+        if was {
+            let _ = self
+                .events
+                .send(ProviderEvent::AccountsChanged { key: key.to_owned(), accounts: vec![] });
+        }
+        was
+    }
+
+    /// The accounts `caller` may see now: those it was granted that the wallet still has.
+    fn permitted(&self, caller: &Caller) -> Option<Vec<Address>> {
+        let granted = self.permissions.get(caller.key())?;
+        let held = self.accounts.accounts();
+        Some(granted.into_iter().filter(|a| held.contains(a)).collect())
+    }
+
+    /// Answers one request from `caller`.
+    pub async fn handle(&self, req: &Request, caller: &Caller) -> Result<Value, RpcError> {
+        match req.method.as_str() {
+            "eth_chainId" => Ok(json!(format!("{:#x}", self.network.chain_id))),
+            "net_version" => Ok(json!(self.network.chain_id.to_string())),
+            "eth_accounts" => Ok(json!(checksummed(&self.permitted(caller).unwrap_or_default()))),
+            "eth_requestAccounts" => Ok(json!(checksummed(&self.request_accounts(caller).await?))),
+            "wallet_requestPermissions" => {
+                self.request_accounts(caller).await?;
+                Ok(json!([{ "parentCapability": "eth_accounts" }]))
+            }
+            "wallet_getPermissions" => Ok(match self.permitted(caller) {
+                Some(_) => json!([{ "parentCapability": "eth_accounts" }]),
+                None => json!([]),
+            }),
+            "wallet_revokePermissions" => {
+                self.revoke(caller.key());
+                Ok(Value::Null)
+            }
+            method if READS.contains(&method) => self.forward(method, &req.params).await,
+            method => Err(RpcError::new(
+                RpcError::UNSUPPORTED_METHOD,
+                format!("Vigil does not provide {method}"),
+            )),
+        }
+    }
+
+    /// The caller's accounts, asking the user to connect it when it is not yet.
+    async fn request_accounts(&self, caller: &Caller) -> Result<Vec<Address>, RpcError> {
+        if let Some(accounts) = self.permitted(caller).filter(|a| !a.is_empty()) {
+            return Ok(accounts);
+        }
+        let offered = self.accounts.accounts();
+        if offered.is_empty() {
+            return Err(RpcError::new(
+                RpcError::UNAUTHORIZED,
+                "Vigil has no Ethereum account yet: create or import one in Vigil",
+            ));
+        }
+        let chosen = self
+            .approver
+            .connect(caller, &offered)
+            .await
+            .ok_or_else(|| RpcError::rejected(&format!("the connection of {caller}")))?;
+        let chosen: Vec<Address> = chosen.into_iter().filter(|a| offered.contains(a)).collect();
+        if chosen.is_empty() {
+            return Err(RpcError::rejected(&format!("every account to {caller}")));
+        }
+        self.permissions.set(caller.key(), chosen.clone());
+        let _ = self.events.send(ProviderEvent::AccountsChanged {
+            key: caller.key().to_owned(),
+            accounts: chosen.clone(),
+        });
+        Ok(chosen)
+    }
+
+    /// A read, forwarded to the network's endpoints with fail-over. The node's own error
+    /// (a revert with its data) comes back as it was.
+    async fn forward(&self, method: &str, params: &Value) -> Result<Value, RpcError> {
+        let params: Box<RawValue> = match params {
+            Value::Null => RawValue::from_string("[]".into()),
+            other => serde_json::value::to_raw_value(other),
+        }
+        .map_err(|e| RpcError::invalid_params(e.to_string()))?;
+        let method: Cow<'static, str> = Cow::Owned(method.to_owned());
+        let answer = self
+            .client
+            .request(|p| {
+                let (method, params) = (method.clone(), params.clone());
+                async move {
+                    match p.raw_request_dyn(method, &params).await {
+                        Ok(value) => Ok(Ok(value)),
+                        // The node answered: not a transport failure to fail over from.
+                        Err(TransportError::ErrorResp(payload)) => Ok(Err(payload)),
+                        Err(e) => Err::<_, TransportError<TransportErrorKind>>(e),
+                    }
+                }
+            })
+            .await
+            .map_err(|e| RpcError::new(RpcError::INTERNAL, e.to_string()))?;
+        match answer {
+            Ok(raw) => serde_json::from_str(raw.get())
+                .map_err(|e| RpcError::new(RpcError::INTERNAL, format!("the node's answer: {e}"))),
+            Err(payload) => Err(RpcError {
+                code: payload.code,
+                message: payload.message.into_owned(),
+                data: payload.data.and_then(|d| serde_json::from_str(d.get()).ok()),
+            }),
+        }
+    }
+}
+
+/// Addresses as EIP-55 strings (ethers v6 compares them so).
+fn checksummed(accounts: &[Address]) -> Vec<String> {
+    accounts.iter().map(|a| a.to_checksum(None)).collect()
+}

@@ -1,0 +1,317 @@
+//! The provider on the devnet, over real HTTP and WebSocket: what a page and a local program
+//! may see, what the user approves or refuses, reads answered by the chain, hostile requests
+//! refused with clear errors, and viem (npm) using it as a dapp would.
+
+// Test helpers panic on failure by design.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::{
+    collections::VecDeque,
+    path::Path,
+    sync::{Arc, Mutex},
+};
+
+use alloy::{primitives::Address, providers::Provider as _};
+use serde_json::{Value, json};
+use vigil_devnet::{DEMO_ACCOUNTS, Devnet};
+use vigil_provider::{Accounts, Approver, Bound, Caller, MemoryPermissions, Provider, RpcError};
+
+/// The user, scripted: each connection request takes the next answer.
+#[derive(Default)]
+struct User {
+    answers: Mutex<VecDeque<Option<Vec<Address>>>>,
+    asked: Mutex<Vec<Caller>>,
+}
+
+#[async_trait::async_trait]
+impl Approver for User {
+    async fn connect(&self, caller: &Caller, _offered: &[Address]) -> Option<Vec<Address>> {
+        self.asked.lock().unwrap().push(caller.clone());
+        self.answers.lock().unwrap().pop_front().expect("an unexpected connection request")
+    }
+}
+
+struct Wallet;
+impl Accounts for Wallet {
+    fn accounts(&self) -> Vec<Address> {
+        DEMO_ACCOUNTS[..2].to_vec()
+    }
+}
+
+struct Running {
+    _devnet: Devnet,
+    url: String,
+    user: Arc<User>,
+    provider: Arc<Provider>,
+    http: reqwest::Client,
+}
+
+async fn start() -> Running {
+    let (devnet, network, client) =
+        vigil_defi_adapters::testing::devnet(Path::new(env!("CARGO_TARGET_TMPDIR"))).await.unwrap();
+    let user = Arc::new(User::default());
+    let provider = Arc::new(Provider::new(
+        network,
+        Arc::new(client),
+        Arc::new(Wallet),
+        user.clone(),
+        Arc::new(MemoryPermissions::default()),
+    ));
+    let bound = Bound::bind(provider.clone(), 0).await.unwrap();
+    let url = format!("http://{}", bound.addr());
+    tokio::spawn(bound.serve(std::future::pending()));
+    Running { _devnet: devnet, url, user, provider, http: reqwest::Client::new() }
+}
+
+impl Running {
+    /// A JSON-RPC call from `origin` (`None`: a local program), and the HTTP status.
+    async fn call(&self, origin: Option<&str>, body: Value) -> (u16, Value) {
+        let mut req = self.http.post(&self.url).json(&body);
+        if let Some(origin) = origin {
+            req = req.header("origin", origin);
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn rpc(&self, origin: Option<&str>, method: &str, params: Value) -> Value {
+        let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+        let (status, answer) = self.call(origin, body).await;
+        assert_eq!(status, 200, "{answer}");
+        answer
+    }
+
+    fn answer(&self, a: Option<Vec<Address>>) {
+        self.user.answers.lock().unwrap().push_back(a);
+    }
+}
+
+const DAPP: &str = "https://dapp.example";
+
+#[tokio::test]
+async fn a_page_sees_no_account_until_the_user_connects_it_and_only_the_ones_chosen() {
+    let p = start().await;
+    let chain = p.rpc(Some(DAPP), "eth_chainId", json!([])).await;
+    assert_eq!(chain["result"], format!("{:#x}", p.provider.network().chain_id));
+    assert_eq!(p.rpc(Some(DAPP), "eth_accounts", json!([])).await["result"], json!([]));
+
+    // Refused: EIP-1193's 4001, worded as ethers recognises it; still nothing to see.
+    p.answer(None);
+    let refused = p.rpc(Some(DAPP), "eth_requestAccounts", json!([])).await;
+    assert_eq!(refused["error"]["code"], RpcError::USER_REJECTED, "{refused}");
+    assert!(refused["error"]["message"].as_str().unwrap().starts_with("User denied"));
+    assert_eq!(p.rpc(Some(DAPP), "eth_accounts", json!([])).await["result"], json!([]));
+
+    // Connected to the second account only.
+    p.answer(Some(vec![DEMO_ACCOUNTS[1]]));
+    let granted = p.rpc(Some(DAPP), "eth_requestAccounts", json!([])).await;
+    let second = DEMO_ACCOUNTS[1].to_checksum(None);
+    assert_eq!(granted["result"], json!([second]));
+    assert_eq!(p.rpc(Some(DAPP), "eth_accounts", json!([])).await["result"], json!([second]));
+    // Asked again: no second prompt.
+    assert_eq!(
+        p.rpc(Some(DAPP), "eth_requestAccounts", json!([])).await["result"],
+        json!([second])
+    );
+    assert_eq!(
+        *p.user.asked.lock().unwrap(),
+        [Caller::Site(DAPP.into()), Caller::Site(DAPP.into())]
+    );
+    // Another page, and a local program, see nothing.
+    assert_eq!(
+        p.rpc(Some("https://other.example"), "eth_accounts", json!([])).await["result"],
+        json!([])
+    );
+    assert_eq!(p.rpc(None, "eth_accounts", json!([])).await["result"], json!([]));
+
+    // Revoked (from Settings): nothing again.
+    assert!(p.provider.revoke(DAPP));
+    assert_eq!(p.rpc(Some(DAPP), "eth_accounts", json!([])).await["result"], json!([]));
+}
+
+#[tokio::test]
+async fn reads_are_the_chains_answers() {
+    let p = start().await;
+    let block = p.rpc(None, "eth_blockNumber", json!([])).await;
+    let ours = p._devnet.provider().get_block_number().await.unwrap();
+    assert_eq!(block["result"], format!("{ours:#x}"));
+    let weth = p._devnet.manifest().weth;
+    let code = p.rpc(Some(DAPP), "eth_getCode", json!([weth, "latest"])).await;
+    assert!(code["result"].as_str().unwrap().len() > 100, "{code}");
+    // The node's own error comes back as the node said it.
+    let bad = p.rpc(None, "eth_getBalance", json!(["not an address", "latest"])).await;
+    assert!(bad["error"]["code"].as_i64().unwrap() < 0, "{bad}");
+}
+
+#[tokio::test]
+async fn hostile_requests_get_clear_errors_and_nothing_else() {
+    let p = start().await;
+    // Not this port on loopback: a page that re-pointed its own name at 127.0.0.1.
+    let res = p
+        .http
+        .post(&p.url)
+        .header("host", "evil.example:1248")
+        .header("origin", "https://evil.example")
+        .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "eth_accounts"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 403);
+    assert!(res.text().await.unwrap().contains("answers only to 127.0.0.1"));
+    // An opaque origin (a sandboxed frame, a file).
+    let (status, _) =
+        p.call(Some("null"), json!({"jsonrpc": "2.0", "id": 1, "method": "eth_chainId"})).await;
+    assert_eq!(status, 403);
+    // A form post (what a page can send without asking first).
+    let res =
+        p.http.post(&p.url).header("content-type", "text/plain").body("{}").send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 415);
+    // Oversized.
+    let huge =
+        json!({"jsonrpc": "2.0", "id": 1, "method": "eth_call", "params": ["x".repeat(2 << 20)]});
+    let res = p.http.post(&p.url).json(&huge).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 413);
+
+    for (body, code) in [
+        (json!("{not json"), RpcError::PARSE_ERROR),
+        (json!([]), RpcError::INVALID_REQUEST),
+        (json!({"jsonrpc": "2.0", "id": 1, "method": 5}), RpcError::INVALID_REQUEST),
+        (
+            json!({"jsonrpc": "2.0", "id": 1, "method": "eth_call", "params": 5}),
+            RpcError::INVALID_REQUEST,
+        ),
+        (
+            json!({"jsonrpc": "2.0", "id": 1, "method": "debug_setHead", "params": []}),
+            RpcError::UNSUPPORTED_METHOD,
+        ),
+        (
+            json!({"jsonrpc": "2.0", "id": 1, "method": "eth_sign", "params": []}),
+            RpcError::UNSUPPORTED_METHOD,
+        ),
+    ] {
+        let raw = match &body {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let res = p
+            .http
+            .post(&p.url)
+            .header("content-type", "application/json")
+            .body(raw)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 200, "errors are JSON-RPC errors");
+        let answer: Value = res.json().await.unwrap();
+        assert_eq!(answer["error"]["code"], code, "{body} → {answer}");
+    }
+    // A batch: one answer per request with an id, in order; too large a batch is refused.
+    let (_, batch) = p
+        .call(
+            None,
+            json!([
+                {"jsonrpc": "2.0", "id": "a", "method": "eth_chainId"},
+                {"jsonrpc": "2.0", "method": "eth_chainId"},
+                {"jsonrpc": "2.0", "id": "b", "method": "nope"}
+            ]),
+        )
+        .await;
+    assert_eq!(batch.as_array().unwrap().len(), 2, "{batch}");
+    assert_eq!(
+        (batch[0]["id"].clone(), batch[1]["error"]["code"].clone()),
+        (json!("a"), json!(4200))
+    );
+    let many: Vec<Value> =
+        (0..101).map(|i| json!({"jsonrpc": "2.0", "id": i, "method": "eth_chainId"})).collect();
+    let (_, refused) = p.call(None, Value::Array(many)).await;
+    assert_eq!(refused["error"]["code"], RpcError::INVALID_REQUEST);
+}
+
+#[tokio::test]
+async fn viem_reads_and_connects_through_it_as_a_local_program() {
+    let p = start().await;
+    p.answer(Some(vec![DEMO_ACCOUNTS[0]]));
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/viem.mjs");
+    let out = tokio::process::Command::new("node")
+        .arg(&script)
+        .arg(&p.url)
+        .env("NODE_PATH", vigil_devnet::node_modules())
+        .current_dir(vigil_devnet::node_modules().parent().unwrap())
+        .output()
+        .await
+        .expect("node runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let got: Value = serde_json::from_str(stdout.trim())
+        .unwrap_or_else(|e| panic!("{e}: {stdout} {}", String::from_utf8_lossy(&out.stderr)));
+    assert!(got.get("error").is_none(), "{got}");
+    assert_eq!(got["chainId"], p.provider.network().chain_id);
+    assert!(got["blockNumber"].as_str().unwrap().parse::<u64>().unwrap() > 0);
+    let first = DEMO_ACCOUNTS[0].to_checksum(None);
+    assert_eq!(
+        (got["accountsBefore"].clone(), got["requested"].clone()),
+        (json!([]), json!([first]))
+    );
+    assert_eq!(got["accountsAfter"], json!([first]));
+    assert_eq!(*p.user.asked.lock().unwrap(), [Caller::Local]);
+}
+
+#[tokio::test]
+async fn a_websocket_hears_its_own_accounts_change_and_nobody_elses() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest};
+    let p = start().await;
+    let ws_url = p.url.replacen("http", "ws", 1);
+    let open = |origin: &'static str| {
+        let mut request = ws_url.as_str().into_client_request().unwrap();
+        request.headers_mut().insert("origin", origin.parse().unwrap());
+        tokio_tungstenite::connect_async(request)
+    };
+    let (mut dapp, _) = open(DAPP).await.unwrap();
+    let (mut other, _) = open("https://other.example").await.unwrap();
+    let send = async |ws: &mut tokio_tungstenite::WebSocketStream<_>, v: Value| {
+        ws.send(Message::text(v.to_string())).await.unwrap();
+        let reply = tokio::time::timeout(std::time::Duration::from_secs(5), ws.next()).await;
+        serde_json::from_str::<Value>(reply.unwrap().unwrap().unwrap().to_text().unwrap()).unwrap()
+    };
+    let subscribe = json!({"jsonrpc": "2.0", "id": 1, "method": "eth_subscribe", "params": ["accountsChanged"]});
+    let id = send(&mut dapp, subscribe.clone()).await["result"].as_str().unwrap().to_owned();
+    send(&mut other, subscribe).await;
+    let bad = send(
+        &mut dapp,
+        json!({"jsonrpc": "2.0", "id": 2, "method": "eth_subscribe", "params": ["logs"]}),
+    )
+    .await;
+    assert_eq!(bad["error"]["code"], RpcError::UNSUPPORTED_METHOD);
+
+    // The dapp connects over the same socket: its subscription hears the accounts, the other
+    // page's does not.
+    p.answer(Some(vec![DEMO_ACCOUNTS[0]]));
+    dapp.send(Message::text(
+        json!({"jsonrpc": "2.0", "id": 3, "method": "eth_requestAccounts"}).to_string(),
+    ))
+    .await
+    .unwrap();
+    let mut heard = Vec::new();
+    while heard.len() < 2 {
+        let m = tokio::time::timeout(std::time::Duration::from_secs(5), dapp.next()).await.unwrap();
+        heard.push(serde_json::from_str::<Value>(m.unwrap().unwrap().to_text().unwrap()).unwrap());
+    }
+    let event = heard.iter().find(|m| m["method"] == "eth_subscription").unwrap();
+    assert_eq!(event["params"]["subscription"], id);
+    assert_eq!(event["params"]["result"], json!([DEMO_ACCOUNTS[0].to_checksum(None)]));
+    let quiet = tokio::time::timeout(std::time::Duration::from_millis(300), other.next()).await;
+    assert!(quiet.is_err(), "another page heard the dapp's accounts: {quiet:?}");
+
+    // Revoked: the dapp hears an empty list.
+    p.provider.revoke(DAPP);
+    let m = tokio::time::timeout(std::time::Duration::from_secs(5), dapp.next()).await.unwrap();
+    let revoked: Value = serde_json::from_str(m.unwrap().unwrap().to_text().unwrap()).unwrap();
+    assert_eq!(revoked["params"]["result"], json!([]));
+    let unsubscribed = send(
+        &mut dapp,
+        json!({"jsonrpc": "2.0", "id": 4, "method": "eth_unsubscribe", "params": [id]}),
+    )
+    .await;
+    assert_eq!(unsubscribed["result"], true);
+}
