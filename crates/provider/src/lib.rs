@@ -13,7 +13,7 @@ pub mod rpc;
 pub mod server;
 
 pub use provider::{
-    Accounts, Approver, Caller, MemoryPermissions, Permissions, Provider, ProviderEvent,
+    Accounts, Approver, Caller, MemoryPermissions, Permissions, Provider, ProviderEvent, Signer,
 };
 pub use rpc::RpcError;
 pub use server::{Bound, DEFAULT_PORT, MAX_BATCH, MAX_REQUEST_BYTES, ServerError};

@@ -5,8 +5,9 @@
 use std::{borrow::Cow, collections::BTreeMap, sync::Arc, sync::Mutex};
 
 use alloy::{
-    primitives::Address,
+    primitives::{Address, B256},
     providers::Provider as _,
+    rpc::types::TransactionRequest,
     transports::{RpcError as TransportError, TransportErrorKind},
 };
 use serde_json::{Value, json, value::RawValue};
@@ -46,6 +47,20 @@ pub trait Approver: Send + Sync {
     /// The accounts `caller` may see, of `offered` (the wallet's, the selected one first), as
     /// the user chose; `None`: the user refused.
     async fn connect(&self, caller: &Caller, offered: &[Address]) -> Option<Vec<Address>>;
+}
+
+/// What signs: the front-end previews each request the way it previews its own actions (the
+/// same simulation, balance changes, fee and findings), asks the user, then signs with the
+/// keychain or the Ledger and sends. It answers with what the dapp gets back.
+#[async_trait::async_trait]
+pub trait Signer: Send + Sync {
+    /// Previews, asks and sends `tx` from `from` for `caller`; the transaction's hash.
+    async fn send_transaction(
+        &self,
+        caller: &Caller,
+        from: Address,
+        tx: TransactionRequest,
+    ) -> Result<B256, RpcError>;
 }
 
 /// The wallet's Ethereum accounts, the selected one first.
@@ -141,6 +156,7 @@ pub struct Provider {
     accounts: Arc<dyn Accounts>,
     approver: Arc<dyn Approver>,
     permissions: Arc<dyn Permissions>,
+    signer: Arc<dyn Signer>,
     events: broadcast::Sender<ProviderEvent>,
 }
 
@@ -158,9 +174,10 @@ impl Provider {
         accounts: Arc<dyn Accounts>,
         approver: Arc<dyn Approver>,
         permissions: Arc<dyn Permissions>,
+        signer: Arc<dyn Signer>,
     ) -> Self {
         let (events, _) = broadcast::channel(64);
-        Self { network, client, accounts, approver, permissions, events }
+        Self { network, client, accounts, approver, permissions, signer, events }
     }
 
     /// The events subscribers hear.
@@ -210,6 +227,7 @@ impl Provider {
                 self.revoke(caller.key());
                 Ok(Value::Null)
             }
+            "eth_sendTransaction" => self.send_transaction(req, caller).await,
             method if READS.contains(&method) => self.forward(method, &req.params).await,
             method => Err(RpcError::new(
                 RpcError::UNSUPPORTED_METHOD,
@@ -245,6 +263,40 @@ impl Provider {
             accounts: chosen.clone(),
         });
         Ok(chosen)
+    }
+
+    /// `eth_sendTransaction`: from an account the caller may use, on this chain, then
+    /// previewed, approved and sent by the [`Signer`].
+    async fn send_transaction(&self, req: &Request, caller: &Caller) -> Result<Value, RpcError> {
+        let tx: TransactionRequest = req
+            .params
+            .get(0)
+            .cloned()
+            .ok_or_else(|| RpcError::invalid_params("eth_sendTransaction takes [transaction]"))
+            .and_then(|t| {
+                serde_json::from_value(t)
+                    .map_err(|e| RpcError::invalid_params(format!("not a transaction: {e}")))
+            })?;
+        let from =
+            tx.from.ok_or_else(|| RpcError::invalid_params("the transaction has no \"from\""))?;
+        let permitted = self.permitted(caller).unwrap_or_default();
+        if !permitted.contains(&from) {
+            return Err(RpcError::new(
+                RpcError::UNAUTHORIZED,
+                format!("{caller} may not use {from}: connect it to that account in Vigil first"),
+            ));
+        }
+        if let Some(chain) = tx.chain_id.filter(|c| *c != self.network.chain_id) {
+            return Err(RpcError::new(
+                4901,
+                format!(
+                    "the transaction is for chain {chain}; Vigil is on {} (chain {})",
+                    self.network.name, self.network.chain_id
+                ),
+            ));
+        }
+        let hash = self.signer.send_transaction(caller, from, tx).await?;
+        Ok(json!(hash))
     }
 
     /// A read, forwarded to the network's endpoints with fail-over. The node's own error

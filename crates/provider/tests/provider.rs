@@ -14,7 +14,9 @@ use std::{
 use alloy::{primitives::Address, providers::Provider as _};
 use serde_json::{Value, json};
 use vigil_devnet::{DEMO_ACCOUNTS, Devnet};
-use vigil_provider::{Accounts, Approver, Bound, Caller, MemoryPermissions, Provider, RpcError};
+use vigil_provider::{
+    Accounts, Approver, Bound, Caller, MemoryPermissions, Provider, RpcError, Signer,
+};
 
 /// The user, scripted: each connection request takes the next answer.
 #[derive(Default)]
@@ -31,6 +33,35 @@ impl Approver for User {
     }
 }
 
+/// The front-end's signing, standing in: the devnet's unlocked account sends what the user
+/// approved (the app's and the CLI's previews and signing have their own tests); a refusal is
+/// the user's.
+struct Sender {
+    devnet_url: String,
+    approve: bool,
+    asked: Mutex<Vec<(Caller, Address)>>,
+}
+
+#[async_trait::async_trait]
+impl Signer for Sender {
+    async fn send_transaction(
+        &self,
+        caller: &Caller,
+        from: Address,
+        tx: alloy::rpc::types::TransactionRequest,
+    ) -> Result<alloy::primitives::B256, RpcError> {
+        self.asked.lock().unwrap().push((caller.clone(), from));
+        if !self.approve {
+            return Err(RpcError::rejected("the transaction"));
+        }
+        let node =
+            alloy::providers::ProviderBuilder::new().connect_http(self.devnet_url.parse().unwrap());
+        let pending =
+            node.send_transaction(tx).await.map_err(|e| RpcError::new(-32603, e.to_string()))?;
+        Ok(*pending.tx_hash())
+    }
+}
+
 struct Wallet;
 impl Accounts for Wallet {
     fn accounts(&self) -> Vec<Address> {
@@ -42,6 +73,7 @@ struct Running {
     _devnet: Devnet,
     url: String,
     user: Arc<User>,
+    sender: Arc<Sender>,
     provider: Arc<Provider>,
     http: reqwest::Client,
 }
@@ -50,17 +82,23 @@ async fn start() -> Running {
     let (devnet, network, client) =
         vigil_defi_adapters::testing::devnet(Path::new(env!("CARGO_TARGET_TMPDIR"))).await.unwrap();
     let user = Arc::new(User::default());
+    let sender = Arc::new(Sender {
+        devnet_url: devnet.url().to_owned(),
+        approve: true,
+        asked: Mutex::default(),
+    });
     let provider = Arc::new(Provider::new(
         network,
         Arc::new(client),
         Arc::new(Wallet),
         user.clone(),
         Arc::new(MemoryPermissions::default()),
+        sender.clone(),
     ));
     let bound = Bound::bind(provider.clone(), 0).await.unwrap();
     let url = format!("http://{}", bound.addr());
     tokio::spawn(bound.serve(std::future::pending()));
-    Running { _devnet: devnet, url, user, provider, http: reqwest::Client::new() }
+    Running { _devnet: devnet, url, user, sender, provider, http: reqwest::Client::new() }
 }
 
 impl Running {
@@ -314,4 +352,47 @@ async fn a_websocket_hears_its_own_accounts_change_and_nobody_elses() {
     )
     .await;
     assert_eq!(unsubscribed["result"], true);
+}
+
+#[tokio::test]
+async fn a_transaction_goes_to_the_signer_only_from_a_connected_account_on_this_chain() {
+    let p = start().await;
+    let (first, second) = (DEMO_ACCOUNTS[0], DEMO_ACCOUNTS[1]);
+    let tx = |from: Address, chain: Option<u64>| {
+        let mut t = json!({"from": from, "to": second, "value": "0x1"});
+        if let Some(c) = chain {
+            t["chainId"] = json!(format!("{c:#x}"));
+        }
+        json!([t])
+    };
+    // Not connected: 4100, and the signer is never asked.
+    let refused = p.rpc(Some(DAPP), "eth_sendTransaction", tx(first, None)).await;
+    assert_eq!(refused["error"]["code"], RpcError::UNAUTHORIZED, "{refused}");
+    p.answer(Some(vec![first]));
+    p.rpc(Some(DAPP), "eth_requestAccounts", json!([])).await;
+    // An account it was not given.
+    let other = p.rpc(Some(DAPP), "eth_sendTransaction", tx(second, None)).await;
+    assert_eq!(other["error"]["code"], RpcError::UNAUTHORIZED, "{other}");
+    // Another chain.
+    let wrong = p.rpc(Some(DAPP), "eth_sendTransaction", tx(first, Some(1))).await;
+    assert_eq!(wrong["error"]["code"], 4901, "{wrong}");
+    assert!(p.sender.asked.lock().unwrap().is_empty());
+    // Garbage.
+    let bad = p.rpc(Some(DAPP), "eth_sendTransaction", json!([{"from": 5}])).await;
+    assert_eq!(bad["error"]["code"], RpcError::INVALID_PARAMS, "{bad}");
+
+    let chain = p.provider.network().chain_id;
+    let sent = p.rpc(Some(DAPP), "eth_sendTransaction", tx(first, Some(chain))).await;
+    let hash: alloy::primitives::B256 = serde_json::from_value(sent["result"].clone()).unwrap();
+    // Anvil answers before it seals the block: wait for the receipt (at most 5 s).
+    let mut receipt = None;
+    for _ in 0..100 {
+        receipt = p._devnet.provider().get_transaction_receipt(hash).await.unwrap();
+        if receipt.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(receipt.is_some_and(|r| r.status()), "{sent}");
+    assert_eq!(*p.sender.asked.lock().unwrap(), [(Caller::Site(DAPP.into()), first)]);
 }

@@ -1,4 +1,5 @@
-//! Previews of one transaction: a transfer, and the replacement of a pending transaction.
+//! Previews of one transaction: a transfer, a call a dapp asks for, and the replacement of a
+//! pending transaction.
 
 use super::*;
 /// A transfer of the native coin or of an ERC-20 token to another address.
@@ -39,13 +40,7 @@ pub async fn preview_transfer(
         ),
     };
     let plan = Plan { from: req.from, steps: vec![simulate::Step { label, request }] };
-    let ((simulation, mut sources), chain) = tokio::try_join!(
-        simulate_witnessed(client, &plan),
-        crate::submit::account_and_market(client, req.from),
-    )?;
-    sources.market = Some(chain.1);
-    let terms = terms_for(client, network, &plan, &simulation, chain)?;
-    let mut findings = assess_plan(client, network, &plan, &simulation, &[]).await?;
+    let mut findings = Vec::new();
     if req.to == Address::ZERO || Some(req.to) == req.token {
         findings.push(Finding::new(
             Severity::Danger,
@@ -60,7 +55,26 @@ pub async fn preview_transfer(
             "this sends to the same account: only the network fee changes anything".into(),
         ));
     }
-    Ok(PlanReview::new(plan, simulation, findings, &label_of, &[], terms, None, sources))
+    review_call(client, network, plan, findings, &label_of).await
+}
+
+/// Simulates and reviews a plan as it stands: a call a dapp asks the wallet to send, or a
+/// transfer. `findings` are the caller's own, before the checks every plan gets.
+pub async fn review_call(
+    client: &ChainClient,
+    network: &Network,
+    plan: Plan,
+    mut findings: Vec<Finding>,
+    label_of: &(dyn Fn(AssetId) -> (String, u8, Option<Address>) + Sync),
+) -> Result<PlanReview, PreviewError> {
+    let ((simulation, mut sources), chain) = tokio::try_join!(
+        simulate_witnessed(client, &plan),
+        crate::submit::account_and_market(client, plan.from),
+    )?;
+    sources.market = Some(chain.1);
+    let terms = terms_for(client, network, &plan, &simulation, chain)?;
+    findings.extend(assess_plan(client, network, &plan, &simulation, &[]).await?);
+    Ok(PlanReview::new(plan, simulation, findings, label_of, &[], terms, None, sources))
 }
 
 /// Previews replacing a pending transaction: `request` (the same call again to speed it up,
