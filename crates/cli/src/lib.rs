@@ -18,6 +18,7 @@ use zeroize::Zeroizing;
 mod accounts;
 mod ledger;
 mod lend;
+mod provider;
 mod sign;
 mod sol;
 mod swap;
@@ -72,6 +73,9 @@ enum Command {
     },
     /// Watch positions every block and raise alerts before liquidation (no window needed).
     Watch(watch::WatchArgs),
+    /// Be the wallet of dapps and tools on this computer: an Ethereum provider on 127.0.0.1,
+    /// each connection and transaction asked on the terminal after its preview.
+    Provider(provider::ProviderArgs),
     /// Solana: balances, transfers of SOL and tokens, and native staking, previewed first.
     Sol {
         #[command(subcommand)]
@@ -293,6 +297,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Swap(args) => block_on(swap::run(args))?,
         Command::Lend { command } => block_on(lend::run(command))?,
         Command::Watch(args) => block_on(watch::run(args))?,
+        Command::Provider(args) => block_on(provider::run(args))?,
         Command::Ledger { command } => block_on(ledger::run(command))?,
         Command::Sol { command } => block_on(sol::run(command))?,
         Command::Activity { pending, json } => activity(pending, json)?,
@@ -547,7 +552,7 @@ fn print_accounts(accounts: &[AccountConfig], to_stderr: bool) {
     }
 }
 
-fn password_from(from_stdin: bool, prompt: &str) -> Result<Password> {
+pub(crate) fn password_from(from_stdin: bool, prompt: &str) -> Result<Password> {
     if from_stdin {
         return Ok(Password::new(secret_line("password")?.as_str()));
     }

@@ -184,22 +184,33 @@ pub(crate) fn confirm(yes: bool) -> Result<()> {
 
 /// Prints what every preview shares: wallet changes, approvals, the fee and the findings.
 pub(crate) fn print_review(review: &vigil_defi_adapters::preview::PlanReview, native_symbol: &str) {
+    let _ = write_review(&mut std::io::stdout(), review, native_symbol);
+}
+
+/// [`print_review`] to any output (`vigil provider` keeps stdout for its address).
+pub(crate) fn write_review(
+    out: &mut dyn std::io::Write,
+    review: &vigil_defi_adapters::preview::PlanReview,
+    native_symbol: &str,
+) -> std::io::Result<()> {
     for c in &review.changes {
-        println!("  {:>24} {}", c.amount, c.symbol);
+        writeln!(out, "  {:>24} {}", c.amount, c.symbol)?;
     }
     for (symbol, spender, amount) in &review.approvals {
-        println!("  approves    {amount} {symbol} to {spender}");
+        writeln!(out, "  approves    {amount} {symbol} to {spender}")?;
     }
     let usd = |v: Option<f64>| v.map(|u| format!(" (${u:.2})")).unwrap_or_default();
-    println!(
+    writeln!(
+        out,
         "  network fee {} {native_symbol}{}, {} gas; at most {} {native_symbol}{}",
         review.fee_native,
         usd(review.fee_usd),
         review.gas,
         review.max_fee_native,
         usd(review.max_fee_usd)
-    );
+    )?;
     for f in &review.findings {
-        println!("  [{:?}] {}", f.severity, f.message);
+        writeln!(out, "  [{:?}] {}", f.severity, f.message)?;
     }
+    Ok(())
 }

@@ -361,10 +361,10 @@ fn signed_whole(v: I256, decimals: u8) -> String {
 }
 
 /// How a simulated asset is shown: symbol, decimals, and the token (`None` for the native coin).
-pub(crate) type AssetLabel = (String, u8, Option<Address>);
+pub type AssetLabel = (String, u8, Option<Address>);
 
 /// The label of `asset` from the network's own list; an unlisted token shows its address.
-pub(crate) fn listed_label(network: &Network, asset: AssetId) -> AssetLabel {
+pub fn listed_label(network: &Network, asset: AssetId) -> AssetLabel {
     match asset {
         AssetId::Native => (network.native_symbol.clone(), 18, None),
         AssetId::Token(t) => network

@@ -1,0 +1,29 @@
+// A dapp's script with viem: connect, send a transfer the user approves, then one the user
+// refuses. Usage: node viem-send.mjs PROVIDER_URL RECIPIENT. Prints one JSON object.
+import { createPublicClient, createWalletClient, http, parseEther } from 'viem';
+
+const [url, to] = process.argv.slice(2);
+const out = {};
+const publicClient = createPublicClient({ transport: http(url) });
+try {
+  const wallet = createWalletClient({ transport: http(url) });
+  const [account] = await wallet.requestAddresses();
+  out.account = account;
+  const chainId = await publicClient.getChainId();
+  const chain = { id: chainId, name: 'vigil', nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [url] } } };
+  const signer = createWalletClient({ account, chain, transport: http(url) });
+  out.hash = await signer.sendTransaction({ to, value: parseEther('0.25') });
+  const receipt = await publicClient.waitForTransactionReceipt({ hash: out.hash, timeout: 20_000 });
+  out.status = receipt.status;
+  try {
+    await signer.sendTransaction({ to, value: parseEther('0.5') });
+    out.refused = null;
+  } catch (e) {
+    let cause = e;
+    while (cause && cause.code === undefined && cause.cause) cause = cause.cause;
+    out.refused = { code: cause?.code, message: e.shortMessage ?? e.message };
+  }
+} catch (e) {
+  out.error = { name: e.name, message: e.shortMessage ?? e.message, details: e.details };
+}
+console.log(JSON.stringify(out));
