@@ -279,7 +279,12 @@ impl Provider {
             })?;
         let from =
             tx.from.ok_or_else(|| RpcError::invalid_params("the transaction has no \"from\""))?;
-        let permitted = self.permitted(caller).unwrap_or_default();
+        let mut permitted = self.permitted(caller).unwrap_or_default();
+        // A local program (a script, `cast send --unlocked`) never asks for accounts first: it
+        // is asked to be connected at its first transaction, once.
+        if permitted.is_empty() && *caller == Caller::Local {
+            permitted = self.request_accounts(caller).await?;
+        }
         if !permitted.contains(&from) {
             return Err(RpcError::new(
                 RpcError::UNAUTHORIZED,

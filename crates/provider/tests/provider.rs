@@ -395,4 +395,16 @@ async fn a_transaction_goes_to_the_signer_only_from_a_connected_account_on_this_
     }
     assert!(receipt.is_some_and(|r| r.status()), "{sent}");
     assert_eq!(*p.sender.asked.lock().unwrap(), [(Caller::Site(DAPP.into()), first)]);
+
+    // A local program that never asked for accounts is asked to connect at its first
+    // transaction (refused here: 4001, nothing sent), once connected it is not asked again.
+    p.answer(None);
+    let refused = p.rpc(None, "eth_sendTransaction", tx(first, None)).await;
+    assert_eq!(refused["error"]["code"], RpcError::USER_REJECTED, "{refused}");
+    p.answer(Some(vec![first]));
+    let sent = p.rpc(None, "eth_sendTransaction", tx(first, None)).await;
+    assert!(sent["result"].is_string(), "{sent}");
+    p.rpc(None, "eth_sendTransaction", tx(first, None)).await;
+    assert_eq!(p.user.asked.lock().unwrap().iter().filter(|c| **c == Caller::Local).count(), 2);
+    assert_eq!(p.sender.asked.lock().unwrap().len(), 3);
 }
