@@ -6,7 +6,8 @@
 use std::sync::Arc;
 
 use alloy::{
-    primitives::{Address, B256},
+    dyn_abi::TypedData,
+    primitives::{Address, B256, Bytes},
     rpc::types::TransactionRequest,
 };
 use anyhow::Result;
@@ -21,7 +22,7 @@ use vigil_defi_adapters::{
     simulate::{Plan, Step},
 };
 use vigil_provider::{
-    Accounts, Approver, Bound, Caller, MemoryPermissions, Provider, RpcError, Signer,
+    Accounts, Approver, Bound, Caller, MemoryPermissions, Provider, RpcError, Signer, TypedView,
 };
 
 use crate::sign::{self, Service, failed};
@@ -158,6 +159,69 @@ impl Signer for Front {
                 Err(e) => e.to_string(),
             })),
         }
+    }
+
+    async fn sign_message(
+        &self,
+        caller: &Caller,
+        from: Address,
+        message: Vec<u8>,
+    ) -> Result<Bytes, RpcError> {
+        // Text as text; anything else as the bytes it is.
+        let shown = match std::str::from_utf8(&message) {
+            Ok(text) if !text.chars().any(|c| c.is_control() && c != '\n') => text.to_owned(),
+            _ => format!("0x{}", alloy::hex::encode(&message)),
+        };
+        eprintln!("{caller} asks {from} to sign this message:\n{shown}");
+        if !self.terminal.ask("Sign it?").await {
+            return Err(RpcError::rejected("the signature"));
+        }
+        let signature = self
+            .service
+            .sign_message(from, &message)
+            .await
+            .map_err(|e| RpcError::new(RpcError::INTERNAL, e.message))?;
+        Ok(Bytes::from(signature.as_bytes().to_vec()))
+    }
+
+    async fn sign_typed_data(
+        &self,
+        caller: &Caller,
+        from: Address,
+        data: TypedData,
+        view: TypedView,
+        findings: Vec<String>,
+    ) -> Result<Bytes, RpcError> {
+        eprintln!("{caller} asks {from} to sign {} (EIP-712)", view.primary_type);
+        for line in &view.domain {
+            eprintln!("  domain  {line}");
+        }
+        for line in &view.fields {
+            eprintln!("  {line}");
+        }
+        if let Some(g) = &view.grant {
+            let amount =
+                g.amount.map_or_else(|| "an unlimited amount".to_owned(), |a| a.to_string());
+            let until = g
+                .until
+                .map_or_else(|| "with no end".to_owned(), |t| format!("until {t} (unix time)"));
+            eprintln!(
+                "  {}: lets {} move {amount} of token {} {until}",
+                g.kind, g.spender, g.token
+            );
+        }
+        for f in &findings {
+            eprintln!("  [{f}]");
+        }
+        if !self.terminal.ask("Sign it?").await {
+            return Err(RpcError::rejected("the signature"));
+        }
+        let signature = self
+            .service
+            .sign_typed_data(from, &data)
+            .await
+            .map_err(|e| RpcError::new(RpcError::INTERNAL, e.message))?;
+        Ok(Bytes::from(signature.as_bytes().to_vec()))
     }
 }
 

@@ -31,8 +31,14 @@ fn a_dapp_connects_and_sends_through_it_after_the_terminal_says_yes() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // The password, then the answers in the order the questions come: connect, sign, refuse.
-    provider.stdin.take().unwrap().write_all(format!("{PASSWORD}\ny\ny\nn\n").as_bytes()).unwrap();
+    // The password, then the answers in the order the questions come: connect, sign, refuse,
+    // sign a message, sign typed data.
+    provider
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{PASSWORD}\ny\ny\nn\ny\ny\n").as_bytes())
+        .unwrap();
     let mut stdout = BufReader::new(provider.stdout.take().unwrap());
     let mut url = String::new();
     stdout.read_line(&mut url).unwrap();
@@ -82,6 +88,19 @@ fn a_dapp_connects_and_sends_through_it_after_the_terminal_says_yes() {
     assert!((after - before - 0.25).abs() < 1e-9, "{before} → {after}");
     // Refused on the terminal: viem sees 4001.
     assert_eq!(got["refused"]["code"], 4001, "{got}");
+    // The message and the permit were shown, signed with the vault, and recover to the account.
+    assert!(terminal.contains("Sign in to the Vigil test dapp"), "{terminal}");
+    assert!(
+        terminal
+            .contains("EIP-2612 permit: lets 0x70997970C51812dc3A010C7d01b50e0d17dc79C8 move 1000"),
+        "{terminal}"
+    );
+    assert!(terminal.contains("not a contract"), "a grant to an address without code: {terminal}");
+    assert_eq!(
+        (got["messageRecovers"].clone(), got["typedRecovers"].clone()),
+        (true.into(), true.into()),
+        "{got}"
+    );
     // And it is in the journal like any of Vigil's own transactions.
     let journal = support::journal(&env, false).to_string();
     assert!(

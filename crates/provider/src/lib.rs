@@ -11,9 +11,11 @@
 pub mod provider;
 pub mod rpc;
 pub mod server;
+pub mod typed;
 
 pub use provider::{
     Accounts, Approver, Caller, MemoryPermissions, Permissions, Provider, ProviderEvent, Signer,
 };
 pub use rpc::RpcError;
 pub use server::{Bound, DEFAULT_PORT, MAX_BATCH, MAX_REQUEST_BYTES, ServerError};
+pub use typed::{Grant, TypedView};

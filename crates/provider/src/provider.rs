@@ -5,7 +5,8 @@
 use std::{borrow::Cow, collections::BTreeMap, sync::Arc, sync::Mutex};
 
 use alloy::{
-    primitives::{Address, B256},
+    dyn_abi::TypedData,
+    primitives::{Address, B256, Bytes},
     providers::Provider as _,
     rpc::types::TransactionRequest,
     transports::{RpcError as TransportError, TransportErrorKind},
@@ -14,7 +15,10 @@ use serde_json::{Value, json, value::RawValue};
 use tokio::sync::broadcast;
 use vigil_defi_adapters::{ChainClient, Network};
 
-use crate::rpc::{Request, RpcError};
+use crate::{
+    rpc::{Request, RpcError},
+    typed::{self, TypedView},
+};
 
 /// Who is asking.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -61,6 +65,25 @@ pub trait Signer: Send + Sync {
         from: Address,
         tx: TransactionRequest,
     ) -> Result<B256, RpcError>;
+
+    /// Shows `message` (`personal_sign`), asks, and signs it as `from`; the 65-byte signature.
+    async fn sign_message(
+        &self,
+        caller: &Caller,
+        from: Address,
+        message: Vec<u8>,
+    ) -> Result<Bytes, RpcError>;
+
+    /// Shows typed data decoded (`view`: every field, and what a permit grants, with
+    /// `findings`), asks, and signs it as `from`.
+    async fn sign_typed_data(
+        &self,
+        caller: &Caller,
+        from: Address,
+        data: TypedData,
+        view: TypedView,
+        findings: Vec<String>,
+    ) -> Result<Bytes, RpcError>;
 }
 
 /// The wallet's Ethereum accounts, the selected one first.
@@ -228,6 +251,8 @@ impl Provider {
                 Ok(Value::Null)
             }
             "eth_sendTransaction" => self.send_transaction(req, caller).await,
+            "personal_sign" => self.personal_sign(req, caller).await,
+            "eth_signTypedData_v4" => self.sign_typed_data(req, caller).await,
             method if READS.contains(&method) => self.forward(method, &req.params).await,
             method => Err(RpcError::new(
                 RpcError::UNSUPPORTED_METHOD,
@@ -302,6 +327,83 @@ impl Provider {
         }
         let hash = self.signer.send_transaction(caller, from, tx).await?;
         Ok(json!(hash))
+    }
+
+    /// The account a signing request names, if `caller` may use it.
+    fn signing_account(&self, caller: &Caller, value: Option<&Value>) -> Result<Address, RpcError> {
+        let from: Address = value
+            .and_then(|v| serde_json::from_value(v.clone()).ok())
+            .ok_or_else(|| RpcError::invalid_params("the account is not an address"))?;
+        if !self.permitted(caller).unwrap_or_default().contains(&from) {
+            return Err(RpcError::new(
+                RpcError::UNAUTHORIZED,
+                format!("{caller} may not use {from}: connect it to that account in Vigil first"),
+            ));
+        }
+        Ok(from)
+    }
+
+    /// `personal_sign [message, account]`: the message as hex bytes (or text).
+    async fn personal_sign(&self, req: &Request, caller: &Caller) -> Result<Value, RpcError> {
+        let from = self.signing_account(caller, req.params.get(1))?;
+        let message =
+            req.params.get(0).and_then(Value::as_str).ok_or_else(|| {
+                RpcError::invalid_params("personal_sign takes [message, account]")
+            })?;
+        let bytes = match message.strip_prefix("0x") {
+            Some(hex) => alloy::hex::decode(hex)
+                .map_err(|e| RpcError::invalid_params(format!("the message is not hex: {e}")))?,
+            None => message.as_bytes().to_vec(),
+        };
+        let signature = self.signer.sign_message(caller, from, bytes).await?;
+        Ok(json!(signature))
+    }
+
+    /// `eth_signTypedData_v4 [account, typedData]`: decoded for the user, refused for another
+    /// chain, with a danger finding for a permit to an address without code or without end.
+    async fn sign_typed_data(&self, req: &Request, caller: &Caller) -> Result<Value, RpcError> {
+        let from = self.signing_account(caller, req.params.get(0))?;
+        let data: TypedData = req
+            .params
+            .get(1)
+            .cloned()
+            .ok_or_else(|| {
+                RpcError::invalid_params("eth_signTypedData_v4 takes [account, typedData]")
+            })
+            .and_then(|v| {
+                serde_json::from_value(v)
+                    .map_err(|e| RpcError::invalid_params(format!("not EIP-712 typed data: {e}")))
+            })?;
+        let view = typed::describe(&data).map_err(|e| RpcError::invalid_params(e.to_string()))?;
+        if let Some(chain) = view.chain_id.filter(|c| *c != self.network.chain_id) {
+            return Err(RpcError::invalid_params(format!(
+                "the typed data is for chain {chain}, not {} (chain {}): Vigil does not sign it",
+                self.network.name, self.network.chain_id
+            )));
+        }
+        let mut findings = Vec::new();
+        if let Some(g) = &view.grant {
+            let code = self
+                .forward("eth_getCode", &json!([g.spender, "latest"]))
+                .await
+                .ok()
+                .and_then(|c| c.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            if code.len() <= 2 {
+                findings.push(format!(
+                    "Danger: this lets {} move your tokens, and it is not a contract: an address that can take them at will",
+                    g.spender
+                ));
+            }
+            if g.until.is_none() {
+                findings.push("Danger: this grant never ends".to_owned());
+            }
+            if g.amount.is_none() {
+                findings.push("Warning: this grant is unlimited".to_owned());
+            }
+        }
+        let signature = self.signer.sign_typed_data(caller, from, data, view, findings).await?;
+        Ok(json!(signature))
     }
 
     /// A read, forwarded to the network's endpoints with fail-over. The node's own error

@@ -11,7 +11,10 @@ use std::{
     sync::{Arc, Mutex},
 };
 
-use alloy::{primitives::Address, providers::Provider as _};
+use alloy::{
+    primitives::{Address, U256},
+    providers::Provider as _,
+};
 use serde_json::{Value, json};
 use vigil_devnet::{DEMO_ACCOUNTS, Devnet};
 use vigil_provider::{
@@ -40,6 +43,7 @@ struct Sender {
     devnet_url: String,
     approve: bool,
     asked: Mutex<Vec<(Caller, Address)>>,
+    typed: Mutex<Vec<(Address, vigil_provider::TypedView, Vec<String>)>>,
 }
 
 #[async_trait::async_trait]
@@ -59,6 +63,28 @@ impl Signer for Sender {
         let pending =
             node.send_transaction(tx).await.map_err(|e| RpcError::new(-32603, e.to_string()))?;
         Ok(*pending.tx_hash())
+    }
+
+    async fn sign_message(
+        &self,
+        _caller: &Caller,
+        _from: Address,
+        _message: Vec<u8>,
+    ) -> Result<alloy::primitives::Bytes, RpcError> {
+        Err(RpcError::rejected("the signature"))
+    }
+
+    /// Records what the user would see, and refuses.
+    async fn sign_typed_data(
+        &self,
+        _caller: &Caller,
+        from: Address,
+        _data: alloy::dyn_abi::TypedData,
+        view: vigil_provider::TypedView,
+        findings: Vec<String>,
+    ) -> Result<alloy::primitives::Bytes, RpcError> {
+        self.typed.lock().unwrap().push((from, view, findings));
+        Err(RpcError::rejected("the signature"))
     }
 }
 
@@ -86,6 +112,7 @@ async fn start() -> Running {
         devnet_url: devnet.url().to_owned(),
         approve: true,
         asked: Mutex::default(),
+        typed: Mutex::default(),
     });
     let provider = Arc::new(Provider::new(
         network,
@@ -407,4 +434,66 @@ async fn a_transaction_goes_to_the_signer_only_from_a_connected_account_on_this_
     p.rpc(None, "eth_sendTransaction", tx(first, None)).await;
     assert_eq!(p.user.asked.lock().unwrap().iter().filter(|c| **c == Caller::Local).count(), 2);
     assert_eq!(p.sender.asked.lock().unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn typed_data_reaches_the_user_decoded_and_another_chains_is_refused() {
+    let p = start().await;
+    let first = DEMO_ACCOUNTS[0];
+    p.answer(Some(vec![first]));
+    p.rpc(Some(DAPP), "eth_requestAccounts", json!([])).await;
+    let chain = p.provider.network().chain_id;
+    let usdc = p._devnet.manifest().tokens["USDC"].address;
+    let permit = |chain: u64, spender: Address| {
+        json!({
+            "types": {
+                "EIP712Domain": [{"name": "name", "type": "string"}, {"name": "version", "type": "string"},
+                                 {"name": "chainId", "type": "uint256"}, {"name": "verifyingContract", "type": "address"}],
+                "Permit": [{"name": "owner", "type": "address"}, {"name": "spender", "type": "address"},
+                           {"name": "value", "type": "uint256"}, {"name": "nonce", "type": "uint256"},
+                           {"name": "deadline", "type": "uint256"}]
+            },
+            "primaryType": "Permit",
+            "domain": {"name": "USDC", "version": "1", "chainId": chain, "verifyingContract": usdc},
+            "message": {"owner": first, "spender": spender, "value": "5000000", "nonce": "0",
+                        "deadline": U256::MAX.to_string()}
+        })
+    };
+    // Another chain's: refused before the user is asked.
+    let wrong = p
+        .rpc(Some(DAPP), "eth_signTypedData_v4", json!([first, permit(1, DEMO_ACCOUNTS[1])]))
+        .await;
+    assert_eq!(wrong["error"]["code"], RpcError::INVALID_PARAMS, "{wrong}");
+    assert!(wrong["error"]["message"].as_str().unwrap().contains("for chain 1"), "{wrong}");
+    // As a string, as viem and ethers send it; a grant to an account without code, forever.
+    let stranger = p
+        .rpc(
+            Some(DAPP),
+            "eth_signTypedData_v4",
+            json!([first, permit(chain, DEMO_ACCOUNTS[1]).to_string()]),
+        )
+        .await;
+    assert_eq!(stranger["error"]["code"], RpcError::USER_REJECTED, "{stranger}");
+    let typed = p.sender.typed.lock().unwrap().clone();
+    let (from, view, findings) = &typed[0];
+    assert_eq!(*from, first);
+    let grant = view.grant.as_ref().unwrap();
+    assert_eq!(
+        (grant.token, grant.spender, grant.amount),
+        (usdc, DEMO_ACCOUNTS[1], Some(U256::from(5_000_000u64)))
+    );
+    assert!(findings.iter().any(|f| f.contains("not a contract")), "{findings:?}");
+    assert!(findings.iter().any(|f| f.contains("never ends")), "{findings:?}");
+    // To a contract (the Uniswap router): not a stranger.
+    let router = p._devnet.manifest().uniswap_v3.swap_router;
+    p.rpc(Some(DAPP), "eth_signTypedData_v4", json!([first, permit(chain, router)])).await;
+    let findings = p.sender.typed.lock().unwrap()[1].2.clone();
+    assert!(!findings.iter().any(|f| f.contains("not a contract")), "{findings:?}");
+    // An account it was not given.
+    let other = p
+        .rpc(Some(DAPP), "eth_signTypedData_v4", json!([DEMO_ACCOUNTS[1], permit(chain, router)]))
+        .await;
+    assert_eq!(other["error"]["code"], RpcError::UNAUTHORIZED);
+    let garbage = p.rpc(Some(DAPP), "eth_signTypedData_v4", json!([first, {"types": 5}])).await;
+    assert_eq!(garbage["error"]["code"], RpcError::INVALID_PARAMS);
 }

@@ -1,6 +1,6 @@
 // A dapp's script with viem: connect, send a transfer the user approves, then one the user
 // refuses. Usage: node viem-send.mjs PROVIDER_URL RECIPIENT. Prints one JSON object.
-import { createPublicClient, createWalletClient, http, parseEther } from 'viem';
+import { createPublicClient, createWalletClient, http, parseEther, verifyMessage, verifyTypedData } from 'viem';
 
 const [url, to] = process.argv.slice(2);
 const out = {};
@@ -23,6 +23,20 @@ try {
     while (cause && cause.code === undefined && cause.cause) cause = cause.cause;
     out.refused = { code: cause?.code, message: e.shortMessage ?? e.message };
   }
+  // A message, then an EIP-712 permit; both must recover to the account.
+  const message = 'Sign in to the Vigil test dapp';
+  const signature = await signer.signMessage({ message });
+  out.messageRecovers = await verifyMessage({ address: account, message, signature });
+  const typed = {
+    domain: { name: 'Test Token', version: '1', chainId, verifyingContract: to },
+    types: { Permit: [
+      { name: 'owner', type: 'address' }, { name: 'spender', type: 'address' },
+      { name: 'value', type: 'uint256' }, { name: 'nonce', type: 'uint256' }, { name: 'deadline', type: 'uint256' } ] },
+    primaryType: 'Permit',
+    message: { owner: account, spender: to, value: 1000n, nonce: 0n, deadline: 1900000000n },
+  };
+  const typedSignature = await signer.signTypedData(typed);
+  out.typedRecovers = await verifyTypedData({ address: account, signature: typedSignature, ...typed });
 } catch (e) {
   out.error = { name: e.name, message: e.shortMessage ?? e.message, details: e.details };
 }

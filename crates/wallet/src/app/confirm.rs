@@ -41,6 +41,27 @@ impl<K: Keychain + 'static> AppService<K> {
         }
     }
 
+    /// Signs `message` as `address` (EIP-191, `personal_sign`): with its vault while unlocked,
+    /// or on its Ledger, which shows it. The caller has shown the message and asked the user.
+    pub async fn sign_message(
+        &self,
+        address: alloy::primitives::Address,
+        message: &[u8],
+    ) -> AppResult<alloy::primitives::Signature> {
+        let signer = self.signer(&address.to_checksum(None)).await?;
+        signer.sign_message(message).await.map_err(|e| err(ErrorKind::Ledger, e))
+    }
+
+    /// Signs EIP-712 typed data as `address`, as [`Self::sign_message`] does.
+    pub async fn sign_typed_data(
+        &self,
+        address: alloy::primitives::Address,
+        data: &alloy::dyn_abi::TypedData,
+    ) -> AppResult<alloy::primitives::Signature> {
+        let signer = self.signer(&address.to_checksum(None)).await?;
+        signer.sign_typed_data(data).await.map_err(|e| err(ErrorKind::Ledger, e))
+    }
+
     /// Signs and sends preview `id` exactly as previewed, reporting progress, and waits until
     /// every transaction is final. A preview is used once.
     pub async fn confirm(
