@@ -161,6 +161,33 @@ impl Signer for Front {
         }
     }
 
+    async fn watch_asset(
+        &self,
+        caller: &Caller,
+        token: Address,
+        symbol: Option<String>,
+    ) -> Result<bool, RpcError> {
+        let called = symbol.map(|s| format!(" (it calls it {s})")).unwrap_or_default();
+        let question = format!(
+            "{caller} asks to add the token at {token}{called} to {}'s list. Add it?",
+            self.network.name
+        );
+        if !self.terminal.ask(&question).await {
+            return Err(RpcError::rejected("the token"));
+        }
+        // Vigil reads the symbol and decimals from the contract, not from the dapp.
+        let view = self
+            .service
+            .add_token(&vigil_api::AddTokenRequest {
+                network: self.network.name.clone(),
+                address: token.to_checksum(None),
+            })
+            .await
+            .map_err(|e| RpcError::invalid_params(e.message))?;
+        eprintln!("added {} ({} decimals) at {token}", view.symbol, view.decimals);
+        Ok(true)
+    }
+
     async fn sign_message(
         &self,
         caller: &Caller,

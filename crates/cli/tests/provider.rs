@@ -32,12 +32,12 @@ fn a_dapp_connects_and_sends_through_it_after_the_terminal_says_yes() {
         .spawn()
         .unwrap();
     // The password, then the answers in the order the questions come: connect, sign, refuse,
-    // sign a message, sign typed data.
+    // sign a message, sign typed data, add a token.
     provider
         .stdin
         .take()
         .unwrap()
-        .write_all(format!("{PASSWORD}\ny\ny\nn\ny\ny\n").as_bytes())
+        .write_all(format!("{PASSWORD}\ny\ny\nn\ny\ny\ny\n").as_bytes())
         .unwrap();
     let mut stdout = BufReader::new(provider.stdout.take().unwrap());
     let mut url = String::new();
@@ -50,7 +50,7 @@ fn a_dapp_connects_and_sends_through_it_after_the_terminal_says_yes() {
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/viem-send.mjs");
     let out = std::process::Command::new("node")
         .arg(&script)
-        .args([url.as_str(), RECIPIENT])
+        .args([url.as_str(), RECIPIENT, &a_weth(&env)])
         .env("NODE_PATH", &node_modules)
         .current_dir(node_modules.parent().unwrap())
         .output()
@@ -108,6 +108,15 @@ fn a_dapp_connects_and_sends_through_it_after_the_terminal_says_yes() {
             || journal.contains(got["hash"].as_str().unwrap()),
         "{journal}"
     );
+}
+
+/// The devnet's aWETH, a token its network does not list, from `vigil lend markets`.
+fn a_weth(env: &Env) -> String {
+    let o = env.vigil(&["lend", "markets", "--json"]);
+    assert!(o.status.success(), "{}", err(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let weth = v["reserves"].as_array().unwrap().iter().find(|r| r["symbol"] == "WETH").unwrap();
+    weth["a_token"].as_str().unwrap_or_else(|| panic!("{weth}")).to_owned()
 }
 
 /// An address's ETH on the devnet, through `vigil balances`.

@@ -66,6 +66,15 @@ pub trait Signer: Send + Sync {
         tx: TransactionRequest,
     ) -> Result<B256, RpcError>;
 
+    /// Asks whether to add the token at `token` (which has code) to the network's list
+    /// (`wallet_watchAsset`); `symbol` is what the dapp calls it. Whether it was added.
+    async fn watch_asset(
+        &self,
+        caller: &Caller,
+        token: Address,
+        symbol: Option<String>,
+    ) -> Result<bool, RpcError>;
+
     /// Shows `message` (`personal_sign`), asks, and signs it as `from`; the 65-byte signature.
     async fn sign_message(
         &self,
@@ -253,6 +262,7 @@ impl Provider {
             "eth_sendTransaction" => self.send_transaction(req, caller).await,
             "personal_sign" => self.personal_sign(req, caller).await,
             "eth_signTypedData_v4" => self.sign_typed_data(req, caller).await,
+            "wallet_watchAsset" => self.watch_asset(req, caller).await,
             method if READS.contains(&method) => self.forward(method, &req.params).await,
             method => Err(RpcError::new(
                 RpcError::UNSUPPORTED_METHOD,
@@ -341,6 +351,38 @@ impl Provider {
             ));
         }
         Ok(from)
+    }
+
+    /// `wallet_watchAsset {type: "ERC20", options: {address, symbol, decimals}}` (EIP-747),
+    /// from a connected caller, for a contract.
+    async fn watch_asset(&self, req: &Request, caller: &Caller) -> Result<Value, RpcError> {
+        if self.permitted(caller).is_none_or(|a| a.is_empty()) {
+            return Err(RpcError::unauthorized(caller.key()));
+        }
+        // EIP-747 sends an object; some libraries wrap it in an array.
+        let p = match &req.params {
+            Value::Array(items) => items.first().cloned().unwrap_or(Value::Null),
+            other => other.clone(),
+        };
+        if p.get("type").and_then(Value::as_str) != Some("ERC20") {
+            return Err(RpcError::invalid_params(
+                "Vigil watches ERC20 tokens: {\"type\": \"ERC20\"}",
+            ));
+        }
+        let options = p.get("options").unwrap_or(&Value::Null);
+        let token: Address = options
+            .get("address")
+            .and_then(|a| serde_json::from_value(a.clone()).ok())
+            .ok_or_else(|| RpcError::invalid_params("options.address is not an address"))?;
+        let code = self.forward("eth_getCode", &json!([token, "latest"])).await?;
+        if code.as_str().is_none_or(|c| c.len() <= 2) {
+            return Err(RpcError::invalid_params(format!(
+                "{token} has no code on {}: it is not a token there",
+                self.network.name
+            )));
+        }
+        let symbol = options.get("symbol").and_then(Value::as_str).map(str::to_owned);
+        Ok(json!(self.signer.watch_asset(caller, token, symbol).await?))
     }
 
     /// `personal_sign [message, account]`: the message as hex bytes (or text).

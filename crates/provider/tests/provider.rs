@@ -44,6 +44,7 @@ struct Sender {
     approve: bool,
     asked: Mutex<Vec<(Caller, Address)>>,
     typed: Mutex<Vec<(Address, vigil_provider::TypedView, Vec<String>)>>,
+    watched: Mutex<Vec<(Address, Option<String>)>>,
 }
 
 #[async_trait::async_trait]
@@ -72,6 +73,16 @@ impl Signer for Sender {
         _message: Vec<u8>,
     ) -> Result<alloy::primitives::Bytes, RpcError> {
         Err(RpcError::rejected("the signature"))
+    }
+
+    async fn watch_asset(
+        &self,
+        _caller: &Caller,
+        token: Address,
+        symbol: Option<String>,
+    ) -> Result<bool, RpcError> {
+        self.watched.lock().unwrap().push((token, symbol));
+        Ok(true)
     }
 
     /// Records what the user would see, and refuses.
@@ -113,6 +124,7 @@ async fn start() -> Running {
         approve: true,
         asked: Mutex::default(),
         typed: Mutex::default(),
+        watched: Mutex::default(),
     });
     let provider = Arc::new(Provider::new(
         network,
@@ -496,4 +508,23 @@ async fn typed_data_reaches_the_user_decoded_and_another_chains_is_refused() {
     assert_eq!(other["error"]["code"], RpcError::UNAUTHORIZED);
     let garbage = p.rpc(Some(DAPP), "eth_signTypedData_v4", json!([first, {"types": 5}])).await;
     assert_eq!(garbage["error"]["code"], RpcError::INVALID_PARAMS);
+}
+
+#[tokio::test]
+async fn a_token_to_watch_must_be_a_contract_and_the_caller_connected() {
+    let p = start().await;
+    let usdc = p._devnet.manifest().tokens["USDC"].address;
+    let watch = |address: Address, kind: &str| json!({"type": kind, "options": {"address": address, "symbol": "USDC", "decimals": 6}});
+    let unconnected = p.rpc(Some(DAPP), "wallet_watchAsset", watch(usdc, "ERC20")).await;
+    assert_eq!(unconnected["error"]["code"], RpcError::UNAUTHORIZED, "{unconnected}");
+    p.answer(Some(vec![DEMO_ACCOUNTS[0]]));
+    p.rpc(Some(DAPP), "eth_requestAccounts", json!([])).await;
+    let nft = p.rpc(Some(DAPP), "wallet_watchAsset", watch(usdc, "ERC721")).await;
+    assert_eq!(nft["error"]["code"], RpcError::INVALID_PARAMS, "{nft}");
+    let eoa = p.rpc(Some(DAPP), "wallet_watchAsset", watch(DEMO_ACCOUNTS[1], "ERC20")).await;
+    assert!(eoa["error"]["message"].as_str().unwrap().contains("has no code"), "{eoa}");
+    assert!(p.sender.watched.lock().unwrap().is_empty());
+    let added = p.rpc(Some(DAPP), "wallet_watchAsset", watch(usdc, "ERC20")).await;
+    assert_eq!(added["result"], true, "{added}");
+    assert_eq!(*p.sender.watched.lock().unwrap(), [(usdc, Some("USDC".to_owned()))]);
 }

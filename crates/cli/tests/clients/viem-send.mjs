@@ -2,7 +2,7 @@
 // refuses. Usage: node viem-send.mjs PROVIDER_URL RECIPIENT. Prints one JSON object.
 import { createPublicClient, createWalletClient, http, parseEther, verifyMessage, verifyTypedData } from 'viem';
 
-const [url, to] = process.argv.slice(2);
+const [url, to, watched] = process.argv.slice(2);
 const out = {};
 const publicClient = createPublicClient({ transport: http(url) });
 try {
@@ -37,6 +37,8 @@ try {
   };
   const typedSignature = await signer.signTypedData(typed);
   out.typedRecovers = await verifyTypedData({ address: account, signature: typedSignature, ...typed });
+  // A token the network does not list, which the user adds.
+  out.watched = await signer.watchAsset({ type: 'ERC20', options: { address: watched, symbol: 'aWETH', decimals: 18 } });
 } catch (e) {
   out.error = { name: e.name, message: e.shortMessage ?? e.message, details: e.details };
 }
