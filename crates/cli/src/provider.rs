@@ -203,12 +203,7 @@ impl Signer for Front {
         if !self.terminal.ask("Sign it?").await {
             return Err(RpcError::rejected("the signature"));
         }
-        let signature = self
-            .service
-            .sign_message(from, &message)
-            .await
-            .map_err(|e| RpcError::new(RpcError::INTERNAL, e.message))?;
-        Ok(Bytes::from(signature.as_bytes().to_vec()))
+        signature_bytes(self.service.sign_message(from, &message).await)
     }
 
     async fn sign_typed_data(
@@ -243,13 +238,17 @@ impl Signer for Front {
         if !self.terminal.ask("Sign it?").await {
             return Err(RpcError::rejected("the signature"));
         }
-        let signature = self
-            .service
-            .sign_typed_data(from, &data)
-            .await
-            .map_err(|e| RpcError::new(RpcError::INTERNAL, e.message))?;
-        Ok(Bytes::from(signature.as_bytes().to_vec()))
+        signature_bytes(self.service.sign_typed_data(from, &data).await)
     }
+}
+
+/// A signature as the 65 bytes a dapp gets back.
+fn signature_bytes(
+    signed: Result<alloy::primitives::Signature, vigil_api::CommandError>,
+) -> Result<Bytes, RpcError> {
+    signed
+        .map(|s| Bytes::from(s.as_bytes().to_vec()))
+        .map_err(|e| RpcError::new(RpcError::INTERNAL, e.message))
 }
 
 pub(crate) async fn run(args: ProviderArgs) -> Result<()> {

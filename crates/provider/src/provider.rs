@@ -374,8 +374,7 @@ impl Provider {
             .get("address")
             .and_then(|a| serde_json::from_value(a.clone()).ok())
             .ok_or_else(|| RpcError::invalid_params("options.address is not an address"))?;
-        let code = self.forward("eth_getCode", &json!([token, "latest"])).await?;
-        if code.as_str().is_none_or(|c| c.len() <= 2) {
+        if !self.has_code(token).await? {
             return Err(RpcError::invalid_params(format!(
                 "{token} has no code on {}: it is not a token there",
                 self.network.name
@@ -425,13 +424,8 @@ impl Provider {
         }
         let mut findings = Vec::new();
         if let Some(g) = &view.grant {
-            let code = self
-                .forward("eth_getCode", &json!([g.spender, "latest"]))
-                .await
-                .ok()
-                .and_then(|c| c.as_str().map(str::to_owned))
-                .unwrap_or_default();
-            if code.len() <= 2 {
+            // Unreadable counts as no code: the danger is said rather than missed.
+            if !self.has_code(g.spender).await.unwrap_or(false) {
                 findings.push(format!(
                     "Danger: this lets {} move your tokens, and it is not a contract: an address that can take them at will",
                     g.spender
@@ -446,6 +440,12 @@ impl Provider {
         }
         let signature = self.signer.sign_typed_data(caller, from, data, view, findings).await?;
         Ok(json!(signature))
+    }
+
+    /// Whether `address` has code (is a contract) at the latest block.
+    async fn has_code(&self, address: Address) -> Result<bool, RpcError> {
+        let code = self.forward("eth_getCode", &json!([address, "latest"])).await?;
+        Ok(code.as_str().is_some_and(|c| c.len() > 2))
     }
 
     /// A read, forwarded to the network's endpoints with fail-over. The node's own error

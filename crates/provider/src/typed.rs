@@ -136,14 +136,17 @@ fn address(value: &DynSolValue, name: &str) -> Option<Address> {
 /// A time field as an end: zero and the type's maximum mean none.
 fn until(v: Option<U256>, bits: usize) -> Option<u64> {
     let v = v?;
-    let max = if bits >= 256 { U256::MAX } else { (U256::from(1) << bits) - U256::from(1) };
-    (!v.is_zero() && v != max).then(|| v.try_into().unwrap_or(u64::MAX))
+    (!v.is_zero() && v != max_of(bits)).then(|| v.try_into().unwrap_or(u64::MAX))
 }
 
 /// An amount as a limit: the type's maximum means unlimited.
 fn limit(v: U256, bits: usize) -> Option<U256> {
-    let max = if bits >= 256 { U256::MAX } else { (U256::from(1) << bits) - U256::from(1) };
-    (v != max).then_some(v)
+    (v != max_of(bits)).then_some(v)
+}
+
+/// The largest `uint<bits>`.
+fn max_of(bits: usize) -> U256 {
+    if bits >= 256 { U256::MAX } else { (U256::from(1) << bits) - U256::from(1) }
 }
 
 /// What a permit grants, recognised by its type and domain.
