@@ -78,9 +78,15 @@ pub const TOKENS: &str = "tokens";
 /// [`crate::AddTokenRequest`] -> [`crate::TokenView`]: checks a pasted token address on
 /// chain and remembers it for that network.
 pub const ADD_TOKEN: &str = "add_token";
+/// [`crate::DappAnswer`]: the user's answer to a [`crate::DappRequest`].
+pub const ANSWER_DAPP: &str = "answer_dapp";
+/// No arguments -> [`crate::ProviderStatus`]: where dapps reach Vigil, and who is connected.
+pub const PROVIDER_STATUS: &str = "provider_status";
+/// [`crate::RevokeDappRequest`] -> [`crate::ProviderStatus`]: disconnects a dapp.
+pub const REVOKE_DAPP: &str = "revoke_dapp";
 
 /// Every command, in one list: the shell registers, declares and grants exactly these.
-pub const ALL: [&str; 36] = [
+pub const ALL: [&str; 39] = [
     APP_STATUS,
     GENERATE_WALLET,
     CONFIRM_WALLET,
@@ -117,4 +123,7 @@ pub const ALL: [&str; 36] = [
     EDIT_ACCOUNT,
     TOKENS,
     ADD_TOKEN,
+    ANSWER_DAPP,
+    PROVIDER_STATUS,
+    REVOKE_DAPP,
 ];

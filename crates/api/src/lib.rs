@@ -31,11 +31,14 @@ pub mod events {
     pub const TX_PROGRESS: &str = "tx-progress";
     /// The wallet locked (timeout or tray): [`crate::LockState`].
     pub const LOCKED: &str = "locked";
+    /// A dapp asks the user something: [`crate::DappRequest`].
+    pub const DAPP_REQUEST: &str = "dapp-request";
 }
 
 mod accounts;
 mod actions;
 mod activity;
+mod dapps;
 mod dashboard;
 mod error;
 mod ledger;
@@ -46,6 +49,7 @@ mod onboarding;
 pub use accounts::*;
 pub use actions::*;
 pub use activity::*;
+pub use dapps::*;
 pub use dashboard::*;
 pub use error::*;
 pub use ledger::*;

@@ -5,27 +5,20 @@
 
 use std::sync::Arc;
 
-use alloy::{
-    dyn_abi::TypedData,
-    primitives::{Address, B256, Bytes},
-    rpc::types::TransactionRequest,
-};
 use anyhow::Result;
 use tokio::{
     io::{AsyncBufReadExt, BufReader, Lines, Stdin},
     sync::Mutex,
 };
-use vigil_api::SignerKind;
-use vigil_defi_adapters::{
-    ChainClient, Network,
-    preview::{self},
-    simulate::{Plan, Step},
-};
+use vigil_api::{SignerKind, TxProgress};
+use vigil_defi_adapters::preview::Severity;
 use vigil_provider::{
-    Accounts, Approver, Bound, Caller, MemoryPermissions, Provider, RpcError, Signer, TypedView,
+    Bound, Caller,
+    wallet::{Answer, Ask, Prompt, wallet_provider},
 };
+use vigil_wallet::app::{Action, ActionPreview};
 
-use crate::sign::{self, Service, failed};
+use crate::sign::{self, failed};
 
 /// Where and for whom the provider serves.
 #[derive(clap::Args)]
@@ -59,202 +52,133 @@ impl Terminal {
     }
 }
 
-struct Wallet {
-    accounts: Vec<Address>,
-}
-
-impl Accounts for Wallet {
-    fn accounts(&self) -> Vec<Address> {
-        self.accounts.clone()
-    }
-}
-
-struct Front {
-    service: Arc<Service>,
-    network: Network,
-    client: Arc<ChainClient>,
+/// The terminal as the provider's front-end: each request printed, each answer a line.
+struct TerminalPrompt {
     terminal: Arc<Terminal>,
 }
 
 #[async_trait::async_trait]
-impl Approver for Front {
-    async fn connect(&self, caller: &Caller, offered: &[Address]) -> Option<Vec<Address>> {
-        // The terminal offers the acting account; the app lets the user pick others.
-        let account = *offered.first()?;
-        let question = format!("Connect {caller} to {account} on {}?", self.network.name);
-        self.terminal.ask(&question).await.then(|| vec![account])
-    }
-}
-
-#[async_trait::async_trait]
-impl Signer for Front {
-    async fn send_transaction(
-        &self,
-        caller: &Caller,
-        from: Address,
-        tx: TransactionRequest,
-    ) -> Result<B256, RpcError> {
-        let internal = |e: String| RpcError::new(RpcError::INTERNAL, e);
-        let to = tx.to.and_then(|t| t.to().copied());
-        let label = match to {
-            Some(to) => format!("{caller}: a call to {to}"),
-            None => format!("{caller}: a contract deployment"),
-        };
-        let plan = Plan { from, steps: vec![Step { label: label.clone(), request: tx }] };
-        let network = &self.network;
-        let review = preview::review_call(&self.client, network, plan, Vec::new(), &|a| {
-            preview::listed_label(network, a)
-        })
-        .await
-        .map_err(|e| internal(e.to_string()))?;
-        eprintln!("{label}, from {from} on {}", network.name);
-        let _ = sign::write_review(&mut std::io::stderr(), &review, &network.native_symbol);
-        if let Some(reason) = review.simulation.revert_reason() {
-            return Err(RpcError::new(
-                RpcError::INTERNAL,
-                format!("Vigil did not sign: the simulation says it would fail ({reason})"),
-            ));
-        }
-        let preview = self
-            .service
-            .keep_plan(&network.name, from, label, review)
-            .await
-            .map_err(|e| internal(e.message))?;
-        let question = if preview.needs_override {
-            "The preview has a danger finding. Sign and send anyway?"
-        } else {
-            "Sign and send?"
-        };
-        if !self.terminal.ask(question).await {
-            return Err(RpcError::rejected("the transaction"));
-        }
-        if preview.signer == SignerKind::Ledger {
-            eprintln!("Confirm on your Ledger.");
-        }
-        // The dapp gets the hash once sent; the journal and the monitor follow it to the end.
-        let (sent, hash) = tokio::sync::oneshot::channel();
-        let sent = std::sync::Mutex::new(Some(sent));
-        let service = self.service.clone();
-        let override_risk = preview.needs_override;
-        let done = tokio::spawn(async move {
-            service
-                .confirm(preview.id, override_risk, |p: vigil_api::TxProgress| {
-                    if p.stage == "sent"
-                        && let (Some(h), Some(tx)) = (
-                            p.hash.as_deref().and_then(|h| h.parse::<B256>().ok()),
-                            sent.lock().unwrap_or_else(|e| e.into_inner()).take(),
-                        )
-                    {
-                        eprintln!("sent    {h}");
-                        let _ = tx.send(h);
+impl Prompt for TerminalPrompt {
+    async fn ask(&self, caller: &Caller, network: &str, ask: Ask) -> Answer {
+        let yes = |approve: bool| Answer { approve, ..Answer::default() };
+        match ask {
+            Ask::Connect { accounts } => {
+                // The terminal offers the acting account; the app lets the user pick others.
+                let Some(account) = accounts.first().copied() else { return yes(false) };
+                let question = format!("Connect {caller} to {account} on {network}?");
+                let approve = self.terminal.ask(&question).await;
+                Answer { approve, accounts: vec![account], accept_risk: false }
+            }
+            Ask::Transaction { preview } => {
+                let _ = write_preview(&mut std::io::stderr(), &preview);
+                if preview.would_fail.is_some() {
+                    return yes(false);
+                }
+                let question = if preview.needs_override {
+                    "The preview has a danger finding. Sign and send anyway?"
+                } else {
+                    "Sign and send?"
+                };
+                let approve = self.terminal.ask(question).await;
+                if approve && preview.signer == SignerKind::Ledger {
+                    eprintln!("Confirm on your Ledger.");
+                }
+                Answer { approve, accounts: vec![], accept_risk: approve }
+            }
+            Ask::Message { account, message } => {
+                // Text as text; anything else as the bytes it is.
+                let shown = match std::str::from_utf8(&message) {
+                    Ok(text) if !text.chars().any(|c| c.is_control() && c != '\n') => {
+                        text.to_owned()
                     }
-                })
-                .await
-        });
-        match hash.await {
-            Ok(h) => Ok(h),
-            Err(_) => Err(internal(match done.await {
-                Ok(Err(e)) => e.message,
-                Ok(Ok(_)) => "the transaction was not sent".into(),
-                Err(e) => e.to_string(),
-            })),
+                    _ => format!("0x{}", alloy::hex::encode(&message)),
+                };
+                eprintln!("{caller} asks {account} to sign this message:\n{shown}");
+                yes(self.terminal.ask("Sign it?").await)
+            }
+            Ask::TypedData { account, view, findings } => {
+                eprintln!("{caller} asks {account} to sign {} (EIP-712)", view.primary_type);
+                for line in &view.domain {
+                    eprintln!("  domain  {line}");
+                }
+                for line in &view.fields {
+                    eprintln!("  {line}");
+                }
+                for line in &view.summary {
+                    eprintln!("  {line}");
+                }
+                for f in &findings {
+                    eprintln!("  [{:?}] {}", f.severity, f.message);
+                }
+                let danger = findings.iter().any(|f| f.severity == Severity::Danger);
+                let question =
+                    if danger { "It has a danger finding. Sign it anyway?" } else { "Sign it?" };
+                let approve = self.terminal.ask(question).await;
+                Answer { approve, accounts: vec![], accept_risk: approve }
+            }
+            Ask::AddChain { proposal } => {
+                let question = format!(
+                    "{caller} asks to add the network {} (chain {}, {} at {}). Add it?",
+                    proposal.name,
+                    proposal.chain_id,
+                    proposal.native_symbol,
+                    proposal.rpc_urls.first().map(|u| u.as_str()).unwrap_or_default()
+                );
+                yes(self.terminal.ask(&question).await)
+            }
+            Ask::WatchAsset { token, symbol } => {
+                let called = symbol.map(|s| format!(" (it calls it {s})")).unwrap_or_default();
+                let question = format!(
+                    "{caller} asks to add the token at {token}{called} to {network}'s list. Add it?"
+                );
+                yes(self.terminal.ask(&question).await)
+            }
         }
     }
 
-    async fn watch_asset(
-        &self,
-        caller: &Caller,
-        token: Address,
-        symbol: Option<String>,
-    ) -> Result<bool, RpcError> {
-        let called = symbol.map(|s| format!(" (it calls it {s})")).unwrap_or_default();
-        let question = format!(
-            "{caller} asks to add the token at {token}{called} to {}'s list. Add it?",
-            self.network.name
-        );
-        if !self.terminal.ask(&question).await {
-            return Err(RpcError::rejected("the token"));
+    fn progress(&self, p: &TxProgress) {
+        let hash = p.hash.as_deref().unwrap_or_default();
+        match p.stage.as_str() {
+            "sent" => eprintln!("sent    {} ({hash})", p.step),
+            "confirmed" => eprintln!("mined   {} ({hash})", p.step),
+            _ => {}
         }
-        // Vigil reads the symbol and decimals from the contract, not from the dapp.
-        let view = self
-            .service
-            .add_token(&vigil_api::AddTokenRequest {
-                network: self.network.name.clone(),
-                address: token.to_checksum(None),
-            })
-            .await
-            .map_err(|e| RpcError::invalid_params(e.message))?;
-        eprintln!("added {} ({} decimals) at {token}", view.symbol, view.decimals);
-        Ok(true)
-    }
-
-    async fn sign_message(
-        &self,
-        caller: &Caller,
-        from: Address,
-        message: Vec<u8>,
-    ) -> Result<Bytes, RpcError> {
-        // Text as text; anything else as the bytes it is.
-        let shown = match std::str::from_utf8(&message) {
-            Ok(text) if !text.chars().any(|c| c.is_control() && c != '\n') => text.to_owned(),
-            _ => format!("0x{}", alloy::hex::encode(&message)),
-        };
-        eprintln!("{caller} asks {from} to sign this message:\n{shown}");
-        if !self.terminal.ask("Sign it?").await {
-            return Err(RpcError::rejected("the signature"));
-        }
-        signature_bytes(self.service.sign_message(from, &message).await)
-    }
-
-    async fn sign_typed_data(
-        &self,
-        caller: &Caller,
-        from: Address,
-        data: TypedData,
-        view: TypedView,
-        findings: Vec<String>,
-    ) -> Result<Bytes, RpcError> {
-        eprintln!("{caller} asks {from} to sign {} (EIP-712)", view.primary_type);
-        for line in &view.domain {
-            eprintln!("  domain  {line}");
-        }
-        for line in &view.fields {
-            eprintln!("  {line}");
-        }
-        if let Some(g) = &view.grant {
-            let amount =
-                g.amount.map_or_else(|| "an unlimited amount".to_owned(), |a| a.to_string());
-            let until = g
-                .until
-                .map_or_else(|| "with no end".to_owned(), |t| format!("until {t} (unix time)"));
-            eprintln!(
-                "  {}: lets {} move {amount} of token {} {until}",
-                g.kind, g.spender, g.token
-            );
-        }
-        for f in &findings {
-            eprintln!("  [{f}]");
-        }
-        if !self.terminal.ask("Sign it?").await {
-            return Err(RpcError::rejected("the signature"));
-        }
-        signature_bytes(self.service.sign_typed_data(from, &data).await)
     }
 }
 
-/// A signature as the 65 bytes a dapp gets back.
-fn signature_bytes(
-    signed: Result<alloy::primitives::Signature, vigil_api::CommandError>,
-) -> Result<Bytes, RpcError> {
-    signed
-        .map(|s| Bytes::from(s.as_bytes().to_vec()))
-        .map_err(|e| RpcError::new(RpcError::INTERNAL, e.message))
+/// A dapp's transactions as previewed: what they do, change, cost and risk.
+fn write_preview(out: &mut dyn std::io::Write, p: &ActionPreview) -> std::io::Result<()> {
+    let title = match &p.action {
+        Action::Plan { title } => title.as_str(),
+        _ => "A transaction",
+    };
+    writeln!(out, "{title} on {}, from {}", p.network, p.account)?;
+    for step in &p.steps {
+        writeln!(out, "  step        {step}")?;
+    }
+    for c in &p.changes {
+        writeln!(out, "  {:>24} {}", c.amount, c.symbol)?;
+    }
+    for a in &p.approvals {
+        writeln!(out, "  approves    {} {} to {}", a.amount, a.symbol, a.spender)?;
+    }
+    if let Some(fee) = &p.fee {
+        let usd = |v: Option<f64>| v.map(|u| format!(" (${u:.2})")).unwrap_or_default();
+        writeln!(out, "  network fee {} {}{}", fee.amount, fee.symbol, usd(fee.usd))?;
+    }
+    for f in &p.findings {
+        writeln!(out, "  [{:?}] {}", f.severity, f.message)?;
+    }
+    if let Some(reason) = &p.would_fail {
+        writeln!(out, "  Vigil will not sign: the simulation says it would fail ({reason})")?;
+    }
+    Ok(())
 }
 
 pub(crate) async fn run(args: ProviderArgs) -> Result<()> {
     let service = Arc::new(sign::service()?);
-    let (network, client) = service.evm(&args.network).await.map_err(failed)?;
-    let (account, config) = service.acting_evm(None).map_err(failed)?;
+    let (network, _) = service.evm(&args.network).await.map_err(failed)?;
+    let (_, config) = service.acting_evm(None).map_err(failed)?;
     let stdin = BufReader::new(tokio::io::stdin()).lines();
     let terminal = Arc::new(Terminal { lines: Mutex::new(stdin) });
     if let vigil_wallet::SignerKind::Software { vault } = &config.signer {
@@ -266,20 +190,9 @@ pub(crate) async fn run(args: ProviderArgs) -> Result<()> {
         };
         service.unlock_vault(vault, &password).map_err(failed)?;
     }
-    let front = Arc::new(Front {
-        service: service.clone(),
-        network: network.clone(),
-        client: client.clone(),
-        terminal,
-    });
-    let provider = Arc::new(Provider::new(
-        network.clone(),
-        client,
-        Arc::new(Wallet { accounts: vec![account] }),
-        front.clone(),
-        Arc::new(MemoryPermissions::default()),
-        front,
-    ));
+    let prompt = Arc::new(TerminalPrompt { terminal });
+    // Dapps start on the network chosen for this run.
+    let provider = Arc::new(wallet_provider(service.clone(), prompt, Some(network.name.clone())));
     let bound = Bound::bind(provider, args.port).await?;
     // The address on stdout, first: what a script waits for.
     println!("http://{}", bound.addr());

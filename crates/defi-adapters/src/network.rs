@@ -109,6 +109,33 @@ pub struct Network {
 }
 
 impl Network {
+    /// What `address` is on this network, when Vigil knows it: a protocol contract by its
+    /// name, or a token by its symbol.
+    pub fn contract_name(&self, address: Address) -> Option<String> {
+        let p = &self.protocols;
+        let named = [
+            (Some(p.weth), "WETH"),
+            (Some(p.multicall3), "Multicall3"),
+            (p.uniswap_v2_router, "Uniswap V2 Router"),
+            (p.uniswap_v2_factory, "Uniswap V2 Factory"),
+            (p.uniswap_v3_factory, "Uniswap V3 Factory"),
+            (p.uniswap_v3_quoter_v2, "Uniswap V3 Quoter"),
+            (p.uniswap_v3_swap_router, "Uniswap V3 SwapRouter"),
+            (p.uniswap_v3_position_manager, "Uniswap V3 Positions"),
+            (p.aave_v3_addresses_provider, "Aave V3 Addresses Provider"),
+            (p.aave_v3_pool, "Aave V3 Pool"),
+            (p.aave_v3_oracle, "Aave V3 Oracle"),
+        ];
+        if address.is_zero() {
+            return None;
+        }
+        named
+            .iter()
+            .find(|(a, _)| *a == Some(address))
+            .map(|(_, name)| (*name).to_owned())
+            .or_else(|| self.tokens.iter().find(|t| t.address == address).map(|t| t.symbol.clone()))
+    }
+
     /// The heartbeat of the feed that prices `token` (seconds).
     pub fn heartbeat_of(&self, token: Address) -> u64 {
         self.feed_heartbeats.get(&token).copied().unwrap_or(crate::aave::DEFAULT_HEARTBEAT_SECS)

@@ -8,14 +8,22 @@
 //! front-end through [`Approver`] and [`Accounts`]; the connections it granted are kept behind
 //! [`Permissions`] (the wallet's database in the app, memory in tests).
 
+mod calls;
+mod chains;
+pub mod front;
 pub mod provider;
 pub mod rpc;
 pub mod server;
+mod signing;
 pub mod typed;
+pub mod wallet;
 
-pub use provider::{
-    Accounts, Approver, Caller, MemoryPermissions, Permissions, Provider, ProviderEvent, Signer,
+pub use calls::MAX_CALLS;
+pub use front::{
+    Accounts, Approver, Caller, ChainProposal, Chains, MemoryChains, MemoryPermissions,
+    Permissions, Signer,
 };
+pub use provider::{Provider, ProviderEvent};
 pub use rpc::RpcError;
 pub use server::{Bound, DEFAULT_PORT, MAX_BATCH, MAX_REQUEST_BYTES, ServerError};
-pub use typed::{Grant, TypedView};
+pub use typed::{Grant, Order, OrderItem, TypedView};

@@ -23,6 +23,22 @@ impl RpcError {
     pub const UNAUTHORIZED: i64 = 4100;
     /// A method Vigil does not provide.
     pub const UNSUPPORTED_METHOD: i64 = 4200;
+    /// The caller's chain is not the one the request is for.
+    pub const CHAIN_DISCONNECTED: i64 = 4901;
+    /// A chain the wallet does not have (`wallet_switchEthereumChain`: add it first).
+    pub const UNRECOGNIZED_CHAIN: i64 = 4902;
+    /// EIP-5792: a capability the wallet does not support.
+    pub const UNSUPPORTED_CAPABILITY: i64 = 5700;
+    /// EIP-5792: calls for another chain than the caller's.
+    pub const UNSUPPORTED_CHAIN: i64 = 5710;
+    /// EIP-5792: a bundle id already used.
+    pub const DUPLICATE_ID: i64 = 5720;
+    /// EIP-5792: no bundle with this id.
+    pub const UNKNOWN_BUNDLE: i64 = 5730;
+    /// EIP-5792: more calls than the wallet takes at once.
+    pub const BUNDLE_TOO_LARGE: i64 = 5740;
+    /// EIP-5792: atomic execution asked of an account that cannot do it.
+    pub const ATOMICITY_NOT_SUPPORTED: i64 = 5760;
     /// Not valid JSON.
     pub const PARSE_ERROR: i64 = -32700;
     /// Not a JSON-RPC request.

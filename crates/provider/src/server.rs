@@ -27,7 +27,8 @@ use serde_json::{Value, json};
 use tokio::{net::TcpListener, sync::broadcast::error::RecvError};
 
 use crate::{
-    provider::{Caller, Provider, ProviderEvent},
+    front::Caller,
+    provider::{Provider, ProviderEvent},
     rpc::{self, Call, Request, RpcError},
 };
 
@@ -245,15 +246,20 @@ impl Subscriptions {
     }
 
     /// The notifications of `event` for `caller`'s subscriptions.
-    fn notify(&self, event: &ProviderEvent, caller: &Caller) -> Vec<Value> {
+    fn notify(&self, event: &ProviderEvent, caller: &Caller, provider: &Provider) -> Vec<Value> {
         let (kind, result) = match event {
             ProviderEvent::AccountsChanged { key, accounts } if key == caller.key() => (
                 "accountsChanged",
                 json!(accounts.iter().map(|a| a.to_checksum(None)).collect::<Vec<_>>()),
             ),
-            ProviderEvent::ChainChanged { chain_id } => {
+            ProviderEvent::ChainChanged { key, chain_id }
+                if key
+                    .as_deref()
+                    .map_or(!provider.has_own_chain(caller), |k| k == caller.key()) =>
+            {
                 ("chainChanged", json!(format!("{chain_id:#x}")))
             }
+            ProviderEvent::ChainChanged { .. } => return Vec::new(),
             ProviderEvent::AccountsChanged { .. } => return Vec::new(),
         };
         self.by_id
@@ -297,7 +303,7 @@ async fn session(mut socket: WebSocket, shared: Arc<Shared>, caller: Caller) {
             },
             event = events.recv() => match event {
                 Ok(event) => {
-                    for n in subscriptions.notify(&event, &caller) {
+                    for n in subscriptions.notify(&event, &caller, provider) {
                         if socket.send(Message::Text(n.to_string().into())).await.is_err() {
                             return;
                         }

@@ -27,6 +27,41 @@ pub struct Grant {
     pub until: Option<u64>,
 }
 
+/// One side of an order: a token and an amount (an NFT by its id), and who receives it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OrderItem {
+    /// The token (the zero address: the chain's native coin).
+    pub token: Address,
+    /// How much, in base units: at least this much for what the signer receives, at most for
+    /// what it gives.
+    pub amount: U256,
+    /// The NFT's id, for an ERC-721 or ERC-1155 item.
+    pub id: Option<U256>,
+    /// Who receives it, for what the order pays out (`None`: the signer).
+    pub recipient: Option<Address>,
+}
+
+/// An order: a signature that trades the signer's tokens once someone fills it (UniswapX,
+/// Seaport, CoW Protocol). What it gives and what it asks in return, read from the order.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Order {
+    /// The venue ("UniswapX", "Seaport", "CoW Protocol").
+    pub venue: &'static str,
+    /// What the signer gives.
+    pub gives: Vec<OrderItem>,
+    /// What the order pays out, each to its recipient (the signer, or a fee's).
+    pub pays: Vec<OrderItem>,
+    /// Until when it can be filled (unix seconds; `None`: no end).
+    pub until: Option<u64>,
+}
+
+impl Order {
+    /// What it pays to `account`; the rest goes to others.
+    pub fn to(&self, account: Address) -> Vec<&OrderItem> {
+        self.pays.iter().filter(|i| i.recipient.is_none_or(|r| r == account)).collect()
+    }
+}
+
 /// Typed data decoded for display.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TypedView {
@@ -42,6 +77,11 @@ pub struct TypedView {
     pub fields: Vec<String>,
     /// What it grants, when it is a permit.
     pub grant: Option<Grant>,
+    /// What it trades, when it is an order.
+    pub order: Option<Order>,
+    /// The grant and the order in sentences, with token symbols (filled by the provider,
+    /// which reads the tokens).
+    pub summary: Vec<String>,
 }
 
 /// Errors reading typed data.
@@ -77,6 +117,7 @@ pub fn describe(data: &TypedData) -> Result<TypedView, TypedError> {
         domain.push(format!("salt: {s}"));
     }
     let grant = grant(data, &value);
+    let order = order(data, &value);
     Ok(TypedView {
         primary_type: data.primary_type.clone(),
         domain,
@@ -84,6 +125,8 @@ pub fn describe(data: &TypedData) -> Result<TypedView, TypedError> {
         verifying_contract: d.verifying_contract,
         fields,
         grant,
+        order,
+        summary: Vec::new(),
     })
 }
 
@@ -186,6 +229,99 @@ fn grant(data: &TypedData, message: &DynSolValue) -> Option<Grant> {
     }
 }
 
+/// The order an order signature makes, recognised by its venue's types and domain.
+fn order(data: &TypedData, message: &DynSolValue) -> Option<Order> {
+    let items = |v: &DynSolValue| v.as_array().map(<[DynSolValue]>::to_vec).unwrap_or_default();
+    match (data.primary_type.as_str(), data.domain.name.as_deref()) {
+        // UniswapX: a Permit2 transfer whose witness is the order; the input is what the
+        // permit moves, the outputs what the filler must pay (at least their end amounts,
+        // as a Dutch auction falls towards them).
+        ("PermitWitnessTransferFrom", _) if data.domain.verifying_contract == Some(PERMIT2) => {
+            let witness = field(message, "witness")?;
+            // The permit moves at most the permitted amount: the most the order takes.
+            let permitted = field(message, "permitted")?;
+            let gives = vec![OrderItem {
+                token: address(permitted, "token")?,
+                amount: uint(permitted, "amount")?,
+                id: None,
+                recipient: None,
+            }];
+            let outputs = field(witness, "outputs").or_else(|| field(witness, "baseOutputs"))?;
+            let pays = items(outputs)
+                .iter()
+                .map(|o| {
+                    Some(OrderItem {
+                        token: address(o, "token")?,
+                        amount: uint(o, "endAmount").or_else(|| uint(o, "amount"))?,
+                        id: None,
+                        recipient: address(o, "recipient"),
+                    })
+                })
+                .collect::<Option<Vec<_>>>()?;
+            let info = field(witness, "info");
+            let deadline = info.and_then(|i| uint(i, "deadline")).or(uint(message, "deadline"));
+            Some(Order { venue: "UniswapX", gives, pays, until: until(deadline, 256) })
+        }
+        // Seaport: the offer is what the signer gives; the consideration what the order pays,
+        // each item to its recipient (the offerer, and fees to others).
+        ("OrderComponents", Some("Seaport")) => {
+            let item = |v: &DynSolValue, recipient: bool| {
+                let kind = uint(v, "itemType")?;
+                let nft = kind >= U256::from(2);
+                Some(OrderItem {
+                    token: address(v, "token")?,
+                    // A Dutch or English auction moves between the two; the worse for the
+                    // signer is shown: the most it gives, the least it gets.
+                    amount: if recipient {
+                        uint(v, "startAmount")?.min(uint(v, "endAmount")?)
+                    } else {
+                        uint(v, "startAmount")?.max(uint(v, "endAmount")?)
+                    },
+                    id: nft.then(|| uint(v, "identifierOrCriteria")).flatten(),
+                    recipient: if recipient { address(v, "recipient") } else { None },
+                })
+            };
+            let gives = items(field(message, "offer")?)
+                .iter()
+                .map(|v| item(v, false))
+                .collect::<Option<Vec<_>>>()?;
+            let pays = items(field(message, "consideration")?)
+                .iter()
+                .map(|v| item(v, true))
+                .collect::<Option<Vec<_>>>()?;
+            Some(Order {
+                venue: "Seaport",
+                gives,
+                pays,
+                until: until(uint(message, "endTime"), 256),
+            })
+        }
+        // CoW Protocol: sell at most sellAmount for at least buyAmount, to the receiver (the
+        // zero address: the signer, which the caller fills in).
+        ("Order", Some("Gnosis Protocol")) => {
+            let receiver = address(message, "receiver").filter(|r| !r.is_zero());
+            Some(Order {
+                venue: "CoW Protocol",
+                gives: vec![OrderItem {
+                    token: address(message, "sellToken")?,
+                    amount: uint(message, "sellAmount")?
+                        + uint(message, "feeAmount").unwrap_or_default(),
+                    id: None,
+                    recipient: None,
+                }],
+                pays: vec![OrderItem {
+                    token: address(message, "buyToken")?,
+                    amount: uint(message, "buyAmount")?,
+                    id: None,
+                    recipient: receiver,
+                }],
+                until: until(uint(message, "validTo"), 32),
+            })
+        }
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -228,6 +364,134 @@ mod tests {
         let max = U256::MAX.to_string();
         let unlimited = describe(&permit(&max, &max, 1)).unwrap().grant.unwrap();
         assert_eq!((unlimited.amount, unlimited.until), (None, None));
+    }
+
+    /// A Seaport listing of NFT #7 for `price` wei to `seller`, with a 2.5% fee to a marketplace.
+    fn seaport_listing(seller: &str, paid_to: &str, price: u64) -> TypedData {
+        let item = |kind: u8, token: &str, id: u64, amount: u64| {
+            serde_json::json!({
+                "itemType": kind, "token": token, "identifierOrCriteria": id.to_string(),
+                "startAmount": amount.to_string(), "endAmount": amount.to_string()
+            })
+        };
+        let mut pay = item(0, "0x0000000000000000000000000000000000000000", 0, price);
+        pay["recipient"] = serde_json::json!(paid_to);
+        let mut fee = item(0, "0x0000000000000000000000000000000000000000", 0, price / 40);
+        fee["recipient"] = serde_json::json!("0x0000a26b00c1F0DF003000390027140000fAa719");
+        serde_json::from_value(serde_json::json!({
+            "types": {
+                "EIP712Domain": [{"name": "name", "type": "string"}, {"name": "version", "type": "string"},
+                                 {"name": "chainId", "type": "uint256"}, {"name": "verifyingContract", "type": "address"}],
+                "OrderComponents": [
+                    {"name": "offerer", "type": "address"}, {"name": "zone", "type": "address"},
+                    {"name": "offer", "type": "OfferItem[]"}, {"name": "consideration", "type": "ConsiderationItem[]"},
+                    {"name": "orderType", "type": "uint8"}, {"name": "startTime", "type": "uint256"},
+                    {"name": "endTime", "type": "uint256"}, {"name": "zoneHash", "type": "bytes32"},
+                    {"name": "salt", "type": "uint256"}, {"name": "conduitKey", "type": "bytes32"},
+                    {"name": "counter", "type": "uint256"}
+                ],
+                "OfferItem": [{"name": "itemType", "type": "uint8"}, {"name": "token", "type": "address"},
+                              {"name": "identifierOrCriteria", "type": "uint256"},
+                              {"name": "startAmount", "type": "uint256"}, {"name": "endAmount", "type": "uint256"}],
+                "ConsiderationItem": [{"name": "itemType", "type": "uint8"}, {"name": "token", "type": "address"},
+                                      {"name": "identifierOrCriteria", "type": "uint256"},
+                                      {"name": "startAmount", "type": "uint256"}, {"name": "endAmount", "type": "uint256"},
+                                      {"name": "recipient", "type": "address"}]
+            },
+            "primaryType": "OrderComponents",
+            "domain": {"name": "Seaport", "version": "1.6", "chainId": 1,
+                       "verifyingContract": "0x0000000000000068F116a894984e2DB1123eB395"},
+            "message": {
+                "offerer": seller, "zone": "0x0000000000000000000000000000000000000000",
+                "offer": [item(2, "0xBC4CA0EdA7647A8aB7C2061c2E118A18a936f13D", 7, 1)],
+                "consideration": [pay, fee], "orderType": 0, "startTime": "0", "endTime": "1800000000",
+                "zoneHash": format!("0x{}", "00".repeat(32)), "salt": "1",
+                "conduitKey": format!("0x{}", "00".repeat(32)), "counter": "0"
+            }
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_seaport_listing_says_what_it_gives_and_whom_it_pays() {
+        let seller = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
+        let signer: Address = seller.parse().unwrap();
+        let view = describe(&seaport_listing(seller, seller, 10u64.pow(18))).unwrap();
+        let order = view.order.unwrap();
+        assert_eq!(order.venue, "Seaport");
+        assert_eq!(
+            (order.gives[0].id, order.gives[0].amount),
+            (Some(U256::from(7)), U256::from(1))
+        );
+        let mine = order.to(signer);
+        assert_eq!(mine.len(), 1, "the fee is paid to the marketplace, not the seller");
+        assert_eq!((mine[0].token, mine[0].amount), (Address::ZERO, U256::from(10u64.pow(18))));
+        assert_eq!(order.until, Some(1_800_000_000));
+        // The phishing shape: the NFT offered, the price paid to someone else.
+        let drained =
+            describe(&seaport_listing(seller, "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", 1))
+                .unwrap()
+                .order
+                .unwrap();
+        assert!(drained.to(signer).is_empty());
+    }
+
+    #[test]
+    fn a_uniswapx_order_is_its_permit2_transfer_and_its_outputs() {
+        let data: TypedData = serde_json::from_value(serde_json::json!({
+            "types": {
+                "EIP712Domain": [{"name": "name", "type": "string"}, {"name": "chainId", "type": "uint256"},
+                                 {"name": "verifyingContract", "type": "address"}],
+                "PermitWitnessTransferFrom": [
+                    {"name": "permitted", "type": "TokenPermissions"}, {"name": "spender", "type": "address"},
+                    {"name": "nonce", "type": "uint256"}, {"name": "deadline", "type": "uint256"},
+                    {"name": "witness", "type": "V2DutchOrder"}],
+                "TokenPermissions": [{"name": "token", "type": "address"}, {"name": "amount", "type": "uint256"}],
+                "V2DutchOrder": [
+                    {"name": "info", "type": "OrderInfo"}, {"name": "cosigner", "type": "address"},
+                    {"name": "baseInputToken", "type": "address"}, {"name": "baseInputStartAmount", "type": "uint256"},
+                    {"name": "baseInputEndAmount", "type": "uint256"}, {"name": "baseOutputs", "type": "DutchOutput[]"}],
+                "OrderInfo": [
+                    {"name": "reactor", "type": "address"}, {"name": "swapper", "type": "address"},
+                    {"name": "nonce", "type": "uint256"}, {"name": "deadline", "type": "uint256"},
+                    {"name": "additionalValidationContract", "type": "address"},
+                    {"name": "additionalValidationData", "type": "bytes"}],
+                "DutchOutput": [{"name": "token", "type": "address"}, {"name": "startAmount", "type": "uint256"},
+                                {"name": "endAmount", "type": "uint256"}, {"name": "recipient", "type": "address"}]
+            },
+            "primaryType": "PermitWitnessTransferFrom",
+            "domain": {"name": "Permit2", "chainId": 1, "verifyingContract": PERMIT2},
+            "message": {
+                "permitted": {"token": "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48", "amount": "1000000000"},
+                "spender": "0x00000011F84B9aa48e5f8aA8B9897600006289Be", "nonce": "1", "deadline": "1800000000",
+                "witness": {
+                    "info": {"reactor": "0x00000011F84B9aa48e5f8aA8B9897600006289Be",
+                             "swapper": "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266", "nonce": "1",
+                             "deadline": "1800000000", "additionalValidationContract": "0x0000000000000000000000000000000000000000",
+                             "additionalValidationData": "0x"},
+                    "cosigner": "0x0000000000000000000000000000000000000000",
+                    "baseInputToken": "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48",
+                    "baseInputStartAmount": "1000000000", "baseInputEndAmount": "1000000000",
+                    "baseOutputs": [{"token": "0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2",
+                                     "startAmount": "420000000000000000", "endAmount": "400000000000000000",
+                                     "recipient": "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"}]
+                }
+            }
+        }))
+        .unwrap();
+        let view = describe(&data).unwrap();
+        assert_eq!(view.grant.as_ref().unwrap().kind, "Permit2 transfer");
+        let order = view.order.unwrap();
+        assert_eq!(order.venue, "UniswapX");
+        assert_eq!(order.gives[0].amount, U256::from(1_000_000_000u64));
+        let signer: Address = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266".parse().unwrap();
+        let mine = order.to(signer);
+        assert_eq!(
+            mine[0].amount,
+            U256::from(400_000_000_000_000_000u64),
+            "the least it pays: the end of the decay"
+        );
+        assert_eq!(order.until, Some(1_800_000_000));
     }
 
     #[test]

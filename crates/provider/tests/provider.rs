@@ -5,172 +5,24 @@
 // Test helpers panic on failure by design.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::{
-    collections::VecDeque,
-    path::Path,
-    sync::{Arc, Mutex},
-};
+mod common;
+
+use std::path::Path;
 
 use alloy::{
     primitives::{Address, U256},
     providers::Provider as _,
 };
+use common::{DAPP, start};
 use serde_json::{Value, json};
-use vigil_devnet::{DEMO_ACCOUNTS, Devnet};
-use vigil_provider::{
-    Accounts, Approver, Bound, Caller, MemoryPermissions, Provider, RpcError, Signer,
-};
-
-/// The user, scripted: each connection request takes the next answer.
-#[derive(Default)]
-struct User {
-    answers: Mutex<VecDeque<Option<Vec<Address>>>>,
-    asked: Mutex<Vec<Caller>>,
-}
-
-#[async_trait::async_trait]
-impl Approver for User {
-    async fn connect(&self, caller: &Caller, _offered: &[Address]) -> Option<Vec<Address>> {
-        self.asked.lock().unwrap().push(caller.clone());
-        self.answers.lock().unwrap().pop_front().expect("an unexpected connection request")
-    }
-}
-
-/// The front-end's signing, standing in: the devnet's unlocked account sends what the user
-/// approved (the app's and the CLI's previews and signing have their own tests); a refusal is
-/// the user's.
-struct Sender {
-    devnet_url: String,
-    approve: bool,
-    asked: Mutex<Vec<(Caller, Address)>>,
-    typed: Mutex<Vec<(Address, vigil_provider::TypedView, Vec<String>)>>,
-    watched: Mutex<Vec<(Address, Option<String>)>>,
-}
-
-#[async_trait::async_trait]
-impl Signer for Sender {
-    async fn send_transaction(
-        &self,
-        caller: &Caller,
-        from: Address,
-        tx: alloy::rpc::types::TransactionRequest,
-    ) -> Result<alloy::primitives::B256, RpcError> {
-        self.asked.lock().unwrap().push((caller.clone(), from));
-        if !self.approve {
-            return Err(RpcError::rejected("the transaction"));
-        }
-        let node =
-            alloy::providers::ProviderBuilder::new().connect_http(self.devnet_url.parse().unwrap());
-        let pending =
-            node.send_transaction(tx).await.map_err(|e| RpcError::new(-32603, e.to_string()))?;
-        Ok(*pending.tx_hash())
-    }
-
-    async fn sign_message(
-        &self,
-        _caller: &Caller,
-        _from: Address,
-        _message: Vec<u8>,
-    ) -> Result<alloy::primitives::Bytes, RpcError> {
-        Err(RpcError::rejected("the signature"))
-    }
-
-    async fn watch_asset(
-        &self,
-        _caller: &Caller,
-        token: Address,
-        symbol: Option<String>,
-    ) -> Result<bool, RpcError> {
-        self.watched.lock().unwrap().push((token, symbol));
-        Ok(true)
-    }
-
-    /// Records what the user would see, and refuses.
-    async fn sign_typed_data(
-        &self,
-        _caller: &Caller,
-        from: Address,
-        _data: alloy::dyn_abi::TypedData,
-        view: vigil_provider::TypedView,
-        findings: Vec<String>,
-    ) -> Result<alloy::primitives::Bytes, RpcError> {
-        self.typed.lock().unwrap().push((from, view, findings));
-        Err(RpcError::rejected("the signature"))
-    }
-}
-
-struct Wallet;
-impl Accounts for Wallet {
-    fn accounts(&self) -> Vec<Address> {
-        DEMO_ACCOUNTS[..2].to_vec()
-    }
-}
-
-struct Running {
-    _devnet: Devnet,
-    url: String,
-    user: Arc<User>,
-    sender: Arc<Sender>,
-    provider: Arc<Provider>,
-    http: reqwest::Client,
-}
-
-async fn start() -> Running {
-    let (devnet, network, client) =
-        vigil_defi_adapters::testing::devnet(Path::new(env!("CARGO_TARGET_TMPDIR"))).await.unwrap();
-    let user = Arc::new(User::default());
-    let sender = Arc::new(Sender {
-        devnet_url: devnet.url().to_owned(),
-        approve: true,
-        asked: Mutex::default(),
-        typed: Mutex::default(),
-        watched: Mutex::default(),
-    });
-    let provider = Arc::new(Provider::new(
-        network,
-        Arc::new(client),
-        Arc::new(Wallet),
-        user.clone(),
-        Arc::new(MemoryPermissions::default()),
-        sender.clone(),
-    ));
-    let bound = Bound::bind(provider.clone(), 0).await.unwrap();
-    let url = format!("http://{}", bound.addr());
-    tokio::spawn(bound.serve(std::future::pending()));
-    Running { _devnet: devnet, url, user, sender, provider, http: reqwest::Client::new() }
-}
-
-impl Running {
-    /// A JSON-RPC call from `origin` (`None`: a local program), and the HTTP status.
-    async fn call(&self, origin: Option<&str>, body: Value) -> (u16, Value) {
-        let mut req = self.http.post(&self.url).json(&body);
-        if let Some(origin) = origin {
-            req = req.header("origin", origin);
-        }
-        let res = req.send().await.unwrap();
-        let status = res.status().as_u16();
-        (status, res.json().await.unwrap_or(Value::Null))
-    }
-
-    async fn rpc(&self, origin: Option<&str>, method: &str, params: Value) -> Value {
-        let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
-        let (status, answer) = self.call(origin, body).await;
-        assert_eq!(status, 200, "{answer}");
-        answer
-    }
-
-    fn answer(&self, a: Option<Vec<Address>>) {
-        self.user.answers.lock().unwrap().push_back(a);
-    }
-}
-
-const DAPP: &str = "https://dapp.example";
+use vigil_devnet::DEMO_ACCOUNTS;
+use vigil_provider::{Caller, RpcError};
 
 #[tokio::test]
 async fn a_page_sees_no_account_until_the_user_connects_it_and_only_the_ones_chosen() {
     let p = start().await;
     let chain = p.rpc(Some(DAPP), "eth_chainId", json!([])).await;
-    assert_eq!(chain["result"], format!("{:#x}", p.provider.network().chain_id));
+    assert_eq!(chain["result"], format!("{:#x}", p.chain_id));
     assert_eq!(p.rpc(Some(DAPP), "eth_accounts", json!([])).await["result"], json!([]));
 
     // Refused: EIP-1193's 4001, worded as ethers recognises it; still nothing to see.
@@ -322,7 +174,7 @@ async fn viem_reads_and_connects_through_it_as_a_local_program() {
     let got: Value = serde_json::from_str(stdout.trim())
         .unwrap_or_else(|e| panic!("{e}: {stdout} {}", String::from_utf8_lossy(&out.stderr)));
     assert!(got.get("error").is_none(), "{got}");
-    assert_eq!(got["chainId"], p.provider.network().chain_id);
+    assert_eq!(got["chainId"], p.chain_id);
     assert!(got["blockNumber"].as_str().unwrap().parse::<u64>().unwrap() > 0);
     let first = DEMO_ACCOUNTS[0].to_checksum(None);
     assert_eq!(
@@ -420,7 +272,7 @@ async fn a_transaction_goes_to_the_signer_only_from_a_connected_account_on_this_
     let bad = p.rpc(Some(DAPP), "eth_sendTransaction", json!([{"from": 5}])).await;
     assert_eq!(bad["error"]["code"], RpcError::INVALID_PARAMS, "{bad}");
 
-    let chain = p.provider.network().chain_id;
+    let chain = p.chain_id;
     let sent = p.rpc(Some(DAPP), "eth_sendTransaction", tx(first, Some(chain))).await;
     let hash: alloy::primitives::B256 = serde_json::from_value(sent["result"].clone()).unwrap();
     // Anvil answers before it seals the block: wait for the receipt (at most 5 s).
@@ -433,7 +285,10 @@ async fn a_transaction_goes_to_the_signer_only_from_a_connected_account_on_this_
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert!(receipt.is_some_and(|r| r.status()), "{sent}");
-    assert_eq!(*p.sender.asked.lock().unwrap(), [(Caller::Site(DAPP.into()), first)]);
+    assert_eq!(
+        *p.sender.asked.lock().unwrap(),
+        [(Caller::Site(DAPP.into()), first, p.chain_id, 1)]
+    );
 
     // A local program that never asked for accounts is asked to connect at its first
     // transaction (refused here: 4001, nothing sent), once connected it is not asked again.
@@ -454,7 +309,7 @@ async fn typed_data_reaches_the_user_decoded_and_another_chains_is_refused() {
     let first = DEMO_ACCOUNTS[0];
     p.answer(Some(vec![first]));
     p.rpc(Some(DAPP), "eth_requestAccounts", json!([])).await;
-    let chain = p.provider.network().chain_id;
+    let chain = p.chain_id;
     let usdc = p._devnet.manifest().tokens["USDC"].address;
     let permit = |chain: u64, spender: Address| {
         json!({
@@ -494,13 +349,18 @@ async fn typed_data_reaches_the_user_decoded_and_another_chains_is_refused() {
         (grant.token, grant.spender, grant.amount),
         (usdc, DEMO_ACCOUNTS[1], Some(U256::from(5_000_000u64)))
     );
-    assert!(findings.iter().any(|f| f.contains("not a contract")), "{findings:?}");
-    assert!(findings.iter().any(|f| f.contains("never ends")), "{findings:?}");
+    let codes: Vec<&str> = findings.iter().map(|f| f.code).collect();
+    assert_eq!(codes, ["grant_to_non_contract", "grant_never_ends"], "{findings:?}");
+    assert!(
+        view.summary.iter().any(|l| l.contains("move 5 USDC") && l.contains("with no end")),
+        "the grant in the token's own units: {:?}",
+        view.summary
+    );
     // To a contract (the Uniswap router): not a stranger.
     let router = p._devnet.manifest().uniswap_v3.swap_router;
     p.rpc(Some(DAPP), "eth_signTypedData_v4", json!([first, permit(chain, router)])).await;
     let findings = p.sender.typed.lock().unwrap()[1].2.clone();
-    assert!(!findings.iter().any(|f| f.contains("not a contract")), "{findings:?}");
+    assert!(!findings.iter().any(|f| f.code == "grant_to_non_contract"), "{findings:?}");
     // An account it was not given.
     let other = p
         .rpc(Some(DAPP), "eth_signTypedData_v4", json!([DEMO_ACCOUNTS[1], permit(chain, router)]))

@@ -73,6 +73,13 @@ const MIGRATIONS: &[&str] = &[
         health_factor REAL,
         PRIMARY KEY (key, block)
     );",
+    // The dapps and programs the user connected through the provider, and the accounts each
+    // may see (a JSON array of addresses).
+    "CREATE TABLE dapp_connections (
+        caller TEXT PRIMARY KEY,
+        accounts TEXT NOT NULL,
+        connected_at INTEGER NOT NULL
+    );",
 ];
 
 /// How many blocks of health history are kept per position.
@@ -357,6 +364,55 @@ impl Database {
             params![alert.key, alert.network, format!("{:?}", alert.level).to_lowercase(), alert.title, alert.at as i64, json],
         )?;
         Ok(())
+    }
+
+    /// The accounts `caller` may see, if the user connected it.
+    pub fn dapp_connection(&self, caller: &str) -> Result<Option<Vec<String>>, DbError> {
+        let json: Option<String> = self
+            .conn()
+            .query_row("SELECT accounts FROM dapp_connections WHERE caller = ?1", [caller], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        // A row this version cannot read counts as no connection: the user is asked again.
+        Ok(json.and_then(|j| serde_json::from_str(&j).ok()))
+    }
+
+    /// Connects `caller` to `accounts` (replacing what it had).
+    pub fn connect_dapp(&self, caller: &str, accounts: &[String]) -> Result<(), DbError> {
+        let json = serde_json::to_string(accounts)
+            .map_err(|e| DbError::Query(rusqlite::Error::ToSqlConversionFailure(e.into())))?;
+        self.conn().execute(
+            "INSERT INTO dapp_connections (caller, accounts, connected_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (caller) DO UPDATE SET accounts = ?2, connected_at = ?3",
+            params![caller, json, unix_now() as i64],
+        )?;
+        Ok(())
+    }
+
+    /// Disconnects `caller`; whether it was connected.
+    pub fn revoke_dapp(&self, caller: &str) -> Result<bool, DbError> {
+        Ok(self.conn().execute("DELETE FROM dapp_connections WHERE caller = ?1", [caller])? > 0)
+    }
+
+    /// Every connection: the caller, its accounts, and when it was connected (unix seconds),
+    /// oldest first.
+    pub fn dapp_connections(&self) -> Result<Vec<(String, Vec<String>, u64)>, DbError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT caller, accounts, connected_at FROM dapp_connections ORDER BY connected_at, caller",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (caller, json, at) = row?;
+            if let Ok(accounts) = serde_json::from_str(&json) {
+                out.push((caller, accounts, at.max(0) as u64));
+            }
+        }
+        Ok(out)
     }
 
     /// The newest `limit` alerts, newest first.

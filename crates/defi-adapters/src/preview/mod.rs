@@ -48,7 +48,8 @@ pub struct Finding {
 }
 
 impl Finding {
-    fn new(severity: Severity, code: &'static str, message: String) -> Self {
+    /// A finding of this severity, code and message.
+    pub fn new(severity: Severity, code: &'static str, message: String) -> Self {
         Self { severity, code, message }
     }
 }

@@ -41,6 +41,7 @@ mod action;
 pub mod activity;
 pub mod alerts;
 pub mod confirm;
+pub mod dapps;
 pub mod dashboard;
 pub mod ledger;
 pub mod lend;

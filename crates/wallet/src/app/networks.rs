@@ -177,7 +177,7 @@ fn known_name(list: &[NetworkView], typed: &str, what: &str) -> AppResult<String
 }
 
 /// The networks of `config`, described for the picker.
-fn networks_of(config: &Config) -> Networks {
+pub(super) fn networks_of(config: &Config) -> Networks {
     let evm = portfolio::network_names(config)
         .into_iter()
         .map(|name| {
