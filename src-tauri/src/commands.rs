@@ -9,17 +9,18 @@ use std::sync::Arc;
 use tauri::{AppHandle, Emitter, State};
 use vigil_api::{
     Account, ActivityItem, AddAccountRequest, AddTokenRequest, Alerts, AppStatus, CommandError,
-    ConfirmRequest, ConfirmWalletRequest, Dashboard, DashboardRequest, EditAccountRequest,
-    ErrorKind, Executed, GenerateWalletRequest, GeneratedWallet, Home, ImportWalletRequest,
-    LedgerAddRequest, LedgerStatus, LedgerVerifyRequest, LendForm, LockState, MarketRow,
-    NetworkRequest, Networks, Preview, ProtectForm, ReplaceForm, RpcTest, RpcTestRequest,
-    SelectNetwork, SendForm, Settings, SolanaForm, SolanaStakesRequest, SolanaStaking, SwapForm,
-    SwapQuote, TokenView, TokensRequest, UnlockRequest, WatchAccountRequest, events,
+    ConfirmRequest, ConfirmWalletRequest, DappAnswer, Dashboard, DashboardRequest,
+    EditAccountRequest, ErrorKind, Executed, GenerateWalletRequest, GeneratedWallet, Home,
+    ImportWalletRequest, LedgerAddRequest, LedgerStatus, LedgerVerifyRequest, LendForm, LockState,
+    MarketRow, NetworkRequest, Networks, Preview, ProtectForm, ProviderStatus, ReplaceForm,
+    RevokeDappRequest, RpcTest, RpcTestRequest, SelectNetwork, SendForm, Settings, SolanaForm,
+    SolanaStakesRequest, SolanaStaking, SwapForm, SwapQuote, TokenView, TokensRequest,
+    UnlockRequest, WatchAccountRequest, events,
 };
 use vigil_signer::{Password, vault::OsKeychain};
 use vigil_wallet::app::AppService;
 
-use crate::view;
+use crate::{dapps::Dapps, view};
 
 type CommandResult<T> = Result<T, CommandError>;
 
@@ -301,9 +302,15 @@ pub(crate) async fn networks(state: State<'_, AppState>) -> CommandResult<Networ
 #[tauri::command]
 pub(crate) async fn select_network(
     state: State<'_, AppState>,
+    dapps: State<'_, Dapps>,
     request: SelectNetwork,
 ) -> CommandResult<Networks> {
-    blocking(&state, move |s| s.select_network(&request)).await
+    let networks = blocking(&state, move |s| s.select_network(&request)).await?;
+    // Dapps that follow the selection hear the new chain.
+    let chain_id =
+        networks.evm.iter().find(|n| n.name == networks.network).and_then(|n| n.chain_id);
+    dapps.selection_changed(chain_id);
+    Ok(networks)
 }
 
 /// Every account.
@@ -355,6 +362,39 @@ pub(crate) async fn add_token(
     request: AddTokenRequest,
 ) -> CommandResult<TokenView> {
     state.service.add_token(&request).await
+}
+
+/// The user's answer to a dapp's request.
+#[tauri::command]
+pub(crate) async fn answer_dapp(dapps: State<'_, Dapps>, request: DappAnswer) -> CommandResult<()> {
+    if dapps.answer(request) {
+        Ok(())
+    } else {
+        Err(CommandError {
+            kind: ErrorKind::InvalidInput,
+            message: "this request is no longer waiting: the dapp gave up or it timed out".into(),
+        })
+    }
+}
+
+/// Where dapps reach Vigil, who is connected, and what waits for the user.
+#[tauri::command]
+pub(crate) async fn provider_status(
+    state: State<'_, AppState>,
+    dapps: State<'_, Dapps>,
+) -> CommandResult<ProviderStatus> {
+    dapps.status(&state.service)
+}
+
+/// Disconnects a dapp.
+#[tauri::command]
+pub(crate) async fn revoke_dapp(
+    state: State<'_, AppState>,
+    dapps: State<'_, Dapps>,
+    request: RevokeDappRequest,
+) -> CommandResult<ProviderStatus> {
+    dapps.revoke(&request.caller);
+    dapps.status(&state.service)
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //!
 //! Job: register the commands the UI may call (each a thin call into the wallet's
 //! `AppService`), keep the watcher running in the background and in the tray with the window
-//! closed, lock the wallet after inactivity, and run blocking work (Argon2, the keychain) off
+//! closed, serve dapps as their wallet (`dapps`, asking in the window), lock the wallet after inactivity, and run blocking work (Argon2, the keychain) off
 //! the main thread. Boundaries: no wallet logic here; signing happens only through a preview
 //! the shell made (`confirm` takes a preview id, never a payload); capabilities in
 //! `capabilities/` grant the window these commands and nothing else.
@@ -10,6 +10,7 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod commands;
+mod dapps;
 #[cfg(target_os = "linux")]
 mod sleep;
 mod tray;
@@ -46,6 +47,7 @@ fn main() -> std::process::ExitCode {
         .manage(commands::AppState::new(service))
         .manage(paths)
         .manage(watcher::WatcherSlot::default())
+        .manage(dapps::Dapps::default())
         .setup(|app| {
             let handle = app.handle().clone();
             #[cfg(target_os = "linux")]
@@ -53,6 +55,7 @@ fn main() -> std::process::ExitCode {
             tray::install(&handle)?;
             follow_core(handle.clone());
             watcher::restart(&handle);
+            dapps::start(&handle);
             #[cfg(target_os = "linux")]
             let asleep = handle.clone();
             #[cfg(target_os = "linux")]
@@ -110,6 +113,9 @@ fn main() -> std::process::ExitCode {
             commands::edit_account,
             commands::tokens,
             commands::add_token,
+            commands::answer_dapp,
+            commands::provider_status,
+            commands::revoke_dapp,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -55,6 +55,18 @@ pub(crate) fn swap_quote(q: preview::SwapQuote) -> SwapQuote {
     }
 }
 
+/// A finding as the window shows it.
+pub(crate) fn finding(f: preview::Finding) -> FindingView {
+    FindingView {
+        severity: match f.severity {
+            preview::Severity::Info => Severity::Info,
+            preview::Severity::Warning => Severity::Warning,
+            preview::Severity::Danger => Severity::Danger,
+        },
+        message: f.message,
+    }
+}
+
 /// A preview as the window shows it.
 pub(crate) fn preview(p: ActionPreview) -> Preview {
     let (title, mut details) = described(&p);
@@ -103,18 +115,7 @@ pub(crate) fn preview(p: ActionPreview) -> Preview {
             None => "—".into(),
         },
         health_factor,
-        findings: p
-            .findings
-            .into_iter()
-            .map(|f| FindingView {
-                severity: match f.severity {
-                    preview::Severity::Info => Severity::Info,
-                    preview::Severity::Warning => Severity::Warning,
-                    preview::Severity::Danger => Severity::Danger,
-                },
-                message: f.message,
-            })
-            .collect(),
+        findings: p.findings.into_iter().map(finding).collect(),
         needs_override: p.needs_override,
         would_fail: p.would_fail,
     }

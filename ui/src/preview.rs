@@ -4,8 +4,8 @@
 
 use leptos::{prelude::*, task::spawn_local};
 use vigil_api::{
-    ConfirmRequest, Executed, LockState, Preview, Severity, SignerKind, TxProgress, UnlockRequest,
-    commands,
+    ConfirmRequest, Executed, FindingView, LockState, Preview, Severity, SignerKind, TxProgress,
+    UnlockRequest, commands,
 };
 
 use crate::{format, ipc::Request, ipc::call};
@@ -73,49 +73,6 @@ pub(crate) fn panel(
             }
         });
     };
-    let details = preview
-        .details
-        .iter()
-        .map(|(k, v)| view! { <dt>{k.clone()}</dt><dd>{v.clone()}</dd> })
-        .collect_view();
-    let changes = preview
-        .changes
-        .iter()
-        .map(|c| {
-            let class = if c.starts_with('-') { "change out" } else { "change in" };
-            view! { <li class=class>{c.clone()}</li> }
-        })
-        .collect_view();
-    let findings = preview
-        .findings
-        .iter()
-        .map(|f| {
-            let (class, label) = match f.severity {
-                Severity::Info => ("finding info", "Info"),
-                Severity::Warning => ("finding warning", "Warning"),
-                Severity::Danger => ("finding danger", "Danger"),
-            };
-            view! { <li class=class><strong>{label}</strong>" "{f.message.clone()}</li> }
-        })
-        .collect_view();
-    // The list numbers them.
-    let steps = preview.steps.iter().map(|s| view! { <li>{s.clone()}</li> }).collect_view();
-    let hf = preview.health_factor.map(|(before, after)| {
-        let class = match after {
-            Some(h) if h < 1.1 => "hf-change danger",
-            Some(h) if h < 1.5 => "hf-change warning",
-            _ => "hf-change",
-        };
-        view! {
-            <p class=class id="preview-hf">
-                "Health factor " <strong>{format::health(before)}</strong> " → "
-                <strong>{format::health(after)}</strong>
-            </p>
-        }
-    });
-    let would_fail = preview.would_fail.clone().map(|reason| {
-        view! { <p class="error" id="would-fail">"This would fail, so it cannot be signed: " {reason}</p> }
-    });
     // Sent and waiting for a block: the last progress of this preview is "sent".
     let waiting = move || {
         progress
@@ -139,12 +96,7 @@ pub(crate) fn panel(
             {(signer == SignerKind::Watch).then(|| view! {
                 <p class="error" id="watch-only">"This account is watch-only: Vigil has no key for it, so it cannot sign. Choose an account of your recovery phrase or your Ledger in the form."</p>
             })}
-            {hf}
-            <ul class="changes" id="preview-changes">{changes}</ul>
-            <dl class="details">{details}<dt>"Network fee"</dt><dd id="preview-fee">{preview.fee.clone()}</dd></dl>
-            <ol class="steps">{steps}</ol>
-            <ul class="findings" id="preview-findings">{findings}</ul>
-            {would_fail}
+            {body(&preview)}
             {move || match stage.get() {
                 Stage::Done(done) => view! {
                     <div class="done" id="tx-done">
@@ -191,4 +143,64 @@ pub(crate) fn panel(
             {move || error.get().map(|e| view! { <p class="error" id="preview-error" role="alert">{e}</p> })}
         </section>
     }
+}
+
+/// What a preview shows before anything is signed: the health factor's move, the balance
+/// changes, the facts and the fee, the transactions, the findings, and why it would fail.
+pub(crate) fn body(preview: &Preview) -> impl IntoView + use<> {
+    let details = preview
+        .details
+        .iter()
+        .map(|(k, v)| view! { <dt>{k.clone()}</dt><dd>{v.clone()}</dd> })
+        .collect_view();
+    let changes = preview
+        .changes
+        .iter()
+        .map(|c| {
+            let class = if c.starts_with('-') { "change out" } else { "change in" };
+            view! { <li class=class>{c.clone()}</li> }
+        })
+        .collect_view();
+    let findings = finding_items(&preview.findings);
+    // The list numbers them.
+    let steps = preview.steps.iter().map(|s| view! { <li>{s.clone()}</li> }).collect_view();
+    let hf = preview.health_factor.map(|(before, after)| {
+        let class = match after {
+            Some(h) if h < 1.1 => "hf-change danger",
+            Some(h) if h < 1.5 => "hf-change warning",
+            _ => "hf-change",
+        };
+        view! {
+            <p class=class id="preview-hf">
+                "Health factor " <strong>{format::health(before)}</strong> " → "
+                <strong>{format::health(after)}</strong>
+            </p>
+        }
+    });
+    let would_fail = preview.would_fail.clone().map(|reason| {
+        view! { <p class="error" id="would-fail">"This would fail, so it cannot be signed: " {reason}</p> }
+    });
+    view! {
+        {hf}
+        <ul class="changes" id="preview-changes">{changes}</ul>
+        <dl class="details">{details}<dt>"Network fee"</dt><dd id="preview-fee">{preview.fee.clone()}</dd></dl>
+        <ol class="steps">{steps}</ol>
+        <ul class="findings" id="preview-findings">{findings}</ul>
+        {would_fail}
+    }
+}
+
+/// Findings as list items, most serious first, each labelled with its severity.
+pub(crate) fn finding_items(findings: &[FindingView]) -> impl IntoView + use<> {
+    findings
+        .iter()
+        .map(|f| {
+            let (class, label) = match f.severity {
+                Severity::Info => ("finding info", "Info"),
+                Severity::Warning => ("finding warning", "Warning"),
+                Severity::Danger => ("finding danger", "Danger"),
+            };
+            view! { <li class=class><strong>{label}</strong>" "{f.message.clone()}</li> }
+        })
+        .collect_view()
 }

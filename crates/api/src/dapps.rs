@@ -69,6 +69,9 @@ pub enum DappAsk {
         /// Its explorer.
         explorer: Option<String>,
     },
+    /// A browser extension (the caller) asks to relay web pages to Vigil; each page still
+    /// asks to connect on its own.
+    Relay,
     /// To add a token to the network's list (`wallet_watchAsset`).
     WatchAsset {
         /// The token contract.
@@ -110,7 +113,7 @@ pub struct DappConnection {
 }
 
 /// Where the provider listens, and who is connected.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProviderStatus {
     /// Its address (`http://127.0.0.1:1248`), or `None` when it is off.
     pub url: Option<String>,
@@ -118,6 +121,9 @@ pub struct ProviderStatus {
     pub problem: Option<String>,
     /// The connections.
     pub connections: Vec<DappConnection>,
+    /// Requests waiting for the user, oldest first (a window opened after they came shows
+    /// them).
+    pub waiting: Vec<DappRequest>,
 }
 
 /// Disconnect a dapp.

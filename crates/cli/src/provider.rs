@@ -14,7 +14,7 @@ use vigil_api::{SignerKind, TxProgress};
 use vigil_defi_adapters::preview::Severity;
 use vigil_provider::{
     Bound, Caller,
-    wallet::{Answer, Ask, Prompt, wallet_provider},
+    wallet::{Answer, Ask, Prompt, message_text, wallet_provider},
 };
 use vigil_wallet::app::{Action, ActionPreview};
 
@@ -86,13 +86,7 @@ impl Prompt for TerminalPrompt {
                 Answer { approve, accounts: vec![], accept_risk: approve }
             }
             Ask::Message { account, message } => {
-                // Text as text; anything else as the bytes it is.
-                let shown = match std::str::from_utf8(&message) {
-                    Ok(text) if !text.chars().any(|c| c.is_control() && c != '\n') => {
-                        text.to_owned()
-                    }
-                    _ => format!("0x{}", alloy::hex::encode(&message)),
-                };
+                let shown = message_text(&message);
                 eprintln!("{caller} asks {account} to sign this message:\n{shown}");
                 yes(self.terminal.ask("Sign it?").await)
             }
@@ -123,6 +117,12 @@ impl Prompt for TerminalPrompt {
                     proposal.chain_id,
                     proposal.native_symbol,
                     proposal.rpc_urls.first().map(|u| u.as_str()).unwrap_or_default()
+                );
+                yes(self.terminal.ask(&question).await)
+            }
+            Ask::Relay => {
+                let question = format!(
+                    "The browser extension {caller} asks to relay web pages to Vigil (each page still asks to connect). Allow it?"
                 );
                 yes(self.terminal.ask(&question).await)
             }

@@ -79,6 +79,10 @@ pub trait Approver: Send + Sync {
 
     /// Whether the user adds `proposal` to the wallet's networks.
     async fn add_chain(&self, caller: &Caller, proposal: &ChainProposal) -> bool;
+
+    /// Whether the browser extension `extension` may relay web pages to Vigil (each page
+    /// still asks to connect on its own).
+    async fn relay(&self, extension: &Caller) -> bool;
 }
 
 /// What signs: the front-end previews each request the way it previews its own actions (the

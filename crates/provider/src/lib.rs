@@ -23,7 +23,7 @@ pub use front::{
     Accounts, Approver, Caller, ChainProposal, Chains, MemoryChains, MemoryPermissions,
     Permissions, Signer,
 };
-pub use provider::{Provider, ProviderEvent};
+pub use provider::{Provider, ProviderEvent, RELAY_PREFIX};
 pub use rpc::RpcError;
 pub use server::{Bound, DEFAULT_PORT, MAX_BATCH, MAX_REQUEST_BYTES, ServerError};
 pub use typed::{Grant, Order, OrderItem, TypedView};

@@ -90,6 +90,9 @@ impl std::fmt::Debug for Provider {
     }
 }
 
+/// How an extension allowed to relay pages is kept among the connections.
+pub const RELAY_PREFIX: &str = "relay:";
+
 /// A network a caller is on, and its client.
 pub(crate) type OnChain = (Network, Arc<ChainClient>);
 
@@ -128,6 +131,20 @@ impl Provider {
     /// Whether `caller` switched to a chain of its own.
     pub fn has_own_chain(&self, caller: &Caller) -> bool {
         self.chosen_chains().contains_key(caller.key())
+    }
+
+    /// Whether the browser extension at `extension` may relay pages: asked once, then kept
+    /// with the connections (where the user can revoke it like a dapp's).
+    pub async fn trust_relay(&self, extension: &str) -> bool {
+        let key = format!("{RELAY_PREFIX}{extension}");
+        if self.permissions.get(&key).is_some() {
+            return true;
+        }
+        let allowed = self.approver.relay(&Caller::Site(extension.to_owned())).await;
+        if allowed {
+            self.permissions.set(&key, vec![]);
+        }
+        allowed
     }
 
     /// Every connection (for Settings): the caller's key and the accounts it may see.

@@ -19,7 +19,7 @@ use axum::{
         DefaultBodyLimit, State,
         ws::{Message, WebSocket, WebSocketUpgrade},
     },
-    http::{HeaderMap, HeaderValue, StatusCode, header},
+    http::{HeaderMap, HeaderValue, StatusCode, Uri, header},
     response::{IntoResponse, Response},
     routing::get,
 };
@@ -273,6 +273,7 @@ impl Subscriptions {
 async fn upgrade(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
+    uri: Uri,
     ws: WebSocketUpgrade,
 ) -> Response {
     // WebSockets have no CORS: the Origin check here is the only one.
@@ -280,30 +281,131 @@ async fn upgrade(
         Ok(c) => c,
         Err(refused) => return refused,
     };
+    // A browser extension relays a page: the page's origin, as the browser told the extension,
+    // rides in the query. Only an extension may relay, and only once the user allowed it.
+    let relayed = uri
+        .query()
+        .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("origin=")).map(percent_decoded));
+    let (caller, relay) = match (relayed, caller) {
+        (None, caller) => (caller, None),
+        (Some(page), Caller::Site(extension)) if is_extension(&extension) && is_web(&page) => {
+            (Caller::Site(page), Some(extension))
+        }
+        (Some(_), _) => {
+            return (
+                StatusCode::FORBIDDEN,
+                "only a browser extension relays pages, and only http(s) ones",
+            )
+                .into_response();
+        }
+    };
     ws.max_message_size(MAX_REQUEST_BYTES)
         .max_frame_size(MAX_REQUEST_BYTES)
-        .on_upgrade(move |socket| session(socket, shared, caller))
+        .on_upgrade(move |socket| session(socket, shared, caller, relay))
 }
 
-async fn session(mut socket: WebSocket, shared: Arc<Shared>, caller: Caller) {
-    let provider = &shared.provider;
+/// An extension's origin (Chromium's, Firefox's, Safari's).
+fn is_extension(origin: &str) -> bool {
+    ["chrome-extension://", "moz-extension://", "safari-web-extension://"]
+        .iter()
+        .any(|scheme| origin.starts_with(scheme))
+}
+
+/// A web page's origin.
+fn is_web(origin: &str) -> bool {
+    (origin.starts_with("https://") || origin.starts_with("http://"))
+        && !origin[origin.find("://").map_or(0, |i| i + 3)..].contains('/')
+}
+
+/// `%xx` escapes decoded (a query value); undecodable bytes are kept as they were.
+fn percent_decoded(value: &str) -> String {
+    let bytes = value.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (
+            bytes[i],
+            bytes.get(i + 1).copied().and_then(hex),
+            bytes.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(hi), Some(lo)) => {
+                out.push((hi * 16 + lo) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Whether a message is a subscription request, which the socket answers itself.
+fn subscribes(body: &[u8]) -> bool {
+    let is_sub = |r: &Result<Request, (Value, RpcError)>| {
+        r.as_ref().is_ok_and(|r| r.method.starts_with("eth_") && r.method.ends_with("subscribe"))
+    };
+    match rpc::parse(body) {
+        Call::Single(r) => is_sub(&r),
+        Call::Batch(items) => items.iter().any(is_sub),
+        Call::Invalid(_) => false,
+    }
+}
+
+/// One socket: requests answered concurrently (one waiting for the user holds up no other),
+/// subscriptions kept per socket, and events sent as they happen.
+async fn session(
+    mut socket: WebSocket,
+    shared: Arc<Shared>,
+    caller: Caller,
+    relay: Option<String>,
+) {
+    let provider = shared.provider.clone();
     let mut events = provider.events();
     let mut subscriptions = Subscriptions::default();
+    let (answered, mut answers) = tokio::sync::mpsc::unbounded_channel::<Value>();
+    // The relaying extension, asked about once per socket.
+    let trusted = Arc::new(tokio::sync::OnceCell::<bool>::new());
     loop {
         tokio::select! {
             message = socket.recv() => match message {
                 Some(Ok(Message::Text(text))) => {
-                    let out = answer(provider, text.as_bytes(), &caller, Some(&mut subscriptions)).await;
-                    if !out.is_null() && socket.send(Message::Text(out.to_string().into())).await.is_err() {
-                        break;
+                    let body = text.as_bytes().to_vec();
+                    if subscribes(&body) {
+                        let out = answer(&provider, &body, &caller, Some(&mut subscriptions)).await;
+                        let _ = answered.send(out);
+                        continue;
                     }
+                    let (provider, caller, relay, trusted, answered) =
+                        (provider.clone(), caller.clone(), relay.clone(), trusted.clone(), answered.clone());
+                    tokio::spawn(async move {
+                        if let Some(extension) = &relay {
+                            let allowed = *trusted.get_or_init(|| provider.trust_relay(extension)).await;
+                            if !allowed {
+                                let refused = RpcError::new(
+                                    RpcError::UNAUTHORIZED,
+                                    format!("the browser extension {extension} may not relay pages to Vigil: allow it in Vigil"),
+                                );
+                                let _ = answered.send(refusal(&body, refused));
+                                return;
+                            }
+                        }
+                        let _ = answered.send(answer(&provider, &body, &caller, None).await);
+                    });
                 }
                 Some(Ok(Message::Close(_)) | Err(_)) | None => break,
                 Some(Ok(_)) => {} // pings are answered by the library; binary is not JSON-RPC
             },
+            Some(out) = answers.recv() => {
+                if !out.is_null() && socket.send(Message::Text(out.to_string().into())).await.is_err() {
+                    break;
+                }
+            }
             event = events.recv() => match event {
                 Ok(event) => {
-                    for n in subscriptions.notify(&event, &caller, provider) {
+                    for n in subscriptions.notify(&event, &caller, &provider) {
                         if socket.send(Message::Text(n.to_string().into())).await.is_err() {
                             return;
                         }
@@ -313,5 +415,21 @@ async fn session(mut socket: WebSocket, shared: Arc<Shared>, caller: Caller) {
                 Err(RecvError::Closed) => break,
             },
         }
+    }
+}
+
+/// The same error for every request of a body.
+fn refusal(body: &[u8], error: RpcError) -> Value {
+    match rpc::parse(body) {
+        Call::Single(Ok(r)) => r.id.map_or(Value::Null, |id| rpc::response(id, Err(error))),
+        Call::Batch(items) => Value::Array(
+            items
+                .into_iter()
+                .filter_map(|r| r.ok().and_then(|r| r.id))
+                .map(|id| rpc::response(id, Err(error.clone())))
+                .collect(),
+        ),
+        Call::Single(Err((id, e))) => rpc::response(id, Err(e)),
+        Call::Invalid(e) => rpc::response(Value::Null, Err(e)),
     }
 }

@@ -58,6 +58,8 @@ pub enum Ask {
         /// The network, its endpoint checked.
         proposal: ChainProposal,
     },
+    /// To let a browser extension relay pages.
+    Relay,
     /// To add a token to the network's list.
     WatchAsset {
         /// The token contract (it has code).
@@ -65,6 +67,15 @@ pub enum Ask {
         /// What the dapp calls it.
         symbol: Option<String>,
     },
+}
+
+/// A message to sign as the user reads it: text as text, anything else as the hex of its
+/// bytes.
+pub fn message_text(message: &[u8]) -> String {
+    match std::str::from_utf8(message) {
+        Ok(text) if !text.chars().any(|c| c.is_control() && c != '\n') => text.to_owned(),
+        _ => format!("0x{}", alloy::hex::encode(message)),
+    }
 }
 
 /// The user's answer.
@@ -203,6 +214,11 @@ impl<K: Keychain + 'static> Approver for WalletFront<K> {
     async fn add_chain(&self, caller: &Caller, proposal: &ChainProposal) -> bool {
         let ask = Ask::AddChain { proposal: proposal.clone() };
         self.prompt.ask(caller, &proposal.name, ask).await.approve
+    }
+
+    async fn relay(&self, extension: &Caller) -> bool {
+        let network = self.selected().await.map(|(n, _)| n.name).unwrap_or_default();
+        self.prompt.ask(extension, &network, Ask::Relay).await.approve
     }
 }
 

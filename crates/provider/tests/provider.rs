@@ -388,3 +388,66 @@ async fn a_token_to_watch_must_be_a_contract_and_the_caller_connected() {
     assert_eq!(added["result"], true, "{added}");
     assert_eq!(*p.sender.watched.lock().unwrap(), [(usdc, Some("USDC".to_owned()))]);
 }
+
+#[tokio::test]
+async fn an_extension_relays_a_page_once_allowed_and_a_request_waiting_for_the_user_holds_up_no_other()
+ {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest};
+    const EXTENSION: &str = "chrome-extension://abcdefghijklmnop";
+    let p = start().await;
+    let ws_url = format!("{}/?origin=https%3A%2F%2Fdapp.example", p.url.replacen("http", "ws", 1));
+    let open = |origin: &'static str| {
+        let mut request = ws_url.as_str().into_client_request().unwrap();
+        request.headers_mut().insert("origin", origin.parse().unwrap());
+        tokio_tungstenite::connect_async(request)
+    };
+    // A page may not claim another page's origin; only an extension relays.
+    let forged = open("https://evil.example").await;
+    assert!(forged.is_err(), "a page relayed itself as another");
+    let recv = async |ws: &mut tokio_tungstenite::WebSocketStream<_>| {
+        let m = tokio::time::timeout(std::time::Duration::from_secs(5), ws.next()).await.unwrap();
+        serde_json::from_str::<Value>(m.unwrap().unwrap().to_text().unwrap()).unwrap()
+    };
+    let ask = |id: u64, method: &str| {
+        Message::text(json!({"jsonrpc": "2.0", "id": id, "method": method}).to_string())
+    };
+
+    // Not allowed by the user: every request refused with 4100.
+    p.user.relay_answers.lock().unwrap().push_back(false);
+    let (mut refused, _) = open(EXTENSION).await.unwrap();
+    refused.send(ask(1, "eth_chainId")).await.unwrap();
+    let answer = recv(&mut refused).await;
+    assert_eq!(answer["error"]["code"], RpcError::UNAUTHORIZED, "{answer}");
+
+    // Allowed: the page is the caller, by the origin the extension relays; asked once.
+    p.user.relay_answers.lock().unwrap().push_back(true);
+    let (mut relayed, _) = open(EXTENSION).await.unwrap();
+    relayed.send(ask(1, "eth_chainId")).await.unwrap();
+    assert_eq!(recv(&mut relayed).await["result"], format!("{:#x}", p.chain_id));
+    // A connection request waits for the user; reads on the same socket go on meanwhile.
+    let (release, wait) = tokio::sync::oneshot::channel::<()>();
+    p.user.hold.lock().unwrap().replace(wait);
+    p.answer(Some(vec![DEMO_ACCOUNTS[0]]));
+    relayed.send(ask(2, "eth_requestAccounts")).await.unwrap();
+    relayed.send(ask(3, "eth_blockNumber")).await.unwrap();
+    let first = recv(&mut relayed).await;
+    assert_eq!(first["id"], 3, "the read came back while the user was asked: {first}");
+    release.send(()).unwrap();
+    let connected = recv(&mut relayed).await;
+    assert_eq!(connected["id"], 2, "{connected}");
+    assert_eq!(*p.user.asked.lock().unwrap(), [Caller::Site(DAPP.into())]);
+    // The page's own connection, as if it had called directly.
+    assert_eq!(
+        p.rpc(Some(DAPP), "eth_accounts", json!([])).await["result"],
+        json!([DEMO_ACCOUNTS[0].to_checksum(None)])
+    );
+    let (mut again, _) = open(EXTENSION).await.unwrap();
+    again.send(ask(1, "eth_accounts")).await.unwrap();
+    assert!(recv(&mut again).await["result"].is_array());
+    assert_eq!(p.user.relays.lock().unwrap().len(), 2, "allowed once, kept");
+    assert!(
+        p.provider.connections().iter().any(|(k, _)| k == &format!("relay:{EXTENSION}")),
+        "listed with the connections, to revoke"
+    );
+}

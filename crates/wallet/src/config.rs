@@ -154,6 +154,7 @@ pub struct Config {
 /// lock_after_secs = 300     # lock the wallet after this long without use (30 s to 24 h)
 /// network = "ethereum"      # the network the app and `vigil` act on (the picker sets it)
 /// solana_network = "mainnet-beta"  # the Solana cluster they act on
+/// provider_port = 1248      # where dapps and tools reach the app on 127.0.0.1 (0: off)
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -170,7 +171,12 @@ pub struct Preferences {
     /// The Solana cluster the user acts on; `None`: [`DEFAULT_SOLANA_NETWORK`].
     #[serde(skip_serializing_if = "Option::is_none")]
     pub solana_network: Option<String>,
+    /// The port on 127.0.0.1 where the app serves dapps and tools as their wallet; 0: off.
+    pub provider_port: u16,
 }
+
+/// Where the app serves dapps by default (Frame's port, which dapps and tools try).
+pub const DEFAULT_PROVIDER_PORT: u16 = 1248;
 
 /// The network a new install acts on: a real one, so that the app works with no devnet.
 pub const DEFAULT_NETWORK: &str = "ethereum";
@@ -185,6 +191,7 @@ impl Default for Preferences {
             lock_after_secs: 300,
             network: None,
             solana_network: None,
+            provider_port: DEFAULT_PROVIDER_PORT,
         }
     }
 }

@@ -6,6 +6,7 @@
 mod accounts;
 mod activity;
 mod alerts;
+mod dapps;
 mod dashboard;
 mod ledger;
 mod lend;
@@ -374,6 +375,7 @@ pub(crate) fn main_app(networks: NetworkChoice) -> impl IntoView {
                     }
                 }}
             </div>
+            {dapps::requests(shared)}
             {move || locked.get().then(|| view! { <div class="lock-overlay">{lock_screen(shared)}</div> })}
         </div>
     }

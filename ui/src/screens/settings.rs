@@ -18,6 +18,7 @@ pub(super) fn settings(shared: Shared) -> impl IntoView {
                 Load::Failed(e) => failed(e),
                 Load::Ready(s) => settings_form(s, shared).into_any(),
             }}
+            {super::dapps::connections()}
         </section>
     }
 }

@@ -27,6 +27,10 @@ pub struct User {
     pub asked: Mutex<Vec<Caller>>,
     pub add_answers: Mutex<VecDeque<bool>>,
     pub proposals: Mutex<Vec<ChainProposal>>,
+    pub relay_answers: Mutex<VecDeque<bool>>,
+    pub relays: Mutex<Vec<Caller>>,
+    /// When set, the next connection request waits for it (a user taking their time).
+    pub hold: Mutex<Option<tokio::sync::oneshot::Receiver<()>>>,
 }
 
 #[async_trait::async_trait]
@@ -37,6 +41,10 @@ impl Approver for User {
         _network: &Network,
         _offered: &[Address],
     ) -> Option<Vec<Address>> {
+        let hold = self.hold.lock().unwrap().take();
+        if let Some(hold) = hold {
+            let _ = hold.await;
+        }
         self.asked.lock().unwrap().push(caller.clone());
         self.answers.lock().unwrap().pop_front().expect("an unexpected connection request")
     }
@@ -44,6 +52,11 @@ impl Approver for User {
     async fn add_chain(&self, _caller: &Caller, proposal: &ChainProposal) -> bool {
         self.proposals.lock().unwrap().push(proposal.clone());
         self.add_answers.lock().unwrap().pop_front().expect("an unexpected network to add")
+    }
+
+    async fn relay(&self, extension: &Caller) -> bool {
+        self.relays.lock().unwrap().push(extension.clone());
+        self.relay_answers.lock().unwrap().pop_front().expect("an unexpected relay request")
     }
 }
 

@@ -58,6 +58,7 @@ impl<K: Keychain + 'static> AppService<K> {
                 lock_after_secs: settings.lock_after_secs,
                 network: config.preferences.network.clone(),
                 solana_network: config.preferences.solana_network.clone(),
+                provider_port: config.preferences.provider_port,
             };
             preferences.validate().map_err(invalid)?;
             let mut networks = Vec::with_capacity(settings.networks.len());
