@@ -19,7 +19,7 @@ E2E_APP := $(CARGO_TARGET_DIR)/e2e/vigil-desktop
 export VIGIL_APP_BINARY := $(E2E_APP)
 export VIGIL_SCREENSHOT_DIR ?= $(CARGO_TARGET_DIR)/screenshots
 
-.PHONY: run test prune setup setup-app setup-test lint unit e2e-app e2e-deb deb dev
+.PHONY: run test prune setup setup-app setup-test lint unit e2e-app e2e-deb deb dev extension
 
 ## Set up, start the local devnet (in the background; `vigil devnet down` stops it), choose it
 ## and the local Solana validator as the networks to act on, and start Vigil. The validator is
@@ -39,10 +39,18 @@ run: setup-app e2e-app
 ## the registries reachable, then run where nothing beyond 127.0.0.1 can be reached.
 ## On a fresh machine the Solana validator's first build runs in the background from the start
 ## (scripts/setup.sh --for test), overlapping the app's builds; the tests wait for it.
-test: prune setup-test lint e2e-deb
+test: prune setup-test lint e2e-deb extension
 	cargo nextest run --workspace --no-run
 	scripts/build-validator.sh
 	scripts/desktop-session.sh scripts/offline.sh cargo nextest run --workspace --no-fail-fast
+
+## The browser extension (Manifest V3, Chromium and Firefox), packaged to load or publish:
+## plain files, no build step and no remote code.
+EXTENSION_ZIP := $(CARGO_TARGET_DIR)/vigil-extension.zip
+extension:
+	mkdir -p $(dir $(EXTENSION_ZIP))
+	cd extension && python3 -m zipfile -c $(EXTENSION_ZIP) manifest.json inpage.js content.js background.js icon.png
+	@echo "extension: $(EXTENSION_ZIP) (or load the folder extension/ unpacked)"
 
 ## Drop stale build artifacts, which cargo never deletes, so the shared build directory
 ## cannot fill the disk.

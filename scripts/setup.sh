@@ -35,6 +35,8 @@ apt_packages=(
   clang libclang-dev protobuf-compiler python3-pip unzip
 )
 command -v node >/dev/null && command -v npm >/dev/null || apt_packages+=(nodejs npm)
+# The dapp tests' browser: Chromium, headless, with Vigil's extension, and its WebDriver.
+[ "$purpose" = "--for run" ] || apt_packages+=(chromium chromium-driver)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -97,12 +97,21 @@ async fn findings(client: &ChainClient, view: &TypedView, signer: Address) -> Ve
                 ),
             ));
         }
-        if g.until.is_none() {
-            findings.push(Finding::new(
+        match g.until {
+            None => findings.push(Finding::new(
                 Severity::Danger,
                 "grant_never_ends",
                 "This grant never ends: it holds until you revoke it".to_owned(),
-            ));
+            )),
+            Some(end) if end > now() + LONG_GRANT_SECS => findings.push(Finding::new(
+                Severity::Warning,
+                "grant_lasts_years",
+                format!(
+                    "This grant lasts {} days: as good as for ever; dapps need hours or days",
+                    (end - now()) / 86_400
+                ),
+            )),
+            Some(_) => {}
         }
         if g.amount.is_none() {
             findings.push(Finding::new(
@@ -179,6 +188,11 @@ async fn summary(
         }
         None => amount(i.token, i.amount),
     };
+    // Known contracts by name, with their address to compare.
+    let who = |a: Address| match network.contract_name(a) {
+        Some(name) => format!("{name} ({a})"),
+        None => a.to_string(),
+    };
     let mut lines = Vec::new();
     if let Some(g) = &view.grant {
         let how_much = match g.amount {
@@ -188,7 +202,12 @@ async fn summary(
                 format!("an unlimited amount of {symbol}")
             }
         };
-        lines.push(format!("{}: lets {} move {how_much} {}", g.kind, g.spender, until(g.until)));
+        lines.push(format!(
+            "{}: lets {} move {how_much} {}",
+            g.kind,
+            who(g.spender),
+            until(g.until)
+        ));
     }
     if let Some(order) = &view.order {
         let gives: Vec<String> = order.gives.iter().map(item).collect();
@@ -201,7 +220,7 @@ async fn summary(
         });
         for other in order.pays.iter().filter(|i| i.recipient.is_some_and(|r| r != signer)) {
             if let Some(to) = other.recipient {
-                lines.push(format!("{} is paid to {to}", item(other)));
+                lines.push(format!("{} is paid to {}", item(other), who(to)));
             }
         }
         lines.push(format!("It can be filled {}", until(order.until)));
@@ -209,13 +228,18 @@ async fn summary(
     lines
 }
 
+/// A grant longer than this (a year) is as good as for ever.
+const LONG_GRANT_SECS: u64 = 365 * 86_400;
+
+/// Now, in unix seconds.
+fn now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
 /// An end in words: how long from now, and the moment in unix time.
 fn until(end: Option<u64>) -> String {
     let Some(end) = end else { return "with no end".to_owned() };
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let left = end.saturating_sub(now);
+    let left = end.saturating_sub(now());
     let span = match left {
         0 => return format!("until unix time {end}, which has passed"),
         s if s < 3_600 => format!("{} minutes", s.div_ceil(60)),

@@ -227,7 +227,7 @@ fn dialog(shared: Shared, queue: RwSignal<Vec<DappRequest>>, r: DappRequest) -> 
     };
     view! {
         <div class="dapp-overlay">
-            <section class="card dapp-request" id="dapp-request" role="dialog">
+            <section class="card dapp-request" id="dapp-request" role="dialog" data-request=id.to_string()>
                 <h2 id="dapp-title">{title}</h2>
                 <p class="muted" id="dapp-network">{format!("on {}", r.network)}</p>
                 {body}

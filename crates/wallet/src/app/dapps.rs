@@ -29,7 +29,9 @@ impl<K: Keychain + 'static> AppService<K> {
         let steps = calls
             .into_iter()
             .map(|request| {
+                let calls_code = request.input.input().is_some_and(|d| !d.is_empty());
                 let label = match request.to.and_then(|t| t.to().copied()) {
+                    Some(to) if !calls_code => format!("Transfer to {to}"),
                     Some(to) => match network.contract_name(to) {
                         Some(name) => format!("Call {name} ({to})"),
                         None => format!("Call {to}"),
