@@ -189,6 +189,12 @@ async fn viem_ethers_and_cast_use_the_app_as_their_wallet_with_every_approval_in
     let refused = sent.await.unwrap().unwrap_err().to_string();
     assert!(refused.contains("4001") && refused.contains("User denied"), "{refused}");
 
+    // The dapps' transactions are in Activity like the app's own, with their labels.
+    app.click("#nav-activity").await;
+    let css = format!("li[data-hash='{}'] .tx-label", got["viemHash"].as_str().unwrap());
+    let label = app.wait_until(&css, STEP_TIMEOUT, |t| !t.is_empty()).await;
+    assert!(label.contains("Transfer to"), "{label}");
+
     // Settings lists both callers; disconnecting the page leaves it no account.
     app.click("#nav-settings").await;
     let listed = app.wait_for_text("#dapp-connections", "local program").await;

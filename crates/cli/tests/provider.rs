@@ -74,7 +74,8 @@ fn a_dapp_connects_and_sends_through_it_after_the_terminal_says_yes() {
     );
     assert!(
         terminal.contains("A transaction from local program on devnet")
-            && terminal.contains("step        Transfer to 0x70997970C51812dc3A010C7d01b50e0d17dc79C8"),
+            && terminal
+                .contains("step        Transfer to 0x70997970C51812dc3A010C7d01b50e0d17dc79C8"),
         "{terminal}"
     );
     assert!(

@@ -598,6 +598,26 @@ mod tests {
     }
 
     #[test]
+    fn dapp_connections_survive_reopening_are_replaced_and_revoked() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = Database::file(dir.path());
+        {
+            let db = Database::open(&file).unwrap();
+            db.connect_dapp("https://app.example", &["0xA".into()]).unwrap();
+            db.connect_dapp("local program", &["0xB".into(), "0xC".into()]).unwrap();
+            db.connect_dapp("https://app.example", &["0xD".into()]).unwrap();
+        }
+        let db = Database::open(&file).unwrap();
+        assert_eq!(db.dapp_connection("https://app.example").unwrap(), Some(vec!["0xD".into()]));
+        assert_eq!(db.dapp_connection("https://other.example").unwrap(), None);
+        let all: Vec<String> = db.dapp_connections().unwrap().into_iter().map(|c| c.0).collect();
+        assert_eq!(all.len(), 2, "{all:?}");
+        assert!(db.revoke_dapp("https://app.example").unwrap());
+        assert!(!db.revoke_dapp("https://app.example").unwrap(), "revoked once");
+        assert_eq!(db.dapp_connection("https://app.example").unwrap(), None);
+    }
+
+    #[test]
     fn health_history_keeps_one_reading_per_block_oldest_first() {
         let dir = tempfile::tempdir().unwrap();
         let db = Database::open(&Database::file(dir.path())).unwrap();
