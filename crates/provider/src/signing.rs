@@ -74,7 +74,7 @@ impl Provider {
                 network.name, network.chain_id
             )));
         }
-        let findings = findings(&client, &view, from).await;
+        let findings = findings(&client, &network, &view, from).await;
         view.summary = summary(&client, &network, &view, from).await;
         let signature =
             self.signer.sign_typed_data(caller, &network, from, data, view, findings).await?;
@@ -83,7 +83,12 @@ impl Provider {
 }
 
 /// What a wallet must say before this signature, most serious first.
-async fn findings(client: &ChainClient, view: &TypedView, signer: Address) -> Vec<Finding> {
+async fn findings(
+    client: &ChainClient,
+    network: &Network,
+    view: &TypedView,
+    signer: Address,
+) -> Vec<Finding> {
     let mut findings = Vec::new();
     if let Some(g) = &view.grant {
         // Unreadable counts as no code: the danger is said rather than missed.
@@ -94,6 +99,15 @@ async fn findings(client: &ChainClient, view: &TypedView, signer: Address) -> Ve
                 format!(
                     "This lets {} move your tokens, and it is not a contract: an address that can take them at will",
                     g.spender
+                ),
+            ));
+        } else if network.contract_name(g.spender).is_none() {
+            findings.push(Finding::new(
+                Severity::Warning,
+                "grant_to_unknown_contract",
+                format!(
+                    "This lets {} move your tokens: a contract Vigil does not know on {}; check it is the dapp's",
+                    g.spender, network.name
                 ),
             ));
         }

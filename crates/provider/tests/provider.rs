@@ -356,11 +356,19 @@ async fn typed_data_reaches_the_user_decoded_and_another_chains_is_refused() {
         "the grant in the token's own units: {:?}",
         view.summary
     );
-    // To a contract (the Uniswap router): not a stranger.
+    // To a contract Vigil knows (the Uniswap router): neither a stranger nor unknown, and named.
     let router = p._devnet.manifest().uniswap_v3.swap_router;
     p.rpc(Some(DAPP), "eth_signTypedData_v4", json!([first, permit(chain, router)])).await;
-    let findings = p.sender.typed.lock().unwrap()[1].2.clone();
-    assert!(!findings.iter().any(|f| f.code == "grant_to_non_contract"), "{findings:?}");
+    let (_, view, findings) = p.sender.typed.lock().unwrap()[1].clone();
+    let codes: Vec<&str> = findings.iter().map(|f| f.code).collect();
+    assert_eq!(codes, ["grant_never_ends"], "{findings:?}");
+    assert!(view.summary[0].contains("lets Uniswap V3 SwapRouter (0x"), "{:?}", view.summary);
+    // To a contract it does not know (a pool): a warning to check it.
+    let pool = p._devnet.manifest().uniswap_v2.pairs.values().next().copied().unwrap();
+    p.rpc(Some(DAPP), "eth_signTypedData_v4", json!([first, permit(chain, pool)])).await;
+    let findings = p.sender.typed.lock().unwrap()[2].2.clone();
+    let codes: Vec<&str> = findings.iter().map(|f| f.code).collect();
+    assert_eq!(codes, ["grant_never_ends", "grant_to_unknown_contract"], "{findings:?}");
     // An account it was not given.
     let other = p
         .rpc(Some(DAPP), "eth_signTypedData_v4", json!([DEMO_ACCOUNTS[1], permit(chain, router)]))
