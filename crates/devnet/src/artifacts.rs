@@ -135,6 +135,11 @@ impl Artifact {
         Ok([self.code.as_slice(), args].concat().into())
     }
 
+    /// The creation code (what a CREATE2 factory's init code hash is of).
+    pub(crate) fn code(&self) -> &[u8] {
+        &self.code
+    }
+
     /// The contract's name, for messages.
     pub(crate) fn name(&self) -> &str {
         &self.name

@@ -222,4 +222,120 @@ sol! {
     contract VariableDebtTokenInstance { constructor(address pool, address rewardsController); }
     #[sol(rpc)]
     contract DefaultReserveInterestRateStrategyV2 { constructor(address provider); }
+
+    // Uniswap V4 (v4-core 1.0.2, v4-periphery 1.0.3), Permit2 and the Universal Router (2.1.0).
+
+    struct PoolKey {
+        address currency0;
+        address currency1;
+        uint24 fee;
+        int24 tickSpacing;
+        address hooks;
+    }
+
+    #[sol(rpc)]
+    contract PoolManager {
+        constructor(address initialOwner);
+        function initialize(PoolKey key, uint160 sqrtPriceX96) external returns (int24 tick);
+    }
+
+    #[sol(rpc)]
+    contract V4PositionManager {
+        constructor(address poolManager, address permit2, uint256 unsubscribeGasLimit,
+            address tokenDescriptor, address weth9);
+        function modifyLiquidities(bytes unlockData, uint256 deadline) external payable;
+        function nextTokenId() external view returns (uint256);
+    }
+
+    #[sol(rpc)]
+    contract StateView { constructor(address poolManager); }
+
+    #[sol(rpc)]
+    contract V4Quoter { constructor(address poolManager); }
+
+    /// MINT_POSITION's parameters, encoded flat as PositionManager decodes them.
+    struct MintPositionParams {
+        PoolKey poolKey;
+        int24 tickLower;
+        int24 tickUpper;
+        uint256 liquidity;
+        uint128 amount0Max;
+        uint128 amount1Max;
+        address owner;
+        bytes hookData;
+    }
+
+    #[sol(rpc)]
+    interface IAllowanceTransfer {
+        function approve(address token, address spender, uint160 amount, uint48 expiration) external;
+    }
+
+    struct RouterParameters {
+        address permit2;
+        address weth9;
+        address v2Factory;
+        address v3Factory;
+        bytes32 pairInitCodeHash;
+        bytes32 poolInitCodeHash;
+        address v4PoolManager;
+        address v3NFTPositionManager;
+        address v4PositionManager;
+        address spokePool;
+    }
+
+    #[sol(rpc)]
+    contract UniversalRouter { constructor(RouterParameters params); }
+
+    // Balancer V2 (v2-deployments 3.2.0: the Vault of 20210418, the v3 pool factories).
+
+    #[sol(rpc)]
+    contract BalancerAuthorizer { constructor(address admin); }
+
+    #[sol(rpc)]
+    contract BalancerVault {
+        constructor(address authorizer, address weth, uint256 pauseWindowDuration,
+            uint256 bufferPeriodDuration);
+        struct JoinPoolRequest {
+            address[] assets;
+            uint256[] maxAmountsIn;
+            bytes userData;
+            bool fromInternalBalance;
+        }
+        function joinPool(bytes32 poolId, address sender, address recipient,
+            JoinPoolRequest request) external payable;
+        function getPoolTokens(bytes32 poolId) external view
+            returns (address[] tokens, uint256[] balances, uint256 lastChangeBlock);
+    }
+
+    #[sol(rpc)]
+    contract ProtocolFeePercentagesProvider {
+        constructor(address vault, uint256 maxYieldValue, uint256 maxAUMValue);
+    }
+
+    #[sol(rpc)]
+    contract BalancerQueries { constructor(address vault); }
+
+    #[sol(rpc)]
+    contract WeightedPoolFactory {
+        constructor(address vault, address protocolFeeProvider, string factoryVersion,
+            string poolVersion);
+        function create(string name, string symbol, address[] tokens, uint256[] normalizedWeights,
+            address[] rateProviders, uint256 swapFeePercentage, address owner)
+            external returns (address);
+    }
+
+    #[sol(rpc)]
+    contract ComposableStablePoolFactory {
+        constructor(address vault, address protocolFeeProvider, string factoryVersion,
+            string poolVersion);
+        function create(string name, string symbol, address[] tokens, uint256 amplificationParameter,
+            address[] rateProviders, uint256[] tokenRateCacheDurations,
+            bool[] exemptFromYieldProtocolFeeFlags, uint256 swapFeePercentage, address owner)
+            external returns (address);
+    }
+
+    #[sol(rpc)]
+    interface IBalancerPool {
+        function getPoolId() external view returns (bytes32);
+    }
 }

@@ -102,7 +102,7 @@ pub async fn down(options: &DevnetOptions) -> Result<bool, DevnetError> {
     let p: DynProvider = provider(&url(port))?;
     let saved = match &options.state_file {
         Some(state_file) => match p.anvil_dump_state().await {
-            Ok(state) => write_atomic(state_file, &state),
+            Ok(state) => crate::without_history(&state).and_then(|s| write_atomic(state_file, &s)),
             Err(e) => Err(DevnetError::Rpc(format!("could not save the devnet state: {e}"))),
         },
         None => Ok(()),

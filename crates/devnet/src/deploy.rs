@@ -1,6 +1,7 @@
 //! Deploys the protocols' own bytecode: tokens with their price feeds (`feeds.rs`), Uniswap V2
 //! and V3 with liquidity, an Aave V3 market (`aave.rs`), Multicall3, demo funds and a sample
-//! position.
+//! position, then the other venues (`venues.rs`: SushiSwap, Uniswap V4 with Permit2 and the
+//! Universal Router, Balancer V2).
 
 use std::{collections::BTreeMap, path::Path, time::Duration};
 
@@ -277,7 +278,7 @@ impl Deployer<'_> {
             .await?;
         }
 
-        let uniswap_v2 = self.deploy_uniswap_v2(weth, &tokens).await?;
+        let uniswap_v2 = self.deploy_uniswap_v2(weth, &tokens, 1.0, 1.0).await?;
         let uniswap_v3 = self.deploy_uniswap_v3(weth, &tokens).await?;
         let aave_v3 = self.deploy_aave(&tokens).await?;
         self.deploy_multicall3().await?;
@@ -334,6 +335,14 @@ impl Deployer<'_> {
             let feed = self.deploy_feed(currency, usd, 0.08).await?;
             fiat_feeds.insert(currency.to_owned(), feed);
         }
+        let venues = self
+            .deploy_venues(
+                weth,
+                &tokens,
+                uniswap_v2.factory,
+                (uniswap_v3.factory, uniswap_v3.position_manager),
+            )
+            .await?;
 
         Ok(Manifest {
             version: DEPLOYMENT_VERSION.to_owned(),
@@ -346,6 +355,11 @@ impl Deployer<'_> {
             multicall3: MULTICALL3,
             uniswap_v2,
             uniswap_v3,
+            sushiswap: venues.sushiswap,
+            uniswap_v4: venues.uniswap_v4,
+            permit2: venues.permit2,
+            universal_router: venues.universal_router,
+            balancer: venues.balancer,
             aave_v3,
             fiat_feeds,
         })
@@ -368,10 +382,14 @@ impl Deployer<'_> {
         Ok(())
     }
 
-    async fn deploy_uniswap_v2(
+    /// Uniswap V2's code with a factory of its own (a fork is one more), ether priced at
+    /// `ether_skew` times $2000 and pools `depth` times as deep as Uniswap's.
+    pub(crate) async fn deploy_uniswap_v2(
         &self,
         weth: Address,
         tokens: &BTreeMap<String, Token>,
+        ether_skew: f64,
+        depth: f64,
     ) -> Result<UniswapV2, DevnetError> {
         let factory = self
             .deploy(
@@ -387,10 +405,10 @@ impl Deployer<'_> {
         }
         // Amounts at the oracle prices: WETH $2000, WBTC $60,000, stablecoins $1.
         let pairs_spec = [
-            ("WETH", 500.0, "USDC", 1_000_000.0),
-            ("WETH", 500.0, "DAI", 1_000_000.0),
-            ("WBTC", 20.0, "WETH", 600.0),
-            ("USDC", 1_000_000.0, "DAI", 1_000_000.0),
+            ("WETH", 500.0 * depth, "USDC", 1_000_000.0 * depth * ether_skew),
+            ("WETH", 500.0 * depth, "DAI", 1_000_000.0 * depth * ether_skew),
+            ("WBTC", 20.0 * depth, "WETH", 600.0 * depth / ether_skew),
+            ("USDC", 1_000_000.0 * depth, "DAI", 1_000_000.0 * depth),
         ];
         let mut pairs = BTreeMap::new();
         for (a, amount_a, b, amount_b) in pairs_spec {
@@ -547,7 +565,7 @@ impl Deployer<'_> {
 }
 
 /// For contracts whose constructor takes no arguments.
-struct EmptyArgs;
+pub(crate) struct EmptyArgs;
 impl SolConstructor for EmptyArgs {
     type Parameters<'a> = ();
     type Token<'a> = ();

@@ -21,6 +21,7 @@ mod feeds;
 mod manifest;
 mod process;
 pub mod solana;
+mod venues;
 
 use std::{
     fs,
@@ -38,7 +39,10 @@ pub use deploy::{
     units,
 };
 pub use feeds::FEED_HISTORY_HOURS;
-pub use manifest::{AaveV3, DEPLOYMENT_VERSION, Manifest, Token, UniswapV2, UniswapV3, V3Pool};
+pub use manifest::{
+    AaveV3, Balancer, BalancerPool, DEPLOYMENT_VERSION, Manifest, Token, UniswapV2, UniswapV3,
+    UniswapV4, V3Pool, V4Pool,
+};
 
 use crate::{contracts::*, deploy::Deployer};
 
@@ -232,7 +236,7 @@ pub async fn bring_up(
         .deploy_all(options.chain_id)
         .await?;
     let state = provider.anvil_dump_state().await.map_err(deploy::rpc)?;
-    write_atomic(&options.pristine_file(), &state)?;
+    write_atomic(&options.pristine_file(), &without_history(&state)?)?;
     let json =
         serde_json::to_vec_pretty(&manifest).map_err(|e| DevnetError::Deploy(e.to_string()))?;
     write_atomic(&options.manifest_file(), &json)?;
@@ -265,6 +269,31 @@ async fn verify(provider: &DynProvider, manifest: &Manifest) -> bool {
         }
     }
     true
+}
+
+/// A dumped state (gzipped JSON) without the transactions' bodies: the accounts, their code and
+/// storage, and the block headers stay. The bodies are most of a dump (every contract's creation
+/// code), and anvil takes a state back only in a request of at most 2 MB.
+pub(crate) fn without_history(state: &[u8]) -> Result<Vec<u8>, DevnetError> {
+    use std::io::{Read, Write};
+    let bad = |e: &dyn std::fmt::Display| DevnetError::Rpc(format!("anvil's state dump: {e}"));
+    let mut json = Vec::new();
+    flate2::read::GzDecoder::new(state).read_to_end(&mut json).map_err(|e| bad(&e))?;
+    let mut value: serde_json::Value = serde_json::from_slice(&json).map_err(|e| bad(&e))?;
+    if let Some(blocks) = value.get_mut("blocks").and_then(|b| b.as_array_mut()) {
+        for block in blocks {
+            if let Some(txs) = block.get_mut("transactions") {
+                *txs = serde_json::Value::Array(vec![]);
+            }
+        }
+    }
+    if let Some(txs) = value.get_mut("transactions") {
+        *txs = serde_json::Value::Array(vec![]);
+    }
+    let json = serde_json::to_vec(&value).map_err(|e| bad(&e))?;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&json).map_err(|e| bad(&e))?;
+    gz.finish().map_err(|e| bad(&e))
 }
 
 pub(crate) fn state_err(path: &Path, e: impl std::fmt::Display) -> DevnetError {
@@ -347,7 +376,7 @@ impl Devnet {
     pub async fn save(&self) -> Result<(), DevnetError> {
         if let Some(file) = &self.options.state_file {
             let state = self.provider.anvil_dump_state().await.map_err(deploy::rpc)?;
-            write_atomic(file, &state)?;
+            write_atomic(file, &without_history(&state)?)?;
         }
         Ok(())
     }

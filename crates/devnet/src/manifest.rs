@@ -2,11 +2,11 @@
 
 use std::collections::BTreeMap;
 
-use alloy::primitives::Address;
+use alloy::primitives::{Address, B256};
 use serde::{Deserialize, Serialize};
 
 /// Bumped whenever the deployment changes, so that old snapshots are redeployed, not trusted.
-pub const DEPLOYMENT_VERSION: &str = concat!("vigil-devnet/", env!("CARGO_PKG_VERSION"), "/5");
+pub const DEPLOYMENT_VERSION: &str = concat!("vigil-devnet/", env!("CARGO_PKG_VERSION"), "/6");
 
 /// A token on the devnet.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -58,6 +58,64 @@ pub struct UniswapV3 {
     pub pools: Vec<V3Pool>,
 }
 
+/// A Uniswap V4 pool (its key).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct V4Pool {
+    /// `CURRENCY0/CURRENCY1` in the pool's own order ("ETH" for the native coin).
+    pub pair: String,
+    /// currency0 (the zero address: the native coin).
+    pub currency0: Address,
+    /// currency1.
+    pub currency1: Address,
+    /// The fee in hundredths of a basis point.
+    pub fee: u32,
+    /// The tick spacing.
+    pub tick_spacing: i32,
+    /// The hooks contract (none: the zero address).
+    pub hooks: Address,
+    /// The pool id (keccak256 of its key).
+    pub id: B256,
+}
+
+/// Uniswap V4 contracts and pools.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UniswapV4 {
+    /// PoolManager (the singleton holding every pool).
+    pub pool_manager: Address,
+    /// PositionManager (liquidity positions as NFTs).
+    pub position_manager: Address,
+    /// StateView (pool state for readers).
+    pub state_view: Address,
+    /// V4Quoter.
+    pub quoter: Address,
+    /// The pools.
+    pub pools: Vec<V4Pool>,
+}
+
+/// A Balancer V2 pool.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BalancerPool {
+    /// What it holds ("USDC/WETH 80/20").
+    pub name: String,
+    /// "weighted" or "stable".
+    pub kind: String,
+    /// The pool (its own share token).
+    pub address: Address,
+    /// Its id in the Vault.
+    pub id: B256,
+}
+
+/// Balancer V2.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Balancer {
+    /// The Vault (every pool's tokens, every swap).
+    pub vault: Address,
+    /// BalancerQueries (quotes by `eth_call`).
+    pub queries: Address,
+    /// The pools.
+    pub pools: Vec<BalancerPool>,
+}
+
 /// The Aave V3 market.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AaveV3 {
@@ -98,6 +156,16 @@ pub struct Manifest {
     pub uniswap_v2: UniswapV2,
     /// Uniswap V3.
     pub uniswap_v3: UniswapV3,
+    /// A Uniswap V2 fork with its own factory and prices (SushiSwap's).
+    pub sushiswap: UniswapV2,
+    /// Uniswap V4.
+    pub uniswap_v4: UniswapV4,
+    /// Permit2 (signature-based allowances).
+    pub permit2: Address,
+    /// The Universal Router (Uniswap V2, V3 and V4 swaps with Permit2).
+    pub universal_router: Address,
+    /// Balancer V2.
+    pub balancer: Balancer,
     /// Aave V3.
     pub aave_v3: AaveV3,
     /// Chainlink-style aggregators of USD per unit of a fiat currency (8 decimals), by
