@@ -91,7 +91,7 @@ pub struct NetworkSetting {
 }
 
 /// The protocol contracts a network can name, as (key, label).
-pub const PROTOCOL_KEYS: [(&str, &str); 11] = [
+pub const PROTOCOL_KEYS: [(&str, &str); 21] = [
     ("weth", "Wrapped native token (WETH)"),
     ("multicall3", "Multicall3"),
     ("uniswap_v2_router", "Uniswap V2 Router02"),
@@ -103,6 +103,16 @@ pub const PROTOCOL_KEYS: [(&str, &str); 11] = [
     ("aave_v3_addresses_provider", "Aave V3 PoolAddressesProvider"),
     ("aave_v3_pool", "Aave V3 Pool"),
     ("aave_v3_oracle", "Aave V3 oracle"),
+    ("sushiswap_v2_router", "SushiSwap V2 router"),
+    ("sushiswap_v2_factory", "SushiSwap V2 factory"),
+    ("uniswap_v4_pool_manager", "Uniswap V4 PoolManager"),
+    ("uniswap_v4_quoter", "Uniswap V4 Quoter"),
+    ("uniswap_v4_state_view", "Uniswap V4 StateView"),
+    ("uniswap_v4_position_manager", "Uniswap V4 PositionManager"),
+    ("permit2", "Permit2"),
+    ("universal_router", "Uniswap Universal Router"),
+    ("balancer_vault", "Balancer V2 Vault"),
+    ("balancer_queries", "Balancer V2 queries"),
 ];
 
 /// A public Solana cluster's RPC endpoints.

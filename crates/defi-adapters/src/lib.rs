@@ -25,8 +25,9 @@ pub mod witness;
 
 pub use client::{ChainClient, ClientError, EndpointFailure};
 pub use network::{
-    DEFAULT_MAX_FEE_GWEI, FLASHBOTS_PROTECT, InsecureTransport, KnownToken, Network,
-    ProtocolAddresses, V3RouterKind, check_transport, default_max_fee_gwei, is_loopback, ws_of,
+    BALANCER_VAULT, BalancerPoolRef, DEFAULT_MAX_FEE_GWEI, FLASHBOTS_PROTECT, InsecureTransport,
+    KnownToken, Network, PERMIT2, ProtocolAddresses, V3RouterKind, check_transport,
+    default_max_fee_gwei, is_loopback, ws_of,
 };
 
 /// Names the process's TLS crypto provider (aws-lc-rs). The graph enables two (alloy's HTTP

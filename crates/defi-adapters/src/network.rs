@@ -53,6 +53,50 @@ pub struct ProtocolAddresses {
     pub aave_v3_pool: Option<Address>,
     /// Aave V3's price oracle (USD with 8 decimals), the reference price for risk checks.
     pub aave_v3_oracle: Option<Address>,
+    /// SushiSwap's V2 router (Uniswap V2's code, its own pools).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sushiswap_v2_router: Option<Address>,
+    /// SushiSwap's V2 factory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sushiswap_v2_factory: Option<Address>,
+    /// Uniswap V4's PoolManager (every V4 pool).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uniswap_v4_pool_manager: Option<Address>,
+    /// Uniswap V4's V4Quoter.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uniswap_v4_quoter: Option<Address>,
+    /// Uniswap V4's StateView (pool state).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uniswap_v4_state_view: Option<Address>,
+    /// Uniswap V4's PositionManager (liquidity positions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uniswap_v4_position_manager: Option<Address>,
+    /// Permit2 (token allowances by signature, which the Universal Router spends).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permit2: Option<Address>,
+    /// Uniswap's Universal Router (V2, V3 and V4 swaps in one transaction).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub universal_router: Option<Address>,
+    /// Balancer V2's Vault.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub balancer_vault: Option<Address>,
+    /// BalancerQueries (swap quotes by `eth_call`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub balancer_queries: Option<Address>,
+    /// The Balancer pools routes may use, with their tokens (Balancer has no registry of
+    /// pools by token pair on chain).
+    #[serde(default, rename = "balancer_pool", skip_serializing_if = "Vec::is_empty")]
+    pub balancer_pools: Vec<BalancerPoolRef>,
+}
+
+/// A Balancer pool routes may use.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BalancerPoolRef {
+    /// Its id in the Vault.
+    pub id: alloy::primitives::B256,
+    /// Its tokens (its own share token excluded).
+    pub tokens: Vec<Address>,
 }
 
 /// A token Vigil shows by default on a network.
@@ -160,6 +204,11 @@ pub fn default_max_fee_gwei(chain_id: u64) -> u64 {
     }
 }
 
+/// Permit2's address on every chain that has it.
+pub const PERMIT2: Address = address!("000000000022D473030F116dDEE9F6B43aC78BA3");
+/// Balancer V2's Vault, the same on every chain.
+pub const BALANCER_VAULT: Address = address!("BA12222222228d8Ba445958a75a0704d566BF2C8");
+
 /// Multicall3's address on every chain that has it.
 const MULTICALL3: Address = address!("cA11bde05977b3631167028862bE2a173976CA11");
 
@@ -236,6 +285,22 @@ impl Network {
                 aave_v3_addresses_provider: Some(manifest.aave_v3.addresses_provider),
                 aave_v3_pool: Some(manifest.aave_v3.pool),
                 aave_v3_oracle: Some(manifest.aave_v3.oracle),
+                sushiswap_v2_router: Some(manifest.sushiswap.router),
+                sushiswap_v2_factory: Some(manifest.sushiswap.factory),
+                uniswap_v4_pool_manager: Some(manifest.uniswap_v4.pool_manager),
+                uniswap_v4_quoter: Some(manifest.uniswap_v4.quoter),
+                uniswap_v4_state_view: Some(manifest.uniswap_v4.state_view),
+                uniswap_v4_position_manager: Some(manifest.uniswap_v4.position_manager),
+                permit2: Some(manifest.permit2),
+                universal_router: Some(manifest.universal_router),
+                balancer_vault: Some(manifest.balancer.vault),
+                balancer_queries: Some(manifest.balancer.queries),
+                balancer_pools: manifest
+                    .balancer
+                    .pools
+                    .iter()
+                    .map(|p| BalancerPoolRef { id: p.id, tokens: p.tokens.clone() })
+                    .collect(),
             },
             fiat_feeds: manifest.fiat_feeds.clone(),
             max_fee_gwei: DEFAULT_MAX_FEE_GWEI,
@@ -300,6 +365,9 @@ impl Network {
             aave_v3_addresses_provider: Some(address!("a97684ead0e402dC232d5A977953DF7ECBaB3CDb")),
             aave_v3_pool: Some(address!("794a61358D6845594F94dc1DB02A252b5b4814aD")),
             aave_v3_oracle: Some(address!("b56c2F0B653B2e0b10C9b928C8580Ac5Df02C7C7")),
+            // Balancer V2's Vault has one address on every chain.
+            balancer_vault: Some(BALANCER_VAULT),
+            ..ProtocolAddresses::default()
         };
         let mut networks = vec![
             net(
@@ -323,6 +391,22 @@ impl Network {
                     )),
                     aave_v3_pool: Some(address!("87870Bca3F3fD6335C3F4ce8392D69350B4fA4E2")),
                     aave_v3_oracle: Some(address!("54586bE62E3c3580375aE3723C145253060Ca0C2")),
+                    // docs.sushi.com's Ethereum deployment.
+                    sushiswap_v2_router: Some(address!("d9e1cE17f2641f24aE83637ab66a2cca9C378B9F")),
+                    sushiswap_v2_factory: Some(address!("C0AEe478e3658e2610c5F7A4A2E1777cE9e4f2Ac")),
+                    // docs.uniswap.org/contracts/v4/deployments, Ethereum.
+                    uniswap_v4_pool_manager: Some(address!("000000000004444c5dc75cB358380D2e3dE08A90")),
+                    uniswap_v4_quoter: Some(address!("52F0E24D1c21C8A0cB1e5a5dD6198556BD9E1203")),
+                    uniswap_v4_state_view: Some(address!("7fFE42C4a5DEeA5b0feC41C94C136Cf115597227")),
+                    uniswap_v4_position_manager: Some(address!(
+                        "bD216513d74C8cf14cf4747E6AaA6420FF64ee9e"
+                    )),
+                    permit2: Some(PERMIT2),
+                    universal_router: Some(address!("66a9893cC07D91D95644AEDD05D03f95e1dBA8Af")),
+                    // @balancer-labs/v2-deployments' mainnet output.
+                    balancer_vault: Some(BALANCER_VAULT),
+                    balancer_queries: Some(address!("E39B5e3B6D74016b2F6A9673D7d7493B6DF549d5")),
+                    balancer_pools: vec![],
                 },
             ),
             net(
@@ -369,6 +453,14 @@ impl Network {
                     )),
                     aave_v3_pool: Some(address!("A238Dd80C259a72e81d7e4664a9801593F98d1c5")),
                     aave_v3_oracle: Some(address!("2Cc0Fc26eD4563A5ce5e8bdcfe1A2878676Ae156")),
+                    // docs.uniswap.org/contracts/v4/deployments, Base.
+                    uniswap_v4_pool_manager: Some(address!("498581fF718922c3f8e6A244956aF099B2652b2b")),
+                    uniswap_v4_quoter: Some(address!("0d5e0F971ED27FBfF6c2837bf31316121532048D")),
+                    uniswap_v4_state_view: Some(address!("A3c0c9b65baD0b08107Aa264b0f3dB444b867A71")),
+                    permit2: Some(PERMIT2),
+                    universal_router: Some(address!("6fF5693b99212Da76ad316178A184AB56D299b43")),
+                    balancer_vault: Some(BALANCER_VAULT),
+                    ..ProtocolAddresses::default()
                 },
             ),
             net(

@@ -103,6 +103,8 @@ pub struct BalancerPool {
     pub address: Address,
     /// Its id in the Vault.
     pub id: B256,
+    /// Its tokens, in the Vault's order (its own share token excluded).
+    pub tokens: Vec<Address>,
 }
 
 /// Balancer V2.

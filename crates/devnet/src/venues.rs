@@ -389,12 +389,14 @@ impl Deployer<'_> {
                     kind: "weighted".into(),
                     address: weighted_pool,
                     id: weighted_id,
+                    tokens: weighted.iter().map(|(_, t, _)| t.address).collect(),
                 },
                 BalancerPool {
                     name: format!("{} stable", names(&stable)),
                     kind: "stable".into(),
                     address: stable_pool,
                     id: stable_id,
+                    tokens: stable.iter().map(|(_, t, _)| t.address).collect(),
                 },
             ],
         })

@@ -1,0 +1,333 @@
+//! Swap routing: every candidate route quoted in one batched round trip, the best output net
+//! of gas chosen, the runner-up kept for the preview.
+
+use alloy::{
+    primitives::{Address, Bytes, U256},
+    sol_types::SolCall,
+};
+use serde::Serialize;
+
+use crate::{ChainClient, ClientError, Network, abi::IAaveOracle, multicall};
+
+mod plan;
+mod quotes;
+
+pub use plan::{DEFAULT_SLIPPAGE_BPS, SwapParams, limits, plan};
+pub use quotes::candidates;
+use quotes::{decode_quote, quote_call};
+
+/// Uniswap V3 fee tiers, in hundredths of a basis point.
+pub const V3_FEE_TIERS: [u32; 4] = [100, 500, 3000, 10_000];
+/// Gas a Uniswap V2 swap costs per hop, roughly (the router reports none).
+pub(crate) const V2_GAS_PER_HOP: u64 = 90_000;
+/// Gas overhead of any swap transaction.
+pub(crate) const SWAP_BASE_GAS: u64 = 30_000;
+
+/// Which side of the swap is fixed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SwapKind {
+    /// Spend exactly this much; receive as much as possible.
+    ExactIn,
+    /// Receive exactly this much; spend as little as possible.
+    ExactOut,
+}
+
+/// One hop's venue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "protocol", rename_all = "snake_case")]
+pub enum Venue {
+    /// A Uniswap V2 route through these tokens.
+    UniswapV2 {
+        /// The token path, input first.
+        path: Vec<Address>,
+    },
+    /// A Uniswap V3 route: tokens and the fee tier of each hop.
+    UniswapV3 {
+        /// The token path, input first.
+        path: Vec<Address>,
+        /// The fee of each hop.
+        fees: Vec<u32>,
+    },
+}
+
+impl Venue {
+    /// A short description: "Uniswap V3 0.05%", "Uniswap V2 via WETH".
+    pub fn describe(&self, weth: Address) -> String {
+        let via =
+            |path: &[Address]| if path.len() > 2 && path[1] == weth { " via WETH" } else { "" };
+        match self {
+            Venue::UniswapV2 { path } => format!("Uniswap V2{}", via(path)),
+            Venue::UniswapV3 { path, fees } => {
+                let fees: Vec<String> =
+                    fees.iter().map(|f| format!("{}%", f64::from(*f) / 10_000.0)).collect();
+                format!("Uniswap V3 {}{}", fees.join(" + "), via(path))
+            }
+        }
+    }
+}
+
+/// A quoted route.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Quote {
+    /// Where it trades.
+    pub venue: Venue,
+    /// What is spent, in base units of the input token.
+    pub amount_in: U256,
+    /// What is received, in base units of the output token.
+    pub amount_out: U256,
+    /// Estimated gas of the swap.
+    pub gas: u64,
+    /// The gas cost expressed in the token that is compared (output for exact-in, input for
+    /// exact-out), when a WETH price for it could be quoted.
+    pub gas_in_token: Option<U256>,
+    /// How much worse this trade's rate is than the pool's marginal rate (from a probe 1/1000
+    /// the size, quoted in the same batch), in basis points.
+    pub price_impact_bps: Option<u32>,
+}
+
+pub(crate) fn to_f64(v: U256) -> f64 {
+    v.to_string().parse().unwrap_or(f64::NAN)
+}
+
+/// Price impact in bps from the trade's amounts and a small probe's.
+pub(crate) fn price_impact_bps(trade: (U256, U256), probe: (U256, U256)) -> Option<u32> {
+    let rate = to_f64(trade.1) / to_f64(trade.0);
+    let marginal = to_f64(probe.1) / to_f64(probe.0);
+    let impact = (1.0 - rate / marginal) * 10_000.0;
+    impact.is_finite().then(|| impact.clamp(0.0, 10_000.0).round() as u32)
+}
+
+impl Quote {
+    /// The value compared between routes: output minus gas (exact-in), or input plus gas
+    /// (exact-out); gas counts as zero when it could not be priced.
+    fn net(&self, kind: SwapKind) -> (bool, U256) {
+        let gas = self.gas_in_token.unwrap_or_default();
+        match kind {
+            SwapKind::ExactIn => (true, self.amount_out.saturating_sub(gas)),
+            SwapKind::ExactOut => (false, self.amount_in.saturating_add(gas)),
+        }
+    }
+}
+
+/// The routing result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Routes {
+    /// Exact-in or exact-out.
+    pub kind: SwapKind,
+    /// Every route that quoted, best first.
+    pub quotes: Vec<Quote>,
+    /// The expected price per gas (next base fee plus tip, wei) used to compare them and to
+    /// price the fee in the preview.
+    pub gas_price: u128,
+    /// The fee market read with the quotes: the preview's signing terms are fixed from it.
+    pub market: crate::submit::FeeMarket,
+    /// USD prices from the lending market's oracle, read in the same batch (`None` where the
+    /// network has no oracle or it does not price the token).
+    pub oracle_usd: OraclePrices,
+}
+
+/// Reference prices in USD.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct OraclePrices {
+    /// The input token.
+    pub token_in: Option<f64>,
+    /// The output token.
+    pub token_out: Option<f64>,
+    /// The native coin (priced as its wrapped token).
+    pub native: Option<f64>,
+}
+
+impl Eq for OraclePrices {}
+
+impl Routes {
+    /// The chosen route.
+    pub fn best(&self) -> Option<&Quote> {
+        self.quotes.first()
+    }
+
+    /// The second best, shown beside the chosen one.
+    pub fn runner_up(&self) -> Option<&Quote> {
+        self.quotes.get(1)
+    }
+}
+
+/// Errors from routing.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SwapError {
+    /// The network has no DEX Vigil can route through.
+    #[error("{0} has no Uniswap deployment Vigil knows")]
+    NoVenues(String),
+    /// Same token on both sides.
+    #[error("the input and output tokens are the same")]
+    SameToken,
+    /// Zero amount.
+    #[error("the amount must be more than zero")]
+    ZeroAmount,
+    /// No route returned a quote (no pool, or not enough liquidity).
+    #[error("no route between these tokens has enough liquidity for this amount")]
+    NoRoute,
+    /// The chain could not be read.
+    #[error(transparent)]
+    Client(#[from] ClientError),
+}
+
+/// The best output of each exact-in quote `(token_in, token_out, amount_in)` over every
+/// candidate route, gross of gas, all in one Multicall3 round trip: reference prices to check
+/// an oracle against, not a plan (no fee market is read).
+pub async fn best_outputs(
+    client: &ChainClient,
+    network: &Network,
+    quotes: &[(Address, Address, U256)],
+) -> Result<Vec<Option<U256>>, SwapError> {
+    let mut calls = Vec::new();
+    let mut spans = Vec::with_capacity(quotes.len());
+    for &(token_in, token_out, amount) in quotes {
+        let venues: Vec<(Venue, (Address, Bytes))> = candidates(network, token_in, token_out)
+            .into_iter()
+            .filter_map(|v| {
+                let call = quote_call(network, &v, SwapKind::ExactIn, amount)?;
+                Some((v, call))
+            })
+            .collect();
+        spans.push((amount, venues.iter().map(|(v, _)| v.clone()).collect::<Vec<_>>()));
+        calls.extend(venues.into_iter().map(|(_, c)| c));
+    }
+    if calls.is_empty() {
+        return Ok(vec![None; quotes.len()]);
+    }
+    let results = multicall::aggregate(client, network.protocols.multicall3, calls).await?;
+    let mut at = 0;
+    Ok(spans
+        .into_iter()
+        .map(|(amount, venues)| {
+            let best = venues
+                .iter()
+                .zip(&results[at..(at + venues.len()).min(results.len())])
+                .filter_map(|(v, r)| decode_quote(v, SwapKind::ExactIn, amount, r.as_ref()?))
+                .map(|(_, out, _)| out)
+                .max();
+            at += venues.len();
+            best
+        })
+        .collect())
+}
+
+/// Quotes every candidate route in one Multicall3 round trip (plus one for the gas price) and
+/// orders them by output net of gas (exact-in) or input plus gas (exact-out).
+pub async fn route(
+    client: &ChainClient,
+    network: &Network,
+    token_in: Address,
+    token_out: Address,
+    amount: U256,
+    kind: SwapKind,
+) -> Result<Routes, SwapError> {
+    Ok(route_with(client, network, token_in, token_out, amount, kind, Vec::new()).await?.0)
+}
+
+/// [`route`], with `extra` reads carried in the same batch (allowances, balances, metadata);
+/// their results come back in order.
+pub async fn route_with(
+    client: &ChainClient,
+    network: &Network,
+    token_in: Address,
+    token_out: Address,
+    amount: U256,
+    kind: SwapKind,
+    extra: Vec<(Address, Bytes)>,
+) -> Result<(Routes, Vec<Option<Bytes>>), SwapError> {
+    if token_in == token_out {
+        return Err(SwapError::SameToken);
+    }
+    if amount.is_zero() {
+        return Err(SwapError::ZeroAmount);
+    }
+    let venues = candidates(network, token_in, token_out);
+    if venues.is_empty() {
+        return Err(SwapError::NoVenues(network.name.clone()));
+    }
+    // Gas is priced in the compared token by quoting 1 WETH into it in the same batch.
+    let compared = match kind {
+        SwapKind::ExactIn => token_out,
+        SwapKind::ExactOut => token_in,
+    };
+    let one_eth = U256::from(10u64).pow(U256::from(18));
+    let weth = network.protocols.weth;
+    let price_venues: Vec<Venue> =
+        if compared == weth { Vec::new() } else { candidates(network, weth, compared) };
+    let probe = (amount / U256::from(1000)).max(U256::from(1));
+    let mut calls = Vec::new();
+    for v in &venues {
+        calls.extend(quote_call(network, v, kind, amount));
+    }
+    for v in &venues {
+        calls.extend(quote_call(network, v, kind, probe));
+    }
+    for v in &price_venues {
+        calls.extend(quote_call(network, v, SwapKind::ExactIn, one_eth));
+    }
+    let oracle_assets = [token_in, token_out, weth];
+    let oracle_calls = match network.protocols.aave_v3_oracle {
+        Some(oracle) => oracle_assets
+            .iter()
+            .map(|&asset| (oracle, IAaveOracle::getAssetPriceCall { asset }.abi_encode().into()))
+            .collect(),
+        None => Vec::new(),
+    };
+    let n_oracle = oracle_calls.len();
+    calls.extend(oracle_calls);
+    calls.extend(extra);
+    let (results, market) = tokio::try_join!(
+        multicall::aggregate(client, network.protocols.multicall3, calls),
+        // The fee market the preview's signing terms are fixed from, so quote and preview
+        // agree.
+        crate::submit::fee_market(client),
+    )?;
+    let gas_price = market.floor();
+    let (route_results, rest) = results.split_at(venues.len());
+    let (probe_results, rest) = rest.split_at(venues.len());
+    let (price_results, rest) = rest.split_at(price_venues.len());
+    let (oracle_results, extra_results) = rest.split_at(n_oracle);
+    let usd = |i: usize| {
+        let data = oracle_results.get(i)?.as_ref()?;
+        let v = IAaveOracle::getAssetPriceCall::abi_decode_returns(data).ok()?;
+        (!v.is_zero()).then(|| to_f64(v) / 1e8)
+    };
+    let oracle_usd = OraclePrices { token_in: usd(0), token_out: usd(1), native: usd(2) };
+    let tokens_per_eth = if compared == weth {
+        Some(one_eth)
+    } else {
+        price_venues
+            .iter()
+            .zip(price_results)
+            .filter_map(|(v, r)| decode_quote(v, SwapKind::ExactIn, one_eth, r.as_ref()?))
+            .map(|(_, out, _)| out)
+            .max()
+    };
+    let mut quotes: Vec<Quote> = venues
+        .into_iter()
+        .zip(route_results.iter().zip(probe_results))
+        .filter_map(|(venue, (r, probe_result))| {
+            let (amount_in, amount_out, gas) = decode_quote(&venue, kind, amount, r.as_ref()?)?;
+            let gas_wei = U256::from(gas) * U256::from(gas_price);
+            let gas_in_token = tokens_per_eth.map(|p| gas_wei * p / one_eth);
+            let price_impact_bps = probe_result
+                .as_ref()
+                .and_then(|d| decode_quote(&venue, kind, probe, d))
+                .and_then(|(i, o, _)| price_impact_bps((amount_in, amount_out), (i, o)));
+            Some(Quote { venue, amount_in, amount_out, gas, gas_in_token, price_impact_bps })
+        })
+        .filter(|q| !q.amount_out.is_zero() && !q.amount_in.is_zero())
+        .collect();
+    quotes.sort_by(|a, b| {
+        let ((more_is_better, x), (_, y)) = (a.net(kind), b.net(kind));
+        if more_is_better { y.cmp(&x) } else { x.cmp(&y) }
+    });
+    if quotes.is_empty() {
+        return Err(SwapError::NoRoute);
+    }
+    Ok((Routes { kind, quotes, gas_price, market, oracle_usd }, extra_results.to_vec()))
+}
+
