@@ -36,6 +36,7 @@ const aaveEntries = [
   `${AAVE}/helpers/AaveProtocolDataProvider.sol`,
   `${AAVE}/mocks/tokens/MintableERC20.sol`,
   'vigil/DevnetPriceFeed.sol',
+  'vigil/DevnetV4Mover.sol',
 ];
 // Import prefixes as each project's build maps them. aave-v3-origin's v3.6.0 tag builds with
 // OpenZeppelin 5.1.0 (through its lib/ submodules), installed here under an npm alias beside

@@ -234,4 +234,87 @@ sol! {
     interface IUniswapV3Factory {
         function getPool(address tokenA, address tokenB, uint24 fee) external view returns (address);
     }
+
+    /// A Uniswap V4 pool's key (currency0 < currency1; the native coin is the zero address).
+    #[derive(Debug, PartialEq, Eq)]
+    struct PoolKey {
+        address currency0;
+        address currency1;
+        uint24 fee;
+        int24 tickSpacing;
+        address hooks;
+    }
+
+    /// Uniswap V4's quoter (v4-periphery 1.0.3): quotes by simulating the swap.
+    #[sol(rpc)]
+    interface IV4Quoter {
+        struct QuoteExactSingleParams {
+            PoolKey poolKey;
+            bool zeroForOne;
+            uint128 exactAmount;
+            bytes hookData;
+        }
+        function quoteExactInputSingle(QuoteExactSingleParams params) external
+            returns (uint256 amountOut, uint256 gasEstimate);
+        function quoteExactOutputSingle(QuoteExactSingleParams params) external
+            returns (uint256 amountIn, uint256 gasEstimate);
+    }
+
+    /// The V4 router's single-hop swaps, as the Universal Router's V4_SWAP takes them.
+    struct V4ExactInputSingleParams {
+        PoolKey poolKey;
+        bool zeroForOne;
+        uint128 amountIn;
+        uint128 amountOutMinimum;
+        bytes hookData;
+    }
+    struct V4ExactOutputSingleParams {
+        PoolKey poolKey;
+        bool zeroForOne;
+        uint128 amountOut;
+        uint128 amountInMaximum;
+        bytes hookData;
+    }
+
+    /// Uniswap's Universal Router.
+    #[sol(rpc)]
+    interface IUniversalRouter {
+        function execute(bytes commands, bytes[] inputs, uint256 deadline) external payable;
+    }
+
+    /// Permit2's allowances (AllowanceTransfer).
+    #[sol(rpc)]
+    interface IPermit2 {
+        function approve(address token, address spender, uint160 amount, uint48 expiration) external;
+        function allowance(address user, address token, address spender) external view
+            returns (uint160 amount, uint48 expiration, uint48 nonce);
+    }
+
+    /// Balancer V2's Vault: single swaps.
+    #[sol(rpc)]
+    interface IBalancerVault {
+        struct SingleSwap {
+            bytes32 poolId;
+            uint8 kind;
+            address assetIn;
+            address assetOut;
+            uint256 amount;
+            bytes userData;
+        }
+        struct FundManagement {
+            address sender;
+            bool fromInternalBalance;
+            address recipient;
+            bool toInternalBalance;
+        }
+        function swap(SingleSwap singleSwap, FundManagement funds, uint256 limit, uint256 deadline)
+            external payable returns (uint256 amountCalculated);
+    }
+
+    /// BalancerQueries: a swap's result by `eth_call`.
+    #[sol(rpc)]
+    interface IBalancerQueries {
+        function querySwap(IBalancerVault.SingleSwap singleSwap, IBalancerVault.FundManagement funds)
+            external returns (uint256);
+    }
 }

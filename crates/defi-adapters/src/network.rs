@@ -89,6 +89,38 @@ pub struct ProtocolAddresses {
     pub balancer_pools: Vec<BalancerPoolRef>,
 }
 
+impl ProtocolAddresses {
+    /// Every protocol contract given, by its name: what the network vouches for.
+    pub fn contracts(&self) -> Vec<(Address, &'static str)> {
+        [
+            (Some(self.weth), "WETH"),
+            (Some(self.multicall3), "Multicall3"),
+            (self.uniswap_v2_router, "Uniswap V2 Router"),
+            (self.uniswap_v2_factory, "Uniswap V2 Factory"),
+            (self.uniswap_v3_factory, "Uniswap V3 Factory"),
+            (self.uniswap_v3_quoter_v2, "Uniswap V3 Quoter"),
+            (self.uniswap_v3_swap_router, "Uniswap V3 SwapRouter"),
+            (self.uniswap_v3_position_manager, "Uniswap V3 Positions"),
+            (self.aave_v3_addresses_provider, "Aave V3 Addresses Provider"),
+            (self.aave_v3_pool, "Aave V3 Pool"),
+            (self.aave_v3_oracle, "Aave V3 Oracle"),
+            (self.sushiswap_v2_router, "SushiSwap Router"),
+            (self.sushiswap_v2_factory, "SushiSwap Factory"),
+            (self.uniswap_v4_pool_manager, "Uniswap V4 PoolManager"),
+            (self.uniswap_v4_quoter, "Uniswap V4 Quoter"),
+            (self.uniswap_v4_state_view, "Uniswap V4 StateView"),
+            (self.uniswap_v4_position_manager, "Uniswap V4 Positions"),
+            (self.permit2, "Permit2"),
+            (self.universal_router, "Uniswap Universal Router"),
+            (self.balancer_vault, "Balancer Vault"),
+            (self.balancer_queries, "Balancer Queries"),
+        ]
+        .into_iter()
+        .filter_map(|(a, name)| a.filter(|a| !a.is_zero()).map(|a| (a, name)))
+        .collect()
+    }
+}
+
 /// A Balancer pool routes may use.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -156,27 +188,14 @@ impl Network {
     /// What `address` is on this network, when Vigil knows it: a protocol contract by its
     /// name, or a token by its symbol.
     pub fn contract_name(&self, address: Address) -> Option<String> {
-        let p = &self.protocols;
-        let named = [
-            (Some(p.weth), "WETH"),
-            (Some(p.multicall3), "Multicall3"),
-            (p.uniswap_v2_router, "Uniswap V2 Router"),
-            (p.uniswap_v2_factory, "Uniswap V2 Factory"),
-            (p.uniswap_v3_factory, "Uniswap V3 Factory"),
-            (p.uniswap_v3_quoter_v2, "Uniswap V3 Quoter"),
-            (p.uniswap_v3_swap_router, "Uniswap V3 SwapRouter"),
-            (p.uniswap_v3_position_manager, "Uniswap V3 Positions"),
-            (p.aave_v3_addresses_provider, "Aave V3 Addresses Provider"),
-            (p.aave_v3_pool, "Aave V3 Pool"),
-            (p.aave_v3_oracle, "Aave V3 Oracle"),
-        ];
         if address.is_zero() {
             return None;
         }
-        named
-            .iter()
-            .find(|(a, _)| *a == Some(address))
-            .map(|(_, name)| (*name).to_owned())
+        self.protocols
+            .contracts()
+            .into_iter()
+            .find(|(a, _)| *a == address)
+            .map(|(_, name)| name.to_owned())
             .or_else(|| self.tokens.iter().find(|t| t.address == address).map(|t| t.symbol.clone()))
     }
 
@@ -393,11 +412,17 @@ impl Network {
                     aave_v3_oracle: Some(address!("54586bE62E3c3580375aE3723C145253060Ca0C2")),
                     // docs.sushi.com's Ethereum deployment.
                     sushiswap_v2_router: Some(address!("d9e1cE17f2641f24aE83637ab66a2cca9C378B9F")),
-                    sushiswap_v2_factory: Some(address!("C0AEe478e3658e2610c5F7A4A2E1777cE9e4f2Ac")),
+                    sushiswap_v2_factory: Some(address!(
+                        "C0AEe478e3658e2610c5F7A4A2E1777cE9e4f2Ac"
+                    )),
                     // docs.uniswap.org/contracts/v4/deployments, Ethereum.
-                    uniswap_v4_pool_manager: Some(address!("000000000004444c5dc75cB358380D2e3dE08A90")),
+                    uniswap_v4_pool_manager: Some(address!(
+                        "000000000004444c5dc75cB358380D2e3dE08A90"
+                    )),
                     uniswap_v4_quoter: Some(address!("52F0E24D1c21C8A0cB1e5a5dD6198556BD9E1203")),
-                    uniswap_v4_state_view: Some(address!("7fFE42C4a5DEeA5b0feC41C94C136Cf115597227")),
+                    uniswap_v4_state_view: Some(address!(
+                        "7fFE42C4a5DEeA5b0feC41C94C136Cf115597227"
+                    )),
                     uniswap_v4_position_manager: Some(address!(
                         "bD216513d74C8cf14cf4747E6AaA6420FF64ee9e"
                     )),
@@ -454,9 +479,13 @@ impl Network {
                     aave_v3_pool: Some(address!("A238Dd80C259a72e81d7e4664a9801593F98d1c5")),
                     aave_v3_oracle: Some(address!("2Cc0Fc26eD4563A5ce5e8bdcfe1A2878676Ae156")),
                     // docs.uniswap.org/contracts/v4/deployments, Base.
-                    uniswap_v4_pool_manager: Some(address!("498581fF718922c3f8e6A244956aF099B2652b2b")),
+                    uniswap_v4_pool_manager: Some(address!(
+                        "498581fF718922c3f8e6A244956aF099B2652b2b"
+                    )),
                     uniswap_v4_quoter: Some(address!("0d5e0F971ED27FBfF6c2837bf31316121532048D")),
-                    uniswap_v4_state_view: Some(address!("A3c0c9b65baD0b08107Aa264b0f3dB444b867A71")),
+                    uniswap_v4_state_view: Some(address!(
+                        "A3c0c9b65baD0b08107Aa264b0f3dB444b867A71"
+                    )),
                     permit2: Some(PERMIT2),
                     universal_router: Some(address!("6fF5693b99212Da76ad316178A184AB56D299b43")),
                     balancer_vault: Some(BALANCER_VAULT),

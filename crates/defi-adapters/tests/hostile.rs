@@ -69,14 +69,18 @@ fn calls(f: impl Fn(&mut Vec<Value>) + Send + Sync + 'static) -> Fault {
 async fn a_simulation_that_leaves_out_a_step_or_everything_is_refused() {
     let (devnet, network, node, client) = setup().await;
     let honest = preview::preview_swap(&client, &network, &swap(&devnet)).await.unwrap();
-    assert_eq!(honest.review.plan.steps.len(), 2, "an approval and the swap");
+    let steps = honest.review.plan.steps.len();
+    assert!(steps >= 2, "approvals and the swap");
 
     // The approval's result alone: before, the swap went unsimulated and the approval was
     // signed on a "success".
     node.set("eth_simulateV1", calls(|c| c.truncate(1)));
     let e = preview::preview_swap(&client, &network, &swap(&devnet)).await.unwrap_err();
     assert!(implausible(&e), "{e}");
-    assert!(e.to_string().contains("1 results for the plan's 2 transactions"), "{e}");
+    assert!(
+        e.to_string().contains(&format!("1 results for the plan's {steps} transactions")),
+        "{e}"
+    );
     assert!(e.to_string().contains("nothing was signed"), "{e}");
 
     // No block at all, and a block with no calls.

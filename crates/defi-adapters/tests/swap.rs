@@ -83,6 +83,8 @@ async fn contract_quote(
                 }
             }
         }
+        // The other venues are checked against their contracts in tests/venues.rs.
+        _ => None,
     }
 }
 
@@ -123,40 +125,44 @@ async fn every_quote_equals_the_contract_and_the_best_route_wins() {
         }
     }
 
-    // The devnet's V3 0.05% pool prices WETH at $2004, above V2 ($2000) and V3 0.3% ($1996):
-    // selling WETH routes there; buying WETH with an exact output routes to the 0.3% pool.
+    // The devnet prices ether differently on each venue: Uniswap V4's pool at $2010 pays the
+    // most for it (V3 0.05% $2004, V2 $2000, V3 0.3% $1996; SushiSwap's $2020 pool is a fifth
+    // as deep). Buying it, V3's 0.3% pool ($1996) beats Balancer's 80/20 pool ($1990, but its
+    // 400 ether move more per trade and a Vault swap costs more gas).
     let sell = swap::route(&client, &network, weth, usdc, units(1.0, 18), SwapKind::ExactIn)
         .await
         .unwrap();
-    assert_eq!(
-        sell.best().unwrap().venue,
-        Venue::UniswapV3 { path: vec![weth, usdc], fees: vec![500] }
-    );
-    assert!(sell.runner_up().is_some());
+    assert_eq!(sell.best().unwrap().venue.describe(weth), "Uniswap V4 0.3%");
+    assert_eq!(sell.runner_up().unwrap().venue.describe(weth), "Uniswap V3 0.05%");
     let buy = swap::route(&client, &network, usdc, weth, units(1.0, 18), SwapKind::ExactOut)
         .await
         .unwrap();
-    assert_eq!(
-        buy.best().unwrap().venue,
-        Venue::UniswapV3 { path: vec![usdc, weth], fees: vec![3000] }
-    );
-    // Stablecoins route directly through the deep V2 pair, not through WETH.
+    assert_eq!(buy.best().unwrap().venue.describe(weth), "Uniswap V3 0.3%");
+    assert!(buy.quotes.iter().any(|q| q.venue.describe(weth) == "Balancer"));
+    // Stablecoins route directly through a 0.01% pool (V4's or Balancer's stable pool), not
+    // through WETH nor a 0.3% pair.
     let stable = swap::route(&client, &network, dai, usdc, units(500.0, 18), SwapKind::ExactIn)
         .await
         .unwrap();
-    assert_eq!(stable.best().unwrap().venue, Venue::UniswapV2 { path: vec![dai, usdc] });
+    let best = stable.best().unwrap().venue.describe(weth);
+    assert!(["Uniswap V4 0.01%", "Balancer"].contains(&best.as_str()), "{best}");
 }
 
+/// (The other venues' quotes against real swaps: tests/venues.rs.)
 #[tokio::test]
-async fn the_best_quote_is_what_a_real_swap_receives() {
+async fn a_v3_quote_is_what_a_real_swap_on_its_router_receives() {
     let (devnet, network, client) = setup().await;
     let m = devnet.manifest();
     let (weth, usdc) = (m.weth, m.tokens["USDC"].address);
     let amount = units(2.0, 18);
     let routes =
         swap::route(&client, &network, weth, usdc, amount, SwapKind::ExactIn).await.unwrap();
-    let best = routes.best().unwrap();
-    let Venue::UniswapV3 { fees, .. } = &best.venue else { panic!("expected V3: {best:?}") };
+    let best = routes
+        .quotes
+        .iter()
+        .find(|q| matches!(&q.venue, Venue::UniswapV3 { fees, .. } if fees == &[500]))
+        .unwrap();
+    let Venue::UniswapV3 { fees, .. } = &best.venue else { unreachable!() };
 
     let trader = DEMO_ACCOUNTS[4];
     let p = devnet.provider();
@@ -261,7 +267,8 @@ async fn planned_swaps_execute_exactly_as_simulated_within_slippage() {
             native_out: false,
         };
         let plan = swap::plan(&network, best, kind, &params).unwrap();
-        assert_eq!(plan.steps.len(), 2, "approve, then swap");
+        assert!(plan.steps[0].label.starts_with("Approve"), "approve first: {plan:?}");
+        assert!(plan.steps.last().unwrap().label.starts_with("Swap on"), "{plan:?}");
         let sim = simulate::simulate(&client, &plan).await.unwrap();
         assert!(sim.success(), "{:?}", sim.revert_reason());
         let (max_in, min_out) = swap::limits(best, kind, params.slippage_bps);
@@ -302,10 +309,12 @@ async fn planned_swaps_execute_exactly_as_simulated_within_slippage() {
         assert!(-delta(0) <= I256::try_from(max_in).unwrap());
     }
 
-    // Past its deadline the swap reverts in simulation, with the router's reason, and nothing is sent.
-    let routes = swap::route(&client, &network, dai, usdc, units(10.0, 18), SwapKind::ExactIn)
+    // Past its deadline the swap reverts in simulation, with the router's reason (Uniswap V2's
+    // here), and nothing is sent.
+    let mut routes = swap::route(&client, &network, dai, usdc, units(10.0, 18), SwapKind::ExactIn)
         .await
         .unwrap();
+    routes.quotes.retain(|q| matches!(q.venue, Venue::UniswapV2 { .. }));
     let params = swap::SwapParams {
         account: user,
         slippage_bps: 50,

@@ -338,4 +338,37 @@ sol! {
     interface IBalancerPool {
         function getPoolId() external view returns (bytes32);
     }
+
+    /// Vigil's devnet tool that moves a V4 pool to a price (contracts/DevnetV4Mover.sol).
+    #[sol(rpc)]
+    contract DevnetV4Mover {
+        constructor(address poolManager);
+        function move(PoolKey key, bool zeroForOne, uint160 limit, uint256 maxIn, address to) external;
+    }
+
+    #[sol(rpc)]
+    interface IStateView {
+        function getSlot0(bytes32 poolId) external view
+            returns (uint160 sqrtPriceX96, int24 tick, uint24 protocolFee, uint24 lpFee);
+    }
+
+    #[sol(rpc)]
+    interface IBalancerVaultSwap {
+        struct SingleSwap {
+            bytes32 poolId;
+            uint8 kind;
+            address assetIn;
+            address assetOut;
+            uint256 amount;
+            bytes userData;
+        }
+        struct FundManagement {
+            address sender;
+            bool fromInternalBalance;
+            address recipient;
+            bool toInternalBalance;
+        }
+        function swap(SingleSwap singleSwap, FundManagement funds, uint256 limit, uint256 deadline)
+            external payable returns (uint256);
+    }
 }

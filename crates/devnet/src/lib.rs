@@ -455,7 +455,7 @@ pub async fn oracle_price(provider: &DynProvider, token: &Token) -> Result<f64, 
 
 /// The price of `t0` in units of `t1`, in base units (what Uniswap pools hold), at the
 /// oracle's prices, with `moving` at the price it is about to be given.
-async fn raw_price(
+pub(crate) async fn raw_price(
     provider: &DynProvider,
     t0: &Token,
     t1: &Token,
@@ -481,8 +481,13 @@ async fn move_pools_to_oracle(
 ) -> Result<(), DevnetError> {
     let moving = (token(m, symbol)?.address, usd);
     let by_address = |a: Address| m.tokens.values().find(|t| t.address == a);
-    // Uniswap V2: sell the cheap side until reserves match the oracle ratio (x*y = k).
-    for (name, pair) in &m.uniswap_v2.pairs {
+    // Uniswap V2 and its fork: sell the cheap side until reserves match the oracle ratio
+    // (x*y = k).
+    let v2_pairs =
+        [("Uniswap V2", &m.uniswap_v2), ("SushiSwap", &m.sushiswap)].into_iter().flat_map(
+            |(dex, v2)| v2.pairs.iter().map(move |(name, pair)| (dex, v2.router, name, pair)),
+        );
+    for (dex, router, name, pair) in v2_pairs {
         if !name.split('/').any(|s| s == symbol) {
             continue;
         }
@@ -512,9 +517,10 @@ async fn move_pools_to_oracle(
         }
         let amount = U256::from(amount_in as u128);
         ensure_inventory(d, m, token_in, amount).await?;
+        d.approve(DEPLOYER, token_in.address, router).await?;
         d.send(
             DEPLOYER,
-            m.uniswap_v2.router,
+            router,
             UniswapV2Router02::swapExactTokensForTokensCall {
                 amountIn: amount,
                 amountOutMin: U256::ZERO,
@@ -523,7 +529,7 @@ async fn move_pools_to_oracle(
                 deadline: U256::MAX,
             },
             U256::ZERO,
-            &format!("moving the Uniswap V2 {name} pair"),
+            &format!("moving the {dex} {name} pair"),
         )
         .await?;
     }
@@ -573,11 +579,12 @@ async fn move_pools_to_oracle(
         )
         .await?;
     }
-    Ok(())
+    d.move_v4_pools(m, symbol, moving).await?;
+    d.move_balancer_pools(m, symbol, moving).await
 }
 
 /// Makes sure the deployer holds `amount` of `token` and has approved both routers for it.
-async fn ensure_inventory(
+pub(crate) async fn ensure_inventory(
     d: &Deployer<'_>,
     m: &Manifest,
     token: &Token,

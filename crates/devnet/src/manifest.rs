@@ -88,6 +88,8 @@ pub struct UniswapV4 {
     pub state_view: Address,
     /// V4Quoter.
     pub quoter: Address,
+    /// The devnet's own tool that moves a pool to a price (`vigil devnet price`).
+    pub mover: Address,
     /// The pools.
     pub pools: Vec<V4Pool>,
 }
@@ -105,6 +107,8 @@ pub struct BalancerPool {
     pub id: B256,
     /// Its tokens, in the Vault's order (its own share token excluded).
     pub tokens: Vec<Address>,
+    /// Each token's weight, for a weighted pool (empty for a stable pool).
+    pub weights: Vec<f64>,
 }
 
 /// Balancer V2.

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 use alloy::{
     primitives::{Address, B256, Bytes, U160, U256, Uint, aliases::I24, keccak256},
+    providers::ext::AnvilApi,
     sol_types::{SolCall, SolValue},
 };
 
@@ -18,7 +19,7 @@ use crate::{
     artifacts::{self, Artifact, ArtifactPath},
     contracts::*,
     deploy::{DEPLOYER, Deployer, EmptyArgs, rpc, sqrt_price_x96, units},
-    manifest::{Balancer, BalancerPool, Token, UniswapV2, UniswapV4, V4Pool},
+    manifest::{Balancer, BalancerPool, Manifest, Token, UniswapV2, UniswapV4, V4Pool},
 };
 
 const V4_POOL_MANAGER: ArtifactPath =
@@ -134,6 +135,12 @@ impl Deployer<'_> {
             .await?;
         let quoter =
             self.deploy(V4_QUOTER, V4Quoter::constructorCall { poolManager: pool_manager }).await?;
+        let mover = self
+            .deploy(
+                artifacts::compiled("DevnetV4Mover"),
+                DevnetV4Mover::constructorCall { poolManager: pool_manager },
+            )
+            .await?;
         // The PositionManager pulls tokens through Permit2.
         for t in tokens.values() {
             self.approve(DEPLOYER, t.address, permit2).await?;
@@ -251,7 +258,7 @@ impl Deployer<'_> {
                 id,
             });
         }
-        Ok(UniswapV4 { pool_manager, position_manager, state_view, quoter, pools })
+        Ok(UniswapV4 { pool_manager, position_manager, state_view, quoter, mover, pools })
     }
 
     async fn deploy_balancer(
@@ -390,6 +397,10 @@ impl Deployer<'_> {
                     address: weighted_pool,
                     id: weighted_id,
                     tokens: weighted.iter().map(|(_, t, _)| t.address).collect(),
+                    weights: weighted
+                        .iter()
+                        .map(|(s, _, _)| if *s == "WETH" { 0.8 } else { 0.2 })
+                        .collect(),
                 },
                 BalancerPool {
                     name: format!("{} stable", names(&stable)),
@@ -397,6 +408,7 @@ impl Deployer<'_> {
                     address: stable_pool,
                     id: stable_id,
                     tokens: stable.iter().map(|(_, t, _)| t.address).collect(),
+                    weights: vec![],
                 },
             ],
         })
@@ -449,6 +461,169 @@ impl Deployer<'_> {
         self.send_raw(DEPLOYER, vault, call.abi_encode().into(), "seed a Balancer pool").await?;
         Ok(id)
     }
+}
+
+impl Deployer<'_> {
+    /// Moves every Uniswap V4 pool of `symbol` to the oracle's price (`moving`: its new one),
+    /// with the devnet's mover: a swap limited to that price, funded as needed.
+    pub(crate) async fn move_v4_pools(
+        &self,
+        m: &Manifest,
+        symbol: &str,
+        moving: (Address, f64),
+    ) -> Result<(), DevnetError> {
+        let v4 = &m.uniswap_v4;
+        // The pools' native side is ether, priced as WETH.
+        let token_of = |currency: Address| -> Option<&Token> {
+            if currency.is_zero() {
+                m.tokens.get("WETH")
+            } else {
+                m.tokens.values().find(|t| t.address == currency)
+            }
+        };
+        for pool in &v4.pools {
+            let moves =
+                pool.pair.split('/').any(|s| s == symbol || (s == "ETH" && symbol == "WETH"));
+            let (Some(t0), Some(t1)) = (token_of(pool.currency0), token_of(pool.currency1)) else {
+                continue;
+            };
+            if !moves {
+                continue;
+            }
+            let target = crate::raw_price(&self.provider, t0, t1, moving).await?;
+            let limit = sqrt_price_x96(target)?;
+            let current = IStateView::new(v4.state_view, &self.provider)
+                .getSlot0(pool.id)
+                .call()
+                .await
+                .map_err(rpc)?
+                .sqrtPriceX96;
+            if limit == current {
+                continue;
+            }
+            // Selling currency0 lowers its price.
+            let zero_for_one = limit < current;
+            let (currency_in, token_in) =
+                if zero_for_one { (pool.currency0, t0) } else { (pool.currency1, t1) };
+            let max_in = units(1e9, token_in.decimals);
+            if currency_in.is_zero() {
+                self.provider.anvil_set_balance(v4.mover, max_in).await.map_err(rpc)?;
+            } else {
+                self.send(
+                    DEPLOYER,
+                    currency_in,
+                    MintableERC20::mintCall { account: v4.mover, value: max_in },
+                    U256::ZERO,
+                    "fund the V4 mover",
+                )
+                .await?;
+            }
+            let key = PoolKey {
+                currency0: pool.currency0,
+                currency1: pool.currency1,
+                fee: Uint::from(pool.fee),
+                tickSpacing: I24::try_from(pool.tick_spacing)
+                    .map_err(|e| DevnetError::Deploy(e.to_string()))?,
+                hooks: pool.hooks,
+            };
+            self.send(
+                DEPLOYER,
+                v4.mover,
+                DevnetV4Mover::moveCall {
+                    key,
+                    zeroForOne: zero_for_one,
+                    limit,
+                    maxIn: max_in,
+                    to: DEPLOYER,
+                },
+                U256::ZERO,
+                &format!("moving the Uniswap V4 {} pool", pool.pair),
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Moves every weighted Balancer pool of `symbol` to the oracle's price: the balance the
+    /// invariant gives at that price, reached in swaps of at most 29% of a balance (the Vault's
+    /// limit is 30%).
+    pub(crate) async fn move_balancer_pools(
+        &self,
+        m: &Manifest,
+        symbol: &str,
+        moving: (Address, f64),
+    ) -> Result<(), DevnetError> {
+        let Some(moved) = m.tokens.get(symbol) else { return Ok(()) };
+        for pool in m.balancer.pools.iter().filter(|p| p.weights.len() == 2) {
+            if !pool.tokens.contains(&moved.address) {
+                continue;
+            }
+            let tokens: Vec<&Token> = pool
+                .tokens
+                .iter()
+                .filter_map(|a| m.tokens.values().find(|t| t.address == *a))
+                .collect();
+            let [a, b] = tokens[..] else { continue };
+            let (wa, wb) = (pool.weights[0], pool.weights[1]);
+            // Base units of b per base unit of a, at the oracle.
+            let target = crate::raw_price(&self.provider, a, b, moving).await?;
+            for _ in 0..20 {
+                let balances = BalancerVault::new(m.balancer.vault, &self.provider)
+                    .getPoolTokens(pool.id)
+                    .call()
+                    .await
+                    .map_err(rpc)?
+                    .balances;
+                let (ba, bb) = (u256_f64(balances[0]), u256_f64(balances[1]));
+                let k = ba.powf(wa) * bb.powf(wb);
+                // Spot price (b per a) = (bb / wb) / (ba / wa); at the target the invariant gives:
+                let ba_target = ((wa / wb) * k.powf(1.0 / wb) / target).powf(wb);
+                let bb_target = (k / ba_target.powf(wa)).powf(1.0 / wb);
+                let (token_in, token_out, need, balance) = if ba_target > ba {
+                    (a, b, ba_target - ba, ba)
+                } else {
+                    (b, a, bb_target - bb, bb)
+                };
+                // Within a thousandth of the balance: there.
+                if !need.is_finite() || need < balance * 1e-3 {
+                    break;
+                }
+                let amount = U256::from(need.min(balance * 0.29) as u128);
+                crate::ensure_inventory(self, m, token_in, amount).await?;
+                self.approve(DEPLOYER, token_in.address, m.balancer.vault).await?;
+                self.send(
+                    DEPLOYER,
+                    m.balancer.vault,
+                    IBalancerVaultSwap::swapCall {
+                        singleSwap: IBalancerVaultSwap::SingleSwap {
+                            poolId: pool.id,
+                            kind: 0,
+                            assetIn: token_in.address,
+                            assetOut: token_out.address,
+                            amount,
+                            userData: Bytes::new(),
+                        },
+                        funds: IBalancerVaultSwap::FundManagement {
+                            sender: DEPLOYER,
+                            fromInternalBalance: false,
+                            recipient: DEPLOYER,
+                            toInternalBalance: false,
+                        },
+                        limit: U256::ZERO,
+                        deadline: U256::MAX,
+                    },
+                    U256::ZERO,
+                    &format!("moving the Balancer {} pool", pool.name),
+                )
+                .await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn u256_f64(v: U256) -> f64 {
+    v.to_string().parse().unwrap_or(0.0)
 }
 
 /// A pool's tokens in Balancer's order (by address), with their symbols and amounts.

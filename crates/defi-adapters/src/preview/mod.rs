@@ -455,22 +455,8 @@ pub(crate) fn terms_for(
 
 /// Contracts the network configuration vouches for: its protocols and listed tokens.
 fn known_contracts(network: &Network) -> Vec<Address> {
-    let p = &network.protocols;
-    let mut known: Vec<Address> = [
-        Some(p.weth),
-        Some(p.multicall3),
-        p.uniswap_v2_router,
-        p.uniswap_v2_factory,
-        p.uniswap_v3_factory,
-        p.uniswap_v3_quoter_v2,
-        p.uniswap_v3_swap_router,
-        p.aave_v3_addresses_provider,
-        p.aave_v3_pool,
-        p.aave_v3_oracle,
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
+    let mut known: Vec<Address> =
+        network.protocols.contracts().into_iter().map(|(a, _)| a).collect();
     known.extend(network.tokens.iter().map(|t| t.address));
     known
 }

@@ -11,8 +11,8 @@ struct RoutedSwap {
     bought: (String, u8),
     /// The account's balance of what it sells.
     balance: U256,
-    /// Each router's allowance (Uniswap V2, then V3) over what it sells.
-    allowances: [U256; 2],
+    /// The allowance of each contract a venue spends through, over what it sells.
+    allowances: Vec<(Address, U256)>,
 }
 
 impl RoutedSwap {
@@ -47,11 +47,22 @@ async fn route_swap(
             return Err(PreviewError::NotAContract(token));
         }
     }
-    let routers = [p.uniswap_v2_router, p.uniswap_v3_swap_router];
-    let mut extra: Vec<(Address, Bytes)> = routers
+    // Every contract a venue takes the input through: the routers, Permit2, Balancer's Vault.
+    let mut spenders: Vec<Address> = [
+        p.uniswap_v2_router,
+        p.sushiswap_v2_router,
+        p.uniswap_v3_swap_router,
+        p.permit2,
+        p.balancer_vault,
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    spenders.dedup();
+    let n = spenders.len();
+    let mut extra: Vec<(Address, Bytes)> = spenders
         .iter()
-        .map(|r| {
-            let spender = r.unwrap_or_default();
+        .map(|&spender| {
             (
                 req.token_in,
                 IERC20::allowanceCall { owner: req.account, spender }.abi_encode().into(),
@@ -91,16 +102,20 @@ async fn route_swap(
         (symbol, decimals)
     };
     let native = || (network.native_symbol.clone(), 18u8);
-    let sold = if req.native_in { native() } else { meta(3, req.token_in) };
-    let bought = if req.native_out { native() } else { meta(5, req.token_out) };
+    let sold = if req.native_in { native() } else { meta(n + 1, req.token_in) };
+    let bought = if req.native_out { native() } else { meta(n + 3, req.token_out) };
     // route_with returns an error when no route quoted; this is for the type.
     let best = routes.best().cloned().ok_or(SwapError::NoRoute)?;
     Ok(RoutedSwap {
         best,
         sold,
         bought,
-        balance: decode_u256(2).unwrap_or_default(),
-        allowances: [decode_u256(0).unwrap_or_default(), decode_u256(1).unwrap_or_default()],
+        balance: decode_u256(n).unwrap_or_default(),
+        allowances: spenders
+            .iter()
+            .enumerate()
+            .map(|(i, &s)| (s, decode_u256(i).unwrap_or_default()))
+            .collect(),
         routes,
     })
 }
@@ -207,10 +222,13 @@ pub async fn preview_swap(
             have: whole(balance, dec_in),
         });
     }
-    let router_index = match best.venue {
-        swap::Venue::UniswapV2 { .. } => 0,
-        swap::Venue::UniswapV3 { .. } => 1,
-    };
+    let spender = swap::spender(network, &best.venue);
+    let current_allowance = routed
+        .allowances
+        .iter()
+        .find(|(s, _)| Some(*s) == spender)
+        .map(|(_, a)| *a)
+        .unwrap_or_default();
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
@@ -220,7 +238,7 @@ pub async fn preview_swap(
         slippage_bps: req.slippage_bps,
         deadline: now + req.deadline_secs,
         unlimited_approval: req.unlimited_approval,
-        current_allowance: routed.allowances[router_index],
+        current_allowance,
         native_in: req.native_in,
         native_out: req.native_out,
     };

@@ -2,7 +2,7 @@
 //! of gas chosen, the runner-up kept for the preview.
 
 use alloy::{
-    primitives::{Address, Bytes, U256},
+    primitives::{Address, B256, Bytes, U256},
     sol_types::SolCall,
 };
 use serde::Serialize;
@@ -12,7 +12,7 @@ use crate::{ChainClient, ClientError, Network, abi::IAaveOracle, multicall};
 mod plan;
 mod quotes;
 
-pub use plan::{DEFAULT_SLIPPAGE_BPS, SwapParams, limits, plan};
+pub use plan::{DEFAULT_SLIPPAGE_BPS, SwapParams, limits, plan, spender};
 pub use quotes::candidates;
 use quotes::{decode_quote, quote_call};
 
@@ -49,15 +49,68 @@ pub enum Venue {
         /// The fee of each hop.
         fees: Vec<u32>,
     },
+    /// A SushiSwap route (Uniswap V2's code, its own pools) through these tokens.
+    SushiSwap {
+        /// The token path, input first.
+        path: Vec<Address>,
+    },
+    /// A Uniswap V4 pool, one hop. WETH trades in the pool's native-ether side.
+    UniswapV4 {
+        /// What is sold (an ERC-20; WETH for ether).
+        token_in: Address,
+        /// What is bought.
+        token_out: Address,
+        /// The pool's key.
+        pool: V4Pool,
+    },
+    /// A Balancer V2 pool, one hop.
+    Balancer {
+        /// The pool's id in the Vault.
+        pool_id: B256,
+        /// What is sold.
+        token_in: Address,
+        /// What is bought.
+        token_out: Address,
+    },
+}
+
+/// A Uniswap V4 pool's key: its two currencies (the zero address: the native coin), fee, tick
+/// spacing and hooks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct V4Pool {
+    /// The lower currency.
+    pub currency0: Address,
+    /// The higher currency.
+    pub currency1: Address,
+    /// The fee, in hundredths of a basis point.
+    pub fee: u32,
+    /// The tick spacing.
+    pub tick_spacing: i32,
+    /// The hooks contract (the zero address: none).
+    pub hooks: Address,
 }
 
 impl Venue {
+    /// What is sold (the first token of the route).
+    pub fn token_in(&self) -> Option<Address> {
+        match self {
+            Venue::UniswapV2 { path }
+            | Venue::UniswapV3 { path, .. }
+            | Venue::SushiSwap { path } => path.first().copied(),
+            Venue::UniswapV4 { token_in, .. } | Venue::Balancer { token_in, .. } => Some(*token_in),
+        }
+    }
+
     /// A short description: "Uniswap V3 0.05%", "Uniswap V2 via WETH".
     pub fn describe(&self, weth: Address) -> String {
         let via =
             |path: &[Address]| if path.len() > 2 && path[1] == weth { " via WETH" } else { "" };
+        let percent = |fee: u32| format!("{}%", f64::from(fee) / 10_000.0);
         match self {
             Venue::UniswapV2 { path } => format!("Uniswap V2{}", via(path)),
+            Venue::SushiSwap { path } => format!("SushiSwap{}", via(path)),
+            Venue::UniswapV4 { pool, .. } => format!("Uniswap V4 {}", percent(pool.fee)),
+            Venue::Balancer { .. } => "Balancer".to_owned(),
             Venue::UniswapV3 { path, fees } => {
                 let fees: Vec<String> =
                     fees.iter().map(|f| format!("{}%", f64::from(*f) / 10_000.0)).collect();
@@ -330,4 +383,3 @@ pub async fn route_with(
     }
     Ok((Routes { kind, quotes, gas_price, market, oracle_usd }, extra_results.to_vec()))
 }
-

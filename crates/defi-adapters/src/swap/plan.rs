@@ -6,10 +6,18 @@ use alloy::{
     sol_types::SolCall,
 };
 
-use super::{Quote, SwapKind, Venue, quotes::v3_path};
+use alloy::sol_types::SolValue;
+
+use super::{
+    Quote, SwapKind, V4Pool, Venue,
+    quotes::{balancer_swap, pool_key, v3_path, zero_for_one},
+};
 use crate::{
     Network, V3RouterKind,
-    abi::{IERC20, ISwapRouter02, IUniswapV2Router02, IV3SwapRouter},
+    abi::{
+        IBalancerVault, IERC20, IPermit2, ISwapRouter02, IUniswapV2Router02, IUniversalRouter,
+        IV3SwapRouter, V4ExactInputSingleParams, V4ExactOutputSingleParams,
+    },
     simulate::{Plan, Step},
 };
 
@@ -60,7 +68,7 @@ pub fn plan(network: &Network, quote: &Quote, kind: SwapKind, params: &SwapParam
         (true, SwapKind::ExactOut) => max_in,
     };
     let (router, input): (Address, Vec<u8>) = match &quote.venue {
-        Venue::UniswapV2 { path } => {
+        Venue::UniswapV2 { path } | Venue::SushiSwap { path } => {
             let (path, amount_in, amount_out) = (path.clone(), quote.amount_in, quote.amount_out);
             let input = match (kind, native_in, native_out) {
                 (SwapKind::ExactIn, true, _) => IUniswapV2Router02::swapExactETHForTokensCall {
@@ -116,7 +124,44 @@ pub fn plan(network: &Network, quote: &Quote, kind: SwapKind, params: &SwapParam
                     .abi_encode()
                 }
             };
-            (network.protocols.uniswap_v2_router?, input)
+            (spender(network, &quote.venue)?, input)
+        }
+        Venue::UniswapV4 { token_in, pool, .. } => {
+            let router = network.protocols.universal_router?;
+            let input = v4_execute(
+                network.protocols.weth,
+                *token_in,
+                pool,
+                kind,
+                quote,
+                (max_in, min_out),
+                (native_in, native_out),
+                deadline,
+            )?;
+            (router, input)
+        }
+        Venue::Balancer { pool_id, token_in, token_out } => {
+            let vault = network.protocols.balancer_vault?;
+            let asset_in = if native_in { Address::ZERO } else { *token_in };
+            let asset_out = if native_out { Address::ZERO } else { *token_out };
+            let (exact, limit) = match kind {
+                SwapKind::ExactIn => (quote.amount_in, min_out),
+                SwapKind::ExactOut => (quote.amount_out, max_in),
+            };
+            let funds = IBalancerVault::FundManagement {
+                sender: to,
+                fromInternalBalance: false,
+                recipient: to,
+                toInternalBalance: false,
+            };
+            let input = IBalancerVault::swapCall {
+                singleSwap: balancer_swap(*pool_id, kind, asset_in, asset_out, exact),
+                funds,
+                limit,
+                deadline,
+            }
+            .abi_encode();
+            (vault, input)
         }
         Venue::UniswapV3 { path, fees } => {
             let router = network.protocols.uniswap_v3_swap_router?;
@@ -188,16 +233,40 @@ pub fn plan(network: &Network, quote: &Quote, kind: SwapKind, params: &SwapParam
             (router, input)
         }
     };
-    let token_in = match &quote.venue {
-        Venue::UniswapV2 { path } | Venue::UniswapV3 { path, .. } => *path.first()?,
-    };
+    let token_in = quote.venue.token_in()?;
+    let spender = spender(network, &quote.venue)?;
     let mut steps = Vec::new();
     if !native_in && params.current_allowance < max_in {
         let amount = if params.unlimited_approval { U256::MAX } else { max_in };
+        let label = if spender == router {
+            "Approve the router to spend the input token".to_owned()
+        } else {
+            "Approve Permit2 to move the input token".to_owned()
+        };
         steps.push(Step {
-            label: "Approve the router to spend the input token".into(),
-            request: alloy::rpc::types::TransactionRequest::default().to(token_in).input(
-                Bytes::from(IERC20::approveCall { spender: router, amount }.abi_encode()).into(),
+            label,
+            request: alloy::rpc::types::TransactionRequest::default()
+                .to(token_in)
+                .input(Bytes::from(IERC20::approveCall { spender, amount }.abi_encode()).into()),
+        });
+    }
+    // The Universal Router takes tokens through Permit2: an allowance for this swap alone,
+    // ending with its deadline.
+    if spender != router && !native_in {
+        let expiration = alloy::primitives::Uint::<48, 1>::saturating_from(params.deadline);
+        steps.push(Step {
+            label: "Allow the Universal Router this swap's amount through Permit2".into(),
+            request: alloy::rpc::types::TransactionRequest::default().to(spender).input(
+                Bytes::from(
+                    IPermit2::approveCall {
+                        token: token_in,
+                        spender: router,
+                        amount: alloy::primitives::U160::saturating_from(max_in),
+                        expiration,
+                    }
+                    .abi_encode(),
+                )
+                .into(),
             ),
         });
     }
@@ -211,6 +280,123 @@ pub fn plan(network: &Network, quote: &Quote, kind: SwapKind, params: &SwapParam
     Some(Plan { from: params.account, steps })
 }
 
+/// Who the input token is approved to for `venue`: its router, the Balancer Vault, or Permit2
+/// (which the Universal Router spends through).
+pub fn spender(network: &Network, venue: &Venue) -> Option<Address> {
+    let p = &network.protocols;
+    match venue {
+        Venue::UniswapV2 { .. } => p.uniswap_v2_router,
+        Venue::SushiSwap { .. } => p.sushiswap_v2_router,
+        Venue::UniswapV3 { .. } => p.uniswap_v3_swap_router,
+        Venue::UniswapV4 { .. } => p.permit2,
+        Venue::Balancer { .. } => p.balancer_vault,
+    }
+}
+
+/// Universal Router commands (2.1.0's `Commands.sol`).
+const PERMIT2_TRANSFER_FROM: u8 = 0x02;
+const SWEEP: u8 = 0x04;
+const WRAP_ETH: u8 = 0x0b;
+const UNWRAP_WETH: u8 = 0x0c;
+const V4_SWAP: u8 = 0x10;
+/// V4 router actions (v4-periphery's `Actions.sol`).
+const SWAP_EXACT_IN_SINGLE: u8 = 0x06;
+const SWAP_EXACT_OUT_SINGLE: u8 = 0x08;
+const SETTLE_ALL: u8 = 0x0c;
+const TAKE: u8 = 0x0e;
+const TAKE_ALL: u8 = 0x0f;
+/// The Universal Router's stand-ins: the caller, the router itself, its whole balance, and
+/// "whatever is owed" in a V4 settlement.
+const MSG_SENDER: Address = Address::with_last_byte(1);
+const ADDRESS_THIS: Address = Address::with_last_byte(2);
+const CONTRACT_BALANCE: U256 = U256::from_limbs([0, 0, 0, 1 << 63]);
+const OPEN_DELTA: U256 = U256::ZERO;
+
+/// The Universal Router's `execute` for a one-hop V4 swap. The pool's side of WETH is native
+/// ether: the user's WETH is unwrapped on the way in and wrapped on the way out, unless the user
+/// pays or receives ether itself.
+#[allow(clippy::too_many_arguments)]
+fn v4_execute(
+    weth: Address,
+    token_in: Address,
+    pool: &V4Pool,
+    kind: SwapKind,
+    quote: &Quote,
+    (max_in, min_out): (U256, U256),
+    (native_in, native_out): (bool, bool),
+    deadline: U256,
+) -> Option<Vec<u8>> {
+    let zero_for_one = zero_for_one(weth, pool, token_in);
+    let (c_in, c_out) = if zero_for_one {
+        (pool.currency0, pool.currency1)
+    } else {
+        (pool.currency1, pool.currency0)
+    };
+    let mut commands = Vec::new();
+    let mut inputs: Vec<Bytes> = Vec::new();
+    // The user's WETH into a native pool: moved to the router through Permit2, unwrapped.
+    let unwrap_in = c_in.is_zero() && !native_in;
+    if unwrap_in {
+        commands.push(PERMIT2_TRANSFER_FROM);
+        inputs.push(
+            (weth, ADDRESS_THIS, alloy::primitives::U160::saturating_from(max_in))
+                .abi_encode_params()
+                .into(),
+        );
+        commands.push(UNWRAP_WETH);
+        inputs.push((ADDRESS_THIS, max_in).abi_encode_params().into());
+    }
+    let key = pool_key(pool);
+    let swap: Bytes = match kind {
+        SwapKind::ExactIn => V4ExactInputSingleParams {
+            poolKey: key,
+            zeroForOne: zero_for_one,
+            amountIn: u128::try_from(quote.amount_in).ok()?,
+            amountOutMinimum: u128::try_from(min_out).ok()?,
+            hookData: Bytes::new(),
+        }
+        .abi_encode()
+        .into(),
+        SwapKind::ExactOut => V4ExactOutputSingleParams {
+            poolKey: key,
+            zeroForOne: zero_for_one,
+            amountOut: u128::try_from(quote.amount_out).ok()?,
+            amountInMaximum: u128::try_from(max_in).ok()?,
+            hookData: Bytes::new(),
+        }
+        .abi_encode()
+        .into(),
+    };
+    let mut actions =
+        vec![if kind == SwapKind::ExactIn { SWAP_EXACT_IN_SINGLE } else { SWAP_EXACT_OUT_SINGLE }];
+    let mut params = vec![swap];
+    // Paid from the user through Permit2, or (ether) from what the router holds.
+    actions.push(SETTLE_ALL);
+    params.push((c_in, max_in).abi_encode_params().into());
+    // Ether out to a user who wants WETH: taken by the router, wrapped below.
+    let wrap_out = c_out.is_zero() && !native_out;
+    if wrap_out {
+        actions.push(TAKE);
+        params.push((c_out, ADDRESS_THIS, OPEN_DELTA).abi_encode_params().into());
+    } else {
+        actions.push(TAKE_ALL);
+        params.push((c_out, min_out).abi_encode_params().into());
+    }
+    commands.push(V4_SWAP);
+    inputs.push((Bytes::from(actions), params).abi_encode_params().into());
+    if wrap_out || (unwrap_in && kind == SwapKind::ExactOut) {
+        // The ether the router holds (the output, or what the input's maximum left) as WETH.
+        commands.push(WRAP_ETH);
+        inputs.push((MSG_SENDER, CONTRACT_BALANCE).abi_encode_params().into());
+    }
+    if native_in && kind == SwapKind::ExactOut {
+        commands.push(SWEEP);
+        inputs.push(
+            (Address::ZERO, MSG_SENDER, alloy::primitives::U160::ZERO).abi_encode_params().into(),
+        );
+    }
+    Some(IUniversalRouter::executeCall { commands: commands.into(), inputs, deadline }.abi_encode())
+}
 
 #[cfg(test)]
 mod tests {

@@ -6,11 +6,64 @@ use alloy::{
     sol_types::SolCall,
 };
 
-use super::{SWAP_BASE_GAS, SwapKind, V2_GAS_PER_HOP, V3_FEE_TIERS, Venue};
+use super::{SWAP_BASE_GAS, SwapKind, V2_GAS_PER_HOP, V3_FEE_TIERS, V4Pool, Venue};
 use crate::{
     Network,
-    abi::{IQuoterV2, IUniswapV2Router02},
+    abi::{IBalancerQueries, IBalancerVault, IQuoterV2, IUniswapV2Router02, IV4Quoter, PoolKey},
 };
+
+/// Uniswap V4's usual fee tiers and their tick spacings (hookless pools).
+pub(super) const V4_TIERS: [(u32, i32); 4] = [(100, 1), (500, 10), (3000, 60), (10_000, 200)];
+/// Gas a Balancer V2 single swap costs, roughly (its queries report none): measured on the
+/// devnet's weighted and stable pools at 94,000 and 133,000.
+const BALANCER_SWAP_GAS: u64 = 130_000;
+/// Gas the Universal Router adds around a V4 swap (dispatch, settlement), roughly.
+const UNIVERSAL_ROUTER_GAS: u64 = 40_000;
+
+/// A V4 pool key with `a` and `b` in order; WETH is the pool's native ether.
+fn v4_pool(weth: Address, a: Address, b: Address, fee: u32, tick_spacing: i32) -> V4Pool {
+    let currency = |t: Address| if t == weth { Address::ZERO } else { t };
+    let (x, y) = (currency(a), currency(b));
+    let (currency0, currency1) = if x < y { (x, y) } else { (y, x) };
+    V4Pool { currency0, currency1, fee, tick_spacing, hooks: Address::ZERO }
+}
+
+/// The pool's key as Solidity takes it.
+pub(crate) fn pool_key(pool: &V4Pool) -> PoolKey {
+    PoolKey {
+        currency0: pool.currency0,
+        currency1: pool.currency1,
+        fee: alloy::primitives::Uint::from(pool.fee),
+        // Invariant: tick spacings are the small tiers above or a user's pool's, within int24.
+        tickSpacing: alloy::primitives::aliases::I24::try_from(pool.tick_spacing)
+            .unwrap_or(alloy::primitives::aliases::I24::ONE),
+        hooks: pool.hooks,
+    }
+}
+
+/// Whether selling `token_in` (WETH for ether) moves the pool from currency0 to currency1.
+pub(crate) fn zero_for_one(weth: Address, pool: &V4Pool, token_in: Address) -> bool {
+    let currency = if token_in == weth { Address::ZERO } else { token_in };
+    currency == pool.currency0
+}
+
+/// A Balancer single swap of `amount` between two tokens of `pool_id`.
+pub(crate) fn balancer_swap(
+    pool_id: alloy::primitives::B256,
+    kind: SwapKind,
+    asset_in: Address,
+    asset_out: Address,
+    amount: U256,
+) -> IBalancerVault::SingleSwap {
+    IBalancerVault::SingleSwap {
+        poolId: pool_id,
+        kind: if kind == SwapKind::ExactIn { 0 } else { 1 },
+        assetIn: asset_in,
+        assetOut: asset_out,
+        amount,
+        userData: Bytes::new(),
+    }
+}
 
 /// Uniswap V3's packed path: token (20 bytes), fee (3 bytes), token, … For exact-out the path
 /// is reversed (output first), as the quoter expects.
@@ -40,6 +93,25 @@ pub fn candidates(network: &Network, token_in: Address, token_out: Address) -> V
         venues.push(Venue::UniswapV2 { path: vec![token_in, token_out] });
         if two_hop {
             venues.push(Venue::UniswapV2 { path: vec![token_in, weth, token_out] });
+        }
+    }
+    if p.sushiswap_v2_router.is_some() {
+        venues.push(Venue::SushiSwap { path: vec![token_in, token_out] });
+        if two_hop {
+            venues.push(Venue::SushiSwap { path: vec![token_in, weth, token_out] });
+        }
+    }
+    if p.uniswap_v4_quoter.is_some() {
+        for (fee, spacing) in V4_TIERS {
+            let pool = v4_pool(weth, token_in, token_out, fee, spacing);
+            venues.push(Venue::UniswapV4 { token_in, token_out, pool });
+        }
+    }
+    if p.balancer_queries.is_some() && p.balancer_vault.is_some() {
+        for pool in &p.balancer_pools {
+            if pool.tokens.contains(&token_in) && pool.tokens.contains(&token_out) {
+                venues.push(Venue::Balancer { pool_id: pool.id, token_in, token_out });
+            }
         }
     }
     if p.uniswap_v3_quoter_v2.is_some() {
@@ -92,6 +164,45 @@ pub(crate) fn quote_call(
                 .abi_encode()
                 .into(),
         ),
+        (Venue::SushiSwap { path }, SwapKind::ExactIn) => (
+            p.sushiswap_v2_router?,
+            IUniswapV2Router02::getAmountsOutCall { amountIn: amount, path: path.clone() }
+                .abi_encode()
+                .into(),
+        ),
+        (Venue::SushiSwap { path }, SwapKind::ExactOut) => (
+            p.sushiswap_v2_router?,
+            IUniswapV2Router02::getAmountsInCall { amountOut: amount, path: path.clone() }
+                .abi_encode()
+                .into(),
+        ),
+        (Venue::UniswapV4 { token_in, pool, .. }, kind) => {
+            let params = IV4Quoter::QuoteExactSingleParams {
+                poolKey: pool_key(pool),
+                zeroForOne: zero_for_one(p.weth, pool, *token_in),
+                exactAmount: u128::try_from(amount).ok()?,
+                hookData: Bytes::new(),
+            };
+            let call = match kind {
+                SwapKind::ExactIn => IV4Quoter::quoteExactInputSingleCall { params }.abi_encode(),
+                SwapKind::ExactOut => IV4Quoter::quoteExactOutputSingleCall { params }.abi_encode(),
+            };
+            (p.uniswap_v4_quoter?, call.into())
+        }
+        (Venue::Balancer { pool_id, token_in, token_out }, kind) => {
+            // The queries take any sender; nothing moves.
+            let funds = IBalancerVault::FundManagement {
+                sender: p.multicall3,
+                fromInternalBalance: false,
+                recipient: p.multicall3,
+                toInternalBalance: false,
+            };
+            let swap = balancer_swap(*pool_id, kind, *token_in, *token_out, amount);
+            (
+                p.balancer_queries?,
+                IBalancerQueries::querySwapCall { singleSwap: swap, funds }.abi_encode().into(),
+            )
+        }
     })
 }
 
@@ -103,7 +214,7 @@ pub(crate) fn decode_quote(
     data: &Bytes,
 ) -> Option<(U256, U256, u64)> {
     match venue {
-        Venue::UniswapV2 { path } => {
+        Venue::UniswapV2 { path } | Venue::SushiSwap { path } => {
             let amounts = match kind {
                 SwapKind::ExactIn => {
                     IUniswapV2Router02::getAmountsOutCall::abi_decode_returns(data).ok()?
@@ -125,6 +236,30 @@ pub(crate) fn decode_quote(
                 Some((r.amountIn, amount, SWAP_BASE_GAS + r.gasEstimate.saturating_to::<u64>()))
             }
         },
+        Venue::UniswapV4 { .. } => {
+            let (quoted, gas) = match kind {
+                SwapKind::ExactIn => {
+                    let r = IV4Quoter::quoteExactInputSingleCall::abi_decode_returns(data).ok()?;
+                    (r.amountOut, r.gasEstimate)
+                }
+                SwapKind::ExactOut => {
+                    let r = IV4Quoter::quoteExactOutputSingleCall::abi_decode_returns(data).ok()?;
+                    (r.amountIn, r.gasEstimate)
+                }
+            };
+            let gas = SWAP_BASE_GAS + UNIVERSAL_ROUTER_GAS + gas.saturating_to::<u64>();
+            Some(match kind {
+                SwapKind::ExactIn => (amount, quoted, gas),
+                SwapKind::ExactOut => (quoted, amount, gas),
+            })
+        }
+        Venue::Balancer { .. } => {
+            let quoted = IBalancerQueries::querySwapCall::abi_decode_returns(data).ok()?;
+            let gas = SWAP_BASE_GAS + BALANCER_SWAP_GAS;
+            Some(match kind {
+                SwapKind::ExactIn => (amount, quoted, gas),
+                SwapKind::ExactOut => (quoted, amount, gas),
+            })
+        }
     }
 }
-

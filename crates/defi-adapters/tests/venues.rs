@@ -1,0 +1,233 @@
+//! Routing across every venue the devnet deploys from the protocols' own code: SushiSwap (a
+//! Uniswap V2 fork with its own pools and prices), Uniswap V4 (a native-ether pool, through the
+//! Universal Router and Permit2) and Balancer V2 (a weighted and a stable pool). Each venue's
+//! quote is what its own contract answers, and a plan along it receives exactly that.
+
+// Test helpers panic on failure by design.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+
+use alloy::{
+    primitives::{Address, Bytes, U256},
+    providers::Provider,
+};
+use vigil_defi_adapters::{
+    ChainClient, Network,
+    abi::{IBalancerQueries, IBalancerVault, IERC20, IUniswapV2Router02, IV4Quoter, PoolKey},
+    swap::{self, Quote, SwapKind, SwapParams, Venue},
+};
+use vigil_devnet::{DEMO_ACCOUNTS, Devnet, units};
+
+async fn setup() -> (Devnet, Network, ChainClient) {
+    vigil_defi_adapters::testing::devnet(Path::new(env!("CARGO_TARGET_TMPDIR"))).await.unwrap()
+}
+
+/// What the venue's own contract answers for this quote, by a direct call: (in, out).
+async fn contract_quote(
+    devnet: &Devnet,
+    network: &Network,
+    venue: &Venue,
+    kind: SwapKind,
+    amount: U256,
+) -> (U256, U256) {
+    let p = devnet.provider();
+    let pr = &network.protocols;
+    match venue {
+        Venue::SushiSwap { path } => {
+            let router = IUniswapV2Router02::new(pr.sushiswap_v2_router.unwrap(), p);
+            let amounts = match kind {
+                SwapKind::ExactIn => router.getAmountsOut(amount, path.clone()).call().await,
+                SwapKind::ExactOut => router.getAmountsIn(amount, path.clone()).call().await,
+            }
+            .unwrap();
+            (amounts[0], *amounts.last().unwrap())
+        }
+        Venue::UniswapV4 { token_in, pool, .. } => {
+            let quoter = IV4Quoter::new(pr.uniswap_v4_quoter.unwrap(), p);
+            let in_currency = if *token_in == pr.weth { Address::ZERO } else { *token_in };
+            let params = IV4Quoter::QuoteExactSingleParams {
+                poolKey: PoolKey {
+                    currency0: pool.currency0,
+                    currency1: pool.currency1,
+                    fee: alloy::primitives::Uint::from(pool.fee),
+                    tickSpacing: alloy::primitives::aliases::I24::try_from(pool.tick_spacing)
+                        .unwrap(),
+                    hooks: pool.hooks,
+                },
+                zeroForOne: in_currency == pool.currency0,
+                exactAmount: u128::try_from(amount).unwrap(),
+                hookData: Bytes::new(),
+            };
+            match kind {
+                SwapKind::ExactIn => {
+                    (amount, quoter.quoteExactInputSingle(params).call().await.unwrap().amountOut)
+                }
+                SwapKind::ExactOut => {
+                    (quoter.quoteExactOutputSingle(params).call().await.unwrap().amountIn, amount)
+                }
+            }
+        }
+        Venue::Balancer { pool_id, token_in, token_out } => {
+            let queries = IBalancerQueries::new(pr.balancer_queries.unwrap(), p);
+            let swap = IBalancerVault::SingleSwap {
+                poolId: *pool_id,
+                kind: u8::from(kind == SwapKind::ExactOut),
+                assetIn: *token_in,
+                assetOut: *token_out,
+                amount,
+                userData: Bytes::new(),
+            };
+            let funds = IBalancerVault::FundManagement {
+                sender: DEMO_ACCOUNTS[0],
+                fromInternalBalance: false,
+                recipient: DEMO_ACCOUNTS[0],
+                toInternalBalance: false,
+            };
+            let quoted = queries.querySwap(swap, funds).call().await.unwrap();
+            match kind {
+                SwapKind::ExactIn => (amount, quoted),
+                SwapKind::ExactOut => (quoted, amount),
+            }
+        }
+        other => panic!("not a venue of this test: {other:?}"),
+    }
+}
+
+fn is_new_venue(v: &Venue) -> bool {
+    matches!(v, Venue::SushiSwap { .. } | Venue::UniswapV4 { .. } | Venue::Balancer { .. })
+}
+
+#[tokio::test]
+async fn every_venue_quotes_what_its_own_contract_answers_in_the_same_one_batch() {
+    let (devnet, network, client) = setup().await;
+    let m = devnet.manifest();
+    let (weth, usdc, dai) = (m.weth, m.tokens["USDC"].address, m.tokens["DAI"].address);
+    for (token_in, token_out, amount, kind, expected) in [
+        (
+            weth,
+            usdc,
+            units(1.0, 18),
+            SwapKind::ExactIn,
+            ["SushiSwap", "Uniswap V4 0.3%", "Balancer"],
+        ),
+        (
+            usdc,
+            weth,
+            units(1.0, 18),
+            SwapKind::ExactOut,
+            ["SushiSwap", "Uniswap V4 0.3%", "Balancer"],
+        ),
+        (
+            usdc,
+            dai,
+            units(1000.0, 6),
+            SwapKind::ExactIn,
+            ["SushiSwap", "Uniswap V4 0.01%", "Balancer"],
+        ),
+        (
+            dai,
+            usdc,
+            units(1000.0, 6),
+            SwapKind::ExactOut,
+            ["SushiSwap", "Uniswap V4 0.01%", "Balancer"],
+        ),
+    ] {
+        let before = client.requests();
+        let routes =
+            swap::route(&client, &network, token_in, token_out, amount, kind).await.unwrap();
+        assert_eq!(client.requests() - before, 2, "one multicall and one gas price");
+        let described: Vec<String> = routes.quotes.iter().map(|q| q.venue.describe(weth)).collect();
+        for venue in expected {
+            assert!(described.iter().any(|d| d == venue), "no {venue} quote in {described:?}");
+        }
+        for q in routes.quotes.iter().filter(|q| is_new_venue(&q.venue)) {
+            let direct = contract_quote(&devnet, &network, &q.venue, kind, amount).await;
+            assert_eq!((q.amount_in, q.amount_out), direct, "{:?}", q.venue);
+        }
+    }
+}
+
+/// The quote of the venue described `name` (and, for V4, selling the native side or not).
+fn quote_on(routes: &swap::Routes, weth: Address, name: &str) -> Quote {
+    routes
+        .quotes
+        .iter()
+        .find(|q| q.venue.describe(weth) == name)
+        .unwrap_or_else(|| panic!("no {name} quote in {routes:?}"))
+        .clone()
+}
+
+/// The account's balance of `token` (the native coin for the zero address).
+async fn balance(devnet: &Devnet, token: Address, account: Address) -> U256 {
+    let p = devnet.provider();
+    if token.is_zero() {
+        p.get_balance(account).await.unwrap()
+    } else {
+        IERC20::new(token, p).balanceOf(account).call().await.unwrap()
+    }
+}
+
+#[tokio::test]
+async fn a_plan_on_each_venue_receives_exactly_its_quote() {
+    let (devnet, network, client) = setup().await;
+    let m = devnet.manifest();
+    let (weth, usdc, dai) = (m.weth, m.tokens["USDC"].address, m.tokens["DAI"].address);
+    let trader = DEMO_ACCOUNTS[3];
+    let p = devnet.provider();
+    // (sold, bought, amount, kind, venue, native in, native out)
+    let cases = [
+        (weth, usdc, units(1.0, 18), SwapKind::ExactIn, "SushiSwap", false, false),
+        (weth, usdc, units(1.0, 18), SwapKind::ExactIn, "Uniswap V4 0.3%", false, false),
+        (weth, usdc, units(1.0, 18), SwapKind::ExactIn, "Uniswap V4 0.3%", true, false),
+        (usdc, weth, units(0.5, 18), SwapKind::ExactOut, "Uniswap V4 0.3%", false, false),
+        (usdc, weth, units(0.5, 18), SwapKind::ExactOut, "Uniswap V4 0.3%", false, true),
+        (usdc, dai, units(250.0, 6), SwapKind::ExactIn, "Uniswap V4 0.01%", false, false),
+        (weth, usdc, units(1.0, 18), SwapKind::ExactIn, "Balancer", false, false),
+        (usdc, weth, units(0.25, 18), SwapKind::ExactOut, "Balancer", false, true),
+        (usdc, dai, units(250.0, 6), SwapKind::ExactIn, "Balancer", false, false),
+    ];
+    for (sold, bought, amount, kind, venue, native_in, native_out) in cases {
+        let routes = swap::route(&client, &network, sold, bought, amount, kind).await.unwrap();
+        let quote = quote_on(&routes, weth, venue);
+        let params = SwapParams {
+            account: trader,
+            slippage_bps: 0,
+            deadline: 4_000_000_000,
+            unlimited_approval: false,
+            current_allowance: U256::ZERO,
+            native_in,
+            native_out,
+        };
+        let plan = swap::plan(&network, &quote, kind, &params).unwrap();
+        let paid_in = if native_in { Address::ZERO } else { sold };
+        let paid_out = if native_out { Address::ZERO } else { bought };
+        let (in_before, out_before) =
+            (balance(&devnet, paid_in, trader).await, balance(&devnet, paid_out, trader).await);
+        let mut gas = U256::ZERO;
+        for s in &plan.steps {
+            let receipt = devnet.send_unlocked(s.request.clone().from(trader)).await.unwrap();
+            assert!(receipt.status(), "{venue} {kind:?}: '{}' reverted", s.label);
+            gas += U256::from(receipt.gas_used) * U256::from(receipt.effective_gas_price);
+        }
+        let (in_after, out_after) =
+            (balance(&devnet, paid_in, trader).await, balance(&devnet, paid_out, trader).await);
+        let fee = |native: bool| if native { gas } else { U256::ZERO };
+        let spent = in_before - in_after - fee(native_in);
+        let received = out_after + fee(native_out) - out_before;
+        assert_eq!(
+            (spent, received),
+            (quote.amount_in, quote.amount_out),
+            "{venue} {kind:?} native ({native_in}, {native_out}): what moved is the quote"
+        );
+        // Nothing is left with the routers.
+        if let Some(router) = network.protocols.universal_router {
+            assert_eq!(
+                p.get_balance(router).await.unwrap(),
+                U256::ZERO,
+                "ether left in the router"
+            );
+            assert_eq!(balance(&devnet, weth, router).await, U256::ZERO, "WETH left in the router");
+        }
+    }
+}
