@@ -231,3 +231,76 @@ async fn a_plan_on_each_venue_receives_exactly_its_quote() {
         }
     }
 }
+
+#[tokio::test]
+async fn an_order_that_moves_one_pool_splits_for_more_than_any_single_route_and_gets_exactly_that()
+{
+    use alloy::{network::TransactionBuilder, rpc::types::TransactionRequest, sol_types::SolCall};
+    let (devnet, network, client) = setup().await;
+    let m = devnet.manifest();
+    let (weth, usdc) = (m.weth, m.tokens["USDC"].address);
+    let trader = DEMO_ACCOUNTS[2];
+    // Enough WETH for a large order: wrapped from the account's own ether.
+    let wrap = vigil_devnet::contracts::IWETH9::depositCall {}.abi_encode();
+    let tx = TransactionRequest::default()
+        .from(trader)
+        .to(weth)
+        .value(units(400.0, 18))
+        .with_input(wrap);
+    assert!(devnet.send_unlocked(tx).await.unwrap().status());
+
+    for (sold, bought, amount, kind) in [
+        (weth, usdc, units(300.0, 18), SwapKind::ExactIn),
+        (usdc, weth, units(200.0, 18), SwapKind::ExactOut),
+    ] {
+        let routes = swap::route(&client, &network, sold, bought, amount, kind).await.unwrap();
+        let best = routes.best().unwrap().clone();
+        let Venue::Split { legs } = &best.venue else {
+            panic!("a large order is split: {}", best.venue.describe(weth))
+        };
+        assert!((2..=4).contains(&legs.len()), "{legs:?}");
+        assert_eq!(legs.iter().map(|l| l.parts).sum::<u32>(), swap::split::PARTS);
+        // Net of gas, better than the best single route.
+        let single = routes.quotes.iter().find(|q| !q.venue.is_split()).unwrap();
+        let gas = |q: &Quote| q.gas_in_token.unwrap();
+        match kind {
+            SwapKind::ExactIn => {
+                assert!(best.amount_out - gas(&best) > single.amount_out - gas(single));
+                assert_eq!(best.amount_in, amount);
+            }
+            SwapKind::ExactOut => {
+                assert!(best.amount_in + gas(&best) < single.amount_in + gas(single));
+                assert_eq!(best.amount_out, amount);
+            }
+        }
+        assert!(best.venue.describe(weth).starts_with("Split: "), "{}", best.venue.describe(weth));
+
+        let params = SwapParams {
+            account: trader,
+            slippage_bps: 0,
+            deadline: 4_000_000_000,
+            unlimited_approval: false,
+            current_allowance: U256::ZERO,
+            native_in: false,
+            native_out: false,
+        };
+        let plan = swap::plan(&network, &best, kind, &params).unwrap();
+        let (in_before, out_before) =
+            (balance(&devnet, sold, trader).await, balance(&devnet, bought, trader).await);
+        for s in &plan.steps {
+            let receipt = devnet.send_unlocked(s.request.clone().from(trader)).await.unwrap();
+            assert!(receipt.status(), "{kind:?}: '{}' reverted", s.label);
+        }
+        let (in_after, out_after) =
+            (balance(&devnet, sold, trader).await, balance(&devnet, bought, trader).await);
+        assert_eq!(
+            (in_before - in_after, out_after - out_before),
+            (best.amount_in, best.amount_out),
+            "{kind:?}: one transaction, every leg exactly as quoted"
+        );
+        // With ether on a side, a split is not offered to the preview: it pays tokens only.
+        assert!(
+            swap::plan(&network, &best, kind, &SwapParams { native_in: true, ..params }).is_none()
+        );
+    }
+}

@@ -6,6 +6,8 @@ use super::*;
 struct RoutedSwap {
     routes: swap::Routes,
     best: Quote,
+    /// The next best route this swap can take, shown beside the chosen one.
+    runner_up: Option<Quote>,
     /// The sold and bought token's symbol and decimals.
     sold: (String, u8),
     bought: (String, u8),
@@ -104,10 +106,14 @@ async fn route_swap(
     let native = || (network.native_symbol.clone(), 18u8);
     let sold = if req.native_in { native() } else { meta(n + 1, req.token_in) };
     let bought = if req.native_out { native() } else { meta(n + 3, req.token_out) };
+    // A split pays and receives tokens: with ether on a side, the best single route.
+    let plannable = |q: &&Quote| !(q.venue.is_split() && (req.native_in || req.native_out));
     // route_with returns an error when no route quoted; this is for the type.
-    let best = routes.best().cloned().ok_or(SwapError::NoRoute)?;
+    let best = routes.quotes.iter().find(plannable).cloned().ok_or(SwapError::NoRoute)?;
+    let runner_up = routes.quotes.iter().filter(plannable).nth(1).cloned();
     Ok(RoutedSwap {
         best,
+        runner_up,
         sold,
         bought,
         balance: decode_u256(n).unwrap_or_default(),
@@ -163,8 +169,8 @@ pub async fn quote_swap(
     Ok(SwapQuote {
         venue: best.venue.describe(network.protocols.weth),
         runner_up: routed
-            .routes
-            .runner_up()
+            .runner_up
+            .as_ref()
             .map(|q| routed.describe(q, req.kind, network.protocols.weth)),
         symbol_in: sym_in.clone(),
         symbol_out: sym_out.clone(),
@@ -295,7 +301,7 @@ pub async fn preview_swap(
         account: req.account,
         kind: req.kind,
         route: describe(&best),
-        runner_up: routes.runner_up().map(describe),
+        runner_up: routed.runner_up.as_ref().map(describe),
         max_in: format!("{} {sym_in}", whole(max_in, dec_in)),
         min_out: format!("{} {sym_out}", whole(min_out, dec_out)),
         quote: best,

@@ -11,6 +11,7 @@ use crate::{ChainClient, ClientError, Network, abi::IAaveOracle, multicall};
 
 mod plan;
 mod quotes;
+pub mod split;
 
 pub use plan::{DEFAULT_SLIPPAGE_BPS, SwapParams, limits, plan, spender};
 pub use quotes::candidates;
@@ -63,6 +64,11 @@ pub enum Venue {
         /// The pool's key.
         pool: V4Pool,
     },
+    /// One order across several one-hop routes, in one Universal Router transaction.
+    Split {
+        /// The legs, each with its share.
+        legs: Vec<split::Leg>,
+    },
     /// A Balancer V2 pool, one hop.
     Balancer {
         /// The pool's id in the Vault.
@@ -98,7 +104,13 @@ impl Venue {
             | Venue::UniswapV3 { path, .. }
             | Venue::SushiSwap { path } => path.first().copied(),
             Venue::UniswapV4 { token_in, .. } | Venue::Balancer { token_in, .. } => Some(*token_in),
+            Venue::Split { legs } => legs.first()?.venue.token_in(),
         }
+    }
+
+    /// Whether it splits the order.
+    pub fn is_split(&self) -> bool {
+        matches!(self, Venue::Split { .. })
     }
 
     /// A short description: "Uniswap V3 0.05%", "Uniswap V2 via WETH".
@@ -111,6 +123,15 @@ impl Venue {
             Venue::SushiSwap { path } => format!("SushiSwap{}", via(path)),
             Venue::UniswapV4 { pool, .. } => format!("Uniswap V4 {}", percent(pool.fee)),
             Venue::Balancer { .. } => "Balancer".to_owned(),
+            Venue::Split { legs } => {
+                let each: Vec<String> = legs
+                    .iter()
+                    .map(|l| {
+                        format!("{}% {}", l.parts * 100 / split::PARTS, l.venue.describe(weth))
+                    })
+                    .collect();
+                format!("Split: {}", each.join(" + "))
+            }
             Venue::UniswapV3 { path, fees } => {
                 let fees: Vec<String> =
                     fees.iter().map(|f| format!("{}%", f64::from(*f) / 10_000.0)).collect();
@@ -311,12 +332,33 @@ pub async fn route_with(
     let price_venues: Vec<Venue> =
         if compared == weth { Vec::new() } else { candidates(network, weth, compared) };
     let probe = (amount / U256::from(1000)).max(U256::from(1));
+    // Splits: the one-hop routes the Universal Router runs, quoted for each share of the order
+    // (an amount that divides evenly, so that the legs add up to it exactly).
+    let parts = U256::from(split::PARTS);
+    let can_split = network.protocols.universal_router.is_some()
+        && network.protocols.permit2.is_some()
+        && (amount % parts).is_zero();
+    let ladder_venues: Vec<Venue> = if can_split {
+        venues.iter().filter(|v| split::splittable(v)).cloned().collect()
+    } else {
+        Vec::new()
+    };
+    let share = |k: u32| amount * U256::from(k) / parts;
     let mut calls = Vec::new();
     for v in &venues {
         calls.extend(quote_call(network, v, kind, amount));
     }
     for v in &venues {
         calls.extend(quote_call(network, v, kind, probe));
+    }
+    let mut n_ladder = 0;
+    for v in &ladder_venues {
+        for k in 1..split::PARTS {
+            if let Some(call) = quote_call(network, v, kind, share(k)) {
+                calls.push(call);
+                n_ladder += 1;
+            }
+        }
     }
     for v in &price_venues {
         calls.extend(quote_call(network, v, SwapKind::ExactIn, one_eth));
@@ -341,6 +383,7 @@ pub async fn route_with(
     let gas_price = market.floor();
     let (route_results, rest) = results.split_at(venues.len());
     let (probe_results, rest) = rest.split_at(venues.len());
+    let (ladder_results, rest) = rest.split_at(n_ladder);
     let (price_results, rest) = rest.split_at(price_venues.len());
     let (oracle_results, extra_results) = rest.split_at(n_oracle);
     let usd = |i: usize| {
@@ -359,6 +402,41 @@ pub async fn route_with(
             .map(|(_, out, _)| out)
             .max()
     };
+    // Each splittable route's quotes at 1..=PARTS shares, the last its full-order quote.
+    let mut at = 0;
+    let ladders: Vec<(Venue, split::Ladder)> = ladder_venues
+        .iter()
+        .map(|v| {
+            let mut ladder: split::Ladder = (1..split::PARTS)
+                .map(|k| {
+                    let r = ladder_results.get(at).and_then(|r| r.as_ref());
+                    at += 1;
+                    r.and_then(|d| decode_quote(v, kind, share(k), d))
+                })
+                .collect();
+            let full = venues
+                .iter()
+                .position(|w| w == v)
+                .and_then(|i| route_results.get(i)?.as_ref())
+                .and_then(|d| decode_quote(v, kind, amount, d));
+            ladder.push(full);
+            (v.clone(), ladder)
+        })
+        .collect();
+    let gas_value = |gas: u64| {
+        let gas_wei = U256::from(gas) * U256::from(gas_price);
+        tokens_per_eth.map(|p| gas_wei * p / one_eth).unwrap_or_default()
+    };
+    // Each route's marginal rate, from its probe: a split's price impact is measured against
+    // the best of its legs'.
+    let probes: Vec<(Venue, (U256, U256))> = venues
+        .iter()
+        .zip(probe_results)
+        .filter_map(|(v, r)| {
+            let (i, o, _) = decode_quote(v, kind, probe, r.as_ref()?)?;
+            Some((v.clone(), (i, o)))
+        })
+        .collect();
     let mut quotes: Vec<Quote> = venues
         .into_iter()
         .zip(route_results.iter().zip(probe_results))
@@ -374,6 +452,23 @@ pub async fn route_with(
         })
         .filter(|q| !q.amount_out.is_zero() && !q.amount_in.is_zero())
         .collect();
+    if let Some(legs) = split::best_split(kind, &ladders, &gas_value).filter(|l| l.len() > 1) {
+        let (amount_in, amount_out, gas) = split::totals(&legs);
+        let rate = |(i, o): (U256, U256)| to_f64(o) / to_f64(i);
+        let marginal = probes
+            .iter()
+            .filter(|(v, _)| legs.iter().any(|l| l.venue == *v))
+            .map(|(_, p)| *p)
+            .max_by(|a, b| rate(*a).total_cmp(&rate(*b)));
+        quotes.push(Quote {
+            venue: Venue::Split { legs },
+            amount_in,
+            amount_out,
+            gas,
+            gas_in_token: tokens_per_eth.map(|_| gas_value(gas)),
+            price_impact_bps: marginal.and_then(|p| price_impact_bps((amount_in, amount_out), p)),
+        });
+    }
     quotes.sort_by(|a, b| {
         let ((more_is_better, x), (_, y)) = (a.net(kind), b.net(kind));
         if more_is_better { y.cmp(&x) } else { x.cmp(&y) }

@@ -11,6 +11,7 @@ use alloy::sol_types::SolValue;
 use super::{
     Quote, SwapKind, V4Pool, Venue,
     quotes::{balancer_swap, pool_key, v3_path, zero_for_one},
+    split,
 };
 use crate::{
     Network, V3RouterKind,
@@ -125,6 +126,17 @@ pub fn plan(network: &Network, quote: &Quote, kind: SwapKind, params: &SwapParam
                 }
             };
             (spender(network, &quote.venue)?, input)
+        }
+        // A split runs in one Universal Router transaction; it pays and receives tokens, not
+        // ether (a split is offered only for them).
+        Venue::Split { legs } => {
+            if native_in || native_out {
+                return None;
+            }
+            let router = network.protocols.universal_router?;
+            let input =
+                split_execute(network.protocols.weth, legs, kind, params.slippage_bps, deadline)?;
+            (router, input)
         }
         Venue::UniswapV4 { token_in, pool, .. } => {
             let router = network.protocols.universal_router?;
@@ -288,7 +300,7 @@ pub fn spender(network: &Network, venue: &Venue) -> Option<Address> {
         Venue::UniswapV2 { .. } => p.uniswap_v2_router,
         Venue::SushiSwap { .. } => p.sushiswap_v2_router,
         Venue::UniswapV3 { .. } => p.uniswap_v3_swap_router,
-        Venue::UniswapV4 { .. } => p.permit2,
+        Venue::UniswapV4 { .. } | Venue::Split { .. } => p.permit2,
         Venue::Balancer { .. } => p.balancer_vault,
     }
 }
@@ -312,9 +324,7 @@ const ADDRESS_THIS: Address = Address::with_last_byte(2);
 const CONTRACT_BALANCE: U256 = U256::from_limbs([0, 0, 0, 1 << 63]);
 const OPEN_DELTA: U256 = U256::ZERO;
 
-/// The Universal Router's `execute` for a one-hop V4 swap. The pool's side of WETH is native
-/// ether: the user's WETH is unwrapped on the way in and wrapped on the way out, unless the user
-/// pays or receives ether itself.
+/// The Universal Router's `execute` for a one-hop V4 swap.
 #[allow(clippy::too_many_arguments)]
 fn v4_execute(
     weth: Address,
@@ -322,18 +332,38 @@ fn v4_execute(
     pool: &V4Pool,
     kind: SwapKind,
     quote: &Quote,
-    (max_in, min_out): (U256, U256),
-    (native_in, native_out): (bool, bool),
+    limits: (U256, U256),
+    natives: (bool, bool),
     deadline: U256,
 ) -> Option<Vec<u8>> {
+    let mut commands = Vec::new();
+    let mut inputs = Vec::new();
+    let amounts = (quote.amount_in, quote.amount_out);
+    v4_commands(&mut commands, &mut inputs, weth, token_in, pool, kind, amounts, limits, natives)?;
+    Some(IUniversalRouter::executeCall { commands: commands.into(), inputs, deadline }.abi_encode())
+}
+
+/// The Universal Router commands of a one-hop V4 swap of `amounts` (in, out) within `limits`
+/// (most in, least out). The pool's side of WETH is native ether: the user's WETH is unwrapped
+/// on the way in and wrapped on the way out, unless the user pays or receives ether itself.
+#[allow(clippy::too_many_arguments)]
+fn v4_commands(
+    commands: &mut Vec<u8>,
+    inputs: &mut Vec<Bytes>,
+    weth: Address,
+    token_in: Address,
+    pool: &V4Pool,
+    kind: SwapKind,
+    (amount_in, amount_out): (U256, U256),
+    (max_in, min_out): (U256, U256),
+    (native_in, native_out): (bool, bool),
+) -> Option<()> {
     let zero_for_one = zero_for_one(weth, pool, token_in);
     let (c_in, c_out) = if zero_for_one {
         (pool.currency0, pool.currency1)
     } else {
         (pool.currency1, pool.currency0)
     };
-    let mut commands = Vec::new();
-    let mut inputs: Vec<Bytes> = Vec::new();
     // The user's WETH into a native pool: moved to the router through Permit2, unwrapped.
     let unwrap_in = c_in.is_zero() && !native_in;
     if unwrap_in {
@@ -351,7 +381,7 @@ fn v4_execute(
         SwapKind::ExactIn => V4ExactInputSingleParams {
             poolKey: key,
             zeroForOne: zero_for_one,
-            amountIn: u128::try_from(quote.amount_in).ok()?,
+            amountIn: u128::try_from(amount_in).ok()?,
             amountOutMinimum: u128::try_from(min_out).ok()?,
             hookData: Bytes::new(),
         }
@@ -360,7 +390,7 @@ fn v4_execute(
         SwapKind::ExactOut => V4ExactOutputSingleParams {
             poolKey: key,
             zeroForOne: zero_for_one,
-            amountOut: u128::try_from(quote.amount_out).ok()?,
+            amountOut: u128::try_from(amount_out).ok()?,
             amountInMaximum: u128::try_from(max_in).ok()?,
             hookData: Bytes::new(),
         }
@@ -394,6 +424,75 @@ fn v4_execute(
         inputs.push(
             (Address::ZERO, MSG_SENDER, alloy::primitives::U160::ZERO).abi_encode_params().into(),
         );
+    }
+    Some(())
+}
+
+/// Universal Router commands for Uniswap V2 and V3 (2.1.0's `Commands.sol`).
+const V3_SWAP_EXACT_IN: u8 = 0x00;
+const V3_SWAP_EXACT_OUT: u8 = 0x01;
+const V2_SWAP_EXACT_IN: u8 = 0x08;
+const V2_SWAP_EXACT_OUT: u8 = 0x09;
+
+/// The Universal Router's `execute` for a split order: each leg on its own pool, paid from the
+/// user through Permit2, received by the user; each within its own share of the slippage.
+fn split_execute(
+    weth: Address,
+    legs: &[split::Leg],
+    kind: SwapKind,
+    slippage_bps: u32,
+    deadline: U256,
+) -> Option<Vec<u8>> {
+    let mut commands = Vec::new();
+    let mut inputs: Vec<Bytes> = Vec::new();
+    for leg in legs {
+        let as_quote = Quote {
+            venue: leg.venue.clone(),
+            amount_in: leg.amount_in,
+            amount_out: leg.amount_out,
+            gas: leg.gas,
+            gas_in_token: None,
+            price_impact_bps: None,
+        };
+        let (max_in, min_out) = limits(&as_quote, kind, slippage_bps);
+        let input: Bytes = match (&leg.venue, kind) {
+            (Venue::UniswapV2 { path }, SwapKind::ExactIn) => {
+                commands.push(V2_SWAP_EXACT_IN);
+                (MSG_SENDER, leg.amount_in, min_out, path.clone(), true).abi_encode_params().into()
+            }
+            (Venue::UniswapV2 { path }, SwapKind::ExactOut) => {
+                commands.push(V2_SWAP_EXACT_OUT);
+                (MSG_SENDER, leg.amount_out, max_in, path.clone(), true).abi_encode_params().into()
+            }
+            (Venue::UniswapV3 { path, fees }, SwapKind::ExactIn) => {
+                commands.push(V3_SWAP_EXACT_IN);
+                let path = v3_path(path, fees, false);
+                (MSG_SENDER, leg.amount_in, min_out, path, true).abi_encode_params().into()
+            }
+            (Venue::UniswapV3 { path, fees }, SwapKind::ExactOut) => {
+                commands.push(V3_SWAP_EXACT_OUT);
+                let path = v3_path(path, fees, true);
+                (MSG_SENDER, leg.amount_out, max_in, path, true).abi_encode_params().into()
+            }
+            (Venue::UniswapV4 { token_in, pool, .. }, kind) => {
+                let amounts = (leg.amount_in, leg.amount_out);
+                let limits = (max_in, min_out);
+                v4_commands(
+                    &mut commands,
+                    &mut inputs,
+                    weth,
+                    *token_in,
+                    pool,
+                    kind,
+                    amounts,
+                    limits,
+                    (false, false),
+                )?;
+                continue;
+            }
+            _ => return None,
+        };
+        inputs.push(input);
     }
     Some(IUniversalRouter::executeCall { commands: commands.into(), inputs, deadline }.abi_encode())
 }

@@ -203,6 +203,8 @@ pub(crate) fn quote_call(
                 IBalancerQueries::querySwapCall { singleSwap: swap, funds }.abi_encode().into(),
             )
         }
+        // A split is made of quotes; it is never quoted whole.
+        (Venue::Split { .. }, _) => return None,
     })
 }
 
@@ -253,6 +255,7 @@ pub(crate) fn decode_quote(
                 SwapKind::ExactOut => (quoted, amount, gas),
             })
         }
+        Venue::Split { .. } => None,
         Venue::Balancer { .. } => {
             let quoted = IBalancerQueries::querySwapCall::abi_decode_returns(data).ok()?;
             let gas = SWAP_BASE_GAS + BALANCER_SWAP_GAS;
