@@ -266,7 +266,8 @@ async fn an_order_that_moves_one_pool_splits_for_more_than_any_single_route_and_
         match kind {
             SwapKind::ExactIn => {
                 assert!(best.amount_out - gas(&best) > single.amount_out - gas(single));
-                assert_eq!(best.amount_in, amount);
+                // Shares round down: at most a few base units are left unspent.
+                assert!(amount - best.amount_in < U256::from(swap::split::PARTS), "{best:?}");
             }
             SwapKind::ExactOut => {
                 assert!(best.amount_in + gas(&best) < single.amount_in + gas(single));

@@ -332,12 +332,14 @@ pub async fn route_with(
     let price_venues: Vec<Venue> =
         if compared == weth { Vec::new() } else { candidates(network, weth, compared) };
     let probe = (amount / U256::from(1000)).max(U256::from(1));
-    // Splits: the one-hop routes the Universal Router runs, quoted for each share of the order
-    // (an amount that divides evenly, so that the legs add up to it exactly).
+    // Splits: the one-hop routes the Universal Router runs, quoted for each share of the order.
+    // Shares round down: an exact input may spend a few base units less than asked (they stay
+    // with the user), but an exact output must add up to what was asked, so it splits only an
+    // amount that divides evenly.
     let parts = U256::from(split::PARTS);
     let can_split = network.protocols.universal_router.is_some()
         && network.protocols.permit2.is_some()
-        && (amount % parts).is_zero();
+        && (kind == SwapKind::ExactIn || (amount % parts).is_zero());
     let ladder_venues: Vec<Venue> = if can_split {
         venues.iter().filter(|v| split::splittable(v)).cloned().collect()
     } else {

@@ -1,7 +1,7 @@
 //! One order split across up to four routes, when that receives more net of gas than the best
 //! single route: each one-hop route the Universal Router executes (Uniswap V2, V3 and V4) is
-//! quoted for a quarter, a half, three quarters and all of the order in the same batch as the
-//! rest, and the allocation of quarters that is best net of gas is found exactly over that grid.
+//! quoted for every tenth of the order in the same batch as the rest, and the allocation of
+//! tenths over at most four routes that is best net of gas is found exactly over that grid.
 //! The legs run in one transaction, each on its own pool, so each receives what it was quoted.
 
 use alloy::primitives::U256;
@@ -9,7 +9,9 @@ use alloy::primitives::U256;
 use super::{SWAP_BASE_GAS, SwapKind, Venue};
 
 /// An order is split in this many equal parts.
-pub const PARTS: u32 = 4;
+pub const PARTS: u32 = 10;
+/// The most routes one order is split across.
+pub const MAX_LEGS: usize = 4;
 
 /// One leg of a split order.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -38,7 +40,7 @@ pub fn splittable(venue: &Venue) -> bool {
 
 /// A route's quotes at 1..=[`PARTS`] parts of the order: (in, out, gas), `None` where it did not
 /// quote.
-pub(crate) type Ladder = Vec<Option<(U256, U256, u64)>>;
+pub type Ladder = Vec<Option<(U256, U256, u64)>>;
 
 /// What a set of legs is worth to the user: out less gas (exact in), or in plus gas (exact
 /// out); with whether more is better.
@@ -56,62 +58,103 @@ fn better(kind: SwapKind, a: U256, b: U256) -> bool {
     }
 }
 
-/// The best allocation of the order's [`PARTS`] over `routes` (each with its ladder of quotes),
-/// net of gas priced by `gas_value` (gas units to the compared token), exactly over the grid.
-/// `None` when no allocation covers the whole order.
-pub(crate) fn best_split(
+/// The best allocation of the order's parts over `routes` (each with its ladder of quotes at
+/// 1..=n parts of n, [`PARTS`] when routing), net of gas priced by `gas_value` (gas units to the
+/// compared token), exactly over the grid. `None` when no allocation covers the whole order.
+pub fn best_split(
     kind: SwapKind,
     routes: &[(Venue, Ladder)],
     gas_value: &dyn Fn(u64) -> U256,
 ) -> Option<Vec<Leg>> {
-    let parts = PARTS as usize;
-    // best[q]: the best legs over the routes seen so far that cover q parts, with their totals.
+    // The grid is the ladders' length: tenths for routing, finer for measuring it.
+    let parts = routes.first().map_or(PARTS as usize, |(_, l)| l.len());
+    // best[q][n]: the best n legs over the routes seen so far that cover q parts, with their
+    // totals (in, out, gas).
     type State = (U256, U256, u64, Vec<Leg>);
-    let mut best: Vec<Option<State>> = vec![None; parts + 1];
-    best[0] = Some((U256::ZERO, U256::ZERO, 0, Vec::new()));
+    let mut best: Vec<Vec<Option<State>>> = vec![vec![None; MAX_LEGS + 1]; parts + 1];
+    best[0][0] = Some((U256::ZERO, U256::ZERO, 0, Vec::new()));
     let total_gas = |legs_gas: u64, n: usize| {
         // One transaction: one base cost, however many legs.
         legs_gas.saturating_sub(SWAP_BASE_GAS * n.saturating_sub(1) as u64)
     };
+    let value = |(i, o, g, legs): &State| worth(kind, *i, *o, gas_value(total_gas(*g, legs.len())));
     for (venue, ladder) in routes {
         let mut next = best.clone();
         for have in 0..parts {
-            let Some((ins, outs, gas, legs)) = &best[have] else { continue };
-            for (k, quote) in ladder.iter().enumerate() {
-                let take = k + 1;
-                let Some((leg_in, leg_out, leg_gas)) = quote else { continue };
-                if have + take > parts {
-                    break;
-                }
-                let mut legs = legs.clone();
-                legs.push(Leg {
-                    venue: venue.clone(),
-                    parts: take as u32,
-                    amount_in: *leg_in,
-                    amount_out: *leg_out,
-                    gas: *leg_gas,
-                });
-                let (i, o, g) = (ins + leg_in, outs + leg_out, gas + leg_gas);
-                let value = worth(kind, i, o, gas_value(total_gas(g, legs.len())));
-                let replace = match &next[have + take] {
-                    None => true,
-                    Some((pi, po, pg, pl)) => {
-                        let prior = worth(kind, *pi, *po, gas_value(total_gas(*pg, pl.len())));
-                        better(kind, value, prior)
+            for n in 0..MAX_LEGS {
+                let Some((ins, outs, gas, legs)) = &best[have][n] else { continue };
+                for (k, quote) in ladder.iter().enumerate() {
+                    let take = k + 1;
+                    let Some((leg_in, leg_out, leg_gas)) = quote else { continue };
+                    if have + take > parts {
+                        break;
                     }
-                };
-                if replace {
-                    next[have + take] = Some((i, o, g, legs));
+                    let mut legs = legs.clone();
+                    legs.push(Leg {
+                        venue: venue.clone(),
+                        parts: take as u32,
+                        amount_in: *leg_in,
+                        amount_out: *leg_out,
+                        gas: *leg_gas,
+                    });
+                    let state = (ins + leg_in, outs + leg_out, gas + leg_gas, legs);
+                    let slot = &mut next[have + take][n + 1];
+                    let replace = match slot {
+                        None => true,
+                        Some(prior) => better(kind, value(&state), value(prior)),
+                    };
+                    if replace {
+                        *slot = Some(state);
+                    }
                 }
             }
         }
         best = next;
     }
-    best.pop().flatten().map(|(_, _, _, legs)| legs)
+    let whole = best.pop()?;
+    whole
+        .into_iter()
+        .flatten()
+        .reduce(|a, b| if better(kind, value(&b), value(&a)) { b } else { a })
+        .map(|(_, _, _, legs)| legs)
+}
+
+/// Every splittable route between two tokens quoted at 1..=`parts` parts of `amount` (which
+/// `parts` divides), in one Multicall3 round trip: what a finer search than routing's quarters
+/// works from (the benchmark's exhaustive search).
+pub async fn ladders(
+    client: &crate::ChainClient,
+    network: &crate::Network,
+    (token_in, token_out): (alloy::primitives::Address, alloy::primitives::Address),
+    amount: U256,
+    kind: SwapKind,
+    parts: u32,
+) -> Result<Vec<(Venue, Ladder)>, crate::ClientError> {
+    let venues: Vec<Venue> =
+        super::candidates(network, token_in, token_out).into_iter().filter(splittable).collect();
+    let share = |k: u32| amount * U256::from(k) / U256::from(parts);
+    let mut calls = Vec::new();
+    let mut asked = Vec::new();
+    for (i, v) in venues.iter().enumerate() {
+        for k in 1..=parts {
+            if let Some(call) = super::quotes::quote_call(network, v, kind, share(k)) {
+                calls.push(call);
+                asked.push((i, k));
+            }
+        }
+    }
+    let results = crate::multicall::aggregate(client, network.protocols.multicall3, calls).await?;
+    let mut out: Vec<(Venue, Ladder)> =
+        venues.iter().map(|v| (v.clone(), vec![None; parts as usize])).collect();
+    for ((i, k), r) in asked.into_iter().zip(results) {
+        let decoded = r.and_then(|d| super::quotes::decode_quote(&venues[i], kind, share(k), &d));
+        out[i].1[k as usize - 1] = decoded;
+    }
+    Ok(out)
 }
 
 /// The split as one quote's totals: (in, out, gas in one transaction).
-pub(crate) fn totals(legs: &[Leg]) -> (U256, U256, u64) {
+pub fn totals(legs: &[Leg]) -> (U256, U256, u64) {
     let gas: u64 = legs.iter().map(|l| l.gas).sum();
     (
         legs.iter().map(|l| l.amount_in).sum(),
@@ -136,9 +179,9 @@ mod tests {
     }
 
     fn ladder(r: u64, amount: u64) -> Ladder {
-        (1..=PARTS as u64)
+        (1..=4u64)
             .map(|k| {
-                let x = amount * k / u64::from(PARTS);
+                let x = amount * k / 4;
                 Some((U256::from(x), U256::from(pool(r, x)), 100_000))
             })
             .collect()
@@ -155,6 +198,21 @@ mod tests {
         let routes = vec![(v2(1), ladder(1_000_000, 100)), (v2(2), ladder(1_000_000, 100))];
         let legs = best_split(SwapKind::ExactIn, &routes, &dear).unwrap();
         assert_eq!(legs.len(), 1, "{legs:?}");
+    }
+
+    #[test]
+    fn no_more_than_four_routes_share_an_order() {
+        let free = |_: u64| U256::ZERO;
+        // Ten equal pools and ten parts: the best is four legs, not ten.
+        let tenths = |r: u64| -> Ladder {
+            (1..=10u64)
+                .map(|k| Some((U256::from(k * 100), U256::from(pool(r, k * 100)), 0)))
+                .collect()
+        };
+        let routes: Vec<(Venue, Ladder)> = (1..=10).map(|n| (v2(n), tenths(1_000))).collect();
+        let legs = best_split(SwapKind::ExactIn, &routes, &free).unwrap();
+        assert_eq!(legs.len(), MAX_LEGS, "{legs:?}");
+        assert_eq!(legs.iter().map(|l| l.parts).sum::<u32>(), 10);
     }
 
     #[test]
