@@ -30,6 +30,30 @@ impl RoutedSwap {
     }
 }
 
+/// Gas an ERC-20 approval costs, roughly (a first allowance writes a new storage slot).
+const APPROVAL_GAS: u64 = 46_000;
+
+/// The gas of the approvals `q`'s route needs before the swap: the token's approval of the
+/// route's spender when the account's allowance is short, and, through Permit2, the allowance
+/// for this swap that is always given.
+fn approval_gas(
+    network: &Network,
+    q: &Quote,
+    req: &SwapRequest,
+    allowances: &[(Address, U256)],
+) -> u64 {
+    if req.native_in {
+        return 0;
+    }
+    let Some(spender) = swap::spender(network, &q.venue) else { return 0 };
+    let (max_in, _) = swap::limits(q, req.kind, req.slippage_bps);
+    let allowed =
+        allowances.iter().find(|(s, _)| *s == spender).map(|(_, a)| *a).unwrap_or_default();
+    let token = if allowed < max_in { APPROVAL_GAS } else { 0 };
+    let permit2 = if Some(spender) == network.protocols.permit2 { APPROVAL_GAS } else { 0 };
+    token + permit2
+}
+
 /// Quotes every route for `req` in one Multicall3 batch (and the gas price in parallel), with
 /// the balance, allowances and token metadata a preview needs carried in the same batch.
 async fn route_swap(
@@ -108,20 +132,40 @@ async fn route_swap(
     let bought = if req.native_out { native() } else { meta(n + 3, req.token_out) };
     // A split pays and receives tokens: with ether on a side, the best single route.
     let plannable = |q: &&Quote| !(q.venue.is_split() && (req.native_in || req.native_out));
+    let allowances: Vec<(Address, U256)> = spenders
+        .iter()
+        .enumerate()
+        .map(|(i, &s)| (s, decode_u256(i).unwrap_or_default()))
+        .collect();
+    // Ranked with the approvals each route needs first: a route through a contract the account
+    // has not approved costs those transactions too.
+    let mut ranked: Vec<Quote> = routes.quotes.iter().filter(plannable).cloned().collect();
+    let cost = |q: &Quote| {
+        let extra = approval_gas(network, q, req, &allowances);
+        // The swap's gas in the compared token, scaled to the approvals' too.
+        let gas = q
+            .gas_in_token
+            .map(|g| g * U256::from(q.gas + extra) / U256::from(q.gas.max(1)))
+            .unwrap_or_default();
+        match req.kind {
+            SwapKind::ExactIn => q.amount_out.saturating_sub(gas),
+            SwapKind::ExactOut => q.amount_in.saturating_add(gas),
+        }
+    };
+    ranked.sort_by(|a, b| match req.kind {
+        SwapKind::ExactIn => cost(b).cmp(&cost(a)),
+        SwapKind::ExactOut => cost(a).cmp(&cost(b)),
+    });
     // route_with returns an error when no route quoted; this is for the type.
-    let best = routes.quotes.iter().find(plannable).cloned().ok_or(SwapError::NoRoute)?;
-    let runner_up = routes.quotes.iter().filter(plannable).nth(1).cloned();
+    let best = ranked.first().cloned().ok_or(SwapError::NoRoute)?;
+    let runner_up = ranked.get(1).cloned();
     Ok(RoutedSwap {
         best,
         runner_up,
         sold,
         bought,
         balance: decode_u256(n).unwrap_or_default(),
-        allowances: spenders
-            .iter()
-            .enumerate()
-            .map(|(i, &s)| (s, decode_u256(i).unwrap_or_default()))
-            .collect(),
+        allowances,
         routes,
     })
 }
