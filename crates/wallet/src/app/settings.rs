@@ -183,7 +183,13 @@ fn network_config(config: &crate::Config, n: &NetworkSetting) -> AppResult<Netwo
         ws_url: kept.and_then(|k| k.ws_url.clone()),
         explorer: kept.and_then(|k| k.explorer.clone()),
         native_symbol: kept.and_then(|k| k.native_symbol.clone()),
-        protocols: protocols(name, &n.protocols)?,
+        protocols: protocols(name, &n.protocols)?.map(|mut p| {
+            // The Balancer pools (a list the form does not show) are kept too.
+            if let Some(before) = kept.and_then(|k| k.protocols.as_ref()) {
+                p.balancer_pools.clone_from(&before.balancer_pools);
+            }
+            p
+        }),
         tokens: kept.map(|k| k.tokens.clone()).unwrap_or_default(),
         max_fee_gwei: kept.and_then(|k| k.max_fee_gwei),
         private_tx: kept.and_then(|k| k.private_tx),

@@ -436,3 +436,47 @@ fn a_guessable_password_is_refused_and_the_new_phrase_waits_for_a_better_one() {
     assert!(!accounts.is_empty());
     assert!(s.has_wallet().unwrap());
 }
+
+#[test]
+fn a_networks_balancer_pools_survive_saving_its_settings() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = service(dir.path());
+    let pool = vigil_defi_adapters::BalancerPoolRef {
+        id: alloy::primitives::B256::repeat_byte(7),
+        tokens: vec![Address::repeat_byte(1), Address::repeat_byte(2)],
+    };
+    let protocols = vigil_defi_adapters::ProtocolAddresses {
+        weth: Address::repeat_byte(3),
+        multicall3: Address::repeat_byte(4),
+        balancer_vault: Some(Address::repeat_byte(5)),
+        balancer_pools: vec![pool.clone()],
+        ..Default::default()
+    };
+    s.wallet()
+        .update_config(|c| {
+            c.networks.push(crate::NetworkConfig {
+                name: "testchain".into(),
+                chain_id: 4242,
+                rpc_urls: vec!["http://127.0.0.1:9/".parse().unwrap()],
+                ws_url: None,
+                explorer: None,
+                native_symbol: None,
+                protocols: Some(protocols),
+                tokens: vec![],
+                max_fee_gwei: None,
+                private_tx: None,
+                private_tx_url: None,
+                feed_heartbeats: Default::default(),
+            });
+            Ok::<_, crate::WalletError>(())
+        })
+        .unwrap();
+    // Saved as the form shows it (single addresses only): the list it does not show stays.
+    let settings = s.settings().unwrap();
+    s.save_settings(&settings).unwrap();
+    let config = s.config().unwrap();
+    let saved = config.networks.iter().find(|n| n.name == "testchain").unwrap();
+    let saved = saved.protocols.as_ref().unwrap();
+    assert_eq!(saved.balancer_pools, vec![pool]);
+    assert_eq!(saved.balancer_vault, Some(Address::repeat_byte(5)));
+}
