@@ -3,9 +3,6 @@
 //! its endpoint and shown to the user before it is added. The choice is the caller's alone
 //! (as Frame does): one dapp switching moves no other, and `chainChanged` goes to it only.
 
-use std::time::Duration;
-
-use alloy::providers::{Provider as _, ProviderBuilder};
 use serde_json::Value;
 use url::Url;
 
@@ -14,9 +11,6 @@ use crate::{
     provider::{Provider, ProviderEvent},
     rpc::{Request, RpcError},
 };
-
-/// How long a proposed endpoint has to say its chain id.
-const ENDPOINT_CHECK: Duration = Duration::from_secs(5);
 
 impl Provider {
     /// `wallet_switchEthereumChain [{chainId}]`: to a network the wallet has (4902 otherwise).
@@ -133,22 +127,12 @@ fn proposal(p: &Value, chain_id: u64) -> Result<ChainProposal, RpcError> {
     })
 }
 
-/// The proposal's first endpoint must answer with its chain id: a dapp cannot slip in an
-/// endpoint of another chain under this one's name.
+/// Every endpoint of the proposal must answer with its chain id, over a transport Vigil accepts
+/// (as for a network added in Settings): a dapp cannot slip in an endpoint of another chain under
+/// this one's name.
 async fn check_endpoint(proposal: &ChainProposal) -> Result<(), RpcError> {
-    let Some(url) = proposal.rpc_urls.first() else {
-        return Err(RpcError::invalid_params("rpcUrls must list http(s) endpoints"));
-    };
-    let node = ProviderBuilder::new().connect_http(url.clone());
-    let served = tokio::time::timeout(ENDPOINT_CHECK, node.get_chain_id())
+    vigil_defi_adapters::ChainClient::connect(&proposal.network())
         .await
-        .map_err(|_| RpcError::invalid_params(format!("{url} did not answer within 5 s")))?
-        .map_err(|e| RpcError::invalid_params(format!("cannot reach {url}: {e}")))?;
-    if served != proposal.chain_id {
-        return Err(RpcError::invalid_params(format!(
-            "{url} serves chain {served}, not {}: Vigil does not add it",
-            proposal.chain_id
-        )));
-    }
-    Ok(())
+        .map(drop)
+        .map_err(|e| RpcError::invalid_params(format!("Vigil does not add it: {e}")))
 }

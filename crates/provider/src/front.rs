@@ -65,6 +65,27 @@ pub struct ChainProposal {
     pub explorer: Option<Url>,
 }
 
+impl ChainProposal {
+    /// The proposal as a network: no protocols known on it (as a network the user adds by
+    /// hand).
+    pub fn network(&self) -> Network {
+        Network {
+            name: self.name.clone(),
+            chain_id: self.chain_id,
+            rpc_urls: self.rpc_urls.clone(),
+            ws_url: None,
+            explorer: self.explorer.clone(),
+            native_symbol: self.native_symbol.clone(),
+            protocols: Default::default(),
+            tokens: vec![],
+            fiat_feeds: Default::default(),
+            max_fee_gwei: vigil_defi_adapters::default_max_fee_gwei(self.chain_id),
+            private_tx_url: None,
+            feed_heartbeats: Default::default(),
+        }
+    }
+}
+
 /// The user's answers to what only asks (connections, networks to add).
 #[async_trait::async_trait]
 pub trait Approver: Send + Sync {
@@ -181,20 +202,7 @@ impl Chains for MemoryChains {
     }
 
     async fn add(&self, proposal: &ChainProposal) -> Result<(), RpcError> {
-        let network = Network {
-            name: proposal.name.clone(),
-            chain_id: proposal.chain_id,
-            rpc_urls: proposal.rpc_urls.clone(),
-            ws_url: None,
-            explorer: proposal.explorer.clone(),
-            native_symbol: proposal.native_symbol.clone(),
-            protocols: Default::default(),
-            tokens: vec![],
-            fiat_feeds: Default::default(),
-            max_fee_gwei: vigil_defi_adapters::default_max_fee_gwei(proposal.chain_id),
-            private_tx_url: None,
-            feed_heartbeats: Default::default(),
-        };
+        let network = proposal.network();
         let client = ChainClient::connect(&network)
             .await
             .map_err(|e| RpcError::new(RpcError::INTERNAL, e.to_string()))?;

@@ -441,15 +441,15 @@ pub async fn route_with(
         .collect();
     let mut quotes: Vec<Quote> = venues
         .into_iter()
-        .zip(route_results.iter().zip(probe_results))
-        .filter_map(|(venue, (r, probe_result))| {
+        .zip(route_results)
+        .filter_map(|(venue, r)| {
             let (amount_in, amount_out, gas) = decode_quote(&venue, kind, amount, r.as_ref()?)?;
             let gas_wei = U256::from(gas) * U256::from(gas_price);
             let gas_in_token = tokens_per_eth.map(|p| gas_wei * p / one_eth);
-            let price_impact_bps = probe_result
-                .as_ref()
-                .and_then(|d| decode_quote(&venue, kind, probe, d))
-                .and_then(|(i, o, _)| price_impact_bps((amount_in, amount_out), (i, o)));
+            let price_impact_bps = probes
+                .iter()
+                .find(|(v, _)| *v == venue)
+                .and_then(|(_, p)| price_impact_bps((amount_in, amount_out), *p));
             Some(Quote { venue, amount_in, amount_out, gas, gas_in_token, price_impact_bps })
         })
         .filter(|q| !q.amount_out.is_zero() && !q.amount_in.is_zero())
