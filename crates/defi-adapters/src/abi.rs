@@ -245,6 +245,30 @@ sol! {
         address hooks;
     }
 
+    /// Uniswap V4's PositionManager (v4-periphery 1.0.3): positions as NFTs, changed by
+    /// `modifyLiquidities` action scripts.
+    interface IV4PositionManager {
+        function modifyLiquidities(bytes unlockData, uint256 deadline) external payable;
+        function getPoolAndPositionInfo(uint256 tokenId) external view
+            returns (PoolKey poolKey, uint256 info);
+        function getPositionLiquidity(uint256 tokenId) external view returns (uint128 liquidity);
+        function ownerOf(uint256 tokenId) external view returns (address);
+        function nextTokenId() external view returns (uint256);
+        event Transfer(address indexed from, address indexed to, uint256 indexed id);
+    }
+
+    /// MINT_POSITION's parameters in a V4 PositionManager script.
+    struct V4MintParams {
+        PoolKey poolKey;
+        int24 tickLower;
+        int24 tickUpper;
+        uint256 liquidity;
+        uint128 amount0Max;
+        uint128 amount1Max;
+        address owner;
+        bytes hookData;
+    }
+
     /// Uniswap V4's quoter (v4-periphery 1.0.3): quotes by simulating the swap.
     #[sol(rpc)]
     interface IV4Quoter {

@@ -71,6 +71,10 @@ pub struct ProtocolAddresses {
     /// Uniswap V4's PositionManager (liquidity positions).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uniswap_v4_position_manager: Option<Address>,
+    /// A block at or before the PositionManager's deployment: where the search for an
+    /// account's V4 positions in its Transfer events starts (it cannot list them itself).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uniswap_v4_position_manager_block: Option<u64>,
     /// Permit2 (token allowances by signature, which the Universal Router spends).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permit2: Option<Address>,
@@ -310,6 +314,7 @@ impl Network {
                 uniswap_v4_quoter: Some(manifest.uniswap_v4.quoter),
                 uniswap_v4_state_view: Some(manifest.uniswap_v4.state_view),
                 uniswap_v4_position_manager: Some(manifest.uniswap_v4.position_manager),
+                uniswap_v4_position_manager_block: None,
                 permit2: Some(manifest.permit2),
                 universal_router: Some(manifest.universal_router),
                 balancer_vault: Some(manifest.balancer.vault),
@@ -426,6 +431,8 @@ impl Network {
                     uniswap_v4_position_manager: Some(address!(
                         "bD216513d74C8cf14cf4747E6AaA6420FF64ee9e"
                     )),
+                    // Late December 2024, before V4 was deployed in January 2025.
+                    uniswap_v4_position_manager_block: Some(21_480_000),
                     permit2: Some(PERMIT2),
                     universal_router: Some(address!("66a9893cC07D91D95644AEDD05D03f95e1dBA8Af")),
                     // @balancer-labs/v2-deployments' mainnet output.
@@ -486,6 +493,11 @@ impl Network {
                     uniswap_v4_state_view: Some(address!(
                         "A3c0c9b65baD0b08107Aa264b0f3dB444b867A71"
                     )),
+                    uniswap_v4_position_manager: Some(address!(
+                        "7C5f5A4bBd8fD63184577525326123B519429bDc"
+                    )),
+                    // Late December 2024, before V4 was deployed on Base in January 2025.
+                    uniswap_v4_position_manager_block: Some(24_300_000),
                     permit2: Some(PERMIT2),
                     universal_router: Some(address!("6fF5693b99212Da76ad316178A184AB56D299b43")),
                     balancer_vault: Some(BALANCER_VAULT),

@@ -13,14 +13,17 @@ pub enum Subject {
         /// The account.
         account: String,
     },
-    /// A Uniswap V3 liquidity position.
+    /// A Uniswap V3 or V4 liquidity position.
     Liquidity {
         /// Who holds it.
         owner: String,
         /// The position NFT's id.
         token_id: String,
-        /// The pool.
+        /// The pool (V3: its address; V4: its id).
         pool: String,
+        /// "Uniswap V3" or "Uniswap V4" (alerts kept before V4 were V3's).
+        #[serde(default = "uniswap_v3")]
+        protocol: String,
     },
     /// One of the wallet's own transactions.
     Transaction {
@@ -34,6 +37,10 @@ pub enum Subject {
         /// Whether it is blind now.
         blind: bool,
     },
+}
+
+fn uniswap_v3() -> String {
+    "Uniswap V3".into()
 }
 
 /// The final state of a transaction.
@@ -102,7 +109,7 @@ pub enum UserAction {
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum MonitorEvent {
     /// An alert fired (it went to every sink too).
-    Alert(Alert),
+    Alert(Box<Alert>),
     /// The user acted on a desktop notification.
     Action {
         /// The position's key.

@@ -81,7 +81,7 @@ impl Running {
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match tokio::time::timeout(left, self.events.recv()).await {
-                Ok(Ok(MonitorEvent::Alert(a))) => alerts.push(a),
+                Ok(Ok(MonitorEvent::Alert(a))) => alerts.push(*a),
                 Ok(Ok(MonitorEvent::Tick { block: b, .. })) if b >= block => return alerts,
                 Ok(Ok(_)) => {}
                 Ok(Err(e)) => panic!("event stream: {e}"),

@@ -348,6 +348,9 @@ pub enum PreviewError {
     /// The plan cannot be given signing terms (fees above the ceiling, implausible gas).
     #[error(transparent)]
     Terms(#[from] crate::submit::TermsError),
+    /// The action cannot be planned as asked; the message says what to change.
+    #[error("{0}")]
+    Invalid(String),
 }
 
 /// An amount in whole units, trailing zeros trimmed ("1000", "0.5").

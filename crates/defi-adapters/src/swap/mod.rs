@@ -15,6 +15,7 @@ pub mod split;
 
 pub use plan::{DEFAULT_SLIPPAGE_BPS, SwapParams, limits, plan, spender};
 pub use quotes::candidates;
+pub(crate) use quotes::{V4_TIERS, pool_key, v4_pool};
 use quotes::{decode_quote, quote_call};
 
 /// Uniswap V3 fee tiers, in hundredths of a basis point.
@@ -82,7 +83,9 @@ pub enum Venue {
 
 /// A Uniswap V4 pool's key: its two currencies (the zero address: the native coin), fee, tick
 /// spacing and hooks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 pub struct V4Pool {
     /// The lower currency.
     pub currency0: Address,

@@ -13,7 +13,7 @@ use crate::{
 };
 
 /// Uniswap V4's usual fee tiers and their tick spacings (hookless pools).
-pub(super) const V4_TIERS: [(u32, i32); 4] = [(100, 1), (500, 10), (3000, 60), (10_000, 200)];
+pub(crate) const V4_TIERS: [(u32, i32); 4] = [(100, 1), (500, 10), (3000, 60), (10_000, 200)];
 /// Gas a Balancer V2 single swap costs, roughly (its queries report none): measured on the
 /// devnet's weighted and stable pools at 94,000 and 133,000.
 const BALANCER_SWAP_GAS: u64 = 130_000;
@@ -21,7 +21,13 @@ const BALANCER_SWAP_GAS: u64 = 130_000;
 const UNIVERSAL_ROUTER_GAS: u64 = 40_000;
 
 /// A V4 pool key with `a` and `b` in order; WETH is the pool's native ether.
-fn v4_pool(weth: Address, a: Address, b: Address, fee: u32, tick_spacing: i32) -> V4Pool {
+pub(crate) fn v4_pool(
+    weth: Address,
+    a: Address,
+    b: Address,
+    fee: u32,
+    tick_spacing: i32,
+) -> V4Pool {
     let currency = |t: Address| if t == weth { Address::ZERO } else { t };
     let (x, y) = (currency(a), currency(b));
     let (currency0, currency1) = if x < y { (x, y) } else { (y, x) };

@@ -24,7 +24,7 @@ use vigil_defi_adapters::{
     ChainClient, ClientError, Network,
     aave::{self, LendError, Market},
     abi::IMulticall3,
-    liquidity::{self, LiquidityError, LiquidityPosition},
+    liquidity::{self, LiquidityError, LiquidityPosition, RangePool},
     multicall,
 };
 
@@ -170,6 +170,8 @@ pub struct Monitor {
     deviated_since: HashMap<Address, u64>,
     liquidity: Vec<LiquidityPosition>,
     liquidity_read_at: Option<u64>,
+    /// Each owner's V4 position ids found so far, and the first block not searched yet.
+    v4_scans: HashMap<Address, (Vec<U256>, u64)>,
     last_block: Option<u64>,
     last_block_time: u64,
     last_fresh: Instant,
@@ -215,6 +217,7 @@ impl Monitor {
             deviated_since: HashMap::new(),
             liquidity: Vec::new(),
             liquidity_read_at: None,
+            v4_scans: HashMap::new(),
             last_block: None,
             last_block_time: 0,
             last_fresh: Instant::now(),
@@ -384,15 +387,12 @@ impl Monitor {
         let rediscover = self
             .liquidity_read_at
             .is_none_or(|b| number.abs_diff(b) >= self.options.rediscover_every);
-        let has_uniswap = self.network.protocols.uniswap_v3_position_manager.is_some();
-        if !self.watch.liquidity.is_empty() && has_uniswap && rediscover {
-            self.liquidity =
-                liquidity::fetch_positions(&self.client, &self.network, &self.watch.liquidity, at)
-                    .await?;
+        if !self.watch.liquidity.is_empty() && rediscover {
+            self.liquidity = self.read_range_positions(number, at).await?;
             self.liquidity_read_at = Some(number);
         }
-        let pools: Vec<Address> = {
-            let mut p: Vec<Address> = self.liquidity.iter().map(|l| l.pool).collect();
+        let pools: Vec<RangePool> = {
+            let mut p: Vec<RangePool> = self.liquidity.iter().map(|l| l.pool).collect();
             p.sort();
             p.dedup();
             p
@@ -402,7 +402,7 @@ impl Monitor {
             self.network.protocols.multicall3,
             Bytes::from(IMulticall3::getCurrentBlockTimestampCall {}.abi_encode()),
         )];
-        first.extend(liquidity::tick_calls(&pools));
+        first.extend(liquidity::tick_calls(&pools, self.network.protocols.uniswap_v4_state_view));
         // The feeds behind the market's prices: their age and, when one posts, its history.
         let feed_calls = match (lending, &self.market) {
             (true, Some(market)) => aave::feed_round_calls(market),
@@ -433,15 +433,19 @@ impl Monitor {
         if lending {
             seen.extend(self.read_lending(health, block_time, at).await?);
         }
-        let tick_of: BTreeMap<Address, i32> = pools.iter().copied().zip(ticks).collect();
+        let tick_of: BTreeMap<RangePool, i32> = pools.iter().copied().zip(ticks).collect();
         for p in &self.liquidity {
             let Some(&tick) = tick_of.get(&p.pool) else { continue };
             seen.push(Seen {
-                key: format!("{}/uniswap-v3/{}", self.network.name, p.token_id),
+                key: match p.pool {
+                    RangePool::V3(_) => format!("{}/uniswap-v3/{}", self.network.name, p.token_id),
+                    RangePool::V4(_) => format!("{}/uniswap-v4/{}", self.network.name, p.token_id),
+                },
                 subject: Subject::Liquidity {
                     owner: p.owner.to_checksum(None),
                     token_id: p.token_id.to_string(),
-                    pool: p.pool.to_checksum(None),
+                    pool: p.pool.to_string(),
+                    protocol: p.protocol().name().to_owned(),
                 },
                 observation: Observation::Liquidity { in_range: p.in_range(tick) },
                 thresholds: self.options.thresholds,
@@ -452,6 +456,47 @@ impl Monitor {
             });
         }
         Ok((seen, block_time))
+    }
+
+    /// The watched owners' Uniswap V3 and V4 range positions at `number`. V4's ids come from
+    /// the PositionManager's Transfer events, searched from where the last search stopped.
+    async fn read_range_positions(
+        &mut self,
+        number: u64,
+        at: BlockId,
+    ) -> Result<Vec<LiquidityPosition>, MonitorError> {
+        let p = &self.network.protocols;
+        let mut found = Vec::new();
+        if p.uniswap_v3_position_manager.is_some() && p.uniswap_v3_factory.is_some() {
+            found =
+                liquidity::fetch_positions(&self.client, &self.network, &self.watch.liquidity, at)
+                    .await?;
+        }
+        if p.uniswap_v4_position_manager.is_some() && p.uniswap_v4_state_view.is_some() {
+            let start = p.uniswap_v4_position_manager_block.unwrap_or(0);
+            for &owner in &self.watch.liquidity {
+                let (ids, next) = self.v4_scans.entry(owner).or_insert((Vec::new(), start));
+                if *next <= number {
+                    let scan =
+                        liquidity::owned_v4_ids(&self.client, &self.network, owner, *next, number)
+                            .await?;
+                    for id in scan.ids {
+                        if !ids.contains(&id) {
+                            ids.push(id);
+                        }
+                    }
+                    *next = scan.next_block;
+                }
+                let ids = ids.clone();
+                found.extend(
+                    liquidity::fetch_v4_positions(&self.client, &self.network, owner, &ids, at)
+                        .await?,
+                );
+            }
+        }
+        // A position with nothing in it cannot leave its range.
+        found.retain(|l| l.liquidity > 0);
+        Ok(found)
     }
 
     /// Sends the monitor's `own` batches with the riders' in one round trip, hands the riders
@@ -564,7 +609,7 @@ impl Monitor {
             return;
         }
         for a in alerts {
-            let _ = self.events.send(MonitorEvent::Alert(a.clone()));
+            let _ = self.events.send(MonitorEvent::Alert(Box::new(a.clone())));
         }
         let sinks = self.sinks.clone();
         let alerts = alerts.to_vec();

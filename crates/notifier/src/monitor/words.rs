@@ -39,9 +39,8 @@ pub(super) fn describe(s: &Seen, level: Level, network: &str) -> String {
             short(account),
             network
         ),
-        (Subject::Liquidity { token_id, .. }, _) => format!(
-            "Uniswap V3 position #{token_id} on {} is out of range: it earns no fees and holds only one token.",
-            network
+        (Subject::Liquidity { token_id, protocol, .. }, _) => format!(
+            "{protocol} position #{token_id} on {network} is out of range: it earns no fees and holds only one token."
         ),
         _ => String::new(),
     };

@@ -184,9 +184,10 @@ fn network_config(config: &crate::Config, n: &NetworkSetting) -> AppResult<Netwo
         explorer: kept.and_then(|k| k.explorer.clone()),
         native_symbol: kept.and_then(|k| k.native_symbol.clone()),
         protocols: protocols(name, &n.protocols)?.map(|mut p| {
-            // The Balancer pools (a list the form does not show) are kept too.
+            // The Balancer pools and V4's scan start (which the form does not show) are kept.
             if let Some(before) = kept.and_then(|k| k.protocols.as_ref()) {
                 p.balancer_pools.clone_from(&before.balancer_pools);
+                p.uniswap_v4_position_manager_block = before.uniswap_v4_position_manager_block;
             }
             p
         }),

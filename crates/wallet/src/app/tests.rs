@@ -438,7 +438,7 @@ fn a_guessable_password_is_refused_and_the_new_phrase_waits_for_a_better_one() {
 }
 
 #[test]
-fn a_networks_balancer_pools_survive_saving_its_settings() {
+fn a_networks_balancer_pools_and_v4_scan_start_survive_saving_its_settings() {
     let dir = tempfile::tempdir().unwrap();
     let s = service(dir.path());
     let pool = vigil_defi_adapters::BalancerPoolRef {
@@ -450,6 +450,7 @@ fn a_networks_balancer_pools_survive_saving_its_settings() {
         multicall3: Address::repeat_byte(4),
         balancer_vault: Some(Address::repeat_byte(5)),
         balancer_pools: vec![pool.clone()],
+        uniswap_v4_position_manager_block: Some(1234),
         ..Default::default()
     };
     s.wallet()
@@ -478,5 +479,6 @@ fn a_networks_balancer_pools_survive_saving_its_settings() {
     let saved = config.networks.iter().find(|n| n.name == "testchain").unwrap();
     let saved = saved.protocols.as_ref().unwrap();
     assert_eq!(saved.balancer_pools, vec![pool]);
+    assert_eq!(saved.uniswap_v4_position_manager_block, Some(1234));
     assert_eq!(saved.balancer_vault, Some(Address::repeat_byte(5)));
 }
