@@ -90,10 +90,11 @@ pub fn tick_at_sqrt_ratio(sqrt_price: U256) -> i32 {
 /// to `spacing` and kept inside the usable range.
 pub fn tick_for_price(price: f64, spacing: i32) -> i32 {
     let spacing = spacing.max(1);
-    let raw = if price > 0.0 && price.is_finite() {
-        (price.ln() / 1.0001f64.ln()).round()
-    } else {
+    let raw = if price.is_nan() || price <= 0.0 {
         f64::from(MIN_TICK)
+    } else {
+        // An infinite price gives an infinite log, clamped to the highest tick below.
+        (price.ln() / 1.0001f64.ln()).round()
     };
     let raw = raw.clamp(f64::from(MIN_TICK), f64::from(MAX_TICK)) as i32;
     let snapped = (f64::from(raw) / f64::from(spacing)).round() as i32 * spacing;
