@@ -475,6 +475,41 @@ async fn liquidity_out_of_range_and_transaction_outcomes() {
     };
     let tx = TransactionRequest::default().from(lp).to(npm).with_input(mint.abi_encode());
     assert!(devnet.send_unlocked(tx).await.unwrap().status(), "mint");
+    // And a narrow V4 position in the native-ether pool, opened as the wallet opens one.
+    {
+        use vigil_defi_adapters::liquidity::{
+            self, LiquidityAction, LiquidityRequest, Protocol, RangeChoice,
+        };
+        let client = vigil_defi_adapters::ChainClient::connect(&network).await.unwrap();
+        let pools = liquidity::find_pools(&client, &network, weth, usdc).await.unwrap();
+        let v4 = pools
+            .iter()
+            .find(|p| p.protocol == Protocol::UniswapV4 && p.fee() == Some(3000))
+            .unwrap()
+            .clone();
+        let tick = v4.tick.unwrap();
+        let action = LiquidityAction::Add {
+            pool: v4,
+            token_index: 0,
+            amount: U256::from(10u64).pow(U256::from(17)),
+            range: Some(RangeChoice::Ticks(tick - 60, tick + 60)),
+        };
+        let request = LiquidityRequest {
+            account: lp,
+            action,
+            slippage_bps: 100,
+            deadline: 4_000_000_000,
+            native: true,
+        };
+        let (_, review) = liquidity::preview_liquidity(&client, &network, &request).await.unwrap();
+        for step in &review.plan.steps {
+            assert!(
+                devnet.send_unlocked(step.request.clone().from(lp)).await.unwrap().status(),
+                "{}",
+                step.label
+            );
+        }
+    }
 
     // Transactions: one that succeeds, one that reverts, one whose nonce another one took.
     let sender = DEMO_ACCOUNTS[2];
@@ -573,10 +608,19 @@ async fn liquidity_out_of_range_and_transaction_outcomes() {
     devnet.set_price("WETH", 2300.0, true).await.unwrap();
     let block = devnet.provider().get_block_number().await.unwrap();
     let alerts = run.alerts_until(block).await;
-    assert_eq!(levels(&alerts), [Level::Warning], "{alerts:?}");
-    let Subject::Liquidity { owner, .. } = &alerts[0].subject else { panic!("{alerts:?}") };
-    assert_eq!(owner.parse::<Address>().unwrap(), lp);
-    assert!(alerts[0].title.contains("out of range"));
+    assert_eq!(levels(&alerts), [Level::Warning, Level::Warning], "{alerts:?}");
+    let mut protocols = Vec::new();
+    for alert in &alerts {
+        let Subject::Liquidity { owner, protocol, .. } = &alert.subject else {
+            panic!("{alerts:?}")
+        };
+        assert_eq!(owner.parse::<Address>().unwrap(), lp);
+        assert!(alert.title.contains("out of range"));
+        assert!(alert.body.starts_with(protocol.as_str()), "{}", alert.body);
+        protocols.push(protocol.clone());
+    }
+    protocols.sort();
+    assert_eq!(protocols, ["Uniswap V3", "Uniswap V4"], "both positions left their range");
     devnet.set_price("WETH", 2350.0, true).await.unwrap();
     let block = devnet.provider().get_block_number().await.unwrap();
     assert!(run.alerts_until(block).await.is_empty(), "still out of range: no repeat");
