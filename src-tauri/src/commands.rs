@@ -11,10 +11,11 @@ use vigil_api::{
     Account, ActivityItem, AddAccountRequest, AddTokenRequest, Alerts, AppStatus, CommandError,
     ConfirmRequest, ConfirmWalletRequest, DappAnswer, Dashboard, DashboardRequest,
     EditAccountRequest, ErrorKind, Executed, GenerateWalletRequest, GeneratedWallet, Home,
-    ImportWalletRequest, LedgerAddRequest, LedgerStatus, LedgerVerifyRequest, LendForm, LockState,
-    MarketRow, NetworkRequest, Networks, Preview, ProtectForm, ProviderStatus, ReplaceForm,
-    RevokeDappRequest, RpcTest, RpcTestRequest, SelectNetwork, SendForm, Settings, SolanaForm,
-    SolanaStakesRequest, SolanaStaking, SwapForm, SwapQuote, TokenView, TokensRequest,
+    ImportWalletRequest, LedgerAddRequest, LedgerStatus, LedgerVerifyRequest, LendForm,
+    LiquidityForm, LiquidityPoolView, LiquidityPoolsRequest, LiquidityPositions, LiquidityRequest,
+    LockState, MarketRow, NetworkRequest, Networks, Preview, ProtectForm, ProviderStatus,
+    ReplaceForm, RevokeDappRequest, RpcTest, RpcTestRequest, SelectNetwork, SendForm, Settings,
+    SolanaForm, SolanaStakesRequest, SolanaStaking, SwapForm, SwapQuote, TokenView, TokensRequest,
     UnlockRequest, WatchAccountRequest, events,
 };
 use vigil_signer::{Password, vault::OsKeychain};
@@ -151,6 +152,33 @@ pub(crate) async fn preview_lend(
     request: LendForm,
 ) -> CommandResult<Preview> {
     state.service.preview_lend(&request).await.map(view::preview)
+}
+
+/// An account's liquidity positions, valued.
+#[tauri::command]
+pub(crate) async fn liquidity_positions(
+    state: State<'_, AppState>,
+    request: LiquidityRequest,
+) -> CommandResult<LiquidityPositions> {
+    state.service.liquidity_positions(&request).await
+}
+
+/// The pools between two tokens.
+#[tauri::command]
+pub(crate) async fn liquidity_pools(
+    state: State<'_, AppState>,
+    request: LiquidityPoolsRequest,
+) -> CommandResult<Vec<LiquidityPoolView>> {
+    state.service.liquidity_pools(&request).await
+}
+
+/// Previews adding liquidity, removing it or collecting fees.
+#[tauri::command]
+pub(crate) async fn preview_liquidity(
+    state: State<'_, AppState>,
+    request: LiquidityForm,
+) -> CommandResult<Preview> {
+    state.service.preview_liquidity(&request).await.map(view::preview)
 }
 
 /// Previews "Reduce risk": the plan back to a target health factor.

@@ -3,8 +3,8 @@
 //! data its own way.
 
 use vigil_api::{
-    AlertAbout, AlertView, FindingView, Money, MonitorEvent, Preview, Severity, SwapQuote,
-    group_thousands,
+    AlertAbout, AlertView, FindingView, LiquidityActionKind, Money, MonitorEvent, Preview,
+    Severity, SwapQuote, group_thousands,
 };
 use vigil_defi_adapters::{
     aave::{LendAction, PriceMove, ProtectPath},
@@ -13,7 +13,10 @@ use vigil_defi_adapters::{
 use vigil_notifier::Subject;
 use vigil_signer::Chain;
 use vigil_wallet::{
-    app::{Action, ActionPreview, Fee, LendSummary, ProtectSummary, SwapSummary, level_view},
+    app::{
+        Action, ActionPreview, Fee, LendSummary, LiquiditySummary, ProtectSummary, SwapSummary,
+        level_view,
+    },
     replace::Replacement,
 };
 
@@ -141,6 +144,7 @@ fn described(p: &ActionPreview) -> (String, Details) {
         }
         Action::Lend(l) => (lend_title(l), lend_details(l, &p.money)),
         Action::Protect(s) => (protect_title(s), protect_details(s)),
+        Action::Liquidity(l) => liquidity_described(l),
         Action::Replace { kind, hash, label, nonce } => {
             let (title, what) = match kind {
                 Replacement::Cancel => (
@@ -174,6 +178,31 @@ fn described(p: &ActionPreview) -> (String, Details) {
             (summary.clone(), details)
         }
     }
+}
+
+fn liquidity_described(l: &LiquiditySummary) -> (String, Details) {
+    let amounts = |amounts: &[(String, String)]| {
+        amounts.iter().map(|(s, a)| format!("{a} {s}")).collect::<Vec<_>>().join(" + ")
+    };
+    let (title, what) = match l.kind {
+        LiquidityActionKind::Add => (format!("Add liquidity to {}", l.pool), "You deposit"),
+        LiquidityActionKind::Remove => {
+            (format!("Remove {}% of {}", l.percent.unwrap_or(100.0), l.pool), "You receive about")
+        }
+        LiquidityActionKind::Collect => (format!("Collect the fees of {}", l.pool), "You collect"),
+    };
+    let mut details = vec![(what.to_owned(), amounts(&l.amounts))];
+    if let Some(r) = &l.range {
+        let range = if r.full {
+            "Every price (full range)".to_owned()
+        } else {
+            format!("{} to {} {}", r.lower, r.upper, r.unit)
+        };
+        details.push(("Price range".into(), range));
+        let state = if r.in_range { "inside the range" } else { "outside the range: no fees" };
+        details.push(("Price now".into(), format!("{} {} ({state})", r.current, r.unit)));
+    }
+    (title, details)
 }
 
 fn swap_title(s: &SwapSummary) -> String {

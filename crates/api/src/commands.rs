@@ -84,9 +84,16 @@ pub const ANSWER_DAPP: &str = "answer_dapp";
 pub const PROVIDER_STATUS: &str = "provider_status";
 /// [`crate::RevokeDappRequest`] -> [`crate::ProviderStatus`]: disconnects a dapp.
 pub const REVOKE_DAPP: &str = "revoke_dapp";
+/// [`crate::LiquidityRequest`] -> [`crate::LiquidityPositions`].
+pub const LIQUIDITY_POSITIONS: &str = "liquidity_positions";
+/// [`crate::LiquidityPoolsRequest`] -> `Vec<`[`crate::LiquidityPoolView`]`>`: the pools
+/// between two tokens on every venue.
+pub const LIQUIDITY_POOLS: &str = "liquidity_pools";
+/// [`crate::LiquidityForm`] -> [`crate::Preview`].
+pub const PREVIEW_LIQUIDITY: &str = "preview_liquidity";
 
 /// Every command, in one list: the shell registers, declares and grants exactly these.
-pub const ALL: [&str; 39] = [
+pub const ALL: [&str; 42] = [
     APP_STATUS,
     GENERATE_WALLET,
     CONFIRM_WALLET,
@@ -100,6 +107,9 @@ pub const ALL: [&str; 39] = [
     PREVIEW_SWAP,
     PREVIEW_LEND,
     PREVIEW_PROTECT,
+    LIQUIDITY_POSITIONS,
+    LIQUIDITY_POOLS,
+    PREVIEW_LIQUIDITY,
     PREVIEW_REPLACE,
     PREVIEW_SEND,
     PREVIEW_SOLANA,

@@ -18,6 +18,7 @@ use zeroize::Zeroizing;
 mod accounts;
 mod ledger;
 mod lend;
+mod lp;
 mod provider;
 mod sign;
 mod sol;
@@ -70,6 +71,12 @@ enum Command {
     Lend {
         #[command(subcommand)]
         command: lend::LendCommand,
+    },
+    /// Provide liquidity: positions on Uniswap V2, SushiSwap, Uniswap V3 and V4 and Balancer,
+    /// and previewed add, remove and collect.
+    Lp {
+        #[command(subcommand)]
+        command: lp::LpCommand,
     },
     /// Watch positions every block and raise alerts before liquidation (no window needed).
     Watch(watch::WatchArgs),
@@ -296,6 +303,7 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Swap(args) => block_on(swap::run(args))?,
         Command::Lend { command } => block_on(lend::run(command))?,
+        Command::Lp { command } => block_on(lp::run(command))?,
         Command::Watch(args) => block_on(watch::run(args))?,
         Command::Provider(args) => block_on(provider::run(args))?,
         Command::Ledger { command } => block_on(ledger::run(command))?,

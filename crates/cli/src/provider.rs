@@ -16,7 +16,6 @@ use vigil_provider::{
     Bound, Caller,
     wallet::{Answer, Ask, Prompt, message_text, wallet_provider},
 };
-use vigil_wallet::app::{Action, ActionPreview};
 
 use crate::sign::{self, failed};
 
@@ -70,7 +69,7 @@ impl Prompt for TerminalPrompt {
                 Answer { approve, accounts: vec![account], accept_risk: false }
             }
             Ask::Transaction { preview } => {
-                let _ = write_preview(&mut std::io::stderr(), &preview);
+                let _ = sign::write_preview(&mut std::io::stderr(), &preview);
                 if preview.would_fail.is_some() {
                     return yes(false);
                 }
@@ -144,35 +143,6 @@ impl Prompt for TerminalPrompt {
             _ => {}
         }
     }
-}
-
-/// A dapp's transactions as previewed: what they do, change, cost and risk.
-fn write_preview(out: &mut dyn std::io::Write, p: &ActionPreview) -> std::io::Result<()> {
-    let title = match &p.action {
-        Action::Plan { title } => title.as_str(),
-        _ => "A transaction",
-    };
-    writeln!(out, "{title} on {}, from {}", p.network, p.account)?;
-    for step in &p.steps {
-        writeln!(out, "  step        {step}")?;
-    }
-    for c in &p.changes {
-        writeln!(out, "  {:>24} {}", c.amount, c.symbol)?;
-    }
-    for a in &p.approvals {
-        writeln!(out, "  approves    {} {} to {}", a.amount, a.symbol, a.spender)?;
-    }
-    if let Some(fee) = &p.fee {
-        let usd = |v: Option<f64>| v.map(|u| format!(" (${u:.2})")).unwrap_or_default();
-        writeln!(out, "  network fee {} {}{}", fee.amount, fee.symbol, usd(fee.usd))?;
-    }
-    for f in &p.findings {
-        writeln!(out, "  [{:?}] {}", f.severity, f.message)?;
-    }
-    if let Some(reason) = &p.would_fail {
-        writeln!(out, "  Vigil will not sign: the simulation says it would fail ({reason})")?;
-    }
-    Ok(())
 }
 
 pub(crate) async fn run(args: ProviderArgs) -> Result<()> {

@@ -10,7 +10,7 @@ use vigil_api::{CommandError, SignerKind, TxProgress};
 use vigil_signer::vault::OsKeychain;
 use vigil_wallet::{
     Wallet,
-    app::{ActionPreview, AppService},
+    app::{Action, ActionPreview, AppService},
 };
 
 use crate::chosen_network;
@@ -211,6 +211,61 @@ pub(crate) fn write_review(
     )?;
     for f in &review.findings {
         writeln!(out, "  [{:?}] {}", f.severity, f.message)?;
+    }
+    Ok(())
+}
+
+/// A preview from the core: what it does, changes, costs and risks.
+pub(crate) fn write_preview(
+    out: &mut dyn std::io::Write,
+    p: &ActionPreview,
+) -> std::io::Result<()> {
+    let title = match &p.action {
+        Action::Plan { title } => title.clone(),
+        Action::Liquidity(l) => {
+            let verb = match l.kind {
+                vigil_api::LiquidityActionKind::Add => "Add liquidity to".to_owned(),
+                vigil_api::LiquidityActionKind::Remove => {
+                    format!("Remove {}% of", l.percent.unwrap_or(100.0))
+                }
+                vigil_api::LiquidityActionKind::Collect => "Collect the fees of".to_owned(),
+            };
+            format!("{verb} {}", l.pool)
+        }
+        _ => "A transaction".to_owned(),
+    };
+    writeln!(out, "{title} on {}, from {}", p.network, p.account)?;
+    if let Action::Liquidity(l) = &p.action {
+        let amounts: Vec<String> = l.amounts.iter().map(|(s, a)| format!("{a} {s}")).collect();
+        writeln!(out, "  amounts     {}", amounts.join(" + "))?;
+        if let Some(r) = &l.range {
+            let state = if r.in_range { "in range" } else { "outside the range: no fees" };
+            let range = if r.full {
+                "every price".to_owned()
+            } else {
+                format!("{} to {} {}", r.lower, r.upper, r.unit)
+            };
+            writeln!(out, "  range       {range}; price now {} {} ({state})", r.current, r.unit)?;
+        }
+    }
+    for step in &p.steps {
+        writeln!(out, "  step        {step}")?;
+    }
+    for c in &p.changes {
+        writeln!(out, "  {:>24} {}", c.amount, c.symbol)?;
+    }
+    for a in &p.approvals {
+        writeln!(out, "  approves    {} {} to {}", a.amount, a.symbol, a.spender)?;
+    }
+    if let Some(fee) = &p.fee {
+        let usd = |v: Option<f64>| v.map(|u| format!(" (${u:.2})")).unwrap_or_default();
+        writeln!(out, "  network fee {} {}{}", fee.amount, fee.symbol, usd(fee.usd))?;
+    }
+    for f in &p.findings {
+        writeln!(out, "  [{:?}] {}", f.severity, f.message)?;
+    }
+    if let Some(reason) = &p.would_fail {
+        writeln!(out, "  Vigil will not sign: the simulation says it would fail ({reason})")?;
     }
     Ok(())
 }

@@ -80,14 +80,14 @@ pub struct SwapForm {
 
 /// A token as a form names it: its address (the wrapped token for the native coin), symbol,
 /// decimals and whether it is the native coin.
-struct FormToken {
-    address: Address,
-    symbol: String,
-    decimals: u8,
-    native: bool,
+pub(crate) struct FormToken {
+    pub(crate) address: Address,
+    pub(crate) symbol: String,
+    pub(crate) decimals: u8,
+    pub(crate) native: bool,
 }
 
-async fn resolve(
+pub(crate) async fn resolve(
     client: &ChainClient,
     network: &Network,
     typed: &str,

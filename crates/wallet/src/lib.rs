@@ -12,6 +12,7 @@ pub mod config;
 pub mod crash;
 pub mod db;
 pub mod execute;
+pub mod liquidity;
 pub mod portfolio;
 mod private;
 pub mod replace;

@@ -13,6 +13,7 @@ mod pools;
 mod positions;
 pub mod range;
 mod scan;
+mod value;
 
 use alloy::{
     eips::BlockId,
@@ -29,6 +30,7 @@ pub use range::{
     LiquidityPosition, RangePool, decode_ticks, fetch_positions, fetch_v4_positions, tick_calls,
 };
 pub use scan::{LogScan, owned_v4_ids};
+pub use value::{price_through_pools, usd_prices, value_of};
 
 use crate::{ChainClient, ClientError, multicall};
 

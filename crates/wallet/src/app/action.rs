@@ -81,6 +81,8 @@ pub enum Action {
     Lend(Box<LendSummary>),
     /// A plan back to a target health factor ("Reduce risk").
     Protect(Box<ProtectSummary>),
+    /// Adding liquidity, removing it, or collecting fees.
+    Liquidity(Box<LiquiditySummary>),
     /// A speed-up or cancel of a pending transaction.
     Replace {
         /// Which.
@@ -146,6 +148,22 @@ pub struct LendSummary {
     pub debt: (String, String),
     /// Each collateral's liquidation price before and after, USD.
     pub liquidation_prices: Vec<LiquidationPriceChange>,
+}
+
+/// A liquidity action's facts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LiquiditySummary {
+    /// Add, remove or collect.
+    pub kind: vigil_api::LiquidityActionKind,
+    /// The pool with its tokens: "Uniswap V3 0.3% WETH/USDC".
+    pub pool: String,
+    /// What goes in (add) or, at least before slippage, comes out (remove, collect): symbol
+    /// and whole units.
+    pub amounts: Vec<(String, String)>,
+    /// The price range (V3 and V4).
+    pub range: Option<vigil_api::RangeView>,
+    /// How much of the position is removed, percent.
+    pub percent: Option<f64>,
 }
 
 /// A protect plan's facts: the path, the target, and the health factor along the way.

@@ -145,7 +145,7 @@ impl<K: Keychain + 'static> AppService<K> {
             ));
         }
         match evm {
-            EvmSignable::Plan { network, review } => {
+            EvmSignable::Plan { network, review, after } => {
                 let (_, client) = self.evm(&network).await?;
                 let labels: Vec<String> =
                     review.plan.steps.iter().map(|s| s.label.clone()).collect();
@@ -184,6 +184,9 @@ impl<K: Keychain + 'static> AppService<K> {
                     stale @ execute::ExecuteError::Stale(_) => err(ErrorKind::InvalidInput, stale),
                     other => err(ErrorKind::Internal, other),
                 })?;
+                if let Some(after) = after {
+                    self.remember_liquidity(&network, &account, after, &receipts);
+                }
                 Ok(Executed {
                     hashes: receipts.iter().map(|r| r.transaction_hash.to_string()).collect(),
                 })

@@ -2,7 +2,7 @@
 //! for, and the one way anything gets signed.
 //!
 //! One service per feature, each a file: [`onboarding`], [`accounts`], [`networks`],
-//! [`dashboard`], [`swap`], [`lend`], [`send`], [`solana`], [`activity`], [`alerts`],
+//! [`dashboard`], [`swap`], [`lend`], [`liquidity`], [`send`], [`solana`], [`activity`], [`alerts`],
 //! [`settings`], [`ledger`], and [`confirm`], the one confirm path. The network and the account
 //! are parameters of every action; nothing here assumes the devnet.
 //!
@@ -45,6 +45,7 @@ pub mod dapps;
 pub mod dashboard;
 pub mod ledger;
 pub mod lend;
+pub mod liquidity;
 pub mod networks;
 pub mod onboarding;
 pub mod readings;
@@ -62,7 +63,8 @@ const PREVIEW_TTL: Duration = Duration::from_secs(5 * 60);
 pub type AppResult<T> = Result<T, CommandError>;
 
 pub use action::{
-    Action, ActionPreview, Approval, AssetChange, Fee, LendSummary, ProtectSummary, SwapSummary,
+    Action, ActionPreview, Approval, AssetChange, Fee, LendSummary, LiquiditySummary,
+    ProtectSummary, SwapSummary,
 };
 
 /// What the core tells whoever follows it (the app's watcher, tray and window): published
@@ -106,8 +108,8 @@ enum Signable {
 
 /// What an Ethereum preview will sign.
 enum EvmSignable {
-    /// A simulated plan.
-    Plan { network: String, review: Box<PlanReview> },
+    /// A simulated plan, and what the wallet remembers once it is mined.
+    Plan { network: String, review: Box<PlanReview>, after: Option<liquidity::Remember> },
     /// A speed-up or cancel of a journaled transaction, previewed.
     Replace { network: String, preview: Box<crate::replace::ReplacementPreview> },
 }
@@ -386,6 +388,21 @@ impl<K: Keychain + 'static> AppService<K> {
         review: PlanReview,
         money: Money,
     ) -> ActionPreview {
+        self.plan_preview_then(action, network, account, address, review, money, None)
+    }
+
+    /// [`Self::plan_preview`], with what to remember once the plan is mined.
+    #[allow(clippy::too_many_arguments)]
+    fn plan_preview_then(
+        &self,
+        action: Action,
+        network: &Network,
+        account: &crate::AccountConfig,
+        address: Address,
+        review: PlanReview,
+        money: Money,
+        after: Option<liquidity::Remember>,
+    ) -> ActionPreview {
         let preview =
             ActionPreview::of_plan(action, network, address, signer_kind(account), &review, money);
         let id = self.keep(
@@ -393,6 +410,7 @@ impl<K: Keychain + 'static> AppService<K> {
             Signable::Evm(EvmSignable::Plan {
                 network: network.name.clone(),
                 review: Box::new(review),
+                after,
             }),
         );
         ActionPreview { id, ..preview }

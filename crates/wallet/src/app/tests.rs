@@ -68,8 +68,11 @@ fn kept_plan(service: &AppService<InMemoryKeychain>, account: &str) -> ActionPre
         &review,
         Money::usd(),
     );
-    let signable =
-        Signable::Evm(EvmSignable::Plan { network: "devnet".into(), review: Box::new(review) });
+    let signable = Signable::Evm(EvmSignable::Plan {
+        network: "devnet".into(),
+        review: Box::new(review),
+        after: None,
+    });
     ActionPreview { id: service.keep(config.address, signable), ..preview }
 }
 

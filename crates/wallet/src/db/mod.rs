@@ -30,6 +30,10 @@ pub enum DbError {
     Query(#[from] rusqlite::Error),
 }
 
+mod liquidity;
+
+pub use liquidity::Baseline;
+
 /// Migrations, in order; `PRAGMA user_version` is how many ran.
 const MIGRATIONS: &[&str] = &[
     "CREATE TABLE alert_state (
@@ -79,6 +83,22 @@ const MIGRATIONS: &[&str] = &[
         caller TEXT PRIMARY KEY,
         accounts TEXT NOT NULL,
         connected_at INTEGER NOT NULL
+    );",
+    "CREATE TABLE liquidity_baselines (
+        network TEXT NOT NULL,
+        account TEXT NOT NULL,
+        key TEXT NOT NULL,
+        amounts TEXT NOT NULL,
+        opened_at INTEGER NOT NULL,
+        PRIMARY KEY (network, account, key)
+    );
+    CREATE TABLE v4_position_scans (
+        network TEXT NOT NULL,
+        chain_id INTEGER NOT NULL,
+        account TEXT NOT NULL,
+        next_block INTEGER NOT NULL,
+        ids TEXT NOT NULL,
+        PRIMARY KEY (network, chain_id, account)
     );",
 ];
 
