@@ -628,3 +628,53 @@ async fn alert_rules_are_checked_and_saved_for_every_position_and_per_account() 
     assert!(!config.contains(DEMO) || !config.contains("[[alerts.position]]"), "{config}");
     app.quit().await;
 }
+
+#[tokio::test]
+async fn a_uniswap_v3_position_is_opened_over_a_range_shown_and_closed_from_the_app() {
+    let profile = Profile::new("liquidity");
+    let devnet = profile.devnet().await;
+    let app = profile.launch().await;
+    import_demo(&app).await;
+    let usdc_before = support::on_chain(&devnet.manifest, &devnet.url, DEMO, "USDC").await;
+
+    // Half an ether and what the pool's price asks of USDC, ±10% around the price, paid in
+    // ether: the position manager wraps it.
+    app.click("#nav-liquidity").await;
+    app.wait_for_text("#lp-positions", "No liquidity positions").await;
+    app.select("#lp-token-a", "ETH").await;
+    app.select("#lp-token-b", "USDC").await;
+    app.select("#lp-pool", "uniswap-v3:3000").await;
+    app.select("#lp-amount-token", "ETH").await;
+    app.type_into("#lp-amount", "0.5").await;
+    app.select("#lp-range", "10%").await;
+    app.wait_for_text("#lp-price", "USDC per WETH").await;
+    app.click("#lp-preview").await;
+    app.wait_for_text("#preview-title", "Add liquidity to Uniswap V3 0.3% WETH/USDC").await;
+    let details = app.text(".preview .details").await;
+    assert!(details.contains("USDC per WETH") && details.contains("inside the range"), "{details}");
+    let changes = app.wait_for_text("#preview-changes", "USDC").await;
+    assert!(changes.contains("-0.5 ETH") || changes.contains("-0.49999"), "{changes}");
+    app.screenshot("30-liquidity-preview").await;
+    confirm_preview(&app).await;
+
+    // Listed with its range, in range, and on the dashboard too.
+    let card = ".lp-position[data-in-range='true']";
+    let text = app.wait_for_text(card, "Uniswap V3 0.3% WETH/USDC").await;
+    assert!(text.contains("in range") && text.contains("against holding"), "{text}");
+    let usdc_in =
+        usdc_before - support::on_chain(&devnet.manifest, &devnet.url, DEMO, "USDC").await;
+    assert!(usdc_in > 100.0, "USDC went in with the ether: {usdc_in}");
+    app.screenshot("31-liquidity-position").await;
+    app.click("#nav-dashboard").await;
+    app.wait_for_text("#dashboard-liquidity", "Uniswap V3 0.3% WETH/USDC").await;
+
+    // Closed whole: what went in comes back (less a wei or two of rounding), nothing is listed.
+    app.click("#nav-liquidity").await;
+    app.click(&format!("{card} .lp-remove")).await;
+    app.wait_for_text("#preview-title", "Remove 100% of Uniswap V3 0.3% WETH/USDC").await;
+    confirm_preview(&app).await;
+    app.wait_for_text("#lp-positions", "No liquidity positions").await;
+    let usdc_after = support::on_chain(&devnet.manifest, &devnet.url, DEMO, "USDC").await;
+    assert!((usdc_before - usdc_after).abs() < 0.01, "USDC {usdc_before} -> {usdc_after}");
+    app.quit().await;
+}

@@ -1,5 +1,5 @@
-//! The dashboard: the total, positions with their health and history, and every visible
-//! account's balances on the chosen network and cluster.
+//! The dashboard: the total, lending positions with their health and history, liquidity
+//! positions, and every visible account's balances on the chosen network and cluster.
 
 use vigil_api::{Dashboard, DashboardRequest, PositionView, money};
 
@@ -11,6 +11,14 @@ pub(super) fn dashboard(shared: Shared) -> impl IntoView {
         move || {
             let (network, solana_network) = (shared.network(), shared.solana_network());
             (!network.is_empty()).then_some(DashboardRequest { network, solana_network })
+        },
+        shared.refresh,
+    );
+    let liquidity = load_for::<_, vigil_api::LiquidityPositions>(
+        commands::LIQUIDITY_POSITIONS,
+        move || {
+            let network = shared.network();
+            (!network.is_empty()).then_some(vigil_api::LiquidityRequest { network, account: None })
         },
         shared.refresh,
     );
@@ -28,6 +36,14 @@ pub(super) fn dashboard(shared: Shared) -> impl IntoView {
                 Load::Failed(e) => failed(e),
                 Load::Ready(d) => dashboard_view(d, shared, receiving).into_any(),
             }}
+            <h2>"Liquidity"</h2>
+            <div id="dashboard-liquidity">
+                {move || match liquidity.get() {
+                    Load::Loading => loading(),
+                    Load::Failed(e) => failed(e),
+                    Load::Ready(p) => super::liquidity::positions_view(p, None).into_any(),
+                }}
+            </div>
         </section>
     }
 }

@@ -1,4 +1,4 @@
-//! The wallet once it exists: a screen per file (dashboard, send, swap, lend, activity,
+//! The wallet once it exists: a screen per file (dashboard, send, swap, lend, liquidity, activity,
 //! alerts, accounts, Solana, Ledger, settings), the lock screen, the alerts that arrive from
 //! the watcher, and what the screens share: the chosen network, the accounts, the pickers and
 //! the preview slot every form ends in.
@@ -10,6 +10,7 @@ mod dapps;
 mod dashboard;
 mod ledger;
 mod lend;
+mod liquidity;
 mod send;
 mod settings;
 mod solana;
@@ -34,6 +35,7 @@ enum Tab {
     Send,
     Swap,
     Lend,
+    Liquidity,
     Activity,
     Alerts,
     Accounts,
@@ -43,11 +45,12 @@ enum Tab {
 }
 
 impl Tab {
-    const ALL: [(Tab, &'static str, &'static str); 10] = [
+    const ALL: [(Tab, &'static str, &'static str); 11] = [
         (Tab::Dashboard, "nav-dashboard", "Dashboard"),
         (Tab::Send, "nav-send", "Send"),
         (Tab::Swap, "nav-swap", "Swap"),
         (Tab::Lend, "nav-lend", "Lend"),
+        (Tab::Liquidity, "nav-liquidity", "Liquidity"),
         (Tab::Activity, "nav-activity", "Activity"),
         (Tab::Alerts, "nav-alerts", "Alerts"),
         (Tab::Accounts, "nav-accounts", "Accounts"),
@@ -368,6 +371,7 @@ pub(crate) fn main_app(networks: NetworkChoice) -> impl IntoView {
                         Tab::Ledger => ledger::ledger(shared).into_any(),
                         Tab::Solana => solana::solana(shared).into_any(),
                         Tab::Lend => lend::lend(shared).into_any(),
+                        Tab::Liquidity => liquidity::liquidity(shared).into_any(),
                         Tab::Activity => activity::activity(shared).into_any(),
                         Tab::Alerts => alerts::alerts(shared).into_any(),
                         Tab::Accounts => accounts::accounts(shared).into_any(),

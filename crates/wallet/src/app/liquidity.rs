@@ -298,6 +298,8 @@ impl<K: Keychain + 'static> AppService<K> {
             .map(|d| d.as_secs())
             .unwrap_or_default()
             + DEADLINE_SECS;
+        // Naming the native coin as one of the pair pays in it.
+        let mut native = form.native;
         let (action, pool, percent, remember) = match form.action {
             LiquidityActionKind::Add => {
                 let pools =
@@ -310,6 +312,11 @@ impl<K: Keychain + 'static> AppService<K> {
                         ))
                     },
                 )?;
+                for typed in [&form.token_a, &form.token_b] {
+                    let t =
+                        actions::resolve(&client, &network, typed).await.map_err(action_error)?;
+                    native |= t.native;
+                }
                 let token = actions::resolve(&client, &network, &form.amount_token)
                     .await
                     .map_err(action_error)?;
@@ -399,7 +406,7 @@ impl<K: Keychain + 'static> AppService<K> {
             action,
             slippage_bps: (slippage * 100.0).round() as u32,
             deadline,
-            native: form.native,
+            native,
         };
         let (planned, review) = liquidity::preview_liquidity(&client, &network, &request)
             .await
@@ -435,7 +442,7 @@ impl<K: Keychain + 'static> AppService<K> {
                         let paid = |asset| review.simulation.change(address, asset);
                         let mut spent =
                             -paid(if t.is_zero() { AssetId::Native } else { AssetId::Token(t) });
-                        if form.native && t == weth {
+                        if native && t == weth {
                             spent += -paid(AssetId::Native);
                         }
                         (t, if spent.is_positive() { spent.unsigned_abs() } else { U256::ZERO })
