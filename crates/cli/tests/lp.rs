@@ -74,6 +74,7 @@ fn trade(chain: &Devnet, rt: &tokio::runtime::Runtime) {
                     current_allowance: U256::ZERO,
                     native_in: false,
                     native_out: false,
+                    permit2_nonce: 0,
                 };
                 let Some(plan) = swap::plan(&network, quote, SwapKind::ExactIn, &params) else {
                     continue;

@@ -314,6 +314,20 @@ sol! {
             returns (uint160 amount, uint48 expiration, uint48 nonce);
     }
 
+    /// Permit2's signed allowance (AllowanceTransfer's PermitSingle), as the Universal
+    /// Router's PERMIT2_PERMIT command takes it.
+    struct PermitDetails {
+        address token;
+        uint160 amount;
+        uint48 expiration;
+        uint48 nonce;
+    }
+    struct PermitSingle {
+        PermitDetails details;
+        address spender;
+        uint256 sigDeadline;
+    }
+
     /// Balancer V2's Vault: single swaps.
     #[sol(rpc)]
     interface IBalancerVault {

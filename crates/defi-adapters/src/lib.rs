@@ -14,6 +14,7 @@ pub mod fiat;
 pub mod liquidity;
 pub mod multicall;
 mod network;
+pub mod permit2;
 pub mod preview;
 pub mod simulate;
 pub mod solana;

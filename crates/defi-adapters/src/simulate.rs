@@ -21,13 +21,24 @@ use crate::{
 /// The pseudo-token that `eth_simulateV1` uses for native transfers in its traced logs.
 pub const NATIVE_PSEUDO_TOKEN: Address = address!("EeeeeEeeeEeEeeEeEeEeeEEEeeeeEeeeeeeeEEeE");
 
-/// One unsigned transaction of a plan.
+/// One unsigned transaction of a plan, or a Permit2 allowance signed in its place.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Step {
     /// What it does, for the preview ("Approve 1,000 USDC", "Swap on Uniswap V3").
     pub label: String,
     /// The transaction (from, to, value, input; nonce and fees are filled at signing).
     pub request: TransactionRequest,
+    /// Set when the step is a Permit2 allowance signed off chain: `request` is its on-chain
+    /// equivalent, simulated in its place; executing signs the permit and the next step
+    /// carries it ([`crate::permit2`]).
+    pub permit: Option<Box<crate::permit2::PermitGrant>>,
+}
+
+impl Step {
+    /// A transaction step.
+    pub fn new(label: impl Into<String>, request: TransactionRequest) -> Self {
+        Self { label: label.into(), request, permit: None }
+    }
 }
 
 /// An action as ordered unsigned transactions from one account.

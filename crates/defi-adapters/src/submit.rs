@@ -166,6 +166,28 @@ impl SigningTerms {
             .fold(U256::ZERO, U256::saturating_add)
     }
 
+    /// Step `index` of `steps` as a transaction, unsigned: `request` with the terms' fees, the
+    /// nonce after the transactions before it, and its gas limit. A step signed off chain (a
+    /// Permit2 allowance) is no transaction: it takes no nonce, and the gas set aside for it
+    /// goes to the next step, which carries it. `None` for such a step.
+    pub fn transaction_in(
+        &self,
+        steps: &[crate::simulate::Step],
+        index: usize,
+        request: &TransactionRequest,
+    ) -> Option<TxEip1559> {
+        if steps.get(index)?.permit.is_some() {
+            return None;
+        }
+        let signed_before = steps[..index].iter().filter(|s| s.permit.is_some()).count();
+        let mut tx = self.transaction(index - signed_before, request)?;
+        tx.gas_limit = *self.gas_limits.get(index)?;
+        if index > 0 && steps[index - 1].permit.is_some() {
+            tx.gas_limit += *self.gas_limits.get(index - 1)?;
+        }
+        Some(tx)
+    }
+
     /// Step `index`'s transaction, unsigned: `request` with the terms' nonce, fees and gas.
     pub fn transaction(&self, index: usize, request: &TransactionRequest) -> Option<TxEip1559> {
         Some(TxEip1559 {

@@ -92,6 +92,7 @@ async fn trade(devnet: &Devnet, client: &ChainClient, network: &Network, trader:
                 current_allowance: U256::ZERO,
                 native_in: false,
                 native_out: false,
+                permit2_nonce: 0,
             };
             let Some(plan) = swap::plan(network, quote, SwapKind::ExactIn, &params) else {
                 continue;

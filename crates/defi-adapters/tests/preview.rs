@@ -240,10 +240,10 @@ fn one_step(
     use alloy::{network::TransactionBuilder, rpc::types::TransactionRequest};
     vigil_defi_adapters::simulate::Plan {
         from,
-        steps: vec![vigil_defi_adapters::simulate::Step {
-            label: "step".into(),
-            request: TransactionRequest::default().to(to).with_input(call.abi_encode()),
-        }],
+        steps: vec![vigil_defi_adapters::simulate::Step::new(
+            "step",
+            TransactionRequest::default().to(to).with_input(call.abi_encode()),
+        )],
     }
 }
 

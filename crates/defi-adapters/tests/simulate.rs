@@ -26,10 +26,10 @@ async fn setup() -> (Devnet, Network, ChainClient) {
 }
 
 fn step(label: &str, to: Address, value: U256, call: impl SolCall) -> Step {
-    Step {
-        label: label.into(),
-        request: TransactionRequest::default().to(to).value(value).with_input(call.abi_encode()),
-    }
+    Step::new(
+        label,
+        TransactionRequest::default().to(to).value(value).with_input(call.abi_encode()),
+    )
 }
 
 /// Executes the plan for real (anvil's unlocked account signs) and returns the gas spent in wei.

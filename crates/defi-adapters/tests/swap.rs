@@ -265,6 +265,7 @@ async fn planned_swaps_execute_exactly_as_simulated_within_slippage() {
             current_allowance: U256::ZERO,
             native_in: false,
             native_out: false,
+            permit2_nonce: 0,
         };
         let plan = swap::plan(&network, best, kind, &params).unwrap();
         assert!(plan.steps[0].label.starts_with("Approve"), "approve first: {plan:?}");
@@ -323,6 +324,7 @@ async fn planned_swaps_execute_exactly_as_simulated_within_slippage() {
         current_allowance: U256::ZERO,
         native_in: false,
         native_out: false,
+        permit2_nonce: 0,
     };
     let plan = swap::plan(&network, routes.best().unwrap(), SwapKind::ExactIn, &params).unwrap();
     let sim = simulate::simulate(&client, &plan).await.unwrap();

@@ -198,6 +198,7 @@ async fn a_plan_on_each_venue_receives_exactly_its_quote() {
             current_allowance: U256::ZERO,
             native_in,
             native_out,
+            permit2_nonce: 0,
         };
         let plan = swap::plan(&network, &quote, kind, &params).unwrap();
         let paid_in = if native_in { Address::ZERO } else { sold };
@@ -284,6 +285,7 @@ async fn an_order_that_moves_one_pool_splits_for_more_than_any_single_route_and_
             current_allowance: U256::ZERO,
             native_in: false,
             native_out: false,
+            permit2_nonce: 0,
         };
         let plan = swap::plan(&network, &best, kind, &params).unwrap();
         let (in_before, out_before) =
@@ -304,4 +306,73 @@ async fn an_order_that_moves_one_pool_splits_for_more_than_any_single_route_and_
             swap::plan(&network, &best, kind, &SwapParams { native_in: true, ..params }).is_none()
         );
     }
+}
+
+#[tokio::test]
+async fn a_universal_router_swap_carries_its_own_signed_permit2_allowance_checked_on_chain() {
+    use alloy::primitives::aliases::U48;
+    use vigil_defi_adapters::abi::IPermit2;
+    use vigil_signer::{DerivationPath, EvmSigner, Mnemonic, SoftwareEvmSigner};
+    let (devnet, network, client) = setup().await;
+    let m = devnet.manifest();
+    let (usdc, dai) = (m.tokens["USDC"].address, m.tokens["DAI"].address);
+    let seed = Mnemonic::parse("test test test test test test test test test test test junk")
+        .unwrap()
+        .to_seed("");
+    let key = |i| SoftwareEvmSigner::from_seed(&seed, &DerivationPath::ethereum(i)).unwrap();
+    let (trader, stranger) = (key(3), key(4));
+    assert_eq!(trader.address(), DEMO_ACCOUNTS[3]);
+    let (permit2, router) =
+        (network.protocols.permit2.unwrap(), network.protocols.universal_router.unwrap());
+    let nonce = || async {
+        IPermit2::new(permit2, devnet.provider())
+            .allowance(trader.address(), usdc, router)
+            .call()
+            .await
+            .unwrap()
+            .nonce
+    };
+    assert_eq!(nonce().await, U48::ZERO);
+
+    let amount = units(250.0, 6);
+    let routes =
+        swap::route(&client, &network, usdc, dai, amount, SwapKind::ExactIn).await.unwrap();
+    let quote = quote_on(&routes, m.weth, "Uniswap V4 0.01%");
+    let params = SwapParams {
+        account: trader.address(),
+        slippage_bps: 0,
+        deadline: 4_000_000_000,
+        unlimited_approval: false,
+        current_allowance: U256::ZERO,
+        native_in: false,
+        native_out: false,
+        permit2_nonce: 0,
+    };
+    let plan = swap::plan(&network, &quote, SwapKind::ExactIn, &params).unwrap();
+    // Approve Permit2 once (a transaction), sign the allowance (no transaction), swap.
+    let kinds: Vec<bool> = plan.steps.iter().map(|s| s.permit.is_some()).collect();
+    assert_eq!(kinds, [false, true, false], "{:?}", plan.steps);
+    let grant = plan.steps[1].permit.clone().unwrap();
+    let swap_step = &plan.steps[2];
+    let approve = devnet.send_unlocked(plan.steps[0].request.clone().from(trader.address()));
+    assert!(approve.await.unwrap().status());
+
+    // Signed by someone else, Permit2 refuses it: nothing moves.
+    let data = grant.typed_data(client.chain_id()).unwrap();
+    let forged =
+        grant.attach(&swap_step.request, &stranger.sign_typed_data(&data).await.unwrap()).unwrap();
+    let refused = devnet.provider().call(forged.from(trader.address())).await;
+    assert!(refused.is_err(), "a permit signed by another key is refused: {refused:?}");
+
+    // Signed by the trader: one transaction moves exactly the quote, and uses the nonce.
+    let signed =
+        grant.attach(&swap_step.request, &trader.sign_typed_data(&data).await.unwrap()).unwrap();
+    let before = balance(&devnet, dai, trader.address()).await;
+    let receipt = devnet.send_unlocked(signed.clone().from(trader.address())).await.unwrap();
+    assert!(receipt.status(), "the swap with its permit went through");
+    assert_eq!(balance(&devnet, dai, trader.address()).await - before, quote.amount_out);
+    assert_eq!(nonce().await, U48::from(1u8), "Permit2 checked and used the signature");
+    // The same signature again is spent.
+    let replay = devnet.provider().call(signed.from(trader.address())).await;
+    assert!(replay.is_err(), "a permit is used once: {replay:?}");
 }

@@ -58,10 +58,7 @@ impl Signer for Previewer {
         calls: Vec<TransactionRequest>,
         _: mpsc::UnboundedSender<B256>,
     ) -> Result<(), RpcError> {
-        let steps = calls
-            .into_iter()
-            .map(|request| simulate::Step { label: "call".into(), request })
-            .collect();
+        let steps = calls.into_iter().map(|request| simulate::Step::new("call", request)).collect();
         let plan = simulate::Plan { from, steps };
         preview::review_call(&self.client, network, plan, Vec::new(), &|a| {
             preview::listed_label(network, a)

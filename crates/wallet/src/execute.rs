@@ -199,9 +199,30 @@ async fn run(
     let _guard = lock.lock().await;
     still_valid(client, plan.from, terms).await?;
     let mut receipts = Vec::with_capacity(plan.steps.len());
+    // A Permit2 allowance signed for the step that follows it.
+    let mut signed_permit = None;
     for (i, step) in plan.steps.iter().enumerate() {
+        if let Some(grant) = &step.permit {
+            let data = grant
+                .typed_data(client.chain_id())
+                .map_err(|e| ExecuteError::Stale(e.to_string()))?;
+            signed_permit = Some((grant, signer.sign_typed_data(&data).await?));
+            continue;
+        }
+        let request = match signed_permit.take() {
+            Some((grant, signature)) => {
+                let request = grant
+                    .attach(&step.request, &signature)
+                    .map_err(|e| ExecuteError::Stale(e.to_string()))?;
+                // What is signed next differs from what was simulated by the signature: the
+                // swap with it is checked against the chain before it is signed.
+                check_call(client, plan.from, &request).await?;
+                request
+            }
+            None => step.request.clone(),
+        };
         let tx = terms
-            .transaction(i, &step.request)
+            .transaction_in(&plan.steps, i, &request)
             .ok_or(ExecuteError::Mismatch { plan: plan.steps.len(), other: i })?;
         let nonce = tx.nonce;
         let envelope = signer.sign_envelope(TypedTransaction::Eip1559(tx)).await?;
@@ -251,6 +272,28 @@ async fn run(
         receipts.push(receipt);
     }
     Ok(receipts)
+}
+
+/// Runs `request` from `from` as a call on the latest state: a revert means the chain moved
+/// since the preview (another permit used the nonce, the price passed the limit).
+async fn check_call(
+    client: &ChainClient,
+    from: Address,
+    request: &alloy::rpc::types::TransactionRequest,
+) -> Result<(), ExecuteError> {
+    let call = request.clone().from(from);
+    client
+        .request(|p| {
+            let call = call.clone();
+            async move { alloy::providers::Provider::call(&p, call).await }
+        })
+        .await
+        .map(|_| ())
+        .map_err(|e| {
+            ExecuteError::Stale(format!(
+                "the swap with its signed Permit2 allowance would fail now ({e})"
+            ))
+        })
 }
 
 /// How long after signing a journaled transaction the node never saw is still sent on the

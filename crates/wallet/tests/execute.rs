@@ -61,19 +61,23 @@ async fn swaps_signed_by_the_software_signer_change_balances_exactly_as_previewe
         let receipts = execute::execute(&client, &preview.review, &signer, &mut |e| events.push(e))
             .await
             .unwrap();
-        assert_eq!(receipts.len(), preview.review.plan.steps.len());
+        // One transaction per step, but for a Permit2 allowance, which is signed instead.
+        let steps = &preview.review.plan.steps;
+        let sent: Vec<usize> = (0..steps.len()).filter(|&i| steps[i].permit.is_none()).collect();
+        assert_eq!(receipts.len(), sent.len());
         // Signed on the terms the preview showed: its nonces, fees and gas limits.
         let terms = &preview.review.terms;
-        for (i, r) in receipts.iter().enumerate() {
+        for (n, (r, &i)) in receipts.iter().zip(&sent).enumerate() {
             let tx = client
                 .request(|p| async move { p.get_transaction_by_hash(r.transaction_hash).await })
                 .await
                 .unwrap()
                 .unwrap();
             use alloy::consensus::Transaction as _;
-            assert_eq!(tx.nonce(), terms.nonce + i as u64);
+            assert_eq!(tx.nonce(), terms.nonce + n as u64);
             assert_eq!(tx.max_fee_per_gas(), terms.fees.max_fee_per_gas);
-            assert_eq!(tx.gas_limit(), terms.gas_limits[i]);
+            let expected = terms.transaction_in(steps, i, &steps[i].request).unwrap();
+            assert_eq!(tx.gas_limit(), expected.gas_limit);
         }
         assert!(matches!(events.last(), Some(TxEvent::Confirmed { .. })), "{events:?}");
         let after = multicall::balances(&client, network.protocols.multicall3, &assets, &[account])
@@ -522,4 +526,86 @@ async fn a_journaled_transaction_is_sent_on_restart_only_while_its_nonce_is_free
         JournalEntry { hash: other.tx_hash().to_string(), raw: other.encoded_2718(), ..entry(now) };
     assert_eq!(execute::resume(&client, &taken).await.unwrap(), Resumed::NotSent);
     assert_eq!(pending().await.unwrap(), nonce + 1);
+}
+
+#[tokio::test]
+async fn a_universal_router_swap_is_one_transaction_carrying_the_permit2_allowance_signed_at_confirm()
+ {
+    use vigil_defi_adapters::{
+        abi::IPermit2,
+        swap::{self, SwapParams},
+    };
+    let (devnet, network, client) = setup().await;
+    let m = devnet.manifest();
+    let (usdc, dai) = (m.tokens["USDC"].address, m.tokens["DAI"].address);
+    let signer = signer(3);
+    let account = signer.address();
+    let amount = units(250.0, 6);
+    let routes =
+        swap::route(&client, &network, usdc, dai, amount, SwapKind::ExactIn).await.unwrap();
+    let quote = routes
+        .quotes
+        .iter()
+        .find(|q| q.venue.describe(m.weth) == "Uniswap V4 0.01%")
+        .unwrap()
+        .clone();
+    let params = SwapParams {
+        account,
+        slippage_bps: 50,
+        deadline: 4_000_000_000,
+        unlimited_approval: false,
+        current_allowance: alloy::primitives::U256::ZERO,
+        native_in: false,
+        native_out: false,
+        permit2_nonce: 0,
+    };
+    let plan = swap::plan(&network, &quote, SwapKind::ExactIn, &params).unwrap();
+    let review = preview::review_call(&client, &network, plan, vec![], &|a| {
+        preview::listed_label(&network, a)
+    })
+    .await
+    .unwrap();
+    assert!(review.simulation.success(), "{:?}", review.simulation.steps);
+    // The approval's transaction hash, and the permit's two EIP-712 hashes; the swap's hash is
+    // not known before its permit is signed.
+    let hashes: Vec<String> = review.blind_signing_hashes().into_iter().map(|(l, _)| l).collect();
+    assert_eq!(hashes.len(), 3, "{hashes:?}");
+    assert!(hashes[1].ends_with("(domain hash)") && hashes[2].ends_with("(message hash)"));
+    let assets = [Asset::Token(usdc), Asset::Token(dai)];
+    let before = multicall::balances(&client, network.protocols.multicall3, &assets, &[account])
+        .await
+        .unwrap();
+    let mut events = Vec::new();
+    let receipts =
+        execute::execute(&client, &review, &signer, &mut |e| events.push(e)).await.unwrap();
+    // Approve Permit2, then the swap with its permit: two transactions for three steps.
+    assert_eq!(receipts.len(), 2);
+    let terms = &review.terms;
+    for (i, r) in receipts.iter().enumerate() {
+        let tx = client
+            .request(|p| async move { p.get_transaction_by_hash(r.transaction_hash).await })
+            .await
+            .unwrap()
+            .unwrap();
+        use alloy::consensus::Transaction as _;
+        assert_eq!(tx.nonce(), terms.nonce + i as u64, "no nonce for the signature");
+        let gas =
+            if i == 0 { terms.gas_limits[0] } else { terms.gas_limits[1] + terms.gas_limits[2] };
+        assert_eq!(tx.gas_limit(), gas, "the signature's gas goes to the swap that checks it");
+    }
+    let after = multicall::balances(&client, network.protocols.multicall3, &assets, &[account])
+        .await
+        .unwrap();
+    for (i, token) in [usdc, dai].into_iter().enumerate() {
+        let moved = I256::from_raw(after[0][i].unwrap()) - I256::from_raw(before[0][i].unwrap());
+        let change = review.changes.iter().find(|c| c.token == Some(token)).unwrap();
+        assert_eq!(moved.to_string(), change.raw, "{} moved as previewed", change.symbol);
+    }
+    let nonce = IPermit2::new(network.protocols.permit2.unwrap(), devnet.provider())
+        .allowance(account, usdc, network.protocols.universal_router.unwrap())
+        .call()
+        .await
+        .unwrap()
+        .nonce;
+    assert_eq!(nonce, alloy::primitives::aliases::U48::from(1u8), "Permit2 used the signature");
 }

@@ -24,7 +24,7 @@ use crate::{
 const VARIABLE_RATE: u64 = 2;
 
 fn step(label: String, to: Address, input: Vec<u8>) -> Step {
-    Step { label, request: TransactionRequest::default().to(to).input(input.into()) }
+    Step::new(label, TransactionRequest::default().to(to).input(input.into()))
 }
 
 /// Simulates a lending plan (a single action or several, such as a protect plan) and reviews

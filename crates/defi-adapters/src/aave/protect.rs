@@ -415,6 +415,7 @@ async fn deleverage(
             current_allowance: U256::MAX,
             native_in: false,
             native_out: false,
+            permit2_nonce: 0,
         };
         let swap_step = swap::plan(network, quote, SwapKind::ExactIn, &params)
             .and_then(|p| p.steps.into_iter().last())
@@ -443,14 +444,16 @@ async fn deleverage(
     }
     // The approvals, first: the collateral to each router for all its swaps, the debt asset
     // to the pool for all the repayments.
-    let approve = |token: &super::Reserve, spender: Address, to: &str, amount: U256| Step {
-        label: format!("Approve {} {} to {to}", whole(amount, token.config.decimals), token.symbol),
-        request: alloy::rpc::types::TransactionRequest::default().to(token.asset).input(
-            alloy::primitives::Bytes::from(
-                crate::abi::IERC20::approveCall { spender, amount }.abi_encode(),
-            )
-            .into(),
-        ),
+    let approve = |token: &super::Reserve, spender: Address, to: &str, amount: U256| {
+        Step::new(
+            format!("Approve {} {} to {to}", whole(amount, token.config.decimals), token.symbol),
+            alloy::rpc::types::TransactionRequest::default().to(token.asset).input(
+                alloy::primitives::Bytes::from(
+                    crate::abi::IERC20::approveCall { spender, amount }.abi_encode(),
+                )
+                .into(),
+            ),
+        )
     };
     let mut approvals: Vec<Step> = to_routers
         .iter()

@@ -226,19 +226,34 @@ impl PlanReview {
 
     /// The hash a hardware wallet signs for each step that calls a contract (what a Ledger
     /// shows when it blind-signs): the terms are fixed, so the transaction, and its hash, are
-    /// known before it is sent to the device. (step label, hash)
+    /// known before it is sent to the device; for a Permit2 allowance signed as EIP-712, its
+    /// domain and message hashes. The transaction that carries that signature is known only
+    /// once it is signed, so it has none here. (step label, hash)
     pub fn blind_signing_hashes(&self) -> Vec<(String, alloy::primitives::B256)> {
         use alloy::consensus::SignableTransaction as _;
-        self.plan
-            .steps
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| s.request.input.input().is_some_and(|i| !i.is_empty()))
-            .filter_map(|(i, s)| {
-                let tx = self.terms.transaction(i, &s.request)?;
-                Some((s.label.clone(), tx.signature_hash()))
-            })
-            .collect()
+        let steps = &self.plan.steps;
+        let mut out = Vec::new();
+        for (i, s) in steps.iter().enumerate() {
+            // A Permit2 allowance is signed as EIP-712, which a Ledger shows as two hashes.
+            if let Some(grant) = &s.permit {
+                if let Ok(data) = grant.typed_data(self.terms.chain_id) {
+                    out.push((format!("{} (domain hash)", s.label), data.domain.separator()));
+                    if let Ok(message) = data.hash_struct() {
+                        out.push((format!("{} (message hash)", s.label), message));
+                    }
+                }
+                continue;
+            }
+            // A step that carries a permit signed at confirm is not known until then.
+            let after_permit = i > 0 && steps[i - 1].permit.is_some();
+            if after_permit || !s.request.input.input().is_some_and(|i| !i.is_empty()) {
+                continue;
+            }
+            if let Some(tx) = self.terms.transaction_in(steps, i, &s.request) {
+                out.push((s.label.clone(), tx.signature_hash()));
+            }
+        }
+        out
     }
 
     /// The review of a simulated plan: the account's changes (leaving out the tokens in

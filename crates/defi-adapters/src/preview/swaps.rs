@@ -15,6 +15,8 @@ struct RoutedSwap {
     balance: U256,
     /// The allowance of each contract a venue spends through, over what it sells.
     allowances: Vec<(Address, U256)>,
+    /// The account's Permit2 nonce for (what it sells, the Universal Router).
+    permit2_nonce: u64,
 }
 
 impl RoutedSwap {
@@ -105,6 +107,15 @@ async fn route_swap(
         extra.push((t, IERC20::symbolCall {}.abi_encode().into()));
         extra.push((t, IERC20::decimalsCall {}.abi_encode().into()));
     }
+    // The account's Permit2 nonce for the Universal Router: a swap through it signs with it.
+    if let (Some(permit2), Some(router)) = (p.permit2, p.universal_router) {
+        let call = crate::abi::IPermit2::allowanceCall {
+            user: req.account,
+            token: req.token_in,
+            spender: router,
+        };
+        extra.push((permit2, call.abi_encode().into()));
+    }
     let (routes, extra) =
         swap::route_with(client, network, req.token_in, req.token_out, req.amount, req.kind, extra)
             .await?;
@@ -159,6 +170,12 @@ async fn route_swap(
     // route_with returns an error when no route quoted; this is for the type.
     let best = ranked.first().cloned().ok_or(SwapError::NoRoute)?;
     let runner_up = ranked.get(1).cloned();
+    let permit2_nonce = extra
+        .get(n + 5)
+        .and_then(|d| d.as_ref())
+        .and_then(|d| crate::abi::IPermit2::allowanceCall::abi_decode_returns(d).ok())
+        .map(|a| a.nonce.to::<u64>())
+        .unwrap_or_default();
     Ok(RoutedSwap {
         best,
         runner_up,
@@ -166,6 +183,7 @@ async fn route_swap(
         bought,
         balance: decode_u256(n).unwrap_or_default(),
         allowances,
+        permit2_nonce,
         routes,
     })
 }
@@ -291,6 +309,7 @@ pub async fn preview_swap(
         current_allowance,
         native_in: req.native_in,
         native_out: req.native_out,
+        permit2_nonce: routed.permit2_nonce,
     };
     let plan = swap::plan(network, &best, req.kind, &params)
         .ok_or(SwapError::NoVenues(network.name.clone()))?;
@@ -429,7 +448,7 @@ pub async fn preview_wrap(
             request.input(Bytes::from(IWETH9::withdrawCall { wad: req.amount }.abi_encode()).into())
         }
     };
-    let plan = Plan { from: req.account, steps: vec![simulate::Step { label, request }] };
+    let plan = Plan { from: req.account, steps: vec![simulate::Step::new(label, request)] };
     let ((simulation, mut sources), chain) = tokio::try_join!(
         simulate_witnessed(client, &plan),
         crate::submit::account_and_market(client, req.account),

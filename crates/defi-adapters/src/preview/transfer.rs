@@ -39,7 +39,7 @@ pub async fn preview_transfer(
                 .into(),
         ),
     };
-    let plan = Plan { from: req.from, steps: vec![simulate::Step { label, request }] };
+    let plan = Plan { from: req.from, steps: vec![simulate::Step::new(label, request)] };
     let mut findings = Vec::new();
     if req.to == Address::ZERO || Some(req.to) == req.token {
         findings.push(Finding::new(
@@ -102,7 +102,7 @@ pub async fn preview_replacement(
         }
         .into());
     }
-    let plan = Plan { from, steps: vec![simulate::Step { label, request }] };
+    let plan = Plan { from, steps: vec![simulate::Step::new(label, request)] };
     let (simulation, sources) = simulate_witnessed(client, &plan).await?;
     if simulation.steps.len() != 1 {
         return Err(crate::ClientError::Implausible(format!(

@@ -16,9 +16,10 @@ use super::{
 use crate::{
     Network, V3RouterKind,
     abi::{
-        IBalancerVault, IERC20, IPermit2, ISwapRouter02, IUniswapV2Router02, IUniversalRouter,
-        IV3SwapRouter, V4ExactInputSingleParams, V4ExactOutputSingleParams,
+        IBalancerVault, IERC20, ISwapRouter02, IUniswapV2Router02, IUniversalRouter, IV3SwapRouter,
+        V4ExactInputSingleParams, V4ExactOutputSingleParams,
     },
+    permit2::PermitGrant,
     simulate::{Plan, Step},
 };
 
@@ -42,6 +43,9 @@ pub struct SwapParams {
     pub native_in: bool,
     /// Receive the native coin: the router unwraps it (the route ends at WETH).
     pub native_out: bool,
+    /// The account's Permit2 nonce for (the input token, the Universal Router): the allowance
+    /// a Universal Router swap signs uses it.
+    pub permit2_nonce: u64,
 }
 
 /// The limits slippage puts on a quote: (most that may be spent, least that must arrive).
@@ -255,40 +259,38 @@ pub fn plan(network: &Network, quote: &Quote, kind: SwapKind, params: &SwapParam
         } else {
             "Approve Permit2 to move the input token".to_owned()
         };
-        steps.push(Step {
+        steps.push(Step::new(
             label,
-            request: alloy::rpc::types::TransactionRequest::default()
+            alloy::rpc::types::TransactionRequest::default()
                 .to(token_in)
                 .input(Bytes::from(IERC20::approveCall { spender, amount }.abi_encode()).into()),
-        });
+        ));
     }
     // The Universal Router takes tokens through Permit2: an allowance for this swap alone,
-    // ending with its deadline.
+    // ending with its deadline, signed by the user and carried by the swap itself.
     if spender != router && !native_in {
-        let expiration = alloy::primitives::Uint::<48, 1>::saturating_from(params.deadline);
+        let grant = PermitGrant {
+            permit2: spender,
+            token: token_in,
+            spender: router,
+            amount: max_in,
+            expiration: params.deadline,
+            nonce: params.permit2_nonce,
+            sig_deadline: params.deadline,
+        };
         steps.push(Step {
-            label: "Allow the Universal Router this swap's amount through Permit2".into(),
-            request: alloy::rpc::types::TransactionRequest::default().to(spender).input(
-                Bytes::from(
-                    IPermit2::approveCall {
-                        token: token_in,
-                        spender: router,
-                        amount: alloy::primitives::U160::saturating_from(max_in),
-                        expiration,
-                    }
-                    .abi_encode(),
-                )
-                .into(),
-            ),
+            label: "Sign a Permit2 allowance of this swap's amount for the Universal Router (a signature, not a transaction)".into(),
+            request: grant.stand_in(),
+            permit: Some(Box::new(grant)),
         });
     }
-    steps.push(Step {
-        label: format!("Swap on {}", quote.venue.describe(network.protocols.weth)),
-        request: alloy::rpc::types::TransactionRequest::default()
+    steps.push(Step::new(
+        format!("Swap on {}", quote.venue.describe(network.protocols.weth)),
+        alloy::rpc::types::TransactionRequest::default()
             .to(router)
             .value(value)
             .input(Bytes::from(input).into()),
-    });
+    ));
     Some(Plan { from: params.account, steps })
 }
 
@@ -571,6 +573,7 @@ mod tests {
             current_allowance: U256::MAX,
             native_in: false,
             native_out: false,
+            permit2_nonce: 0,
         };
         let input = |network: &Network| {
             let plan = plan(network, &quote, SwapKind::ExactIn, &params).unwrap();

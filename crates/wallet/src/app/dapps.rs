@@ -38,7 +38,7 @@ impl<K: Keychain + 'static> AppService<K> {
                     },
                     None => "Deploy a contract".to_owned(),
                 };
-                Step { label, request }
+                Step::new(label, request)
             })
             .collect();
         let plan = Plan { from: account, steps };

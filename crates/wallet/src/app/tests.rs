@@ -28,7 +28,7 @@ fn kept_plan(service: &AppService<InMemoryKeychain>, account: &str) -> ActionPre
         submit::{Fees, SigningTerms},
     };
     let from = vigil_signer::parse_evm_address(account).unwrap();
-    let step = Step { label: "Swap".into(), request: Default::default() };
+    let step = Step::new("Swap", Default::default());
     let outcome =
         StepOutcome { label: "Swap".into(), success: true, gas_used: 21_000, revert_reason: None };
     let review = PlanReview {

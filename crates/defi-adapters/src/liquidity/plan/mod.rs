@@ -182,7 +182,7 @@ fn step(label: String, from: Address, to: Address, input: Vec<u8>, value: U256) 
         .to(to)
         .input(Bytes::from(input).into())
         .value(value);
-    Step { label, request }
+    Step::new(label, request)
 }
 
 /// The script `modifyLiquidities` runs: the actions, one byte each, and their parameters.
