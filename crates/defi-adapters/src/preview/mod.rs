@@ -246,7 +246,7 @@ impl PlanReview {
             }
             // A step that carries a permit signed at confirm is not known until then.
             let after_permit = i > 0 && steps[i - 1].permit.is_some();
-            if after_permit || !s.request.input.input().is_some_and(|i| !i.is_empty()) {
+            if after_permit || s.request.input.input().is_none_or(|i| i.is_empty()) {
                 continue;
             }
             if let Some(tx) = self.terms.transaction_in(steps, i, &s.request) {
