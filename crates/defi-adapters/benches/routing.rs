@@ -94,7 +94,7 @@ async fn main() {
         println!(
             "{name:<14} {:>14.2} {vs_single:>8.3}% {vs_fine:>8.3}% {legs:>9}  {}",
             f(*amount) / if *token_in == usdc { 1e6 } else { 1e18 },
-            best.venue.describe(weth)
+            best.venue.describe(&network)
         );
     }
     println!();

@@ -132,19 +132,19 @@ async fn every_quote_equals_the_contract_and_the_best_route_wins() {
     let sell = swap::route(&client, &network, weth, usdc, units(1.0, 18), SwapKind::ExactIn)
         .await
         .unwrap();
-    assert_eq!(sell.best().unwrap().venue.describe(weth), "Uniswap V4 0.3%");
-    assert_eq!(sell.runner_up().unwrap().venue.describe(weth), "Uniswap V3 0.05%");
+    assert_eq!(sell.best().unwrap().venue.describe(&network), "Uniswap V4 0.3%");
+    assert_eq!(sell.runner_up().unwrap().venue.describe(&network), "Uniswap V3 0.05%");
     let buy = swap::route(&client, &network, usdc, weth, units(1.0, 18), SwapKind::ExactOut)
         .await
         .unwrap();
-    assert_eq!(buy.best().unwrap().venue.describe(weth), "Uniswap V3 0.3%");
-    assert!(buy.quotes.iter().any(|q| q.venue.describe(weth) == "Balancer"));
+    assert_eq!(buy.best().unwrap().venue.describe(&network), "Uniswap V3 0.3%");
+    assert!(buy.quotes.iter().any(|q| q.venue.describe(&network) == "Balancer"));
     // Stablecoins route directly through a 0.01% pool (V4's or Balancer's stable pool), not
     // through WETH nor a 0.3% pair.
     let stable = swap::route(&client, &network, dai, usdc, units(500.0, 18), SwapKind::ExactIn)
         .await
         .unwrap();
-    let best = stable.best().unwrap().venue.describe(weth);
+    let best = stable.best().unwrap().venue.describe(&network);
     assert!(["Uniswap V4 0.01%", "Balancer"].contains(&best.as_str()), "{best}");
 }
 

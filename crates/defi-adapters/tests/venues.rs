@@ -137,7 +137,8 @@ async fn every_venue_quotes_what_its_own_contract_answers_in_the_same_one_batch(
         let routes =
             swap::route(&client, &network, token_in, token_out, amount, kind).await.unwrap();
         assert_eq!(client.requests() - before, 2, "one multicall and one gas price");
-        let described: Vec<String> = routes.quotes.iter().map(|q| q.venue.describe(weth)).collect();
+        let described: Vec<String> =
+            routes.quotes.iter().map(|q| q.venue.describe(&network)).collect();
         for venue in expected {
             assert!(described.iter().any(|d| d == venue), "no {venue} quote in {described:?}");
         }
@@ -149,11 +150,11 @@ async fn every_venue_quotes_what_its_own_contract_answers_in_the_same_one_batch(
 }
 
 /// The quote of the venue described `name` (and, for V4, selling the native side or not).
-fn quote_on(routes: &swap::Routes, weth: Address, name: &str) -> Quote {
+fn quote_on(routes: &swap::Routes, network: &Network, name: &str) -> Quote {
     routes
         .quotes
         .iter()
-        .find(|q| q.venue.describe(weth) == name)
+        .find(|q| q.venue.describe(network) == name)
         .unwrap_or_else(|| panic!("no {name} quote in {routes:?}"))
         .clone()
 }
@@ -189,7 +190,7 @@ async fn a_plan_on_each_venue_receives_exactly_its_quote() {
     ];
     for (sold, bought, amount, kind, venue, native_in, native_out) in cases {
         let routes = swap::route(&client, &network, sold, bought, amount, kind).await.unwrap();
-        let quote = quote_on(&routes, weth, venue);
+        let quote = quote_on(&routes, &network, venue);
         let params = SwapParams {
             account: trader,
             slippage_bps: 0,
@@ -257,7 +258,7 @@ async fn an_order_that_moves_one_pool_splits_for_more_than_any_single_route_and_
         let routes = swap::route(&client, &network, sold, bought, amount, kind).await.unwrap();
         let best = routes.best().unwrap().clone();
         let Venue::Split { legs } = &best.venue else {
-            panic!("a large order is split: {}", best.venue.describe(weth))
+            panic!("a large order is split: {}", best.venue.describe(&network))
         };
         assert!((2..=4).contains(&legs.len()), "{legs:?}");
         assert_eq!(legs.iter().map(|l| l.parts).sum::<u32>(), swap::split::PARTS);
@@ -275,7 +276,11 @@ async fn an_order_that_moves_one_pool_splits_for_more_than_any_single_route_and_
                 assert_eq!(best.amount_out, amount);
             }
         }
-        assert!(best.venue.describe(weth).starts_with("Split: "), "{}", best.venue.describe(weth));
+        assert!(
+            best.venue.describe(&network).starts_with("Split: "),
+            "{}",
+            best.venue.describe(&network)
+        );
 
         let params = SwapParams {
             account: trader,
@@ -337,7 +342,7 @@ async fn a_universal_router_swap_carries_its_own_signed_permit2_allowance_checke
     let amount = units(250.0, 6);
     let routes =
         swap::route(&client, &network, usdc, dai, amount, SwapKind::ExactIn).await.unwrap();
-    let quote = quote_on(&routes, m.weth, "Uniswap V4 0.01%");
+    let quote = quote_on(&routes, &network, "Uniswap V4 0.01%");
     let params = SwapParams {
         account: trader.address(),
         slippage_bps: 0,
@@ -375,4 +380,40 @@ async fn a_universal_router_swap_carries_its_own_signed_permit2_allowance_checke
     // The same signature again is spent.
     let replay = devnet.provider().call(signed.from(trader.address())).await;
     assert!(replay.is_err(), "a permit is used once: {replay:?}");
+}
+
+#[tokio::test]
+async fn two_hop_routes_pass_through_the_stablecoins_too_and_quote_what_the_router_answers() {
+    use vigil_defi_adapters::abi::IUniswapV2Router02;
+    let (devnet, network, client) = setup().await;
+    let m = devnet.manifest();
+    let (weth, usdc, dai) = (m.weth, m.tokens["USDC"].address, m.tokens["DAI"].address);
+    let amount = units(2.0, 18);
+    let routes =
+        swap::route(&client, &network, weth, dai, amount, SwapKind::ExactIn).await.unwrap();
+    let via_usdc = quote_on(&routes, &network, "Uniswap V2 via USDC");
+    let Venue::UniswapV2 { path } = &via_usdc.venue else { panic!("{via_usdc:?}") };
+    assert_eq!(path, &vec![weth, usdc, dai]);
+    let router =
+        IUniswapV2Router02::new(network.protocols.uniswap_v2_router.unwrap(), devnet.provider());
+    let answer = router.getAmountsOut(amount, path.clone()).call().await.unwrap();
+    assert_eq!(via_usdc.amount_out, *answer.last().unwrap(), "the router's own answer");
+    // And a plan along it receives exactly that.
+    let trader = DEMO_ACCOUNTS[3];
+    let params = SwapParams {
+        account: trader,
+        slippage_bps: 0,
+        deadline: 4_000_000_000,
+        unlimited_approval: false,
+        current_allowance: U256::ZERO,
+        native_in: false,
+        native_out: false,
+        permit2_nonce: 0,
+    };
+    let plan = swap::plan(&network, &via_usdc, SwapKind::ExactIn, &params).unwrap();
+    let before = balance(&devnet, dai, trader).await;
+    for s in &plan.steps {
+        assert!(devnet.send_unlocked(s.request.clone().from(trader)).await.unwrap().status());
+    }
+    assert_eq!(balance(&devnet, dai, trader).await - before, via_usdc.amount_out);
 }

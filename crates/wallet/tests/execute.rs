@@ -546,7 +546,7 @@ async fn a_universal_router_swap_is_one_transaction_carrying_the_permit2_allowan
     let quote = routes
         .quotes
         .iter()
-        .find(|q| q.venue.describe(m.weth) == "Uniswap V4 0.01%")
+        .find(|q| q.venue.describe(&network) == "Uniswap V4 0.01%")
         .unwrap()
         .clone();
     let params = SwapParams {

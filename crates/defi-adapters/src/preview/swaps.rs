@@ -21,14 +21,14 @@ struct RoutedSwap {
 
 impl RoutedSwap {
     /// A quote described for the user: "Uniswap V3 0.05% (998.31 USDC)".
-    fn describe(&self, q: &Quote, kind: SwapKind, weth: Address) -> String {
+    fn describe(&self, q: &Quote, kind: SwapKind, network: &Network) -> String {
         let amount = match kind {
             SwapKind::ExactIn => {
                 format!("{} {}", whole(q.amount_out, self.bought.1), self.bought.0)
             }
             SwapKind::ExactOut => format!("{} {}", whole(q.amount_in, self.sold.1), self.sold.0),
         };
-        format!("{} ({amount})", q.venue.describe(weth))
+        format!("{} ({amount})", q.venue.describe(network))
     }
 }
 
@@ -229,11 +229,8 @@ pub async fn quote_swap(
     let ((sym_in, dec_in), (sym_out, dec_out)) = (&routed.sold, &routed.bought);
     let rate = units_f64(best.amount_out, *dec_out) / units_f64(best.amount_in, *dec_in);
     Ok(SwapQuote {
-        venue: best.venue.describe(network.protocols.weth),
-        runner_up: routed
-            .runner_up
-            .as_ref()
-            .map(|q| routed.describe(q, req.kind, network.protocols.weth)),
+        venue: best.venue.describe(network),
+        runner_up: routed.runner_up.as_ref().map(|q| routed.describe(q, req.kind, network)),
         symbol_in: sym_in.clone(),
         symbol_out: sym_out.clone(),
         amount_in: whole(best.amount_in, *dec_in),
@@ -276,7 +273,6 @@ pub async fn preview_swap(
     network: &Network,
     req: &SwapRequest,
 ) -> Result<SwapPreview, PreviewError> {
-    let p = &network.protocols;
     let routed = route_swap(client, network, req).await?;
     let best = routed.best.clone();
     let routes = &routed.routes;
@@ -358,7 +354,7 @@ pub async fn preview_swap(
         routes.oracle_usd.native,
         sources,
     );
-    let describe = |q: &Quote| routed.describe(q, req.kind, p.weth);
+    let describe = |q: &Quote| routed.describe(q, req.kind, network);
     Ok(SwapPreview {
         network: network.name.clone(),
         account: req.account,

@@ -117,9 +117,15 @@ impl Venue {
     }
 
     /// A short description: "Uniswap V3 0.05%", "Uniswap V2 via WETH".
-    pub fn describe(&self, weth: Address) -> String {
-        let via =
-            |path: &[Address]| if path.len() > 2 && path[1] == weth { " via WETH" } else { "" };
+    pub fn describe(&self, network: &Network) -> String {
+        let via = |path: &[Address]| match path.get(1).filter(|_| path.len() > 2) {
+            Some(&hub) if hub == network.protocols.weth => " via WETH".to_owned(),
+            Some(&hub) => {
+                let symbol = network.tokens.iter().find(|t| t.address == hub);
+                format!(" via {}", symbol.map_or_else(|| hub.to_string(), |t| t.symbol.clone()))
+            }
+            None => String::new(),
+        };
         let percent = |fee: u32| format!("{}%", f64::from(fee) / 10_000.0);
         match self {
             Venue::UniswapV2 { path } => format!("Uniswap V2{}", via(path)),
@@ -130,7 +136,7 @@ impl Venue {
                 let each: Vec<String> = legs
                     .iter()
                     .map(|l| {
-                        format!("{}% {}", l.parts * 100 / split::PARTS, l.venue.describe(weth))
+                        format!("{}% {}", l.parts * 100 / split::PARTS, l.venue.describe(network))
                     })
                     .collect();
                 format!("Split: {}", each.join(" + "))

@@ -285,7 +285,7 @@ pub fn plan(network: &Network, quote: &Quote, kind: SwapKind, params: &SwapParam
         });
     }
     steps.push(Step::new(
-        format!("Swap on {}", quote.venue.describe(network.protocols.weth)),
+        format!("Swap on {}", quote.venue.describe(network)),
         alloy::rpc::types::TransactionRequest::default()
             .to(router)
             .value(value)
@@ -501,7 +501,6 @@ fn split_execute(
 
 #[cfg(test)]
 mod tests {
-    use alloy::primitives::address;
 
     use super::*;
     use crate::swap::{price_impact_bps, quotes::v3_path};
@@ -592,14 +591,20 @@ mod tests {
 
     #[test]
     fn venues_are_described_for_people() {
-        let weth = address!("C02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2");
+        let network = Network::named("ethereum").unwrap();
+        let weth = network.protocols.weth;
+        let usdc = network.token("USDC").unwrap().address;
         let (x, y) = (Address::repeat_byte(1), Address::repeat_byte(2));
         assert_eq!(
-            Venue::UniswapV2 { path: vec![x, weth, y] }.describe(weth),
+            Venue::UniswapV2 { path: vec![x, weth, y] }.describe(&network),
             "Uniswap V2 via WETH"
         );
         assert_eq!(
-            Venue::UniswapV3 { path: vec![x, y], fees: vec![500] }.describe(weth),
+            Venue::UniswapV3 { path: vec![x, usdc, y], fees: vec![3000, 100] }.describe(&network),
+            "Uniswap V3 0.3% + 0.01% via USDC"
+        );
+        assert_eq!(
+            Venue::UniswapV3 { path: vec![x, y], fees: vec![500] }.describe(&network),
             "Uniswap V3 0.05%"
         );
     }

@@ -89,22 +89,40 @@ pub(crate) fn v3_path(tokens: &[Address], fees: &[u32], reversed: bool) -> Bytes
     out.into()
 }
 
-/// Every candidate venue between two tokens on `network`.
+/// The tokens two-hop routes may pass through: the wrapped native coin and the network's
+/// stablecoins.
+pub(crate) fn hubs(network: &Network) -> Vec<Address> {
+    const STABLECOINS: [&str; 3] = ["USDC", "USDT", "DAI"];
+    let mut hubs = vec![network.protocols.weth];
+    hubs.extend(
+        network
+            .tokens
+            .iter()
+            .filter(|t| STABLECOINS.contains(&t.symbol.as_str()))
+            .map(|t| t.address),
+    );
+    hubs.dedup();
+    hubs
+}
+
+/// Every candidate venue between two tokens on `network`: direct pools, and two hops through
+/// WETH and the stablecoins on the V2-style venues and Uniswap V3.
 pub fn candidates(network: &Network, token_in: Address, token_out: Address) -> Vec<Venue> {
     let p = &network.protocols;
     let weth = p.weth;
     let mut venues = Vec::new();
-    let two_hop = token_in != weth && token_out != weth;
+    let hubs: Vec<Address> =
+        hubs(network).into_iter().filter(|h| *h != token_in && *h != token_out).collect();
     if p.uniswap_v2_router.is_some() {
         venues.push(Venue::UniswapV2 { path: vec![token_in, token_out] });
-        if two_hop {
-            venues.push(Venue::UniswapV2 { path: vec![token_in, weth, token_out] });
+        for &hub in &hubs {
+            venues.push(Venue::UniswapV2 { path: vec![token_in, hub, token_out] });
         }
     }
     if p.sushiswap_v2_router.is_some() {
         venues.push(Venue::SushiSwap { path: vec![token_in, token_out] });
-        if two_hop {
-            venues.push(Venue::SushiSwap { path: vec![token_in, weth, token_out] });
+        for &hub in &hubs {
+            venues.push(Venue::SushiSwap { path: vec![token_in, hub, token_out] });
         }
     }
     if p.uniswap_v4_quoter.is_some() {
@@ -124,11 +142,13 @@ pub fn candidates(network: &Network, token_in: Address, token_out: Address) -> V
         for fee in V3_FEE_TIERS {
             venues.push(Venue::UniswapV3 { path: vec![token_in, token_out], fees: vec![fee] });
         }
-        if two_hop {
-            for a in V3_FEE_TIERS {
-                for b in V3_FEE_TIERS {
+        for &hub in &hubs {
+            // Through a stablecoin, the stable side trades at the stable tiers.
+            let second: &[u32] = if hub == weth { &V3_FEE_TIERS } else { &[100, 500, 3000] };
+            for &a in &V3_FEE_TIERS {
+                for &b in second {
                     venues.push(Venue::UniswapV3 {
-                        path: vec![token_in, weth, token_out],
+                        path: vec![token_in, hub, token_out],
                         fees: vec![a, b],
                     });
                 }
