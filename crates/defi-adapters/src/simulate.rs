@@ -146,12 +146,15 @@ impl Simulation {
     }
 }
 
-/// A revert's reason: `Error(string)` and panics decoded, a custom error as its hex
-/// (`custom error 0x…`, for a protocol's own table to name), nothing for empty data.
+/// A revert's reason: `Error(string)` and panics decoded, the routers' and Permit2's custom
+/// errors named, other custom errors as their hex (`custom error 0x…`, for a protocol's own
+/// table to name), nothing for empty data.
 fn revert_reason(data: &[u8]) -> Option<String> {
     alloy::sol_types::decode_revert_reason(data).or_else(|| {
-        (data.len() >= 4)
-            .then(|| format!("custom error 0x{}", alloy::primitives::hex::encode(data)))
+        crate::swap::errors::explain(data).or_else(|| {
+            (data.len() >= 4)
+                .then(|| format!("custom error 0x{}", alloy::primitives::hex::encode(data)))
+        })
     })
 }
 

@@ -348,6 +348,28 @@ async fn deleverage(
     let kept = 1.0 - f64::from(req.slippage_bps) / 10_000.0 - SWAP_FEE;
     let start_hf = b.now();
     let (mut to_routers, mut to_pool): (Vec<(Address, U256)>, U256) = (Vec::new(), U256::ZERO);
+    // Rounds through the Universal Router each sign a Permit2 allowance, with nonces from the
+    // account's current one for (the collateral, the router).
+    let mut permit2_nonce = match (network.protocols.permit2, network.protocols.universal_router) {
+        (Some(permit2), Some(router)) => {
+            let call = crate::abi::IPermit2::allowanceCall {
+                user: b.account,
+                token: collateral.asset,
+                spender: router,
+            };
+            crate::multicall::aggregate(
+                client,
+                network.protocols.multicall3,
+                vec![(permit2, call.abi_encode().into())],
+            )
+            .await?
+            .first()
+            .and_then(|a| a.as_ref())
+            .and_then(|d| crate::abi::IPermit2::allowanceCall::abi_decode_returns(d).ok())
+            .map_or(0, |a| a.nonce.to::<u64>())
+        }
+        _ => 0,
+    };
     let (mut sold, mut received_before, mut venue) = (U256::ZERO, U256::ZERO, None);
     let mut rounds = 0;
     while hf(&b.state) < target {
@@ -415,15 +437,25 @@ async fn deleverage(
             current_allowance: U256::MAX,
             native_in: false,
             native_out: false,
-            permit2_nonce: 0,
+            permit2_nonce,
         };
-        let swap_step = swap::plan(network, quote, SwapKind::ExactIn, &params)
-            .and_then(|p| p.steps.into_iter().last())
+        let mut steps = swap::plan(network, quote, SwapKind::ExactIn, &params)
+            .map(|p| p.steps)
             .ok_or_else(|| cannot("the swap route cannot be built"))?;
-        let router = swap_step.request.to.and_then(|t| t.to().copied()).unwrap_or_default();
-        match to_routers.iter_mut().find(|(r, _)| *r == router) {
+        let swap_step = steps.pop().ok_or_else(|| cannot("the swap route cannot be built"))?;
+        // A Universal Router swap is paid through Permit2 by the allowance signed before it.
+        let permit = steps.pop().filter(|s| s.permit.is_some());
+        let spender = match &permit {
+            Some(step) => step.permit.as_ref().map(|g| g.permit2).unwrap_or_default(),
+            None => swap_step.request.to.and_then(|t| t.to().copied()).unwrap_or_default(),
+        };
+        match to_routers.iter_mut().find(|(r, _)| *r == spender) {
             Some((_, total)) => *total += amount,
-            None => to_routers.push((router, amount)),
+            None => to_routers.push((spender, amount)),
+        }
+        if let Some(step) = permit {
+            b.push(step);
+            permit2_nonce += 1;
         }
         b.push(swap_step);
         // The swap moves wallet balances only: at least `min_out` arrives.
@@ -457,7 +489,14 @@ async fn deleverage(
     };
     let mut approvals: Vec<Step> = to_routers
         .iter()
-        .map(|(router, total)| approve(&collateral, *router, "the swap router", *total))
+        .map(|(spender, total)| {
+            let to = if Some(*spender) == network.protocols.permit2 {
+                "Permit2"
+            } else {
+                "the swap router"
+            };
+            approve(&collateral, *spender, to, *total)
+        })
         .collect();
     approvals.push(approve(&debt, b.pool, "the Aave pool", to_pool));
     b.after.splice(0..0, approvals.iter().map(|_| start_hf));

@@ -47,7 +47,8 @@ fn approval_gas(
     if req.native_in {
         return 0;
     }
-    let Some(spender) = swap::spender(network, &q.venue) else { return 0 };
+    let native = req.native_in || req.native_out;
+    let Some(spender) = swap::spender(network, &q.venue, native) else { return 0 };
     let (max_in, _) = swap::limits(q, req.kind, req.slippage_bps);
     let allowed =
         allowances.iter().find(|(s, _)| *s == spender).map(|(_, a)| *a).unwrap_or_default();
@@ -286,7 +287,7 @@ pub async fn preview_swap(
             have: whole(balance, dec_in),
         });
     }
-    let spender = swap::spender(network, &best.venue);
+    let spender = swap::spender(network, &best.venue, req.native_in || req.native_out);
     let current_allowance = routed
         .allowances
         .iter()

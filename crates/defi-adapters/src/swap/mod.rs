@@ -9,11 +9,12 @@ use serde::Serialize;
 
 use crate::{ChainClient, ClientError, Network, abi::IAaveOracle, multicall};
 
+pub(crate) mod errors;
 mod plan;
 mod quotes;
 pub mod split;
 
-pub use plan::{DEFAULT_SLIPPAGE_BPS, SwapParams, limits, plan, spender};
+pub use plan::{DEFAULT_SLIPPAGE_BPS, SwapParams, limits, plan, spender, through_universal_router};
 pub use quotes::candidates;
 pub(crate) use quotes::{V4_TIERS, pool_key, v4_pool};
 use quotes::{decode_quote, quote_call};

@@ -72,7 +72,22 @@ pub fn plan(network: &Network, quote: &Quote, kind: SwapKind, params: &SwapParam
         (true, SwapKind::ExactIn) => quote.amount_in,
         (true, SwapKind::ExactOut) => max_in,
     };
+    let native = native_in || native_out;
+    let one_leg = matches!(quote.venue, Venue::UniswapV2 { .. } | Venue::UniswapV3 { .. });
     let (router, input): (Address, Vec<u8>) = match &quote.venue {
+        // A Uniswap V2 or V3 route through the Universal Router: a split of one leg.
+        venue if one_leg && through_universal_router(network, venue, native) => {
+            let leg = split::Leg {
+                venue: venue.clone(),
+                parts: split::PARTS,
+                amount_in: quote.amount_in,
+                amount_out: quote.amount_out,
+                gas: quote.gas,
+            };
+            let weth = network.protocols.weth;
+            let input = split_execute(weth, &[leg], kind, params.slippage_bps, deadline)?;
+            (network.protocols.universal_router?, input)
+        }
         Venue::UniswapV2 { path } | Venue::SushiSwap { path } => {
             let (path, amount_in, amount_out) = (path.clone(), quote.amount_in, quote.amount_out);
             let input = match (kind, native_in, native_out) {
@@ -129,7 +144,7 @@ pub fn plan(network: &Network, quote: &Quote, kind: SwapKind, params: &SwapParam
                     .abi_encode()
                 }
             };
-            (spender(network, &quote.venue)?, input)
+            (spender(network, &quote.venue, native)?, input)
         }
         // A split runs in one Universal Router transaction; it pays and receives tokens, not
         // ether (a split is offered only for them).
@@ -250,7 +265,7 @@ pub fn plan(network: &Network, quote: &Quote, kind: SwapKind, params: &SwapParam
         }
     };
     let token_in = quote.venue.token_in()?;
-    let spender = spender(network, &quote.venue)?;
+    let spender = spender(network, &quote.venue, native)?;
     let mut steps = Vec::new();
     if !native_in && params.current_allowance < max_in {
         let amount = if params.unlimited_approval { U256::MAX } else { max_in };
@@ -294,10 +309,27 @@ pub fn plan(network: &Network, quote: &Quote, kind: SwapKind, params: &SwapParam
     Some(Plan { from: params.account, steps })
 }
 
-/// Who the input token is approved to for `venue`: its router, the Balancer Vault, or Permit2
-/// (which the Universal Router spends through).
-pub fn spender(network: &Network, venue: &Venue) -> Option<Address> {
+/// Whether a swap along `venue` runs through the Universal Router: Uniswap V4 and splits
+/// always; Uniswap V2 and V3 routes too where the network has it, paid by a Permit2 signature,
+/// unless ether is paid or received (their own routers wrap and unwrap it in the same call).
+pub fn through_universal_router(network: &Network, venue: &Venue, native: bool) -> bool {
     let p = &network.protocols;
+    match venue {
+        Venue::UniswapV4 { .. } | Venue::Split { .. } => true,
+        Venue::UniswapV2 { .. } | Venue::UniswapV3 { .. } => {
+            !native && p.universal_router.is_some() && p.permit2.is_some()
+        }
+        _ => false,
+    }
+}
+
+/// Who the input token is approved to for `venue` (`native`: ether is paid or received): its
+/// router, the Balancer Vault, or Permit2 (which the Universal Router spends through).
+pub fn spender(network: &Network, venue: &Venue, native: bool) -> Option<Address> {
+    let p = &network.protocols;
+    if through_universal_router(network, venue, native) {
+        return p.permit2;
+    }
     match venue {
         Venue::UniswapV2 { .. } => p.uniswap_v2_router,
         Venue::SushiSwap { .. } => p.sushiswap_v2_router,
@@ -555,6 +587,25 @@ mod tests {
     #[test]
     fn swap_router02_gets_its_own_parameters_and_the_deadline_in_the_multicall() {
         let mut network = Network::named("base").unwrap();
+        // With a Universal Router, a token-for-token V3 route goes through it; without one,
+        // through the network's SwapRouter.
+        let ur_quote = Quote {
+            venue: Venue::UniswapV3 {
+                path: vec![network.token("USDC").unwrap().address, network.protocols.weth],
+                fees: vec![500],
+            },
+            amount_in: U256::from(1_000_000u64),
+            amount_out: U256::from(1u64),
+            gas: 0,
+            gas_in_token: None,
+            price_impact_bps: None,
+        };
+        assert!(through_universal_router(&network, &ur_quote.venue, false));
+        assert!(
+            !through_universal_router(&network, &ur_quote.venue, true),
+            "ether: the router wraps it"
+        );
+        network.protocols.universal_router = None;
         let (usdc, weth) = (network.token("USDC").unwrap().address, network.protocols.weth);
         let quote = Quote {
             venue: Venue::UniswapV3 { path: vec![usdc, weth], fees: vec![500] },
