@@ -128,7 +128,12 @@ pub(crate) async fn sign_and_send(
             );
             // What the device shows of a contract call it blind-signs: compare before approving.
             for (label, hash) in &preview.device_hashes {
-                eprintln!("  {label}: the device shows transaction hash {hash}");
+                // A Permit2 allowance is EIP-712: the device shows its domain and message hashes.
+                if label.ends_with(" hash)") {
+                    eprintln!("  {label}: the device shows {hash}");
+                } else {
+                    eprintln!("  {label}: the device shows transaction hash {hash}");
+                }
             }
         }
         // The core says why it cannot sign.

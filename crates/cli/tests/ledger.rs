@@ -198,6 +198,21 @@ fn a_ledger_account_swaps_and_lends_on_the_devnet() {
     let usdc: f64 = usdc.unwrap()["amount"].as_str().unwrap().parse().unwrap();
     assert!(usdc > 1000.0, "1 ETH bought some 2,000 USDC: {balances}");
 
+    // Some of it for WBTC: through the Universal Router (Uniswap V2 via WETH), so approve
+    // Permit2 on the device, then sign the Permit2 allowance there (EIP-712, its two hashes
+    // printed first to compare), then the swap that carries it.
+    let before = sim.controls().screens.len();
+    let o = run(&["swap", "--from", "USDC", "--to", "WBTC", "--amount", "500", "--yes"]);
+    assert!(o.status.success(), "{}", err(&o));
+    let screens = sim.controls().screens[before..].to_vec();
+    let typed = screens.iter().find_map(|s| s.strip_prefix("Sign typed data: domain "));
+    let typed = typed.unwrap_or_else(|| panic!("the permit was signed on the device: {screens:?}"));
+    let (domain, message) = typed.split_once(" message ").unwrap();
+    for hash in [domain, message] {
+        assert!(err(&o).contains(&format!("the device shows 0x{hash}")), "{hash} in {}", err(&o));
+    }
+    assert_eq!(screens.len(), 3, "approve Permit2, sign the allowance, swap: {screens:?}");
+
     // Supply some of that USDC to Aave: approve and supply, both confirmed on the device.
     let before = sim.controls().screens.len();
     let o = run(&["lend", "supply", "--asset", "USDC", "--amount", "1000", "--yes"]);

@@ -347,6 +347,16 @@ sol! {
         }
         function swap(SingleSwap singleSwap, FundManagement funds, uint256 limit, uint256 deadline)
             external payable returns (uint256 amountCalculated);
+        struct BatchSwapStep {
+            bytes32 poolId;
+            uint256 assetInIndex;
+            uint256 assetOutIndex;
+            uint256 amount;
+            bytes userData;
+        }
+        function batchSwap(uint8 kind, BatchSwapStep[] swaps, address[] assets,
+            FundManagement funds, int256[] limits, uint256 deadline)
+            external payable returns (int256[] assetDeltas);
     }
 
     /// BalancerQueries: a swap's result by `eth_call`.
@@ -354,5 +364,7 @@ sol! {
     interface IBalancerQueries {
         function querySwap(IBalancerVault.SingleSwap singleSwap, IBalancerVault.FundManagement funds)
             external returns (uint256);
+        function queryBatchSwap(uint8 kind, IBalancerVault.BatchSwapStep[] swaps, address[] assets,
+            IBalancerVault.FundManagement funds) external returns (int256[] assetDeltas);
     }
 }

@@ -417,3 +417,52 @@ async fn two_hop_routes_pass_through_the_stablecoins_too_and_quote_what_the_rout
     }
     assert_eq!(balance(&devnet, dai, trader).await - before, via_usdc.amount_out);
 }
+
+#[tokio::test]
+async fn two_balancer_pools_trade_in_one_batch_swap_exactly_as_quoted() {
+    let (devnet, network, client) = setup().await;
+    let m = devnet.manifest();
+    let (weth, dai) = (m.weth, m.tokens["DAI"].address);
+    let trader = DEMO_ACCOUNTS[2];
+    // (sold, bought, amount, kind, ether in): the weighted pool to USDC, the stable pool on.
+    for (sold, bought, amount, kind, native_in) in [
+        (weth, dai, units(1.0, 18), SwapKind::ExactIn, false),
+        (weth, dai, units(1500.0, 18), SwapKind::ExactOut, false),
+        (weth, dai, units(0.5, 18), SwapKind::ExactIn, true),
+        (dai, weth, units(0.25, 18), SwapKind::ExactOut, false),
+    ] {
+        let routes = swap::route(&client, &network, sold, bought, amount, kind).await.unwrap();
+        let quote = quote_on(&routes, &network, "Balancer via USDC");
+        let Venue::BalancerHops { pool_ids, .. } = &quote.venue else { panic!("{quote:?}") };
+        assert_eq!(pool_ids.len(), 2);
+        let params = SwapParams {
+            account: trader,
+            slippage_bps: 0,
+            deadline: 4_000_000_000,
+            unlimited_approval: false,
+            current_allowance: U256::ZERO,
+            native_in,
+            native_out: false,
+            permit2_nonce: 0,
+        };
+        let plan = swap::plan(&network, &quote, kind, &params).unwrap();
+        let paid_in = if native_in { Address::ZERO } else { sold };
+        let (in_before, out_before) =
+            (balance(&devnet, paid_in, trader).await, balance(&devnet, bought, trader).await);
+        let mut gas = U256::ZERO;
+        for s in &plan.steps {
+            let receipt = devnet.send_unlocked(s.request.clone().from(trader)).await.unwrap();
+            assert!(receipt.status(), "'{}' reverted", s.label);
+            gas += U256::from(receipt.gas_used) * U256::from(receipt.effective_gas_price);
+        }
+        let spent = in_before
+            - balance(&devnet, paid_in, trader).await
+            - if native_in { gas } else { U256::ZERO };
+        let received = balance(&devnet, bought, trader).await - out_before;
+        assert_eq!(
+            (spent, received),
+            (quote.amount_in, quote.amount_out),
+            "{kind:?} native {native_in}"
+        );
+    }
+}

@@ -80,6 +80,14 @@ pub enum Venue {
         /// What is bought.
         token_out: Address,
     },
+    /// Balancer V2 pools in a row, one batch swap in the Vault (each hop's output feeds the
+    /// next).
+    BalancerHops {
+        /// Each hop's pool.
+        pool_ids: Vec<B256>,
+        /// The token path, input first (one more than the pools).
+        path: Vec<Address>,
+    },
 }
 
 /// A Uniswap V4 pool's key: its two currencies (the zero address: the native coin), fee, tick
@@ -106,7 +114,8 @@ impl Venue {
         match self {
             Venue::UniswapV2 { path }
             | Venue::UniswapV3 { path, .. }
-            | Venue::SushiSwap { path } => path.first().copied(),
+            | Venue::SushiSwap { path }
+            | Venue::BalancerHops { path, .. } => path.first().copied(),
             Venue::UniswapV4 { token_in, .. } | Venue::Balancer { token_in, .. } => Some(*token_in),
             Venue::Split { legs } => legs.first()?.venue.token_in(),
         }
@@ -133,6 +142,7 @@ impl Venue {
             Venue::SushiSwap { path } => format!("SushiSwap{}", via(path)),
             Venue::UniswapV4 { pool, .. } => format!("Uniswap V4 {}", percent(pool.fee)),
             Venue::Balancer { .. } => "Balancer".to_owned(),
+            Venue::BalancerHops { path, .. } => format!("Balancer{}", via(path)),
             Venue::Split { legs } => {
                 let each: Vec<String> = legs
                     .iter()

@@ -10,7 +10,7 @@ use alloy::sol_types::SolValue;
 
 use super::{
     Quote, SwapKind, V4Pool, Venue,
-    quotes::{balancer_swap, pool_key, v3_path, zero_for_one},
+    quotes::{balancer_swap, batch_steps, pool_key, v3_path, zero_for_one},
     split,
 };
 use crate::{
@@ -194,6 +194,44 @@ pub fn plan(network: &Network, quote: &Quote, kind: SwapKind, params: &SwapParam
             .abi_encode();
             (vault, input)
         }
+        Venue::BalancerHops { pool_ids, path } => {
+            let vault = network.protocols.balancer_vault?;
+            // Ether is the Vault's zero address: it wraps what comes in and unwraps what goes out.
+            let mut assets = path.clone();
+            if native_in {
+                assets[0] = Address::ZERO;
+            }
+            if native_out {
+                let last = assets.len() - 1;
+                assets[last] = Address::ZERO;
+            }
+            let exact = match kind {
+                SwapKind::ExactIn => quote.amount_in,
+                SwapKind::ExactOut => quote.amount_out,
+            };
+            // Per asset: the most the Vault may take (positive), the least it must pay
+            // (negative); the hubs net to zero.
+            let mut limits = vec![alloy::primitives::I256::ZERO; assets.len()];
+            limits[0] = alloy::primitives::I256::from_raw(max_in);
+            let last = limits.len() - 1;
+            limits[last] = -alloy::primitives::I256::from_raw(min_out);
+            let funds = IBalancerVault::FundManagement {
+                sender: to,
+                fromInternalBalance: false,
+                recipient: to,
+                toInternalBalance: false,
+            };
+            let input = IBalancerVault::batchSwapCall {
+                kind: u8::from(kind == SwapKind::ExactOut),
+                swaps: batch_steps(pool_ids, kind, exact),
+                assets,
+                funds,
+                limits,
+                deadline,
+            }
+            .abi_encode();
+            (vault, input)
+        }
         Venue::UniswapV3 { path, fees } => {
             let router = network.protocols.uniswap_v3_swap_router?;
             // Native out: the router receives WETH and unwraps it to the user in the same call.
@@ -335,7 +373,7 @@ pub fn spender(network: &Network, venue: &Venue, native: bool) -> Option<Address
         Venue::SushiSwap { .. } => p.sushiswap_v2_router,
         Venue::UniswapV3 { .. } => p.uniswap_v3_swap_router,
         Venue::UniswapV4 { .. } | Venue::Split { .. } => p.permit2,
-        Venue::Balancer { .. } => p.balancer_vault,
+        Venue::Balancer { .. } | Venue::BalancerHops { .. } => p.balancer_vault,
     }
 }
 

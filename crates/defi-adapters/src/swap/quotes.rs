@@ -132,9 +132,28 @@ pub fn candidates(network: &Network, token_in: Address, token_out: Address) -> V
         }
     }
     if p.balancer_queries.is_some() && p.balancer_vault.is_some() {
-        for pool in &p.balancer_pools {
+        let pools = &p.balancer_pools;
+        for pool in pools {
             if pool.tokens.contains(&token_in) && pool.tokens.contains(&token_out) {
                 venues.push(Venue::Balancer { pool_id: pool.id, token_in, token_out });
+            }
+        }
+        // Two pools through a hub, in one batch swap.
+        for &hub in &hubs {
+            for first in
+                pools.iter().filter(|x| x.tokens.contains(&token_in) && x.tokens.contains(&hub))
+            {
+                for second in pools
+                    .iter()
+                    .filter(|x| x.tokens.contains(&hub) && x.tokens.contains(&token_out))
+                {
+                    if first.id != second.id {
+                        venues.push(Venue::BalancerHops {
+                            pool_ids: vec![first.id, second.id],
+                            path: vec![token_in, hub, token_out],
+                        });
+                    }
+                }
             }
         }
     }
@@ -229,9 +248,48 @@ pub(crate) fn quote_call(
                 IBalancerQueries::querySwapCall { singleSwap: swap, funds }.abi_encode().into(),
             )
         }
+        (Venue::BalancerHops { pool_ids, path }, kind) => {
+            let funds = IBalancerVault::FundManagement {
+                sender: p.multicall3,
+                fromInternalBalance: false,
+                recipient: p.multicall3,
+                toInternalBalance: false,
+            };
+            let call = IBalancerQueries::queryBatchSwapCall {
+                kind: u8::from(kind == SwapKind::ExactOut),
+                swaps: batch_steps(pool_ids, kind, amount),
+                assets: path.clone(),
+                funds,
+            };
+            (p.balancer_queries?, call.abi_encode().into())
+        }
         // A split is made of quotes; it is never quoted whole.
         (Venue::Split { .. }, _) => return None,
     })
+}
+
+/// A Balancer batch swap's steps along pools `pool_ids` (assets in path order): exact in,
+/// from the first pool on, each hop taking the last one's output (amount 0); exact out, from
+/// the last pool back, each hop giving what the next one needs.
+pub(crate) fn batch_steps(
+    pool_ids: &[alloy::primitives::B256],
+    kind: SwapKind,
+    amount: U256,
+) -> Vec<IBalancerVault::BatchSwapStep> {
+    let step = |i: usize, amount: U256| IBalancerVault::BatchSwapStep {
+        poolId: pool_ids[i],
+        assetInIndex: U256::from(i),
+        assetOutIndex: U256::from(i + 1),
+        amount,
+        userData: Bytes::new(),
+    };
+    let first = |i: usize| if i == 0 { amount } else { U256::ZERO };
+    match kind {
+        SwapKind::ExactIn => (0..pool_ids.len()).map(|i| step(i, first(i))).collect(),
+        SwapKind::ExactOut => {
+            (0..pool_ids.len()).rev().enumerate().map(|(n, i)| step(i, first(n))).collect()
+        }
+    }
 }
 
 /// (amount in, amount out, gas) from a quote's return data.
@@ -282,6 +340,14 @@ pub(crate) fn decode_quote(
             })
         }
         Venue::Split { .. } => None,
+        Venue::BalancerHops { pool_ids, .. } => {
+            // The Vault's deltas: what it takes (positive) and pays (negative), per asset.
+            let deltas = IBalancerQueries::queryBatchSwapCall::abi_decode_returns(data).ok()?;
+            let paid_in = deltas.first()?.into_raw();
+            let paid_out = deltas.last()?.unsigned_abs();
+            let gas = SWAP_BASE_GAS + BALANCER_SWAP_GAS * pool_ids.len() as u64;
+            (!paid_in.is_zero() && !paid_out.is_zero()).then_some((paid_in, paid_out, gas))
+        }
         Venue::Balancer { .. } => {
             let quoted = IBalancerQueries::querySwapCall::abi_decode_returns(data).ok()?;
             let gas = SWAP_BASE_GAS + BALANCER_SWAP_GAS;
