@@ -269,6 +269,16 @@ sol! {
         bytes hookData;
     }
 
+    /// One hop of a V4 path: the pool between the currency before it and this one.
+    #[derive(Debug, PartialEq, Eq)]
+    struct PathKey {
+        address intermediateCurrency;
+        uint24 fee;
+        int24 tickSpacing;
+        address hooks;
+        bytes hookData;
+    }
+
     /// Uniswap V4's quoter (v4-periphery 1.0.3): quotes by simulating the swap.
     #[sol(rpc)]
     interface IV4Quoter {
@@ -278,8 +288,17 @@ sol! {
             uint128 exactAmount;
             bytes hookData;
         }
+        struct QuoteExactParams {
+            address exactCurrency;
+            PathKey[] path;
+            uint128 exactAmount;
+        }
         function quoteExactInputSingle(QuoteExactSingleParams params) external
             returns (uint256 amountOut, uint256 gasEstimate);
+        function quoteExactInput(QuoteExactParams params) external
+            returns (uint256 amountOut, uint256 gasEstimate);
+        function quoteExactOutput(QuoteExactParams params) external
+            returns (uint256 amountIn, uint256 gasEstimate);
         function quoteExactOutputSingle(QuoteExactSingleParams params) external
             returns (uint256 amountIn, uint256 gasEstimate);
     }
@@ -291,6 +310,23 @@ sol! {
         uint128 amountIn;
         uint128 amountOutMinimum;
         bytes hookData;
+    }
+    /// The V4 router's multi-hop swaps, as Universal Router 2.1.0 has them: its V4 router is
+    /// a later v4-periphery than npm's 1.0.3 and takes per-hop slippage limits (none when
+    /// empty; the whole swap's limit still applies).
+    struct V4ExactInputParams {
+        address currencyIn;
+        PathKey[] path;
+        uint256[] maxHopSlippage;
+        uint128 amountIn;
+        uint128 amountOutMinimum;
+    }
+    struct V4ExactOutputParams {
+        address currencyOut;
+        PathKey[] path;
+        uint256[] maxHopSlippage;
+        uint128 amountOut;
+        uint128 amountInMaximum;
     }
     struct V4ExactOutputSingleParams {
         PoolKey poolKey;

@@ -466,3 +466,53 @@ async fn two_balancer_pools_trade_in_one_batch_swap_exactly_as_quoted() {
         );
     }
 }
+
+#[tokio::test]
+async fn two_v4_pools_trade_in_one_universal_router_swap_exactly_as_quoted() {
+    let (devnet, network, client) = setup().await;
+    let m = devnet.manifest();
+    let (weth, dai) = (m.weth, m.tokens["DAI"].address);
+    let trader = DEMO_ACCOUNTS[1];
+    // Ether (the pool's native side) to USDC at 0.3%, USDC to DAI at 0.01%, and back.
+    for (sold, bought, amount, kind, native_in, native_out) in [
+        (weth, dai, units(1.0, 18), SwapKind::ExactIn, false, false),
+        (weth, dai, units(1500.0, 18), SwapKind::ExactOut, true, false),
+        (dai, weth, units(1000.0, 18), SwapKind::ExactIn, false, true),
+        (dai, weth, units(0.2, 18), SwapKind::ExactOut, false, false),
+    ] {
+        let routes = swap::route(&client, &network, sold, bought, amount, kind).await.unwrap();
+        let name = if sold == weth {
+            "Uniswap V4 0.3% + 0.01% via USDC"
+        } else {
+            "Uniswap V4 0.01% + 0.3% via USDC"
+        };
+        let quote = quote_on(&routes, &network, name);
+        let params = SwapParams {
+            account: trader,
+            slippage_bps: 0,
+            deadline: 4_000_000_000,
+            unlimited_approval: false,
+            current_allowance: U256::ZERO,
+            native_in,
+            native_out,
+            permit2_nonce: 0,
+        };
+        let plan = swap::plan(&network, &quote, kind, &params).unwrap();
+        let simulated = vigil_defi_adapters::simulate::simulate(&client, &plan).await.unwrap();
+        assert!(simulated.success(), "{name} {kind:?}: {:?}", simulated.revert_reason());
+        let paid_in = if native_in { Address::ZERO } else { sold };
+        let paid_out = if native_out { Address::ZERO } else { bought };
+        let (in_before, out_before) =
+            (balance(&devnet, paid_in, trader).await, balance(&devnet, paid_out, trader).await);
+        let mut gas = U256::ZERO;
+        for s in &plan.steps {
+            let receipt = devnet.send_unlocked(s.request.clone().from(trader)).await.unwrap();
+            assert!(receipt.status(), "{name} {kind:?}: '{}' reverted", s.label);
+            gas += U256::from(receipt.gas_used) * U256::from(receipt.effective_gas_price);
+        }
+        let fee = |native: bool| if native { gas } else { U256::ZERO };
+        let spent = in_before - balance(&devnet, paid_in, trader).await - fee(native_in);
+        let received = balance(&devnet, paid_out, trader).await + fee(native_out) - out_before;
+        assert_eq!((spent, received), (quote.amount_in, quote.amount_out), "{name} {kind:?}");
+    }
+}

@@ -66,6 +66,13 @@ pub enum Venue {
         /// The pool's key.
         pool: V4Pool,
     },
+    /// Uniswap V4 pools in a row (WETH trades as the pools' native ether).
+    UniswapV4Hops {
+        /// The token path, input first (one more than the pools).
+        path: Vec<Address>,
+        /// Each hop's pool.
+        pools: Vec<V4Pool>,
+    },
     /// One order across several one-hop routes, in one Universal Router transaction.
     Split {
         /// The legs, each with its share.
@@ -115,7 +122,8 @@ impl Venue {
             Venue::UniswapV2 { path }
             | Venue::UniswapV3 { path, .. }
             | Venue::SushiSwap { path }
-            | Venue::BalancerHops { path, .. } => path.first().copied(),
+            | Venue::BalancerHops { path, .. }
+            | Venue::UniswapV4Hops { path, .. } => path.first().copied(),
             Venue::UniswapV4 { token_in, .. } | Venue::Balancer { token_in, .. } => Some(*token_in),
             Venue::Split { legs } => legs.first()?.venue.token_in(),
         }
@@ -141,6 +149,10 @@ impl Venue {
             Venue::UniswapV2 { path } => format!("Uniswap V2{}", via(path)),
             Venue::SushiSwap { path } => format!("SushiSwap{}", via(path)),
             Venue::UniswapV4 { pool, .. } => format!("Uniswap V4 {}", percent(pool.fee)),
+            Venue::UniswapV4Hops { path, pools } => {
+                let fees: Vec<String> = pools.iter().map(|p| percent(p.fee)).collect();
+                format!("Uniswap V4 {}{}", fees.join(" + "), via(path))
+            }
             Venue::Balancer { .. } => "Balancer".to_owned(),
             Venue::BalancerHops { path, .. } => format!("Balancer{}", via(path)),
             Venue::Split { legs } => {

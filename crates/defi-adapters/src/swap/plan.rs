@@ -10,14 +10,15 @@ use alloy::sol_types::SolValue;
 
 use super::{
     Quote, SwapKind, V4Pool, Venue,
-    quotes::{balancer_swap, batch_steps, pool_key, v3_path, zero_for_one},
+    quotes::{balancer_swap, batch_steps, path_keys, pool_key, v3_path},
     split,
 };
 use crate::{
     Network, V3RouterKind,
     abi::{
         IBalancerVault, IERC20, ISwapRouter02, IUniswapV2Router02, IUniversalRouter, IV3SwapRouter,
-        V4ExactInputSingleParams, V4ExactOutputSingleParams,
+        V4ExactInputParams, V4ExactInputSingleParams, V4ExactOutputParams,
+        V4ExactOutputSingleParams,
     },
     permit2::PermitGrant,
     simulate::{Plan, Step},
@@ -157,12 +158,12 @@ pub fn plan(network: &Network, quote: &Quote, kind: SwapKind, params: &SwapParam
                 split_execute(network.protocols.weth, legs, kind, params.slippage_bps, deadline)?;
             (router, input)
         }
-        Venue::UniswapV4 { token_in, pool, .. } => {
+        Venue::UniswapV4 { .. } | Venue::UniswapV4Hops { .. } => {
             let router = network.protocols.universal_router?;
+            let (path, pools) = v4_route(&quote.venue)?;
             let input = v4_execute(
                 network.protocols.weth,
-                *token_in,
-                pool,
+                (&path, &pools),
                 kind,
                 quote,
                 (max_in, min_out),
@@ -353,7 +354,7 @@ pub fn plan(network: &Network, quote: &Quote, kind: SwapKind, params: &SwapParam
 pub fn through_universal_router(network: &Network, venue: &Venue, native: bool) -> bool {
     let p = &network.protocols;
     match venue {
-        Venue::UniswapV4 { .. } | Venue::Split { .. } => true,
+        Venue::UniswapV4 { .. } | Venue::UniswapV4Hops { .. } | Venue::Split { .. } => true,
         Venue::UniswapV2 { .. } | Venue::UniswapV3 { .. } => {
             !native && p.universal_router.is_some() && p.permit2.is_some()
         }
@@ -372,7 +373,7 @@ pub fn spender(network: &Network, venue: &Venue, native: bool) -> Option<Address
         Venue::UniswapV2 { .. } => p.uniswap_v2_router,
         Venue::SushiSwap { .. } => p.sushiswap_v2_router,
         Venue::UniswapV3 { .. } => p.uniswap_v3_swap_router,
-        Venue::UniswapV4 { .. } | Venue::Split { .. } => p.permit2,
+        Venue::UniswapV4 { .. } | Venue::UniswapV4Hops { .. } | Venue::Split { .. } => p.permit2,
         Venue::Balancer { .. } | Venue::BalancerHops { .. } => p.balancer_vault,
     }
 }
@@ -385,7 +386,9 @@ const UNWRAP_WETH: u8 = 0x0c;
 const V4_SWAP: u8 = 0x10;
 /// V4 router actions (v4-periphery's `Actions.sol`).
 const SWAP_EXACT_IN_SINGLE: u8 = 0x06;
+const SWAP_EXACT_IN: u8 = 0x07;
 const SWAP_EXACT_OUT_SINGLE: u8 = 0x08;
+const SWAP_EXACT_OUT: u8 = 0x09;
 const SETTLE_ALL: u8 = 0x0c;
 const TAKE: u8 = 0x0e;
 const TAKE_ALL: u8 = 0x0f;
@@ -400,8 +403,7 @@ const OPEN_DELTA: U256 = U256::ZERO;
 #[allow(clippy::too_many_arguments)]
 fn v4_execute(
     weth: Address,
-    token_in: Address,
-    pool: &V4Pool,
+    route: (&[Address], &[V4Pool]),
     kind: SwapKind,
     quote: &Quote,
     limits: (U256, U256),
@@ -411,7 +413,7 @@ fn v4_execute(
     let mut commands = Vec::new();
     let mut inputs = Vec::new();
     let amounts = (quote.amount_in, quote.amount_out);
-    v4_commands(&mut commands, &mut inputs, weth, token_in, pool, kind, amounts, limits, natives)?;
+    v4_commands(&mut commands, &mut inputs, weth, route, kind, amounts, limits, natives)?;
     Some(IUniversalRouter::executeCall { commands: commands.into(), inputs, deadline }.abi_encode())
 }
 
@@ -423,19 +425,14 @@ fn v4_commands(
     commands: &mut Vec<u8>,
     inputs: &mut Vec<Bytes>,
     weth: Address,
-    token_in: Address,
-    pool: &V4Pool,
+    (path, pools): (&[Address], &[V4Pool]),
     kind: SwapKind,
     (amount_in, amount_out): (U256, U256),
     (max_in, min_out): (U256, U256),
     (native_in, native_out): (bool, bool),
 ) -> Option<()> {
-    let zero_for_one = zero_for_one(weth, pool, token_in);
-    let (c_in, c_out) = if zero_for_one {
-        (pool.currency0, pool.currency1)
-    } else {
-        (pool.currency1, pool.currency0)
-    };
+    let currency = |t: &Address| if *t == weth { Address::ZERO } else { *t };
+    let (c_in, c_out) = (currency(path.first()?), currency(path.last()?));
     // The user's WETH into a native pool: moved to the router through Permit2, unwrapped.
     let unwrap_in = c_in.is_zero() && !native_in;
     if unwrap_in {
@@ -448,29 +445,65 @@ fn v4_commands(
         commands.push(UNWRAP_WETH);
         inputs.push((ADDRESS_THIS, max_in).abi_encode_params().into());
     }
-    let key = pool_key(pool);
-    let swap: Bytes = match kind {
-        SwapKind::ExactIn => V4ExactInputSingleParams {
-            poolKey: key,
-            zeroForOne: zero_for_one,
-            amountIn: u128::try_from(amount_in).ok()?,
-            amountOutMinimum: u128::try_from(min_out).ok()?,
-            hookData: Bytes::new(),
+    let (action, swap): (u8, Bytes) = match (pools, kind) {
+        ([pool], SwapKind::ExactIn) => (
+            SWAP_EXACT_IN_SINGLE,
+            V4ExactInputSingleParams {
+                poolKey: pool_key(pool),
+                zeroForOne: c_in == pool.currency0,
+                amountIn: u128::try_from(amount_in).ok()?,
+                amountOutMinimum: u128::try_from(min_out).ok()?,
+                hookData: Bytes::new(),
+            }
+            .abi_encode()
+            .into(),
+        ),
+        ([pool], SwapKind::ExactOut) => (
+            SWAP_EXACT_OUT_SINGLE,
+            V4ExactOutputSingleParams {
+                poolKey: pool_key(pool),
+                zeroForOne: c_in == pool.currency0,
+                amountOut: u128::try_from(amount_out).ok()?,
+                amountInMaximum: u128::try_from(max_in).ok()?,
+                hookData: Bytes::new(),
+            }
+            .abi_encode()
+            .into(),
+        ),
+        // Several pools: exact in names each hop by the currency after it, exact out by the
+        // one before it (the router walks an exact-output path backwards).
+        (_, SwapKind::ExactIn) => {
+            let named: Vec<Address> = path[1..].iter().map(currency).collect();
+            (
+                SWAP_EXACT_IN,
+                V4ExactInputParams {
+                    currencyIn: c_in,
+                    path: path_keys(pools, &named),
+                    maxHopSlippage: Vec::new(),
+                    amountIn: u128::try_from(amount_in).ok()?,
+                    amountOutMinimum: u128::try_from(min_out).ok()?,
+                }
+                .abi_encode()
+                .into(),
+            )
         }
-        .abi_encode()
-        .into(),
-        SwapKind::ExactOut => V4ExactOutputSingleParams {
-            poolKey: key,
-            zeroForOne: zero_for_one,
-            amountOut: u128::try_from(amount_out).ok()?,
-            amountInMaximum: u128::try_from(max_in).ok()?,
-            hookData: Bytes::new(),
+        (_, SwapKind::ExactOut) => {
+            let named: Vec<Address> = path[..path.len() - 1].iter().map(currency).collect();
+            (
+                SWAP_EXACT_OUT,
+                V4ExactOutputParams {
+                    currencyOut: c_out,
+                    path: path_keys(pools, &named),
+                    maxHopSlippage: Vec::new(),
+                    amountOut: u128::try_from(amount_out).ok()?,
+                    amountInMaximum: u128::try_from(max_in).ok()?,
+                }
+                .abi_encode()
+                .into(),
+            )
         }
-        .abi_encode()
-        .into(),
     };
-    let mut actions =
-        vec![if kind == SwapKind::ExactIn { SWAP_EXACT_IN_SINGLE } else { SWAP_EXACT_OUT_SINGLE }];
+    let mut actions = vec![action];
     let mut params = vec![swap];
     // Paid from the user through Permit2, or (ether) from what the router holds.
     actions.push(SETTLE_ALL);
@@ -498,6 +531,17 @@ fn v4_commands(
         );
     }
     Some(())
+}
+
+/// A V4 route's tokens (input first) and pools.
+fn v4_route(venue: &Venue) -> Option<(Vec<Address>, Vec<V4Pool>)> {
+    match venue {
+        Venue::UniswapV4 { token_in, token_out, pool } => {
+            Some((vec![*token_in, *token_out], vec![*pool]))
+        }
+        Venue::UniswapV4Hops { path, pools } => Some((path.clone(), pools.clone())),
+        _ => None,
+    }
 }
 
 /// Universal Router commands for Uniswap V2 and V3 (2.1.0's `Commands.sol`).
@@ -546,15 +590,15 @@ fn split_execute(
                 let path = v3_path(path, fees, true);
                 (MSG_SENDER, leg.amount_out, max_in, path, true).abi_encode_params().into()
             }
-            (Venue::UniswapV4 { token_in, pool, .. }, kind) => {
+            (Venue::UniswapV4 { .. }, kind) => {
                 let amounts = (leg.amount_in, leg.amount_out);
                 let limits = (max_in, min_out);
+                let (path, pools) = v4_route(&leg.venue)?;
                 v4_commands(
                     &mut commands,
                     &mut inputs,
                     weth,
-                    *token_in,
-                    pool,
+                    (&path, &pools),
                     kind,
                     amounts,
                     limits,

@@ -130,6 +130,20 @@ pub fn candidates(network: &Network, token_in: Address, token_out: Address) -> V
             let pool = v4_pool(weth, token_in, token_out, fee, spacing);
             venues.push(Venue::UniswapV4 { token_in, token_out, pool });
         }
+        // Two pools through a hub, at the tiers that hold most liquidity.
+        const HOP_TIERS: [(u32, i32); 3] = [(100, 1), (500, 10), (3000, 60)];
+        for &hub in &hubs {
+            for (fee_a, spacing_a) in HOP_TIERS {
+                for (fee_b, spacing_b) in HOP_TIERS {
+                    let pools = vec![
+                        v4_pool(weth, token_in, hub, fee_a, spacing_a),
+                        v4_pool(weth, hub, token_out, fee_b, spacing_b),
+                    ];
+                    venues
+                        .push(Venue::UniswapV4Hops { path: vec![token_in, hub, token_out], pools });
+                }
+            }
+        }
     }
     if p.balancer_queries.is_some() && p.balancer_vault.is_some() {
         let pools = &p.balancer_pools;
@@ -248,6 +262,28 @@ pub(crate) fn quote_call(
                 IBalancerQueries::querySwapCall { singleSwap: swap, funds }.abi_encode().into(),
             )
         }
+        (Venue::UniswapV4Hops { path, pools }, kind) => {
+            let currency = |t: &Address| if *t == p.weth { Address::ZERO } else { *t };
+            // Exact in names each hop by the currency after it; exact out, before it.
+            let (exact, named): (Address, Vec<Address>) = match kind {
+                SwapKind::ExactIn => {
+                    (currency(path.first()?), path[1..].iter().map(currency).collect())
+                }
+                SwapKind::ExactOut => {
+                    (currency(path.last()?), path[..path.len() - 1].iter().map(currency).collect())
+                }
+            };
+            let params = IV4Quoter::QuoteExactParams {
+                exactCurrency: exact,
+                path: path_keys(pools, &named),
+                exactAmount: u128::try_from(amount).ok()?,
+            };
+            let call = match kind {
+                SwapKind::ExactIn => IV4Quoter::quoteExactInputCall { params }.abi_encode(),
+                SwapKind::ExactOut => IV4Quoter::quoteExactOutputCall { params }.abi_encode(),
+            };
+            (p.uniswap_v4_quoter?, call.into())
+        }
         (Venue::BalancerHops { pool_ids, path }, kind) => {
             let funds = IBalancerVault::FundManagement {
                 sender: p.multicall3,
@@ -266,6 +302,24 @@ pub(crate) fn quote_call(
         // A split is made of quotes; it is never quoted whole.
         (Venue::Split { .. }, _) => return None,
     })
+}
+
+/// A V4 path: each pool with the currency that names it (see the router's two directions).
+pub(crate) fn path_keys(pools: &[V4Pool], currencies: &[Address]) -> Vec<crate::abi::PathKey> {
+    pools
+        .iter()
+        .zip(currencies)
+        .map(|(pool, &currency)| {
+            let key = pool_key(pool);
+            crate::abi::PathKey {
+                intermediateCurrency: currency,
+                fee: key.fee,
+                tickSpacing: key.tickSpacing,
+                hooks: key.hooks,
+                hookData: Bytes::new(),
+            }
+        })
+        .collect()
 }
 
 /// A Balancer batch swap's steps along pools `pool_ids` (assets in path order): exact in,
@@ -340,6 +394,25 @@ pub(crate) fn decode_quote(
             })
         }
         Venue::Split { .. } => None,
+        Venue::UniswapV4Hops { pools, .. } => {
+            let (quoted, gas) = match kind {
+                SwapKind::ExactIn => {
+                    let r = IV4Quoter::quoteExactInputCall::abi_decode_returns(data).ok()?;
+                    (r.amountOut, r.gasEstimate)
+                }
+                SwapKind::ExactOut => {
+                    let r = IV4Quoter::quoteExactOutputCall::abi_decode_returns(data).ok()?;
+                    (r.amountIn, r.gasEstimate)
+                }
+            };
+            let gas = SWAP_BASE_GAS
+                + UNIVERSAL_ROUTER_GAS
+                + gas.saturating_to::<u64>().max(pools.len() as u64);
+            Some(match kind {
+                SwapKind::ExactIn => (amount, quoted, gas),
+                SwapKind::ExactOut => (quoted, amount, gas),
+            })
+        }
         Venue::BalancerHops { pool_ids, .. } => {
             // The Vault's deltas: what it takes (positive) and pays (negative), per asset.
             let deltas = IBalancerQueries::queryBatchSwapCall::abi_decode_returns(data).ok()?;
