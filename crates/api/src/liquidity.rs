@@ -152,3 +152,24 @@ pub struct LiquidityForm {
     /// Slippage tolerance, percent; `None`: the preference.
     pub slippage_percent: Option<f64>,
 }
+
+impl LiquidityForm {
+    /// A form for `action` on `network` with nothing filled in, for a front-end to fill.
+    pub fn new(network: String, action: LiquidityActionKind) -> Self {
+        Self {
+            network,
+            account: None,
+            action,
+            token_a: String::new(),
+            token_b: String::new(),
+            pool: String::new(),
+            amount_token: String::new(),
+            amount: String::new(),
+            range: String::new(),
+            position: String::new(),
+            percent: None,
+            native: false,
+            slippage_percent: None,
+        }
+    }
+}

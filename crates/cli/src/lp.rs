@@ -201,43 +201,36 @@ pub(crate) async fn run(command: LpCommand) -> Result<()> {
         LpCommand::Add(a) => {
             let (token_a, token_b) = pair(&a.pair)?;
             let form = LiquidityForm {
-                network: a.sign.network.clone(),
                 account: a.sign.account.clone(),
-                action: LiquidityActionKind::Add,
                 token_a,
                 token_b,
                 pool: a.pool,
                 amount_token: a.token,
                 amount: a.amount,
                 range: a.range,
-                position: String::new(),
-                percent: None,
                 native: a.native,
                 slippage_percent: a.slippage,
+                ..LiquidityForm::new(a.sign.network.clone(), LiquidityActionKind::Add)
             };
             (form, a.sign)
         }
         LpCommand::Remove(r) => (
             LiquidityForm {
-                network: r.sign.network.clone(),
                 account: r.sign.account.clone(),
-                action: LiquidityActionKind::Remove,
                 position: r.position,
                 percent: Some(r.percent),
                 native: r.native,
                 slippage_percent: r.slippage,
-                ..empty_form()
+                ..LiquidityForm::new(r.sign.network.clone(), LiquidityActionKind::Remove)
             },
             r.sign,
         ),
         LpCommand::Collect(c) => (
             LiquidityForm {
-                network: c.sign.network.clone(),
                 account: c.sign.account.clone(),
-                action: LiquidityActionKind::Collect,
                 position: c.position,
                 native: c.native,
-                ..empty_form()
+                ..LiquidityForm::new(c.sign.network.clone(), LiquidityActionKind::Collect)
             },
             c.sign,
         ),
@@ -264,22 +257,4 @@ pub(crate) async fn run(command: LpCommand) -> Result<()> {
         return Ok(());
     }
     sign::sign_and_send(&service, preview, &Consent::from(&sign)).await
-}
-
-fn empty_form() -> LiquidityForm {
-    LiquidityForm {
-        network: String::new(),
-        account: None,
-        action: LiquidityActionKind::Collect,
-        token_a: String::new(),
-        token_b: String::new(),
-        pool: String::new(),
-        amount_token: String::new(),
-        amount: String::new(),
-        range: String::new(),
-        position: String::new(),
-        percent: None,
-        native: false,
-        slippage_percent: None,
-    }
 }

@@ -169,6 +169,60 @@ async fn balance(devnet: &Devnet, token: Address, account: Address) -> U256 {
     }
 }
 
+/// Plans `quote` for `trader` (no slippage), sends every step, and returns what left it and
+/// what reached it (ether net of the gas paid).
+async fn trade_on(
+    devnet: &Devnet,
+    network: &Network,
+    quote: &Quote,
+    kind: SwapKind,
+    trader: Address,
+    (native_in, native_out): (bool, bool),
+) -> (U256, U256) {
+    let params = SwapParams {
+        account: trader,
+        slippage_bps: 0,
+        deadline: 4_000_000_000,
+        unlimited_approval: false,
+        current_allowance: U256::ZERO,
+        native_in,
+        native_out,
+        permit2_nonce: 0,
+    };
+    let plan = swap::plan(network, quote, kind, &params).unwrap();
+    let (sold, bought) = (quote.venue.token_in().unwrap(), quote_token_out(quote));
+    let paid_in = if native_in { Address::ZERO } else { sold };
+    let paid_out = if native_out { Address::ZERO } else { bought };
+    let (in_before, out_before) =
+        (balance(devnet, paid_in, trader).await, balance(devnet, paid_out, trader).await);
+    let mut gas = U256::ZERO;
+    for s in &plan.steps {
+        let receipt = devnet.send_unlocked(s.request.clone().from(trader)).await.unwrap();
+        let name = quote.venue.describe(network);
+        assert!(receipt.status(), "{name} {kind:?}: '{}' reverted", s.label);
+        gas += U256::from(receipt.gas_used) * U256::from(receipt.effective_gas_price);
+    }
+    let fee = |native: bool| if native { gas } else { U256::ZERO };
+    let spent = in_before - balance(devnet, paid_in, trader).await - fee(native_in);
+    let received = balance(devnet, paid_out, trader).await + fee(native_out) - out_before;
+    (spent, received)
+}
+
+/// What a quote's route ends in.
+fn quote_token_out(quote: &Quote) -> Address {
+    match &quote.venue {
+        Venue::UniswapV2 { path }
+        | Venue::UniswapV3 { path, .. }
+        | Venue::SushiSwap { path }
+        | Venue::BalancerHops { path, .. }
+        | Venue::UniswapV4Hops { path, .. } => *path.last().unwrap(),
+        Venue::UniswapV4 { token_out, .. } | Venue::Balancer { token_out, .. } => *token_out,
+        Venue::Split { legs } => {
+            quote_token_out(&Quote { venue: legs[0].venue.clone(), ..quote.clone() })
+        }
+    }
+}
+
 #[tokio::test]
 async fn a_plan_on_each_venue_receives_exactly_its_quote() {
     let (devnet, network, client) = setup().await;
@@ -191,32 +245,8 @@ async fn a_plan_on_each_venue_receives_exactly_its_quote() {
     for (sold, bought, amount, kind, venue, native_in, native_out) in cases {
         let routes = swap::route(&client, &network, sold, bought, amount, kind).await.unwrap();
         let quote = quote_on(&routes, &network, venue);
-        let params = SwapParams {
-            account: trader,
-            slippage_bps: 0,
-            deadline: 4_000_000_000,
-            unlimited_approval: false,
-            current_allowance: U256::ZERO,
-            native_in,
-            native_out,
-            permit2_nonce: 0,
-        };
-        let plan = swap::plan(&network, &quote, kind, &params).unwrap();
-        let paid_in = if native_in { Address::ZERO } else { sold };
-        let paid_out = if native_out { Address::ZERO } else { bought };
-        let (in_before, out_before) =
-            (balance(&devnet, paid_in, trader).await, balance(&devnet, paid_out, trader).await);
-        let mut gas = U256::ZERO;
-        for s in &plan.steps {
-            let receipt = devnet.send_unlocked(s.request.clone().from(trader)).await.unwrap();
-            assert!(receipt.status(), "{venue} {kind:?}: '{}' reverted", s.label);
-            gas += U256::from(receipt.gas_used) * U256::from(receipt.effective_gas_price);
-        }
-        let (in_after, out_after) =
-            (balance(&devnet, paid_in, trader).await, balance(&devnet, paid_out, trader).await);
-        let fee = |native: bool| if native { gas } else { U256::ZERO };
-        let spent = in_before - in_after - fee(native_in);
-        let received = out_after + fee(native_out) - out_before;
+        let (spent, received) =
+            trade_on(&devnet, &network, &quote, kind, trader, (native_in, native_out)).await;
         assert_eq!(
             (spent, received),
             (quote.amount_in, quote.amount_out),
@@ -399,23 +429,9 @@ async fn two_hop_routes_pass_through_the_stablecoins_too_and_quote_what_the_rout
     let answer = router.getAmountsOut(amount, path.clone()).call().await.unwrap();
     assert_eq!(via_usdc.amount_out, *answer.last().unwrap(), "the router's own answer");
     // And a plan along it receives exactly that.
-    let trader = DEMO_ACCOUNTS[3];
-    let params = SwapParams {
-        account: trader,
-        slippage_bps: 0,
-        deadline: 4_000_000_000,
-        unlimited_approval: false,
-        current_allowance: U256::ZERO,
-        native_in: false,
-        native_out: false,
-        permit2_nonce: 0,
-    };
-    let plan = swap::plan(&network, &via_usdc, SwapKind::ExactIn, &params).unwrap();
-    let before = balance(&devnet, dai, trader).await;
-    for s in &plan.steps {
-        assert!(devnet.send_unlocked(s.request.clone().from(trader)).await.unwrap().status());
-    }
-    assert_eq!(balance(&devnet, dai, trader).await - before, via_usdc.amount_out);
+    let trade =
+        trade_on(&devnet, &network, &via_usdc, SwapKind::ExactIn, DEMO_ACCOUNTS[3], (false, false));
+    assert_eq!(trade.await, (via_usdc.amount_in, via_usdc.amount_out));
 }
 
 #[tokio::test]
@@ -435,30 +451,8 @@ async fn two_balancer_pools_trade_in_one_batch_swap_exactly_as_quoted() {
         let quote = quote_on(&routes, &network, "Balancer via USDC");
         let Venue::BalancerHops { pool_ids, .. } = &quote.venue else { panic!("{quote:?}") };
         assert_eq!(pool_ids.len(), 2);
-        let params = SwapParams {
-            account: trader,
-            slippage_bps: 0,
-            deadline: 4_000_000_000,
-            unlimited_approval: false,
-            current_allowance: U256::ZERO,
-            native_in,
-            native_out: false,
-            permit2_nonce: 0,
-        };
-        let plan = swap::plan(&network, &quote, kind, &params).unwrap();
-        let paid_in = if native_in { Address::ZERO } else { sold };
-        let (in_before, out_before) =
-            (balance(&devnet, paid_in, trader).await, balance(&devnet, bought, trader).await);
-        let mut gas = U256::ZERO;
-        for s in &plan.steps {
-            let receipt = devnet.send_unlocked(s.request.clone().from(trader)).await.unwrap();
-            assert!(receipt.status(), "'{}' reverted", s.label);
-            gas += U256::from(receipt.gas_used) * U256::from(receipt.effective_gas_price);
-        }
-        let spent = in_before
-            - balance(&devnet, paid_in, trader).await
-            - if native_in { gas } else { U256::ZERO };
-        let received = balance(&devnet, bought, trader).await - out_before;
+        let (spent, received) =
+            trade_on(&devnet, &network, &quote, kind, trader, (native_in, false)).await;
         assert_eq!(
             (spent, received),
             (quote.amount_in, quote.amount_out),
@@ -487,32 +481,8 @@ async fn two_v4_pools_trade_in_one_universal_router_swap_exactly_as_quoted() {
             "Uniswap V4 0.01% + 0.3% via USDC"
         };
         let quote = quote_on(&routes, &network, name);
-        let params = SwapParams {
-            account: trader,
-            slippage_bps: 0,
-            deadline: 4_000_000_000,
-            unlimited_approval: false,
-            current_allowance: U256::ZERO,
-            native_in,
-            native_out,
-            permit2_nonce: 0,
-        };
-        let plan = swap::plan(&network, &quote, kind, &params).unwrap();
-        let simulated = vigil_defi_adapters::simulate::simulate(&client, &plan).await.unwrap();
-        assert!(simulated.success(), "{name} {kind:?}: {:?}", simulated.revert_reason());
-        let paid_in = if native_in { Address::ZERO } else { sold };
-        let paid_out = if native_out { Address::ZERO } else { bought };
-        let (in_before, out_before) =
-            (balance(&devnet, paid_in, trader).await, balance(&devnet, paid_out, trader).await);
-        let mut gas = U256::ZERO;
-        for s in &plan.steps {
-            let receipt = devnet.send_unlocked(s.request.clone().from(trader)).await.unwrap();
-            assert!(receipt.status(), "{name} {kind:?}: '{}' reverted", s.label);
-            gas += U256::from(receipt.gas_used) * U256::from(receipt.effective_gas_price);
-        }
-        let fee = |native: bool| if native { gas } else { U256::ZERO };
-        let spent = in_before - balance(&devnet, paid_in, trader).await - fee(native_in);
-        let received = balance(&devnet, paid_out, trader).await + fee(native_out) - out_before;
+        let (spent, received) =
+            trade_on(&devnet, &network, &quote, kind, trader, (native_in, native_out)).await;
         assert_eq!((spent, received), (quote.amount_in, quote.amount_out), "{name} {kind:?}");
     }
 }

@@ -94,7 +94,16 @@ async fn a_caller_switches_chain_alone_and_an_added_chain_is_checked_approved_an
     let sent = p.rpc(Some(DAPP), "eth_sendTransaction", tx).await;
     assert!(sent["result"].is_string(), "{sent}");
     assert_eq!(p.sender.asked.lock().unwrap()[0].2, BARE_CHAIN);
-    assert_eq!(block(DAPP).await["result"], "0x1");
+    // The hash comes back when the transaction is sent; its block a moment later (bounded).
+    let mut mined = block(DAPP).await["result"].clone();
+    for _ in 0..50 {
+        if mined != "0x0" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        mined = block(DAPP).await["result"].clone();
+    }
+    assert_eq!(mined, "0x1");
 
     // Switching back among known chains needs no approval; adding a known one just switches.
     let back =

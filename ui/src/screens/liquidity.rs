@@ -22,21 +22,7 @@ const RANGES: [(&str, &str); 6] = [
 
 /// An empty form for `action` on the chosen network.
 fn form(shared: Shared, action: LiquidityActionKind) -> LiquidityForm {
-    LiquidityForm {
-        network: shared.network_untracked(),
-        account: None,
-        action,
-        token_a: String::new(),
-        token_b: String::new(),
-        pool: String::new(),
-        amount_token: String::new(),
-        amount: String::new(),
-        range: String::new(),
-        position: String::new(),
-        percent: None,
-        native: false,
-        slippage_percent: None,
-    }
+    LiquidityForm::new(shared.network_untracked(), action)
 }
 
 pub(super) fn liquidity(shared: Shared) -> impl IntoView {
