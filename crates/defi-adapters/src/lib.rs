@@ -9,9 +9,11 @@
 pub mod aave;
 pub mod abi;
 pub mod amount;
+pub mod approvals;
 mod client;
 pub mod fiat;
 pub mod liquidity;
+pub mod logs;
 pub mod multicall;
 mod network;
 pub mod permit2;
