@@ -38,6 +38,7 @@ pub mod events {
 mod accounts;
 mod actions;
 mod activity;
+mod approvals;
 mod dapps;
 mod dashboard;
 mod error;
@@ -50,6 +51,7 @@ mod onboarding;
 pub use accounts::*;
 pub use actions::*;
 pub use activity::*;
+pub use approvals::*;
 pub use dapps::*;
 pub use dashboard::*;
 pub use error::*;

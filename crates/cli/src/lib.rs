@@ -16,6 +16,7 @@ use vigil_wallet::{AccountConfig, Wallet};
 use zeroize::Zeroizing;
 
 mod accounts;
+mod approvals;
 mod ledger;
 mod lend;
 mod lp;
@@ -71,6 +72,11 @@ enum Command {
     Lend {
         #[command(subcommand)]
         command: lend::LendCommand,
+    },
+    /// What an account has allowed others to spend, and revoking it.
+    Approvals {
+        #[command(subcommand)]
+        command: approvals::ApprovalsCommand,
     },
     /// Provide liquidity: positions on Uniswap V2, SushiSwap, Uniswap V3 and V4 and Balancer,
     /// and previewed add, remove and collect.
@@ -304,6 +310,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Swap(args) => block_on(swap::run(args))?,
         Command::Lend { command } => block_on(lend::run(command))?,
         Command::Lp { command } => block_on(lp::run(command))?,
+        Command::Approvals { command } => block_on(approvals::run(command))?,
         Command::Watch(args) => block_on(watch::run(args))?,
         Command::Provider(args) => block_on(provider::run(args))?,
         Command::Ledger { command } => block_on(ledger::run(command))?,

@@ -2,7 +2,8 @@
 //! configures a public network (its own chain id, endpoint, protocol addresses and tokens):
 //! the pools between two tokens, a Uniswap V3 position opened over a range and signed with the
 //! vault, its fees earned by trades and collected to the figure `vigil lp list` showed, and
-//! the position closed; a Balancer share added and removed; bad input refused clearly.
+//! the position closed; a Balancer share added and removed; bad input refused clearly. And
+//! `vigil approvals` on the same kind of chain: an unlimited allowance listed and revoked.
 
 // Test helpers panic on failure by design.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -250,4 +251,45 @@ fn a_v3_range_and_a_balancer_share_opened_earning_collected_and_closed_on_a_conf
         .vigil_stdin(&["lp", "remove", "--position", &key, "--password-stdin", "--yes"], PASSWORD);
     assert!(o.status.success(), "{}", err(&o));
     assert!(list(&env).is_empty());
+}
+
+#[test]
+fn approvals_are_listed_and_revoked_on_a_configured_chain() {
+    use alloy::{network::TransactionBuilder, sol_types::SolCall};
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let env = Env::new("approvals");
+    env.import_junk(PASSWORD.trim());
+    let chain = second_chain(&env, &rt);
+    let m = chain.manifest();
+    let owner = DEMO_ACCOUNTS[0];
+    let stranger = alloy::primitives::Address::repeat_byte(0x5a);
+    let approve =
+        vigil_defi_adapters::abi::IERC20::approveCall { spender: stranger, amount: U256::MAX };
+    let tx = alloy::rpc::types::TransactionRequest::default()
+        .from(owner)
+        .to(m.tokens["DAI"].address)
+        .with_input(approve.abi_encode());
+    assert!(rt.block_on(chain.send_unlocked(tx)).unwrap().status());
+
+    let o = env.vigil(&["approvals", "list", "--json"]);
+    let list = json(&o);
+    let grant = list["grants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["token"] == "DAI")
+        .unwrap_or_else(|| panic!("{list}"))
+        .clone();
+    assert_eq!(grant["amount"], "unlimited");
+    let id = grant["id"].as_str().unwrap().to_owned();
+    let o = env.vigil(&["approvals", "list"]);
+    assert!(out(&o).contains(&format!("{id}  ERC-20 allowance unlimited DAI")), "{}", out(&o));
+
+    let o = env.vigil(&["approvals", "revoke", "--id", "erc20:0x1:0x2", "--preview-only"]);
+    assert!(err(&o).contains("list them again"), "{}", err(&o));
+    let o = env
+        .vigil_stdin(&["approvals", "revoke", "--id", &id, "--password-stdin", "--yes"], PASSWORD);
+    assert!(o.status.success(), "{}", err(&o));
+    let list = json(&env.vigil(&["approvals", "list", "--json"]));
+    assert!(list["grants"].as_array().unwrap().iter().all(|g| g["id"] != id.as_str()), "{list}");
 }

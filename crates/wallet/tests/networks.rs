@@ -411,3 +411,58 @@ async fn the_apps_services_answer_bad_input_with_an_error_never_a_panic() {
     eprintln!("{tried} bad inputs tried on the app's services, no panic");
     assert_eq!(tried, 18 * bad_values().len());
 }
+
+#[tokio::test]
+async fn approvals_on_a_configured_chain_are_listed_named_valued_and_revoked() {
+    use alloy::{network::TransactionBuilder, primitives::U256, sol_types::SolCall};
+    use vigil_api::{ApprovalsRequest, RevokeForm};
+    use vigil_defi_adapters::abi::IERC20;
+    let chains = two_chains().await;
+    let s = &chains.service;
+    let second = &chains._second;
+    let m = second.manifest();
+    let (usdc, dai) = (m.tokens["USDC"].address, m.tokens["DAI"].address);
+    let router = m.uniswap_v2.router;
+    let stranger = alloy::primitives::Address::repeat_byte(0x5a);
+    let main: alloy::primitives::Address = MAIN.parse().unwrap();
+    for (token, spender, amount) in
+        [(usdc, router, U256::from(100_000_000u64)), (dai, stranger, U256::MAX)]
+    {
+        let approve = IERC20::approveCall { spender, amount }.abi_encode();
+        let tx = alloy::rpc::types::TransactionRequest::default()
+            .from(main)
+            .to(token)
+            .with_input(approve);
+        assert!(second.send_unlocked(tx).await.unwrap().status());
+    }
+    let request = ApprovalsRequest { network: "testchain".into(), account: None };
+    let listed = s.approvals(&request).await.unwrap();
+    let usdc_grant = listed.grants.iter().find(|g| g.token == "USDC").unwrap();
+    assert_eq!(usdc_grant.amount, "100");
+    assert_eq!(usdc_grant.spender_name.as_deref(), Some("Uniswap V2 Router"));
+    assert!(!usdc_grant.spender_unknown);
+    let at_risk = usdc_grant.value_at_risk.unwrap();
+    assert!((at_risk - 100.0).abs() < 1.0, "100 USDC at about $1: {at_risk}");
+    let dai_grant = listed.grants.iter().find(|g| g.token == "DAI").unwrap().clone();
+    assert_eq!(dai_grant.amount, "unlimited");
+    assert!(dai_grant.spender_unknown, "an address the network does not vouch for");
+
+    // Revoked through the preview and the one confirm path: the chain says 0 and it is gone.
+    let form =
+        RevokeForm { network: "testchain".into(), account: None, ids: vec![dai_grant.id.clone()] };
+    let preview = s.preview_revoke(&form).await.unwrap();
+    assert_eq!(preview.steps.len(), 1);
+    assert!(preview.would_fail.is_none(), "{:?}", preview.would_fail);
+    s.confirm(preview.id, false, |_| {}).await.unwrap();
+    let allowance =
+        IERC20::new(dai, second.provider()).allowance(main, stranger).call().await.unwrap();
+    assert_eq!(allowance, U256::ZERO);
+    let after = s.approvals(&request).await.unwrap();
+    assert!(after.grants.iter().all(|g| g.id != dai_grant.id), "{:?}", after.grants);
+    assert!(after.grants.iter().any(|g| g.id == usdc_grant.id), "the other one stands");
+    assert!(after.scanned_to > listed.scanned_to, "the search resumed where it stopped");
+    // An unknown id is refused with what to do.
+    let bad = RevokeForm { ids: vec!["erc20:0x1:0x2".into()], ..form };
+    let e = s.preview_revoke(&bad).await.unwrap_err();
+    assert!(e.message.contains("list them again"), "{}", e.message);
+}

@@ -502,7 +502,8 @@ pub async fn assess_plan(
         .filter(|s| s.request.input.input().is_some_and(|i| !i.is_empty()))
         .filter_map(|s| s.request.to.and_then(|t| t.to().copied()))
         .collect();
-    let spenders: Vec<Address> = simulation.approvals.iter().map(|a| a.spender).collect();
+    let spenders: Vec<Address> =
+        simulation.approvals.iter().filter(|a| !a.amount.is_zero()).map(|a| a.spender).collect();
     let receivers: Vec<Address> = simulation
         .changes
         .iter()
@@ -537,7 +538,8 @@ pub async fn assess_plan(
             ));
         }
     }
-    for a in &simulation.approvals {
+    // An allowance set to zero revokes; it grants nothing to check.
+    for a in simulation.approvals.iter().filter(|a| !a.amount.is_zero()) {
         if a.spender == a.token {
             out.push(Finding::new(Danger, "approve_token_itself", format!("The plan approves the token contract {} to spend itself: no legitimate app asks for this.", a.token)));
         } else if !is_contract(&a.spender) {

@@ -40,6 +40,7 @@ pub mod accounts;
 mod action;
 pub mod activity;
 pub mod alerts;
+pub mod approvals;
 pub mod confirm;
 pub mod dapps;
 pub mod dashboard;

@@ -30,8 +30,10 @@ pub enum DbError {
     Query(#[from] rusqlite::Error),
 }
 
+mod approvals;
 mod liquidity;
 
+pub use approvals::ApprovalScan;
 pub use liquidity::Baseline;
 
 /// Migrations, in order; `PRAGMA user_version` is how many ran.
@@ -98,6 +100,14 @@ const MIGRATIONS: &[&str] = &[
         account TEXT NOT NULL,
         next_block INTEGER NOT NULL,
         ids TEXT NOT NULL,
+        PRIMARY KEY (network, chain_id, account)
+    );",
+    "CREATE TABLE approval_scans (
+        network TEXT NOT NULL,
+        chain_id INTEGER NOT NULL,
+        account TEXT NOT NULL,
+        next_block INTEGER NOT NULL,
+        seen TEXT NOT NULL,
         PRIMARY KEY (network, chain_id, account)
     );",
 ];
