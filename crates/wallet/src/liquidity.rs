@@ -13,7 +13,7 @@ pub type TokenMeta = BTreeMap<Address, (String, u8)>;
 /// A pool's id in the forms: "uniswap-v2", "sushiswap", "uniswap-v3:3000",
 /// "uniswap-v4:500", "balancer:0x…".
 pub fn pool_id(pool: &Pool) -> String {
-    let protocol = pool.protocol.name().to_ascii_lowercase().replace(' ', "-");
+    let protocol = pool.protocol.slug();
     match (&pool.reference, pool.fee()) {
         (PoolRef::Balancer { id, .. }, _) => format!("{protocol}:{id:#x}"),
         (_, Some(fee)) => format!("{protocol}:{fee}"),

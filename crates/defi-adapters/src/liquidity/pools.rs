@@ -50,6 +50,11 @@ impl Protocol {
         }
     }
 
+    /// The protocol's name in keys and ids: "uniswap-v3", "sushiswap", "balancer".
+    pub fn slug(self) -> String {
+        self.name().to_ascii_lowercase().replace(' ', "-")
+    }
+
     /// Whether positions have a price range (concentrated liquidity).
     pub fn has_range(self) -> bool {
         matches!(self, Self::UniswapV3 | Self::UniswapV4)
@@ -139,6 +144,18 @@ impl Pool {
             PoolRef::V3 { tick_spacing, .. } => Some(*tick_spacing),
             PoolRef::V4 { key, .. } => Some(key.tick_spacing),
             _ => None,
+        }
+    }
+
+    /// The key of a position in this pool: its NFT's id (`token_id`, V3 and V4) or, for a
+    /// share of the pool, the pool ("uniswap-v3/1234", "balancer/0x…", "sushiswap/0x…").
+    pub fn position_key(&self, token_id: Option<U256>) -> Option<String> {
+        let protocol = self.protocol.slug();
+        match (token_id, &self.reference) {
+            (Some(id), _) => Some(format!("{protocol}/{id}")),
+            (None, PoolRef::Pair(pair)) => Some(format!("{protocol}/{pair:#x}")),
+            (None, PoolRef::Balancer { id, .. }) => Some(format!("{protocol}/{id:#x}")),
+            (None, _) => None,
         }
     }
 

@@ -53,13 +53,8 @@ impl Position {
     /// A key that stays the same for the position's life: "uniswap-v3/1234",
     /// "balancer/0x…", "sushiswap/0x…".
     pub fn key(&self) -> String {
-        let protocol = self.pool.protocol.name().to_ascii_lowercase().replace(' ', "-");
-        match (self.token_id, &self.pool.reference) {
-            (Some(id), _) => format!("{protocol}/{id}"),
-            (None, PoolRef::Pair(pair)) => format!("{protocol}/{pair:#x}"),
-            (None, PoolRef::Balancer { id, .. }) => format!("{protocol}/{id:#x}"),
-            (None, _) => protocol,
-        }
+        // Every position is an NFT or a share of its pool, so it always has a key.
+        self.pool.position_key(self.token_id).unwrap_or_else(|| self.pool.protocol.slug())
     }
 }
 

@@ -36,8 +36,9 @@ impl RoutedSwap {
 const APPROVAL_GAS: u64 = 46_000;
 
 /// The gas of the approvals `q`'s route needs before the swap: the token's approval of the
-/// route's spender when the account's allowance is short, and, through Permit2, the allowance
-/// for this swap that is always given.
+/// route's spender when the account's allowance is short, and, through Permit2, the signed
+/// allowance every Universal Router swap carries (no transaction of its own, but Permit2
+/// checks it within the swap; counted at about an approval's gas, as its step is simulated).
 fn approval_gas(
     network: &Network,
     q: &Quote,

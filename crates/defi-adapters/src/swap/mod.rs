@@ -13,6 +13,7 @@ pub(crate) mod errors;
 mod plan;
 mod quotes;
 pub mod split;
+mod universal;
 
 pub use plan::{DEFAULT_SLIPPAGE_BPS, SwapParams, limits, plan, spender, through_universal_router};
 pub use quotes::candidates;

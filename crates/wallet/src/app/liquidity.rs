@@ -59,20 +59,6 @@ fn whole(v: U256, decimals: u8) -> String {
     vigil_api::group_thousands(&s)
 }
 
-/// The key prefix of a protocol's positions ("uniswap-v3"), as [`Position::key`] writes it.
-fn key_prefix(pool: &Pool) -> String {
-    pool.protocol.name().to_ascii_lowercase().replace(' ', "-")
-}
-
-/// A share position's key (V2 and Balancer), known before it exists.
-fn share_key(pool: &Pool) -> Option<String> {
-    match &pool.reference {
-        PoolRef::Pair(pair) => Some(format!("{}/{pair:#x}", key_prefix(pool))),
-        PoolRef::Balancer { id, .. } => Some(format!("{}/{id:#x}", key_prefix(pool))),
-        _ => None,
-    }
-}
-
 impl<K: Keychain + 'static> AppService<K> {
     /// Symbols and decimals of `tokens` (the zero address is the native coin): the network's
     /// list first, then one round trip for the rest.
@@ -226,7 +212,7 @@ impl<K: Keychain + 'static> AppService<K> {
         request: &LiquidityPoolsRequest,
     ) -> AppResult<Vec<LiquidityPoolView>> {
         let (network, client) = self.evm(&request.network).await?;
-        let pools =
+        let (pools, _) =
             self.pools_between(&client, &network, &request.token_a, &request.token_b).await?;
         let tokens: Vec<Address> = pools.iter().flat_map(|p| p.tokens.iter().copied()).collect();
         let meta = self.token_meta(&client, &network, &tokens).await?;
@@ -264,22 +250,23 @@ impl<K: Keychain + 'static> AppService<K> {
             .collect())
     }
 
-    /// The pools between two typed tokens.
+    /// The pools between two typed tokens, and whether either names the native coin.
     async fn pools_between(
         &self,
         client: &ChainClient,
         network: &Network,
         a: &str,
         b: &str,
-    ) -> AppResult<Vec<Pool>> {
+    ) -> AppResult<(Vec<Pool>, bool)> {
         let a = actions::resolve(client, network, a).await.map_err(action_error)?;
         let b = actions::resolve(client, network, b).await.map_err(action_error)?;
         if a.address == b.address {
             return Err(invalid("pick two different tokens for a pool"));
         }
-        liquidity::find_pools(client, network, a.address, b.address)
+        let pools = liquidity::find_pools(client, network, a.address, b.address)
             .await
-            .map_err(|e| network_error_text(&e))
+            .map_err(|e| network_error_text(&e))?;
+        Ok((pools, a.native || b.native))
     }
 
     /// Previews adding liquidity, removing it or collecting fees, as the form says.
@@ -300,10 +287,11 @@ impl<K: Keychain + 'static> AppService<K> {
             + DEADLINE_SECS;
         // Naming the native coin as one of the pair pays in it.
         let mut native = form.native;
-        let (action, pool, percent, remember) = match form.action {
+        let (action, pool, percent, remember, meta) = match form.action {
             LiquidityActionKind::Add => {
-                let pools =
+                let (pools, native_named) =
                     self.pools_between(&client, &network, &form.token_a, &form.token_b).await?;
+                native |= native_named;
                 let pool = pools.into_iter().find(|p| pool_id(p) == form.pool.trim()).ok_or_else(
                     || {
                         invalid(format!(
@@ -312,11 +300,6 @@ impl<K: Keychain + 'static> AppService<K> {
                         ))
                     },
                 )?;
-                for typed in [&form.token_a, &form.token_b] {
-                    let t =
-                        actions::resolve(&client, &network, typed).await.map_err(action_error)?;
-                    native |= t.native;
-                }
                 let token = actions::resolve(&client, &network, &form.amount_token)
                     .await
                     .map_err(action_error)?;
@@ -346,7 +329,7 @@ impl<K: Keychain + 'static> AppService<K> {
                     None
                 };
                 let remember = Remember {
-                    key: share_key(&pool),
+                    key: pool.position_key(None),
                     minted_by: None,
                     change: BaselineChange::Deposit(Vec::new()),
                 };
@@ -355,6 +338,7 @@ impl<K: Keychain + 'static> AppService<K> {
                     pool,
                     None,
                     remember,
+                    Some(meta),
                 )
             }
             LiquidityActionKind::Remove | LiquidityActionKind::Collect => {
@@ -378,7 +362,7 @@ impl<K: Keychain + 'static> AppService<K> {
                         minted_by: None,
                         change: BaselineChange::Withdraw(0),
                     };
-                    (LiquidityAction::Collect { position }, pool, None, remember)
+                    (LiquidityAction::Collect { position }, pool, None, remember, None)
                 } else {
                     let percent = form.percent.unwrap_or(100.0);
                     if !(percent > 0.0 && percent <= 100.0) {
@@ -397,6 +381,7 @@ impl<K: Keychain + 'static> AppService<K> {
                         pool,
                         Some(percent),
                         remember,
+                        None,
                     )
                 }
             }
@@ -411,7 +396,11 @@ impl<K: Keychain + 'static> AppService<K> {
         let (planned, review) = liquidity::preview_liquidity(&client, &network, &request)
             .await
             .map_err(preview_error)?;
-        let meta = self.token_meta(&client, &network, &pool.tokens).await?;
+        // The deposit form read the tokens already; the others read them now.
+        let meta = match meta {
+            Some(meta) => meta,
+            None => self.token_meta(&client, &network, &pool.tokens).await?,
+        };
         let symbol = |t: &Address| meta.get(t).map_or_else(|| t.to_string(), |m| m.0.clone());
         let pool_name = format!(
             "{} {}",
@@ -452,11 +441,11 @@ impl<K: Keychain + 'static> AppService<K> {
                     PoolRef::V3 { .. } => network
                         .protocols
                         .uniswap_v3_position_manager
-                        .map(|m| (m, key_prefix(&pool))),
+                        .map(|m| (m, pool.protocol.slug())),
                     PoolRef::V4 { .. } => network
                         .protocols
                         .uniswap_v4_position_manager
-                        .map(|m| (m, key_prefix(&pool))),
+                        .map(|m| (m, pool.protocol.slug())),
                     _ => None,
                 };
                 Some(Remember {
